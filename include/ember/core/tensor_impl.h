@@ -1,0 +1,65 @@
+#pragma once
+/// The object behind a Tensor handle: storage, geometry (sizes, strides, offset) and dtype.
+#include <memory>
+
+#include "ember/core/array_ref.h"
+#include "ember/core/dtype.h"
+#include "ember/core/storage.h"
+
+namespace ember {
+
+/// Per-tensor autograd state, defined by the autograd layer; core only owns it.
+class AutogradMetaInterface {
+ public:
+  virtual ~AutogradMetaInterface() = default;
+};
+
+/// A strided view of a Storage.
+class TensorImpl : public RefCounted {
+ public:
+  /// A view of storage with the given geometry. Checks nothing: callers validate.
+  TensorImpl(Storage storage, ScalarType dtype, IntArrayRef sizes, IntArrayRef strides,
+             int64_t storage_offset);
+
+  IntArrayRef sizes() const { return sizes_; }
+  IntArrayRef strides() const { return strides_; }
+  int64_t dim() const { return static_cast<int64_t>(sizes_.size()); }
+  int64_t numel() const { return numel_; }
+  int64_t storage_offset() const { return storage_offset_; }
+  ScalarType dtype() const { return dtype_; }
+  Device device() const { return storage_->device(); }
+  const Storage& storage() const { return storage_; }
+  /// Address of the first element (storage start plus the offset).
+  void* data() const {
+    return static_cast<char*>(storage_->data()) +
+           storage_offset_ * static_cast<int64_t>(element_size(dtype_));
+  }
+  /// True when the elements are laid out densely in row-major order.
+  bool is_contiguous() const { return is_contiguous_; }
+
+  /// Replaces the geometry (used by in-place view changes such as squeeze_).
+  void set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset);
+
+  /// The autograd state, or null for a tensor autograd has never seen.
+  AutogradMetaInterface* autograd_meta() const { return autograd_meta_.get(); }
+  void set_autograd_meta(std::unique_ptr<AutogradMetaInterface> meta) {
+    autograd_meta_ = std::move(meta);
+  }
+
+ private:
+  void refresh();
+
+  Storage storage_;
+  DimVector sizes_;
+  DimVector strides_;
+  int64_t storage_offset_;
+  int64_t numel_ = 1;
+  ScalarType dtype_;
+  bool is_contiguous_ = true;
+  std::unique_ptr<AutogradMetaInterface> autograd_meta_;
+};
+
+/// Row-major strides for sizes.
+DimVector contiguous_strides(IntArrayRef sizes);
+
+}  // namespace ember

@@ -1,0 +1,8 @@
+#pragma once
+/// All public ops.
+#include "ember/indexing.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
+#include "ember/ops/linalg.h"
+#include "ember/ops/reduce.h"
+#include "ember/ops/shape.h"

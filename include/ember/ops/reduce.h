@@ -1,0 +1,40 @@
+#pragma once
+/// Reductions over all elements or over a list of dims.
+#include <optional>
+#include <tuple>
+
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+/// Sum of all elements (integers and bools sum to int64).
+Tensor sum(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
+/// Sum over dims; keepdim keeps them with size 1. An empty dim list means all dims.
+Tensor sum(const Tensor& t, IntArrayRef dim, bool keepdim = false,
+           std::optional<ScalarType> dtype = std::nullopt);
+Tensor mean(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
+Tensor mean(const Tensor& t, IntArrayRef dim, bool keepdim = false,
+            std::optional<ScalarType> dtype = std::nullopt);
+Tensor prod(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
+Tensor prod(const Tensor& t, int64_t dim, bool keepdim = false,
+            std::optional<ScalarType> dtype = std::nullopt);
+Tensor max(const Tensor& t);
+std::tuple<Tensor, Tensor> max(const Tensor& t, int64_t dim, bool keepdim = false);
+Tensor min(const Tensor& t);
+std::tuple<Tensor, Tensor> min(const Tensor& t, int64_t dim, bool keepdim = false);
+Tensor amax(const Tensor& t, IntArrayRef dim = {}, bool keepdim = false);
+Tensor amin(const Tensor& t, IntArrayRef dim = {}, bool keepdim = false);
+Tensor argmax(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor argmin(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
+Tensor norm(const Tensor& t, const Scalar& p = 2);
+Tensor norm(const Tensor& t, const Scalar& p, IntArrayRef dim, bool keepdim = false);
+Tensor var(const Tensor& t, bool unbiased = true);
+Tensor var(const Tensor& t, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+Tensor std(const Tensor& t, bool unbiased = true);
+Tensor std(const Tensor& t, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+/// True when every element is non-zero (bool result).
+Tensor all(const Tensor& t);
+/// True when some element is non-zero (bool result).
+Tensor any(const Tensor& t);
+
+}  // namespace ember

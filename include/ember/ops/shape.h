@@ -1,0 +1,26 @@
+#pragma once
+/// Joining and splitting tensors, and gathering along a dim.
+#include <vector>
+
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+/// Joins tensors along an existing dim.
+Tensor cat(TensorList tensors, int64_t dim = 0);
+/// Joins tensors along a new dim.
+Tensor stack(TensorList tensors, int64_t dim = 0);
+std::vector<Tensor> split(const Tensor& t, int64_t split_size, int64_t dim = 0);
+std::vector<Tensor> chunk(const Tensor& t, int64_t chunks, int64_t dim = 0);
+/// Rows (along dim) picked by a 1-D integer index.
+Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
+/// out[i][j] = t[index[i][j]][j] for dim 0, and likewise for other dims.
+Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
+Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);
+Tensor permute(const Tensor& t, IntArrayRef dims);
+Tensor reshape(const Tensor& t, IntArrayRef shape);
+Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
+Tensor squeeze(const Tensor& t);
+Tensor unsqueeze(const Tensor& t, int64_t dim);
+
+}  // namespace ember

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Ember builds with, if any are missing. Quiet when all are there.
+# Usage: scripts/install_deps.sh [extra-package ...]
+set -euo pipefail
+
+packages=(g++ cmake ninja-build pkg-config libopenblas-dev libhwy-dev libfmt-dev
+          libgtest-dev libgmock-dev libbenchmark-dev "$@")
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null

@@ -1,0 +1,31 @@
+#pragma once
+// The global random number generator behind rand, randn, uniform_ and friends. One seedable
+// stream, so a program that seeds it gets the same numbers on every run.
+#include <cstdint>
+#include <mutex>
+
+namespace ember::detail {
+
+class Generator {
+ public:
+  explicit Generator(uint64_t seed = 67280421310721ULL) { seed_with(seed); }
+  void seed_with(uint64_t seed);
+  /// Next 64 random bits (splitmix64-seeded xoshiro256**).
+  uint64_t next();
+  /// Uniform in [0, 1) with 53 random bits.
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  /// Standard normal (Box-Muller; the second value of each pair is kept for the next call).
+  double normal();
+  /// Held while filling a tensor so concurrent fills take disjoint runs of the stream.
+  std::mutex& mutex() { return mutex_; }
+
+ private:
+  uint64_t s_[4];
+  double spare_ = 0;
+  bool has_spare_ = false;
+  std::mutex mutex_;
+};
+
+Generator& default_generator();
+
+}  // namespace ember::detail

@@ -1,0 +1,223 @@
+// Tensor printing in PyTorch's exact repr format (precision 4, line width 80, summarised with
+// 3 edge items above 1000 elements), so output can be compared with PyTorch's character for
+// character. The formatting rules follow torch/_tensor_str.py.
+#include <cmath>
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "ember/core/tensor.h"
+
+namespace ember {
+namespace {
+
+constexpr int kPrecision = 4;
+constexpr int kLineWidth = 80;
+constexpr int64_t kThreshold = 1000;
+constexpr int64_t kEdgeItems = 3;
+
+// One element, read as the widest value of its category.
+struct Value {
+  double f = 0;
+  int64_t i = 0;
+  bool b = false;
+};
+
+Value read(const Tensor& t, int64_t offset) {
+  const char* base = static_cast<const char*>(t.impl()->storage()->data());
+  const char* p = base + offset * static_cast<int64_t>(t.element_size());
+  Value v;
+  switch (t.dtype()) {
+    case kBool:
+      v.b = *reinterpret_cast<const bool*>(p);
+      break;
+    case kInt32:
+      v.i = *reinterpret_cast<const int32_t*>(p);
+      break;
+    case kInt64:
+      v.i = *reinterpret_cast<const int64_t*>(p);
+      break;
+    case kFloat32:
+      v.f = *reinterpret_cast<const float*>(p);
+      break;
+    case kFloat64:
+      v.f = *reinterpret_cast<const double*>(p);
+      break;
+  }
+  return v;
+}
+
+// Storage offsets of the elements PyTorch looks at when choosing a format: all of them, or
+// only the edge items of every dim when the tensor is summarised.
+void collect(const Tensor& t, int64_t dim, int64_t offset, bool summarize,
+             std::vector<int64_t>& out) {
+  if (dim == t.dim()) {
+    out.push_back(offset);
+    return;
+  }
+  const int64_t n = t.sizes()[dim], stride = t.strides()[dim];
+  for (int64_t i = 0; i < n; ++i) {
+    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) i = n - kEdgeItems;
+    collect(t, dim + 1, offset + i * stride, summarize, out);
+  }
+}
+
+class Formatter {
+ public:
+  Formatter(const Tensor& t, const std::vector<int64_t>& offsets)
+      : floating_(t.is_floating_point()), dtype_(t.dtype()) {
+    if (!floating_) {
+      for (int64_t off : offsets) max_width_ = std::max(max_width_, plain(read(t, off)).size());
+      return;
+    }
+    std::vector<double> finite;
+    for (int64_t off : offsets) {
+      const double v = read(t, off).f;
+      if (std::isfinite(v) && v != 0) finite.push_back(v);
+    }
+    if (finite.empty()) return;
+    double lo = std::abs(finite[0]), hi = lo;
+    for (double v : finite) {
+      lo = std::min(lo, std::abs(v));
+      hi = std::max(hi, std::abs(v));
+      if (v != std::ceil(v)) int_mode_ = false;
+    }
+    sci_mode_ = hi / lo > 1000.0 || hi > 1.0e8 || (!int_mode_ && lo < 1.0e-4);
+    for (double v : finite) {
+      size_t w;
+      if (sci_mode_)
+        w = fmt::format("{:.{}e}", v, kPrecision).size();
+      else if (int_mode_)
+        w = fmt::format("{:.0f}", v).size() + 1;
+      else
+        w = fmt::format("{:.{}f}", v, kPrecision).size();
+      max_width_ = std::max(max_width_, w);
+    }
+  }
+
+  size_t width() const { return max_width_; }
+
+  std::string format(const Value& v) const {
+    std::string s;
+    if (!floating_) {
+      s = plain(v);
+    } else if (sci_mode_) {
+      s = fmt::format("{:{}.{}e}", v.f, max_width_, kPrecision);
+    } else if (int_mode_) {
+      s = fmt::format("{:.0f}", v.f);
+      if (std::isfinite(v.f)) s += ".";
+    } else {
+      s = fmt::format("{:.{}f}", v.f, kPrecision);
+    }
+    if (s.size() < max_width_) s.insert(0, max_width_ - s.size(), ' ');
+    return s;
+  }
+
+ private:
+  std::string plain(const Value& v) const {
+    if (dtype_ == kBool) return v.b ? "True" : "False";
+    return std::to_string(v.i);
+  }
+
+  bool floating_;
+  ScalarType dtype_;
+  bool int_mode_ = true;
+  bool sci_mode_ = false;
+  size_t max_width_ = 1;
+};
+
+std::string vector_str(const Tensor& t, int64_t offset, int64_t indent, bool summarize,
+                       const Formatter& f) {
+  const size_t element_length = f.width() + 2;
+  const size_t per_line = std::max<size_t>(
+      1, static_cast<size_t>(std::floor(double(kLineWidth - indent) / double(element_length))));
+  const int64_t n = t.sizes()[t.dim() - 1], stride = t.strides()[t.dim() - 1];
+  std::vector<std::string> data;
+  for (int64_t i = 0; i < n; ++i) {
+    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
+      data.push_back(" ...");
+      i = n - kEdgeItems;
+    }
+    data.push_back(f.format(read(t, offset + i * stride)));
+  }
+  std::string out = "[";
+  for (size_t i = 0; i < data.size(); ++i) {
+    if (i > 0) out += i % per_line == 0 ? ",\n" + std::string(indent + 1, ' ') : ", ";
+    out += data[i];
+  }
+  return out + "]";
+}
+
+std::string tensor_str(const Tensor& t, int64_t dim, int64_t offset, int64_t indent, bool summarize,
+                       const Formatter& f) {
+  const int64_t remaining = t.dim() - dim;
+  if (remaining == 0) return f.format(read(t, offset));
+  if (remaining == 1) return vector_str(t, offset, indent, summarize, f);
+  const int64_t n = t.sizes()[dim], stride = t.strides()[dim];
+  std::vector<std::string> slices;
+  for (int64_t i = 0; i < n; ++i) {
+    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
+      slices.push_back("...");
+      i = n - kEdgeItems;
+    }
+    slices.push_back(tensor_str(t, dim + 1, offset + i * stride, indent + 1, summarize, f));
+  }
+  const std::string sep = "," + std::string(static_cast<size_t>(remaining - 1), '\n') +
+                          std::string(static_cast<size_t>(indent + 1), ' ');
+  std::string out = "[";
+  for (size_t i = 0; i < slices.size(); ++i) out += (i ? sep : "") + slices[i];
+  return out + "]";
+}
+
+std::string repr(const Tensor& t) {
+  const std::string prefix = "tensor(";
+  const int64_t indent = static_cast<int64_t>(prefix.size());
+  std::vector<std::string> suffixes;
+  if (!t.is_cpu()) suffixes.push_back("device='" + t.device().str() + "'");
+  std::string body;
+  if (t.numel() == 0) {
+    if (t.dim() != 1) {
+      std::string size = "size=(";
+      for (int64_t d = 0; d < t.dim(); ++d) size += (d ? ", " : "") + std::to_string(t.sizes()[d]);
+      suffixes.push_back(size + (t.dim() == 1 ? ",)" : ")"));
+    }
+    if (t.dtype() != kFloat32)
+      suffixes.push_back("dtype=torch." + std::string(dtype_name(t.dtype())));
+    body = "[]";
+  } else {
+    if (t.dtype() != kFloat32 && t.dtype() != kInt64 && t.dtype() != kBool)
+      suffixes.push_back("dtype=torch." + std::string(dtype_name(t.dtype())));
+    const bool summarize = t.numel() > kThreshold;
+    std::vector<int64_t> offsets;
+    collect(t, 0, t.storage_offset(), summarize, offsets);
+    Formatter f(t, offsets);
+    body = tensor_str(t, 0, t.storage_offset(), indent, summarize, f);
+  }
+  // Suffixes go on the last line while it stays within the line width (PyTorch's arithmetic).
+  std::string out = prefix + body;
+  const size_t nl = out.rfind('\n');
+  size_t last_line = out.size() - (nl == std::string::npos ? size_t(-1) : nl) + 1;
+  for (const std::string& s : suffixes) {
+    if (last_line + s.size() + 2 > static_cast<size_t>(kLineWidth)) {
+      out += ",\n" + std::string(static_cast<size_t>(indent), ' ') + s;
+      last_line = static_cast<size_t>(indent) + s.size();
+    } else {
+      out += ", " + s;
+      last_line += s.size() + 2;
+    }
+  }
+  return out + ")";
+}
+
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  if (!t.defined()) return os << "[ Tensor (undefined) ]";
+  const Tensor cpu = t.is_cpu() ? t : t.cpu();
+  return os << repr(t.is_cpu() ? t : cpu);
+}
+
+}  // namespace ember

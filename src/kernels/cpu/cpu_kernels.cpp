@@ -1,0 +1,18 @@
+#include "kernels/cpu/cpu_kernels.h"
+
+namespace ember::detail::cpu {
+
+const KernelTable& kernel_table() {
+  static const KernelTable table = [] {
+    KernelTable t{};
+    fill_elementwise_kernels(t);
+    fill_reduce_kernels(t);
+    fill_linalg_kernels(t);
+    fill_index_kernels(t);
+    fill_random_kernels(t);
+    return t;
+  }();
+  return table;
+}
+
+}  // namespace ember::detail::cpu

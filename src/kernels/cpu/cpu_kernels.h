@@ -1,0 +1,14 @@
+#pragma once
+// The CPU backend's kernel table, assembled from one filler per kernel family.
+#include "kernels/kernel_table.h"
+
+namespace ember::detail::cpu {
+
+const KernelTable& kernel_table();
+void fill_elementwise_kernels(KernelTable& table);
+void fill_reduce_kernels(KernelTable& table);
+void fill_linalg_kernels(KernelTable& table);
+void fill_index_kernels(KernelTable& table);
+void fill_random_kernels(KernelTable& table);
+
+}  // namespace ember::detail::cpu

@@ -1,0 +1,166 @@
+// CPU kernels for the elementwise ops: one strided row loop per op family, with the contiguous
+// float rows (and, through a small buffer, strided ones) handed to the vector code.
+#include <cstring>
+
+#include "kernels/common/strided_loop.h"
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scalar_ops.h"
+#include "kernels/cpu/simd_math.h"
+
+namespace ember::detail::cpu {
+namespace {
+
+template <typename T>
+inline T& at(char* base, int64_t stride, int64_t i) {
+  return *reinterpret_cast<T*>(base + i * stride);
+}
+
+// Elements gathered per step when a strided float row is routed through the vector code.
+constexpr int64_t kBufferElems = 256;
+
+template <typename Row>
+void run(const StridedLoop& loop, Row&& row) {
+  parallel_for(0, loop.numel(), kElementwiseGrain,
+               [&](int64_t b, int64_t e) { loop.for_range(b, e, row); });
+}
+
+template <typename T>
+void unary_row(UnaryOp op, const UnaryParams& p, char** ptrs, const int64_t* s, int64_t n) {
+  constexpr int64_t es = sizeof(T);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (s[0] == es && s[1] == es) {
+      if (simd_unary(op, reinterpret_cast<const T*>(ptrs[1]), reinterpret_cast<T*>(ptrs[0]), n, p))
+        return;
+    } else {
+      T in[kBufferElems], out[kBufferElems];
+      bool vector_ok = true;
+      for (int64_t start = 0; start < n && vector_ok; start += kBufferElems) {
+        const int64_t m = std::min(kBufferElems, n - start);
+        for (int64_t i = 0; i < m; ++i) in[i] = at<T>(ptrs[1], s[1], start + i);
+        vector_ok = simd_unary(op, in, out, m, p);
+        if (!vector_ok) break;
+        for (int64_t i = 0; i < m; ++i) at<T>(ptrs[0], s[0], start + i) = out[i];
+      }
+      if (vector_ok) return;
+    }
+  }
+  with_unary_fn<T>(op, p, [&](auto f) {
+    for (int64_t i = 0; i < n; ++i) at<T>(ptrs[0], s[0], i) = f(at<T>(ptrs[1], s[1], i));
+  });
+}
+
+void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p) {
+  StridedLoop loop(out.sizes(), {&out, &in});
+  EMBER_DISPATCH_ALL(out.dtype(), "unary", [&] {
+    run(loop,
+        [&](char** ptrs, const int64_t* s, int64_t n) { unary_row<scalar_t>(op, p, ptrs, s, n); });
+  });
+}
+
+template <typename T>
+bool binary_vector_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) {
+  constexpr int64_t es = sizeof(T);
+  auto* out = reinterpret_cast<T*>(ptrs[0]);
+  auto* a = reinterpret_cast<const T*>(ptrs[1]);
+  auto* b = reinterpret_cast<const T*>(ptrs[2]);
+  if (s[0] != es) return false;
+  if (op == BinaryOp::Pow && s[1] == es && s[2] == 0) {
+    // Common exponents get exact shortcuts instead of the generic pow.
+    if (*b == T(2)) return simd_binary(BinaryOp::Mul, a, a, out, n, BinaryLayout::Rows);
+    if (*b == T(1)) return std::memmove(out, a, n * es), true;
+    if (*b == T(0.5)) return simd_unary(UnaryOp::Sqrt, a, out, n, UnaryParams{});
+    return false;
+  }
+  if (s[1] == es && s[2] == es) return simd_binary(op, a, b, out, n, BinaryLayout::Rows);
+  if (s[1] == es && s[2] == 0) return simd_binary(op, a, b, out, n, BinaryLayout::ScalarB);
+  if (s[1] == 0 && s[2] == es) return simd_binary(op, a, b, out, n, BinaryLayout::ScalarA);
+  return false;
+}
+
+template <typename T>
+void binary_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) {
+  if constexpr (std::is_floating_point_v<T>) {
+    if (binary_vector_row<T>(op, ptrs, s, n)) return;
+  }
+  with_binary_fn<T>(op, [&](auto f) {
+    for (int64_t i = 0; i < n; ++i)
+      at<T>(ptrs[0], s[0], i) = f(at<T>(ptrs[1], s[1], i), at<T>(ptrs[2], s[2], i));
+  });
+}
+
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  StridedLoop loop(out.sizes(), {&out, &a, &b});
+  EMBER_DISPATCH_ALL(out.dtype(), "binary", [&] {
+    run(loop,
+        [&](char** ptrs, const int64_t* s, int64_t n) { binary_row<scalar_t>(op, ptrs, s, n); });
+  });
+}
+
+void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  StridedLoop loop(out.sizes(), {&out, &a, &b});
+  EMBER_DISPATCH_ALL(a.dtype(), "compare", [&] {
+    with_compare_fn<scalar_t>(op, [&](auto f) {
+      run(loop, [&](char** p, const int64_t* s, int64_t n) {
+        for (int64_t i = 0; i < n; ++i)
+          at<bool>(p[0], s[0], i) = f(at<scalar_t>(p[1], s[1], i), at<scalar_t>(p[2], s[2], i));
+      });
+    });
+  });
+}
+
+void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
+  StridedLoop loop(out.sizes(), {&out, &cond, &a, &b});
+  EMBER_DISPATCH_ALL(out.dtype(), "where", [&] {
+    run(loop, [&](char** p, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i)
+        at<scalar_t>(p[0], s[0], i) =
+            at<bool>(p[1], s[1], i) ? at<scalar_t>(p[2], s[2], i) : at<scalar_t>(p[3], s[3], i);
+    });
+  });
+}
+
+void copy(const Tensor& out, const Tensor& in) {
+  StridedLoop loop(out.sizes(), {&out, &in});
+  EMBER_DISPATCH_ALL(out.dtype(), "copy_", [&] {
+    using To = scalar_t;
+    EMBER_DISPATCH_ALL(in.dtype(), "copy_", [&] {
+      using From = scalar_t;
+      run(loop, [&](char** p, const int64_t* s, int64_t n) {
+        if constexpr (std::is_same_v<To, From>) {
+          if (s[0] == sizeof(To) && s[1] == sizeof(To)) {
+            std::memmove(p[0], p[1], static_cast<size_t>(n) * sizeof(To));
+            return;
+          }
+        }
+        for (int64_t i = 0; i < n; ++i)
+          at<To>(p[0], s[0], i) = convert<To>(at<From>(p[1], s[1], i));
+      });
+    });
+  });
+}
+
+void fill(const Tensor& out, const Scalar& value) {
+  StridedLoop loop(out.sizes(), {&out});
+  EMBER_DISPATCH_ALL(out.dtype(), "fill_", [&] {
+    const scalar_t v = value.is_floating_point() ? convert<scalar_t>(value.to<double>())
+                                                 : convert<scalar_t>(value.to<int64_t>());
+    run(loop, [&](char** p, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i) at<scalar_t>(p[0], s[0], i) = v;
+    });
+  });
+}
+
+}  // namespace
+
+void fill_elementwise_kernels(KernelTable& table) {
+  table.unary = unary;
+  table.binary = binary;
+  table.compare = compare;
+  table.where = where;
+  table.copy = copy;
+  table.fill = fill;
+}
+
+}  // namespace ember::detail::cpu

@@ -1,0 +1,71 @@
+// Gathering kernels: index_select and gather, over strided inputs into contiguous outputs.
+#include <cstring>
+
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/parallel.h"
+
+namespace ember::detail::cpu {
+namespace {
+
+// Element offset of linear position i (row-major over sizes) under strides.
+inline int64_t offset_of(int64_t i, IntArrayRef sizes, IntArrayRef strides) {
+  int64_t off = 0;
+  for (size_t d = sizes.size(); d-- > 0;) {
+    off += (i % sizes[d]) * strides[d];
+    i /= sizes[d];
+  }
+  return off;
+}
+
+void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
+  EMBER_DISPATCH_ALL(in.dtype(), "index_select", [&] {
+    const scalar_t* src = in.data_ptr<scalar_t>();
+    scalar_t* dst = out.data_ptr<scalar_t>();
+    const int64_t* idx = index.data_ptr<int64_t>();
+    const int64_t istride = index.dim() == 0 ? 0 : index.strides()[0];
+    const int64_t total = out.numel();
+    parallel_for(0, total, kElementwiseGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        // Decompose the output position, replacing the coordinate along dim by the index.
+        int64_t rem = i, off = 0;
+        for (int64_t d = out.dim(); d-- > 0;) {
+          int64_t c = rem % out.sizes()[d];
+          rem /= out.sizes()[d];
+          if (d == dim) c = idx[c * istride];
+          off += c * in.strides()[d];
+        }
+        dst[i] = src[off];
+      }
+    });
+  });
+}
+
+void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
+  EMBER_DISPATCH_ALL(in.dtype(), "gather", [&] {
+    const scalar_t* src = in.data_ptr<scalar_t>();
+    scalar_t* dst = out.data_ptr<scalar_t>();
+    const int64_t* idx = index.data_ptr<int64_t>();
+    parallel_for(0, out.numel(), kElementwiseGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        int64_t rem = i, off = 0;
+        const int64_t k = idx[offset_of(i, index.sizes(), index.strides())];
+        for (int64_t d = out.dim(); d-- > 0;) {
+          const int64_t c = rem % out.sizes()[d];
+          rem /= out.sizes()[d];
+          off += (d == dim ? k : c) * in.strides()[d];
+        }
+        dst[i] = src[off];
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void fill_index_kernels(KernelTable& table) {
+  table.index_select = index_select;
+  table.gather = gather;
+}
+
+}  // namespace ember::detail::cpu

@@ -1,0 +1,46 @@
+// Random fills, drawn sequentially from the global generator so results are reproducible
+// regardless of the thread count.
+#include "core/generator.h"
+#include "kernels/common/strided_loop.h"
+#include "kernels/cpu/cpu_kernels.h"
+#include "kernels/cpu/dispatch.h"
+#include "kernels/cpu/scalar_ops.h"
+
+namespace ember::detail::cpu {
+namespace {
+
+template <typename Draw>
+void fill_random(const Tensor& out, const char* name, Draw&& draw) {
+  StridedLoop loop(out.sizes(), {&out});
+  Generator& gen = default_generator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  EMBER_DISPATCH_ALL(out.dtype(), name, [&] {
+    loop.for_range(0, loop.numel(), [&](char** p, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i)
+        *reinterpret_cast<scalar_t*>(p[0] + i * s[0]) = convert<scalar_t>(draw(gen));
+    });
+  });
+}
+
+void uniform(const Tensor& out, double from, double to) {
+  if (is_floating_point(out.dtype())) {
+    fill_random(out, "uniform_", [&](Generator& g) { return from + (to - from) * g.uniform(); });
+  } else {
+    // Integers uniform in [from, to): floor of a uniform draw over the range.
+    fill_random(out, "randint",
+                [&](Generator& g) { return std::floor(from + (to - from) * g.uniform()); });
+  }
+}
+
+void normal(const Tensor& out, double mean, double std) {
+  fill_random(out, "normal_", [&](Generator& g) { return mean + std * g.normal(); });
+}
+
+}  // namespace
+
+void fill_random_kernels(KernelTable& table) {
+  table.uniform = uniform;
+  table.normal = normal;
+}
+
+}  // namespace ember::detail::cpu

@@ -1,0 +1,146 @@
+#pragma once
+// Scalar definitions of the elementwise ops: the reference semantics for every dtype, used for
+// integer types and for ops without a vector form.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+
+#include "kernels/kernel_table.h"
+
+namespace ember::detail {
+
+/// Converts with x86's convention for values an integer cannot hold (NaN and overflow give the
+/// type's minimum), avoiding undefined behaviour in the cast.
+template <typename To, typename From>
+inline To convert(From v) {
+  if constexpr (std::is_same_v<To, bool>) {
+    return v != From(0);
+  } else if constexpr (std::is_integral_v<To> && std::is_floating_point_v<From>) {
+    constexpr double lo = static_cast<double>(std::numeric_limits<To>::min());
+    constexpr double hi = -lo;
+    const double d = static_cast<double>(v);
+    return (d >= lo && d < hi) ? static_cast<To>(d) : std::numeric_limits<To>::min();
+  } else {
+    return static_cast<To>(v);
+  }
+}
+
+/// Integer power by squaring (negative exponents are rejected before the kernel runs).
+template <typename T>
+inline T int_pow(T base, T exp) {
+  T result = 1;
+  while (exp > 0) {
+    if (exp & 1) result = static_cast<T>(result * base);
+    base = static_cast<T>(base * base);
+    exp >>= 1;
+  }
+  return result;
+}
+
+/// Calls body(f) with f the scalar function of op for element type T.
+template <typename T, typename Body>
+void with_unary_fn(UnaryOp op, const UnaryParams& p, Body&& body) {
+  switch (op) {
+    case UnaryOp::Neg:
+      return body([](T x) { return static_cast<T>(-x); });
+    case UnaryOp::Abs:
+      return body([](T x) { return x < T(0) ? static_cast<T>(-x) : x; });
+    case UnaryOp::Sqrt:
+      return body([](T x) { return static_cast<T>(std::sqrt(x)); });
+    case UnaryOp::Exp:
+      return body([](T x) { return static_cast<T>(std::exp(x)); });
+    case UnaryOp::Log:
+      return body([](T x) { return static_cast<T>(std::log(x)); });
+    case UnaryOp::Sin:
+      return body([](T x) { return static_cast<T>(std::sin(x)); });
+    case UnaryOp::Cos:
+      return body([](T x) { return static_cast<T>(std::cos(x)); });
+    case UnaryOp::Tan:
+      return body([](T x) { return static_cast<T>(std::tan(x)); });
+    case UnaryOp::Tanh:
+      return body([](T x) { return static_cast<T>(std::tanh(x)); });
+    case UnaryOp::Sigmoid:
+      return body([](T x) { return static_cast<T>(T(1) / (T(1) + std::exp(-x))); });
+    case UnaryOp::Relu:
+      return body([](T x) { return x > T(0) || x != x ? x : T(0); });
+    case UnaryOp::Sign:
+      return body([](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
+    case UnaryOp::Clamp: {
+      // Bounds beyond the type's range saturate, so clamp(int, -inf) is a no-op, not UB.
+      auto bound = [](double v) {
+        if constexpr (std::is_integral_v<T>) {
+          if (v <= static_cast<double>(std::numeric_limits<T>::lowest()))
+            return std::numeric_limits<T>::lowest();
+          if (v >= static_cast<double>(std::numeric_limits<T>::max()))
+            return std::numeric_limits<T>::max();
+        }
+        return static_cast<T>(v);
+      };
+      const T lo = bound(p.lo), hi = bound(p.hi);
+      const bool has_lo = p.has_lo, has_hi = p.has_hi;
+      return body([=](T x) {
+        if (x != x) return x;
+        if (has_lo && x < lo) x = lo;
+        if (has_hi && x > hi) x = hi;
+        return x;
+      });
+    }
+  }
+}
+
+/// Calls body(f) with f the scalar function of op for element type T.
+template <typename T, typename Body>
+void with_binary_fn(BinaryOp op, Body&& body) {
+  switch (op) {
+    case BinaryOp::Add:
+      if constexpr (std::is_same_v<T, bool>)
+        return body([](T a, T b) { return T(a || b); });
+      else
+        return body([](T a, T b) { return static_cast<T>(a + b); });
+    case BinaryOp::Sub:
+      return body([](T a, T b) { return static_cast<T>(a - b); });
+    case BinaryOp::Mul:
+      if constexpr (std::is_same_v<T, bool>)
+        return body([](T a, T b) { return T(a && b); });
+      else
+        return body([](T a, T b) { return static_cast<T>(a * b); });
+    case BinaryOp::Div:
+      if constexpr (std::is_integral_v<T>)
+        return body([](T a, T b) { return b == T(0) ? T(0) : static_cast<T>(a / b); });
+      else
+        return body([](T a, T b) { return a / b; });
+    case BinaryOp::Pow:
+      if constexpr (std::is_same_v<T, bool>)
+        return body([](T a, T b) { return T(a || !b); });
+      else if constexpr (std::is_integral_v<T>)
+        return body([](T a, T b) { return int_pow(a, b); });
+      else
+        return body([](T a, T b) { return static_cast<T>(std::pow(a, b)); });
+    case BinaryOp::Maximum:
+      return body([](T a, T b) { return a != a ? a : b != b ? b : (a > b ? a : b); });
+    case BinaryOp::Minimum:
+      return body([](T a, T b) { return a != a ? a : b != b ? b : (a < b ? a : b); });
+  }
+}
+
+/// Calls body(f) with f the comparison of op for element type T.
+template <typename T, typename Body>
+void with_compare_fn(CompareOp op, Body&& body) {
+  switch (op) {
+    case CompareOp::Eq:
+      return body([](T a, T b) { return a == b; });
+    case CompareOp::Ne:
+      return body([](T a, T b) { return a != b; });
+    case CompareOp::Lt:
+      return body([](T a, T b) { return a < b; });
+    case CompareOp::Le:
+      return body([](T a, T b) { return a <= b; });
+    case CompareOp::Gt:
+      return body([](T a, T b) { return a > b; });
+    case CompareOp::Ge:
+      return body([](T a, T b) { return a >= b; });
+  }
+}
+
+}  // namespace ember::detail

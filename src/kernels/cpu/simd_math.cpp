@@ -1,0 +1,327 @@
+// Highway compiles this file once per target instruction set (see HWY_TARGET_INCLUDE).
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "kernels/cpu/simd_math.cpp"
+#include <hwy/contrib/math/math-inl.h>
+#include <hwy/foreach_target.h>  // must precede highway.h
+#include <hwy/highway.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "kernels/cpu/simd_math.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace ember::detail::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+template <class D>
+using Vec = decltype(hn::Zero(D()));
+
+// Vector forms of the unary ops. Highway's math functions are exact only on a stated range;
+// the fix-ups below give IEEE results (inf, NaN, -inf) outside it, matching std::.
+struct Neg {
+  template <class D, class V>
+  V operator()(D, V x) const {
+    return hn::Neg(x);
+  }
+};
+struct Abs {
+  template <class D, class V>
+  V operator()(D, V x) const {
+    return hn::Abs(x);
+  }
+};
+struct Sqrt {
+  template <class D, class V>
+  V operator()(D, V x) const {
+    return hn::Sqrt(x);
+  }
+};
+struct Exp {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
+    const V overflow = hn::Set(d, T(sizeof(T) == 4 ? 88.7228394 : 709.782712893384));
+    V y = hn::Exp(d, x);
+    y = hn::IfThenElse(hn::Gt(x, overflow), hn::Set(d, std::numeric_limits<T>::infinity()), y);
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+};
+struct Log {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
+    const V zero = hn::Zero(d);
+    const V inf = hn::Set(d, std::numeric_limits<T>::infinity());
+    V y = hn::Log(d, x);
+    y = hn::IfThenElse(hn::Eq(x, zero), hn::Neg(inf), y);
+    y = hn::IfThenElse(hn::Lt(x, zero), hn::Set(d, std::numeric_limits<T>::quiet_NaN()), y);
+    y = hn::IfThenElse(hn::Eq(x, inf), inf, y);
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+};
+// Sine and cosine are only accurate for |x| <= 39000: lanes outside use std::.
+template <bool kSin>
+struct SinCos {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
+    V y = kSin ? hn::Sin(d, x) : hn::Cos(d, x);
+    const auto in_range = hn::Le(hn::Abs(x), hn::Set(d, T(39000)));
+    if (HWY_LIKELY(hn::AllTrue(d, in_range))) return y;
+    HWY_ALIGN T xs[hn::MaxLanes(d)];
+    HWY_ALIGN T ys[hn::MaxLanes(d)];
+    hn::Store(x, d, xs);
+    hn::Store(y, d, ys);
+    for (size_t i = 0; i < hn::Lanes(d); ++i)
+      if (!(std::abs(xs[i]) <= T(39000))) ys[i] = kSin ? std::sin(xs[i]) : std::cos(xs[i]);
+    return hn::Load(d, ys);
+  }
+};
+struct Tanh {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    return hn::IfThenElse(hn::IsNaN(x), x, hn::Tanh(d, x));
+  }
+};
+struct Sigmoid {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    const V one = hn::Set(d, hn::TFromD<D>(1));
+    return hn::Div(one, hn::Add(one, Exp()(d, hn::Neg(x))));
+  }
+};
+struct Relu {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    return hn::IfThenElse(hn::IsNaN(x), x, hn::Max(x, hn::Zero(d)));
+  }
+};
+template <class T>
+struct Clamp {
+  UnaryParams p;
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    V y = x;
+    if (p.has_lo) y = hn::Max(y, hn::Set(d, T(p.lo)));
+    if (p.has_hi) y = hn::Min(y, hn::Set(d, T(p.hi)));
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+};
+
+// Runs f over n contiguous elements; the tail goes through a padded buffer so every element
+// sees the same vector code (results do not depend on where an element sits in the row).
+template <class T, class F>
+void UnaryRow(const F& f, const T* in, T* out, size_t n) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  size_t i = 0;
+  for (; i + N <= n; i += N) hn::StoreU(f(d, hn::LoadU(d, in + i)), d, out + i);
+  if (i < n) {
+    HWY_ALIGN T buf[hn::MaxLanes(d)] = {};
+    std::memcpy(buf, in + i, (n - i) * sizeof(T));
+    hn::Store(f(d, hn::Load(d, buf)), d, buf);
+    std::memcpy(out + i, buf, (n - i) * sizeof(T));
+  }
+}
+
+template <class T>
+bool UnaryImpl(UnaryOp op, const T* in, T* out, int64_t n64, const UnaryParams& p) {
+  const size_t n = static_cast<size_t>(n64);
+  switch (op) {
+    case UnaryOp::Neg:
+      return UnaryRow(Neg(), in, out, n), true;
+    case UnaryOp::Abs:
+      return UnaryRow(Abs(), in, out, n), true;
+    case UnaryOp::Sqrt:
+      return UnaryRow(Sqrt(), in, out, n), true;
+    case UnaryOp::Exp:
+      return UnaryRow(Exp(), in, out, n), true;
+    case UnaryOp::Log:
+      return UnaryRow(Log(), in, out, n), true;
+    case UnaryOp::Sin:
+      return UnaryRow(SinCos<true>(), in, out, n), true;
+    case UnaryOp::Cos:
+      return UnaryRow(SinCos<false>(), in, out, n), true;
+    case UnaryOp::Tanh:
+      return UnaryRow(Tanh(), in, out, n), true;
+    case UnaryOp::Sigmoid:
+      return UnaryRow(Sigmoid(), in, out, n), true;
+    case UnaryOp::Relu:
+      return UnaryRow(Relu(), in, out, n), true;
+    case UnaryOp::Clamp:
+      return UnaryRow(Clamp<T>{p}, in, out, n), true;
+    default:
+      return false;
+  }
+}
+bool UnaryF32(UnaryOp op, const float* in, float* out, int64_t n, const UnaryParams& p) {
+  return UnaryImpl(op, in, out, n, p);
+}
+bool UnaryF64(UnaryOp op, const double* in, double* out, int64_t n, const UnaryParams& p) {
+  return UnaryImpl(op, in, out, n, p);
+}
+
+struct Add {
+  template <class V>
+  V operator()(V a, V b) const {
+    return hn::Add(a, b);
+  }
+};
+struct Sub {
+  template <class V>
+  V operator()(V a, V b) const {
+    return hn::Sub(a, b);
+  }
+};
+struct Mul {
+  template <class V>
+  V operator()(V a, V b) const {
+    return hn::Mul(a, b);
+  }
+};
+struct Div {
+  template <class V>
+  V operator()(V a, V b) const {
+    return hn::Div(a, b);
+  }
+};
+// maximum/minimum propagate NaN from either side, as PyTorch's do.
+struct Maximum {
+  template <class V>
+  V operator()(V a, V b) const {
+    V y = hn::IfThenElse(hn::IsNaN(a), a, hn::Max(a, b));
+    return hn::IfThenElse(hn::IsNaN(b), b, y);
+  }
+};
+struct Minimum {
+  template <class V>
+  V operator()(V a, V b) const {
+    V y = hn::IfThenElse(hn::IsNaN(a), a, hn::Min(a, b));
+    return hn::IfThenElse(hn::IsNaN(b), b, y);
+  }
+};
+
+template <class T, class F>
+void BinaryRow(const F& f, const T* a, const T* b, T* out, size_t n, BinaryLayout layout) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  auto load_a = [&](const T* p) {
+    return layout == BinaryLayout::ScalarA ? hn::Set(d, *a) : hn::LoadU(d, p);
+  };
+  auto load_b = [&](const T* p) {
+    return layout == BinaryLayout::ScalarB ? hn::Set(d, *b) : hn::LoadU(d, p);
+  };
+  size_t i = 0;
+  if (layout == BinaryLayout::Rows) {
+    for (; i + N <= n; i += N) hn::StoreU(f(hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
+  } else if (layout == BinaryLayout::ScalarB) {
+    const auto vb = hn::Set(d, *b);
+    for (; i + N <= n; i += N) hn::StoreU(f(hn::LoadU(d, a + i), vb), d, out + i);
+  } else {
+    const auto va = hn::Set(d, *a);
+    for (; i + N <= n; i += N) hn::StoreU(f(va, hn::LoadU(d, b + i)), d, out + i);
+  }
+  if (i < n) {
+    HWY_ALIGN T ba[hn::MaxLanes(d)] = {};
+    HWY_ALIGN T bb[hn::MaxLanes(d)] = {};
+    if (layout != BinaryLayout::ScalarA) std::memcpy(ba, a + i, (n - i) * sizeof(T));
+    if (layout != BinaryLayout::ScalarB) std::memcpy(bb, b + i, (n - i) * sizeof(T));
+    const auto va = layout == BinaryLayout::ScalarA ? load_a(a) : hn::Load(d, ba);
+    const auto vb = layout == BinaryLayout::ScalarB ? load_b(b) : hn::Load(d, bb);
+    hn::Store(f(va, vb), d, ba);
+    std::memcpy(out + i, ba, (n - i) * sizeof(T));
+  }
+}
+
+template <class T>
+bool BinaryImpl(BinaryOp op, const T* a, const T* b, T* out, int64_t n64, BinaryLayout layout) {
+  const size_t n = static_cast<size_t>(n64);
+  switch (op) {
+    case BinaryOp::Add:
+      return BinaryRow(Add(), a, b, out, n, layout), true;
+    case BinaryOp::Sub:
+      return BinaryRow(Sub(), a, b, out, n, layout), true;
+    case BinaryOp::Mul:
+      return BinaryRow(Mul(), a, b, out, n, layout), true;
+    case BinaryOp::Div:
+      return BinaryRow(Div(), a, b, out, n, layout), true;
+    case BinaryOp::Maximum:
+      return BinaryRow(Maximum(), a, b, out, n, layout), true;
+    case BinaryOp::Minimum:
+      return BinaryRow(Minimum(), a, b, out, n, layout), true;
+    default:
+      return false;
+  }
+}
+bool BinaryF32(BinaryOp op, const float* a, const float* b, float* out, int64_t n,
+               BinaryLayout layout) {
+  return BinaryImpl(op, a, b, out, n, layout);
+}
+bool BinaryF64(BinaryOp op, const double* a, const double* b, double* out, int64_t n,
+               BinaryLayout layout) {
+  return BinaryImpl(op, a, b, out, n, layout);
+}
+
+// Blocks of 4096 are summed in four vector accumulators; block sums are added in double.
+template <class T>
+double SumImpl(const T* in, int64_t n64) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const size_t n = static_cast<size_t>(n64);
+  constexpr size_t kBlock = 4096;
+  double total = 0;
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t end = std::min(n, start + kBlock);
+    auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
+    size_t i = start;
+    for (; i + 4 * N <= end; i += 4 * N) {
+      s0 = hn::Add(s0, hn::LoadU(d, in + i));
+      s1 = hn::Add(s1, hn::LoadU(d, in + i + N));
+      s2 = hn::Add(s2, hn::LoadU(d, in + i + 2 * N));
+      s3 = hn::Add(s3, hn::LoadU(d, in + i + 3 * N));
+    }
+    for (; i + N <= end; i += N) s0 = hn::Add(s0, hn::LoadU(d, in + i));
+    T tail = 0;
+    for (; i < end; ++i) tail += in[i];
+    const auto s = hn::Add(hn::Add(s0, s1), hn::Add(s2, s3));
+    total += static_cast<double>(hn::GetLane(hn::SumOfLanes(d, s))) + static_cast<double>(tail);
+  }
+  return total;
+}
+double SumF32(const float* in, int64_t n) { return SumImpl(in, n); }
+double SumF64(const double* in, int64_t n) { return SumImpl(in, n); }
+
+}  // namespace ember::detail::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace ember::detail {
+
+HWY_EXPORT(UnaryF32);
+HWY_EXPORT(UnaryF64);
+HWY_EXPORT(BinaryF32);
+HWY_EXPORT(BinaryF64);
+HWY_EXPORT(SumF32);
+HWY_EXPORT(SumF64);
+
+bool simd_unary(UnaryOp op, const float* in, float* out, int64_t n, const UnaryParams& p) {
+  return HWY_DYNAMIC_DISPATCH(UnaryF32)(op, in, out, n, p);
+}
+bool simd_unary(UnaryOp op, const double* in, double* out, int64_t n, const UnaryParams& p) {
+  return HWY_DYNAMIC_DISPATCH(UnaryF64)(op, in, out, n, p);
+}
+bool simd_binary(BinaryOp op, const float* a, const float* b, float* out, int64_t n,
+                 BinaryLayout layout) {
+  return HWY_DYNAMIC_DISPATCH(BinaryF32)(op, a, b, out, n, layout);
+}
+bool simd_binary(BinaryOp op, const double* a, const double* b, double* out, int64_t n,
+                 BinaryLayout layout) {
+  return HWY_DYNAMIC_DISPATCH(BinaryF64)(op, a, b, out, n, layout);
+}
+double simd_sum(const float* in, int64_t n) { return HWY_DYNAMIC_DISPATCH(SumF32)(in, n); }
+double simd_sum(const double* in, int64_t n) { return HWY_DYNAMIC_DISPATCH(SumF64)(in, n); }
+
+}  // namespace ember::detail
+#endif

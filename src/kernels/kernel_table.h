@@ -1,0 +1,84 @@
+#pragma once
+// The contract between ops and device kernels: one table of function pointers per device type.
+// Ops validate arguments, compute result shapes and dtypes and allocate outputs; kernels only
+// fill preallocated outputs from strided inputs.
+#include <cstdint>
+
+#include "ember/core/tensor.h"
+
+namespace ember::detail {
+
+enum class UnaryOp : uint8_t {
+#define EMBER_UNARY_OP(Name, name) Name,
+#include "ops/op_list.def"
+};
+enum class BinaryOp : uint8_t {
+#define EMBER_BINARY_OP(Name, name) Name,
+#include "ops/op_list.def"
+};
+enum class CompareOp : uint8_t {
+#define EMBER_COMPARE_OP(Name, name) Name,
+#include "ops/op_list.def"
+};
+enum class ReduceOp : uint8_t {
+#define EMBER_REDUCE_OP(Name, name) Name,
+#include "ops/op_list.def"
+};
+
+inline constexpr int kNumUnaryOps = 0
+#define EMBER_UNARY_OP(Name, name) +1
+#include "ops/op_list.def"
+    ;
+inline constexpr int kNumBinaryOps = 0
+#define EMBER_BINARY_OP(Name, name) +1
+#include "ops/op_list.def"
+    ;
+inline constexpr int kNumCompareOps = 0
+#define EMBER_COMPARE_OP(Name, name) +1
+#include "ops/op_list.def"
+    ;
+inline constexpr int kNumReduceOps = 0
+#define EMBER_REDUCE_OP(Name, name) +1
+#include "ops/op_list.def"
+    ;
+
+/// Extra arguments of parametrised unary ops (clamp's bounds).
+struct UnaryParams {
+  double lo = 0, hi = 0;
+  bool has_lo = false, has_hi = false;
+};
+
+// Every kernel takes a contiguous-or-strided output of the final shape, already allocated, and
+// inputs of the output's dtype (unless stated) that broadcast to it.
+struct KernelTable {
+  void (*unary)(UnaryOp, const Tensor& out, const Tensor& in, const UnaryParams&);
+  void (*binary)(BinaryOp, const Tensor& out, const Tensor& a, const Tensor& b);
+  /// a and b share a dtype; out is bool.
+  void (*compare)(CompareOp, const Tensor& out, const Tensor& a, const Tensor& b);
+  /// out has in's rank with size 1 on reduced dims; sum and prod accumulate in out's dtype.
+  void (*reduce)(ReduceOp, const Tensor& out, const Tensor& in);
+  /// Max or min along dim with the index of the first extreme (NaN counts as the extreme).
+  void (*reduce_with_index)(bool is_max, const Tensor& values, const Tensor& indices,
+                            const Tensor& in, int64_t dim);
+  /// Copies in (any dtype, broadcast) into out, converting.
+  void (*copy)(const Tensor& out, const Tensor& in);
+  void (*fill)(const Tensor& out, const Scalar& value);
+  /// cond is bool; a and b have out's dtype.
+  void (*where)(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
+  /// out[n, m] = a[n, k] b[k, m]; out is contiguous, a and b are any 2-D views.
+  void (*mm)(const Tensor& out, const Tensor& a, const Tensor& b);
+  /// Batched mm over dim 0 of 3-D views.
+  void (*bmm)(const Tensor& out, const Tensor& a, const Tensor& b);
+  /// index is int64 and already checked to be in range.
+  void (*index_select)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
+  void (*gather)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
+  void (*uniform)(const Tensor& out, double from, double to);
+  void (*normal)(const Tensor& out, double mean, double std);
+};
+
+/// The kernels of a device type; throws Error when that backend is not built in.
+const KernelTable& kernels(DeviceType type);
+/// Installs a backend's table (called once per backend at start-up).
+void register_kernels(DeviceType type, const KernelTable* table);
+
+}  // namespace ember::detail

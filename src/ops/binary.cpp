@@ -1,0 +1,332 @@
+// Elementwise ops of two tensors (or a tensor and a scalar), comparisons and where.
+#include <cmath>
+
+#include "ember/ops/reduce.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+using detail::BinaryOp;
+using detail::CompareOp;
+using detail::ResultType;
+
+DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
+  const size_t n = std::max(a.size(), b.size());
+  DimVector out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    EMBER_CHECK(da == db || da == 1 || db == 1,
+                "{}: The size of tensor a ({}) must match the size of tensor b ({}) at "
+                "non-singleton dimension {}; shapes {} and {} cannot be broadcast",
+                op, da, db, i, a, b);
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+ScalarType result_type(const Tensor& a, const Tensor& b) {
+  return ResultType().add(a).add(b).get();
+}
+ScalarType result_type(const Tensor& a, const Scalar& b) {
+  return ResultType().add(a).add(b).get();
+}
+
+namespace {
+
+const char* binary_name(BinaryOp op) {
+  static const char* names[] = {
+#define EMBER_BINARY_OP(Name, name) #name,
+#include "ops/op_list.def"
+  };
+  return names[static_cast<int>(op)];
+}
+
+// The dtype the kernel computes in; division and pow of negative integer powers have rules.
+ScalarType compute_type(BinaryOp op, ScalarType promoted, ScalarType a_type) {
+  if (op == BinaryOp::Div && !is_floating_point(promoted)) return kFloat32;
+  EMBER_CHECK(!(op == BinaryOp::Sub && promoted == kBool),
+              "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
+              "`^` or `logical_xor()` operator instead.");
+  (void)a_type;
+  return promoted;
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType promoted) {
+  const char* name = binary_name(op);
+  detail::check_same_device(a, b, name);
+  const ScalarType dtype = compute_type(op, promoted, a.dtype());
+  DimVector shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
+  detail::kernels_for(a).binary(op, out, a.to(dtype), b.to(dtype));
+  return out;
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
+  return binary(op, a, b, result_type(a, b));
+}
+
+Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
+  const ScalarType promoted = result_type(a, b);
+  return binary(op, a, detail::scalar_tensor(b, promoted, a.device()), promoted);
+}
+
+Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other, ScalarType promoted) {
+  const char* name = binary_name(op);
+  detail::check_same_device(self, other, name);
+  const ScalarType dtype = compute_type(op, promoted, self.dtype());
+  detail::check_can_cast(dtype, self.dtype(), name);
+  DimVector shape = broadcast_shapes(self.sizes(), other.sizes(), name);
+  EMBER_CHECK(IntArrayRef(shape) == self.sizes(),
+              "{}: output with shape {} doesn't match the broadcast shape {}", name, self.sizes(),
+              IntArrayRef(shape));
+  detail::check_writable(self, name);
+  if (dtype == self.dtype()) {
+    detail::kernels_for(self).binary(op, self, self, other.to(dtype));
+  } else {
+    self.copy_(binary(op, self, other, promoted));
+    return self;
+  }
+  self.impl()->storage()->bump_version();
+  return self;
+}
+
+Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
+  return binary_(op, self, other, result_type(self, other));
+}
+
+Tensor& binary_(BinaryOp op, Tensor& self, const Scalar& other) {
+  const ScalarType promoted = result_type(self, other);
+  return binary_(op, self, detail::scalar_tensor(other, promoted, self.device()), promoted);
+}
+
+bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
+
+void check_int_pow(const Tensor& base, const Scalar& exponent) {
+  EMBER_CHECK(
+      !(is_integral(base.dtype(), true) && exponent.is_integral() && exponent.to_long() < 0),
+      "pow: Integers to negative integer powers are not allowed.");
+}
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  return binary(BinaryOp::Add, a, is_one(alpha) ? b : mul(b, alpha));
+}
+Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  return binary(BinaryOp::Add, a, is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double()));
+}
+Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  return binary(BinaryOp::Sub, a, is_one(alpha) ? b : mul(b, alpha));
+}
+Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  return binary(BinaryOp::Sub, a, is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double()));
+}
+Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
+Tensor mul(const Tensor& a, const Scalar& b) { return binary(BinaryOp::Mul, a, b); }
+Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
+Tensor div(const Tensor& a, const Scalar& b) { return binary(BinaryOp::Div, a, b); }
+Tensor pow(const Tensor& base, const Tensor& exponent) {
+  if (is_integral(result_type(base, exponent), true))
+    EMBER_CHECK(!ember::lt(exponent, detail::scalar_tensor(0, exponent.dtype())).any().item<bool>(),
+                "pow: Integers to negative integer powers are not allowed.");
+  return binary(BinaryOp::Pow, base, exponent);
+}
+Tensor pow(const Tensor& base, const Scalar& exponent) {
+  check_int_pow(base, exponent);
+  return binary(BinaryOp::Pow, base, exponent);
+}
+Tensor pow(const Scalar& base, const Tensor& exponent) {
+  const ScalarType dtype = result_type(exponent, base);
+  return pow(detail::scalar_tensor(base, dtype, exponent.device()), exponent);
+}
+Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }
+
+Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const {
+  return ember::add(*this, o, alpha);
+}
+Tensor Tensor::add(const Scalar& o, const Scalar& alpha) const {
+  return ember::add(*this, o, alpha);
+}
+Tensor Tensor::sub(const Tensor& o, const Scalar& alpha) const {
+  return ember::sub(*this, o, alpha);
+}
+Tensor Tensor::sub(const Scalar& o, const Scalar& alpha) const {
+  return ember::sub(*this, o, alpha);
+}
+Tensor Tensor::mul(const Tensor& o) const { return ember::mul(*this, o); }
+Tensor Tensor::mul(const Scalar& o) const { return ember::mul(*this, o); }
+Tensor Tensor::div(const Tensor& o) const { return ember::div(*this, o); }
+Tensor Tensor::div(const Scalar& o) const { return ember::div(*this, o); }
+Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
+Tensor Tensor::pow(const Scalar& e) const { return ember::pow(*this, e); }
+Tensor Tensor::maximum(const Tensor& o) const { return ember::maximum(*this, o); }
+Tensor Tensor::minimum(const Tensor& o) const { return ember::minimum(*this, o); }
+
+Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) {
+  return binary_(BinaryOp::Add, *this, is_one(alpha) ? o : ember::mul(o, alpha));
+}
+Tensor& Tensor::add_(const Scalar& o, const Scalar& alpha) {
+  return binary_(BinaryOp::Add, *this,
+                 is_one(alpha) ? o : Scalar(o.to_double() * alpha.to_double()));
+}
+Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) {
+  return binary_(BinaryOp::Sub, *this, is_one(alpha) ? o : ember::mul(o, alpha));
+}
+Tensor& Tensor::sub_(const Scalar& o, const Scalar& alpha) {
+  return binary_(BinaryOp::Sub, *this,
+                 is_one(alpha) ? o : Scalar(o.to_double() * alpha.to_double()));
+}
+Tensor& Tensor::mul_(const Tensor& o) { return binary_(BinaryOp::Mul, *this, o); }
+Tensor& Tensor::mul_(const Scalar& o) { return binary_(BinaryOp::Mul, *this, o); }
+Tensor& Tensor::div_(const Tensor& o) { return binary_(BinaryOp::Div, *this, o); }
+Tensor& Tensor::div_(const Scalar& o) { return binary_(BinaryOp::Div, *this, o); }
+Tensor& Tensor::pow_(const Scalar& e) {
+  check_int_pow(*this, e);
+  return binary_(BinaryOp::Pow, *this, e);
+}
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
+Tensor operator+(const Scalar& a, const Tensor& b) { return add(b, a); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, b); }
+Tensor operator-(const Scalar& a, const Tensor& b) {
+  const ScalarType dtype = result_type(b, a);
+  return sub(detail::scalar_tensor(a, dtype, b.device()), b);
+}
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }
+Tensor operator*(const Scalar& a, const Tensor& b) { return mul(b, a); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator/(const Tensor& a, const Scalar& b) { return div(a, b); }
+Tensor operator/(const Scalar& a, const Tensor& b) {
+  const ScalarType dtype = result_type(b, a);
+  return div(detail::scalar_tensor(a, dtype, b.device()), b);
+}
+
+// ---- Comparisons ---------------------------------------------------------------------------
+
+namespace {
+
+const char* compare_name(CompareOp op) {
+  static const char* names[] = {
+#define EMBER_COMPARE_OP(Name, name) #name,
+#include "ops/op_list.def"
+  };
+  return names[static_cast<int>(op)];
+}
+
+Tensor compare(CompareOp op, const Tensor& a, const Tensor& b, ScalarType common) {
+  const char* name = compare_name(op);
+  detail::check_same_device(a, b, name);
+  DimVector shape = broadcast_shapes(a.sizes(), b.sizes(), name);
+  Tensor out = empty(shape, TensorOptions(kBool).device(a.device()));
+  detail::kernels_for(a).compare(op, out, a.to(common), b.to(common));
+  return out;
+}
+
+Tensor compare(CompareOp op, const Tensor& a, const Tensor& b) {
+  return compare(op, a, b, result_type(a, b));
+}
+
+Tensor compare(CompareOp op, const Tensor& a, const Scalar& b) {
+  // Compare in double when a float scalar meets an integer tensor, so 1 < 1.5 holds.
+  ScalarType common = result_type(a, b);
+  if (b.is_floating_point() && !a.is_floating_point()) common = kFloat64;
+  return compare(op, a, detail::scalar_tensor(b, common, a.device()), common);
+}
+
+}  // namespace
+
+#define EMBER_COMPARE_OP(Name, name)                                                        \
+  Tensor name(const Tensor& a, const Tensor& b) { return compare(CompareOp::Name, a, b); }  \
+  Tensor Tensor::name(const Tensor& o) const { return compare(CompareOp::Name, *this, o); } \
+  Tensor Tensor::name(const Scalar& o) const { return compare(CompareOp::Name, *this, o); }
+#include "ops/op_list.def"
+
+Tensor operator==(const Tensor& a, const Tensor& b) { return a.eq(b); }
+Tensor operator==(const Tensor& a, const Scalar& b) { return a.eq(b); }
+Tensor operator!=(const Tensor& a, const Tensor& b) { return a.ne(b); }
+Tensor operator!=(const Tensor& a, const Scalar& b) { return a.ne(b); }
+Tensor operator<(const Tensor& a, const Tensor& b) { return a.lt(b); }
+Tensor operator<(const Tensor& a, const Scalar& b) { return a.lt(b); }
+Tensor operator<=(const Tensor& a, const Tensor& b) { return a.le(b); }
+Tensor operator<=(const Tensor& a, const Scalar& b) { return a.le(b); }
+Tensor operator>(const Tensor& a, const Tensor& b) { return a.gt(b); }
+Tensor operator>(const Tensor& a, const Scalar& b) { return a.gt(b); }
+Tensor operator>=(const Tensor& a, const Tensor& b) { return a.ge(b); }
+Tensor operator>=(const Tensor& a, const Scalar& b) { return a.ge(b); }
+
+// ---- where and masked_fill -----------------------------------------------------------------
+
+Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(condition.dtype() == kBool,
+              "where: expected condition to be a boolean tensor, but got a tensor with dtype {}",
+              dtype_legacy_name(condition.dtype()));
+  detail::check_same_device(a, b, "where");
+  detail::check_same_device(condition, a, "where");
+  const ScalarType dtype = result_type(a, b);
+  DimVector shape =
+      broadcast_shapes(broadcast_shapes(condition.sizes(), a.sizes(), "where"), b.sizes(), "where");
+  Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
+  detail::kernels_for(a).where(out, condition, a.to(dtype), b.to(dtype));
+  return out;
+}
+Tensor where(const Tensor& condition, const Tensor& a, const Scalar& b) {
+  return where(condition, a, detail::scalar_tensor(b, result_type(a, b), a.device()));
+}
+Tensor where(const Tensor& condition, const Scalar& a, const Tensor& b) {
+  return where(condition, detail::scalar_tensor(a, result_type(b, a), b.device()), b);
+}
+
+namespace {
+void check_mask(const Tensor& t, const Tensor& mask) {
+  EMBER_CHECK(mask.dtype() == kBool,
+              "masked_fill_ only supports boolean masks, but got mask with dtype {}",
+              dtype_legacy_name(mask.dtype()));
+  DimVector shape = broadcast_shapes(t.sizes(), mask.sizes(), "masked_fill");
+  EMBER_CHECK(IntArrayRef(shape) == t.sizes(),
+              "masked_fill: the mask of shape {} does not broadcast to the tensor's shape {}",
+              mask.sizes(), t.sizes());
+}
+}  // namespace
+
+Tensor masked_fill(const Tensor& t, const Tensor& mask, const Scalar& value) {
+  check_mask(t, mask);
+  return where(mask, detail::scalar_tensor(value, t.dtype(), t.device()), t);
+}
+Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
+  return ember::masked_fill(*this, mask, value);
+}
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
+  check_mask(*this, mask);
+  detail::check_writable(*this, "masked_fill_");
+  detail::kernels_for(*this).where(*this, mask, detail::scalar_tensor(value, dtype(), device()),
+                                   *this);
+  impl()->storage()->bump_version();
+  return *this;
+}
+
+// ---- Whole-tensor comparisons ---------------------------------------------------------------
+
+bool equal(const Tensor& a, const Tensor& b) {
+  if (a.sizes() != b.sizes()) return false;
+  return ember::eq(a, b).all().item<bool>();
+}
+bool Tensor::equal(const Tensor& other) const { return ember::equal(*this, other); }
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  const ScalarType dtype = promote_types(promote_types(a.dtype(), b.dtype()), kFloat64);
+  Tensor x = a.to(dtype), y = b.to(dtype);
+  Tensor diff = (x - y).abs();
+  Tensor close = diff.le(y.abs() * rtol + atol);
+  // Equal infinities are close; NaN never is.
+  close = ember::where(x.eq(y), ones_like(close), close);
+  return close.all().item<bool>();
+}
+bool Tensor::allclose(const Tensor& other, double rtol, double atol) const {
+  return ember::allclose(*this, other, rtol, atol);
+}
+
+}  // namespace ember

@@ -1,0 +1,303 @@
+// Joining, splitting, gathering and PyTorch-style indexing.
+#include "ember/indexing.h"
+#include "ember/ops/reduce.h"
+#include "ember/ops/shape.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+using detail::wrap_dim;
+
+Tensor cat(TensorList tensors, int64_t dim) {
+  EMBER_CHECK(!tensors.empty(), "cat: expected a non-empty list of Tensors");
+  // 1-D empty tensors are skipped, as in PyTorch's legacy behaviour.
+  const Tensor* ref = nullptr;
+  ScalarType dtype = tensors[0].dtype();
+  for (const Tensor& t : tensors) {
+    dtype = promote_types(dtype, t.dtype());
+    if (!ref && !(t.dim() == 1 && t.numel() == 0)) ref = &t;
+  }
+  if (!ref) return empty({0}, tensors[0].options().dtype(dtype));
+  EMBER_CHECK(ref->dim() > 0, "cat: zero-dimensional tensor cannot be concatenated");
+  const int64_t d = wrap_dim(dim, ref->dim(), "cat");
+  DimVector shape(ref->sizes().begin(), ref->sizes().end());
+  shape[d] = 0;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    const Tensor& t = tensors[i];
+    if (t.dim() == 1 && t.numel() == 0) continue;
+    detail::check_same_device(*ref, t, "cat");
+    EMBER_CHECK(t.dim() == ref->dim(),
+                "cat: Tensors must have same number of dimensions: got {} and {}", ref->dim(),
+                t.dim());
+    for (int64_t j = 0; j < t.dim(); ++j)
+      EMBER_CHECK(j == d || t.sizes()[j] == ref->sizes()[j],
+                  "cat: Sizes of tensors must match except in dimension {}. Expected size {} but "
+                  "got size {} for tensor number {} in the list.",
+                  d, ref->sizes()[j], t.sizes()[j], i);
+    shape[d] += t.sizes()[d];
+  }
+  Tensor out = empty(shape, ref->options().dtype(dtype));
+  int64_t offset = 0;
+  for (const Tensor& t : tensors) {
+    if (t.dim() == 1 && t.numel() == 0) continue;
+    detail::kernels_for(out).copy(out.narrow(d, offset, t.sizes()[d]), t);
+    offset += t.sizes()[d];
+  }
+  return out;
+}
+
+Tensor stack(TensorList tensors, int64_t dim) {
+  EMBER_CHECK(!tensors.empty(), "stack expects a non-empty TensorList");
+  const int64_t d = wrap_dim(dim, tensors[0].dim() + 1, "stack");
+  std::vector<Tensor> parts;
+  for (size_t i = 0; i < tensors.size(); ++i) {
+    EMBER_CHECK(tensors[i].sizes() == tensors[0].sizes(),
+                "stack expects each tensor to be equal size, but got {} at entry 0 and {} at "
+                "entry {}",
+                tensors[0].sizes(), tensors[i].sizes(), i);
+    parts.push_back(tensors[i].unsqueeze(d));
+  }
+  return cat(parts, d);
+}
+
+std::vector<Tensor> Tensor::split(int64_t split_size, int64_t dim) const {
+  EMBER_CHECK(this->dim() > 0, "split expects at least a 1-dimensional tensor");
+  const int64_t d = wrap_dim(dim, this->dim(), "split");
+  EMBER_CHECK(split_size > 0 || sizes()[d] == 0,
+              "split expects split_size be non-negative, but got split_size={}", split_size);
+  std::vector<Tensor> out;
+  const int64_t size = sizes()[d];
+  for (int64_t s = 0; s < size; s += split_size)
+    out.push_back(narrow(d, s, std::min(split_size, size - s)));
+  if (out.empty()) out.push_back(*this);
+  return out;
+}
+
+std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t dim) const {
+  const int64_t d = wrap_dim(dim, this->dim(), "split_with_sizes");
+  int64_t total = 0;
+  for (int64_t s : split_sizes) total += s;
+  EMBER_CHECK(total == sizes()[d],
+              "split_with_sizes expects split_sizes to sum exactly to {} (input tensor's size at "
+              "dimension {}), but got split_sizes={}",
+              sizes()[d], d, split_sizes);
+  std::vector<Tensor> out;
+  int64_t start = 0;
+  for (int64_t s : split_sizes) {
+    out.push_back(narrow(d, start, s));
+    start += s;
+  }
+  return out;
+}
+
+std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const {
+  EMBER_CHECK(chunks > 0, "chunk expects `chunks` to be greater than 0, got: {}", chunks);
+  const int64_t d = wrap_dim(dim, this->dim(), "chunk");
+  const int64_t size = sizes()[d];
+  return split(std::max<int64_t>((size + chunks - 1) / chunks, 1), d);
+}
+
+std::vector<Tensor> split(const Tensor& t, int64_t split_size, int64_t dim) {
+  return t.split(split_size, dim);
+}
+std::vector<Tensor> chunk(const Tensor& t, int64_t chunks, int64_t dim) {
+  return t.chunk(chunks, dim);
+}
+
+namespace {
+void check_index_tensor(const Tensor& index, int64_t size, const char* op) {
+  EMBER_CHECK(index.dtype() == kInt64 || index.dtype() == kInt32,
+              "{}(): Expected dtype int32/int64 for index", op);
+  if (index.numel() == 0) return;
+  const Tensor idx = index.to(kInt64);
+  const int64_t lo = idx.min().item<int64_t>(), hi = idx.max().item<int64_t>();
+  EMBER_CHECK_INDEX(lo >= -size && hi < size,
+                    "{}: index out of range in self (index {} for a dim "
+                    "of size {})",
+                    op, lo < -size ? lo : hi, size);
+}
+// Negative indices count from the end.
+Tensor wrap_indices(const Tensor& index, int64_t size) {
+  Tensor idx = index.to(kInt64);
+  return where(idx.lt(0), idx + size, idx);
+}
+}  // namespace
+
+Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
+  EMBER_CHECK(index.dim() <= 1, "index_select(): Index is supposed to be a vector, got shape {}",
+              index.sizes());
+  const int64_t d = wrap_dim(dim, t.dim(), "index_select");
+  const Tensor in = t.dim() == 0 ? t.view({1}) : t;
+  check_index_tensor(index, in.sizes()[d], "index_select");
+  DimVector shape(in.sizes().begin(), in.sizes().end());
+  shape[d] = index.numel();
+  Tensor out = empty(shape, t.options());
+  detail::kernels_for(t).index_select(out, in, d, wrap_indices(index, in.sizes()[d]).contiguous());
+  return t.dim() == 0 ? out.view({}) : out;
+}
+
+Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
+  const int64_t d = wrap_dim(dim, t.dim(), "gather");
+  EMBER_CHECK(index.dim() == t.dim() || (t.dim() == 0 && index.dim() <= 1),
+              "gather(): Index tensor must have the same number of dimensions as input tensor");
+  EMBER_CHECK(index.dtype() == kInt64, "gather(): Expected dtype int64 for index");
+  for (int64_t i = 0; i < index.dim(); ++i)
+    EMBER_CHECK(i == d || index.sizes()[i] <= t.sizes()[i],
+                "gather(): Size does not match at dimension {} expected index {} to be smaller "
+                "than self {} apart from dimension {}",
+                i, index.sizes(), t.sizes(), d);
+  const Tensor in = t.dim() == 0 ? t.view({1}) : t;
+  check_index_tensor(index, in.sizes()[d], "gather");
+  Tensor out = empty(index.sizes(), t.options());
+  detail::kernels_for(t).gather(out, in, d, wrap_indices(index, in.sizes()[d]));
+  return out;
+}
+
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
+  return ember::index_select(*this, dim, index);
+}
+Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
+  return ember::gather(*this, dim, index);
+}
+
+// ---- Python-style indexing ----------------------------------------------------------------
+
+namespace {
+using indexing::TensorIndex;
+
+struct IndexResult {
+  Tensor view;              // after integers, slices, None and Ellipsis
+  int64_t tensor_dim = -1;  // the dim an integer index tensor applies to, if any
+  Tensor tensor_index;      // that index tensor
+  Tensor mask;              // a boolean mask over the whole tensor, if given
+};
+
+IndexResult apply_indices(const Tensor& self, ArrayRef<TensorIndex> indices) {
+  int64_t consumed = 0;  // dims of self that the indices account for
+  int ellipses = 0;
+  for (const auto& i : indices) {
+    switch (i.kind()) {
+      case TensorIndex::Kind::Integer:
+      case TensorIndex::Kind::Slice:
+        ++consumed;
+        break;
+      case TensorIndex::Kind::Tensor:
+        consumed += i.tensor().dtype() == kBool ? i.tensor().dim() : 1;
+        break;
+      case TensorIndex::Kind::Ellipsis:
+        ++ellipses;
+        break;
+      default:
+        break;
+    }
+  }
+  EMBER_CHECK_INDEX(ellipses <= 1, "index: an index can only have a single ellipsis ('...')");
+  EMBER_CHECK_INDEX(consumed <= self.dim(), "index: too many indices for tensor of dimension {}",
+                    self.dim());
+  IndexResult r{self};
+  int64_t d = 0;  // current dim in the result
+  for (const auto& i : indices) {
+    switch (i.kind()) {
+      case TensorIndex::Kind::Integer:
+        r.view = r.view.select(d, i.integer());
+        break;
+      case TensorIndex::Kind::Slice:
+        r.view = r.view.slice(d, i.slice().start(), i.slice().stop(), i.slice().step());
+        ++d;
+        break;
+      case TensorIndex::Kind::None:
+        r.view = r.view.unsqueeze(d++);
+        break;
+      case TensorIndex::Kind::Ellipsis:
+        d += self.dim() - consumed;
+        break;
+      case TensorIndex::Kind::Boolean:
+        r.view = r.view.unsqueeze(d);
+        if (!i.boolean()) r.view = r.view.slice(d, 0, 0);
+        ++d;
+        break;
+      case TensorIndex::Kind::Tensor: {
+        const Tensor& t = i.tensor();
+        if (t.dtype() == kBool) {
+          EMBER_CHECK_INDEX(d == 0 && t.sizes() == r.view.sizes(),
+                            "index: a boolean mask must have the shape of the tensor it indexes "
+                            "(mask {}, tensor {})",
+                            t.sizes(), r.view.sizes());
+          EMBER_CHECK(!r.mask.defined() && !r.tensor_index.defined(),
+                      "index: only one tensor index is supported");
+          r.mask = t;
+          d += t.dim();
+        } else {
+          EMBER_CHECK(!r.mask.defined() && !r.tensor_index.defined(),
+                      "index: only one tensor index is supported");
+          EMBER_CHECK(t.dim() <= 1, "index: integer index tensors must be 0-D or 1-D, got shape {}",
+                      t.sizes());
+          r.tensor_index = t;
+          r.tensor_dim = d++;
+        }
+        break;
+      }
+    }
+  }
+  return r;
+}
+
+// Elements of t where mask holds, in row-major order, as a 1-D tensor.
+Tensor masked_select_all(const Tensor& t, const Tensor& mask) {
+  Tensor flat_mask = mask.reshape({-1}).contiguous();
+  const bool* m = flat_mask.data_ptr<bool>();
+  std::vector<int64_t> picks;
+  for (int64_t i = 0; i < flat_mask.numel(); ++i)
+    if (m[i]) picks.push_back(i);
+  Tensor idx = empty({static_cast<int64_t>(picks.size())}, TensorOptions(kInt64));
+  std::copy(picks.begin(), picks.end(), idx.data_ptr<int64_t>());
+  return t.reshape({-1}).index_select(0, idx);
+}
+}  // namespace
+
+Tensor Tensor::index(ArrayRef<indexing::TensorIndex> indices) const {
+  IndexResult r = apply_indices(*this, indices);
+  if (r.mask.defined()) return masked_select_all(r.view, r.mask);
+  if (r.tensor_index.defined()) {
+    Tensor out = r.view.index_select(r.tensor_dim, r.tensor_index.reshape({-1}));
+    return r.tensor_index.dim() == 0 ? out.select(r.tensor_dim, 0) : out;
+  }
+  return r.view;
+}
+Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const {
+  return index(ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
+}
+
+Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                           const Tensor& value) {
+  IndexResult r =
+      apply_indices(*this, ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
+  if (r.mask.defined()) {
+    EMBER_CHECK(value.numel() == 1,
+                "index_put_: with a boolean mask, only a single value can be "
+                "assigned (got {} values)",
+                value.numel());
+    r.view.masked_fill_(r.mask, value.item());
+    return *this;
+  }
+  EMBER_CHECK(!r.tensor_index.defined(),
+              "index_put_: integer index tensors are not supported yet; "
+              "use index_select and copy_");
+  r.view.copy_(value);
+  return *this;
+}
+Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                           const Scalar& value) {
+  IndexResult r =
+      apply_indices(*this, ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
+  if (r.mask.defined()) {
+    r.view.masked_fill_(r.mask, value);
+    return *this;
+  }
+  EMBER_CHECK(!r.tensor_index.defined(),
+              "index_put_: integer index tensors are not supported yet; "
+              "use index_select and copy_");
+  r.view.fill_(value);
+  return *this;
+}
+
+}  // namespace ember

@@ -1,0 +1,100 @@
+// Matrix products: shape rules here, the arithmetic in the BLAS-backed kernels.
+#include "ember/ops/linalg.h"
+
+#include "ops/op_utils.h"
+
+namespace ember {
+
+namespace {
+void check_matmul_dtypes(const Tensor& a, const Tensor& b, const char* op) {
+  detail::check_same_device(a, b, op);
+  EMBER_CHECK(a.dtype() == b.dtype(), "{}: expected scalar type {} but found {}", op,
+              dtype_legacy_name(a.dtype()), dtype_legacy_name(b.dtype()));
+  EMBER_CHECK(a.dtype() != kBool, "{}: not implemented for 'Bool'", op);
+}
+}  // namespace
+
+Tensor mm(const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(a.dim() == 2, "mm: self must be a matrix, got a {}-D tensor of shape {}", a.dim(),
+              a.sizes());
+  EMBER_CHECK(b.dim() == 2, "mm: mat2 must be a matrix, got a {}-D tensor of shape {}", b.dim(),
+              b.sizes());
+  EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "mm: shapes {} and {} cannot be multiplied", a.sizes(),
+              b.sizes());
+  check_matmul_dtypes(a, b, "mm");
+  Tensor out = empty({a.sizes()[0], b.sizes()[1]}, a.options());
+  detail::kernels_for(a).mm(out, a, b);
+  return out;
+}
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(a.dim() == 3 && b.dim() == 3, "bmm: expected 3-D tensors, got shapes {} and {}",
+              a.sizes(), b.sizes());
+  EMBER_CHECK(a.sizes()[0] == b.sizes()[0] && a.sizes()[2] == b.sizes()[1],
+              "bmm: shapes {} and {} cannot be multiplied", a.sizes(), b.sizes());
+  check_matmul_dtypes(a, b, "bmm");
+  Tensor out = empty({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.options());
+  detail::kernels_for(a).bmm(out, a, b);
+  return out;
+}
+
+Tensor dot(const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(a.dim() == 1 && b.dim() == 1, "dot: 1D tensors expected, but got {}D and {}D tensors",
+              a.dim(), b.dim());
+  EMBER_CHECK(a.sizes()[0] == b.sizes()[0],
+              "dot: inconsistent tensor size, expected tensor [{}] and src [{}] to have the same "
+              "number of elements, but got {} and {} elements respectively",
+              a.sizes()[0], b.sizes()[0], a.sizes()[0], b.sizes()[0]);
+  check_matmul_dtypes(a, b, "dot");
+  return mm(a.view({1, -1}), b.view({-1, 1})).view({});
+}
+
+Tensor mv(const Tensor& a, const Tensor& v) {
+  EMBER_CHECK(a.dim() == 2 && v.dim() == 1,
+              "mv: vector + matrix @ vector expected, got shapes {} and {}", a.sizes(), v.sizes());
+  EMBER_CHECK(a.sizes()[1] == v.sizes()[0], "mv: shapes {} and {} cannot be multiplied", a.sizes(),
+              v.sizes());
+  return mm(a, v.view({-1, 1})).view({a.sizes()[0]});
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  const int64_t da = a.dim(), db = b.dim();
+  EMBER_CHECK(da > 0 && db > 0,
+              "matmul: both arguments to matmul need to be at least 1D, but "
+              "they are {}D and {}D",
+              da, db);
+  if (da == 1 && db == 1) return dot(a, b);
+  if (da == 2 && db == 1) return mv(a, b);
+  if (da == 1 && db == 2) {
+    EMBER_CHECK(a.sizes()[0] == b.sizes()[0], "matmul: shapes {} and {} cannot be multiplied",
+                a.sizes(), b.sizes());
+    return mm(a.unsqueeze(0), b).squeeze(0);
+  }
+  if (da == 2 && db == 2) return mm(a, b);
+  // Batched: a vector operand gains a matrix dim, batch dims broadcast, then one bmm.
+  Tensor x = da == 1 ? a.unsqueeze(0) : a;
+  Tensor y = db == 1 ? b.unsqueeze(1) : b;
+  const int64_t n = x.sizes()[x.dim() - 2], k = x.sizes()[x.dim() - 1];
+  const int64_t k2 = y.sizes()[y.dim() - 2], m = y.sizes()[y.dim() - 1];
+  EMBER_CHECK(k == k2, "matmul: shapes {} and {} cannot be multiplied", a.sizes(), b.sizes());
+  DimVector batch = broadcast_shapes(IntArrayRef(x.sizes().data(), x.dim() - 2),
+                                     IntArrayRef(y.sizes().data(), y.dim() - 2), "matmul");
+  int64_t nb = 1;
+  for (int64_t s : batch) nb *= s;
+  DimVector xs = batch, ys = batch;
+  xs.push_back(n), xs.push_back(k);
+  ys.push_back(k), ys.push_back(m);
+  Tensor out = bmm(x.expand(xs).reshape({nb, n, k}), y.expand(ys).reshape({nb, k, m}));
+  DimVector shape = batch;
+  if (da > 1) shape.push_back(n);
+  if (db > 1) shape.push_back(m);
+  return out.view(shape);
+}
+
+Tensor Tensor::mm(const Tensor& o) const { return ember::mm(*this, o); }
+Tensor Tensor::bmm(const Tensor& o) const { return ember::bmm(*this, o); }
+Tensor Tensor::matmul(const Tensor& o) const { return ember::matmul(*this, o); }
+Tensor Tensor::dot(const Tensor& o) const { return ember::dot(*this, o); }
+Tensor Tensor::mv(const Tensor& v) const { return ember::mv(*this, v); }
+
+}  // namespace ember

@@ -1,0 +1,276 @@
+// View ops: new geometry over the same storage. Nothing here copies data except reshape (when
+// no view is possible) and contiguous.
+#include <algorithm>
+#include <optional>
+
+#include "ember/ops/shape.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+using detail::make_view;
+using detail::wrap_dim;
+
+namespace {
+
+// Resolves a single -1 in shape from numel.
+DimVector infer_size(IntArrayRef shape, int64_t numel, const char* op) {
+  DimVector out(shape.begin(), shape.end());
+  int64_t known = 1;
+  std::optional<size_t> infer;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == -1) {
+      EMBER_CHECK(!infer, "{}: only one dimension can be inferred", op);
+      infer = i;
+    } else {
+      EMBER_CHECK(shape[i] >= 0, "{}: invalid shape dimension {}", op, shape[i]);
+      known *= shape[i];
+    }
+  }
+  if (infer) {
+    EMBER_CHECK(known != 0 && numel % known == 0, "{}: shape '{}' is invalid for input of size {}",
+                op, shape, numel);
+    out[*infer] = numel / known;
+  } else {
+    EMBER_CHECK(known == numel, "{}: shape '{}' is invalid for input of size {}", op, shape, numel);
+  }
+  return out;
+}
+
+// Strides that let `shape` view memory laid out as (old_sizes, old_strides), if any exist:
+// each run of old dims that is contiguous within itself may be split or merged freely.
+std::optional<DimVector> view_strides(IntArrayRef old_sizes, IntArrayRef old_strides,
+                                      IntArrayRef shape) {
+  DimVector strides(shape.size());
+  int64_t numel = 1;
+  for (int64_t s : old_sizes) numel *= s;
+  if (numel == 0 || old_sizes.empty()) return contiguous_strides(shape);
+  int64_t view_d = static_cast<int64_t>(shape.size()) - 1;
+  int64_t chunk_base = old_strides.back();
+  int64_t tensor_numel = 1, view_numel = 1;
+  for (int64_t d = static_cast<int64_t>(old_sizes.size()) - 1; d >= 0; --d) {
+    tensor_numel *= old_sizes[d];
+    if (d == 0 || (old_sizes[d - 1] != 1 && old_strides[d - 1] != tensor_numel * chunk_base)) {
+      while (view_d >= 0 && (view_numel < tensor_numel || shape[view_d] == 1)) {
+        strides[view_d] = view_numel * chunk_base;
+        view_numel *= shape[view_d];
+        --view_d;
+      }
+      if (view_numel != tensor_numel) return std::nullopt;
+      if (d > 0) {
+        chunk_base = old_strides[d - 1];
+        tensor_numel = view_numel = 1;
+      }
+    }
+  }
+  if (view_d != -1) return std::nullopt;
+  return strides;
+}
+
+}  // namespace
+
+Tensor Tensor::view(IntArrayRef shape) const {
+  DimVector size = infer_size(shape, numel(), "view");
+  auto strides = view_strides(sizes(), this->strides(), size);
+  EMBER_CHECK(strides.has_value(),
+              "view: view size is not compatible with input tensor's size and stride (at least "
+              "one dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
+              "(input shape {}, strides {}, requested shape {})",
+              sizes(), this->strides(), shape);
+  return make_view(*this, size, *strides, storage_offset());
+}
+
+Tensor Tensor::reshape(IntArrayRef shape) const {
+  DimVector size = infer_size(shape, numel(), "reshape");
+  if (auto strides = view_strides(sizes(), this->strides(), size))
+    return make_view(*this, size, *strides, storage_offset());
+  return clone().view(size);
+}
+Tensor reshape(const Tensor& t, IntArrayRef shape) { return t.reshape(shape); }
+
+Tensor Tensor::t() const {
+  EMBER_CHECK(dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is {}D", dim());
+  return dim() < 2 ? *this : transpose(0, 1);
+}
+
+Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
+  const int64_t a = wrap_dim(dim0, dim(), "transpose"), b = wrap_dim(dim1, dim(), "transpose");
+  if (dim() == 0) return *this;
+  DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
+  std::swap(sz[a], sz[b]);
+  std::swap(st[a], st[b]);
+  return make_view(*this, sz, st, storage_offset());
+}
+Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) { return t.transpose(dim0, dim1); }
+
+Tensor Tensor::permute(IntArrayRef dims) const {
+  EMBER_CHECK(static_cast<int64_t>(dims.size()) == dim(),
+              "permute(sparse_coo): number of dimensions in the tensor input does not match the "
+              "length of the desired ordering of dimensions i.e. input.dim() = {} is not equal to "
+              "len(dims) = {}",
+              dim(), dims.size());
+  DimVector sz(dims.size()), st(dims.size());
+  SmallVector<bool, 6> seen(dims.size(), false);
+  for (size_t i = 0; i < dims.size(); ++i) {
+    const int64_t d = wrap_dim(dims[i], dim(), "permute");
+    EMBER_CHECK(!seen[d], "permute(): duplicate dims are not allowed.");
+    seen[d] = true;
+    sz[i] = sizes()[d];
+    st[i] = strides()[d];
+  }
+  return make_view(*this, sz, st, storage_offset());
+}
+Tensor permute(const Tensor& t, IntArrayRef dims) { return t.permute(dims); }
+
+Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
+  EMBER_CHECK(this->dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
+  const int64_t d = wrap_dim(dim, this->dim(), "narrow");
+  const int64_t size = sizes()[d];
+  if (start < 0) start += size;
+  EMBER_CHECK_INDEX(start >= 0 && start <= size,
+                    "start out of range (expected to be in range of [{}, {}], but got {})", -size,
+                    size, start);
+  EMBER_CHECK(length >= 0 && start + length <= size,
+              "start ({}) + length ({}) exceeds dimension size ({}).", start, length, size);
+  return slice(d, start, start + length, 1);
+}
+
+Tensor Tensor::slice(int64_t dim, std::optional<int64_t> start, std::optional<int64_t> end,
+                     int64_t step) const {
+  EMBER_CHECK(this->dim() > 0, "slice() cannot be applied to a 0-dim tensor.");
+  const int64_t d = wrap_dim(dim, this->dim(), "slice");
+  EMBER_CHECK(step > 0, "slice step must be positive");
+  const int64_t size = sizes()[d];
+  // Python's rules: negative bounds count from the end, out-of-range bounds are clamped.
+  auto clampi = [&](int64_t v) {
+    if (v < 0) v += size;
+    return std::clamp<int64_t>(v, 0, size);
+  };
+  const int64_t s = start ? clampi(*start) : 0;
+  const int64_t e = std::max(s, end ? clampi(*end) : size);
+  DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
+  sz[d] = (e - s + step - 1) / step;
+  st[d] *= step;
+  return make_view(*this, sz, st, storage_offset() + s * strides()[d]);
+}
+
+Tensor Tensor::select(int64_t dim, int64_t index) const {
+  EMBER_CHECK_INDEX(this->dim() > 0, "select() cannot be applied to a 0-dim tensor.");
+  const int64_t d = wrap_dim(dim, this->dim(), "select");
+  const int64_t size = sizes()[d];
+  EMBER_CHECK_INDEX(index >= -size && index < size,
+                    "select(): index {} out of range for tensor of size {} at dimension {}", index,
+                    sizes(), d);
+  if (index < 0) index += size;
+  DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
+  sz.erase(sz.begin() + d);
+  st.erase(st.begin() + d);
+  return make_view(*this, sz, st, storage_offset() + index * strides()[d]);
+}
+
+Tensor Tensor::expand(IntArrayRef size) const {
+  EMBER_CHECK(size.size() >= static_cast<size_t>(dim()),
+              "expand: the number of sizes provided ({}) must be greater or equal to the number "
+              "of dimensions in the tensor ({})",
+              size.size(), dim());
+  const size_t n = size.size(), offset = n - static_cast<size_t>(dim());
+  DimVector sz(n), st(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (i < offset) {
+      EMBER_CHECK(size[i] >= 0,
+                  "expand: The expanded size of the tensor ({}) isn't allowed in a leading, "
+                  "non-existing dimension {}",
+                  size[i], i);
+      sz[i] = size[i];
+      st[i] = 0;
+      continue;
+    }
+    const int64_t have = sizes()[i - offset];
+    const int64_t want = size[i] == -1 ? have : size[i];
+    EMBER_CHECK(have == want || have == 1,
+                "expand: The expanded size of the tensor ({}) must match the existing size ({}) at "
+                "non-singleton dimension {}.  Target sizes: {}.  Tensor sizes: {}",
+                want, have, i, size, sizes());
+    sz[i] = want;
+    st[i] = have == want ? strides()[i - offset] : 0;
+  }
+  return make_view(*this, sz, st, storage_offset());
+}
+
+Tensor Tensor::squeeze() const {
+  DimVector sz, st;
+  for (int64_t d = 0; d < dim(); ++d)
+    if (sizes()[d] != 1) sz.push_back(sizes()[d]), st.push_back(strides()[d]);
+  return make_view(*this, sz, st, storage_offset());
+}
+Tensor squeeze(const Tensor& t) { return t.squeeze(); }
+
+Tensor Tensor::squeeze(int64_t dim) const {
+  const int64_t d = wrap_dim(dim, this->dim(), "squeeze");
+  if (this->dim() == 0 || sizes()[d] != 1)
+    return make_view(*this, sizes(), strides(), storage_offset());
+  DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
+  sz.erase(sz.begin() + d);
+  st.erase(st.begin() + d);
+  return make_view(*this, sz, st, storage_offset());
+}
+
+Tensor Tensor::unsqueeze(int64_t dim) const {
+  const int64_t d = wrap_dim(dim, this->dim() + 1, "unsqueeze");
+  DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
+  const int64_t stride = d < this->dim() ? sizes()[d] * strides()[d] : 1;
+  sz.insert(sz.begin() + d, 1);
+  st.insert(st.begin() + d, stride);
+  return make_view(*this, sz, st, storage_offset());
+}
+Tensor unsqueeze(const Tensor& t, int64_t dim) { return t.unsqueeze(dim); }
+
+Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
+  if (dim() == 0) return reshape({1});
+  const int64_t s = wrap_dim(start_dim, dim(), "flatten"), e = wrap_dim(end_dim, dim(), "flatten");
+  EMBER_CHECK(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim");
+  DimVector shape;
+  for (int64_t d = 0; d < s; ++d) shape.push_back(sizes()[d]);
+  int64_t merged = 1;
+  for (int64_t d = s; d <= e; ++d) merged *= sizes()[d];
+  shape.push_back(merged);
+  for (int64_t d = e + 1; d < dim(); ++d) shape.push_back(sizes()[d]);
+  return reshape(shape);
+}
+Tensor flatten(const Tensor& t, int64_t start_dim, int64_t end_dim) {
+  return t.flatten(start_dim, end_dim);
+}
+
+Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
+                          std::optional<int64_t> storage_offset) const {
+  EMBER_CHECK(size.size() == stride.size(),
+              "as_strided: mismatch in length of strides and shape ({} vs {})", size.size(),
+              stride.size());
+  const int64_t offset = storage_offset.value_or(this->storage_offset());
+  EMBER_CHECK(offset >= 0, "as_strided: Tensor: invalid storage offset {}", offset);
+  int64_t last = offset;
+  bool empty_view = false;
+  for (size_t i = 0; i < size.size(); ++i) {
+    EMBER_CHECK(size[i] >= 0 && stride[i] >= 0,
+                "as_strided: negative sizes or strides are not supported (size {}, stride {})",
+                size, stride);
+    if (size[i] == 0)
+      empty_view = true;
+    else
+      last += (size[i] - 1) * stride[i];
+  }
+  const int64_t capacity = static_cast<int64_t>(impl()->storage()->nbytes() / element_size());
+  EMBER_CHECK(empty_view || last < capacity,
+              "as_strided: setStorage: sizes {}, strides {}, storage offset {} require {} "
+              "elements, but the storage holds only {}",
+              size, stride, offset, last + 1, capacity);
+  return make_view(*this, size, stride, offset);
+}
+
+std::vector<Tensor> Tensor::unbind(int64_t dim) const {
+  const int64_t d = wrap_dim(dim, this->dim(), "unbind");
+  std::vector<Tensor> out;
+  for (int64_t i = 0; i < sizes()[d]; ++i) out.push_back(select(d, i));
+  return out;
+}
+
+}  // namespace ember

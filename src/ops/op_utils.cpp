@@ -1,0 +1,77 @@
+#include "ops/op_utils.h"
+
+namespace ember::detail {
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  const int64_t n = std::max<int64_t>(ndim, 1);
+  EMBER_CHECK_INDEX(dim >= -n && dim < n,
+                    "{}: Dimension out of range (expected to be in range of [{}, {}], but got {})",
+                    op, -n, n - 1, dim);
+  return dim < 0 ? dim + n : dim;
+}
+
+Tensor scalar_tensor(const Scalar& value, ScalarType dtype, Device device) {
+  Tensor t = empty({}, TensorOptions(dtype).device(device));
+  kernels(device.type()).fill(t, value);
+  return t;
+}
+
+void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
+  EMBER_CHECK(a.device() == b.device(),
+              "{}: Expected all tensors to be on the same device, but found at least two "
+              "devices, {} and {}!",
+              op, a.device().str(), b.device().str());
+}
+
+void check_writable(const Tensor& t, const char* op) {
+  for (int64_t d = 0; d < t.dim(); ++d)
+    EMBER_CHECK(t.strides()[d] != 0 || t.sizes()[d] <= 1,
+                "{}: unsupported operation: more than one element of the written-to tensor "
+                "refers to a single memory location. Please clone() the tensor before "
+                "performing the operation.",
+                op);
+}
+
+void check_can_cast(ScalarType result, ScalarType out, const char* op) {
+  auto category = [](ScalarType t) { return t == kBool ? 0 : is_integral(t) ? 1 : 2; };
+  EMBER_CHECK(category(result) <= category(out),
+              "{}: result type {} can't be cast to the desired output type {}", op,
+              dtype_legacy_name(result), dtype_legacy_name(out));
+}
+
+Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  return Tensor(
+      IntrusivePtr<TensorImpl>::make(t.impl()->storage(), t.dtype(), sizes, strides, offset));
+}
+
+namespace {
+std::optional<ScalarType> promote(std::optional<ScalarType> a, ScalarType b) {
+  return a ? promote_types(*a, b) : b;
+}
+int category(ScalarType t) { return t == kBool ? 0 : is_integral(t) ? 1 : 2; }
+// The higher-ranked result wins unless the lower one is of a higher category.
+std::optional<ScalarType> combine(std::optional<ScalarType> higher,
+                                  std::optional<ScalarType> lower) {
+  if (!higher) return lower;
+  if (!lower) return higher;
+  return category(*lower) > category(*higher) ? promote_types(*higher, *lower) : *higher;
+}
+}  // namespace
+
+ResultType& ResultType::add(const Tensor& t) {
+  if (t.dim() > 0)
+    dim_ = promote(dim_, t.dtype());
+  else
+    zero_dim_ = promote(zero_dim_, t.dtype());
+  return *this;
+}
+
+ResultType& ResultType::add(const Scalar& s) {
+  // A wrapped Python/C++ float takes the default dtype, as in PyTorch.
+  wrapped_ = promote(wrapped_, s.is_floating_point() ? kFloat32 : s.type());
+  return *this;
+}
+
+ScalarType ResultType::get() const { return combine(dim_, combine(zero_dim_, wrapped_)).value(); }
+
+}  // namespace ember::detail

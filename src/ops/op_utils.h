@@ -1,0 +1,49 @@
+#pragma once
+// Helpers shared by the op files: dim wrapping, output allocation, type promotion and the checks
+// every in-place op makes.
+#include "core/check.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
+#include "kernels/kernel_table.h"
+
+namespace ember::detail {
+
+/// A dim in [-ndim, ndim) mapped to [0, ndim); 0-dim tensors accept -1 and 0.
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+
+/// A 0-dim tensor holding value converted to dtype, on device.
+Tensor scalar_tensor(const Scalar& value, ScalarType dtype, Device device = Device(kCPU));
+
+/// A fresh contiguous tensor.
+inline Tensor empty_like_shape(IntArrayRef shape, ScalarType dtype, Device device) {
+  return empty(shape, TensorOptions(dtype).device(device));
+}
+
+/// The kernels for t's device.
+inline const KernelTable& kernels_for(const Tensor& t) { return kernels(t.device().type()); }
+
+/// Throws when a and b live on different devices.
+void check_same_device(const Tensor& a, const Tensor& b, const char* op);
+
+/// Throws unless the tensor can be written in place: every element has its own memory.
+void check_writable(const Tensor& t, const char* op);
+
+/// Throws when an op's result of dtype `result` cannot be stored in `out` (e.g. float into int).
+void check_can_cast(ScalarType result, ScalarType out, const char* op);
+
+/// A new view of t's storage with the given geometry.
+Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
+
+/// PyTorch's promotion over operands ranked: dimensioned tensors, 0-dim tensors, then wrapped
+/// numbers. A lower rank changes the result only when its category (bool < int < float) is higher.
+class ResultType {
+ public:
+  ResultType& add(const Tensor& t);
+  ResultType& add(const Scalar& s);
+  ScalarType get() const;
+
+ private:
+  std::optional<ScalarType> dim_, zero_dim_, wrapped_;
+};
+
+}  // namespace ember::detail

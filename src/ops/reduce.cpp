@@ -1,0 +1,238 @@
+// Reductions: sum, prod, max/min (with indices), and the composites built on them.
+#include "ember/ops/reduce.h"
+
+#include <cmath>
+
+#include "ember/ops/shape.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+using detail::ReduceOp;
+
+namespace {
+
+// Which dims a reduction covers; an empty list means every dim.
+SmallVector<bool, 6> reduced_dims(const Tensor& t, IntArrayRef dims, const char* op) {
+  SmallVector<bool, 6> mask(static_cast<size_t>(t.dim()), dims.empty());
+  for (int64_t d : dims) {
+    const int64_t w = detail::wrap_dim(d, t.dim(), op);
+    if (t.dim() == 0) continue;
+    EMBER_CHECK(!mask[w], "{}: dim {} appears multiple times in the list of dims", op, w);
+    mask[w] = true;
+  }
+  return mask;
+}
+
+// The reduced shape with size 1 on reduced dims, and the final shape.
+void reduced_shapes(const Tensor& t, const SmallVector<bool, 6>& mask, DimVector& keep,
+                    DimVector& drop) {
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    keep.push_back(mask[d] ? 1 : t.sizes()[d]);
+    if (!mask[d]) drop.push_back(t.sizes()[d]);
+  }
+}
+
+Tensor reduce(ReduceOp op, const Tensor& t, IntArrayRef dims, bool keepdim, ScalarType out_dtype,
+              const char* name) {
+  auto mask = reduced_dims(t, dims, name);
+  DimVector keep, drop;
+  reduced_shapes(t, mask, keep, drop);
+  Tensor out = empty(keep, TensorOptions(out_dtype).device(t.device()));
+  detail::kernels_for(t).reduce(op, out, t.to(out_dtype));
+  return keepdim ? out : out.view(drop);
+}
+
+ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
+  if (dtype) return *dtype;
+  return is_integral(t.dtype(), true) ? kInt64 : t.dtype();
+}
+
+int64_t reduced_count(const Tensor& t, IntArrayRef dims, const char* op) {
+  auto mask = reduced_dims(t, dims, op);
+  int64_t n = 1;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (mask[d]) n *= t.sizes()[d];
+  return n;
+}
+
+void check_nonempty(const Tensor& t, const char* op) {
+  EMBER_CHECK_INDEX(t.numel() > 0,
+                    "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                    "the reduction dim with the 'dim' argument.",
+                    op);
+}
+
+void check_nonempty_dims(const Tensor& t, IntArrayRef dims, const char* op) {
+  if (t.numel() > 0) return;
+  auto mask = reduced_dims(t, dims, op);
+  for (int64_t d = 0; d < t.dim(); ++d)
+    EMBER_CHECK_INDEX(!(mask[d] && t.sizes()[d] == 0),
+                      "{}(): Expected reduction dim {} to have non-zero size.", op, d);
+}
+
+}  // namespace
+
+Tensor sum(const Tensor& t, std::optional<ScalarType> dtype) { return sum(t, {}, false, dtype); }
+Tensor sum(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+  return reduce(ReduceOp::Sum, t, dim, keepdim, sum_type(t, dtype), "sum");
+}
+
+Tensor mean(const Tensor& t, std::optional<ScalarType> dtype) { return mean(t, {}, false, dtype); }
+Tensor mean(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+  const ScalarType out = dtype.value_or(t.dtype());
+  EMBER_CHECK(is_floating_point(out),
+              "mean(): could not infer output dtype. Input dtype must be either a floating point "
+              "or complex dtype. Got: {}",
+              dtype_legacy_name(out));
+  const int64_t n = reduced_count(t, dim, "mean");
+  Tensor s = reduce(ReduceOp::Sum, t, dim, keepdim, out, "mean");
+  return s.div_(static_cast<double>(n));
+}
+
+Tensor prod(const Tensor& t, std::optional<ScalarType> dtype) {
+  return reduce(ReduceOp::Prod, t, {}, false, sum_type(t, dtype), "prod");
+}
+Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
+  return reduce(ReduceOp::Prod, t, {dim}, keepdim, sum_type(t, dtype), "prod");
+}
+
+Tensor amax(const Tensor& t, IntArrayRef dim, bool keepdim) {
+  check_nonempty_dims(t, dim, "amax");
+  return reduce(ReduceOp::Amax, t, dim, keepdim, t.dtype(), "amax");
+}
+Tensor amin(const Tensor& t, IntArrayRef dim, bool keepdim) {
+  check_nonempty_dims(t, dim, "amin");
+  return reduce(ReduceOp::Amin, t, dim, keepdim, t.dtype(), "amin");
+}
+Tensor max(const Tensor& t) {
+  check_nonempty(t, "max");
+  return reduce(ReduceOp::Amax, t, {}, false, t.dtype(), "max");
+}
+Tensor min(const Tensor& t) {
+  check_nonempty(t, "min");
+  return reduce(ReduceOp::Amin, t, {}, false, t.dtype(), "min");
+}
+
+namespace {
+std::tuple<Tensor, Tensor> extreme_along(bool is_max, const Tensor& t, int64_t dim, bool keepdim) {
+  const char* name = is_max ? "max" : "min";
+  const int64_t d = detail::wrap_dim(dim, t.dim(), name);
+  Tensor in = t.dim() == 0 ? t.view({1}) : t;
+  EMBER_CHECK_INDEX(in.sizes()[d] > 0, "{}(): Expected reduction dim {} to have non-zero size.",
+                    name, d);
+  DimVector keep(in.sizes().begin(), in.sizes().end());
+  keep[d] = 1;
+  Tensor values = empty(keep, TensorOptions(t.dtype()).device(t.device()));
+  Tensor indices = empty(keep, TensorOptions(kInt64).device(t.device()));
+  detail::kernels_for(t).reduce_with_index(is_max, values, indices, in, d);
+  if (keepdim && t.dim() > 0) return {values, indices};
+  return {values.squeeze(d), indices.squeeze(d)};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor> max(const Tensor& t, int64_t dim, bool keepdim) {
+  return extreme_along(true, t, dim, keepdim);
+}
+std::tuple<Tensor, Tensor> min(const Tensor& t, int64_t dim, bool keepdim) {
+  return extreme_along(false, t, dim, keepdim);
+}
+
+Tensor argmax(const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  if (!dim) {
+    check_nonempty(t, "argmax");
+    return std::get<1>(extreme_along(true, t.reshape({-1}), 0, false));
+  }
+  return std::get<1>(extreme_along(true, t, *dim, keepdim));
+}
+Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
+  if (!dim) {
+    check_nonempty(t, "argmin");
+    return std::get<1>(extreme_along(false, t.reshape({-1}), 0, false));
+  }
+  return std::get<1>(extreme_along(false, t, *dim, keepdim));
+}
+
+Tensor norm(const Tensor& t, const Scalar& p) { return norm(t, p, {}, false); }
+Tensor norm(const Tensor& t, const Scalar& p, IntArrayRef dim, bool keepdim) {
+  EMBER_CHECK(t.is_floating_point(), "norm(): input dtype should be floating point, got {}",
+              dtype_legacy_name(t.dtype()));
+  const double order = p.to_double();
+  if (std::isinf(order))
+    return order > 0 ? amax(t.abs(), dim, keepdim) : amin(t.abs(), dim, keepdim);
+  if (order == 2) return sum(t * t, dim, keepdim).sqrt();
+  if (order == 1) return sum(t.abs(), dim, keepdim);
+  if (order == 0) return sum(t.ne(0).to(t.dtype()), dim, keepdim);
+  return sum(t.abs().pow(order), dim, keepdim).pow(1.0 / order);
+}
+
+Tensor var(const Tensor& t, bool unbiased) { return var(t, {}, unbiased, false); }
+Tensor var(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
+  EMBER_CHECK(t.is_floating_point(), "var(): input dtype should be floating point, got {}",
+              dtype_legacy_name(t.dtype()));
+  const int64_t n = reduced_count(t, dim, "var");
+  Tensor centered = t - mean(t, dim, true);
+  const double denom = static_cast<double>(n - (unbiased ? 1 : 0));
+  return sum(centered * centered, dim, keepdim).div_(std::max(denom, 0.0));
+}
+Tensor std(const Tensor& t, bool unbiased) { return var(t, unbiased).sqrt(); }
+Tensor std(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
+  return var(t, dim, unbiased, keepdim).sqrt();
+}
+
+Tensor all(const Tensor& t) {
+  if (t.numel() == 0) return full({}, true);
+  return reduce(ReduceOp::Amin, t.dtype() == kBool ? t : t.ne(0), {}, false, kBool, "all");
+}
+Tensor any(const Tensor& t) {
+  if (t.numel() == 0) return full({}, false);
+  return reduce(ReduceOp::Amax, t.dtype() == kBool ? t : t.ne(0), {}, false, kBool, "any");
+}
+
+Tensor Tensor::sum(std::optional<ScalarType> d) const { return ember::sum(*this, d); }
+Tensor Tensor::sum(IntArrayRef dim, bool keepdim, std::optional<ScalarType> d) const {
+  return ember::sum(*this, dim, keepdim, d);
+}
+Tensor Tensor::mean(std::optional<ScalarType> d) const { return ember::mean(*this, d); }
+Tensor Tensor::mean(IntArrayRef dim, bool keepdim, std::optional<ScalarType> d) const {
+  return ember::mean(*this, dim, keepdim, d);
+}
+Tensor Tensor::prod(std::optional<ScalarType> d) const { return ember::prod(*this, d); }
+Tensor Tensor::prod(int64_t dim, bool keepdim, std::optional<ScalarType> d) const {
+  return ember::prod(*this, dim, keepdim, d);
+}
+Tensor Tensor::max() const { return ember::max(*this); }
+std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const {
+  return ember::max(*this, dim, keepdim);
+}
+Tensor Tensor::min() const { return ember::min(*this); }
+std::tuple<Tensor, Tensor> Tensor::min(int64_t dim, bool keepdim) const {
+  return ember::min(*this, dim, keepdim);
+}
+Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {
+  return ember::argmax(*this, dim, keepdim);
+}
+Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const {
+  return ember::argmin(*this, dim, keepdim);
+}
+Tensor Tensor::amax(IntArrayRef dim, bool keepdim) const {
+  return ember::amax(*this, dim, keepdim);
+}
+Tensor Tensor::amin(IntArrayRef dim, bool keepdim) const {
+  return ember::amin(*this, dim, keepdim);
+}
+Tensor Tensor::norm(const Scalar& p) const { return ember::norm(*this, p); }
+Tensor Tensor::norm(const Scalar& p, IntArrayRef dim, bool keepdim) const {
+  return ember::norm(*this, p, dim, keepdim);
+}
+Tensor Tensor::var(bool unbiased) const { return ember::var(*this, unbiased); }
+Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const {
+  return ember::var(*this, dim, unbiased, keepdim);
+}
+Tensor Tensor::std(bool unbiased) const { return ember::std(*this, unbiased); }
+Tensor Tensor::std(IntArrayRef dim, bool unbiased, bool keepdim) const {
+  return ember::std(*this, dim, unbiased, keepdim);
+}
+Tensor Tensor::all() const { return ember::all(*this); }
+Tensor Tensor::any() const { return ember::any(*this); }
+
+}  // namespace ember

@@ -1,0 +1,102 @@
+// Elementwise ops of one tensor.
+#include "ember/core/tensor.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+using detail::UnaryOp;
+using detail::UnaryParams;
+
+namespace {
+
+// Ops such as exp are defined on floats only; integer and bool inputs give float32 results.
+bool promotes_to_float(UnaryOp op) {
+  switch (op) {
+    case UnaryOp::Sqrt:
+    case UnaryOp::Exp:
+    case UnaryOp::Log:
+    case UnaryOp::Sin:
+    case UnaryOp::Cos:
+    case UnaryOp::Tan:
+    case UnaryOp::Tanh:
+    case UnaryOp::Sigmoid:
+      return true;
+    default:
+      return false;
+  }
+}
+
+const char* unary_name(UnaryOp op) {
+  static const char* names[] = {
+#define EMBER_UNARY_OP(Name, name) #name,
+#include "ops/op_list.def"
+  };
+  return names[static_cast<int>(op)];
+}
+
+ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
+  if (promotes_to_float(op) && !t.is_floating_point()) return kFloat32;
+  EMBER_CHECK(t.dtype() != kBool || op != UnaryOp::Neg,
+              "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
+              "to invert a mask, use the `~` or `logical_not()` operator instead.");
+  EMBER_CHECK(t.dtype() != kBool || op == UnaryOp::Abs || op == UnaryOp::Sign,
+              "{}: not implemented for 'Bool'", unary_name(op));
+  return t.dtype();
+}
+
+Tensor unary(UnaryOp op, const Tensor& t, const UnaryParams& p = {}) {
+  const ScalarType dtype = unary_result_type(op, t);
+  Tensor out = empty(t.sizes(), TensorOptions(dtype).device(t.device()));
+  detail::kernels_for(t).unary(op, out, t.to(dtype), p);
+  return out;
+}
+
+Tensor& unary_(UnaryOp op, Tensor& t, const UnaryParams& p = {}) {
+  detail::check_can_cast(unary_result_type(op, t), t.dtype(), unary_name(op));
+  detail::check_writable(t, unary_name(op));
+  detail::kernels_for(t).unary(op, t, t, p);
+  t.impl()->storage()->bump_version();
+  return t;
+}
+
+UnaryParams clamp_params(const std::optional<Scalar>& min, const std::optional<Scalar>& max) {
+  EMBER_CHECK(min || max, "clamp: At least one of 'min' or 'max' must not be None");
+  UnaryParams p;
+  if (min) p.lo = min->to_double(), p.has_lo = true;
+  if (max) p.hi = max->to_double(), p.has_hi = true;
+  return p;
+}
+
+}  // namespace
+
+#define EMBER_UNARY_OP(Name, name)                                 \
+  Tensor name(const Tensor& t) { return unary(UnaryOp::Name, t); } \
+  Tensor Tensor::name() const { return unary(UnaryOp::Name, *this); }
+EMBER_UNARY_OP(Neg, neg)
+EMBER_UNARY_OP(Abs, abs)
+EMBER_UNARY_OP(Sqrt, sqrt)
+EMBER_UNARY_OP(Exp, exp)
+EMBER_UNARY_OP(Log, log)
+EMBER_UNARY_OP(Sin, sin)
+EMBER_UNARY_OP(Cos, cos)
+EMBER_UNARY_OP(Tan, tan)
+EMBER_UNARY_OP(Tanh, tanh)
+EMBER_UNARY_OP(Sigmoid, sigmoid)
+EMBER_UNARY_OP(Relu, relu)
+EMBER_UNARY_OP(Sign, sign)
+#undef EMBER_UNARY_OP
+
+Tensor& Tensor::neg_() { return unary_(UnaryOp::Neg, *this); }
+Tensor& Tensor::exp_() { return unary_(UnaryOp::Exp, *this); }
+Tensor& Tensor::relu_() { return unary_(UnaryOp::Relu, *this); }
+
+Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
+  return unary(UnaryOp::Clamp, t, clamp_params(min, max));
+}
+Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const {
+  return ember::clamp(*this, min, max);
+}
+Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
+  return unary_(UnaryOp::Clamp, *this, clamp_params(min, max));
+}
+
+}  // namespace ember

@@ -1,0 +1,56 @@
+#pragma once
+// Shared test helpers.
+#include <ember/ember.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace ember::testing {
+
+/// The tensor's repr, as PyTorch prints it.
+inline std::string repr(const Tensor& t) {
+  std::ostringstream os;
+  os << t;
+  return os.str();
+}
+
+/// The elements of t in row-major order, converted to double.
+inline std::vector<double> values(const Tensor& t) {
+  Tensor c = t.to(kFloat64).contiguous();
+  const double* p = c.data_ptr<double>();
+  return std::vector<double>(p, p + c.numel());
+}
+
+/// Expects an ember::Error whose message contains `fragment`.
+#define EXPECT_EMBER_ERROR(stmt, fragment)                                            \
+  do {                                                                                \
+    try {                                                                             \
+      stmt;                                                                           \
+      ADD_FAILURE() << "expected ember::Error containing '" << (fragment) << "'";     \
+    } catch (const ::ember::Error& e) {                                               \
+      EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what(); \
+    }                                                                                 \
+  } while (0)
+
+/// Expects tensors of equal shape whose elements match within tolerance (NaN matches NaN).
+inline void expect_close(const Tensor& actual, const Tensor& expected, double rtol = 1e-6,
+                         double atol = 1e-7) {
+  ASSERT_EQ(actual.sizes().vec(), expected.sizes().vec());
+  auto a = values(actual), e = values(expected);
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::isnan(e[i])) {
+      EXPECT_TRUE(std::isnan(a[i])) << "at " << i;
+      continue;
+    }
+    if (std::isinf(e[i])) {
+      EXPECT_EQ(a[i], e[i]) << "at " << i;
+      continue;
+    }
+    EXPECT_NEAR(a[i], e[i], atol + rtol * std::abs(e[i])) << "at " << i;
+  }
+}
+
+}  // namespace ember::testing
