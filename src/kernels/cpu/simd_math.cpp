@@ -1,9 +1,11 @@
 // Highway compiles this file once per target instruction set (see HWY_TARGET_INCLUDE).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/simd_math.cpp"
-#include <hwy/contrib/math/math-inl.h>
+// clang-format off
 #include <hwy/foreach_target.h>  // must precede highway.h
 #include <hwy/highway.h>
+#include <hwy/contrib/math/math-inl.h>
+// clang-format on
 
 #include <cmath>
 #include <cstring>
