@@ -79,10 +79,32 @@ bool binary_vector_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) {
   return false;
 }
 
+// Strided float rows are gathered into buffers so they take the same vector code as
+// contiguous ones (a broadcast operand stays a single value).
+template <typename T>
+bool binary_buffered_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) {
+  constexpr int64_t es = sizeof(T);
+  T a[kBufferElems], b[kBufferElems], out[kBufferElems];
+  int64_t bs[3] = {es, s[1] == 0 ? 0 : es, s[2] == 0 ? 0 : es};
+  for (int64_t start = 0; start < n; start += kBufferElems) {
+    const int64_t m = std::min(kBufferElems, n - start);
+    for (int64_t i = 0; i < (bs[1] ? m : 1); ++i) a[i] = at<T>(ptrs[1], s[1], start + i);
+    for (int64_t i = 0; i < (bs[2] ? m : 1); ++i) b[i] = at<T>(ptrs[2], s[2], start + i);
+    char* local[3] = {reinterpret_cast<char*>(out), reinterpret_cast<char*>(a),
+                      reinterpret_cast<char*>(b)};
+    // Whether a vector form exists depends only on op and layout, so only the first chunk
+    // can decline, before anything has been written.
+    if (!binary_vector_row<T>(op, local, bs, m)) return false;
+    for (int64_t i = 0; i < m; ++i) at<T>(ptrs[0], s[0], start + i) = out[i];
+  }
+  return true;
+}
+
 template <typename T>
 void binary_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) {
   if constexpr (std::is_floating_point_v<T>) {
     if (binary_vector_row<T>(op, ptrs, s, n)) return;
+    if (binary_buffered_row<T>(op, ptrs, s, n)) return;
   }
   with_binary_fn<T>(op, [&](auto f) {
     for (int64_t i = 0; i < n; ++i)
