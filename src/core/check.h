@@ -21,33 +21,21 @@ struct fmt::formatter<ember::IntArrayRef> : fmt::formatter<std::string_view> {
   }
 };
 
-/// Throws ember::Error (a RuntimeError in Python) with a fmt-formatted message when cond fails.
-#define EMBER_CHECK(cond, ...)                                                             \
-  do {                                                                                     \
-    if (!(cond)) [[unlikely]]                                                              \
-      ::ember::detail::throw_error(::ember::ErrorKind::Runtime, fmt::format(__VA_ARGS__)); \
-  } while (0)
-
-/// As EMBER_CHECK, for an index or dim out of range (an IndexError in Python).
-#define EMBER_CHECK_INDEX(cond, ...)                                                     \
-  do {                                                                                   \
-    if (!(cond)) [[unlikely]]                                                            \
-      ::ember::detail::throw_error(::ember::ErrorKind::Index, fmt::format(__VA_ARGS__)); \
-  } while (0)
-
-/// As EMBER_CHECK, for an argument of the wrong type (a TypeError in Python).
-#define EMBER_CHECK_TYPE(cond, ...)                                                     \
+/// Throws ember::Error of the given kind with a fmt-formatted message when cond fails.
+#define EMBER_CHECK_KIND(kind, cond, ...)                                               \
   do {                                                                                  \
     if (!(cond)) [[unlikely]]                                                           \
-      ::ember::detail::throw_error(::ember::ErrorKind::Type, fmt::format(__VA_ARGS__)); \
+      ::ember::detail::throw_error(::ember::ErrorKind::kind, fmt::format(__VA_ARGS__)); \
   } while (0)
 
-/// As EMBER_CHECK, for a bad argument value (a ValueError in Python).
-#define EMBER_CHECK_VALUE(cond, ...)                                                     \
-  do {                                                                                   \
-    if (!(cond)) [[unlikely]]                                                            \
-      ::ember::detail::throw_error(::ember::ErrorKind::Value, fmt::format(__VA_ARGS__)); \
-  } while (0)
+/// A failed precondition (a RuntimeError in Python).
+#define EMBER_CHECK(cond, ...) EMBER_CHECK_KIND(Runtime, cond, __VA_ARGS__)
+/// An index or dim out of range (an IndexError in Python).
+#define EMBER_CHECK_INDEX(cond, ...) EMBER_CHECK_KIND(Index, cond, __VA_ARGS__)
+/// An argument of the wrong type (a TypeError in Python).
+#define EMBER_CHECK_TYPE(cond, ...) EMBER_CHECK_KIND(Type, cond, __VA_ARGS__)
+/// A bad argument value (a ValueError in Python).
+#define EMBER_CHECK_VALUE(cond, ...) EMBER_CHECK_KIND(Value, cond, __VA_ARGS__)
 
 #define EMBER_FAIL(...) \
   ::ember::detail::throw_error(::ember::ErrorKind::Runtime, fmt::format(__VA_ARGS__))

@@ -105,7 +105,8 @@ class Formatter {
     if (!floating_) {
       s = plain(v);
     } else if (sci_mode_) {
-      s = fmt::format("{:{}.{}e}", v.f, max_width_, kPrecision);
+      // Padded below: fmt would left-align nan and inf within a width, Python right-aligns.
+      s = fmt::format("{:.{}e}", v.f, kPrecision);
     } else if (int_mode_) {
       s = fmt::format("{:.0f}", v.f);
       if (std::isfinite(v.f)) s += ".";

@@ -42,19 +42,18 @@ const char* binary_name(BinaryOp op) {
 }
 
 // The dtype the kernel computes in; division and pow of negative integer powers have rules.
-ScalarType compute_type(BinaryOp op, ScalarType promoted, ScalarType a_type) {
+ScalarType compute_type(BinaryOp op, ScalarType promoted) {
   if (op == BinaryOp::Div && !is_floating_point(promoted)) return kFloat32;
   EMBER_CHECK(!(op == BinaryOp::Sub && promoted == kBool),
               "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
               "`^` or `logical_xor()` operator instead.");
-  (void)a_type;
   return promoted;
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType promoted) {
   const char* name = binary_name(op);
   detail::check_same_device(a, b, name);
-  const ScalarType dtype = compute_type(op, promoted, a.dtype());
+  const ScalarType dtype = compute_type(op, promoted);
   DimVector shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
   detail::kernels_for(a).binary(op, out, a.to(dtype), b.to(dtype));
@@ -65,6 +64,17 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b) {
   return binary(op, a, b, result_type(a, b));
 }
 
+Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
+  const char* name = binary_name(op);
+  detail::check_same_device(a, b, name);
+  const ScalarType dtype = compute_type(op, result_type(a, b));
+  detail::check_out(out, broadcast_shapes(a.sizes(), b.sizes(), name), dtype, a.device(), name);
+  if (out.dtype() != dtype) return out.copy_(binary(op, a, b));
+  detail::kernels_for(a).binary(op, out, a.to(dtype), b.to(dtype));
+  out.impl()->storage()->bump_version();
+  return out;
+}
+
 Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
   const ScalarType promoted = result_type(a, b);
   return binary(op, a, detail::scalar_tensor(b, promoted, a.device()), promoted);
@@ -73,7 +83,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
 Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other, ScalarType promoted) {
   const char* name = binary_name(op);
   detail::check_same_device(self, other, name);
-  const ScalarType dtype = compute_type(op, promoted, self.dtype());
+  const ScalarType dtype = compute_type(op, promoted);
   detail::check_can_cast(dtype, self.dtype(), name);
   DimVector shape = broadcast_shapes(self.sizes(), other.sizes(), name);
   EMBER_CHECK(IntArrayRef(shape) == self.sizes(),
@@ -101,6 +111,40 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Scalar& other) {
 
 bool is_one(const Scalar& s) { return s.to_double() == 1.0; }
 
+// add and sub take an alpha of the result's category (no float alpha for integer results).
+void check_alpha(ScalarType result, const Scalar& alpha) {
+  EMBER_CHECK(!(is_integral(result, true) && alpha.is_floating_point()),
+              "For integral input tensors, argument alpha must not be a floating point number.");
+  EMBER_CHECK(!(alpha.is_boolean() && result != kBool),
+              "Boolean alpha only supported for Boolean results.");
+}
+
+// b * alpha for add and sub (b itself when alpha is 1).
+Tensor with_alpha(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  check_alpha(result_type(a, b), alpha);
+  return is_one(alpha) ? b : mul(b, alpha);
+}
+
+// other * alpha, staying integral when both are (torch: tensor([1, 2]).add(2, alpha=3) is int64).
+Scalar scaled(const Tensor& a, const Scalar& other, const Scalar& alpha) {
+  check_alpha(result_type(a, other), alpha);
+  if (is_one(alpha)) return other;
+  if (other.is_floating_point() || alpha.is_floating_point())
+    return Scalar(other.to_double() * alpha.to_double());
+  return Scalar(other.to_long() * alpha.to_long());
+}
+
+// PyTorch computes a scalar exponent of 0.5 as sqrt and -0.5 as 1 / sqrt, which differ from pow
+// at -inf and -0; a tensor exponent always takes pow.
+bool is_sqrt_exponent(const Tensor& base, const Scalar& exponent) {
+  const double e = exponent.to_double();
+  return is_floating_point(result_type(base, exponent)) && (e == 0.5 || e == -0.5);
+}
+Tensor sqrt_pow(const Tensor& base, const Scalar& exponent) {
+  Tensor root = ember::sqrt(base.to(result_type(base, exponent)));
+  return exponent.to_double() > 0 ? root : 1 / root;
+}
+
 void check_int_pow(const Tensor& base, const Scalar& exponent) {
   EMBER_CHECK(
       !(is_integral(base.dtype(), true) && exponent.is_integral() && exponent.to_long() < 0),
@@ -110,16 +154,16 @@ void check_int_pow(const Tensor& base, const Scalar& exponent) {
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  return binary(BinaryOp::Add, a, is_one(alpha) ? b : mul(b, alpha));
+  return binary(BinaryOp::Add, a, with_alpha(a, b, alpha));
 }
 Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
-  return binary(BinaryOp::Add, a, is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double()));
+  return binary(BinaryOp::Add, a, scaled(a, b, alpha));
 }
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  return binary(BinaryOp::Sub, a, is_one(alpha) ? b : mul(b, alpha));
+  return binary(BinaryOp::Sub, a, with_alpha(a, b, alpha));
 }
 Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
-  return binary(BinaryOp::Sub, a, is_one(alpha) ? b : Scalar(b.to_double() * alpha.to_double()));
+  return binary(BinaryOp::Sub, a, scaled(a, b, alpha));
 }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
 Tensor mul(const Tensor& a, const Scalar& b) { return binary(BinaryOp::Mul, a, b); }
@@ -133,6 +177,7 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
 }
 Tensor pow(const Tensor& base, const Scalar& exponent) {
   check_int_pow(base, exponent);
+  if (is_sqrt_exponent(base, exponent)) return sqrt_pow(base, exponent);
   return binary(BinaryOp::Pow, base, exponent);
 }
 Tensor pow(const Scalar& base, const Tensor& exponent) {
@@ -141,6 +186,30 @@ Tensor pow(const Scalar& base, const Tensor& exponent) {
 }
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }
+
+Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  return binary_out(BinaryOp::Add, out, a, with_alpha(a, b, alpha));
+}
+Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  return binary_out(BinaryOp::Sub, out, a, with_alpha(a, b, alpha));
+}
+Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  return binary_out(BinaryOp::Mul, out, a, b);
+}
+Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  return binary_out(BinaryOp::Div, out, a, b);
+}
+Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent) {
+  Tensor result = pow(base, exponent);
+  detail::check_out(out, result.sizes(), result.dtype(), result.device(), "pow");
+  return out.copy_(result);
+}
+Tensor& maximum_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  return binary_out(BinaryOp::Maximum, out, a, b);
+}
+Tensor& minimum_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  return binary_out(BinaryOp::Minimum, out, a, b);
+}
 
 Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const {
   return ember::add(*this, o, alpha);
@@ -164,18 +233,16 @@ Tensor Tensor::maximum(const Tensor& o) const { return ember::maximum(*this, o);
 Tensor Tensor::minimum(const Tensor& o) const { return ember::minimum(*this, o); }
 
 Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) {
-  return binary_(BinaryOp::Add, *this, is_one(alpha) ? o : ember::mul(o, alpha));
+  return binary_(BinaryOp::Add, *this, with_alpha(*this, o, alpha));
 }
 Tensor& Tensor::add_(const Scalar& o, const Scalar& alpha) {
-  return binary_(BinaryOp::Add, *this,
-                 is_one(alpha) ? o : Scalar(o.to_double() * alpha.to_double()));
+  return binary_(BinaryOp::Add, *this, scaled(*this, o, alpha));
 }
 Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) {
-  return binary_(BinaryOp::Sub, *this, is_one(alpha) ? o : ember::mul(o, alpha));
+  return binary_(BinaryOp::Sub, *this, with_alpha(*this, o, alpha));
 }
 Tensor& Tensor::sub_(const Scalar& o, const Scalar& alpha) {
-  return binary_(BinaryOp::Sub, *this,
-                 is_one(alpha) ? o : Scalar(o.to_double() * alpha.to_double()));
+  return binary_(BinaryOp::Sub, *this, scaled(*this, o, alpha));
 }
 Tensor& Tensor::mul_(const Tensor& o) { return binary_(BinaryOp::Mul, *this, o); }
 Tensor& Tensor::mul_(const Scalar& o) { return binary_(BinaryOp::Mul, *this, o); }
@@ -183,6 +250,7 @@ Tensor& Tensor::div_(const Tensor& o) { return binary_(BinaryOp::Div, *this, o);
 Tensor& Tensor::div_(const Scalar& o) { return binary_(BinaryOp::Div, *this, o); }
 Tensor& Tensor::pow_(const Scalar& e) {
   check_int_pow(*this, e);
+  if (is_floating_point() && is_sqrt_exponent(*this, e)) return copy_(sqrt_pow(*this, e));
   return binary_(BinaryOp::Pow, *this, e);
 }
 
@@ -231,9 +299,8 @@ Tensor compare(CompareOp op, const Tensor& a, const Tensor& b) {
 }
 
 Tensor compare(CompareOp op, const Tensor& a, const Scalar& b) {
-  // Compare in double when a float scalar meets an integer tensor, so 1 < 1.5 holds.
-  ScalarType common = result_type(a, b);
-  if (b.is_floating_point() && !a.is_floating_point()) common = kFloat64;
+  // In the promoted type, as PyTorch does: an int tensor meets a float scalar in float32.
+  const ScalarType common = result_type(a, b);
   return compare(op, a, detail::scalar_tensor(b, common, a.device()), common);
 }
 

@@ -64,6 +64,15 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
   EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "arange: unsupported range: {} -> {}", s, e);
   EMBER_CHECK((st > 0 && e >= s) || (st < 0 && e <= s),
               "arange: upper bound and larger bound inconsistent with step sign");
+  if (!floating && is_integral(dtype, true)) {
+    // Exact integer arithmetic: doubles cannot tell 2^55 from 2^55 + 1.
+    const int64_t si = start.to_long(), ei = end.to_long(), sti = step.to_long();
+    const int64_t n = sti > 0 ? (ei - si + sti - 1) / sti : (si - ei - sti - 1) / -sti;
+    Tensor t = empty({n}, options.dtype(kInt64).device(options.device()));
+    int64_t* p = t.data_ptr<int64_t>();
+    for (int64_t i = 0; i < n; ++i) p[i] = si + i * sti;
+    return t.to(dtype);
+  }
   const int64_t n = static_cast<int64_t>(std::ceil((e - s) / st));
   Tensor t = empty({n}, options.dtype(kFloat64).device(options.device()));
   double* p = t.data_ptr<double>();
@@ -78,7 +87,8 @@ Tensor linspace(double start, double end, int64_t steps, const TensorOptions& op
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0;
   // Fill symmetrically from both ends, as PyTorch does, so the last value is exactly `end`.
   const int64_t half = steps / 2;
-  for (int64_t i = 0; i < steps; ++i)
+  if (steps == 1) p[0] = start;  // PyTorch gives [start], not [end]
+  for (int64_t i = steps == 1 ? 1 : 0; i < steps; ++i)
     p[i] = i < half ? start + step * static_cast<double>(i)
                     : end - step * static_cast<double>(steps - 1 - i);
   return t.to(options.dtype());
@@ -118,9 +128,11 @@ Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options) {
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& options) {
   EMBER_CHECK(low < high, "random_: expects 'from' to be less than 'to', but got from={} >= to={}",
               low, high);
-  Tensor t = empty(size, options.has_dtype() ? options : options.dtype(kInt64));
+  const ScalarType dtype = options.has_dtype() ? options.dtype() : kInt64;
+  // Draw integers even for a floating-point dtype (the kernel draws by the output's dtype).
+  Tensor t = empty(size, options.dtype(kInt64));
   kernels(t.device().type()).uniform(t, static_cast<double>(low), static_cast<double>(high));
-  return t;
+  return t.to(dtype);
 }
 
 Tensor randperm(int64_t n, const TensorOptions& options) {

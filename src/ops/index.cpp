@@ -73,6 +73,7 @@ std::vector<Tensor> Tensor::split(int64_t split_size, int64_t dim) const {
 }
 
 std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t dim) const {
+  EMBER_CHECK(this->dim() > 0, "split expects at least a 1-dimensional tensor");
   const int64_t d = wrap_dim(dim, this->dim(), "split_with_sizes");
   int64_t total = 0;
   for (int64_t s : split_sizes) total += s;
@@ -90,6 +91,7 @@ std::vector<Tensor> Tensor::split(IntArrayRef split_sizes, int64_t dim) const {
 }
 
 std::vector<Tensor> Tensor::chunk(int64_t chunks, int64_t dim) const {
+  EMBER_CHECK(this->dim() > 0, "chunk expects at least a 1-dimensional tensor");
   EMBER_CHECK(chunks > 0, "chunk expects `chunks` to be greater than 0, got: {}", chunks);
   const int64_t d = wrap_dim(dim, this->dim(), "chunk");
   const int64_t size = sizes()[d];
@@ -193,7 +195,8 @@ IndexResult apply_indices(const Tensor& self, ArrayRef<TensorIndex> indices) {
   EMBER_CHECK_INDEX(ellipses <= 1, "index: an index can only have a single ellipsis ('...')");
   EMBER_CHECK_INDEX(consumed <= self.dim(), "index: too many indices for tensor of dimension {}",
                     self.dim());
-  IndexResult r{self};
+  IndexResult r;
+  r.view = self;
   int64_t d = 0;  // current dim in the result
   for (const auto& i : indices) {
     switch (i.kind()) {

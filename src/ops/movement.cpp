@@ -267,6 +267,7 @@ Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
 }
 
 std::vector<Tensor> Tensor::unbind(int64_t dim) const {
+  EMBER_CHECK_INDEX(this->dim() > 0, "Dimension specified as {} but tensor has no dimensions", dim);
   const int64_t d = wrap_dim(dim, this->dim(), "unbind");
   std::vector<Tensor> out;
   for (int64_t i = 0; i < sizes()[d]; ++i) out.push_back(select(d, i));

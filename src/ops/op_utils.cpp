@@ -39,6 +39,16 @@ void check_can_cast(ScalarType result, ScalarType out, const char* op) {
               dtype_legacy_name(result), dtype_legacy_name(out));
 }
 
+void check_out(const Tensor& out, IntArrayRef shape, ScalarType result, Device device,
+               const char* op) {
+  EMBER_CHECK(out.device() == device, "{}: out is on {} but the inputs are on {}", op,
+              out.device().str(), device.str());
+  EMBER_CHECK(out.sizes() == shape, "{}: out has shape {} but the result has shape {}", op,
+              out.sizes(), shape);
+  check_can_cast(result, out.dtype(), op);
+  check_writable(out, op);
+}
+
 Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
   return Tensor(
       IntrusivePtr<TensorImpl>::make(t.impl()->storage(), t.dtype(), sizes, strides, offset));

@@ -31,6 +31,10 @@ void check_writable(const Tensor& t, const char* op);
 /// Throws when an op's result of dtype `result` cannot be stored in `out` (e.g. float into int).
 void check_can_cast(ScalarType result, ScalarType out, const char* op);
 
+/// Throws unless out can receive an op's result of this shape and dtype on device.
+void check_out(const Tensor& out, IntArrayRef shape, ScalarType result, Device device,
+               const char* op);
+
 /// A new view of t's storage with the given geometry.
 Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
 

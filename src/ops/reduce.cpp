@@ -2,6 +2,7 @@
 #include "ember/ops/reduce.h"
 
 #include <cmath>
+#include <string_view>
 
 #include "ember/ops/shape.h"
 #include "ops/op_utils.h"
@@ -55,7 +56,16 @@ int64_t reduced_count(const Tensor& t, IntArrayRef dims, const char* op) {
   return n;
 }
 
+// PyTorch raises RuntimeError for max()/min()/amax()/amin() of an empty tensor, but IndexError
+// for argmax()/argmin().
 void check_nonempty(const Tensor& t, const char* op) {
+  if (!std::string_view(op).starts_with("arg")) {
+    EMBER_CHECK(t.numel() > 0,
+                "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
+                "the reduction dim with the 'dim' argument.",
+                op);
+    return;
+  }
   EMBER_CHECK_INDEX(t.numel() > 0,
                     "{}(): Expected reduction dim to be specified for input.numel() == 0. Specify "
                     "the reduction dim with the 'dim' argument.",
@@ -64,6 +74,7 @@ void check_nonempty(const Tensor& t, const char* op) {
 
 void check_nonempty_dims(const Tensor& t, IntArrayRef dims, const char* op) {
   if (t.numel() > 0) return;
+  if (dims.empty()) check_nonempty(t, op);
   auto mask = reduced_dims(t, dims, op);
   for (int64_t d = 0; d < t.dim(); ++d)
     EMBER_CHECK_INDEX(!(mask[d] && t.sizes()[d] == 0),
@@ -165,7 +176,6 @@ Tensor norm(const Tensor& t, const Scalar& p, IntArrayRef dim, bool keepdim) {
   return sum(t.abs().pow(order), dim, keepdim).pow(1.0 / order);
 }
 
-Tensor var(const Tensor& t, bool unbiased) { return var(t, {}, unbiased, false); }
 Tensor var(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
   EMBER_CHECK(t.is_floating_point(), "var(): input dtype should be floating point, got {}",
               dtype_legacy_name(t.dtype()));
@@ -174,7 +184,6 @@ Tensor var(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
   const double denom = static_cast<double>(n - (unbiased ? 1 : 0));
   return sum(centered * centered, dim, keepdim).div_(std::max(denom, 0.0));
 }
-Tensor std(const Tensor& t, bool unbiased) { return var(t, unbiased).sqrt(); }
 Tensor std(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
   return var(t, dim, unbiased, keepdim).sqrt();
 }
@@ -224,11 +233,9 @@ Tensor Tensor::norm(const Scalar& p) const { return ember::norm(*this, p); }
 Tensor Tensor::norm(const Scalar& p, IntArrayRef dim, bool keepdim) const {
   return ember::norm(*this, p, dim, keepdim);
 }
-Tensor Tensor::var(bool unbiased) const { return ember::var(*this, unbiased); }
 Tensor Tensor::var(IntArrayRef dim, bool unbiased, bool keepdim) const {
   return ember::var(*this, dim, unbiased, keepdim);
 }
-Tensor Tensor::std(bool unbiased) const { return ember::std(*this, unbiased); }
 Tensor Tensor::std(IntArrayRef dim, bool unbiased, bool keepdim) const {
   return ember::std(*this, dim, unbiased, keepdim);
 }

@@ -38,8 +38,8 @@ ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
   EMBER_CHECK(t.dtype() != kBool || op != UnaryOp::Neg,
               "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
               "to invert a mask, use the `~` or `logical_not()` operator instead.");
-  EMBER_CHECK(t.dtype() != kBool || op == UnaryOp::Abs || op == UnaryOp::Sign,
-              "{}: not implemented for 'Bool'", unary_name(op));
+  EMBER_CHECK(t.dtype() != kBool || op == UnaryOp::Sign, "{}: not implemented for 'Bool'",
+              unary_name(op));
   return t.dtype();
 }
 
@@ -47,6 +47,15 @@ Tensor unary(UnaryOp op, const Tensor& t, const UnaryParams& p = {}) {
   const ScalarType dtype = unary_result_type(op, t);
   Tensor out = empty(t.sizes(), TensorOptions(dtype).device(t.device()));
   detail::kernels_for(t).unary(op, out, t.to(dtype), p);
+  return out;
+}
+
+Tensor& unary_out(UnaryOp op, Tensor& out, const Tensor& t, const UnaryParams& p = {}) {
+  const ScalarType dtype = unary_result_type(op, t);
+  detail::check_out(out, t.sizes(), dtype, t.device(), unary_name(op));
+  if (out.dtype() != dtype) return out.copy_(unary(op, t, p));
+  detail::kernels_for(t).unary(op, out, t.to(dtype), p);
+  out.impl()->storage()->bump_version();
   return out;
 }
 
@@ -66,10 +75,23 @@ UnaryParams clamp_params(const std::optional<Scalar>& min, const std::optional<S
   return p;
 }
 
+// The bounds take part in type promotion for integer and bool tensors, as in PyTorch:
+// clamp(tensor([1, 2, 3]), 1.5, 2.5) is float32.
+ScalarType clamp_result_type(const Tensor& t, const std::optional<Scalar>& min,
+                             const std::optional<Scalar>& max) {
+  if (t.is_floating_point()) return t.dtype();
+  detail::ResultType state;
+  state.add(t);
+  if (min) state.add(*min);
+  if (max) state.add(*max);
+  return state.get();
+}
+
 }  // namespace
 
-#define EMBER_UNARY_OP(Name, name)                                 \
-  Tensor name(const Tensor& t) { return unary(UnaryOp::Name, t); } \
+#define EMBER_UNARY_OP(Name, name)                                                              \
+  Tensor name(const Tensor& t) { return unary(UnaryOp::Name, t); }                              \
+  Tensor& name##_out(Tensor& out, const Tensor& t) { return unary_out(UnaryOp::Name, out, t); } \
   Tensor Tensor::name() const { return unary(UnaryOp::Name, *this); }
 EMBER_UNARY_OP(Neg, neg)
 EMBER_UNARY_OP(Abs, abs)
@@ -90,13 +112,19 @@ Tensor& Tensor::exp_() { return unary_(UnaryOp::Exp, *this); }
 Tensor& Tensor::relu_() { return unary_(UnaryOp::Relu, *this); }
 
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
-  return unary(UnaryOp::Clamp, t, clamp_params(min, max));
+  const UnaryParams p = clamp_params(min, max);
+  return unary(UnaryOp::Clamp, t.to(clamp_result_type(t, min, max)), p);
 }
 Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const {
   return ember::clamp(*this, min, max);
 }
 Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
-  return unary_(UnaryOp::Clamp, *this, clamp_params(min, max));
+  const UnaryParams p = clamp_params(min, max);
+  const ScalarType result = clamp_result_type(*this, min, max);
+  EMBER_CHECK(result == dtype(),
+              "clamp_: result type {} can't be cast to the desired inplace output type {}",
+              dtype_legacy_name(result), dtype_legacy_name(dtype()));
+  return unary_(UnaryOp::Clamp, *this, p);
 }
 
 }  // namespace ember

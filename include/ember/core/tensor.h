@@ -5,6 +5,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "ember/core/array_ref.h"
@@ -215,11 +216,20 @@ class Tensor {
   /// The p-norm over all elements, or over dims.
   Tensor norm(const Scalar& p = 2) const;
   Tensor norm(const Scalar& p, IntArrayRef dim, bool keepdim = false) const;
-  /// Variance with Bessel's correction by default (correction = 1).
-  Tensor var(bool unbiased = true) const;
+  /// Variance over dims (all when empty), with Bessel's correction unless unbiased is false.
   Tensor var(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
-  Tensor std(bool unbiased = true) const;
+  /// Variance over all elements. The bool form is a template so `var({1})` picks the dims.
+  Tensor var() const { return var(IntArrayRef{}, true, false); }
+  template <typename Bool, std::enable_if_t<std::is_same_v<Bool, bool>, int> = 0>
+  Tensor var(Bool unbiased) const {
+    return var(IntArrayRef{}, unbiased, false);
+  }
   Tensor std(IntArrayRef dim, bool unbiased = true, bool keepdim = false) const;
+  Tensor std() const { return std(IntArrayRef{}, true, false); }
+  template <typename Bool, std::enable_if_t<std::is_same_v<Bool, bool>, int> = 0>
+  Tensor std(Bool unbiased) const {
+    return std(IntArrayRef{}, unbiased, false);
+  }
   Tensor all() const;
   Tensor any() const;
 

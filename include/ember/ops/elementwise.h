@@ -45,6 +45,27 @@ Tensor le(const Tensor& a, const Tensor& b);
 Tensor gt(const Tensor& a, const Tensor& b);
 Tensor ge(const Tensor& a, const Tensor& b);
 
+/// The same ops writing into a preallocated `out` of the result's shape (LibTorch's _out forms).
+Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
+Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
+Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b);
+Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b);
+Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent);
+Tensor& maximum_out(Tensor& out, const Tensor& a, const Tensor& b);
+Tensor& minimum_out(Tensor& out, const Tensor& a, const Tensor& b);
+Tensor& neg_out(Tensor& out, const Tensor& t);
+Tensor& abs_out(Tensor& out, const Tensor& t);
+Tensor& sqrt_out(Tensor& out, const Tensor& t);
+Tensor& exp_out(Tensor& out, const Tensor& t);
+Tensor& log_out(Tensor& out, const Tensor& t);
+Tensor& sin_out(Tensor& out, const Tensor& t);
+Tensor& cos_out(Tensor& out, const Tensor& t);
+Tensor& tan_out(Tensor& out, const Tensor& t);
+Tensor& tanh_out(Tensor& out, const Tensor& t);
+Tensor& sigmoid_out(Tensor& out, const Tensor& t);
+Tensor& relu_out(Tensor& out, const Tensor& t);
+Tensor& sign_out(Tensor& out, const Tensor& t);
+
 /// Elements of a where condition holds, else of b (all three broadcast together).
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);
 Tensor where(const Tensor& condition, const Tensor& a, const Scalar& b);

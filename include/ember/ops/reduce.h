@@ -28,10 +28,20 @@ Tensor argmax(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool k
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor norm(const Tensor& t, const Scalar& p = 2);
 Tensor norm(const Tensor& t, const Scalar& p, IntArrayRef dim, bool keepdim = false);
-Tensor var(const Tensor& t, bool unbiased = true);
+/// Variance over dims (all when empty), with Bessel's correction unless unbiased is false.
 Tensor var(const Tensor& t, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
-Tensor std(const Tensor& t, bool unbiased = true);
+/// Variance over all elements. The bool form is a template so `var(t, {1})` picks the dims.
+inline Tensor var(const Tensor& t) { return var(t, IntArrayRef{}, true, false); }
+template <typename Bool, std::enable_if_t<std::is_same_v<Bool, bool>, int> = 0>
+Tensor var(const Tensor& t, Bool unbiased) {
+  return var(t, IntArrayRef{}, unbiased, false);
+}
 Tensor std(const Tensor& t, IntArrayRef dim, bool unbiased = true, bool keepdim = false);
+inline Tensor std(const Tensor& t) { return std(t, IntArrayRef{}, true, false); }
+template <typename Bool, std::enable_if_t<std::is_same_v<Bool, bool>, int> = 0>
+Tensor std(const Tensor& t, Bool unbiased) {
+  return std(t, IntArrayRef{}, unbiased, false);
+}
 /// True when every element is non-zero (bool result).
 Tensor all(const Tensor& t);
 /// True when some element is non-zero (bool result).

@@ -106,6 +106,7 @@ Acc<T> reduce_contiguous(const Reducer<T>& r, const T* p, int64_t n) {
 
 template <typename T>
 void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& in) {
+  if (out.numel() == 0) return;  // nothing to write (and no row length to divide by below)
   const Reducer<T> r{op};
   const int nd = static_cast<int>(in.dim());
   DimGroup kept, red;
@@ -156,21 +157,40 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& in) {
   if (!kept.sizes.empty() && kept.in_strides.back() == 1 && kept.out_strides.back() == 1) {
     const int64_t row = kept.sizes.back();
     const int64_t rows = num_out / row;
-    parallel_for(0, row, std::max<int64_t>(64, kElementwiseGrain / std::max<int64_t>(n, 1)),
-                 [&](int64_t b, int64_t e) {
-                   for (int64_t k = 0; k < rows; ++k) {
-                     int64_t io, oo;
-                     kept.offsets(k * row, io, oo);
-                     T* o = dst + oo;
-                     for (int64_t j = b; j < e; ++j) o[j] = r.identity();
-                     for (int64_t m = 0; m < n; ++m) {
-                       int64_t ri, unused;
-                       red.offsets(m, ri, unused);
-                       const T* s = src + io + ri;
-                       for (int64_t j = b; j < e; ++j) o[j] = r.combine(o[j], s[j]);
-                     }
-                   }
-                 });
+    // Float sums and products accumulate in double (as the other paths do), so that long
+    // columns do not drift; max and min stay in the element type.
+    const bool widen = !std::is_same_v<Acc<T>, T> && (op == ReduceOp::Sum || op == ReduceOp::Prod);
+    parallel_for(
+        0, row, std::max<int64_t>(64, kElementwiseGrain / std::max<int64_t>(n, 1)),
+        [&](int64_t b, int64_t e) {
+          std::unique_ptr<Acc<T>[]> acc(widen ? new Acc<T>[static_cast<size_t>(e - b)] : nullptr);
+          const Reducer<Acc<T>> ra{op};
+          for (int64_t k = 0; k < rows; ++k) {
+            int64_t io, oo;
+            kept.offsets(k * row, io, oo);
+            T* o = dst + oo;
+            if (widen) {
+              std::fill(acc.get(), acc.get() + (e - b), ra.identity());
+              Acc<T>* a = acc.get();
+              for (int64_t m = 0; m < n; ++m) {
+                int64_t ri, unused;
+                red.offsets(m, ri, unused);
+                const T* s = src + io + ri;
+                for (int64_t j = b; j < e; ++j)
+                  a[j - b] = ra.combine(a[j - b], static_cast<Acc<T>>(s[j]));
+              }
+              for (int64_t j = b; j < e; ++j) o[j] = static_cast<T>(a[j - b]);
+              continue;
+            }
+            for (int64_t j = b; j < e; ++j) o[j] = r.identity();
+            for (int64_t m = 0; m < n; ++m) {
+              int64_t ri, unused;
+              red.offsets(m, ri, unused);
+              const T* s = src + io + ri;
+              for (int64_t j = b; j < e; ++j) o[j] = r.combine(o[j], s[j]);
+            }
+          }
+        });
     return;
   }
 

@@ -1,0 +1,94 @@
+"""Turns the JSON files of bench/run.sh into bench/RESULTS.md: medians per workload and thread
+count, Ember against LibTorch, with the machine's limits beside them."""
+import glob
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+from collections import defaultdict
+
+
+def load(folder):
+    # results[system][threads][name] -> list of (real_time_ns, bytes_per_second, gflops)
+    results = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    for path in glob.glob(os.path.join(folder, "*.json")):
+        system, threads, _ = os.path.basename(path).split(".", 2)
+        with open(path) as f:
+            data = json.load(f)
+        for b in data["benchmarks"]:
+            scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+            results[system][threads][b["name"]].append(
+                (b["real_time"] * scale, b.get("bytes_per_second"), b.get("GFLOPS")))
+    return results
+
+
+def median(samples, index):
+    values = [s[index] for s in samples if s[index] is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt_time(ns):
+    if ns is None:
+        return "-"
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def rate(samples):
+    bps, gflops = median(samples, 1), median(samples, 2)
+    if gflops is not None:
+        return f"{gflops:.1f} GFLOP/s"
+    if bps is not None:
+        return f"{bps / 1e9:.1f} GB/s"
+    return ""
+
+
+def machine():
+    model, flags = platform.processor(), ""
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name"):
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("Flags"):
+                wanted = ("avx2", "fma", "avx512f", "avx512bw")
+                flags = " ".join(f for f in line.split(":", 1)[1].split() if f in wanted)
+    except OSError:
+        pass
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                            text=True).stdout.strip()
+    return model, flags, commit, os.cpu_count()
+
+
+def main(folder):
+    r = load(folder)
+    model, flags, commit, cores = machine()
+    print("# Benchmark results\n")
+    print(f"Machine: {model} ({cores} cores; {flags}). Commit {commit}. Medians of alternating "
+          "runs (`bench/run.sh`); ratio = Ember time / LibTorch time (lower is better).\n")
+    for threads in ("t1", "t2"):
+        print(f"## {threads[1:]} thread(s)\n")
+        limits = r["limits_bench"][threads]
+        if limits:
+            print("Limits: " + ", ".join(
+                f"{name} {rate(s)}" for name, s in sorted(limits.items())) + "\n")
+        print("| workload | Ember | LibTorch | ratio |")
+        print("| --- | --- | --- | --- |")
+        ember, torch = r["ember_tensor_bench"][threads], r["libtorch_tensor_bench"][threads]
+        for name in ember:
+            e, t = median(ember[name], 0), median(torch.get(name, []), 0)
+            ratio = f"{e / t:.2f}" if e and t else "-"
+            print(f"| {name} | {fmt_time(e)} ({rate(ember[name])}) | "
+                  f"{fmt_time(t)} ({rate(torch.get(name, []))}) | {ratio} |")
+        print()
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            print(f.read())
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

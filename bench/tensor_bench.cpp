@@ -1,0 +1,143 @@
+// Tensor-core workloads, compiled twice from this one file: against Ember, and (with
+// EMBER_BENCH_LIBTORCH) against LibTorch. The two APIs share their spelling, so `lib::` is the
+// only difference and both systems run exactly the same code.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+
+#ifdef EMBER_BENCH_LIBTORCH
+#include <torch/torch.h>
+namespace lib = torch;
+#else
+#include <ember/ember.h>
+namespace lib = ember;
+#endif
+
+namespace {
+
+constexpr int64_t kElementwiseSize = 16 << 20;  // 16M floats
+
+// Threads come from BENCH_THREADS so every system (and OpenBLAS inside it) uses the same count.
+int bench_threads() {
+  const char* env = std::getenv("BENCH_THREADS");
+  return env ? std::atoi(env) : 1;
+}
+
+// Size of the elementwise workloads; BENCH_SMALL=1 shrinks it so CI can smoke-test quickly.
+int64_t elementwise_size() { return std::getenv("BENCH_SMALL") ? 4096 : kElementwiseSize; }
+
+struct Setup {
+  Setup() { lib::set_num_threads(bench_threads()); }
+};
+const Setup setup;
+
+template <typename Op>
+void unary_alloc(benchmark::State& state, Op op) {
+  const int64_t n = elementwise_size();
+  lib::Tensor a = lib::rand({n}) - 0.5;
+  for (auto _ : state) {
+    lib::Tensor c = op(a);
+    benchmark::DoNotOptimize(c.data_ptr());
+  }
+  state.SetBytesProcessed(state.iterations() * n * 4 * 2);
+}
+
+template <typename Op>
+void unary_out(benchmark::State& state, Op op) {
+  const int64_t n = elementwise_size();
+  lib::Tensor a = lib::rand({n}) - 0.5;
+  lib::Tensor c = lib::empty({n});
+  for (auto _ : state) {
+    op(c, a);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 4 * 2);
+}
+
+template <typename Op>
+void binary_alloc(benchmark::State& state, Op op) {
+  const int64_t n = elementwise_size();
+  lib::Tensor a = lib::rand({n}), b = lib::rand({n});
+  for (auto _ : state) {
+    lib::Tensor c = op(a, b);
+    benchmark::DoNotOptimize(c.data_ptr());
+  }
+  state.SetBytesProcessed(state.iterations() * n * 4 * 3);
+}
+
+template <typename Op>
+void binary_out(benchmark::State& state, Op op) {
+  const int64_t n = elementwise_size();
+  lib::Tensor a = lib::rand({n}), b = lib::rand({n});
+  lib::Tensor c = lib::empty({n});
+  for (auto _ : state) {
+    op(c, a, b);
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(state.iterations() * n * 4 * 3);
+}
+
+void BM_add_alloc(benchmark::State& s) { binary_alloc(s, [](auto& a, auto& b) { return a + b; }); }
+void BM_mul_alloc(benchmark::State& s) { binary_alloc(s, [](auto& a, auto& b) { return a * b; }); }
+void BM_add_out(benchmark::State& s) {
+  binary_out(s, [](auto& c, auto& a, auto& b) { lib::add_out(c, a, b); });
+}
+void BM_mul_out(benchmark::State& s) {
+  binary_out(s, [](auto& c, auto& a, auto& b) { lib::mul_out(c, a, b); });
+}
+void BM_exp_alloc(benchmark::State& s) { unary_alloc(s, [](auto& a) { return a.exp(); }); }
+void BM_tanh_alloc(benchmark::State& s) { unary_alloc(s, [](auto& a) { return a.tanh(); }); }
+void BM_sigmoid_alloc(benchmark::State& s) { unary_alloc(s, [](auto& a) { return a.sigmoid(); }); }
+void BM_exp_out(benchmark::State& s) { unary_out(s, [](auto& c, auto& a) { lib::exp_out(c, a); }); }
+void BM_tanh_out(benchmark::State& s) { unary_out(s, [](auto& c, auto& a) { lib::tanh_out(c, a); }); }
+void BM_sigmoid_out(benchmark::State& s) {
+  unary_out(s, [](auto& c, auto& a) { lib::sigmoid_out(c, a); });
+}
+
+void BM_mm(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  lib::Tensor a = lib::randn({n, n}), b = lib::randn({n, n});
+  for (auto _ : state) {
+    lib::Tensor c = lib::mm(a, b);
+    benchmark::DoNotOptimize(c.data_ptr());
+  }
+  state.counters["GFLOPS"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9,
+                                                benchmark::Counter::kIsRate);
+}
+
+void BM_mm_transposed(benchmark::State& state) {
+  const int64_t n = state.range(0);
+  lib::Tensor a = lib::randn({n, n}), b = lib::randn({n, n});
+  for (auto _ : state) {
+    lib::Tensor c = lib::mm(a.t(), b.t());
+    benchmark::DoNotOptimize(c.data_ptr());
+  }
+  state.counters["GFLOPS"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9,
+                                                benchmark::Counter::kIsRate);
+}
+
+void BM_add_scalar_1elem(benchmark::State& state) {
+  lib::Tensor a = lib::ones({1}), b = lib::ones({1});
+  for (auto _ : state) {
+    lib::Tensor c = a + b;
+    benchmark::DoNotOptimize(c.data_ptr());
+  }
+}
+
+BENCHMARK(BM_add_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_add_out)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_mul_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_mul_out)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_exp_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_exp_out)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_tanh_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_tanh_out)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_sigmoid_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_sigmoid_out)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_mm)->Arg(64)->Arg(256)->Arg(1024)->UseRealTime();
+BENCHMARK(BM_mm_transposed)->Arg(256)->UseRealTime();
+BENCHMARK(BM_add_scalar_1elem)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
