@@ -8,6 +8,7 @@
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scalar_ops.h"
 #include "kernels/cpu/simd_math.h"
 
 namespace ember::detail::cpu {
@@ -69,12 +70,12 @@ struct Reducer {
         if constexpr (std::is_same_v<A, bool>)
           return acc || v;
         else
-          return acc + v;
+          return wrapping_add(acc, v);
       case ReduceOp::Prod:
         if constexpr (std::is_same_v<A, bool>)
           return acc && v;
         else
-          return acc * v;
+          return wrapping_mul(acc, v);
       case ReduceOp::Amax:
         return (acc != acc || v != v) ? (acc != acc ? acc : v) : (v > acc ? v : acc);
       case ReduceOp::Amin:

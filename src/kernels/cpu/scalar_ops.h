@@ -26,13 +26,48 @@ inline To convert(From v) {
   }
 }
 
+/// Integer arithmetic wraps around on overflow, as PyTorch's does (signed overflow would be
+/// undefined behaviour in C++, so it is done in the unsigned type).
+template <typename T>
+inline constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+template <typename T>
+inline T wrapping_neg(T x) {
+  if constexpr (kWraps<T>)
+    return static_cast<T>(-static_cast<std::make_unsigned_t<T>>(x));
+  else
+    return static_cast<T>(-x);
+}
+template <typename T>
+inline T wrapping_add(T a, T b) {
+  if constexpr (kWraps<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
+  } else
+    return static_cast<T>(a + b);
+}
+template <typename T>
+inline T wrapping_sub(T a, T b) {
+  if constexpr (kWraps<T>)
+    return wrapping_add(a, wrapping_neg(b));
+  else
+    return static_cast<T>(a - b);
+}
+template <typename T>
+inline T wrapping_mul(T a, T b) {
+  if constexpr (kWraps<T>) {
+    using U = std::make_unsigned_t<T>;
+    return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
+  } else
+    return static_cast<T>(a * b);
+}
+
 /// Integer power by squaring (negative exponents are rejected before the kernel runs).
 template <typename T>
 inline T int_pow(T base, T exp) {
   T result = 1;
   while (exp > 0) {
-    if (exp & 1) result = static_cast<T>(result * base);
-    base = static_cast<T>(base * base);
+    if (exp & 1) result = wrapping_mul(result, base);
+    base = wrapping_mul(base, base);
     exp >>= 1;
   }
   return result;
@@ -43,9 +78,9 @@ template <typename T, typename Body>
 void with_unary_fn(UnaryOp op, const UnaryParams& p, Body&& body) {
   switch (op) {
     case UnaryOp::Neg:
-      return body([](T x) { return static_cast<T>(-x); });
+      return body([](T x) { return wrapping_neg(x); });
     case UnaryOp::Abs:
-      return body([](T x) { return x < T(0) ? static_cast<T>(-x) : x; });
+      return body([](T x) { return x < T(0) ? wrapping_neg(x) : x; });
     case UnaryOp::Sqrt:
       return body([](T x) { return static_cast<T>(std::sqrt(x)); });
     case UnaryOp::Exp:
@@ -97,17 +132,19 @@ void with_binary_fn(BinaryOp op, Body&& body) {
       if constexpr (std::is_same_v<T, bool>)
         return body([](T a, T b) { return T(a || b); });
       else
-        return body([](T a, T b) { return static_cast<T>(a + b); });
+        return body([](T a, T b) { return wrapping_add(a, b); });
     case BinaryOp::Sub:
-      return body([](T a, T b) { return static_cast<T>(a - b); });
+      return body([](T a, T b) { return wrapping_sub(a, b); });
     case BinaryOp::Mul:
       if constexpr (std::is_same_v<T, bool>)
         return body([](T a, T b) { return T(a && b); });
       else
-        return body([](T a, T b) { return static_cast<T>(a * b); });
+        return body([](T a, T b) { return wrapping_mul(a, b); });
     case BinaryOp::Div:
       if constexpr (std::is_integral_v<T>)
-        return body([](T a, T b) { return b == T(0) ? T(0) : static_cast<T>(a / b); });
+        return body([](T a, T b) {
+          return b == T(0) ? T(0) : b == T(-1) ? wrapping_neg(a) : static_cast<T>(a / b);
+        });
       else
         return body([](T a, T b) { return a / b; });
     case BinaryOp::Pow:
