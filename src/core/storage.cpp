@@ -1,5 +1,8 @@
 #include "ember/core/storage.h"
 
+#include <sys/mman.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <limits>
 
@@ -8,16 +11,21 @@
 namespace ember {
 namespace {
 
-// Plain aligned malloc; a caching allocator can replace it behind the same interface.
+// Aligned malloc. Blocks of 2 MiB and more are aligned to 2 MiB and offered to the kernel as
+// transparent huge pages: one page fault per 2 MiB instead of 512, and far fewer TLB misses
+// when large tensors are streamed through.
 class CpuAllocator final : public Allocator {
  public:
   DataPtr allocate(size_t nbytes) override {
     constexpr size_t kAlign = 64;
-    EMBER_CHECK(nbytes <= std::numeric_limits<size_t>::max() - kAlign,
+    constexpr size_t kHugePage = size_t{2} << 20;
+    EMBER_CHECK(nbytes <= std::numeric_limits<size_t>::max() - kHugePage,
                 "empty: cannot allocate {} bytes", nbytes);
-    size_t rounded = (std::max<size_t>(nbytes, 1) + kAlign - 1) / kAlign * kAlign;
-    void* p = std::aligned_alloc(kAlign, rounded);
+    const size_t align = nbytes >= kHugePage ? kHugePage : kAlign;
+    const size_t rounded = (std::max<size_t>(nbytes, 1) + align - 1) / align * align;
+    void* p = std::aligned_alloc(align, rounded);
     EMBER_CHECK(p != nullptr, "empty: out of memory: tried to allocate {} bytes", nbytes);
+    if (align == kHugePage) madvise(p, rounded, MADV_HUGEPAGE);
     return DataPtr{p, p, [](void* ctx) { std::free(ctx); }};
   }
 };
