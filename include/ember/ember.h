@@ -1,5 +1,6 @@
 #pragma once
 /// Ember: tensors with define-by-run automatic differentiation. Include this for everything.
+#include "ember/autograd.h"
 #include "ember/core/device.h"
 #include "ember/core/dtype.h"
 #include "ember/core/error.h"

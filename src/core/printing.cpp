@@ -197,6 +197,13 @@ std::string repr(const Tensor& t) {
     Formatter f(t, offsets);
     body = tensor_str(t, 0, t.storage_offset(), indent, summarize, f);
   }
+  if (const AutogradMetaInterface* meta = t.unsafe_impl()->autograd_meta()) {
+    const std::string grad_fn = meta->grad_fn_name();
+    if (!grad_fn.empty())
+      suffixes.push_back("grad_fn=<" + grad_fn + ">");
+    else if (meta->requires_grad())
+      suffixes.push_back("requires_grad=True");
+  }
   // Suffixes go on the last line while it stays within the line width (PyTorch's arithmetic).
   std::string out = prefix + body;
   const size_t nl = out.rfind('\n');

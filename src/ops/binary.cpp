@@ -1,7 +1,9 @@
 // Elementwise ops of two tensors (or a tensor and a scalar), comparisons and where.
 #include <cmath>
 
+#include "ember/autograd/grad_mode.h"
 #include "ember/ops/reduce.h"
+#include "ops/derivative.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -50,6 +52,57 @@ ScalarType compute_type(BinaryOp op, ScalarType promoted) {
   return promoted;
 }
 
+using detail::record;
+using detail::variable_list;
+
+// Each op's derivative. Gradients come back in the broadcast shape and the result dtype; the
+// engine sums them to each input's shape and converts them to its dtype.
+void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& y) {
+  switch (op) {
+    case BinaryOp::Add:  // d(a + b) = da + db
+      return record("AddBackward0", {&a, &b}, {&y}, {}, [](auto&, auto& g, auto&) {
+        return variable_list{g[0], g[0]};
+      });
+    case BinaryOp::Sub:  // d(a - b) = da - db
+      return record("SubBackward0", {&a, &b}, {&y}, {}, [](auto&, auto& g, auto&) {
+        return variable_list{g[0], -g[0]};
+      });
+    case BinaryOp::Mul:  // d(a b) = b da + a db
+      return record("MulBackward0", {&a, &b}, {&y}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
+        return variable_list{detail::needs_grad(n, 0) ? g[0] * s[1] : Tensor(),
+                             detail::needs_grad(n, 1) ? g[0] * s[0] : Tensor()};
+      });
+    case BinaryOp::Div:  // d(a / b) = da / b - a db / b^2
+      return record("DivBackward0", {&a, &b}, {&y}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
+        return variable_list{detail::needs_grad(n, 0) ? g[0] / s[1] : Tensor(),
+                             detail::needs_grad(n, 1) ? -g[0] * s[0] / (s[1] * s[1]) : Tensor()};
+      });
+    case BinaryOp::Pow:  // d(a^b) = b a^(b-1) da + a^b log(a) db
+      return record(
+          "PowBackward1", {&a, &b}, {&y}, {{a}, {b}, {y, true}}, [](auto& n, auto& g, auto& s) {
+            Tensor da, db;
+            if (detail::needs_grad(n, 0)) da = g[0] * s[1] * s[0].pow(s[1] - 1);
+            // 0^b with b >= 0 has no finite log; PyTorch's gradient there is 0.
+            if (detail::needs_grad(n, 1))
+              db = where(s[0].eq(0).mul(s[1].ge(0)), zeros_like(g[0]), g[0] * s[2] * s[0].log());
+            return variable_list{da, db};
+          });
+    case BinaryOp::Maximum:
+    case BinaryOp::Minimum: {
+      // The gradient goes to the larger (smaller) input, split evenly on ties.
+      const bool is_max = op == BinaryOp::Maximum;
+      return record(is_max ? "MaximumBackward0" : "MinimumBackward0", {&a, &b}, {&y}, {{a}, {b}},
+                    [is_max](auto&, auto& g, auto& s) {
+                      const ScalarType t = g[0].dtype();
+                      Tensor a_wins = (is_max ? s[0].gt(s[1]) : s[0].lt(s[1])).to(t);
+                      Tensor tie = s[0].eq(s[1]).to(t) * 0.5;
+                      Tensor b_wins = (is_max ? s[1].gt(s[0]) : s[1].lt(s[0])).to(t);
+                      return variable_list{g[0] * (a_wins + tie), g[0] * (b_wins + tie)};
+                    });
+    }
+  }
+}
+
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType promoted) {
   const char* name = binary_name(op);
   detail::check_same_device(a, b, name);
@@ -57,6 +110,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType promoted
   DimVector shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
   detail::kernels_for(a).binary(op, out, a.to(dtype), b.to(dtype));
+  record_binary(op, a, b, out);
   return out;
 }
 
@@ -68,7 +122,8 @@ Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
   const char* name = binary_name(op);
   detail::check_same_device(a, b, name);
   const ScalarType dtype = compute_type(op, result_type(a, b));
-  detail::check_out(out, broadcast_shapes(a.sizes(), b.sizes(), name), dtype, a.device(), name);
+  detail::check_out(out, broadcast_shapes(a.sizes(), b.sizes(), name), dtype, a.device(), name,
+                    {&a, &b});
   if (out.dtype() != dtype) return out.copy_(binary(op, a, b));
   detail::kernels_for(a).binary(op, out, a.to(dtype), b.to(dtype));
   out.impl()->storage()->bump_version();
@@ -89,7 +144,7 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other, ScalarType promo
   EMBER_CHECK(IntArrayRef(shape) == self.sizes(),
               "{}: output with shape {} doesn't match the broadcast shape {}", name, self.sizes(),
               IntArrayRef(shape));
-  detail::check_writable(self, name);
+  detail::check_writable(self, name, {&other});
   if (dtype == self.dtype()) {
     detail::kernels_for(self).binary(op, self, self, other.to(dtype));
   } else {
@@ -177,8 +232,18 @@ Tensor pow(const Tensor& base, const Tensor& exponent) {
 }
 Tensor pow(const Tensor& base, const Scalar& exponent) {
   check_int_pow(base, exponent);
-  if (is_sqrt_exponent(base, exponent)) return sqrt_pow(base, exponent);
-  return binary(BinaryOp::Pow, base, exponent);
+  Tensor out;
+  {
+    NoGradGuard no_grad;  // recorded below as one PowBackward0, whatever path computes it
+    out = is_sqrt_exponent(base, exponent) ? sqrt_pow(base, exponent)
+                                           : binary(BinaryOp::Pow, base, exponent);
+  }
+  // d/dx x^e = e x^(e-1)
+  const double e = exponent.to_double();
+  record("PowBackward0", {&base}, {&out}, {{base}}, [e](auto&, auto& g, auto& s) {
+    return variable_list{e == 0 ? zeros_like(g[0]) : g[0] * e * s[0].pow(e - 1)};
+  });
+  return out;
 }
 Tensor pow(const Scalar& base, const Tensor& exponent) {
   const ScalarType dtype = result_type(exponent, base);
@@ -201,7 +266,8 @@ Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
 }
 Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent) {
   Tensor result = pow(base, exponent);
-  detail::check_out(out, result.sizes(), result.dtype(), result.device(), "pow");
+  detail::check_out(out, result.sizes(), result.dtype(), result.device(), "pow",
+                    {&base, &exponent});
   return out.copy_(result);
 }
 Tensor& maximum_out(Tensor& out, const Tensor& a, const Tensor& b) {
@@ -338,6 +404,12 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
       broadcast_shapes(broadcast_shapes(condition.sizes(), a.sizes(), "where"), b.sizes(), "where");
   Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
   detail::kernels_for(a).where(out, condition, a.to(dtype), b.to(dtype));
+  // The gradient flows to whichever input each element was taken from.
+  record("WhereBackward0", {&condition, &a, &b}, {&out}, {{condition}},
+         [](auto&, auto& g, auto& s) {
+           Tensor zero = zeros({}, g[0].options());
+           return variable_list{Tensor(), where(s[0], g[0], zero), where(s[0], zero, g[0])};
+         });
   return out;
 }
 Tensor where(const Tensor& condition, const Tensor& a, const Scalar& b) {

@@ -1,4 +1,5 @@
 // Copies, conversions and in-place fills.
+#include "ops/derivative.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -6,8 +7,9 @@ namespace ember {
 namespace {
 // Writes through t: checked for self-overlap, and recorded in the version counter.
 template <typename Write>
-Tensor& write_in_place(Tensor& t, const char* op, Write&& write) {
-  detail::check_writable(t, op);
+Tensor& write_in_place(Tensor& t, const char* op, Write&& write,
+                       std::initializer_list<const Tensor*> sources = {}) {
+  detail::check_writable(t, op, sources);
   write();
   t.impl()->storage()->bump_version();
   return t;
@@ -20,7 +22,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
   EMBER_CHECK(IntArrayRef(shape) == sizes(),
               "copy_: the source of shape {} does not broadcast to the destination's shape {}",
               src.sizes(), sizes());
-  return write_in_place(*this, "copy_", [&] { detail::kernels_for(*this).copy(*this, src); });
+  return write_in_place(*this, "copy_", [&] { detail::kernels_for(*this).copy(*this, src); },
+                        {&src});
 }
 
 Tensor& Tensor::fill_(const Scalar& value) {
@@ -45,9 +48,14 @@ Tensor& Tensor::normal_(double mean, double std) {
                         [&] { detail::kernels_for(*this).normal(*this, mean, std); });
 }
 
+using detail::variable_list;
+
 Tensor Tensor::clone() const {
   Tensor out = empty(sizes(), options());
   detail::kernels_for(*this).copy(out, *this);
+  // d/dx clone(x) = 1
+  detail::record("CloneBackward0", {this}, {&out}, {},
+                 [](auto&, auto& g, auto&) { return variable_list{g[0]}; });
   return out;
 }
 
@@ -57,6 +65,11 @@ Tensor Tensor::to(ScalarType dtype, bool copy) const {
   if (dtype == this->dtype() && !copy) return *this;
   Tensor out = empty(sizes(), options().dtype(dtype));
   detail::kernels_for(*this).copy(out, *this);
+  // d/dx x.to(t) = 1, converted back to x's dtype
+  const ScalarType from = this->dtype();
+  if (ember::is_floating_point(dtype))
+    detail::record("ToCopyBackward0", {this}, {&out}, {},
+                   [from](auto&, auto& g, auto&) { return variable_list{g[0].to(from)}; });
   return out;
 }
 

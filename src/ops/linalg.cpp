@@ -1,9 +1,12 @@
 // Matrix products: shape rules here, the arithmetic in the BLAS-backed kernels.
 #include "ember/ops/linalg.h"
 
+#include "ember/autograd/grad_mode.h"
+#include "ops/derivative.h"
 #include "ops/op_utils.h"
 
 namespace ember {
+using detail::variable_list;
 
 namespace {
 void check_matmul_dtypes(const Tensor& a, const Tensor& b, const char* op) {
@@ -24,6 +27,11 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_matmul_dtypes(a, b, "mm");
   Tensor out = empty({a.sizes()[0], b.sizes()[1]}, a.options());
   detail::kernels_for(a).mm(out, a, b);
+  // d(A B) = dA B + A dB: grad_A = G B^T, grad_B = A^T G
+  detail::record("MmBackward0", {&a, &b}, {&out}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
+    return variable_list{detail::needs_grad(n, 0) ? g[0].mm(s[1].t()) : Tensor(),
+                         detail::needs_grad(n, 1) ? s[0].t().mm(g[0]) : Tensor()};
+  });
   return out;
 }
 
@@ -35,6 +43,11 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   check_matmul_dtypes(a, b, "bmm");
   Tensor out = empty({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.options());
   detail::kernels_for(a).bmm(out, a, b);
+  // Per batch, as for mm.
+  detail::record("BmmBackward0", {&a, &b}, {&out}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
+    return variable_list{detail::needs_grad(n, 0) ? g[0].bmm(s[1].transpose(1, 2)) : Tensor(),
+                         detail::needs_grad(n, 1) ? s[0].transpose(1, 2).bmm(g[0]) : Tensor()};
+  });
   return out;
 }
 
@@ -46,7 +59,17 @@ Tensor dot(const Tensor& a, const Tensor& b) {
               "number of elements, but got {} and {} elements respectively",
               a.sizes()[0], b.sizes()[0], a.sizes()[0], b.sizes()[0]);
   check_matmul_dtypes(a, b, "dot");
-  return mm(a.view({1, -1}), b.view({-1, 1})).view({});
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = mm(a.view({1, -1}), b.view({-1, 1})).view({});
+  }
+  // d(a . b) = b da + a db
+  detail::record("DotBackward0", {&a, &b}, {&out}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
+    return variable_list{detail::needs_grad(n, 0) ? g[0] * s[1] : Tensor(),
+                         detail::needs_grad(n, 1) ? g[0] * s[0] : Tensor()};
+  });
+  return out;
 }
 
 Tensor mv(const Tensor& a, const Tensor& v) {
@@ -54,7 +77,18 @@ Tensor mv(const Tensor& a, const Tensor& v) {
               "mv: vector + matrix @ vector expected, got shapes {} and {}", a.sizes(), v.sizes());
   EMBER_CHECK(a.sizes()[1] == v.sizes()[0], "mv: shapes {} and {} cannot be multiplied", a.sizes(),
               v.sizes());
-  return mm(a, v.view({-1, 1})).view({a.sizes()[0]});
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = mm(a, v.view({-1, 1})).view({a.sizes()[0]});
+  }
+  // d(A v) = dA v + A dv: grad_A = g v^T, grad_v = A^T g
+  detail::record("MvBackward0", {&a, &v}, {&out}, {{a}, {v}}, [](auto& n, auto& g, auto& s) {
+    return variable_list{
+        detail::needs_grad(n, 0) ? g[0].unsqueeze(1).mm(s[1].unsqueeze(0)) : Tensor(),
+        detail::needs_grad(n, 1) ? s[0].t().mv(g[0]) : Tensor()};
+  });
+  return out;
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <optional>
 
+#include "ember/autograd/grad_mode.h"
 #include "ember/ops/shape.h"
+#include "ops/derivative.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -66,6 +68,32 @@ std::optional<DimVector> view_strides(IntArrayRef old_sizes, IntArrayRef old_str
   return strides;
 }
 
+using detail::variable_list;
+
+// A view that records how its gradient maps back to its base.
+template <typename Back>
+Tensor recorded(const char* name, const Tensor& base, Tensor view, Back back) {
+  detail::record(name, {&base}, {&view}, {},
+                 [back](auto&, auto& g, auto&) { return variable_list{back(g[0])}; });
+  return view;
+}
+
+// The gradient of a view that picks part of its base: zeros of the base's shape with the
+// gradient where the view was. Differentiable itself (its gradient is the same view again), so
+// create_graph works through indexing.
+template <typename ViewOf>
+Tensor embed(const char* name, const Tensor& grad, IntArrayRef base_shape, ViewOf view_of) {
+  Tensor full;
+  {
+    NoGradGuard no_grad;
+    full = zeros(base_shape, grad.options());
+    view_of(full).copy_(grad);
+  }
+  detail::record(name, {&grad}, {&full}, {},
+                 [view_of](auto&, auto& g, auto&) { return variable_list{view_of(g[0])}; });
+  return full;
+}
+
 }  // namespace
 
 Tensor Tensor::view(IntArrayRef shape) const {
@@ -76,20 +104,29 @@ Tensor Tensor::view(IntArrayRef shape) const {
               "one dimension spans across two contiguous subspaces). Use .reshape(...) instead. "
               "(input shape {}, strides {}, requested shape {})",
               sizes(), this->strides(), shape);
-  return make_view(*this, size, *strides, storage_offset());
+  DimVector base(sizes().begin(), sizes().end());
+  return recorded("ViewBackward0", *this, make_view(*this, size, *strides, storage_offset()),
+                  [base](const Tensor& g) { return g.reshape(base); });
 }
 
 Tensor Tensor::reshape(IntArrayRef shape) const {
   DimVector size = infer_size(shape, numel(), "reshape");
-  if (auto strides = view_strides(sizes(), this->strides(), size))
-    return make_view(*this, size, *strides, storage_offset());
+  if (auto strides = view_strides(sizes(), this->strides(), size)) {
+    DimVector base(sizes().begin(), sizes().end());
+    return recorded("ViewBackward0", *this, make_view(*this, size, *strides, storage_offset()),
+                    [base](const Tensor& g) { return g.reshape(base); });
+  }
   return clone().view(size);
 }
 Tensor reshape(const Tensor& t, IntArrayRef shape) { return t.reshape(shape); }
 
 Tensor Tensor::t() const {
   EMBER_CHECK(dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is {}D", dim());
-  return dim() < 2 ? *this : transpose(0, 1);
+  if (dim() < 2) return *this;
+  return recorded(
+      "TBackward0", *this,
+      make_view(*this, {sizes()[1], sizes()[0]}, {strides()[1], strides()[0]}, storage_offset()),
+      [](const Tensor& g) { return g.t(); });
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
@@ -98,7 +135,8 @@ Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {
   DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
   std::swap(sz[a], sz[b]);
   std::swap(st[a], st[b]);
-  return make_view(*this, sz, st, storage_offset());
+  return recorded("TransposeBackward0", *this, make_view(*this, sz, st, storage_offset()),
+                  [a, b](const Tensor& g) { return g.transpose(a, b); });
 }
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1) { return t.transpose(dim0, dim1); }
 
@@ -108,7 +146,7 @@ Tensor Tensor::permute(IntArrayRef dims) const {
               "length of the desired ordering of dimensions i.e. input.dim() = {} is not equal to "
               "len(dims) = {}",
               dim(), dims.size());
-  DimVector sz(dims.size()), st(dims.size());
+  DimVector sz(dims.size()), st(dims.size()), inverse(dims.size());
   SmallVector<bool, 6> seen(dims.size(), false);
   for (size_t i = 0; i < dims.size(); ++i) {
     const int64_t d = wrap_dim(dims[i], dim(), "permute");
@@ -116,8 +154,10 @@ Tensor Tensor::permute(IntArrayRef dims) const {
     seen[d] = true;
     sz[i] = sizes()[d];
     st[i] = strides()[d];
+    inverse[d] = static_cast<int64_t>(i);
   }
-  return make_view(*this, sz, st, storage_offset());
+  return recorded("PermuteBackward0", *this, make_view(*this, sz, st, storage_offset()),
+                  [inverse](const Tensor& g) { return g.permute(inverse); });
 }
 Tensor permute(const Tensor& t, IntArrayRef dims) { return t.permute(dims); }
 
@@ -150,7 +190,13 @@ Tensor Tensor::slice(int64_t dim, std::optional<int64_t> start, std::optional<in
   DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
   sz[d] = (e - s + step - 1) / step;
   st[d] *= step;
-  return make_view(*this, sz, st, storage_offset() + s * strides()[d]);
+  DimVector base(sizes().begin(), sizes().end());
+  return recorded("SliceBackward0", *this,
+                  make_view(*this, sz, st, storage_offset() + s * strides()[d]),
+                  [base, d, s, e, step](const Tensor& g) {
+                    return embed("SliceBackwardBackward0", g, base,
+                                 [=](const Tensor& x) { return x.slice(d, s, e, step); });
+                  });
 }
 
 Tensor Tensor::select(int64_t dim, int64_t index) const {
@@ -164,7 +210,13 @@ Tensor Tensor::select(int64_t dim, int64_t index) const {
   DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
-  return make_view(*this, sz, st, storage_offset() + index * strides()[d]);
+  DimVector base(sizes().begin(), sizes().end());
+  return recorded("SelectBackward0", *this,
+                  make_view(*this, sz, st, storage_offset() + index * strides()[d]),
+                  [base, d, index](const Tensor& g) {
+                    return embed("SelectBackwardBackward0", g, base,
+                                 [=](const Tensor& x) { return x.select(d, index); });
+                  });
 }
 
 Tensor Tensor::expand(IntArrayRef size) const {
@@ -193,25 +245,32 @@ Tensor Tensor::expand(IntArrayRef size) const {
     sz[i] = want;
     st[i] = have == want ? strides()[i - offset] : 0;
   }
-  return make_view(*this, sz, st, storage_offset());
+  // The engine sums the expanded gradient back to this tensor's shape.
+  return recorded("ExpandBackward0", *this, make_view(*this, sz, st, storage_offset()),
+                  [](const Tensor& g) { return g; });
 }
 
 Tensor Tensor::squeeze() const {
   DimVector sz, st;
   for (int64_t d = 0; d < dim(); ++d)
     if (sizes()[d] != 1) sz.push_back(sizes()[d]), st.push_back(strides()[d]);
-  return make_view(*this, sz, st, storage_offset());
+  DimVector base(sizes().begin(), sizes().end());
+  return recorded("SqueezeBackward0", *this, make_view(*this, sz, st, storage_offset()),
+                  [base](const Tensor& g) { return g.reshape(base); });
 }
 Tensor squeeze(const Tensor& t) { return t.squeeze(); }
 
 Tensor Tensor::squeeze(int64_t dim) const {
   const int64_t d = wrap_dim(dim, this->dim(), "squeeze");
+  DimVector base(sizes().begin(), sizes().end());
+  auto back = [base](const Tensor& g) { return g.reshape(base); };
   if (this->dim() == 0 || sizes()[d] != 1)
-    return make_view(*this, sizes(), strides(), storage_offset());
+    return recorded("SqueezeBackward1", *this,
+                    make_view(*this, sizes(), strides(), storage_offset()), back);
   DimVector sz(sizes().begin(), sizes().end()), st(strides().begin(), strides().end());
   sz.erase(sz.begin() + d);
   st.erase(st.begin() + d);
-  return make_view(*this, sz, st, storage_offset());
+  return recorded("SqueezeBackward1", *this, make_view(*this, sz, st, storage_offset()), back);
 }
 
 Tensor Tensor::unsqueeze(int64_t dim) const {
@@ -220,7 +279,9 @@ Tensor Tensor::unsqueeze(int64_t dim) const {
   const int64_t stride = d < this->dim() ? sizes()[d] * strides()[d] : 1;
   sz.insert(sz.begin() + d, 1);
   st.insert(st.begin() + d, stride);
-  return make_view(*this, sz, st, storage_offset());
+  DimVector base(sizes().begin(), sizes().end());
+  return recorded("UnsqueezeBackward0", *this, make_view(*this, sz, st, storage_offset()),
+                  [base](const Tensor& g) { return g.reshape(base); });
 }
 Tensor unsqueeze(const Tensor& t, int64_t dim) { return t.unsqueeze(dim); }
 
@@ -263,6 +324,8 @@ Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
               "as_strided: setStorage: sizes {}, strides {}, storage offset {} require {} "
               "elements, but the storage holds only {}",
               size, stride, offset, last + 1, capacity);
+  EMBER_CHECK(!(GradMode::is_enabled() && requires_grad()),
+              "as_strided: differentiating through as_strided is not supported yet");
   return make_view(*this, size, stride, offset);
 }
 

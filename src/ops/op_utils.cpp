@@ -1,5 +1,7 @@
 #include "ops/op_utils.h"
 
+#include "ember/autograd/grad_mode.h"
+
 namespace ember::detail {
 
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
@@ -23,7 +25,18 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
               op, a.device().str(), b.device().str());
 }
 
-void check_writable(const Tensor& t, const char* op) {
+void check_writable(const Tensor& t, const char* op, std::initializer_list<const Tensor*> sources) {
+  if (GradMode::is_enabled()) {
+    EMBER_CHECK(!(t.requires_grad() && t.is_leaf()),
+                "a leaf Variable that requires grad is being used in an in-place operation.");
+    bool history = t.requires_grad();
+    for (const Tensor* s : sources) history |= s->defined() && s->requires_grad();
+    EMBER_CHECK(!history,
+                "{}: in-place operations on tensors with autograd history are not supported yet; "
+                "use the out-of-place form (e.g. `a = a + b`), or wrap the update in "
+                "ember::NoGradGuard",
+                op);
+  }
   for (int64_t d = 0; d < t.dim(); ++d)
     EMBER_CHECK(t.strides()[d] != 0 || t.sizes()[d] <= 1,
                 "{}: unsupported operation: more than one element of the written-to tensor "
@@ -40,7 +53,13 @@ void check_can_cast(ScalarType result, ScalarType out, const char* op) {
 }
 
 void check_out(const Tensor& out, IntArrayRef shape, ScalarType result, Device device,
-               const char* op) {
+               const char* op, std::initializer_list<const Tensor*> inputs) {
+  if (GradMode::is_enabled())
+    for (const Tensor* t : inputs)
+      EMBER_CHECK(!t->requires_grad(),
+                  "{}(): functions with out=... arguments don't support automatic "
+                  "differentiation, but one of the arguments requires grad.",
+                  op);
   EMBER_CHECK(out.device() == device, "{}: out is on {} but the inputs are on {}", op,
               out.device().str(), device.str());
   EMBER_CHECK(out.sizes() == shape, "{}: out has shape {} but the result has shape {}", op,

@@ -25,15 +25,17 @@ inline const KernelTable& kernels_for(const Tensor& t) { return kernels(t.device
 /// Throws when a and b live on different devices.
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 
-/// Throws unless the tensor can be written in place: every element has its own memory.
-void check_writable(const Tensor& t, const char* op);
+/// Throws unless the tensor can be written in place: every element has its own memory, and
+/// autograd allows it (no leaf that requires grad; no history to rewrite, from t or `sources`).
+void check_writable(const Tensor& t, const char* op,
+                    std::initializer_list<const Tensor*> sources = {});
 
 /// Throws when an op's result of dtype `result` cannot be stored in `out` (e.g. float into int).
 void check_can_cast(ScalarType result, ScalarType out, const char* op);
 
 /// Throws unless out can receive an op's result of this shape and dtype on device.
 void check_out(const Tensor& out, IntArrayRef shape, ScalarType result, Device device,
-               const char* op);
+               const char* op, std::initializer_list<const Tensor*> inputs);
 
 /// A new view of t's storage with the given geometry.
 Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset);

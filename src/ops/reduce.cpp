@@ -4,7 +4,9 @@
 #include <cmath>
 #include <string_view>
 
+#include "ember/autograd/grad_mode.h"
 #include "ember/ops/shape.h"
+#include "ops/derivative.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -84,8 +86,29 @@ void check_nonempty_dims(const Tensor& t, IntArrayRef dims, const char* op) {
 }  // namespace
 
 Tensor sum(const Tensor& t, std::optional<ScalarType> dtype) { return sum(t, {}, false, dtype); }
+// Records a reduction whose gradient is the incoming gradient spread back over the reduced
+// dims, times `scale` (1 for sum, 1/n for mean).
+void record_spread(const char* name, const Tensor& t, const Tensor& out, IntArrayRef dims,
+                   double scale) {
+  auto mask = reduced_dims(t, dims, name);
+  DimVector keep, drop;
+  reduced_shapes(t, mask, keep, drop);
+  DimVector shape(t.sizes().begin(), t.sizes().end());
+  detail::record(name, {&t}, {&out}, {}, [keep, shape, scale](auto&, auto& g, auto&) {
+    Tensor spread = g[0].reshape(keep).expand(shape);
+    return detail::variable_list{scale == 1 ? spread : spread * scale};
+  });
+}
+
 Tensor sum(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
-  return reduce(ReduceOp::Sum, t, dim, keepdim, sum_type(t, dtype), "sum");
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = reduce(ReduceOp::Sum, t, dim, keepdim, sum_type(t, dtype), "sum");
+  }
+  // d/dx_i sum(x) = 1
+  record_spread(dim.empty() ? "SumBackward0" : "SumBackward1", t, out, dim, 1.0);
+  return out;
 }
 
 Tensor mean(const Tensor& t, std::optional<ScalarType> dtype) { return mean(t, {}, false, dtype); }
@@ -96,8 +119,15 @@ Tensor mean(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<Scalar
               "or complex dtype. Got: {}",
               dtype_legacy_name(out));
   const int64_t n = reduced_count(t, dim, "mean");
-  Tensor s = reduce(ReduceOp::Sum, t, dim, keepdim, out, "mean");
-  return s.div_(static_cast<double>(n));
+  Tensor result;
+  {
+    NoGradGuard no_grad;
+    result = reduce(ReduceOp::Sum, t, dim, keepdim, out, "mean").div_(static_cast<double>(n));
+  }
+  // d/dx_i mean(x) = 1 / n
+  record_spread(dim.empty() ? "MeanBackward0" : "MeanBackward1", t, result, dim,
+                1.0 / static_cast<double>(n));
+  return result;
 }
 
 Tensor prod(const Tensor& t, std::optional<ScalarType> dtype) {
@@ -182,7 +212,7 @@ Tensor var(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
   const int64_t n = reduced_count(t, dim, "var");
   Tensor centered = t - mean(t, dim, true);
   const double denom = static_cast<double>(n - (unbiased ? 1 : 0));
-  return sum(centered * centered, dim, keepdim).div_(std::max(denom, 0.0));
+  return sum(centered * centered, dim, keepdim) / std::max(denom, 0.0);
 }
 Tensor std(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
   return var(t, dim, unbiased, keepdim).sqrt();

@@ -1,5 +1,6 @@
 // Elementwise ops of one tensor.
 #include "ember/core/tensor.h"
+#include "ops/derivative.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -43,16 +44,74 @@ ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
   return t.dtype();
 }
 
+using detail::record;
+using detail::Save;
+using detail::variable_list;
+
+// Each op's derivative; `x` is the saved input and `y` the saved result.
+void record_unary(UnaryOp op, const Tensor& x, const Tensor& y, const UnaryParams& p) {
+  switch (op) {
+    case UnaryOp::Neg:  // d/dx -x = -1
+      return record("NegBackward0", {&x}, {&y}, {},
+                    [](auto&, auto& g, auto&) { return variable_list{-g[0]}; });
+    case UnaryOp::Abs:  // d/dx |x| = sign(x)
+      return record("AbsBackward0", {&x}, {&y}, {{x}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * s[0].sign()}; });
+    case UnaryOp::Sqrt:  // d/dx sqrt(x) = 1 / (2 sqrt(x))
+      return record("SqrtBackward0", {&x}, {&y}, {{y, true}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] / (2 * s[0])}; });
+    case UnaryOp::Exp:  // d/dx exp(x) = exp(x)
+      return record("ExpBackward0", {&x}, {&y}, {{y, true}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * s[0]}; });
+    case UnaryOp::Log:  // d/dx log(x) = 1 / x
+      return record("LogBackward0", {&x}, {&y}, {{x}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] / s[0]}; });
+    case UnaryOp::Sin:  // d/dx sin(x) = cos(x)
+      return record("SinBackward0", {&x}, {&y}, {{x}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * s[0].cos()}; });
+    case UnaryOp::Cos:  // d/dx cos(x) = -sin(x)
+      return record("CosBackward0", {&x}, {&y}, {{x}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * -s[0].sin()}; });
+    case UnaryOp::Tan:  // d/dx tan(x) = 1 + tan(x)^2
+      return record("TanBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
+        return variable_list{g[0] * (1 + s[0] * s[0])};
+      });
+    case UnaryOp::Tanh:  // d/dx tanh(x) = 1 - tanh(x)^2
+      return record("TanhBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
+        return variable_list{g[0] * (1 - s[0] * s[0])};
+      });
+    case UnaryOp::Sigmoid:  // d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x))
+      return record("SigmoidBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
+        return variable_list{g[0] * s[0] * (1 - s[0])};
+      });
+    case UnaryOp::Relu:  // d/dx relu(x) = 1 where the result is positive, else 0
+      return record("ReluBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
+        return variable_list{g[0] * s[0].gt(0).to(g[0].dtype())};
+      });
+    case UnaryOp::Sign:  // d/dx sign(x) = 0
+      return record("SignBackward0", {&x}, {&y}, {},
+                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
+    case UnaryOp::Clamp:  // d/dx clamp(x, lo, hi) = 1 inside [lo, hi], else 0
+      return record("ClampBackward1", {&x}, {&y}, {{x}}, [p](auto&, auto& g, auto& s) {
+        Tensor inside = ones_like(s[0], TensorOptions(kBool));
+        if (p.has_lo) inside = inside.mul(s[0].ge(p.lo));
+        if (p.has_hi) inside = inside.mul(s[0].le(p.hi));
+        return variable_list{g[0] * inside.to(g[0].dtype())};
+      });
+  }
+}
+
 Tensor unary(UnaryOp op, const Tensor& t, const UnaryParams& p = {}) {
   const ScalarType dtype = unary_result_type(op, t);
   Tensor out = empty(t.sizes(), TensorOptions(dtype).device(t.device()));
   detail::kernels_for(t).unary(op, out, t.to(dtype), p);
+  record_unary(op, t, out, p);
   return out;
 }
 
 Tensor& unary_out(UnaryOp op, Tensor& out, const Tensor& t, const UnaryParams& p = {}) {
   const ScalarType dtype = unary_result_type(op, t);
-  detail::check_out(out, t.sizes(), dtype, t.device(), unary_name(op));
+  detail::check_out(out, t.sizes(), dtype, t.device(), unary_name(op), {&t});
   if (out.dtype() != dtype) return out.copy_(unary(op, t, p));
   detail::kernels_for(t).unary(op, out, t.to(dtype), p);
   out.impl()->storage()->bump_version();

@@ -2,6 +2,7 @@
 /// Tensor: a cheap, shared handle to a TensorImpl, with LibTorch's method spellings.
 #include <cstdint>
 #include <initializer_list>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -22,6 +23,9 @@ using TensorList = ArrayRef<Tensor>;
 
 namespace indexing {
 class TensorIndex;
+}
+namespace autograd {
+class Node;
 }
 
 /// A handle to a tensor. Copying a Tensor shares the same data; use clone() for a deep copy.
@@ -243,6 +247,36 @@ class Tensor {
   // ---- Indexing ops ----------------------------------------------------------------------
   Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor gather(int64_t dim, const Tensor& index) const;
+
+  // ---- Autograd ---------------------------------------------------------------------------
+  /// True when ops on this tensor record history (set on leaves, inherited by results).
+  bool requires_grad() const;
+  /// Marks a leaf as needing gradients (floating-point tensors only).
+  Tensor& requires_grad_(bool requires_grad = true);
+  Tensor& set_requires_grad(bool requires_grad) { return requires_grad_(requires_grad); }
+  /// True for tensors not produced by a recorded op (user-created, or not requiring grad).
+  bool is_leaf() const;
+  /// The accumulated gradient (undefined until a backward reaches this tensor).
+  const Tensor& grad() const;
+  /// The gradient slot itself, to assign or reset it.
+  Tensor& mutable_grad();
+  /// The node that produced this tensor, or null for leaves.
+  std::shared_ptr<autograd::Node> grad_fn() const;
+  /// Which output of grad_fn this tensor is.
+  uint32_t output_nr() const;
+  /// Keeps the gradient of a non-leaf in grad() after backward.
+  void retain_grad();
+  bool retains_grad() const;
+  /// Computes the gradient of this tensor with respect to the leaves it depends on and adds it to
+  /// their grad(). A non-scalar needs `gradient`, the vector in the vector-Jacobian product.
+  void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
+                bool create_graph = false) const;
+  /// The same data, cut from the graph (shares memory and the version counter).
+  Tensor detach() const;
+  /// Cuts this tensor from the graph in place.
+  Tensor& detach_();
+  /// The same data with no history and requires_grad false (PyTorch's `.data`).
+  Tensor variable_data() const;
 
   // ---- Operators (in-place forms) --------------------------------------------------------
   Tensor& operator+=(const Tensor& o) { return add_(o); }

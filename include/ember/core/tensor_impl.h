@@ -1,6 +1,7 @@
 #pragma once
 /// The object behind a Tensor handle: storage, geometry (sizes, strides, offset) and dtype.
 #include <memory>
+#include <string>
 
 #include "ember/core/array_ref.h"
 #include "ember/core/dtype.h"
@@ -12,6 +13,9 @@ namespace ember {
 class AutogradMetaInterface {
  public:
   virtual ~AutogradMetaInterface() = default;
+  virtual bool requires_grad() const = 0;
+  /// The name of the node that produced the tensor, or empty for leaves.
+  virtual std::string grad_fn_name() const = 0;
 };
 
 /// A strided view of a Storage.

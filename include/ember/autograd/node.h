@@ -1,0 +1,90 @@
+#pragma once
+/// The recorded graph: a Node per differentiable op application, linked by Edges to the nodes
+/// that produced its inputs. Printing a tensor shows its node's name (`grad_fn=<MulBackward0>`).
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ember/core/tensor.h"
+
+namespace ember::autograd {
+
+class Node;
+using variable_list = std::vector<Tensor>;
+
+/// Where a gradient flows: input `input_nr` of `function`. Invalid when function is null.
+struct Edge {
+  std::shared_ptr<Node> function;
+  uint32_t input_nr = 0;
+  bool is_valid() const { return function != nullptr; }
+};
+using edge_list = std::vector<Edge>;
+
+/// What a node expects as the gradient for one of its inputs (a forward output's shape).
+struct InputMetadata {
+  DimVector shape;
+  ScalarType dtype = kFloat32;
+  Device device = Device(kCPU);
+};
+
+/// One recorded op application. apply() maps the gradients of its forward outputs to the
+/// gradients of its forward inputs, one per next edge.
+class Node : public std::enable_shared_from_this<Node> {
+ public:
+  explicit Node(edge_list next_edges = {});
+  virtual ~Node() = default;
+  Node(const Node&) = delete;
+  Node& operator=(const Node&) = delete;
+
+  /// PyTorch's name for this node, e.g. "MulBackward0".
+  virtual std::string name() const = 0;
+  /// Gradients of the forward inputs given those of the forward outputs.
+  virtual variable_list apply(variable_list&& grads) = 0;
+  /// Frees saved tensors once backward no longer needs them (no retain_graph).
+  virtual void release_variables() {}
+
+  /// The edges to the nodes that produced the forward inputs.
+  const edge_list& next_edges() const { return next_edges_; }
+  const Edge& next_edge(size_t i) const { return next_edges_[i]; }
+  size_t num_outputs() const { return next_edges_.size(); }
+  /// Order of creation; later nodes run first in backward.
+  uint64_t sequence_nr() const { return sequence_nr_; }
+
+  /// Records one forward output; returns its index among the node's inputs.
+  uint32_t add_input_metadata(const Tensor& t);
+  size_t num_inputs() const { return input_metadata_.size(); }
+  const InputMetadata& input_metadata(size_t i) const { return input_metadata_[i]; }
+
+  /// Replaces the edges (used when a custom Function links its inputs).
+  void set_next_edges(edge_list edges) { next_edges_ = std::move(edges); }
+
+  /// Asks the engine to store the gradient of forward output `output_nr` in `slot`
+  /// (retain_grad on a non-leaf).
+  void retain_grad_in(uint32_t output_nr, std::weak_ptr<Tensor> slot) {
+    retained_grads_.emplace_back(output_nr, std::move(slot));
+  }
+  const std::vector<std::pair<uint32_t, std::weak_ptr<Tensor>>>& retained_grads() const {
+    return retained_grads_;
+  }
+
+ private:
+  friend void delete_node_iteratively(Node* node);
+  edge_list next_edges_;
+  uint64_t sequence_nr_;
+  std::vector<InputMetadata> input_metadata_;
+  std::vector<std::pair<uint32_t, std::weak_ptr<Tensor>>> retained_grads_;
+};
+
+/// Deletes a node and every node only it keeps alive without recursion, so dropping a graph of
+/// a million nodes does not overflow the stack.
+void delete_node_iteratively(Node* node);
+
+/// A new node owned with the iterative deleter.
+template <typename T, typename... Args>
+std::shared_ptr<T> make_node(Args&&... args) {
+  return std::shared_ptr<T>(new T(std::forward<Args>(args)...), delete_node_iteratively);
+}
+
+}  // namespace ember::autograd

@@ -1,0 +1,26 @@
+#include "autograd/accumulate_grad.h"
+
+#include "ember/autograd/grad_mode.h"
+
+namespace ember::autograd {
+
+// Holding the leaf makes no cycle: the leaf refers back to this node only weakly.
+AccumulateGrad::AccumulateGrad(const Tensor& leaf) : leaf_(leaf) { add_input_metadata(leaf); }
+
+variable_list AccumulateGrad::apply(variable_list&& grads) {
+  const Tensor& incoming = grads[0];
+  if (!incoming.defined()) return {};
+  Tensor& grad = leaf_.mutable_grad();
+  if (grad.defined()) {
+    // Out of place: with create_graph the sum stays differentiable, and a gradient the user
+    // still holds from an earlier backward is never changed under them.
+    grad = grad + incoming;
+  } else {
+    // Keep the incoming tensor when nothing else refers to it, else a private copy.
+    const bool alone = incoming.impl().use_count() == 1;
+    grad = GradMode::is_enabled() || alone ? incoming : incoming.detach().clone();
+  }
+  return {};
+}
+
+}  // namespace ember::autograd

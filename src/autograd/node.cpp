@@ -1,0 +1,42 @@
+#include "ember/autograd/node.h"
+
+#include <atomic>
+
+#include "autograd/autograd_meta.h"
+
+namespace ember::autograd {
+namespace {
+std::atomic<uint64_t> next_sequence_nr{0};
+}
+
+Node::Node(edge_list next_edges)
+    : next_edges_(std::move(next_edges)),
+      sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+
+uint32_t Node::add_input_metadata(const Tensor& t) {
+  input_metadata_.push_back(
+      InputMetadata{DimVector(t.sizes().begin(), t.sizes().end()), t.dtype(), t.device()});
+  return static_cast<uint32_t>(input_metadata_.size() - 1);
+}
+
+void delete_node_iteratively(Node* node) {
+  // Before a node dies, the next nodes that only it owns are moved onto a stack and die here,
+  // one at a time, instead of inside its destructor (which would recurse down the graph).
+  std::vector<std::shared_ptr<Node>> stack;
+  auto take_sole_owners = [&stack](Node* n) {
+    n->release_variables();
+    edge_list edges = std::move(n->next_edges_);
+    n->next_edges_.clear();
+    for (Edge& e : edges)
+      if (e.function && e.function.use_count() == 1) stack.push_back(std::move(e.function));
+  };
+  take_sole_owners(node);
+  delete node;
+  while (!stack.empty()) {
+    std::shared_ptr<Node> next = std::move(stack.back());
+    stack.pop_back();
+    take_sole_owners(next.get());
+  }
+}
+
+}  // namespace ember::autograd

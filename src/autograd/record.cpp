@@ -1,0 +1,98 @@
+#include "autograd/record.h"
+
+#include "autograd/accumulate_grad.h"
+#include "core/check.h"
+
+namespace ember::autograd {
+
+AutogradMeta& ensure_meta(const Tensor& t) {
+  TensorImpl* impl = t.unsafe_impl();
+  if (!impl->autograd_meta()) impl->set_autograd_meta(std::make_unique<AutogradMeta>());
+  return *static_cast<AutogradMeta*>(impl->autograd_meta());
+}
+
+bool any_requires_grad(std::initializer_list<const Tensor*> tensors) {
+  if (!GradMode::is_enabled()) return false;
+  for (const Tensor* t : tensors)
+    if (t->defined() && t->requires_grad()) return true;
+  return false;
+}
+
+Edge gradient_edge(const Tensor& t) {
+  AutogradMeta* meta = t.defined() ? get_meta(t) : nullptr;
+  if (!meta) return {};
+  if (meta->grad_fn_) return {meta->grad_fn_, meta->output_nr_};
+  if (!meta->requires_grad_) return {};
+  std::shared_ptr<Node> acc = meta->grad_accumulator_.lock();
+  if (!acc) {
+    acc = make_node<AccumulateGrad>(t);
+    meta->grad_accumulator_ = acc;
+  }
+  return {acc, 0};
+}
+
+edge_list collect_next_edges(std::initializer_list<const Tensor*> tensors) {
+  edge_list edges;
+  edges.reserve(tensors.size());
+  for (const Tensor* t : tensors) edges.push_back(gradient_edge(*t));
+  return edges;
+}
+
+void set_history(const Tensor& out, const std::shared_ptr<Node>& node) {
+  AutogradMeta& meta = ensure_meta(out);
+  meta.grad_fn_ = node;
+  meta.output_nr_ = node->add_input_metadata(out);
+}
+
+SavedTensor::SavedTensor(const Tensor& t, bool is_output) : was_defined_(t.defined()) {
+  if (!t.defined()) return;
+  version_ = t._version();
+  is_output_ = is_output;
+  requires_grad_ = t.requires_grad();
+  if (AutogradMeta* meta = get_meta(t)) {
+    output_nr_ = meta->output_nr_;
+    if (meta->grad_fn_) producer_ = meta->grad_fn_->name();
+  }
+  // An output keeps only its data: its grad_fn is the node saving it.
+  data_ = is_output ? t.variable_data() : t;
+}
+
+std::string modified_message(const Tensor& t, const std::string& producer, uint32_t now,
+                             uint32_t saved) {
+  static const char* legacy[] = {"Bool", "Int", "Long", "Float", "Double"};
+  std::string what =
+      fmt::format("[torch.{}Tensor {}]", legacy[static_cast<int>(t.dtype())], shape_str(t.sizes()));
+  if (!producer.empty()) what += ", which is output 0 of " + producer + ",";
+  return fmt::format(
+      "one of the variables needed for gradient computation has been modified by an inplace "
+      "operation: {} is at version {}; expected version {} instead. Hint: the backtrace further "
+      "above can point to the operation that failed to compute its gradient. The variable in "
+      "question was changed in there or anywhere later. Good luck!",
+      what, now, saved);
+}
+
+Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
+  if (!was_defined_) return {};
+  EMBER_CHECK(!released_,
+              "Trying to backward through the graph a second time (or directly access saved "
+              "tensors after they have already been freed). Saved intermediate values of the "
+              "graph are freed when you call .backward() or autograd.grad(). Specify "
+              "retain_graph=True if you need to backward through the graph a second time or if "
+              "you need to access saved tensors after calling backward.");
+  EMBER_CHECK(data_._version() == version_, "{}",
+              modified_message(data_, producer_, data_._version(), version_));
+  if (!is_output_ || !requires_grad_ || !owner) return data_;
+  // Re-link the output to the node that saved it, so create_graph can differentiate through it.
+  Tensor linked = data_.variable_data();
+  AutogradMeta& meta = ensure_meta(linked);
+  meta.grad_fn_ = owner;
+  meta.output_nr_ = output_nr_;
+  return linked;
+}
+
+void SavedTensor::reset() {
+  data_ = Tensor();
+  released_ = true;
+}
+
+}  // namespace ember::autograd

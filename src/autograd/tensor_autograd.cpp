@@ -1,0 +1,90 @@
+// Tensor's autograd methods.
+#include "autograd/record.h"
+#include "core/check.h"
+#include "ember/autograd.h"
+
+namespace ember {
+using autograd::ensure_meta;
+using autograd::get_meta;
+
+bool Tensor::requires_grad() const {
+  auto* meta = get_meta(*this);
+  return meta && meta->requires_grad();
+}
+
+Tensor& Tensor::requires_grad_(bool requires_grad) {
+  EMBER_CHECK(is_leaf() || requires_grad,
+              "you can only change requires_grad flags of leaf variables. If you want to use a "
+              "computed variable in a subgraph that doesn't require differentiation use "
+              "var_no_grad = var.detach().");
+  EMBER_CHECK(!requires_grad || is_floating_point(),
+              "only Tensors of floating point dtype can require gradients (got {})",
+              dtype_legacy_name(dtype()));
+  if (requires_grad || get_meta(*this)) ensure_meta(*this).requires_grad_ = requires_grad;
+  return *this;
+}
+
+bool Tensor::is_leaf() const {
+  auto* meta = get_meta(*this);
+  return !meta || !meta->grad_fn_;
+}
+
+const Tensor& Tensor::grad() const {
+  static const Tensor undefined;
+  auto* meta = get_meta(*this);
+  if (!meta) return undefined;
+  if (meta->retained_grad_) return *meta->retained_grad_;
+  return meta->grad_;
+}
+
+Tensor& Tensor::mutable_grad() {
+  auto& meta = ensure_meta(*this);
+  return meta.retained_grad_ ? *meta.retained_grad_ : meta.grad_;
+}
+
+std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
+  auto* meta = get_meta(*this);
+  return meta ? meta->grad_fn_ : nullptr;
+}
+
+uint32_t Tensor::output_nr() const {
+  auto* meta = get_meta(*this);
+  return meta ? meta->output_nr_ : 0;
+}
+
+void Tensor::retain_grad() {
+  EMBER_CHECK(requires_grad(), "can't retain_grad on Tensor that has requires_grad=False");
+  if (is_leaf()) return;  // leaves keep their gradient anyway
+  auto& meta = ensure_meta(*this);
+  if (meta.retained_grad_) return;
+  meta.retained_grad_ = std::make_shared<Tensor>();
+  meta.grad_fn_->retain_grad_in(meta.output_nr_, meta.retained_grad_);
+}
+
+bool Tensor::retains_grad() const {
+  auto* meta = get_meta(*this);
+  return meta && meta->retained_grad_;
+}
+
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph,
+                      bool create_graph) const {
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+
+Tensor Tensor::variable_data() const {
+  return Tensor(IntrusivePtr<TensorImpl>::make(impl()->storage(), dtype(), sizes(), strides(),
+                                               storage_offset()));
+}
+
+Tensor Tensor::detach() const { return variable_data(); }
+
+Tensor& Tensor::detach_() {
+  if (auto* meta = get_meta(*this)) {
+    meta->grad_fn_.reset();
+    meta->requires_grad_ = false;
+    meta->output_nr_ = 0;
+  }
+  return *this;
+}
+
+}  // namespace ember

@@ -1,0 +1,70 @@
+#pragma once
+// How an op records itself for autograd: after computing its forward result, it calls record()
+// with its name, inputs, the tensors its backward needs and its backward formula. Nothing happens
+// (and nothing is saved) unless grad mode is on and some input requires grad.
+#include <utility>
+#include <vector>
+
+#include "autograd/record.h"
+
+namespace ember::detail {
+
+using autograd::variable_list;
+
+/// A node whose backward is a formula over the incoming gradients and the saved tensors.
+template <typename Formula>
+class FormulaNode final : public autograd::Node {
+ public:
+  FormulaNode(const char* name, autograd::edge_list edges, Formula formula)
+      : Node(std::move(edges)), name_(name), formula_(std::move(formula)) {}
+
+  /// Saved after the outputs are attached, so a saved output knows it has history.
+  void set_saved(std::vector<autograd::SavedTensor> saved) { saved_ = std::move(saved); }
+
+  std::string name() const override { return name_; }
+  variable_list apply(variable_list&& grads) override {
+    variable_list saved;
+    saved.reserve(saved_.size());
+    const auto self = shared_from_this();
+    for (const auto& s : saved_) saved.push_back(s.unpack(self));
+    return formula_(*this, grads, saved);
+  }
+  void release_variables() override {
+    for (auto& s : saved_) s.reset();
+  }
+
+ private:
+  const char* name_;
+  std::vector<autograd::SavedTensor> saved_;
+  Formula formula_;
+};
+
+/// True when backward must produce the gradient of forward input i.
+inline bool needs_grad(const autograd::Node& node, size_t i) {
+  return node.next_edge(i).is_valid();
+}
+
+/// A tensor to save for backward; `is_output` marks the op's own result.
+struct Save {
+  Tensor tensor;
+  bool is_output = false;
+};
+
+/// Records `name` as the producer of `outputs` when some input requires grad. The formula is
+/// called as formula(node, grads, saved) and returns one gradient per input (undefined where
+/// none flows).
+template <typename Formula>
+void record(const char* name, std::initializer_list<const Tensor*> inputs,
+            std::initializer_list<const Tensor*> outputs, std::initializer_list<Save> saved,
+            Formula formula) {
+  if (!autograd::any_requires_grad(inputs)) return;
+  auto node = autograd::make_node<FormulaNode<Formula>>(name, autograd::collect_next_edges(inputs),
+                                                        std::move(formula));
+  for (const Tensor* out : outputs) autograd::set_history(*out, node);
+  std::vector<autograd::SavedTensor> kept;
+  kept.reserve(saved.size());
+  for (const Save& s : saved) kept.emplace_back(s.tensor, s.is_output);
+  node->set_saved(std::move(kept));
+}
+
+}  // namespace ember::detail
