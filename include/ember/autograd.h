@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "ember/autograd/grad_mode.h"
+#include "ember/autograd/gradcheck.h"
 #include "ember/autograd/node.h"
 #include "ember/core/tensor.h"
 

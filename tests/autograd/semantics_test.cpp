@@ -1,0 +1,305 @@
+// Autograd semantics from the seeds: recording, backward, accumulation, retain_graph, grad(),
+// create_graph, retain_grad, detach, no_grad, the in-place checks and deep graphs.
+#include "testing.h"
+
+namespace ember {
+namespace {
+using autograd::variable_list;
+using testing::repr;
+using testing::values;
+
+Tensor polynomial(const Tensor& x) { return pow(x, 3) + 2 * pow(x, 2) + 8 * x; }
+
+TEST(Autograd, PolynomialDerivativeAtFour) {
+  Tensor x = tensor({4.f}, requires_grad());
+  EXPECT_EQ(repr(x), "tensor([4.], requires_grad=True)");
+  EXPECT_FALSE(x.grad().defined());
+  Tensor z = polynomial(x);
+  EXPECT_EQ(repr(z), "tensor([128.], grad_fn=<AddBackward0>)");
+  z.backward();
+  EXPECT_EQ(repr(x.grad()), "tensor([72.])");
+}
+
+TEST(Autograd, GradientsAccumulateWithRetainGraph) {
+  Tensor x = tensor({4.f}, requires_grad());
+  Tensor z = polynomial(x);
+  z.backward({}, /*retain_graph=*/true);
+  EXPECT_EQ(x.grad().item<float>(), 72.f);
+  z.backward({}, true);
+  EXPECT_EQ(x.grad().item<float>(), 144.f);
+  z.backward({}, true);
+  EXPECT_EQ(x.grad().item<float>(), 216.f);
+  x.mutable_grad().zero_();
+  z.backward();
+  EXPECT_EQ(x.grad().item<float>(), 72.f);
+}
+
+TEST(Autograd, SecondBackwardWithoutRetainGraphFails) {
+  Tensor x = tensor({2.f}, requires_grad());
+  Tensor y = (x * x).sin();
+  y.backward();
+  EXPECT_EMBER_ERROR(y.backward(), "Trying to backward through the graph a second time");
+}
+
+TEST(Autograd, NonScalarBackwardNeedsAGradient) {
+  Tensor x = tensor({1.f, 2.f, 3.f}, requires_grad());
+  Tensor y = x * 2;
+  EXPECT_EMBER_ERROR(y.backward(), "grad can be implicitly created only for scalar outputs");
+  y.backward(tensor({0.1f, 1.0f, 0.0001f}));
+  testing::expect_close(x.grad(), tensor({0.2f, 2.0f, 0.0002f}));
+  EXPECT_EMBER_ERROR((x * 3).backward(tensor({1.f, 2.f})), "Mismatch in shape");
+}
+
+TEST(Autograd, BackwardOfATensorWithoutHistoryFails) {
+  Tensor x = ones({2});
+  EXPECT_EMBER_ERROR(x.sum().backward(),
+                     "element 0 of tensors does not require grad and does not have a grad_fn");
+}
+
+TEST(Autograd, RequiresGradPropagatesAndLeavesAreLeaves) {
+  Tensor a = randn({3}), b = randn({3}, requires_grad());
+  Tensor c = a + b;
+  EXPECT_FALSE(a.requires_grad());
+  EXPECT_TRUE(c.requires_grad());
+  EXPECT_TRUE(a.is_leaf());
+  EXPECT_TRUE(b.is_leaf());
+  EXPECT_FALSE(c.is_leaf());
+  EXPECT_EQ(c.grad_fn()->name(), "AddBackward0");
+  EXPECT_EQ(b.grad_fn(), nullptr);
+  EXPECT_EQ((a * 2).grad_fn(), nullptr);  // nothing requires grad: no node at all
+  EXPECT_EMBER_ERROR(ones({2}, kInt64).requires_grad_(), "floating point dtype");
+  EXPECT_EMBER_ERROR(c.requires_grad_(false), "leaf variables");
+}
+
+TEST(Autograd, NextFunctionsLinkTheGraph) {
+  Tensor x = randn({2, 2}, requires_grad());
+  Tensor y = x.mm(x).sum();
+  auto sum = y.grad_fn();
+  ASSERT_EQ(sum->name(), "SumBackward0");
+  auto mm = sum->next_edge(0).function;
+  ASSERT_EQ(mm->name(), "MmBackward0");
+  EXPECT_EQ(mm->next_edge(0).function->name(), "AccumulateGrad");
+  EXPECT_EQ(mm->next_edge(0).function, mm->next_edge(1).function);  // one accumulator per leaf
+}
+
+TEST(Autograd, NoGradRecordsNothing) {
+  Tensor x = ones({2}, requires_grad());
+  {
+    NoGradGuard no_grad;
+    EXPECT_FALSE(GradMode::is_enabled());
+    Tensor y = x * 2;
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_EQ(y.grad_fn(), nullptr);
+    {
+      EnableGradGuard enable;
+      EXPECT_TRUE((x * 2).requires_grad());
+    }
+  }
+  EXPECT_TRUE(GradMode::is_enabled());
+  EXPECT_TRUE((x * 2).requires_grad());
+}
+
+TEST(Autograd, LinearAndRatioGradientsFromTheSeed) {
+  // y = w x + b and y = w x / b, as in the tutorial on how autograd records history.
+  Tensor x = tensor({1.f, 2.f, 3.f});
+  Tensor w = tensor({2.f, 3.f, 4.f}, requires_grad());
+  Tensor b = tensor({6.f}, requires_grad());
+  (w * x + b).sum().backward();
+  EXPECT_EQ(values(w.grad()), values(x));
+  EXPECT_EQ(values(b.grad()), (std::vector<double>{3}));  // broadcast b received 3 gradients
+  w.mutable_grad() = Tensor();
+  b.mutable_grad() = Tensor();
+  (w * x / b).sum().backward();
+  testing::expect_close(w.grad(), x / 6);
+  testing::expect_close(b.grad(), tensor({-(2.f + 6.f + 12.f) / 36.f}));
+}
+
+TEST(Autograd, SharedInputsSumTheirPaths) {
+  Tensor x = tensor({3.}, requires_grad());
+  (x * x + x).backward();
+  EXPECT_DOUBLE_EQ(x.grad().item<double>(), 7.0);
+}
+
+TEST(Autograd, BroadcastGradientsReduceToTheInputShape) {
+  Tensor row = randn({1, 4}, requires_grad());
+  Tensor col = randn({3, 1}, requires_grad());
+  Tensor vec = randn({4}, requires_grad());
+  (row * col + vec).sum().backward();
+  EXPECT_EQ(row.grad().sizes().vec(), (std::vector<int64_t>{1, 4}));
+  EXPECT_EQ(col.grad().sizes().vec(), (std::vector<int64_t>{3, 1}));
+  testing::expect_close(vec.grad(), full({4}, 3.f));
+  testing::expect_close(row.grad(), col.sum().expand({1, 4}), 1e-5);
+}
+
+TEST(Autograd, SinCosAndTanhDerivatives) {
+  Tensor x = linspace(-2, 2, 9, requires_grad());
+  x.sin().sum().backward();
+  testing::expect_close(x.grad(), x.detach().cos(), 1e-6);
+  x.mutable_grad() = Tensor();
+  x.tanh().sum().backward();
+  testing::expect_close(x.grad(), 1 - x.detach().tanh().pow(2), 1e-6);
+}
+
+TEST(Autograd, GradLeavesDotGradAlone) {
+  Tensor x = tensor({2.}, requires_grad());
+  Tensor y = x * x * x;
+  variable_list g = autograd::grad({y}, {x});
+  EXPECT_DOUBLE_EQ(g[0].item<double>(), 12.0);
+  EXPECT_FALSE(x.grad().defined());
+  EXPECT_FALSE(g[0].requires_grad());
+  Tensor unused = tensor({1.}, requires_grad());
+  Tensor y2 = x * 2;
+  EXPECT_EMBER_ERROR(autograd::grad({y2}, {unused}), "appears to not have been used");
+  variable_list maybe = autograd::grad({x * 2}, {unused}, {}, std::nullopt, false, true);
+  EXPECT_FALSE(maybe[0].defined());
+}
+
+TEST(Autograd, HigherOrderDerivativesWithCreateGraph) {
+  Tensor x = tensor({2.}, requires_grad());
+  Tensor y = pow(x, 4);
+  Tensor d1 = autograd::grad({y}, {x}, {}, true, true)[0];  // 4x^3 = 32
+  EXPECT_DOUBLE_EQ(d1.item<double>(), 32.0);
+  EXPECT_TRUE(d1.requires_grad());
+  Tensor d2 = autograd::grad({d1}, {x}, {}, true, true)[0];  // 12x^2 = 48
+  EXPECT_DOUBLE_EQ(d2.item<double>(), 48.0);
+  Tensor d3 = autograd::grad({d2}, {x}, {}, true, true)[0];  // 24x = 48
+  EXPECT_DOUBLE_EQ(d3.item<double>(), 48.0);
+  Tensor d4 = autograd::grad({d3}, {x})[0];  // 24
+  EXPECT_DOUBLE_EQ(d4.item<double>(), 24.0);
+}
+
+TEST(Autograd, SecondDerivativeExampleFromTheSeed) {
+  // o = x y + z^2; do/dz with create_graph; l = o^3 + do/dz; dl/dz = 3 o^2 (2z) + 2.
+  manual_seed(0);
+  Tensor x = randn({5, 3}, requires_grad());
+  Tensor y = randn({3, 5}, requires_grad());
+  Tensor z = randn({5, 5}, requires_grad());
+  Tensor o = mm(x, y) + pow(z, 2);
+  Tensor do_dz = autograd::grad({o}, {z}, {ones({5, 5})}, true, true)[0];
+  EXPECT_EQ(do_dz.grad_fn()->name(), "MulBackward0");
+  testing::expect_close(do_dz, 2 * z.detach(), 1e-6);
+  Tensor l = pow(o, 3) + do_dz;
+  Tensor dl_dz = autograd::grad({l}, {z}, {ones({5, 5})})[0];
+  Tensor od = o.detach(), zd = z.detach();
+  testing::expect_close(dl_dz, 3 * od * od * 2 * zd + 2, 1e-4, 1e-4);
+}
+
+TEST(Autograd, RetainGradKeepsNonLeafGradients) {
+  Tensor x = tensor({1.f, 2.f}, requires_grad());
+  Tensor y = x * 3;
+  Tensor z = (y * y).sum();
+  y.retain_grad();
+  EXPECT_TRUE(y.retains_grad());
+  z.backward();
+  testing::expect_close(y.grad(), 2 * y.detach());
+  testing::expect_close(x.grad(), 18 * x.detach());
+  Tensor w = x * 2;
+  (w.sum()).backward();
+  EXPECT_FALSE(w.grad().defined());  // not retained
+}
+
+TEST(Autograd, DetachSharesDataButNotHistory) {
+  Tensor x = ones({3}, requires_grad());
+  Tensor y = x * 2;
+  Tensor d = y.detach();
+  EXPECT_FALSE(d.requires_grad());
+  EXPECT_EQ(d.grad_fn(), nullptr);
+  EXPECT_EQ(d.data_ptr(), y.data_ptr());
+  EXPECT_EQ(d._version(), y._version());
+  Tensor e = y * d;  // d is a constant for autograd
+  e.sum().backward();
+  testing::expect_close(x.grad(), full({3}, 4.f));
+  Tensor v = x * 3;
+  v.detach_();
+  EXPECT_FALSE(v.requires_grad());
+  EXPECT_TRUE(v.is_leaf());
+}
+
+TEST(Autograd, InPlaceChangeOfASavedTensorIsCaught) {
+  Tensor x = randn({3}, requires_grad());
+  Tensor a = randn({3});
+  Tensor y = x * a;  // saves a at version 0
+  a.add_(1);
+  EXPECT_EMBER_ERROR(y.sum().backward(),
+                     "one of the variables needed for gradient computation has been modified by "
+                     "an inplace operation: [torch.FloatTensor [3]] is at version 1; expected "
+                     "version 0 instead.");
+  Tensor s = x.sigmoid();  // saves its own output
+  {
+    NoGradGuard no_grad;
+    s.mul_(2);
+  }
+  EXPECT_EMBER_ERROR(s.sum().backward(), "which is output 0 of SigmoidBackward0, is at version 1");
+}
+
+TEST(Autograd, InPlaceOnALeafThatRequiresGradFails) {
+  Tensor w = ones({2}, requires_grad());
+  EXPECT_EMBER_ERROR(w.add_(1),
+                     "a leaf Variable that requires grad is being used in an in-place operation.");
+  EXPECT_EMBER_ERROR(w.zero_(), "a leaf Variable that requires grad");
+  {
+    NoGradGuard no_grad;  // how optimizers update weights
+    w.sub_(0.5);
+  }
+  EXPECT_TRUE(w.equal(full({2}, 0.5f)));
+  EXPECT_TRUE(w.is_leaf());
+}
+
+TEST(Autograd, InPlaceOnHistoryIsRejectedClearly) {
+  Tensor x = ones({2}, requires_grad());
+  Tensor y = x * 2;
+  EXPECT_EMBER_ERROR(y.add_(1), "not supported yet");
+  Tensor plain = zeros({2});
+  EXPECT_EMBER_ERROR(plain.add_(x), "not supported yet");
+  Tensor out = empty({2});
+  EXPECT_EMBER_ERROR(add_out(out, x, x), "don't support automatic differentiation");
+}
+
+TEST(Autograd, MillionNodeChainRunsWithoutRecursion) {
+  // 500,000 rounds of a multiply and an add: a chain of 1,000,000 nodes.
+  Tensor x = tensor(1.0, TensorOptions(kFloat64).requires_grad(true));
+  Tensor y = x;
+  for (int i = 0; i < 500000; ++i) y = y * 1.0001 + 0.0001;
+  y.backward();
+  const double expected = std::pow(1.0001, 500000);
+  EXPECT_NEAR(x.grad().item<double>(), expected, 1e-9 * expected);
+  // Dropping the last handle frees the whole chain without recursing through it.
+  y = Tensor();
+  EXPECT_EQ(x.impl().use_count(), 1u);
+}
+
+TEST(Autograd, ReleasingTheGraphFreesSavedTensors) {
+  Tensor x = randn({1000}, requires_grad());
+  Tensor big = randn({1000});
+  const auto before = big.impl().use_count();
+  Tensor y = (x * big).sum();
+  EXPECT_GT(big.impl().use_count(), before);  // saved by MulBackward0
+  y.backward();
+  EXPECT_EQ(big.impl().use_count(), before);  // released after backward
+}
+
+TEST(Autograd, TwoLayerNetworkWithManualSgdLearns) {
+  manual_seed(0);
+  const int64_t n = 64, d_in = 1000, h = 100, d_out = 10;
+  Tensor x = randn({n, d_in}), y = randn({n, d_out});
+  Tensor w1 = randn({d_in, h}, requires_grad());
+  Tensor w2 = randn({h, d_out}, requires_grad());
+  const double lr = 1e-6;
+  double first = 0, last = 0;
+  for (int t = 0; t < 500; ++t) {
+    Tensor y_pred = x.mm(w1).clamp(0).mm(w2);
+    Tensor loss = (y_pred - y).pow(2).sum();
+    if (t == 0) first = loss.item<double>();
+    last = loss.item<double>();
+    loss.backward();
+    NoGradGuard no_grad;
+    w1 -= lr * w1.grad();
+    w2 -= lr * w2.grad();
+    w1.mutable_grad().zero_();
+    w2.mutable_grad().zero_();
+  }
+  EXPECT_LT(last, first * 1e-3);
+}
+
+}  // namespace
+}  // namespace ember
