@@ -2,6 +2,7 @@
 /// Reverse-mode automatic differentiation: grad mode, the graph, and gradient functions.
 #include <optional>
 
+#include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/autograd/gradcheck.h"
 #include "ember/autograd/node.h"

@@ -1,0 +1,38 @@
+#pragma once
+/// Tensors kept by graph nodes for their backward formulas.
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ember/core/tensor.h"
+
+namespace ember::autograd {
+
+class Node;
+
+/// A tensor saved in a node for backward. It remembers the version it saw, so an in-place change
+/// made afterwards is reported at backward instead of giving a wrong gradient. A node's own output
+/// is stored without its grad_fn (no reference cycle) and re-linked on unpack.
+class SavedTensor {
+ public:
+  SavedTensor() = default;
+  SavedTensor(const Tensor& t, bool is_output);
+
+  /// The saved tensor; `owner` is the node it was saved in. Throws when released or modified.
+  Tensor unpack(const std::shared_ptr<Node>& owner = nullptr) const;
+  /// Frees the tensor (after backward without retain_graph).
+  void reset();
+  bool defined() const { return was_defined_; }
+
+ private:
+  Tensor data_;
+  uint32_t version_ = 0;
+  uint32_t output_nr_ = 0;
+  bool is_output_ = false;
+  bool requires_grad_ = false;
+  bool was_defined_ = false;
+  bool released_ = false;
+  std::string producer_;  // name of the node that produced the tensor, for messages
+};
+
+}  // namespace ember::autograd
