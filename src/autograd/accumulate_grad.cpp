@@ -8,8 +8,12 @@ namespace ember::autograd {
 AccumulateGrad::AccumulateGrad(const Tensor& leaf) : leaf_(leaf) { add_input_metadata(leaf); }
 
 variable_list AccumulateGrad::apply(variable_list&& grads) {
-  const Tensor& incoming = grads[0];
+  Tensor incoming = std::move(grads[0]);
   if (!incoming.defined()) return {};
+  for (const auto& [id, hook] : ensure_meta(leaf_).leaf_hooks_) {
+    Tensor replaced = hook(incoming);
+    if (replaced.defined()) incoming = replaced;
+  }
   Tensor& grad = leaf_.mutable_grad();
   if (grad.defined()) {
     // Out of place: with create_graph the sum stays differentiable, and a gradient the user

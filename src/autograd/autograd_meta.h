@@ -18,6 +18,9 @@ struct AutogradMeta final : AutogradMetaInterface {
   uint32_t output_nr_ = 0;
   /// Set by retain_grad(): the engine writes the gradient of a non-leaf here.
   std::shared_ptr<Tensor> retained_grad_;
+  /// Hooks of a leaf, run by its AccumulateGrad before accumulating (a non-leaf's hooks live
+  /// on its grad_fn).
+  std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> leaf_hooks_;
 
   bool requires_grad() const override { return requires_grad_ || grad_fn_ != nullptr; }
   std::string grad_fn_name() const override { return grad_fn_ ? grad_fn_->name() : ""; }

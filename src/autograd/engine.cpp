@@ -113,6 +113,7 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
     NodeState& s = state[node];
     variable_list inputs = std::move(s.buffer);
     inputs.resize(node->num_inputs());
+    node->run_pre_hooks(inputs);
 
     if (auto it = capture_at.find(node); it != capture_at.end())
       for (size_t k : it->second) captured[k] = inputs[captures[k].input_nr];

@@ -1,5 +1,6 @@
 #include "ember/autograd/node.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "autograd/autograd_meta.h"
@@ -17,6 +18,23 @@ uint32_t Node::add_input_metadata(const Tensor& t) {
   input_metadata_.push_back(
       InputMetadata{DimVector(t.sizes().begin(), t.sizes().end()), t.dtype(), t.device()});
   return static_cast<uint32_t>(input_metadata_.size() - 1);
+}
+
+bool Node::remove_pre_hook(unsigned id) {
+  auto it = std::find_if(pre_hooks_.begin(), pre_hooks_.end(),
+                         [id](const PreHook& h) { return h.id == id; });
+  if (it == pre_hooks_.end()) return false;
+  pre_hooks_.erase(it);
+  return true;
+}
+
+void Node::run_pre_hooks(variable_list& grads) const {
+  for (const PreHook& h : pre_hooks_) {
+    Tensor& g = grads[h.output_nr];
+    if (!g.defined()) continue;
+    Tensor replaced = h.hook(g);
+    if (replaced.defined()) g = replaced;
+  }
 }
 
 void delete_node_iteratively(Node* node) {

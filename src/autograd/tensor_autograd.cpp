@@ -1,4 +1,7 @@
 // Tensor's autograd methods.
+#include <algorithm>
+#include <atomic>
+
 #include "autograd/record.h"
 #include "core/check.h"
 #include "ember/autograd.h"
@@ -69,6 +72,31 @@ bool Tensor::retains_grad() const {
 void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph,
                       bool create_graph) const {
   autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+}
+
+unsigned Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {
+  static std::atomic<unsigned> next_id{0};
+  EMBER_CHECK(requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
+  const unsigned id = next_id.fetch_add(1);
+  auto& meta = ensure_meta(*this);
+  if (meta.grad_fn_)
+    meta.grad_fn_->add_pre_hook(meta.output_nr_, id, std::move(hook));
+  else
+    meta.leaf_hooks_.emplace_back(id, std::move(hook));
+  return id;
+}
+
+void Tensor::remove_hook(unsigned handle) const {
+  auto* meta = get_meta(*this);
+  EMBER_CHECK(meta, "remove_hook: no hook with handle {}", handle);
+  auto& hooks = meta->leaf_hooks_;
+  auto it = std::find_if(hooks.begin(), hooks.end(), [&](auto& h) { return h.first == handle; });
+  if (it != hooks.end()) {
+    hooks.erase(it);
+    return;
+  }
+  EMBER_CHECK(meta->grad_fn_ && meta->grad_fn_->remove_pre_hook(handle),
+              "remove_hook: no hook with handle {}", handle);
 }
 
 Tensor Tensor::variable_data() const {

@@ -255,6 +255,27 @@ TEST(Autograd, InPlaceOnHistoryIsRejectedClearly) {
   EXPECT_EMBER_ERROR(add_out(out, x, x), "don't support automatic differentiation");
 }
 
+TEST(Autograd, HooksSeeAndReplaceGradients) {
+  Tensor x = tensor({1.f, 2.f}, requires_grad());
+  Tensor y = x * 3;
+  Tensor seen;
+  y.register_hook([&](const Tensor& g) { seen = g.clone(); });
+  const unsigned doubler = x.register_hook([](const Tensor& g) { return g * 2; });
+  (y * y).sum().backward();
+  testing::expect_close(seen, 2 * y.detach());    // dL/dy = 2y
+  testing::expect_close(x.grad(), 2 * 3 * seen);  // dL/dx = 3 dL/dy, doubled by the hook
+  x.mutable_grad() = Tensor();
+  x.remove_hook(doubler);
+  (x * 3).sum().backward();
+  testing::expect_close(x.grad(), full({2}, 3.f));
+  Tensor z = x * 2;
+  const unsigned zero = z.register_hook([](const Tensor& g) { return zeros_like(g); });
+  z.remove_hook(zero);
+  EXPECT_EMBER_ERROR(z.remove_hook(zero), "no hook");
+  EXPECT_EMBER_ERROR(ones({1}).register_hook([](const Tensor& g) { return g; }),
+                     "doesn't require gradient");
+}
+
 TEST(Autograd, MillionNodeChainRunsWithoutRecursion) {
   // 500,000 rounds of a multiply and an add: a chain of 1,000,000 nodes.
   Tensor x = tensor(1.0, TensorOptions(kFloat64).requires_grad(true));

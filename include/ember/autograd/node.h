@@ -2,6 +2,7 @@
 /// The recorded graph: a Node per differentiable op application, linked by Edges to the nodes
 /// that produced its inputs. Printing a tensor shows its node's name (`grad_fn=<MulBackward0>`).
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -69,12 +70,29 @@ class Node : public std::enable_shared_from_this<Node> {
     return retained_grads_;
   }
 
+  /// A function of a gradient; returning an undefined tensor keeps the gradient unchanged.
+  using GradHook = std::function<Tensor(const Tensor&)>;
+  /// Runs hook on the gradient of forward output `output_nr` before this node uses it.
+  void add_pre_hook(uint32_t output_nr, unsigned id, GradHook hook) {
+    pre_hooks_.push_back({output_nr, id, std::move(hook)});
+  }
+  /// Removes the hook with this id; false when there is none.
+  bool remove_pre_hook(unsigned id);
+  /// Applies the pre-hooks to the incoming gradients (called by the engine).
+  void run_pre_hooks(variable_list& grads) const;
+
  private:
   friend void delete_node_iteratively(Node* node);
   edge_list next_edges_;
   uint64_t sequence_nr_;
   std::vector<InputMetadata> input_metadata_;
   std::vector<std::pair<uint32_t, std::weak_ptr<Tensor>>> retained_grads_;
+  struct PreHook {
+    uint32_t output_nr;
+    unsigned id;
+    GradHook hook;
+  };
+  std::vector<PreHook> pre_hooks_;
 };
 
 /// Deletes a node and every node only it keeps alive without recursion, so dropping a graph of

@@ -1,6 +1,7 @@
 #pragma once
 /// Tensor: a cheap, shared handle to a TensorImpl, with LibTorch's method spellings.
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -271,6 +272,22 @@ class Tensor {
   /// their grad(). A non-scalar needs `gradient`, the vector in the vector-Jacobian product.
   void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
                 bool create_graph = false) const;
+  /// Calls hook with this tensor's gradient whenever backward computes it; a hook returning a
+  /// tensor replaces the gradient. Accepts Tensor(Tensor) or void(Tensor). Returns a handle for
+  /// remove_hook.
+  template <typename Hook>
+  unsigned register_hook(Hook&& hook) const {
+    if constexpr (std::is_void_v<std::invoke_result_t<Hook, Tensor>>) {
+      return add_hook([h = std::forward<Hook>(hook)](const Tensor& g) {
+        h(g);
+        return Tensor();
+      });
+    } else {
+      return add_hook(std::forward<Hook>(hook));
+    }
+  }
+  /// Removes a hook added by register_hook.
+  void remove_hook(unsigned handle) const;
   /// The same data, cut from the graph (shares memory and the version counter).
   Tensor detach() const;
   /// Cuts this tensor from the graph in place.
@@ -290,6 +307,7 @@ class Tensor {
   Tensor operator-() const { return neg(); }
 
  private:
+  unsigned add_hook(std::function<Tensor(const Tensor&)> hook) const;
   IntrusivePtr<TensorImpl> impl_;
 };
 
