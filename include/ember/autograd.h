@@ -2,9 +2,11 @@
 /// Reverse-mode automatic differentiation: grad mode, the graph, and gradient functions.
 #include <optional>
 
+#include "ember/autograd/anomaly_mode.h"
 #include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/autograd/gradcheck.h"
+#include "ember/autograd/graphviz.h"
 #include "ember/autograd/node.h"
 #include "ember/core/tensor.h"
 

@@ -10,6 +10,7 @@ AccumulateGrad::AccumulateGrad(const Tensor& leaf) : leaf_(leaf) { add_input_met
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor incoming = std::move(grads[0]);
   if (!incoming.defined()) return {};
+  std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [id, hook] : ensure_meta(leaf_).leaf_hooks_) {
     Tensor replaced = hook(incoming);
     if (replaced.defined()) incoming = replaced;

@@ -2,12 +2,14 @@
 // node that feeds it a gradient has run (dependency counts), with later-created nodes first;
 // gradients arriving from several paths are summed, and broadcast gradients are reduced back to
 // the shape the receiving node recorded. No recursion, so graphs of any depth work.
+#include <cctype>
 #include <queue>
 #include <unordered_map>
 
 #include "autograd/record.h"
 #include "core/check.h"
 #include "ember/autograd.h"
+#include "ember/autograd/anomaly_mode.h"
 #include "ember/ops.h"
 
 namespace ember::autograd {
@@ -51,6 +53,32 @@ Tensor conform(const Tensor& grad, const InputMetadata& meta, const Node& produc
   }
   if (g.dtype() != meta.dtype) g = g.to(meta.dtype);
   return g;
+}
+
+// "MulBackward0" was recorded by the forward op "mul".
+std::string forward_name(const std::string& node) {
+  std::string name = node.substr(0, node.find("Backward"));
+  std::string snake;
+  for (char c : name) {
+    if (std::isupper(static_cast<unsigned char>(c))) {
+      if (!snake.empty()) snake += '_';
+      snake += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      snake += c;
+    }
+  }
+  return snake;
+}
+
+void check_for_nan(const Node& node, const variable_list& outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const Tensor& g = outputs[i];
+    if (!g.defined() || !g.is_floating_point()) continue;
+    EMBER_CHECK(!g.ne(g).any().item<bool>(),
+                "Function '{}' returned nan values in its {}th output (the gradient of input {} "
+                "of the forward op '{}').",
+                node.name(), i, i, forward_name(node.name()));
+  }
 }
 
 struct NodeState {
@@ -139,6 +167,7 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
       EMBER_CHECK(outputs.size() == node->num_outputs() || node->num_outputs() == 0,
                   "function {} returned an incorrect number of gradients (expected {}, got {})",
                   node->name(), node->num_outputs(), outputs.size());
+      if (AnomalyMode::is_enabled()) check_for_nan(*node, outputs);
     }
     if (!keep_graph) node->release_variables();
 

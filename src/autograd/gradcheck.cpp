@@ -118,6 +118,8 @@ bool gradgradcheck(const TensorFunction& fn, const variable_list& inputs, double
   for (const Tensor& o : fn(inputs))
     weights.push_back(o.defined() ? randn(o.sizes(), TensorOptions(kFloat64)) : Tensor());
   TensorFunction first_derivative = [&](const variable_list& xs) {
+    // The gradient needs fn's graph, also where the numerical Jacobian calls this in no-grad mode.
+    EnableGradGuard enable_grad;
     variable_list outs = fn(xs);
     variable_list used_outs, used_weights;
     for (size_t k = 0; k < outs.size(); ++k)

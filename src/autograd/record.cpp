@@ -1,5 +1,7 @@
 #include "autograd/record.h"
 
+#include <mutex>
+
 #include "autograd/accumulate_grad.h"
 #include "core/check.h"
 
@@ -23,6 +25,9 @@ Edge gradient_edge(const Tensor& t) {
   if (!meta) return {};
   if (meta->grad_fn_) return {meta->grad_fn_, meta->output_nr_};
   if (!meta->requires_grad_) return {};
+  // Threads recording ops on the same leaf must share one accumulator.
+  static std::mutex accumulator_mutex;
+  std::lock_guard<std::mutex> lock(accumulator_mutex);
   std::shared_ptr<Node> acc = meta->grad_accumulator_.lock();
   if (!acc) {
     acc = make_node<AccumulateGrad>(t);
