@@ -77,19 +77,33 @@ void binary_out(benchmark::State& state, Op op) {
   state.SetBytesProcessed(state.iterations() * n * 4 * 3);
 }
 
-void BM_add_alloc(benchmark::State& s) { binary_alloc(s, [](auto& a, auto& b) { return a + b; }); }
-void BM_mul_alloc(benchmark::State& s) { binary_alloc(s, [](auto& a, auto& b) { return a * b; }); }
+void BM_add_alloc(benchmark::State& s) {
+  binary_alloc(s, [](auto& a, auto& b) { return a + b; });
+}
+void BM_mul_alloc(benchmark::State& s) {
+  binary_alloc(s, [](auto& a, auto& b) { return a * b; });
+}
 void BM_add_out(benchmark::State& s) {
   binary_out(s, [](auto& c, auto& a, auto& b) { lib::add_out(c, a, b); });
 }
 void BM_mul_out(benchmark::State& s) {
   binary_out(s, [](auto& c, auto& a, auto& b) { lib::mul_out(c, a, b); });
 }
-void BM_exp_alloc(benchmark::State& s) { unary_alloc(s, [](auto& a) { return a.exp(); }); }
-void BM_tanh_alloc(benchmark::State& s) { unary_alloc(s, [](auto& a) { return a.tanh(); }); }
-void BM_sigmoid_alloc(benchmark::State& s) { unary_alloc(s, [](auto& a) { return a.sigmoid(); }); }
-void BM_exp_out(benchmark::State& s) { unary_out(s, [](auto& c, auto& a) { lib::exp_out(c, a); }); }
-void BM_tanh_out(benchmark::State& s) { unary_out(s, [](auto& c, auto& a) { lib::tanh_out(c, a); }); }
+void BM_exp_alloc(benchmark::State& s) {
+  unary_alloc(s, [](auto& a) { return a.exp(); });
+}
+void BM_tanh_alloc(benchmark::State& s) {
+  unary_alloc(s, [](auto& a) { return a.tanh(); });
+}
+void BM_sigmoid_alloc(benchmark::State& s) {
+  unary_alloc(s, [](auto& a) { return a.sigmoid(); });
+}
+void BM_exp_out(benchmark::State& s) {
+  unary_out(s, [](auto& c, auto& a) { lib::exp_out(c, a); });
+}
+void BM_tanh_out(benchmark::State& s) {
+  unary_out(s, [](auto& c, auto& a) { lib::tanh_out(c, a); });
+}
 void BM_sigmoid_out(benchmark::State& s) {
   unary_out(s, [](auto& c, auto& a) { lib::sigmoid_out(c, a); });
 }
@@ -101,8 +115,8 @@ void BM_mm(benchmark::State& state) {
     lib::Tensor c = lib::mm(a, b);
     benchmark::DoNotOptimize(c.data_ptr());
   }
-  state.counters["GFLOPS"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9,
-                                                benchmark::Counter::kIsRate);
+  state.counters["GFLOPS"] =
+      benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
 void BM_mm_transposed(benchmark::State& state) {
@@ -112,8 +126,8 @@ void BM_mm_transposed(benchmark::State& state) {
     lib::Tensor c = lib::mm(a.t(), b.t());
     benchmark::DoNotOptimize(c.data_ptr());
   }
-  state.counters["GFLOPS"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9,
-                                                benchmark::Counter::kIsRate);
+  state.counters["GFLOPS"] =
+      benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
 void BM_add_scalar_1elem(benchmark::State& state) {
@@ -124,6 +138,41 @@ void BM_add_scalar_1elem(benchmark::State& state) {
   }
 }
 
+// Autograd overhead: a 10,000-node chain on a 0-dim tensor, forward then backward.
+void BM_autograd_chain_10k(benchmark::State& state) {
+  lib::Tensor x = lib::ones({}, lib::requires_grad());
+  for (auto _ : state) {
+    lib::Tensor y = x;
+    for (int i = 0; i < 5000; ++i) y = (y * 1.0001) + 0.0001;
+    y.backward();
+    x.mutable_grad() = lib::Tensor();
+  }
+  state.SetItemsProcessed(state.iterations() * 10000);
+}
+
+// The seed's two-layer network: 500 steps of manual SGD.
+void BM_seed_network_500_steps(benchmark::State& state) {
+  lib::manual_seed(0);
+  const int64_t n = 64, d_in = 1000, h = 100, d_out = 10;
+  lib::Tensor x = lib::randn({n, d_in}), y = lib::randn({n, d_out});
+  for (auto _ : state) {
+    lib::Tensor w1 = lib::randn({d_in, h}, lib::requires_grad());
+    lib::Tensor w2 = lib::randn({h, d_out}, lib::requires_grad());
+    for (int t = 0; t < 500; ++t) {
+      lib::Tensor loss = (x.mm(w1).clamp(0).mm(w2) - y).pow(2).sum();
+      loss.backward();
+      lib::NoGradGuard no_grad;
+      w1 -= 1e-6 * w1.grad();
+      w2 -= 1e-6 * w2.grad();
+      w1.mutable_grad().zero_();
+      w2.mutable_grad().zero_();
+    }
+    benchmark::DoNotOptimize(w1.data_ptr());
+  }
+}
+
+BENCHMARK(BM_autograd_chain_10k)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_seed_network_500_steps)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_add_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_add_out)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_mul_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();

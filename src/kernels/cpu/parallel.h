@@ -9,7 +9,7 @@
 namespace ember::detail {
 
 /// Elements below which an elementwise loop stays on the calling thread.
-inline constexpr int64_t kElementwiseGrain = 32768;
+inline constexpr int64_t kElementwiseGrain = 65536;
 
 /// Calls body(begin, end) on disjoint chunks of [begin, end) covering it, in parallel when
 /// the range holds more than grain items.
