@@ -67,4 +67,19 @@ void record(const char* name, std::initializer_list<const Tensor*> inputs,
   node->set_saved(std::move(kept));
 }
 
+/// record() for an op over a list of tensors (cat): one gradient per entry of inputs.
+template <typename Formula>
+void record_list(const char* name, const std::vector<const Tensor*>& inputs, const Tensor& output,
+                 Formula formula) {
+  if (!GradMode::is_enabled()) return;
+  bool any = false;
+  for (const Tensor* t : inputs) any = any || (t->defined() && t->requires_grad());
+  if (!any) return;
+  autograd::edge_list edges;
+  edges.reserve(inputs.size());
+  for (const Tensor* t : inputs) edges.push_back(autograd::gradient_edge(*t));
+  auto node = autograd::make_node<FormulaNode<Formula>>(name, std::move(edges), std::move(formula));
+  autograd::set_history(output, node);
+}
+
 }  // namespace ember::detail

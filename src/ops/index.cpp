@@ -2,6 +2,7 @@
 #include "ember/indexing.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "ops/derivative.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -37,11 +38,32 @@ Tensor cat(TensorList tensors, int64_t dim) {
   }
   Tensor out = empty(shape, ref->options().dtype(dtype));
   int64_t offset = 0;
+  std::vector<const Tensor*> inputs;
+  std::vector<int64_t> lengths;  // along d; -1 for a skipped 1-D empty tensor
   for (const Tensor& t : tensors) {
-    if (t.dim() == 1 && t.numel() == 0) continue;
+    inputs.push_back(&t);
+    if (t.dim() == 1 && t.numel() == 0) {
+      lengths.push_back(-1);
+      continue;
+    }
+    lengths.push_back(t.sizes()[d]);
     detail::kernels_for(out).copy(out.narrow(d, offset, t.sizes()[d]), t);
     offset += t.sizes()[d];
   }
+  // Each input's gradient is its own stretch of the incoming gradient along d.
+  detail::record_list("CatBackward0", inputs, out, [d, lengths](auto&, auto& g, auto&) {
+    detail::variable_list grads;
+    int64_t at = 0;
+    for (int64_t n : lengths) {
+      if (n < 0) {
+        grads.emplace_back();
+        continue;
+      }
+      grads.push_back(g[0].narrow(d, at, n));
+      at += n;
+    }
+    return grads;
+  });
   return out;
 }
 

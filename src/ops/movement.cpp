@@ -111,12 +111,16 @@ Tensor Tensor::view(IntArrayRef shape) const {
 
 Tensor Tensor::reshape(IntArrayRef shape) const {
   DimVector size = infer_size(shape, numel(), "reshape");
-  if (auto strides = view_strides(sizes(), this->strides(), size)) {
-    DimVector base(sizes().begin(), sizes().end());
-    return recorded("ViewBackward0", *this, make_view(*this, size, *strides, storage_offset()),
-                    [base](const Tensor& g) { return g.reshape(base); });
-  }
-  return clone().view(size);
+  DimVector base(sizes().begin(), sizes().end());
+  auto back = [base](const Tensor& g) { return g.reshape(base); };
+  // PyTorch 1.13 records a viewable reshape as _reshape_alias, and a copying one as a clone
+  // followed by _unsafe_view.
+  if (auto strides = view_strides(sizes(), this->strides(), size))
+    return recorded("ReshapeAliasBackward0", *this,
+                    make_view(*this, size, *strides, storage_offset()), back);
+  Tensor copy = clone();
+  return recorded("UnsafeViewBackward0", copy, make_view(copy, size, contiguous_strides(size), 0),
+                  back);
 }
 Tensor reshape(const Tensor& t, IntArrayRef shape) { return t.reshape(shape); }
 
@@ -289,6 +293,7 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
   if (dim() == 0) return reshape({1});
   const int64_t s = wrap_dim(start_dim, dim(), "flatten"), e = wrap_dim(end_dim, dim(), "flatten");
   EMBER_CHECK(s <= e, "flatten() has invalid args: start_dim cannot come after end_dim");
+  if (s == e) return *this;  // nothing to merge: the tensor itself, as in PyTorch
   DimVector shape;
   for (int64_t d = 0; d < s; ++d) shape.push_back(sizes()[d]);
   int64_t merged = 1;

@@ -85,7 +85,6 @@ void check_nonempty_dims(const Tensor& t, IntArrayRef dims, const char* op) {
 
 }  // namespace
 
-Tensor sum(const Tensor& t, std::optional<ScalarType> dtype) { return sum(t, {}, false, dtype); }
 // Records a reduction whose gradient is the incoming gradient spread back over the reduced
 // dims, times `scale` (1 for sum, 1/n for mean).
 void record_spread(const char* name, const Tensor& t, const Tensor& out, IntArrayRef dims,
@@ -100,19 +99,41 @@ void record_spread(const char* name, const Tensor& t, const Tensor& out, IntArra
   });
 }
 
-Tensor sum(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+// PyTorch names the node by overload: SumBackward0 for sum(), SumBackward1 for sum(dims), even
+// when dims is empty (and likewise for mean).
+namespace {
+Tensor sum_impl(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype,
+                const char* name) {
   Tensor out;
   {
     NoGradGuard no_grad;
     out = reduce(ReduceOp::Sum, t, dim, keepdim, sum_type(t, dtype), "sum");
   }
   // d/dx_i sum(x) = 1
-  record_spread(dim.empty() ? "SumBackward0" : "SumBackward1", t, out, dim, 1.0);
+  record_spread(name, t, out, dim, 1.0);
   return out;
 }
+Tensor mean_impl(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype,
+                 const char* name);
+}  // namespace
 
-Tensor mean(const Tensor& t, std::optional<ScalarType> dtype) { return mean(t, {}, false, dtype); }
+Tensor sum(const Tensor& t, std::optional<ScalarType> dtype) {
+  return sum_impl(t, {}, false, dtype, "SumBackward0");
+}
+Tensor sum(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+  return sum_impl(t, dim, keepdim, dtype, "SumBackward1");
+}
+
+Tensor mean(const Tensor& t, std::optional<ScalarType> dtype) {
+  return mean_impl(t, {}, false, dtype, "MeanBackward0");
+}
 Tensor mean(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype) {
+  return mean_impl(t, dim, keepdim, dtype, "MeanBackward1");
+}
+
+namespace {
+Tensor mean_impl(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<ScalarType> dtype,
+                 const char* name) {
   const ScalarType out = dtype.value_or(t.dtype());
   EMBER_CHECK(is_floating_point(out),
               "mean(): could not infer output dtype. Input dtype must be either a floating point "
@@ -125,10 +146,10 @@ Tensor mean(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<Scalar
     result = reduce(ReduceOp::Sum, t, dim, keepdim, out, "mean").div_(static_cast<double>(n));
   }
   // d/dx_i mean(x) = 1 / n
-  record_spread(dim.empty() ? "MeanBackward0" : "MeanBackward1", t, result, dim,
-                1.0 / static_cast<double>(n));
+  record_spread(name, t, result, dim, 1.0 / static_cast<double>(n));
   return result;
 }
+}  // namespace
 
 Tensor prod(const Tensor& t, std::optional<ScalarType> dtype) {
   return reduce(ReduceOp::Prod, t, {}, false, sum_type(t, dtype), "prod");
@@ -137,21 +158,42 @@ Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<ScalarType
   return reduce(ReduceOp::Prod, t, {dim}, keepdim, sum_type(t, dtype), "prod");
 }
 
+namespace {
+// The largest (smallest) elements over dims, recorded so that the gradient is split evenly among
+// the elements that attain the extreme, as in PyTorch.
+Tensor extreme(ReduceOp op, const Tensor& t, IntArrayRef dims, bool keepdim, const char* op_name,
+               const char* node_name) {
+  Tensor out = reduce(op, t, dims, keepdim, t.dtype(), op_name);
+  auto mask = reduced_dims(t, dims, op_name);
+  DimVector keep, drop, reduced;
+  reduced_shapes(t, mask, keep, drop);
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (mask[d]) reduced.push_back(d);
+  detail::record(node_name, {&t}, {&out}, {{t}, {out, true}},
+                 [keep, reduced](auto&, auto& g, auto& s) {
+                   Tensor hit = s[0].eq(s[1].reshape(keep)).to(g[0].dtype());
+                   Tensor count = hit.sum(reduced, true);
+                   return detail::variable_list{g[0].reshape(keep) * hit / count};
+                 });
+  return out;
+}
+}  // namespace
+
 Tensor amax(const Tensor& t, IntArrayRef dim, bool keepdim) {
   check_nonempty_dims(t, dim, "amax");
-  return reduce(ReduceOp::Amax, t, dim, keepdim, t.dtype(), "amax");
+  return extreme(ReduceOp::Amax, t, dim, keepdim, "amax", "AmaxBackward0");
 }
 Tensor amin(const Tensor& t, IntArrayRef dim, bool keepdim) {
   check_nonempty_dims(t, dim, "amin");
-  return reduce(ReduceOp::Amin, t, dim, keepdim, t.dtype(), "amin");
+  return extreme(ReduceOp::Amin, t, dim, keepdim, "amin", "AminBackward0");
 }
 Tensor max(const Tensor& t) {
   check_nonempty(t, "max");
-  return reduce(ReduceOp::Amax, t, {}, false, t.dtype(), "max");
+  return extreme(ReduceOp::Amax, t, {}, false, "max", "MaxBackward1");
 }
 Tensor min(const Tensor& t) {
   check_nonempty(t, "min");
-  return reduce(ReduceOp::Amin, t, {}, false, t.dtype(), "min");
+  return extreme(ReduceOp::Amin, t, {}, false, "min", "MinBackward1");
 }
 
 namespace {
