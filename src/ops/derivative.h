@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "autograd/record.h"
+#include "core/check.h"
 
 namespace ember::detail {
 
@@ -80,6 +81,13 @@ void record_list(const char* name, const std::vector<const Tensor*>& inputs, con
   for (const Tensor* t : inputs) edges.push_back(autograd::gradient_edge(*t));
   auto node = autograd::make_node<FormulaNode<Formula>>(name, std::move(edges), std::move(formula));
   autograd::set_history(output, node);
+}
+
+/// For ops whose backward is not written yet: throws when a gradient would be needed, so the
+/// gradient is never silently lost.
+inline void reject_grad(std::initializer_list<const Tensor*> inputs, const char* op) {
+  EMBER_CHECK(!autograd::any_requires_grad(inputs),
+              "{}: differentiating through {} is not supported yet", op, op);
 }
 
 }  // namespace ember::detail

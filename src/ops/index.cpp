@@ -155,7 +155,17 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   DimVector shape(in.sizes().begin(), in.sizes().end());
   shape[d] = index.numel();
   Tensor out = empty(shape, t.options());
-  detail::kernels_for(t).index_select(out, in, d, wrap_indices(index, in.sizes()[d]).contiguous());
+  const Tensor wrapped = wrap_indices(index, in.sizes()[d]).contiguous();
+  detail::kernels_for(t).index_select(out, in, d, wrapped);
+  // Row i of the result came from row index[i]: the gradient is g times the one-hot matrix
+  // [k, n] of the indices along dim (repeated indices add up).
+  const int64_t n = in.sizes()[d];
+  detail::record(
+      "IndexSelectBackward0", {&in}, {&out}, {{wrapped}}, [d, n](auto&, auto& g, auto& s) {
+        Tensor onehot = s[0].reshape({-1, 1}).eq(arange(n).view({1, n})).to(g[0].dtype());
+        const int64_t last = g[0].dim() - 1;
+        return detail::variable_list{g[0].transpose(d, last).matmul(onehot).transpose(d, last)};
+      });
   return t.dim() == 0 ? out.view({}) : out;
 }
 
@@ -169,6 +179,7 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
                 "gather(): Size does not match at dimension {} expected index {} to be smaller "
                 "than self {} apart from dimension {}",
                 i, index.sizes(), t.sizes(), d);
+  detail::reject_grad({&t}, "gather");
   const Tensor in = t.dim() == 0 ? t.view({1}) : t;
   check_index_tensor(index, in.sizes()[d], "gather");
   Tensor out = empty(index.sizes(), t.options());

@@ -152,9 +152,11 @@ Tensor mean_impl(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<S
 }  // namespace
 
 Tensor prod(const Tensor& t, std::optional<ScalarType> dtype) {
+  detail::reject_grad({&t}, "prod");
   return reduce(ReduceOp::Prod, t, {}, false, sum_type(t, dtype), "prod");
 }
 Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
+  detail::reject_grad({&t}, "prod");
   return reduce(ReduceOp::Prod, t, {dim}, keepdim, sum_type(t, dtype), "prod");
 }
 
@@ -208,8 +210,21 @@ std::tuple<Tensor, Tensor> extreme_along(bool is_max, const Tensor& t, int64_t d
   Tensor values = empty(keep, TensorOptions(t.dtype()).device(t.device()));
   Tensor indices = empty(keep, TensorOptions(kInt64).device(t.device()));
   detail::kernels_for(t).reduce_with_index(is_max, values, indices, in, d);
-  if (keepdim && t.dim() > 0) return {values, indices};
-  return {values.squeeze(d), indices.squeeze(d)};
+  const bool keep_shape = keepdim && t.dim() > 0;
+  Tensor out_values = keep_shape ? values : values.squeeze(d);
+  Tensor out_indices = keep_shape ? indices : indices.squeeze(d);
+  // The gradient goes to the element each index picked: a one-hot mask along dim.
+  DimVector in_shape(in.sizes().begin(), in.sizes().end());
+  DimVector t_shape(t.sizes().begin(), t.sizes().end());
+  detail::record(is_max ? "MaxBackward0" : "MinBackward0", {&t}, {&out_values}, {{indices}},
+                 [d, keep, in_shape, t_shape](auto&, auto& g, auto& s) {
+                   DimVector positions_shape(in_shape.size(), 1);
+                   positions_shape[d] = in_shape[d];
+                   Tensor positions = arange(in_shape[d]).view(positions_shape);
+                   Tensor onehot = positions.eq(s[0]).to(g[0].dtype());
+                   return detail::variable_list{(g[0].reshape(keep) * onehot).reshape(t_shape)};
+                 });
+  return {out_values, out_indices};
 }
 }  // namespace
 

@@ -1,0 +1,76 @@
+// Gradients through max/min along a dim, index_select and tensor indexing; ops without a
+// backward yet refuse to run on tensors that require grad rather than lose the gradient.
+#include "testing.h"
+
+namespace ember {
+namespace {
+using autograd::variable_list;
+
+TensorOptions f64_grad() { return TensorOptions(kFloat64).requires_grad(true); }
+
+TEST(IndexingGrad, MaxAndMinAlongADim) {
+  Tensor x = tensor({{1., 5., 3.}, {7., 2., 4.}}, f64_grad());
+  auto [values, indices] = x.max(1);
+  EXPECT_EQ(values.grad_fn()->name(), "MaxBackward0");
+  EXPECT_FALSE(indices.requires_grad());
+  (values * tensor({10., 20.})).sum().backward();
+  EXPECT_TRUE(x.grad().equal(tensor({{0., 10., 0.}, {20., 0., 0.}})));
+  for (bool keepdim : {false, true})
+    for (int64_t dim : {0, 1, -1}) {
+      Tensor y = randn({3, 4}, f64_grad());
+      EXPECT_TRUE(autograd::gradcheck(
+          [&](const variable_list& in) {
+            return variable_list{std::get<0>(in[0].min(dim, keepdim)) * 2};
+          },
+          {y}));
+      EXPECT_TRUE(autograd::gradgradcheck(
+          [&](const variable_list& in) {
+            return variable_list{std::get<0>(in[0].max(dim, keepdim)).pow(2)};
+          },
+          {y}));
+    }
+}
+
+TEST(IndexingGrad, IndexSelectAddsRepeatedRows) {
+  Tensor x = randn({4, 3}, f64_grad());
+  Tensor index = tensor({2, 0, 2});
+  Tensor y = x.index_select(0, index);
+  EXPECT_EQ(y.grad_fn()->name(), "IndexSelectBackward0");
+  y.sum().backward();
+  EXPECT_TRUE(x.grad().equal(tensor({{1., 1., 1.}, {0., 0., 0.}, {2., 2., 2.}, {0., 0., 0.}})));
+  for (int64_t dim : {0, 1}) {
+    EXPECT_TRUE(autograd::gradcheck(
+        [&](const variable_list& in) {
+          return variable_list{in[0].index_select(dim, tensor({1, -1, 1}))};
+        },
+        {randn({3, 4}, f64_grad())}));
+    EXPECT_TRUE(autograd::gradgradcheck(
+        [&](const variable_list& in) {
+          return variable_list{in[0].index_select(dim, tensor({0, 2})).pow(2)};
+        },
+        {randn({3, 4}, f64_grad())}));
+  }
+}
+
+TEST(IndexingGrad, TensorAndMaskIndexing) {
+  Tensor x = randn({3, 4}, f64_grad());
+  using indexing::Slice;
+  x.index({Slice(), tensor({3, 0})}).sum().backward();
+  EXPECT_EQ(x.grad().sum().item<double>(), 6.0);
+  EXPECT_EQ(x.grad().index({Slice(), 1}).sum().item<double>(), 0.0);
+  Tensor w = tensor({1., -2., 3.}, f64_grad());
+  (w.index({w.detach() > 0}) * 5).sum().backward();
+  EXPECT_TRUE(w.grad().equal(tensor({5., 0., 5.})));
+}
+
+TEST(IndexingGrad, OpsWithoutBackwardRefuseInsteadOfLosingTheGradient) {
+  Tensor x = randn({3}, f64_grad());
+  EXPECT_EMBER_ERROR(x.prod(), "differentiating through prod is not supported yet");
+  EXPECT_EMBER_ERROR(x.gather(0, tensor({0, 1})), "differentiating through gather");
+  NoGradGuard no_grad;
+  EXPECT_NO_THROW(x.prod());
+  EXPECT_NO_THROW(x.gather(0, tensor({0, 1})));
+}
+
+}  // namespace
+}  // namespace ember
