@@ -15,6 +15,11 @@ int main() {
   std::cout << (x + ember::arange(3)).sum({1}, true) << "\n";  // broadcasting, keepdim
   std::cout << x.t().is_contiguous() << "\n";                  // 0: a strided view
 
+  auto v = ember::tensor({4.f}, ember::requires_grad());
+  auto z = ember::pow(v, 3) + 2 * ember::pow(v, 2) + 8 * v;
+  z.backward();
+  std::cout << v.grad() << "\n";  // tensor([72.])
+
   try {
     ember::mm(x, x);
   } catch (const ember::Error& e) {
