@@ -78,7 +78,7 @@ class Tensor {
   T item() const;
   /// The value of a one-element tensor as a Scalar of its category.
   Scalar item() const;
-  /// A one-line description, e.g. "CPUFloatType{2,3}" style is LibTorch's; ours prints PyTorch's.
+  /// The tensor as PyTorch prints it (what operator<< writes).
   std::string toString() const;
 
   // ---- Conversion and copies -------------------------------------------------------------

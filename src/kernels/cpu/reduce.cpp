@@ -127,7 +127,7 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& in) {
   if (red.sizes.size() <= 1 && (red.sizes.empty() || red.in_strides[0] == 1)) {
     if (num_out == 1) {
       // One output: split the row across threads and combine the partial results.
-      const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+      const int threads = available_threads();
       const int64_t chunks = std::clamp<int64_t>(n / kElementwiseGrain, 1, threads);
       std::unique_ptr<Acc<T>[]> partial(new Acc<T>[static_cast<size_t>(chunks)]);
       parallel_for(0, chunks, 1, [&](int64_t b, int64_t e) {
