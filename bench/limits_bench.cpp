@@ -54,8 +54,8 @@ void BM_sgemm(benchmark::State& state) {
                 0.0f, c.data(), n);
     benchmark::ClobberMemory();
   }
-  state.counters["GFLOPS"] = benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9,
-                                                benchmark::Counter::kIsRate);
+  state.counters["GFLOPS"] =
+      benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
 BENCHMARK(BM_triad)->Unit(benchmark::kMillisecond)->UseRealTime();
