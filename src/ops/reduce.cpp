@@ -151,13 +151,45 @@ Tensor mean_impl(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<S
 }
 }  // namespace
 
+namespace {
+// The product over dims, recorded. d/dx_i prod(x) is the product of the other elements: r / x_i
+// when no element is zero; with exactly one zero, that element's gradient is the product of the
+// rest and the others' is 0; with two or more zeros every gradient is 0.
+Tensor recorded_prod(const Tensor& t, IntArrayRef dims, bool keepdim, ScalarType dtype,
+                     const char* node_name) {
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = reduce(ReduceOp::Prod, t, dims, keepdim, dtype, "prod");
+  }
+  auto mask = reduced_dims(t, dims, "prod");
+  DimVector keep, drop;
+  reduced_shapes(t, mask, keep, drop);
+  DimVector reduced;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (mask[d]) reduced.push_back(d);
+  detail::record(node_name, {&t}, {&out}, {{t}}, [keep, reduced](auto&, auto& g, auto& s) {
+    EMBER_CHECK(!GradMode::is_enabled(),
+                "prod: double backward (create_graph through prod) is not supported yet");
+    const Tensor& x = s[0];
+    Tensor is_zero = x.eq(0);
+    Tensor zero_count = is_zero.sum(reduced, /*keepdim=*/true);
+    Tensor safe = where(is_zero, ones_like(x), x);
+    Tensor others = reduce(ReduceOp::Prod, safe, reduced, /*keepdim=*/true, safe.dtype(), "prod");
+    Tensor no_zero = zero_count.eq(0).to(x.dtype());
+    Tensor one_zero = zero_count.eq(1).to(x.dtype());
+    Tensor local = no_zero * (others / safe) + one_zero * is_zero.to(x.dtype()) * others;
+    return detail::variable_list{g[0].reshape(keep) * local};
+  });
+  return out;
+}
+}  // namespace
+
 Tensor prod(const Tensor& t, std::optional<ScalarType> dtype) {
-  detail::reject_grad({&t}, "prod");
-  return reduce(ReduceOp::Prod, t, {}, false, sum_type(t, dtype), "prod");
+  return recorded_prod(t, {}, false, sum_type(t, dtype), "ProdBackward0");
 }
 Tensor prod(const Tensor& t, int64_t dim, bool keepdim, std::optional<ScalarType> dtype) {
-  detail::reject_grad({&t}, "prod");
-  return reduce(ReduceOp::Prod, t, {dim}, keepdim, sum_type(t, dtype), "prod");
+  return recorded_prod(t, {dim}, keepdim, sum_type(t, dtype), "ProdBackward1");
 }
 
 namespace {

@@ -63,12 +63,36 @@ TEST(IndexingGrad, TensorAndMaskIndexing) {
   EXPECT_TRUE(w.grad().equal(tensor({5., 0., 5.})));
 }
 
-TEST(IndexingGrad, OpsWithoutBackwardRefuseInsteadOfLosingTheGradient) {
+TEST(IndexingGrad, ProdHandlesZeros) {
+  // Values from torch 1.13: the gradient of prod is the product of the other elements.
+  Tensor x = tensor({2., 0., 3.}, f64_grad());
+  x.prod().backward();
+  EXPECT_TRUE(x.grad().equal(tensor({0., 6., 0.})));
+  Tensor y = tensor({0., 0., 3.}, f64_grad());
+  y.prod().backward();
+  EXPECT_TRUE(y.grad().equal(tensor({0., 0., 0.})));
+  Tensor m = tensor({{1., 2., 0.}, {3., 4., 5.}}, f64_grad());
+  Tensor p = m.prod(1);
+  EXPECT_EQ(p.grad_fn()->name(), "ProdBackward1");
+  (p * tensor({1., 10.})).sum().backward();
+  EXPECT_TRUE(m.grad().equal(tensor({{0., 0., 2.}, {200., 150., 120.}})));
+  for (bool keepdim : {false, true})
+    EXPECT_TRUE(autograd::gradcheck(
+        [&](const variable_list& in) {
+          return variable_list{in[0].prod(0, keepdim), in[0].prod()};
+        },
+        {randn({3, 4}, f64_grad())}));
+  Tensor z = randn({3}, f64_grad());
+  Tensor d = autograd::grad({z.prod()}, {z}, {}, true, false)[0];
+  EXPECT_EMBER_ERROR(autograd::grad({z.prod()}, {z}, {}, true, true),
+                     "double backward (create_graph through prod) is not supported yet");
+  (void)d;
+}
+
+TEST(IndexingGrad, GatherRefusesInsteadOfLosingTheGradient) {
   Tensor x = randn({3}, f64_grad());
-  EXPECT_EMBER_ERROR(x.prod(), "differentiating through prod is not supported yet");
   EXPECT_EMBER_ERROR(x.gather(0, tensor({0, 1})), "differentiating through gather");
   NoGradGuard no_grad;
-  EXPECT_NO_THROW(x.prod());
   EXPECT_NO_THROW(x.gather(0, tensor({0, 1})));
 }
 
