@@ -72,6 +72,8 @@ struct KernelTable {
   /// index is int64 and already checked to be in range.
   void (*index_select)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
   void (*gather)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
+  /// out[..index[i][j]..] += src[i][j] along dim; index is int64 and checked.
+  void (*scatter_add)(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src);
   void (*uniform)(const Tensor& out, double from, double to);
   void (*normal)(const Tensor& out, double mean, double std);
 };

@@ -1,4 +1,5 @@
 // Joining, splitting, gathering and PyTorch-style indexing.
+#include "ember/autograd/grad_mode.h"
 #include "ember/indexing.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
@@ -169,21 +170,69 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   return t.dim() == 0 ? out.view({}) : out;
 }
 
+namespace {
+// index has the rank of t and fits inside `bound` on every dim but `dim`.
+void check_gather_index(const Tensor& t, int64_t d, const Tensor& index, IntArrayRef bound,
+                        const char* op) {
+  EMBER_CHECK(index.dim() == t.dim() || (t.dim() == 0 && index.dim() <= 1),
+              "{}(): Index tensor must have the same number of dimensions as input tensor", op);
+  EMBER_CHECK(index.dtype() == kInt64, "{}(): Expected dtype int64 for index", op);
+  for (int64_t i = 0; i < index.dim(); ++i)
+    EMBER_CHECK(i == d || index.sizes()[i] <= bound[i],
+                "{}(): Size does not match at dimension {} expected index {} to be smaller "
+                "than self {} apart from dimension {}",
+                op, i, index.sizes(), bound, d);
+}
+}  // namespace
+
 Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   const int64_t d = wrap_dim(dim, t.dim(), "gather");
-  EMBER_CHECK(index.dim() == t.dim() || (t.dim() == 0 && index.dim() <= 1),
-              "gather(): Index tensor must have the same number of dimensions as input tensor");
-  EMBER_CHECK(index.dtype() == kInt64, "gather(): Expected dtype int64 for index");
-  for (int64_t i = 0; i < index.dim(); ++i)
-    EMBER_CHECK(i == d || index.sizes()[i] <= t.sizes()[i],
-                "gather(): Size does not match at dimension {} expected index {} to be smaller "
-                "than self {} apart from dimension {}",
-                i, index.sizes(), t.sizes(), d);
-  detail::reject_grad({&t}, "gather");
+  check_gather_index(t, d, index, t.sizes(), "gather");
   const Tensor in = t.dim() == 0 ? t.view({1}) : t;
   check_index_tensor(index, in.sizes()[d], "gather");
   Tensor out = empty(index.sizes(), t.options());
-  detail::kernels_for(t).gather(out, in, d, wrap_indices(index, in.sizes()[d]));
+  const Tensor wrapped = wrap_indices(index, in.sizes()[d]);
+  detail::kernels_for(t).gather(out, in, d, wrapped);
+  // Each output element came from one input element: add the gradients back there.
+  DimVector shape(t.sizes().begin(), t.sizes().end());
+  detail::record("GatherBackward0", {&t}, {&out}, {{wrapped}}, [d, shape](auto&, auto& g, auto& s) {
+    return detail::variable_list{
+        zeros(shape, g[0].options()).scatter_add(d, s[0].view(g[0].sizes()), g[0])};
+  });
+  return out;
+}
+
+Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+  const int64_t d = wrap_dim(dim, t.dim(), "scatter_add");
+  check_gather_index(t, d, index, t.sizes(), "scatter_add");
+  EMBER_CHECK(src.dim() == index.dim(),
+              "scatter_add(): src must have the same number of dimensions as index");
+  for (int64_t i = 0; i < index.dim(); ++i)
+    EMBER_CHECK(index.sizes()[i] <= src.sizes()[i],
+                "scatter_add(): Expected index {} to be smaller than src {} in every dimension",
+                index.sizes(), src.sizes());
+  detail::check_same_device(t, src, "scatter_add");
+  EMBER_CHECK(t.dtype() == src.dtype(),
+              "scatter_add(): Expected self.dtype to be equal to src.dtype");
+  const int64_t size = t.dim() == 0 ? 1 : t.sizes()[d];
+  check_index_tensor(index, size, "scatter_add");
+  const Tensor wrapped = wrap_indices(index, size);
+  EMBER_CHECK(!(autograd::any_requires_grad({&src}) && index.sizes() != src.sizes()),
+              "scatter_add: differentiating with respect to a src larger than index is not "
+              "supported yet (src {}, index {})",
+              src.sizes(), index.sizes());
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    out = t.clone();
+    detail::kernels_for(t).scatter_add(t.dim() == 0 ? out.view({1}) : out, d, wrapped,
+                                       src.contiguous());
+  }
+  // d out / d t = 1; d out / d src picks the gradient at the positions src was added to.
+  detail::record("ScatterAddBackward0", {&t, &src}, {&out}, {{wrapped}},
+                 [d](auto&, auto& g, auto& s) {
+                   return detail::variable_list{g[0], g[0].gather(d, s[0])};
+                 });
   return out;
 }
 
@@ -192,6 +241,9 @@ Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
 }
 Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
   return ember::gather(*this, dim, index);
+}
+Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return ember::scatter_add(*this, dim, index, src);
 }
 
 // ---- Python-style indexing ----------------------------------------------------------------

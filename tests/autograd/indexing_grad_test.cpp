@@ -89,11 +89,39 @@ TEST(IndexingGrad, ProdHandlesZeros) {
   (void)d;
 }
 
-TEST(IndexingGrad, GatherRefusesInsteadOfLosingTheGradient) {
-  Tensor x = randn({3}, f64_grad());
-  EXPECT_EMBER_ERROR(x.gather(0, tensor({0, 1})), "differentiating through gather");
-  NoGradGuard no_grad;
-  EXPECT_NO_THROW(x.gather(0, tensor({0, 1})));
+TEST(IndexingGrad, GatherAndScatterAdd) {
+  // scatter_add values from torch 1.13.
+  Tensor base = zeros({3, 2});
+  Tensor index = tensor({{0, 2}, {0, 0}});
+  Tensor src = tensor({{1.f, 2.f}, {3.f, 4.f}});
+  EXPECT_TRUE(base.scatter_add(0, index, src).equal(tensor({{4.f, 4.f}, {0.f, 0.f}, {0.f, 2.f}})));
+  EXPECT_TRUE(base.equal(zeros({3, 2})));  // out of place
+  EXPECT_EMBER_ERROR(base.scatter_add(0, tensor({{3, 0}, {0, 0}}), src), "index out of range");
+  EXPECT_EMBER_ERROR(base.scatter_add(0, index, src.to(kFloat64)), "Expected self.dtype");
+
+  Tensor x = randn({3, 4}, f64_grad());
+  Tensor gather_index = tensor({{2, 0, 1, 2}, {0, 0, 0, 1}});
+  Tensor y = x.gather(0, gather_index);
+  EXPECT_EQ(y.grad_fn()->name(), "GatherBackward0");
+  y.sum().backward();
+  EXPECT_TRUE(x.grad().equal(tensor({{1., 2., 1., 0.}, {0., 0., 1., 1.}, {1., 0., 0., 1.}})));
+  for (int64_t dim : {0, 1}) {
+    Tensor idx = dim == 0 ? gather_index : tensor({{3, 3, 0}, {1, 2, 2}, {0, 0, 0}});
+    EXPECT_TRUE(autograd::gradcheck(
+        [&](const variable_list& in) { return variable_list{in[0].gather(dim, idx)}; },
+        {randn({3, 4}, f64_grad())}));
+    EXPECT_TRUE(autograd::gradgradcheck(
+        [&](const variable_list& in) { return variable_list{in[0].gather(dim, idx).pow(2)}; },
+        {randn({3, 4}, f64_grad())}));
+  }
+  Tensor s_index = tensor({{0, 2, 1, 0}, {1, 1, 0, 0}});
+  EXPECT_TRUE(autograd::gradcheck(
+      [&](const variable_list& in) {
+        return variable_list{in[0].scatter_add(0, s_index, in[1]).pow(2)};
+      },
+      {randn({3, 4}, f64_grad()), randn({2, 4}, f64_grad())}));
+  EXPECT_EMBER_ERROR(zeros({3, 4}, kFloat64).scatter_add(0, s_index, randn({3, 4}, f64_grad())),
+                     "src larger than index");
 }
 
 }  // namespace

@@ -248,6 +248,7 @@ class Tensor {
   // ---- Indexing ops ----------------------------------------------------------------------
   Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor gather(int64_t dim, const Tensor& index) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
 
   // ---- Autograd ---------------------------------------------------------------------------
   /// True when ops on this tensor record history (set on leaves, inherited by results).

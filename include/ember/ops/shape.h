@@ -16,6 +16,9 @@ std::vector<Tensor> chunk(const Tensor& t, int64_t chunks, int64_t dim = 0);
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index);
 /// out[i][j] = t[index[i][j]][j] for dim 0, and likewise for other dims.
 Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
+/// t with src added at the positions index names along dim (out[index[i][j]][j] += src[i][j]
+/// for dim 0); repeated indices add up.
+Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);
 Tensor permute(const Tensor& t, IntArrayRef dims);
 Tensor reshape(const Tensor& t, IntArrayRef shape);

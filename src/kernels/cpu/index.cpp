@@ -61,11 +61,31 @@ void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& inde
   });
 }
 
+// Serial: several source elements may add into the same output element.
+void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
+  EMBER_DISPATCH_NUMERIC(out.dtype(), "scatter_add", [&] {
+    scalar_t* dst = out.data_ptr<scalar_t>();
+    const scalar_t* from = src.data_ptr<scalar_t>();
+    const int64_t* idx = index.data_ptr<int64_t>();
+    for (int64_t i = 0; i < index.numel(); ++i) {
+      int64_t rem = i, off = 0;
+      const int64_t k = idx[offset_of(i, index.sizes(), index.strides())];
+      for (int64_t d = index.dim(); d-- > 0;) {
+        const int64_t c = rem % index.sizes()[d];
+        rem /= index.sizes()[d];
+        off += (d == dim ? k : c) * out.strides()[d];
+      }
+      dst[off] += from[offset_of(i, index.sizes(), src.strides())];
+    }
+  });
+}
+
 }  // namespace
 
 void fill_index_kernels(KernelTable& table) {
   table.index_select = index_select;
   table.gather = gather;
+  table.scatter_add = scatter_add;
 }
 
 }  // namespace ember::detail::cpu
