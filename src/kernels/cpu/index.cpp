@@ -41,22 +41,28 @@ void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor
   });
 }
 
+// Offset, under `strides`, of the element that position i of index (row-major) names: i's own
+// coordinates, with the one along dim replaced by the index value there.
+inline int64_t indexed_offset(int64_t i, const Tensor& index, const int64_t* idx, int64_t dim,
+                              IntArrayRef strides) {
+  const int64_t k = idx[offset_of(i, index.sizes(), index.strides())];
+  int64_t off = 0;
+  for (int64_t d = index.dim(); d-- > 0;) {
+    const int64_t c = i % index.sizes()[d];
+    i /= index.sizes()[d];
+    off += (d == dim ? k : c) * strides[d];
+  }
+  return off;
+}
+
 void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
   EMBER_DISPATCH_ALL(in.dtype(), "gather", [&] {
     const scalar_t* src = in.data_ptr<scalar_t>();
     scalar_t* dst = out.data_ptr<scalar_t>();
     const int64_t* idx = index.data_ptr<int64_t>();
     parallel_for(0, out.numel(), kElementwiseGrain, [&](int64_t b, int64_t e) {
-      for (int64_t i = b; i < e; ++i) {
-        int64_t rem = i, off = 0;
-        const int64_t k = idx[offset_of(i, index.sizes(), index.strides())];
-        for (int64_t d = out.dim(); d-- > 0;) {
-          const int64_t c = rem % out.sizes()[d];
-          rem /= out.sizes()[d];
-          off += (d == dim ? k : c) * in.strides()[d];
-        }
-        dst[i] = src[off];
-      }
+      for (int64_t i = b; i < e; ++i)
+        dst[i] = src[indexed_offset(i, index, idx, dim, in.strides())];
     });
   });
 }
@@ -67,16 +73,9 @@ void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tens
     scalar_t* dst = out.data_ptr<scalar_t>();
     const scalar_t* from = src.data_ptr<scalar_t>();
     const int64_t* idx = index.data_ptr<int64_t>();
-    for (int64_t i = 0; i < index.numel(); ++i) {
-      int64_t rem = i, off = 0;
-      const int64_t k = idx[offset_of(i, index.sizes(), index.strides())];
-      for (int64_t d = index.dim(); d-- > 0;) {
-        const int64_t c = rem % index.sizes()[d];
-        rem /= index.sizes()[d];
-        off += (d == dim ? k : c) * out.strides()[d];
-      }
-      dst[off] += from[offset_of(i, index.sizes(), src.strides())];
-    }
+    for (int64_t i = 0; i < index.numel(); ++i)
+      dst[indexed_offset(i, index, idx, dim, out.strides())] +=
+          from[offset_of(i, index.sizes(), src.strides())];
   });
 }
 
