@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config libopenblas-dev libhwy-dev libfmt-dev
-          libgtest-dev libgmock-dev libbenchmark-dev "$@")
+          libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev nlohmann-json3-dev
+          dataset-fashion-mnist "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -6,5 +6,6 @@
 #include "ember/core/error.h"
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"
+#include "ember/core/tensor_dict.h"
 #include "ember/ops.h"
 #include "ember/parallel.h"

@@ -21,6 +21,7 @@ bool any_requires_grad(std::initializer_list<const Tensor*> tensors) {
 }
 
 Edge gradient_edge(const Tensor& t) {
+  if (t.defined()) sync_view_history(t);
   AutogradMeta* meta = t.defined() ? get_meta(t) : nullptr;
   if (!meta) return {};
   if (meta->grad_fn_) return {meta->grad_fn_, meta->output_nr_};
@@ -57,9 +58,11 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : was_defined_(t.defin
   if (AutogradMeta* meta = get_meta(t)) {
     output_nr_ = meta->output_nr_;
     if (meta->grad_fn_) producer_ = meta->grad_fn_->name();
+    if (!is_output) grad_fn_ = meta->grad_fn_;
   }
-  // An output keeps only its data: its grad_fn is the node saving it.
-  data_ = is_output ? t.variable_data() : t;
+  // A leaf that requires grad stays itself, so gradients reach its accumulator.
+  const bool keep_identity = requires_grad_ && !grad_fn_ && !is_output;
+  data_ = keep_identity ? t : t.variable_data();
 }
 
 std::string modified_message(const Tensor& t, const std::string& producer, uint32_t now,
@@ -86,17 +89,20 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
               "you need to access saved tensors after calling backward.");
   EMBER_CHECK(data_._version() == version_, "{}",
               modified_message(data_, producer_, data_._version(), version_));
-  if (!is_output_ || !requires_grad_ || !owner) return data_;
-  // Re-link the output to the node that saved it, so create_graph can differentiate through it.
+  // Re-link to the history the tensor had (an output: the node that saved it), so create_graph
+  // can differentiate through it.
+  const std::shared_ptr<Node>& history = is_output_ ? owner : grad_fn_;
+  if (!requires_grad_ || !history) return data_;
   Tensor linked = data_.variable_data();
   AutogradMeta& meta = ensure_meta(linked);
-  meta.grad_fn_ = owner;
+  meta.grad_fn_ = history;
   meta.output_nr_ = output_nr_;
   return linked;
 }
 
 void SavedTensor::reset() {
   data_ = Tensor();
+  grad_fn_.reset();
   released_ = true;
 }
 

@@ -10,6 +10,15 @@
 
 namespace ember::autograd {
 
+/// Brings a view's grad_fn up to date after its memory was written in place (defined with the
+/// in-place machinery in ops/in_place.cpp; Note [View histories]).
+void regenerate_view_history(const Tensor& view);
+inline void sync_view_history(const Tensor& t) {
+  const TensorImpl* impl = t.unsafe_impl();
+  if (impl->view_base() && impl->view_version() != impl->storage()->version())
+    regenerate_view_history(t);
+}
+
 /// True when grad mode is on and some defined tensor requires grad.
 bool any_requires_grad(std::initializer_list<const Tensor*> tensors);
 

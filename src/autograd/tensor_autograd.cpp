@@ -11,6 +11,7 @@ using autograd::ensure_meta;
 using autograd::get_meta;
 
 bool Tensor::requires_grad() const {
+  autograd::sync_view_history(*this);
   auto* meta = get_meta(*this);
   return meta && meta->requires_grad();
 }
@@ -28,6 +29,7 @@ Tensor& Tensor::requires_grad_(bool requires_grad) {
 }
 
 bool Tensor::is_leaf() const {
+  autograd::sync_view_history(*this);
   auto* meta = get_meta(*this);
   return !meta || !meta->grad_fn_;
 }
@@ -46,11 +48,13 @@ Tensor& Tensor::mutable_grad() {
 }
 
 std::shared_ptr<autograd::Node> Tensor::grad_fn() const {
+  autograd::sync_view_history(*this);
   auto* meta = get_meta(*this);
   return meta ? meta->grad_fn_ : nullptr;
 }
 
 uint32_t Tensor::output_nr() const {
+  autograd::sync_view_history(*this);
   auto* meta = get_meta(*this);
   return meta ? meta->output_nr_ : 0;
 }

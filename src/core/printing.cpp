@@ -197,6 +197,7 @@ std::string repr(const Tensor& t) {
     Formatter f(t, offsets);
     body = tensor_str(t, 0, t.storage_offset(), indent, summarize, f);
   }
+  t.requires_grad();  // brings a view's history up to date (Note [View histories])
   if (const AutogradMetaInterface* meta = t.unsafe_impl()->autograd_meta()) {
     const std::string grad_fn = meta->grad_fn_name();
     if (!grad_fn.empty())

@@ -19,6 +19,12 @@ void TensorImpl::set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t st
   refresh();
 }
 
+void TensorImpl::set_view_base(TensorImpl* base, bool made_without_grad) {
+  view_base_ = IntrusivePtr<TensorImpl>(base->view_base_ ? base->view_base_.get() : base);
+  view_version_ = storage_->version();
+  view_made_without_grad_ = made_without_grad || base->view_made_without_grad_;
+}
+
 void TensorImpl::refresh() {
   numel_ = 1;
   for (int64_t s : sizes_) numel_ *= s;

@@ -4,6 +4,7 @@
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/reduce.h"
 #include "ops/derivative.h"
+#include "ops/in_place.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -144,7 +145,12 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other, ScalarType promo
   EMBER_CHECK(IntArrayRef(shape) == self.sizes(),
               "{}: output with shape {} doesn't match the broadcast shape {}", name, self.sizes(),
               IntArrayRef(shape));
-  detail::check_writable(self, name, {&other});
+  if (detail::in_place_needs_history(self, name, {&other})) {
+    // Only add and sub leave self's old value out of their backward.
+    const bool saves_self = op != BinaryOp::Add && op != BinaryOp::Sub;
+    return detail::commit_in_place(
+        self, binary(op, detail::history_input(self, saves_self), other, promoted));
+  }
   if (dtype == self.dtype()) {
     detail::kernels_for(self).binary(op, self, self, other.to(dtype));
   } else {
@@ -316,6 +322,8 @@ Tensor& Tensor::div_(const Tensor& o) { return binary_(BinaryOp::Div, *this, o);
 Tensor& Tensor::div_(const Scalar& o) { return binary_(BinaryOp::Div, *this, o); }
 Tensor& Tensor::pow_(const Scalar& e) {
   check_int_pow(*this, e);
+  if (detail::in_place_needs_history(*this, "pow_"))
+    return detail::commit_in_place(*this, ember::pow(detail::history_input(*this, true), e));
   if (is_floating_point() && is_sqrt_exponent(*this, e)) return copy_(sqrt_pow(*this, e));
   return binary_(BinaryOp::Pow, *this, e);
 }
@@ -440,7 +448,9 @@ Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
 }
 Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
   check_mask(*this, mask);
-  detail::check_writable(*this, "masked_fill_");
+  if (detail::in_place_needs_history(*this, "masked_fill_"))
+    return detail::commit_in_place(*this,
+                                   detail::history_input(*this, false).masked_fill(mask, value));
   detail::kernels_for(*this).where(*this, mask, detail::scalar_tensor(value, dtype(), device()),
                                    *this);
   impl()->storage()->bump_version();

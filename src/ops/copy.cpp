@@ -1,16 +1,28 @@
 // Copies, conversions and in-place fills.
 #include "ops/derivative.h"
+#include "ops/in_place.h"
 #include "ops/op_utils.h"
 
 namespace ember {
 
+using detail::variable_list;
+
 namespace {
-// Writes through t: checked for self-overlap, and recorded in the version counter.
+// Overwrites every element of t with write(dst). Under autograd the values are written into a
+// fresh tensor first, recorded as `node` (whose gradient for t's old value is zero), and then
+// committed into t.
 template <typename Write>
-Tensor& write_in_place(Tensor& t, const char* op, Write&& write,
-                       std::initializer_list<const Tensor*> sources = {}) {
-  detail::check_writable(t, op, sources);
-  write();
+Tensor& overwrite(Tensor& t, const char* op, const char* node, Write&& write) {
+  if (detail::in_place_needs_history(t, op)) {
+    const Tensor old = detail::history_input(t, false);
+    Tensor out = empty(t.sizes(), t.options());
+    write(out);
+    // d/d(old) = 0: nothing of the old value survives
+    detail::record(node, {&old}, {&out}, {},
+                   [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
+    return detail::commit_in_place(t, out);
+  }
+  write(t);
   t.impl()->storage()->bump_version();
   return t;
 }
@@ -22,33 +34,47 @@ Tensor& Tensor::copy_(const Tensor& src) {
   EMBER_CHECK(IntArrayRef(shape) == sizes(),
               "copy_: the source of shape {} does not broadcast to the destination's shape {}",
               src.sizes(), sizes());
-  return write_in_place(*this, "copy_", [&] { detail::kernels_for(*this).copy(*this, src); },
-                        {&src});
+  if (detail::in_place_needs_history(*this, "copy_", {&src})) {
+    const Tensor old = detail::history_input(*this, false);
+    Tensor out = empty(sizes(), options());
+    detail::kernels_for(out).copy(out, src);
+    // d/d(self) = 0 (overwritten); d/d(src) = the gradient, which the engine sums back to src's
+    // shape and dtype
+    detail::record("CopyBackwards", {&old, &src}, {&out}, {}, [](auto& node, auto& g, auto&) {
+      return variable_list{detail::needs_grad(node, 0) ? zeros_like(g[0]) : Tensor(), g[0]};
+    });
+    return detail::commit_in_place(*this, out);
+  }
+  detail::kernels_for(*this).copy(*this, src);
+  impl()->storage()->bump_version();
+  return *this;
 }
 
 Tensor& Tensor::fill_(const Scalar& value) {
-  return write_in_place(*this, "fill_", [&] { detail::kernels_for(*this).fill(*this, value); });
+  return overwrite(*this, "fill_", "FillBackward2",
+                   [&](const Tensor& dst) { detail::kernels_for(dst).fill(dst, value); });
 }
 
-Tensor& Tensor::zero_() { return fill_(0); }
+Tensor& Tensor::zero_() {
+  return overwrite(*this, "zero_", "ZeroBackward0",
+                   [](const Tensor& dst) { detail::kernels_for(dst).fill(dst, 0); });
+}
 
 Tensor& Tensor::uniform_(double from, double to) {
   EMBER_CHECK(from <= to,
               "uniform_ expects to return a [from, to) range, but found from={} > to={}", from, to);
   EMBER_CHECK(is_floating_point(), "uniform_: not implemented for '{}'",
               dtype_legacy_name(dtype()));
-  return write_in_place(*this, "uniform_",
-                        [&] { detail::kernels_for(*this).uniform(*this, from, to); });
+  return overwrite(*this, "uniform_", "UniformBackward0",
+                   [&](const Tensor& dst) { detail::kernels_for(dst).uniform(dst, from, to); });
 }
 
 Tensor& Tensor::normal_(double mean, double std) {
   EMBER_CHECK(std >= 0, "normal expects std >= 0.0, but found std {}", std);
   EMBER_CHECK(is_floating_point(), "normal_: not implemented for '{}'", dtype_legacy_name(dtype()));
-  return write_in_place(*this, "normal_",
-                        [&] { detail::kernels_for(*this).normal(*this, mean, std); });
+  return overwrite(*this, "normal_", "NormalBackward0",
+                   [&](const Tensor& dst) { detail::kernels_for(dst).normal(dst, mean, std); });
 }
-
-using detail::variable_list;
 
 Tensor Tensor::clone() const {
   Tensor out = empty(sizes(), options());

@@ -6,6 +6,7 @@
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/shape.h"
 #include "ops/derivative.h"
+#include "ops/in_place.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -119,8 +120,8 @@ Tensor Tensor::reshape(IntArrayRef shape) const {
     return recorded("ReshapeAliasBackward0", *this,
                     make_view(*this, size, *strides, storage_offset()), back);
   Tensor copy = clone();
-  return recorded("UnsafeViewBackward0", copy, make_view(copy, size, contiguous_strides(size), 0),
-                  back);
+  return recorded("UnsafeViewBackward0", copy,
+                  detail::restride(copy, size, contiguous_strides(size), 0), back);
 }
 Tensor reshape(const Tensor& t, IntArrayRef shape) { return t.reshape(shape); }
 
@@ -329,9 +330,15 @@ Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
               "as_strided: setStorage: sizes {}, strides {}, storage offset {} require {} "
               "elements, but the storage holds only {}",
               size, stride, offset, last + 1, capacity);
-  EMBER_CHECK(!(GradMode::is_enabled() && requires_grad()),
-              "as_strided: differentiating through as_strided is not supported yet");
-  return make_view(*this, size, stride, offset);
+  Tensor out = make_view(*this, size, stride, offset);
+  if (autograd::any_requires_grad({this})) {
+    const detail::Geometry from = detail::Geometry::of(*this), to = detail::Geometry::of(out);
+    // d/dx as_strided(x): each element's gradient goes where it sits in memory
+    detail::record("AsStridedBackward0", {this}, {&out}, {}, [from, to](auto&, auto& g, auto&) {
+      return variable_list{detail::view_grad_to_base(g[0], to, from)};
+    });
+  }
+  return out;
 }
 
 std::vector<Tensor> Tensor::unbind(int64_t dim) const {

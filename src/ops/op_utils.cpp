@@ -25,18 +25,7 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
               op, a.device().str(), b.device().str());
 }
 
-void check_writable(const Tensor& t, const char* op, std::initializer_list<const Tensor*> sources) {
-  if (GradMode::is_enabled()) {
-    EMBER_CHECK(!(t.requires_grad() && t.is_leaf()),
-                "a leaf Variable that requires grad is being used in an in-place operation.");
-    bool history = t.requires_grad();
-    for (const Tensor* s : sources) history |= s->defined() && s->requires_grad();
-    EMBER_CHECK(!history,
-                "{}: in-place operations on tensors with autograd history are not supported yet; "
-                "use the out-of-place form (e.g. `a = a + b`), or wrap the update in "
-                "ember::NoGradGuard",
-                op);
-  }
+void check_no_overlap(const Tensor& t, const char* op) {
   for (int64_t d = 0; d < t.dim(); ++d)
     EMBER_CHECK(t.strides()[d] != 0 || t.sizes()[d] <= 1,
                 "{}: unsupported operation: more than one element of the written-to tensor "
@@ -65,12 +54,22 @@ void check_out(const Tensor& out, IntArrayRef shape, ScalarType result, Device d
   EMBER_CHECK(out.sizes() == shape, "{}: out has shape {} but the result has shape {}", op,
               out.sizes(), shape);
   check_can_cast(result, out.dtype(), op);
-  check_writable(out, op);
+  EMBER_CHECK(!(GradMode::is_enabled() && out.requires_grad()),
+              "{}(): functions with out=... arguments don't support automatic differentiation, "
+              "but one of the arguments requires grad.",
+              op);
+  check_no_overlap(out, op);
+}
+
+Tensor restride(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  return Tensor(
+      IntrusivePtr<TensorImpl>::make(t.impl()->storage(), t.dtype(), sizes, strides, offset));
 }
 
 Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  return Tensor(
-      IntrusivePtr<TensorImpl>::make(t.impl()->storage(), t.dtype(), sizes, strides, offset));
+  Tensor view = restride(t, sizes, strides, offset);
+  view.unsafe_impl()->set_view_base(t.unsafe_impl(), !GradMode::is_enabled());
+  return view;
 }
 
 namespace {

@@ -25,10 +25,8 @@ inline const KernelTable& kernels_for(const Tensor& t) { return kernels(t.device
 /// Throws when a and b live on different devices.
 void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 
-/// Throws unless the tensor can be written in place: every element has its own memory, and
-/// autograd allows it (no leaf that requires grad; no history to rewrite, from t or `sources`).
-void check_writable(const Tensor& t, const char* op,
-                    std::initializer_list<const Tensor*> sources = {});
+/// Throws unless every element of t has its own memory, so t can be written in place.
+void check_no_overlap(const Tensor& t, const char* op);
 
 /// Throws when an op's result of dtype `result` cannot be stored in `out` (e.g. float into int).
 void check_can_cast(ScalarType result, ScalarType out, const char* op);
@@ -37,8 +35,10 @@ void check_can_cast(ScalarType result, ScalarType out, const char* op);
 void check_out(const Tensor& out, IntArrayRef shape, ScalarType result, Device device,
                const char* op, std::initializer_list<const Tensor*> inputs);
 
-/// A new view of t's storage with the given geometry.
+/// A new view of t's storage with the given geometry; it remembers t (or t's base) as its base.
 Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
+/// t's storage under a new geometry, as a tensor of its own (not a view: for fresh results).
+Tensor restride(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset);
 
 /// PyTorch's promotion over operands ranked: dimensioned tensors, 0-dim tensors, then wrapped
 /// numbers. A lower rank changes the result only when its category (bool < int < float) is higher.

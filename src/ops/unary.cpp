@@ -1,6 +1,7 @@
 // Elementwise ops of one tensor.
 #include "ember/core/tensor.h"
 #include "ops/derivative.h"
+#include "ops/in_place.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -120,7 +121,8 @@ Tensor& unary_out(UnaryOp op, Tensor& out, const Tensor& t, const UnaryParams& p
 
 Tensor& unary_(UnaryOp op, Tensor& t, const UnaryParams& p = {}) {
   detail::check_can_cast(unary_result_type(op, t), t.dtype(), unary_name(op));
-  detail::check_writable(t, unary_name(op));
+  if (detail::in_place_needs_history(t, unary_name(op)))
+    return detail::commit_in_place(t, unary(op, detail::history_input(t, true), p));
   detail::kernels_for(t).unary(op, t, t, p);
   t.impl()->storage()->bump_version();
   return t;

@@ -245,12 +245,8 @@ TEST(Autograd, InPlaceOnALeafThatRequiresGradFails) {
   EXPECT_TRUE(w.is_leaf());
 }
 
-TEST(Autograd, InPlaceOnHistoryIsRejectedClearly) {
+TEST(Autograd, OutVariantsRefuseGrad) {
   Tensor x = ones({2}, requires_grad());
-  Tensor y = x * 2;
-  EXPECT_EMBER_ERROR(y.add_(1), "not supported yet");
-  Tensor plain = zeros({2});
-  EXPECT_EMBER_ERROR(plain.add_(x), "not supported yet");
   Tensor out = empty({2});
   EXPECT_EMBER_ERROR(add_out(out, x, x), "don't support automatic differentiation");
 }
@@ -292,11 +288,11 @@ TEST(Autograd, MillionNodeChainRunsWithoutRecursion) {
 TEST(Autograd, ReleasingTheGraphFreesSavedTensors) {
   Tensor x = randn({1000}, requires_grad());
   Tensor big = randn({1000});
-  const auto before = big.impl().use_count();
+  const auto before = big.impl()->storage().use_count();
   Tensor y = (x * big).sum();
-  EXPECT_GT(big.impl().use_count(), before);  // saved by MulBackward0
+  EXPECT_GT(big.impl()->storage().use_count(), before);  // saved by MulBackward0
   y.backward();
-  EXPECT_EQ(big.impl().use_count(), before);  // released after backward
+  EXPECT_EQ(big.impl()->storage().use_count(), before);  // released after backward
 }
 
 TEST(Autograd, TwoLayerNetworkWithManualSgdLearns) {

@@ -11,8 +11,10 @@ namespace ember::autograd {
 class Node;
 
 /// A tensor saved in a node for backward. It remembers the version it saw, so an in-place change
-/// made afterwards is reported at backward instead of giving a wrong gradient. A node's own output
-/// is stored without its grad_fn (no reference cycle) and re-linked on unpack.
+/// made afterwards is reported at backward instead of giving a wrong gradient. Only a leaf is kept
+/// as itself; any other tensor is kept as its data plus the history it had when saved, and
+/// re-linked on unpack, so an in-place rebase or a view's base can never close a reference cycle
+/// through the node (a node's own output is re-linked to the node that saved it).
 class SavedTensor {
  public:
   SavedTensor() = default;
@@ -26,6 +28,7 @@ class SavedTensor {
 
  private:
   Tensor data_;
+  std::shared_ptr<Node> grad_fn_;  // history of a saved non-leaf input
   uint32_t version_ = 0;
   uint32_t output_nr_ = 0;
   bool is_output_ = false;

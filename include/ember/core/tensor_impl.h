@@ -50,6 +50,18 @@ class TensorImpl : public RefCounted {
     autograd_meta_ = std::move(meta);
   }
 
+  /// For a view: the tensor that owns the memory it views (never itself a view); else null.
+  /// Autograd uses it to route an in-place change of a view into its base's history.
+  TensorImpl* view_base() const { return view_base_.get(); }
+  /// The storage version at which autograd last brought this view's history up to date.
+  uint32_t view_version() const { return view_version_; }
+  void set_view_version(uint32_t version) { view_version_ = version; }
+  /// True for a view made while gradients were off (autograd refuses to track in-place changes
+  /// through it, as PyTorch does).
+  bool view_made_without_grad() const { return view_made_without_grad_; }
+  /// Marks this tensor as a view of base (or of base's own base).
+  void set_view_base(TensorImpl* base, bool made_without_grad);
+
  private:
   void refresh();
 
@@ -61,6 +73,9 @@ class TensorImpl : public RefCounted {
   ScalarType dtype_;
   bool is_contiguous_ = true;
   std::unique_ptr<AutogradMetaInterface> autograd_meta_;
+  IntrusivePtr<TensorImpl> view_base_;
+  uint32_t view_version_ = 0;
+  bool view_made_without_grad_ = false;
 };
 
 /// Row-major strides for sizes.
