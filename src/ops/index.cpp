@@ -1,4 +1,7 @@
 // Joining, splitting, gathering and PyTorch-style indexing.
+#include <optional>
+#include <string_view>
+
 #include "ember/autograd/grad_mode.h"
 #include "ember/indexing.h"
 #include "ember/ops/reduce.h"
@@ -129,20 +132,37 @@ std::vector<Tensor> chunk(const Tensor& t, int64_t chunks, int64_t dim) {
 }
 
 namespace {
-void check_index_tensor(const Tensor& index, int64_t size, const char* op) {
+void check_index_dtype(const Tensor& index, const char* op) {
   EMBER_CHECK(index.dtype() == kInt64 || index.dtype() == kInt32,
               "{}(): Expected dtype int32/int64 for index", op);
-  if (index.numel() == 0) return;
-  const Tensor idx = index.to(kInt64);
-  const int64_t lo = idx.min().item<int64_t>(), hi = idx.max().item<int64_t>();
-  EMBER_CHECK_INDEX(lo >= -size && hi < size,
-                    "{}: index out of range in self (index {} for a dim "
-                    "of size {})",
-                    op, lo < -size ? lo : hi, size);
 }
-// Negative indices count from the end.
-Tensor wrap_indices(const Tensor& index, int64_t size) {
-  Tensor idx = index.to(kInt64);
+// The smallest and largest index, or nothing for an empty index.
+std::optional<std::pair<int64_t, int64_t>> index_bounds(const Tensor& index) {
+  if (index.numel() == 0) return std::nullopt;
+  const Tensor idx = index.to(kInt64);
+  return std::pair{idx.min().item<int64_t>(), idx.max().item<int64_t>()};
+}
+// index_select, gather and scatter_add take indices in [0, size), as in PyTorch.
+void check_index_range(const Tensor& index, int64_t size, int64_t dim, const char* op) {
+  check_index_dtype(index, op);
+  const auto bounds = index_bounds(index);
+  if (!bounds) return;
+  const int64_t bad = bounds->first < 0 ? bounds->first : bounds->second;
+  if (std::string_view(op) == "index_select")
+    EMBER_CHECK_INDEX(bounds->first >= 0 && bounds->second < size,
+                      "index_select(): index out of range in self (index {} for a dim of size {})",
+                      bad, size);
+  EMBER_CHECK(bounds->first >= 0 && bounds->second < size,
+              "{}(): index {} is out of bounds for dimension {} with size {}", op, bad, dim, size);
+}
+// Python indexing lets negative indices count from the end.
+Tensor wrap_python_indices(const Tensor& index, int64_t size, int64_t dim) {
+  check_index_dtype(index, "index");
+  if (const auto bounds = index_bounds(index))
+    EMBER_CHECK_INDEX(bounds->first >= -size && bounds->second < size,
+                      "index {} is out of bounds for dimension {} with size {}",
+                      bounds->first < -size ? bounds->first : bounds->second, dim, size);
+  const Tensor idx = index.to(kInt64);
   return where(idx.lt(0), idx + size, idx);
 }
 }  // namespace
@@ -152,20 +172,21 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
               index.sizes());
   const int64_t d = wrap_dim(dim, t.dim(), "index_select");
   const Tensor in = t.dim() == 0 ? t.view({1}) : t;
-  check_index_tensor(index, in.sizes()[d], "index_select");
+  check_index_range(index, in.sizes()[d], d, "index_select");
   DimVector shape(in.sizes().begin(), in.sizes().end());
   shape[d] = index.numel();
   Tensor out = empty(shape, t.options());
-  const Tensor wrapped = wrap_indices(index, in.sizes()[d]).contiguous();
-  detail::kernels_for(t).index_select(out, in, d, wrapped);
-  // Row i of the result came from row index[i]: the gradient is g times the one-hot matrix
-  // [k, n] of the indices along dim (repeated indices add up).
-  const int64_t n = in.sizes()[d];
+  const Tensor idx = index.to(kInt64).reshape({-1}).contiguous();
+  detail::kernels_for(t).index_select(out, in, d, idx);
+  // Row i of the result came from row index[i]: add each gradient row back there (repeated
+  // indices add up).
+  DimVector in_shape(in.sizes().begin(), in.sizes().end());
   detail::record(
-      "IndexSelectBackward0", {&in}, {&out}, {{wrapped}}, [d, n](auto&, auto& g, auto& s) {
-        Tensor onehot = s[0].reshape({-1, 1}).eq(arange(n).view({1, n})).to(g[0].dtype());
-        const int64_t last = g[0].dim() - 1;
-        return detail::variable_list{g[0].transpose(d, last).matmul(onehot).transpose(d, last)};
+      "IndexSelectBackward0", {&in}, {&out}, {{idx}}, [d, in_shape](auto&, auto& g, auto& s) {
+        DimVector along(g[0].dim(), 1);
+        along[d] = -1;
+        const Tensor spread = s[0].view(along).expand(g[0].sizes()).contiguous();
+        return detail::variable_list{zeros(in_shape, g[0].options()).scatter_add(d, spread, g[0])};
       });
   return t.dim() == 0 ? out.view({}) : out;
 }
@@ -189,9 +210,9 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   const int64_t d = wrap_dim(dim, t.dim(), "gather");
   check_gather_index(t, d, index, t.sizes(), "gather");
   const Tensor in = t.dim() == 0 ? t.view({1}) : t;
-  check_index_tensor(index, in.sizes()[d], "gather");
+  check_index_range(index, in.sizes()[d], d, "gather");
   Tensor out = empty(index.sizes(), t.options());
-  const Tensor wrapped = wrap_indices(index, in.sizes()[d]);
+  const Tensor wrapped = index.contiguous();
   detail::kernels_for(t).gather(out, in, d, wrapped);
   // Each output element came from one input element: add the gradients back there.
   DimVector shape(t.sizes().begin(), t.sizes().end());
@@ -215,8 +236,8 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
   EMBER_CHECK(t.dtype() == src.dtype(),
               "scatter_add(): Expected self.dtype to be equal to src.dtype");
   const int64_t size = t.dim() == 0 ? 1 : t.sizes()[d];
-  check_index_tensor(index, size, "scatter_add");
-  const Tensor wrapped = wrap_indices(index, size);
+  check_index_range(index, size, d, "scatter_add");
+  const Tensor wrapped = index.contiguous();
   EMBER_CHECK(!(autograd::any_requires_grad({&src}) && index.sizes() != src.sizes()),
               "scatter_add: differentiating with respect to a src larger than index is not "
               "supported yet (src {}, index {})",
@@ -346,7 +367,9 @@ Tensor Tensor::index(ArrayRef<indexing::TensorIndex> indices) const {
   IndexResult r = apply_indices(*this, indices);
   if (r.mask.defined()) return masked_select_all(r.view, r.mask);
   if (r.tensor_index.defined()) {
-    Tensor out = r.view.index_select(r.tensor_dim, r.tensor_index.reshape({-1}));
+    const Tensor idx = wrap_python_indices(r.tensor_index.reshape({-1}),
+                                           r.view.sizes()[r.tensor_dim], r.tensor_dim);
+    Tensor out = r.view.index_select(r.tensor_dim, idx);
     return r.tensor_index.dim() == 0 ? out.select(r.tensor_dim, 0) : out;
   }
   return r.view;

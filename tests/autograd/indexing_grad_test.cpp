@@ -41,7 +41,7 @@ TEST(IndexingGrad, IndexSelectAddsRepeatedRows) {
   for (int64_t dim : {0, 1}) {
     EXPECT_TRUE(autograd::gradcheck(
         [&](const variable_list& in) {
-          return variable_list{in[0].index_select(dim, tensor({1, -1, 1}))};
+          return variable_list{in[0].index_select(dim, tensor({1, 0, 1}))};
         },
         {randn({3, 4}, f64_grad())}));
     EXPECT_TRUE(autograd::gradgradcheck(
@@ -96,7 +96,7 @@ TEST(IndexingGrad, GatherAndScatterAdd) {
   Tensor src = tensor({{1.f, 2.f}, {3.f, 4.f}});
   EXPECT_TRUE(base.scatter_add(0, index, src).equal(tensor({{4.f, 4.f}, {0.f, 0.f}, {0.f, 2.f}})));
   EXPECT_TRUE(base.equal(zeros({3, 2})));  // out of place
-  EXPECT_EMBER_ERROR(base.scatter_add(0, tensor({{3, 0}, {0, 0}}), src), "index out of range");
+  EXPECT_EMBER_ERROR(base.scatter_add(0, tensor({{3, 0}, {0, 0}}), src), "index 3 is out of bounds");
   EXPECT_EMBER_ERROR(base.scatter_add(0, index, src.to(kFloat64)), "Expected self.dtype");
 
   Tensor x = randn({3, 4}, f64_grad());

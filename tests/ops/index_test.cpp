@@ -100,9 +100,9 @@ TEST(Index, IndexSelect) {
   Tensor x = grid();
   expect_tensor(x.index_select(1, tensor({3, 0, 3})), {3, 3}, {3, 0, 3, 7, 4, 7, 11, 8, 11});
   expect_tensor(index_select(x, 0, tensor({2, 0})), {2, 4}, {8, 9, 10, 11, 0, 1, 2, 3});
-  // Negative indices count from the end, as in x[:, [-1, 0]].
-  expect_tensor(x.index_select(1, tensor({-1, 0})), {3, 2}, {3, 0, 7, 4, 11, 8});
-  expect_tensor(x.index_select(-2, tensor({-3})), {1, 4}, {0, 1, 2, 3});
+  // A negative dim counts from the end; negative indices are only for Python indexing.
+  expect_tensor(x.index_select(-2, tensor({0})), {1, 4}, {0, 1, 2, 3});
+  expect_tensor(x.index({Slice(), tensor({-1, 0})}), {3, 2}, {3, 0, 7, 4, 11, 8});
   // int32 indices, a transposed source, and an empty index.
   expect_tensor(x.index_select(0, tensor({1}).to(kInt32)), {1, 4}, {4, 5, 6, 7});
   expect_tensor(x.t().index_select(1, tensor({2, 1})), {4, 2}, {8, 4, 9, 5, 10, 6, 11, 7});
@@ -180,6 +180,26 @@ TEST(Index, IndexPutWithSlicesAndMask) {
   Tensor base = zeros({2, 3});
   base.t().index_put_({0}, tensor({1., 2.}));
   expect_tensor(base, {2, 3}, {1, 0, 0, 2, 0, 0});
+}
+
+TEST(Index, IndexOpsRejectNegativeIndicesAsPyTorchDoes) {
+  Tensor a = arange(5, kFloat32);
+  Tensor minus_one = tensor({int64_t{-1}});
+  EXPECT_EMBER_ERROR(a.index_select(0, minus_one), "index out of range in self");
+  EXPECT_EMBER_ERROR(a.gather(0, minus_one),
+                     "index -1 is out of bounds for dimension 0 with size 5");
+  EXPECT_EMBER_ERROR(zeros({5}).scatter_add(0, minus_one, ones({1})), "index -1 is out of bounds");
+  EXPECT_EMBER_ERROR(a.gather(0, tensor({int64_t{5}})), "index 5 is out of bounds");
+  // Python indexing counts negative indices from the end, and still checks the range.
+  expect_tensor(a.index({minus_one}), {1}, {4});
+  EXPECT_EMBER_ERROR(a.index({tensor({int64_t{-6}})}), "index -6 is out of bounds");
+}
+
+TEST(Index, IndexSelectBackwardAddsRepeatedRows) {
+  Tensor w = arange(6, kFloat64).view({3, 2}).requires_grad_();
+  Tensor idx = tensor({int64_t{2}, 0, 2});
+  (w.index_select(0, idx) * tensor({1.0, 10.0})).sum().backward();
+  expect_tensor(w.grad(), {3, 2}, {1, 10, 0, 0, 2, 20});
 }
 
 }  // namespace
