@@ -282,6 +282,30 @@ Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
   return std::get<1>(extreme_along(false, t, *dim, keepdim));
 }
 
+namespace {
+// ||t||_2 over dims. d/dx ||x|| = x / ||x||, taken as 0 where the norm is 0 (PyTorch's choice;
+// the composite sqrt(sum(x^2)) would give NaN there).
+Tensor euclidean_norm(const Tensor& t, IntArrayRef dim, bool keepdim) {
+  Tensor kept;
+  {
+    NoGradGuard no_grad;
+    kept = sum(t * t, dim, /*keepdim=*/true).sqrt();
+  }
+  auto mask = reduced_dims(t, dim, "norm");
+  DimVector keep, drop;
+  reduced_shapes(t, mask, keep, drop);
+  Tensor out = keepdim ? kept : kept.view(drop);
+  detail::record("NormBackward1", {&t}, {&out}, {{t}, {out, true}},
+                 [keep](auto&, auto& g, auto& s) {
+                   const Tensor n = s[1].reshape(keep);
+                   const Tensor zero = n.eq(0);
+                   const Tensor unit = where(zero, 0.0, s[0] / where(zero, 1.0, n));
+                   return detail::variable_list{unit * g[0].reshape(keep)};
+                 });
+  return out;
+}
+}  // namespace
+
 Tensor norm(const Tensor& t, const Scalar& p) { return norm(t, p, {}, false); }
 Tensor norm(const Tensor& t, const Scalar& p, IntArrayRef dim, bool keepdim) {
   EMBER_CHECK(t.is_floating_point(), "norm(): input dtype should be floating point, got {}",
@@ -289,7 +313,7 @@ Tensor norm(const Tensor& t, const Scalar& p, IntArrayRef dim, bool keepdim) {
   const double order = p.to_double();
   if (std::isinf(order))
     return order > 0 ? amax(t.abs(), dim, keepdim) : amin(t.abs(), dim, keepdim);
-  if (order == 2) return sum(t * t, dim, keepdim).sqrt();
+  if (order == 2) return euclidean_norm(t, dim, keepdim);
   if (order == 1) return sum(t.abs(), dim, keepdim);
   if (order == 0) return sum(t.ne(0).to(t.dtype()), dim, keepdim);
   return sum(t.abs().pow(order), dim, keepdim).pow(1.0 / order);

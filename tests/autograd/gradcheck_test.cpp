@@ -259,8 +259,9 @@ std::vector<OpSample> op_samples() {
   s.push_back(
       unary("mean_dims_keepdim", transposed(x234), F1(x.mean({1, 2}, true)), "MeanBackward1"));
   // PyTorch: NormBackward1, VarBackward0, StdBackward0 (see KnownNameDeviations).
-  s.push_back(unary("norm", x34, F1(x.norm()), ""));
-  s.push_back(unary("norm_dim_keepdim", transposed(x234), F1(x.norm(2, {1}, true)), ""));
+  s.push_back(unary("norm", x34, F1(x.norm()), "NormBackward1"));
+  s.push_back(
+      unary("norm_dim_keepdim", transposed(x234), F1(x.norm(2, {1}, true)), "NormBackward1"));
   s.push_back(unary("norm_1", x34_nz, F1(norm(x, 1)), ""));
   s.push_back(unary("norm_1_dims", strided(normal({2, 3, 4}, {0.0})), F1(x.norm(1, {0, 2})), ""));
   s.push_back(unary("norm_3", x34_nz, F1(x.norm(3)), ""));
@@ -478,8 +479,6 @@ const NameDeviation kNameDeviations[] = {
     {"pow_scalar_base_e", "PowBackward1", "PowBackward2"},
     {"masked_fill", "WhereBackward0", "MaskedFillBackward0"},
     {"masked_fill_broadcast_mask", "WhereBackward0", "MaskedFillBackward0"},
-    {"norm", "SqrtBackward0", "NormBackward1"},
-    {"norm_dim_keepdim", "SqrtBackward0", "NormBackward1"},
     {"norm_1", "SumBackward1", "NormBackward1"},
     {"norm_1_dims", "SumBackward1", "NormBackward1"},
     {"norm_3", "PowBackward0", "NormBackward1"},
@@ -626,6 +625,15 @@ TEST(GradcheckTies, ExtremesSplitTheGradient) {
   expect(grad_of([](const Tensor& x) { return x.min(); }), {0, 0, 0, 0, 1, 0});
   expect(grad_of([&](const Tensor& x) { return x.norm(kInf); }), {0, 0, 0, 0, -1, 0});
   expect(grad_of([&](const Tensor& x) { return x.norm(-kInf, {1}); }), {1, 0, 0, 0, 0, 1});
+}
+
+// The 2-norm's gradient is x / ||x||, and 0 (not NaN) where the norm is 0, as in PyTorch.
+TEST(GradcheckTies, ZeroNormHasZeroGradient) {
+  Tensor x = tensor({{0., 0.}, {3., 4.}}, kFloat64).requires_grad_();
+  Tensor g = autograd::grad({x.norm(2, {1}).sum()}, {x}, {}, true, true)[0];
+  EXPECT_EQ(testing::values(g), (std::vector<double>{0, 0, 0.6, 0.8}));
+  Tensor gg = autograd::grad({g.sum()}, {x})[0];
+  for (double v : testing::values(gg)) EXPECT_FALSE(std::isnan(v));
 }
 
 // The checkers themselves catch a wrong first or second derivative.
