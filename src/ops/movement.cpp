@@ -127,11 +127,13 @@ Tensor reshape(const Tensor& t, IntArrayRef shape) { return t.reshape(shape); }
 
 Tensor Tensor::t() const {
   EMBER_CHECK(dim() <= 2, "t() expects a tensor with <= 2 dimensions, but self is {}D", dim());
-  if (dim() < 2) return *this;
-  return recorded(
-      "TBackward0", *this,
-      make_view(*this, {sizes()[1], sizes()[0]}, {strides()[1], strides()[0]}, storage_offset()),
-      [](const Tensor& g) { return g.t(); });
+  // A 0-D or 1-D tensor comes back as a new view of itself, as in PyTorch.
+  const bool swap = dim() == 2;
+  return recorded("TBackward0", *this,
+                  swap ? make_view(*this, {sizes()[1], sizes()[0]}, {strides()[1], strides()[0]},
+                                   storage_offset())
+                       : make_view(*this, sizes(), strides(), storage_offset()),
+                  [](const Tensor& g) { return g.t(); });
 }
 
 Tensor Tensor::transpose(int64_t dim0, int64_t dim1) const {

@@ -322,6 +322,7 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("reshape_copy", transposed(x34), F1(x.reshape({-1})), "UnsafeViewBackward0"));
   s.push_back(unary("t", x34, F1(x.t()), "TBackward0"));
   s.push_back(unary("t_strided", strided(x34), F1(x.t()), "TBackward0"));
+  s.push_back(unary("t_1d", normal({4}), F1(x.t()), "TBackward0"));
   s.push_back(unary("transpose", x234, F1(x.transpose(0, 2)), "TransposeBackward0"));
   s.push_back(
       unary("transpose_negative", transposed(x234), F1(transpose(x, -1, 0)), "TransposeBackward0"));
