@@ -7,6 +7,7 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "ops/derivative.h"
+#include "ops/in_place.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -238,10 +239,6 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
   const int64_t size = t.dim() == 0 ? 1 : t.sizes()[d];
   check_index_range(index, size, d, "scatter_add");
   const Tensor wrapped = index.contiguous();
-  EMBER_CHECK(!(autograd::any_requires_grad({&src}) && index.sizes() != src.sizes()),
-              "scatter_add: differentiating with respect to a src larger than index is not "
-              "supported yet (src {}, index {})",
-              src.sizes(), index.sizes());
   Tensor out;
   {
     NoGradGuard no_grad;
@@ -249,10 +246,21 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
     detail::kernels_for(t).scatter_add(t.dim() == 0 ? out.view({1}) : out, d, wrapped,
                                        src.contiguous());
   }
-  // d out / d t = 1; d out / d src picks the gradient at the positions src was added to.
+  // d out / d t = 1; d out / d src picks the gradient at the positions src was added to (src
+  // elements beyond index's extent were not used: their gradient is 0).
+  const detail::Geometry src_geometry{DimVector(src.sizes().begin(), src.sizes().end()),
+                                      contiguous_strides(src.sizes()), 0};
+  detail::Geometry used_geometry = src_geometry;
+  used_geometry.sizes.assign(index.sizes().begin(), index.sizes().end());
   detail::record("ScatterAddBackward0", {&t, &src}, {&out}, {{wrapped}},
-                 [d](auto&, auto& g, auto& s) {
-                   return detail::variable_list{g[0], g[0].gather(d, s[0])};
+                 [d, src_geometry, used_geometry](auto& node, auto& g, auto& s) {
+                   Tensor grad_src;
+                   if (detail::needs_grad(node, 1)) {
+                     grad_src = g[0].gather(d, s[0]);
+                     if (used_geometry.sizes != src_geometry.sizes)
+                       grad_src = detail::view_grad_to_base(grad_src, used_geometry, src_geometry);
+                   }
+                   return detail::variable_list{g[0], grad_src};
                  });
   return out;
 }

@@ -96,7 +96,8 @@ TEST(IndexingGrad, GatherAndScatterAdd) {
   Tensor src = tensor({{1.f, 2.f}, {3.f, 4.f}});
   EXPECT_TRUE(base.scatter_add(0, index, src).equal(tensor({{4.f, 4.f}, {0.f, 0.f}, {0.f, 2.f}})));
   EXPECT_TRUE(base.equal(zeros({3, 2})));  // out of place
-  EXPECT_EMBER_ERROR(base.scatter_add(0, tensor({{3, 0}, {0, 0}}), src), "index 3 is out of bounds");
+  EXPECT_EMBER_ERROR(base.scatter_add(0, tensor({{3, 0}, {0, 0}}), src),
+                     "index 3 is out of bounds");
   EXPECT_EMBER_ERROR(base.scatter_add(0, index, src.to(kFloat64)), "Expected self.dtype");
 
   Tensor x = randn({3, 4}, f64_grad());
@@ -120,8 +121,19 @@ TEST(IndexingGrad, GatherAndScatterAdd) {
         return variable_list{in[0].scatter_add(0, s_index, in[1]).pow(2)};
       },
       {randn({3, 4}, f64_grad()), randn({2, 4}, f64_grad())}));
-  EXPECT_EMBER_ERROR(zeros({3, 4}, kFloat64).scatter_add(0, s_index, randn({3, 4}, f64_grad())),
-                     "src larger than index");
+  // A src larger than index: only its leading [2, 3] block is used (and gets a gradient).
+  Tensor small_index = tensor({{2, 0, 1}, {1, 1, 0}});
+  Tensor big_src = arange(12, kFloat64).view({3, 4}).requires_grad_();
+  Tensor weights = arange(12, kFloat64).view({3, 4}) + 1;
+  (zeros({3, 4}, kFloat64).scatter_add(0, small_index, big_src) * weights).sum().backward();
+  // grad_src[i][j] = weights[small_index[i][j]][j] inside the block, 0 outside.
+  EXPECT_EQ(testing::values(big_src.grad()),
+            (std::vector<double>{9, 2, 7, 0, 5, 6, 3, 0, 0, 0, 0, 0}));
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [&](const variable_list& in) {
+        return variable_list{in[0].scatter_add(1, small_index, in[1]).pow(2)};
+      },
+      {randn({3, 4}, f64_grad()), randn({2, 5}, f64_grad())}));
 }
 
 }  // namespace
