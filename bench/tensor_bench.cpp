@@ -138,6 +138,47 @@ void BM_add_scalar_1elem(benchmark::State& state) {
   }
 }
 
+// Per-op overhead on tiny tensors, with and without recording.
+void add_small(benchmark::State& state, std::initializer_list<int64_t> shape, bool grad) {
+  lib::Tensor a = lib::ones(shape, lib::TensorOptions().requires_grad(grad));
+  lib::Tensor b = lib::ones(shape);
+  for (auto _ : state) {
+    lib::Tensor c = a + b;
+    benchmark::DoNotOptimize(c.data_ptr());
+  }
+}
+void BM_add_1elem_grad(benchmark::State& s) { add_small(s, {1}, true); }
+void BM_add_16x16(benchmark::State& s) { add_small(s, {16, 16}, false); }
+void BM_add_16x16_grad(benchmark::State& s) { add_small(s, {16, 16}, true); }
+
+// Double backward: y = sum(x^3), g = dy/dx with create_graph, then backward through g.
+void BM_double_backward_1M(benchmark::State& state) {
+  const int64_t n = std::getenv("BENCH_SMALL") ? 4096 : (1 << 20);
+  lib::Tensor x = lib::rand({n}, lib::requires_grad());
+  for (auto _ : state) {
+    lib::Tensor y = x.pow(3).sum();
+    lib::Tensor g = lib::autograd::grad({y}, {x}, {}, {}, true)[0];
+    g.sum().backward();
+    x.mutable_grad() = lib::Tensor();
+  }
+}
+
+// An Elman RNN cell h = tanh(x W + h U + b), hidden 128, batch 1, 50 steps, then backward.
+void BM_rnn_50_steps(benchmark::State& state) {
+  lib::manual_seed(0);
+  const int64_t hidden = 128;
+  lib::Tensor w = (lib::randn({hidden, hidden}) * 0.05).requires_grad_();
+  lib::Tensor u = (lib::randn({hidden, hidden}) * 0.05).requires_grad_();
+  lib::Tensor b = lib::zeros({hidden}, lib::requires_grad());
+  lib::Tensor xs = lib::randn({50, 1, hidden});
+  for (auto _ : state) {
+    lib::Tensor h = lib::zeros({1, hidden});
+    for (int64_t t = 0; t < 50; ++t) h = lib::tanh(xs[t].mm(w) + h.mm(u) + b);
+    h.sum().backward();
+    for (lib::Tensor* p : {&w, &u, &b}) p->mutable_grad() = lib::Tensor();
+  }
+}
+
 // Autograd overhead: a 10,000-node chain on a 0-dim tensor, forward then backward.
 void BM_autograd_chain_10k(benchmark::State& state) {
   lib::Tensor x = lib::ones({}, lib::requires_grad());
@@ -183,9 +224,14 @@ BENCHMARK(BM_tanh_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_tanh_out)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_sigmoid_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_sigmoid_out)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(BM_mm)->Arg(64)->Arg(256)->Arg(1024)->UseRealTime();
+BENCHMARK(BM_mm)->Arg(64)->Arg(256)->Arg(1024)->Arg(2048)->UseRealTime();
 BENCHMARK(BM_mm_transposed)->Arg(256)->UseRealTime();
 BENCHMARK(BM_add_scalar_1elem)->UseRealTime();
+BENCHMARK(BM_add_1elem_grad)->UseRealTime();
+BENCHMARK(BM_add_16x16)->UseRealTime();
+BENCHMARK(BM_add_16x16_grad)->UseRealTime();
+BENCHMARK(BM_double_backward_1M)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_rnn_50_steps)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 
