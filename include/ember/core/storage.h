@@ -64,4 +64,13 @@ using Storage = IntrusivePtr<StorageImpl>;
 /// Fresh storage of nbytes on the device, from its registered allocator.
 Storage make_storage(size_t nbytes, Device device);
 
+/// The CPU allocator keeps freed blocks for reuse (Note [Caching allocator] in storage.cpp).
+/// Bytes it currently holds for reuse.
+size_t cpu_cached_bytes();
+/// Returns every cached block to the system.
+void empty_cpu_cache();
+/// Caps the bytes kept for reuse (default 2 GiB, or the EMBER_CPU_CACHE_BYTES environment
+/// variable); 0 turns caching off.
+void set_cpu_cache_limit(size_t bytes);
+
 }  // namespace ember
