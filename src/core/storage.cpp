@@ -3,10 +3,10 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cstdlib>
 #include <limits>
-#include <atomic>
 #include <mutex>
 #include <unordered_map>
 #include <vector>
@@ -24,11 +24,12 @@ namespace {
 // freed block goes to the free list of its class unless that would push the cache past its
 // limit. Blocks of 2 MiB and more are 2 MiB-aligned and offered as transparent huge pages: one
 // page fault per 2 MiB instead of 512, and fewer TLB misses when large tensors are streamed.
-// Under AddressSanitizer nothing is cached, so use-after-free bugs stay visible.
+// Under AddressSanitizer and ThreadSanitizer nothing is cached, so use-after-free bugs and races
+// on reused memory stay visible.
 constexpr size_t kAlign = 64;
 constexpr size_t kHugePage = size_t{2} << 20;
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 constexpr size_t kDefaultLimit = 0;
 #else
 constexpr size_t kDefaultLimit = size_t{2} << 30;
