@@ -1,8 +1,10 @@
 #pragma once
 /// All public ops.
 #include "ember/indexing.h"
+#include "ember/ops/conv.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
+#include "ember/ops/softmax.h"

@@ -48,6 +48,12 @@ struct UnaryParams {
   bool has_lo = false, has_hi = false;
 };
 
+/// A 2-D sliding window (convolution, unfold and pooling): kernel size, stride, padding and
+/// dilation per spatial dim.
+struct Window2d {
+  int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
+};
+
 // Every kernel takes a contiguous-or-strided output of the final shape, already allocated, and
 // inputs of the output's dtype (unless stated) that broadcast to it.
 struct KernelTable {
@@ -76,6 +82,26 @@ struct KernelTable {
   void (*scatter_add)(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src);
   void (*uniform)(const Tensor& out, double from, double to);
   void (*normal)(const Tensor& out, double mean, double std);
+  /// Sliding windows of in [N, C, H, W] (any strides) as columns of out [N, C*kh*kw, L]
+  /// (contiguous); padding reads as 0.
+  void (*im2col)(const Tensor& out, const Tensor& in, const Window2d& w);
+  /// The adjoint of im2col: adds each column entry of in [N, C*kh*kw, L] into out [N, C, H, W]
+  /// (contiguous, overwritten).
+  void (*col2im)(const Tensor& out, const Tensor& in, const Window2d& w);
+  /// Window maxima of in [N, C, H, W] into out [N, C, Ho, Wo] and their int64 positions in each
+  /// H*W plane into indices (both contiguous); NaN counts as the maximum.
+  void (*max_pool2d)(const Tensor& out, const Tensor& indices, const Tensor& in, const Window2d& w);
+  /// out [N, C, H*W] (contiguous, overwritten) gets each grad [N, C, L] entry added at the
+  /// plane position indices names (the adjoint of gathering at indices).
+  void (*max_pool2d_backward)(const Tensor& out, const Tensor& grad, const Tensor& indices);
+  /// Window means of in [N, C, H, W] into out [N, C, Ho, Wo] (contiguous), with PyTorch's
+  /// divisor rules for padding and ceil mode.
+  void (*avg_pool2d)(const Tensor& out, const Tensor& in, const Window2d& w,
+                     bool count_include_pad);
+  /// The adjoint of avg_pool2d: out [N, C, H, W] (contiguous, overwritten) from grad
+  /// [N, C, Ho, Wo].
+  void (*avg_pool2d_backward)(const Tensor& out, const Tensor& grad, const Window2d& w,
+                              bool count_include_pad);
 };
 
 /// The kernels of a device type; throws Error when that backend is not built in.

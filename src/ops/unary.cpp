@@ -1,4 +1,6 @@
 // Elementwise ops of one tensor.
+#include <numbers>
+
 #include "ember/core/tensor.h"
 #include "ops/derivative.h"
 #include "ops/in_place.h"
@@ -21,6 +23,7 @@ bool promotes_to_float(UnaryOp op) {
     case UnaryOp::Tan:
     case UnaryOp::Tanh:
     case UnaryOp::Sigmoid:
+    case UnaryOp::Erf:
       return true;
     default:
       return false;
@@ -99,6 +102,10 @@ void record_unary(UnaryOp op, const Tensor& x, const Tensor& y, const UnaryParam
         if (p.has_hi) inside = inside.mul(s[0].le(p.hi));
         return variable_list{g[0] * inside.to(g[0].dtype())};
       });
+    case UnaryOp::Erf:  // d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)
+      return record("ErfBackward0", {&x}, {&y}, {{x}}, [](auto&, auto& g, auto& s) {
+        return variable_list{g[0] * (2 * std::numbers::inv_sqrtpi) * (-(s[0] * s[0])).exp()};
+      });
   }
 }
 
@@ -167,6 +174,8 @@ EMBER_UNARY_OP(Sigmoid, sigmoid)
 EMBER_UNARY_OP(Relu, relu)
 EMBER_UNARY_OP(Sign, sign)
 #undef EMBER_UNARY_OP
+
+Tensor erf(const Tensor& t) { return unary(UnaryOp::Erf, t); }
 
 Tensor& Tensor::neg_() { return unary_(UnaryOp::Neg, *this); }
 Tensor& Tensor::exp_() { return unary_(UnaryOp::Exp, *this); }

@@ -164,6 +164,8 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("tanh_strided", strided(x34), F1(tanh(x)), "TanhBackward0"));
   s.push_back(unary("sigmoid", x34, F1(x.sigmoid()), "SigmoidBackward0"));
   s.push_back(unary("sigmoid_0dim", normal({}), F1(sigmoid(x)), "SigmoidBackward0"));
+  s.push_back(unary("erf", x34, F1(erf(x)), "ErfBackward0"));
+  s.push_back(unary("erf_strided", strided(x34), F1(erf(x)), "ErfBackward0"));
   s.push_back(unary("relu", x34_nz, F1(x.relu()), "ReluBackward0"));
   s.push_back(unary("relu_transposed", transposed(x34_nz), F1(relu(x)), "ReluBackward0"));
   s.push_back(unary("clamp_min", normal({3, 4}, {-0.3}), F1(x.clamp(-0.3)), "ClampBackward1"));
@@ -399,6 +401,36 @@ std::vector<OpSample> op_samples() {
                  return Case{{x}, [](const variable_list& v) { return v[0].unbind(1); }};
                },
                ""});
+
+  // ---- Convolution and pooling ---------------------------------------------------------------
+  s.push_back({"conv2d_bias",
+               [=] {
+                 Tensor x = leaf(normal({2, 2, 4, 4})()), w = leaf(normal({3, 2, 3, 3})());
+                 Tensor b = leaf(normal({3})());
+                 return Case{{x, w, b}, [](const variable_list& v) {
+                               return variable_list{conv2d(v[0], v[1], v[2], {1}, {1})};
+                             }};
+               },
+               "ConvolutionBackward0"});
+  s.push_back(binary("conv2d_strided_dilated_groups", transposed(normal({1, 4, 6, 5})),
+                     normal({4, 2, 2, 2}), F2(conv2d(a, b, {}, {2, 1}, {1, 0}, {1, 2}, 2)),
+                     "ConvolutionBackward0"));
+  s.push_back(binary("conv2d_unbatched", normal({2, 4, 4}), strided(normal({2, 2, 2, 2})),
+                     F2(conv2d(a, b)), "SqueezeBackward1"));
+  s.push_back(unary("im2col", normal({2, 2, 4, 5}), F1(im2col(x, {2, 3}, {1}, {1}, {2, 1})),
+                    "Im2ColBackward0"));
+  s.push_back(unary("col2im", strided(normal({8, 4})), F1(col2im(x, {3, 4}, {2}, {1}, {0}, {1, 2})),
+                    "Col2ImBackward0"));
+  // Distinct values 0.1 apart: no near-ties inside a pooling window.
+  Gen distinct = [] { return (randperm(50).to(kFloat64) * 0.1 - 2.5).reshape({2, 1, 5, 5}); };
+  s.push_back(
+      unary("max_pool2d", distinct, F1(max_pool2d(x, {2})), "MaxPool2DWithIndicesBackward0"));
+  s.push_back(unary("max_pool2d_padded_ceil", transposed(distinct),
+                    F1(max_pool2d(x, {3}, {2}, {1}, {1}, true)), "MaxPool2DWithIndicesBackward0"));
+  s.push_back(
+      unary("avg_pool2d", normal({2, 2, 4, 4}), F1(avg_pool2d(x, {2})), "AvgPool2DBackward0"));
+  s.push_back(unary("avg_pool2d_ceil_no_pad_count", strided(normal({1, 2, 6, 6})),
+                    F1(avg_pool2d(x, {3}, {2}, {1}, true, false)), "AvgPool2DBackward0"));
 
   // ---- Compositions --------------------------------------------------------------------------
   s.push_back(binary("linear_layer", normal({2, 3}), normal({4, 3}),

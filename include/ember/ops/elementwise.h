@@ -35,6 +35,8 @@ Tensor tanh(const Tensor& t);
 Tensor sigmoid(const Tensor& t);
 Tensor relu(const Tensor& t);
 Tensor sign(const Tensor& t);
+/// The Gauss error function, elementwise.
+Tensor erf(const Tensor& t);
 /// Limits every element to [min, max]; either bound may be left out (not both).
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
 

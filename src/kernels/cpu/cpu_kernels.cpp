@@ -10,6 +10,7 @@ const KernelTable& kernel_table() {
     fill_linalg_kernels(t);
     fill_index_kernels(t);
     fill_random_kernels(t);
+    fill_conv_kernels(t);
     return t;
   }();
   return table;

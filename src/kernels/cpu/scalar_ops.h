@@ -101,6 +101,8 @@ void with_unary_fn(UnaryOp op, const UnaryParams& p, Body&& body) {
       return body([](T x) { return x > T(0) || x != x ? x : T(0); });
     case UnaryOp::Sign:
       return body([](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
+    case UnaryOp::Erf:
+      return body([](T x) { return static_cast<T>(std::erf(x)); });
     case UnaryOp::Clamp: {
       // Bounds beyond the type's range saturate, so clamp(int, -inf) is a no-op, not UB.
       auto bound = [](double v) {

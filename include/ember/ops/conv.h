@@ -1,0 +1,47 @@
+#pragma once
+/// 2-D convolution, sliding-window unfold/fold and pooling over [N, C, H, W] inputs (or unbatched
+/// [C, H, W]), with PyTorch's semantics. Window parameters take one value (used for both spatial
+/// dims) or two (height, width).
+#include <tuple>
+
+#include "ember/core/tensor.h"
+
+namespace ember {
+
+/// Cross-correlation of input [N, C, H, W] with weight [O, C / groups, kh, kw], plus bias [O]
+/// when defined: [N, O, Ho, Wo]. Computed as im2col followed by one GEMM per sample.
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+              IntArrayRef stride = {1, 1}, IntArrayRef padding = {0, 0},
+              IntArrayRef dilation = {1, 1}, int64_t groups = 1);
+
+/// The sliding windows of input [N, C, H, W] as columns: [N, C * kh * kw, L] with L the number
+/// of window positions (torch.nn.functional.unfold); padding reads as zeros.
+Tensor im2col(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation = {1, 1},
+              IntArrayRef padding = {0, 0}, IntArrayRef stride = {1, 1});
+
+/// The adjoint of im2col: sums columns [N, C * kh * kw, L] back into [N, C, output_size]
+/// (torch.nn.functional.fold); overlapping windows add up.
+Tensor col2im(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_size,
+              IntArrayRef dilation = {1, 1}, IntArrayRef padding = {0, 0},
+              IntArrayRef stride = {1, 1});
+
+/// Window maxima of a floating-point input; stride defaults to kernel_size. Padding (at most
+/// half the kernel) never wins; NaN does.
+Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = {0, 0}, IntArrayRef dilation = {1, 1},
+                  bool ceil_mode = false);
+
+/// max_pool2d and, for each maximum, its int64 position within its input's H * W plane.
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size,
+                                                   IntArrayRef stride = {},
+                                                   IntArrayRef padding = {0, 0},
+                                                   IntArrayRef dilation = {1, 1},
+                                                   bool ceil_mode = false);
+
+/// Window means of a floating-point input; stride defaults to kernel_size. count_include_pad
+/// divides by the window size including zero padding, otherwise by the in-bounds count.
+Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = {0, 0}, bool ceil_mode = false,
+                  bool count_include_pad = true);
+
+}  // namespace ember

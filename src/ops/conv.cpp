@@ -1,0 +1,292 @@
+// 2-D convolution and the im2col/col2im pair it is built on. conv2d unfolds each sample's
+// windows into columns and multiplies them by the weight matrix with one GEMM per sample; its
+// backward is written with im2col, col2im and bmm (each other's adjoints, all recorded ops), so
+// double backward comes for free.
+#include <array>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/ops/conv.h"
+#include "ember/ops/linalg.h"
+#include "ember/ops/reduce.h"
+#include "ember/ops/shape.h"
+#include "ops/derivative.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+namespace {
+using detail::variable_list;
+using detail::Window2d;
+using Pair = std::array<int64_t, 2>;
+
+int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+// Window positions along one dim (may be < 1 when the window does not fit).
+int64_t blocks(int64_t size, int64_t k, int64_t s, int64_t p, int64_t d) {
+  return floor_div(size + 2 * p - d * (k - 1) - 1, s) + 1;
+}
+
+// im2col/col2im take one value for both dims or one per dim.
+Pair fold_param(IntArrayRef v, const char* name, const char* op) {
+  EMBER_CHECK(v.size() == 1 || v.size() == 2, "{}: It is expected {} equals to 2, but got size {}",
+              op, name, v.size());
+  return {v[0], v[v.size() - 1]};
+}
+
+Window2d fold_window(IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef padding,
+                     IntArrayRef stride, const char* op) {
+  const Pair k = fold_param(kernel_size, "kernel_size", op);
+  const Pair d = fold_param(dilation, "dilation", op);
+  const Pair p = fold_param(padding, "padding", op);
+  const Pair s = fold_param(stride, "stride", op);
+  EMBER_CHECK(k[0] > 0 && k[1] > 0,
+              "{}: kernel size should be greater than zero, but got kernel_height: {} "
+              "kernel_width: {}",
+              op, k[0], k[1]);
+  EMBER_CHECK(s[0] > 0 && s[1] > 0,
+              "{}: stride should be greater than zero, but got stride_height: {} stride_width: {}",
+              op, s[0], s[1]);
+  EMBER_CHECK(d[0] > 0 && d[1] > 0,
+              "{}: dilation should be greater than zero, but got dilation_height: {} "
+              "dilation_width: {}",
+              op, d[0], d[1]);
+  EMBER_CHECK(p[0] >= 0 && p[1] >= 0,
+              "{}: padding should be non-negative, but got pad_height: {} pad_width: {}", op, p[0],
+              p[1]);
+  return {k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]};
+}
+
+Tensor col2im_window(const Tensor& cols, int64_t h, int64_t w, const Window2d& win);
+
+// im2col of a checked 3-D or 4-D input; records Im2ColBackward0 on the caller's tensors.
+Tensor im2col_window(const Tensor& x, const Window2d& win) {
+  const bool batched = x.dim() == 4;
+  const int64_t n = batched ? x.sizes()[0] : 1, c = x.sizes()[x.dim() - 3];
+  const int64_t h = x.sizes()[x.dim() - 2], w = x.sizes()[x.dim() - 1];
+  const int64_t l =
+      blocks(h, win.kh, win.sh, win.ph, win.dh) * blocks(w, win.kw, win.sw, win.pw, win.dw);
+  const int64_t rows = c * win.kh * win.kw;
+  Tensor out = batched ? empty({n, rows, l}, x.options()) : empty({rows, l}, x.options());
+  if (out.numel() > 0) {
+    NoGradGuard no_grad;
+    detail::kernels_for(x).im2col(batched ? out : out.view({1, rows, l}),
+                                  batched ? x : x.unsqueeze(0), win);
+  }
+  // im2col copies each input element into some columns; its adjoint adds them back: col2im
+  detail::record("Im2ColBackward0", {&x}, {&out}, {}, [h, w, win](auto&, auto& g, auto&) {
+    return variable_list{col2im_window(g[0], h, w, win)};
+  });
+  return out;
+}
+
+// col2im of checked 2-D or 3-D columns into planes of h x w; records Col2ImBackward0.
+Tensor col2im_window(const Tensor& cols, int64_t h, int64_t w, const Window2d& win) {
+  const bool batched = cols.dim() == 3;
+  const int64_t n = batched ? cols.sizes()[0] : 1;
+  const int64_t c = cols.sizes()[cols.dim() - 2] / (win.kh * win.kw);
+  Tensor out = batched ? empty({n, c, h, w}, cols.options()) : empty({c, h, w}, cols.options());
+  if (out.numel() > 0) {
+    NoGradGuard no_grad;
+    detail::kernels_for(cols).col2im(batched ? out : out.unsqueeze(0),
+                                     batched ? cols : cols.unsqueeze(0), win);
+  }
+  // col2im sums column entries into the image; its adjoint reads them back out: im2col
+  detail::record("Col2ImBackward0", {&cols}, {&out}, {},
+                 [win](auto&, auto& g, auto&) { return variable_list{im2col_window(g[0], win)}; });
+  return out;
+}
+
+// conv2d takes one value for both dims or one per dim, as at::conv2d.
+Pair conv_param(IntArrayRef v, const char* name) {
+  EMBER_CHECK(v.size() == 1 || v.size() == 2,
+              "conv2d: expected {} to be a single integer value or a list of 2 values to match "
+              "the convolution dimensions, but got {}={}",
+              name, name, v);
+  return {v[0], v[v.size() - 1]};
+}
+
+void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& win,
+                     int64_t groups) {
+  EMBER_CHECK(win.sh > 0 && win.sw > 0, "conv2d: non-positive stride is not supported");
+  EMBER_CHECK(win.ph >= 0 && win.pw >= 0, "conv2d: negative padding is not supported");
+  EMBER_CHECK(win.dh > 0 && win.dw > 0, "conv2d: dilation should be greater than zero, but got {}",
+              IntArrayRef({win.dh, win.dw}));
+  EMBER_CHECK(groups > 0, "conv2d: non-positive groups is not supported");
+  EMBER_CHECK(weight.dim() == 4,
+              "conv2d: Expected 4-dimensional weight for 4-dimensional input {}, but got "
+              "{}-dimensional weight of size {} instead",
+              x.sizes(), weight.dim(), weight.sizes());
+  const int64_t o = weight.sizes()[0];
+  EMBER_CHECK(o >= groups,
+              "conv2d: Given groups={}, expected weight to be at least {} at dimension 0, but got "
+              "weight of size {} instead",
+              groups, groups, weight.sizes());
+  EMBER_CHECK(o % groups == 0,
+              "conv2d: Given groups={}, expected weight to be divisible by {} at dimension 0, but "
+              "got weight of size {} instead",
+              groups, groups, weight.sizes());
+  EMBER_CHECK(x.sizes()[1] == weight.sizes()[1] * groups,
+              "conv2d: Given groups={}, weight of size {}, expected input{} to have {} channels, "
+              "but got {} channels instead",
+              groups, weight.sizes(), x.sizes(), weight.sizes()[1] * groups, x.sizes()[1]);
+  const int64_t ph = x.sizes()[2] + 2 * win.ph, pw = x.sizes()[3] + 2 * win.pw;
+  const int64_t kh = win.dh * (win.kh - 1) + 1, kw = win.dw * (win.kw - 1) + 1;
+  EMBER_CHECK(kh <= ph && kw <= pw,
+              "conv2d: Calculated padded input size per channel: ({} x {}). Kernel size: ({} x "
+              "{}). Kernel size can't be greater than actual input size",
+              ph, pw, kh, kw);
+  detail::check_same_device(x, weight, "conv2d");
+  EMBER_CHECK(x.dtype() == weight.dtype(), "conv2d: expected scalar type {} but found {}",
+              dtype_legacy_name(x.dtype()), dtype_legacy_name(weight.dtype()));
+  EMBER_CHECK(x.dtype() != kBool, "conv2d: not implemented for 'Bool'");
+  if (!bias.defined()) return;
+  EMBER_CHECK(bias.dim() == 1 && bias.sizes()[0] == o,
+              "conv2d: Given weight of size {}, expected bias to be 1-dimensional with {} "
+              "elements, but got bias of size {} instead",
+              weight.sizes(), o, bias.sizes());
+  detail::check_same_device(x, bias, "conv2d");
+  EMBER_CHECK(x.dtype() == bias.dtype(),
+              "conv2d: Input type ({}) and bias type ({}) should be the same",
+              dtype_name(x.dtype()), dtype_name(bias.dtype()));
+}
+
+// One group's convolution without history: weight [O, C, kh, kw] times im2col(x) per sample.
+void conv_group_forward(const Tensor& out, const Tensor& x, const Tensor& weight,
+                        const Window2d& win) {
+  const int64_t n = x.sizes()[0], o = weight.sizes()[0];
+  const int64_t rows = weight.numel() / o, l = out.sizes()[2] * out.sizes()[3];
+  const auto& k = detail::kernels_for(x);
+  Tensor cols = empty({n, rows, l}, x.options());
+  k.im2col(cols, x, win);
+  const Tensor w = weight.reshape({o, rows});
+  k.bmm(out.view({n, o, l}), w.unsqueeze(0).expand({n, o, rows}), cols);
+}
+
+// Gradients of one group's convolution, written in recorded ops: grad_x = col2im(W^T g) and
+// grad_W = sum over samples of g im2col(x)^T.
+std::pair<Tensor, Tensor> conv_group_backward(const Tensor& g, const Tensor& x,
+                                              const Tensor& weight, const Window2d& win,
+                                              bool need_x, bool need_w) {
+  const int64_t n = g.sizes()[0], o = g.sizes()[1], l = g.sizes()[2] * g.sizes()[3];
+  const int64_t rows = weight.numel() / o;
+  const Tensor g3 = g.reshape({n, o, l});
+  Tensor gx, gw;
+  if (need_x) {
+    const Tensor wt = weight.reshape({o, rows}).t().unsqueeze(0).expand({n, rows, o});
+    gx = col2im_window(bmm(wt, g3), x.sizes()[2], x.sizes()[3], win);
+  }
+  if (need_w) gw = bmm(g3, im2col_window(x, win).transpose(1, 2)).sum({0}).view(weight.sizes());
+  return {gx, gw};
+}
+
+}  // namespace
+
+Tensor im2col(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation,
+              IntArrayRef padding, IntArrayRef stride) {
+  const Window2d win = fold_window(kernel_size, dilation, padding, stride, "im2col");
+  const int64_t d = input.dim();
+  bool ok = d == 3 || d == 4;
+  for (int64_t i = d == 4 ? 1 : 0; ok && i < d; ++i) ok = input.sizes()[i] > 0;
+  EMBER_CHECK(ok,
+              "im2col: Expected 3D or 4D (batch mode) tensor with possibly 0 batch size and "
+              "other non-zero dimensions for input, but got: {}",
+              input.sizes());
+  const int64_t h = input.sizes()[d - 2], w = input.sizes()[d - 1];
+  const int64_t bh = blocks(h, win.kh, win.sh, win.ph, win.dh);
+  const int64_t bw = blocks(w, win.kw, win.sw, win.pw, win.dw);
+  EMBER_CHECK(bh >= 1 && bw >= 1,
+              "im2col: Given input with spatial size ({}, {}), kernel_size=({}, {}), "
+              "dilation=({}, {}), padding=({}, {}), calculated shape of the array of sliding "
+              "blocks as ({}, {}), but its components must be at least one.",
+              h, w, win.kh, win.kw, win.dh, win.dw, win.ph, win.pw, bh, bw);
+  return im2col_window(input, win);
+}
+
+Tensor col2im(const Tensor& input, IntArrayRef output_size, IntArrayRef kernel_size,
+              IntArrayRef dilation, IntArrayRef padding, IntArrayRef stride) {
+  const Pair out = fold_param(output_size, "output_size", "col2im");
+  const Window2d win = fold_window(kernel_size, dilation, padding, stride, "col2im");
+  const int64_t d = input.dim();
+  bool ok = d == 2 || d == 3;
+  for (int64_t i = d == 3 ? 1 : 0; ok && i < d; ++i) ok = input.sizes()[i] > 0;
+  EMBER_CHECK(ok,
+              "col2im: Expected 2D or 3D (batch mode) tensor for input with possibly 0 batch "
+              "size and non-zero dimensions for input, but got: {}",
+              input.sizes());
+  const int64_t rows = input.sizes()[d - 2], l = input.sizes()[d - 1];
+  EMBER_CHECK(rows % (win.kh * win.kw) == 0,
+              "col2im: Expected size of input's dimension 1 to be divisible by the product of "
+              "kernel_size, but got input.size(1)={} and kernel_size=({}, {}).",
+              rows, win.kh, win.kw);
+  const int64_t bh = blocks(out[0], win.kh, win.sh, win.ph, win.dh);
+  const int64_t bw = blocks(out[1], win.kw, win.sw, win.pw, win.dw);
+  EMBER_CHECK(bh >= 1 && bw >= 1 && bh * bw == l,
+              "col2im: Given output_size=({}, {}), kernel_size=({}, {}), dilation=({}, {}), "
+              "padding=({}, {}), stride=({}, {}), expected size of input's dimension 2 to match "
+              "the calculated number of sliding blocks {} * {} = {}, but got input.size(2)={}.",
+              out[0], out[1], win.kh, win.kw, win.dh, win.dw, win.ph, win.pw, win.sh, win.sw, bh,
+              bw, bh * bw, l);
+  return col2im_window(input, out[0], out[1], win);
+}
+
+Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
+              IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
+  EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
+              "conv2d: Expected 3D (unbatched) or 4D (batched) input to conv2d, but got input of "
+              "size: {}",
+              input.sizes());
+  if (input.dim() == 3)
+    return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0);
+  const Pair s = conv_param(stride, "stride"), p = conv_param(padding, "padding");
+  const Pair d = conv_param(dilation, "dilation");
+  Window2d win{1, 1, s[0], s[1], p[0], p[1], d[0], d[1]};
+  if (weight.dim() == 4) win.kh = weight.sizes()[2], win.kw = weight.sizes()[3];
+  check_conv_args(input, weight, bias, win, groups);
+
+  const int64_t n = input.sizes()[0], o = weight.sizes()[0];
+  const int64_t ho = blocks(input.sizes()[2], win.kh, win.sh, win.ph, win.dh);
+  const int64_t wo = blocks(input.sizes()[3], win.kw, win.sw, win.pw, win.dw);
+  Tensor out = empty({n, o, ho, wo}, input.options());
+  if (out.numel() > 0) {
+    NoGradGuard no_grad;
+    if (groups == 1) {
+      conv_group_forward(out, input, weight, win);
+    } else {
+      const int64_t cg = weight.sizes()[1], og = o / groups;
+      for (int64_t i = 0; i < groups; ++i) {
+        Tensor part = empty({n, og, ho, wo}, input.options());
+        conv_group_forward(part, input.narrow(1, i * cg, cg), weight.narrow(0, i * og, og), win);
+        out.narrow(1, i * og, og).copy_(part);
+      }
+    }
+    if (bias.defined()) out.add_(bias.view({1, o, 1, 1}));
+  }
+  // Per group, y = W * x + b: grad_x = col2im(W^T g), grad_W = sum_n g im2col(x)^T,
+  // grad_b = g summed over batch and space
+  detail::record(
+      "ConvolutionBackward0", {&input, &weight, &bias}, {&out}, {{input}, {weight}},
+      [win, groups](auto& node, auto& g, auto& saved) {
+        const bool need_x = detail::needs_grad(node, 0), need_w = detail::needs_grad(node, 1);
+        const Tensor& x = saved[0];
+        const Tensor& w = saved[1];
+        Tensor gx, gw;
+        if (groups == 1) {
+          std::tie(gx, gw) = conv_group_backward(g[0], x, w, win, need_x, need_w);
+        } else {
+          const int64_t cg = w.sizes()[1], og = w.sizes()[0] / groups;
+          std::vector<Tensor> gxs, gws;
+          for (int64_t i = 0; i < groups; ++i) {
+            auto [a, b] = conv_group_backward(g[0].narrow(1, i * og, og), x.narrow(1, i * cg, cg),
+                                              w.narrow(0, i * og, og), win, need_x, need_w);
+            gxs.push_back(a), gws.push_back(b);
+          }
+          if (need_x) gx = cat(gxs, 1);
+          if (need_w) gw = cat(gws, 0);
+        }
+        // Spatial dims first: the reduce kernel sums contiguous rows far faster than {0, 2, 3}.
+        Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
+        return variable_list{gx, gw, gb};
+      });
+  return out;
+}
+
+}  // namespace ember
