@@ -1,0 +1,16 @@
+#pragma once
+/// The neural-network layer: modules, containers, initialization and functional ops.
+#include "ember/nn/functional.h"
+#include "ember/nn/init.h"
+#include "ember/nn/module.h"
+#include "ember/nn/module_holder.h"
+#include "ember/nn/modules/activation.h"
+#include "ember/nn/modules/container.h"
+#include "ember/nn/modules/conv.h"
+#include "ember/nn/modules/dropout.h"
+#include "ember/nn/modules/embedding.h"
+#include "ember/nn/modules/flatten.h"
+#include "ember/nn/modules/linear.h"
+#include "ember/nn/modules/loss.h"
+#include "ember/nn/modules/normalization.h"
+#include "ember/nn/modules/pooling.h"

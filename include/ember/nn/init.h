@@ -1,0 +1,46 @@
+#pragma once
+/// Parameter initialization, as torch.nn.init: every function fills its tensor in place without
+/// recording history and returns it.
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+#include "ember/core/tensor.h"
+
+namespace ember::nn::init {
+
+/// The recommended gain for a nonlinearity: "linear", "conv1d".."conv3d",
+/// "conv_transpose1d".."conv_transpose3d" and "sigmoid" give 1, "tanh" 5/3, "relu" sqrt(2),
+/// "leaky_relu" sqrt(2 / (1 + slope^2)) with slope param (default 0.01), "selu" 3/4. Anything
+/// else is a ValueError.
+double calculate_gain(std::string_view nonlinearity, std::optional<double> param = std::nullopt);
+
+/// (fan_in, fan_out) of a weight [out, in, k...]: in * prod(k) and out * prod(k). Tensors with
+/// fewer than 2 dims are a ValueError.
+std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& tensor);
+
+/// Fills with values drawn uniformly from [a, b).
+Tensor uniform_(Tensor tensor, double a = 0, double b = 1);
+/// Fills with values drawn from N(mean, std^2).
+Tensor normal_(Tensor tensor, double mean = 0, double std = 1);
+/// Fills with val.
+Tensor constant_(Tensor tensor, double val);
+/// Fills with 1.
+Tensor ones_(Tensor tensor);
+/// Fills with 0.
+Tensor zeros_(Tensor tensor);
+/// Glorot uniform: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)).
+Tensor xavier_uniform_(Tensor tensor, double gain = 1);
+/// Glorot normal: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)).
+Tensor xavier_normal_(Tensor tensor, double gain = 1);
+/// He uniform: U(-b, b) with b = gain * sqrt(3 / fan), gain = calculate_gain(nonlinearity, a)
+/// and fan the "fan_in" or "fan_out" of the tensor as mode says. Zero-element tensors are left
+/// as they are.
+Tensor kaiming_uniform_(Tensor tensor, double a = 0, std::string_view mode = "fan_in",
+                        std::string_view nonlinearity = "leaky_relu");
+/// He normal: N(0, std^2) with std = gain / sqrt(fan), gain and fan as for kaiming_uniform_.
+Tensor kaiming_normal_(Tensor tensor, double a = 0, std::string_view mode = "fan_in",
+                       std::string_view nonlinearity = "leaky_relu");
+
+}  // namespace ember::nn::init

@@ -1,0 +1,56 @@
+#pragma once
+/// nn::Linear: y = x W^T + b.
+#include <cstdint>
+#include <string>
+
+#include "ember/core/tensor.h"
+#include "ember/nn/module.h"
+#include "ember/nn/module_holder.h"
+
+namespace ember::nn {
+
+/// The arguments of Linear: `LinearOptions(3, 4).bias(false)`.
+class LinearOptions {
+ public:
+  LinearOptions(int64_t in_features, int64_t out_features)
+      : in_features_(in_features), out_features_(out_features) {}
+  /// Whether the layer adds a learned bias (default true).
+  LinearOptions& bias(bool bias) {
+    bias_ = bias;
+    return *this;
+  }
+  int64_t in_features() const { return in_features_; }
+  int64_t out_features() const { return out_features_; }
+  bool bias() const { return bias_; }
+
+ private:
+  int64_t in_features_;
+  int64_t out_features_;
+  bool bias_ = true;
+};
+
+/// Applies x W^T + b to inputs of shape [..., in_features], giving [..., out_features].
+class LinearImpl : public Module {
+ public:
+  LinearImpl(int64_t in_features, int64_t out_features, bool bias = true);
+  explicit LinearImpl(const LinearOptions& options);
+
+  Tensor forward(const Tensor& input) override;
+  /// "in_features=3, out_features=4, bias=True".
+  std::string extra_repr() const override;
+  /// PyTorch's initialization: weight by kaiming_uniform_(a = sqrt(5)), bias uniform in
+  /// [-1/sqrt(in_features), 1/sqrt(in_features)].
+  void reset_parameters();
+
+  /// The options the layer was built with.
+  const LinearOptions options;
+  /// [out_features, in_features]; the registered slot, so assigning it replaces the parameter.
+  Tensor& weight;
+  /// [out_features], or undefined without bias.
+  Tensor& bias;
+};
+
+/// A shared handle to a LinearImpl: `Linear lin(3, 4); lin(x); lin->weight`.
+EMBER_MODULE(Linear);
+
+}  // namespace ember::nn

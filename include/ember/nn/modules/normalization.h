@@ -1,0 +1,160 @@
+#pragma once
+/// Normalization layers: LayerNorm, BatchNorm1d and BatchNorm2d.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ember/core/tensor.h"
+#include "ember/nn/module.h"
+#include "ember/nn/module_holder.h"
+
+namespace ember::nn {
+
+/// The arguments of LayerNorm: `LayerNormOptions({2, 3}).eps(1e-6)`.
+class LayerNormOptions {
+ public:
+  LayerNormOptions(std::vector<int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  /// The trailing dims normalized over.
+  LayerNormOptions& normalized_shape(std::vector<int64_t> v) {
+    return normalized_shape_ = std::move(v), *this;
+  }
+  /// Added to the variance for stability (default 1e-5).
+  LayerNormOptions& eps(double v) { return eps_ = v, *this; }
+  /// Whether the layer learns a weight and bias of shape normalized_shape (default true).
+  LayerNormOptions& elementwise_affine(bool on) { return elementwise_affine_ = on, *this; }
+  const std::vector<int64_t>& normalized_shape() const { return normalized_shape_; }
+  double eps() const { return eps_; }
+  bool elementwise_affine() const { return elementwise_affine_; }
+
+ private:
+  std::vector<int64_t> normalized_shape_;
+  double eps_ = 1e-5;
+  bool elementwise_affine_ = true;
+};
+
+/// Normalizes each sample over its trailing normalized_shape dims (biased variance), then scales
+/// and shifts elementwise.
+class LayerNormImpl : public Module {
+ public:
+  explicit LayerNormImpl(std::vector<int64_t> normalized_shape)
+      : LayerNormImpl(LayerNormOptions(std::move(normalized_shape))) {}
+  explicit LayerNormImpl(const LayerNormOptions& options);
+  Tensor forward(const Tensor& input) override;
+  /// "(4,), eps=1e-05, elementwise_affine=True".
+  std::string extra_repr() const override;
+  /// weight to ones and bias to zeros.
+  void reset_parameters();
+
+  /// The options the layer was built with.
+  const LayerNormOptions options;
+  /// [normalized_shape...], or undefined without elementwise_affine.
+  Tensor& weight;
+  /// [normalized_shape...], or undefined without elementwise_affine.
+  Tensor& bias;
+};
+
+/// A shared handle to a LayerNormImpl.
+EMBER_MODULE(LayerNorm);
+
+/// The arguments of BatchNorm1d and BatchNorm2d: `BatchNormOptions(3).momentum(0.2)`.
+class BatchNormOptions {
+ public:
+  BatchNormOptions(int64_t num_features) : num_features_(num_features) {}
+  /// Added to the variance for stability (default 1e-5).
+  BatchNormOptions& eps(double v) { return eps_ = v, *this; }
+  /// The weight of each new batch in the running statistics (default 0.1); nullopt keeps a
+  /// cumulative average instead.
+  BatchNormOptions& momentum(std::optional<double> v) { return momentum_ = v, *this; }
+  /// Whether the layer learns a per-channel weight and bias (default true).
+  BatchNormOptions& affine(bool on) { return affine_ = on, *this; }
+  /// Whether the layer keeps running statistics for evaluation (default true); without them it
+  /// always normalizes with the batch statistics.
+  BatchNormOptions& track_running_stats(bool on) { return track_running_stats_ = on, *this; }
+  int64_t num_features() const { return num_features_; }
+  double eps() const { return eps_; }
+  std::optional<double> momentum() const { return momentum_; }
+  bool affine() const { return affine_; }
+  bool track_running_stats() const { return track_running_stats_; }
+
+ private:
+  int64_t num_features_;
+  double eps_ = 1e-5;
+  std::optional<double> momentum_ = 0.1;
+  bool affine_ = true;
+  bool track_running_stats_ = true;
+};
+
+/// Same arguments as BatchNormOptions.
+using BatchNorm1dOptions = BatchNormOptions;
+/// Same arguments as BatchNormOptions.
+using BatchNorm2dOptions = BatchNormOptions;
+
+namespace detail {
+
+/// What BatchNorm1d and BatchNorm2d share; they differ only in the input ranks they accept.
+class BatchNormImplBase : public Module {
+ public:
+  /// Normalizes per channel (dim 1): with batch statistics in training mode (updating the
+  /// running ones and num_batches_tracked), with the running statistics in evaluation mode.
+  Tensor forward(const Tensor& input) override;
+  /// "3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True".
+  std::string extra_repr() const override;
+  /// running_mean to zeros, running_var to ones, num_batches_tracked to 0.
+  void reset_running_stats();
+  /// reset_running_stats(), then weight to ones and bias to zeros.
+  void reset_parameters();
+
+  /// The options the layer was built with.
+  const BatchNormOptions options;
+  /// [num_features], or undefined without affine.
+  Tensor& weight;
+  /// [num_features], or undefined without affine.
+  Tensor& bias;
+  /// [num_features] buffer, or undefined without track_running_stats.
+  Tensor& running_mean;
+  /// [num_features] buffer, or undefined without track_running_stats.
+  Tensor& running_var;
+  /// int64 scalar buffer counting training batches, or undefined without track_running_stats.
+  Tensor& num_batches_tracked;
+
+ protected:
+  BatchNormImplBase(std::string name, const BatchNormOptions& options);
+  /// Throws a ValueError unless the input's rank suits the layer.
+  virtual void check_input_dim(const Tensor& input) const = 0;
+};
+
+}  // namespace detail
+
+/// Batch normalization over [N, C] or [N, C, L] inputs.
+class BatchNorm1dImpl : public detail::BatchNormImplBase {
+ public:
+  explicit BatchNorm1dImpl(int64_t num_features)
+      : BatchNorm1dImpl(BatchNormOptions(num_features)) {}
+  explicit BatchNorm1dImpl(const BatchNormOptions& options)
+      : BatchNormImplBase("BatchNorm1d", options) {}
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+
+/// A shared handle to a BatchNorm1dImpl.
+EMBER_MODULE(BatchNorm1d);
+
+/// Batch normalization over [N, C, H, W] inputs.
+class BatchNorm2dImpl : public detail::BatchNormImplBase {
+ public:
+  explicit BatchNorm2dImpl(int64_t num_features)
+      : BatchNorm2dImpl(BatchNormOptions(num_features)) {}
+  explicit BatchNorm2dImpl(const BatchNormOptions& options)
+      : BatchNormImplBase("BatchNorm2d", options) {}
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+
+/// A shared handle to a BatchNorm2dImpl.
+EMBER_MODULE(BatchNorm2d);
+
+}  // namespace ember::nn

@@ -1,0 +1,81 @@
+// Activation modules, thin wrappers over nn::functional.
+#include "ember/nn/modules/activation.h"
+
+#include <fmt/format.h>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/nn/functional.h"
+
+namespace ember::nn {
+namespace {
+
+// A double as Python's repr prints it ("0.01", "1e-05", "1.0"), so reprs match PyTorch's.
+std::string float_repr(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+  return s;
+}
+
+}  // namespace
+
+ReLUImpl::ReLUImpl(const ReLUOptions& options) : Module("ReLU"), options(options) {}
+
+Tensor ReLUImpl::forward(const Tensor& input) { return functional::relu(input, options.inplace()); }
+
+std::string ReLUImpl::extra_repr() const { return options.inplace() ? "inplace=True" : ""; }
+
+LeakyReLUImpl::LeakyReLUImpl(const LeakyReLUOptions& options)
+    : Module("LeakyReLU"), options(options) {}
+
+Tensor LeakyReLUImpl::forward(const Tensor& input) {
+  const double slope = options.negative_slope();
+  if (!options.inplace()) return functional::leaky_relu(input, slope);
+  // Multiplying in place by the per-element slope (1 or negative_slope) gives the same values
+  // and, since the factor is a constant, the right gradient.
+  Tensor factor;
+  {
+    NoGradGuard no_grad;
+    factor = input.gt(0).to(input.dtype()) * (1 - slope) + slope;
+  }
+  Tensor out = input;
+  out.mul_(factor);
+  return out;
+}
+
+std::string LeakyReLUImpl::extra_repr() const {
+  return fmt::format("negative_slope={}{}", float_repr(options.negative_slope()),
+                     options.inplace() ? ", inplace=True" : "");
+}
+
+Tensor SigmoidImpl::forward(const Tensor& input) { return functional::sigmoid(input); }
+
+Tensor TanhImpl::forward(const Tensor& input) { return functional::tanh(input); }
+
+GELUImpl::GELUImpl(const GELUOptions& options) : Module("GELU"), options(options) {}
+
+Tensor GELUImpl::forward(const Tensor& input) {
+  return functional::gelu(input, options.approximate());
+}
+
+std::string GELUImpl::extra_repr() const {
+  return fmt::format("approximate='{}'", options.approximate());
+}
+
+SoftmaxImpl::SoftmaxImpl(const SoftmaxOptions& options) : Module("Softmax"), options(options) {}
+
+Tensor SoftmaxImpl::forward(const Tensor& input) {
+  return functional::softmax(input, options.dim());
+}
+
+std::string SoftmaxImpl::extra_repr() const { return fmt::format("dim={}", options.dim()); }
+
+LogSoftmaxImpl::LogSoftmaxImpl(const LogSoftmaxOptions& options)
+    : Module("LogSoftmax"), options(options) {}
+
+Tensor LogSoftmaxImpl::forward(const Tensor& input) {
+  return functional::log_softmax(input, options.dim());
+}
+
+std::string LogSoftmaxImpl::extra_repr() const { return fmt::format("dim={}", options.dim()); }
+
+}  // namespace ember::nn

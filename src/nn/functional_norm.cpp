@@ -1,0 +1,112 @@
+// Layer and batch normalization, composed of differentiable ops so that second derivatives
+// come for free.
+#include <fmt/format.h>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/nn/functional.h"
+#include "ember/ops.h"
+
+namespace ember::nn::functional {
+namespace {
+
+[[noreturn]] void fail(std::string message, ErrorKind kind = ErrorKind::Runtime) {
+  throw Error(std::move(message), kind);
+}
+
+// A per-channel parameter or statistic must hold exactly C values.
+void check_channels(const Tensor& t, const char* name, int64_t channels) {
+  if (t.defined() && t.numel() != channels)
+    fail(
+        fmt::format("batch_norm: {} should contain {} elements not {}", name, channels, t.numel()));
+}
+
+}  // namespace
+
+Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight,
+                  const Tensor& bias, double eps) {
+  const int64_t k = static_cast<int64_t>(normalized_shape.size());
+  if (k == 0)
+    fail(
+        "layer_norm: Expected normalized_shape to be at least 1-dimensional, i.e., containing "
+        "at least one element, but got normalized_shape = []");
+  bool fits = x.dim() >= k;
+  for (int64_t i = 0; fits && i < k; ++i) fits = x.size(x.dim() - k + i) == normalized_shape[i];
+  if (!fits) {
+    const std::string wanted = shape_str(normalized_shape);
+    fail(
+        fmt::format("layer_norm: Given normalized_shape={}, expected input with shape [*, {}], "
+                    "but got input of size{}",
+                    wanted, wanted.substr(1, wanted.size() - 2), shape_str(x.sizes())));
+  }
+  for (const auto& [t, name] : {std::pair{&weight, "weight"}, std::pair{&bias, "bias"}})
+    if (t->defined() && t->sizes() != normalized_shape)
+      fail(
+          fmt::format("layer_norm: Expected {} to be of same shape as normalized_shape, but got "
+                      "{} of shape {} and normalized_shape = {}",
+                      name, name, shape_str(t->sizes()), shape_str(normalized_shape)));
+  DimVector dims;
+  for (int64_t i = -k; i < 0; ++i) dims.push_back(i);
+  const Tensor centered = x - x.mean(dims, true);
+  const Tensor var = (centered * centered).mean(dims, true);
+  Tensor y = centered * (var + eps).pow(-0.5);
+  if (weight.defined()) y = y * weight;
+  if (bias.defined()) y = y + bias;
+  return y;
+}
+
+Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                  const Tensor& weight, const Tensor& bias, bool training, double momentum,
+                  double eps) {
+  if (x.dim() < 2)
+    fail(fmt::format("batch_norm: expected input of shape [N, C, ...] with at least 2 dims, but "
+                     "got input of size {}",
+                     shape_str(x.sizes())),
+         ErrorKind::Value);
+  const int64_t channels = x.size(1);
+  check_channels(running_mean, "running_mean", channels);
+  check_channels(running_var, "running_var", channels);
+  check_channels(weight, "weight", channels);
+  check_channels(bias, "bias", channels);
+  if (running_mean.defined() != running_var.defined())
+    fail("batch_norm: running_mean and running_var must both be given or both be left out");
+  // Per-channel values broadcast as [1, C, 1, ...]; statistics reduce over every other dim.
+  DimVector shape(static_cast<size_t>(x.dim()), 1), dims{0};
+  shape[1] = channels;
+  for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+
+  if (!training) {
+    if (!running_mean.defined())
+      fail("batch_norm: running_mean must be defined in evaluation mode");
+    // y = (x - mean) * invstd * w + b folded into one scale and one shift per channel.
+    Tensor scale = (running_var.detach() + eps).pow(-0.5);
+    if (weight.defined()) scale = scale * weight.reshape({channels});
+    // A copy: the product saves it, and later training steps update running_mean in place.
+    Tensor shift = -(running_mean.detach().clone() * scale);
+    if (bias.defined()) shift = shift + bias.reshape({channels});
+    return x * scale.reshape(shape) + shift.reshape(shape);
+  }
+
+  const int64_t n = x.numel() / channels;
+  if (n <= 1)
+    fail(fmt::format("batch_norm: Expected more than 1 value per channel when training, got "
+                     "input size {}",
+                     shape_str(x.sizes())),
+         ErrorKind::Value);
+  const Tensor mean = x.mean(dims, true);
+  const Tensor centered = x - mean;
+  const Tensor var = (centered * centered).mean(dims, true);
+  if (running_mean.defined()) {
+    NoGradGuard no_grad;
+    Tensor rm = running_mean, rv = running_var;
+    const double bessel = static_cast<double>(n) / static_cast<double>(n - 1);
+    rm.mul_(1 - momentum).add_(mean.reshape(rm.sizes()), momentum);
+    rv.mul_(1 - momentum).add_(var.reshape(rv.sizes()), momentum * bessel);
+  }
+  Tensor scale = (var + eps).pow(-0.5);
+  if (weight.defined()) scale = scale * weight.reshape(shape);
+  Tensor y = centered * scale;
+  if (bias.defined()) y = y + bias.reshape(shape);
+  return y;
+}
+
+}  // namespace ember::nn::functional

@@ -1,0 +1,132 @@
+// torch.nn.init's formulas. Every fill runs under NoGradGuard: initializing a parameter is not
+// part of any graph, and in-place writes to a leaf that requires grad are only allowed there.
+#include "ember/nn/init.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <string>
+
+#include "ember/autograd/grad_mode.h"
+
+namespace ember::nn::init {
+namespace {
+
+void check_defined(const Tensor& tensor, const char* fn) {
+  if (!tensor.defined())
+    throw Error(fmt::format("nn.init.{}: expected a defined tensor", fn), ErrorKind::Value);
+}
+
+// The fan chosen by mode ("fan_in" or "fan_out", any case).
+int64_t correct_fan(const Tensor& tensor, std::string_view mode) {
+  std::string lower(mode);
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (lower != "fan_in" && lower != "fan_out")
+    throw Error(fmt::format("Mode {} not supported, please use one of ['fan_in', 'fan_out']", mode),
+                ErrorKind::Value);
+  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
+  return lower == "fan_in" ? fan_in : fan_out;
+}
+
+// PyTorch skips zero-element tensors here (with a warning) rather than dividing by a zero fan.
+bool has_zero_size(const Tensor& tensor) {
+  auto sizes = tensor.sizes();
+  return std::find(sizes.begin(), sizes.end(), 0) != sizes.end();
+}
+
+}  // namespace
+
+double calculate_gain(std::string_view nonlinearity, std::optional<double> param) {
+  static constexpr std::string_view unit_gain[] = {
+      "linear",           "conv1d",           "conv2d",           "conv3d",
+      "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "sigmoid"};
+  if (std::find(std::begin(unit_gain), std::end(unit_gain), nonlinearity) != std::end(unit_gain))
+    return 1.0;
+  if (nonlinearity == "tanh") return 5.0 / 3;
+  if (nonlinearity == "relu") return std::sqrt(2.0);
+  if (nonlinearity == "leaky_relu") {
+    const double slope = param.value_or(0.01);
+    if (!std::isfinite(slope))
+      throw Error(fmt::format("negative_slope {} not a valid number", slope), ErrorKind::Value);
+    return std::sqrt(2.0 / (1 + slope * slope));
+  }
+  if (nonlinearity == "selu") return 3.0 / 4;
+  throw Error(fmt::format("Unsupported nonlinearity {}", nonlinearity), ErrorKind::Value);
+}
+
+std::pair<int64_t, int64_t> calculate_fan_in_and_fan_out(const Tensor& tensor) {
+  check_defined(tensor, "calculate_fan_in_and_fan_out");
+  if (tensor.dim() < 2)
+    throw Error(fmt::format("Fan in and fan out can not be computed for tensor with fewer than 2 "
+                            "dimensions (got shape {})",
+                            shape_str(tensor.sizes())),
+                ErrorKind::Value);
+  int64_t receptive_field = 1;
+  for (int64_t d = 2; d < tensor.dim(); ++d) receptive_field *= tensor.size(d);
+  return {tensor.size(1) * receptive_field, tensor.size(0) * receptive_field};
+}
+
+Tensor uniform_(Tensor tensor, double a, double b) {
+  check_defined(tensor, "uniform_");
+  NoGradGuard no_grad;
+  tensor.uniform_(a, b);
+  return tensor;
+}
+
+Tensor normal_(Tensor tensor, double mean, double std) {
+  check_defined(tensor, "normal_");
+  NoGradGuard no_grad;
+  tensor.normal_(mean, std);
+  return tensor;
+}
+
+Tensor constant_(Tensor tensor, double val) {
+  check_defined(tensor, "constant_");
+  NoGradGuard no_grad;
+  tensor.fill_(val);
+  return tensor;
+}
+
+Tensor ones_(Tensor tensor) { return constant_(std::move(tensor), 1); }
+
+Tensor zeros_(Tensor tensor) { return constant_(std::move(tensor), 0); }
+
+Tensor xavier_uniform_(Tensor tensor, double gain) {
+  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
+  if (tensor.numel() == 0) return tensor;
+  const double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
+  // Var(U(-a, a)) = a^2 / 3, so a = sqrt(3) * std.
+  const double a = std::sqrt(3.0) * std;
+  return uniform_(std::move(tensor), -a, a);
+}
+
+Tensor xavier_normal_(Tensor tensor, double gain) {
+  auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
+  if (tensor.numel() == 0) return tensor;
+  const double std = gain * std::sqrt(2.0 / static_cast<double>(fan_in + fan_out));
+  return normal_(std::move(tensor), 0, std);
+}
+
+Tensor kaiming_uniform_(Tensor tensor, double a, std::string_view mode,
+                        std::string_view nonlinearity) {
+  check_defined(tensor, "kaiming_uniform_");
+  if (has_zero_size(tensor)) return tensor;
+  const int64_t fan = correct_fan(tensor, mode);
+  const double std = calculate_gain(nonlinearity, a) / std::sqrt(static_cast<double>(fan));
+  const double bound = std::sqrt(3.0) * std;
+  return uniform_(std::move(tensor), -bound, bound);
+}
+
+Tensor kaiming_normal_(Tensor tensor, double a, std::string_view mode,
+                       std::string_view nonlinearity) {
+  check_defined(tensor, "kaiming_normal_");
+  if (has_zero_size(tensor)) return tensor;
+  const int64_t fan = correct_fan(tensor, mode);
+  const double std = calculate_gain(nonlinearity, a) / std::sqrt(static_cast<double>(fan));
+  return normal_(std::move(tensor), 0, std);
+}
+
+}  // namespace ember::nn::init

@@ -1,0 +1,144 @@
+// LayerNorm and BatchNorm modules, built on functional::layer_norm and functional::batch_norm.
+#include "ember/nn/modules/normalization.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/nn/functional.h"
+#include "ember/nn/init.h"
+#include "ember/ops/creation.h"
+
+namespace ember::nn {
+namespace {
+
+// A double as Python's repr prints it ("0.1", "1e-05", "1.0"), so reprs match PyTorch's.
+std::string float_repr(double v) {
+  std::string s = fmt::format("{}", v);
+  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+  return s;
+}
+
+const char* py_bool(bool b) { return b ? "True" : "False"; }
+
+// A shape as Python prints a tuple: "(4,)", "(2, 3)".
+std::string tuple_repr(const std::vector<int64_t>& shape) {
+  if (shape.size() == 1) return fmt::format("({},)", shape[0]);
+  return fmt::format("({})", fmt::join(shape, ", "));
+}
+
+const LayerNormOptions& checked(const LayerNormOptions& options) {
+  for (int64_t s : options.normalized_shape())
+    if (s < 0)
+      throw Error(fmt::format("LayerNorm: normalized_shape must be non-negative, but got {}",
+                              tuple_repr(options.normalized_shape())),
+                  ErrorKind::Runtime);
+  return options;
+}
+
+const BatchNormOptions& checked(const std::string& name, const BatchNormOptions& options) {
+  if (options.num_features() < 0)
+    throw Error(fmt::format("{}: num_features must be non-negative, but got {}", name,
+                            options.num_features()),
+                ErrorKind::Runtime);
+  return options;
+}
+
+}  // namespace
+
+LayerNormImpl::LayerNormImpl(const LayerNormOptions& opts)
+    : Module("LayerNorm"),
+      options(checked(opts)),
+      weight(register_parameter(
+          "weight", opts.elementwise_affine() ? ember::empty(opts.normalized_shape()) : Tensor())),
+      bias(register_parameter(
+          "bias", opts.elementwise_affine() ? ember::empty(opts.normalized_shape()) : Tensor())) {
+  reset_parameters();
+}
+
+void LayerNormImpl::reset_parameters() {
+  if (weight.defined()) init::ones_(weight);
+  if (bias.defined()) init::zeros_(bias);
+}
+
+Tensor LayerNormImpl::forward(const Tensor& input) {
+  return functional::layer_norm(input, options.normalized_shape(), weight, bias, options.eps());
+}
+
+std::string LayerNormImpl::extra_repr() const {
+  return fmt::format("{}, eps={}, elementwise_affine={}", tuple_repr(options.normalized_shape()),
+                     float_repr(options.eps()), py_bool(options.elementwise_affine()));
+}
+
+namespace detail {
+
+BatchNormImplBase::BatchNormImplBase(std::string name, const BatchNormOptions& opts)
+    : Module(name),
+      options(checked(name, opts)),
+      weight(register_parameter("weight", opts.affine() ? empty({opts.num_features()}) : Tensor())),
+      bias(register_parameter("bias", opts.affine() ? empty({opts.num_features()}) : Tensor())),
+      running_mean(register_buffer(
+          "running_mean", opts.track_running_stats() ? empty({opts.num_features()}) : Tensor())),
+      running_var(register_buffer(
+          "running_var", opts.track_running_stats() ? empty({opts.num_features()}) : Tensor())),
+      num_batches_tracked(register_buffer(
+          "num_batches_tracked", opts.track_running_stats() ? zeros({}, kInt64) : Tensor())) {
+  reset_parameters();
+}
+
+void BatchNormImplBase::reset_running_stats() {
+  if (!options.track_running_stats()) return;
+  NoGradGuard no_grad;
+  running_mean.zero_();
+  running_var.fill_(1);
+  num_batches_tracked.zero_();
+}
+
+void BatchNormImplBase::reset_parameters() {
+  reset_running_stats();
+  if (weight.defined()) init::ones_(weight);
+  if (bias.defined()) init::zeros_(bias);
+}
+
+Tensor BatchNormImplBase::forward(const Tensor& input) {
+  check_input_dim(input);
+  // PyTorch's rule: a training step counts the batch, and without a momentum the running
+  // statistics become a cumulative average (factor 1 / batches seen).
+  double factor = options.momentum().value_or(0.0);
+  const bool tracking = running_mean.defined();
+  if (is_training() && tracking && num_batches_tracked.defined()) {
+    {
+      NoGradGuard no_grad;
+      num_batches_tracked.add_(1);
+    }
+    if (!options.momentum()) factor = 1.0 / num_batches_tracked.item<double>();
+  }
+  // Running statistics are given whenever they exist: updated in training, used in evaluation.
+  const bool use_batch_stats = is_training() || !tracking;
+  return functional::batch_norm(input, running_mean, running_var, weight, bias, use_batch_stats,
+                                factor, options.eps());
+}
+
+std::string BatchNormImplBase::extra_repr() const {
+  const auto momentum = options.momentum();
+  return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}",
+                     options.num_features(), float_repr(options.eps()),
+                     momentum ? float_repr(*momentum) : "None", py_bool(options.affine()),
+                     py_bool(options.track_running_stats()));
+}
+
+}  // namespace detail
+
+void BatchNorm1dImpl::check_input_dim(const Tensor& input) const {
+  if (input.dim() != 2 && input.dim() != 3)
+    throw Error(fmt::format("BatchNorm1d: expected 2D or 3D input (got {}D input)", input.dim()),
+                ErrorKind::Value);
+}
+
+void BatchNorm2dImpl::check_input_dim(const Tensor& input) const {
+  if (input.dim() != 4)
+    throw Error(fmt::format("BatchNorm2d: expected 4D input (got {}D input)", input.dim()),
+                ErrorKind::Value);
+}
+
+}  // namespace ember::nn
