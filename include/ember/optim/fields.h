@@ -1,0 +1,65 @@
+#pragma once
+/// The plumbing behind optimizer options and per-parameter state: LibTorch-style chained
+/// accessors, and the writer and reader that move named fields in and out of a TensorDict.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <tuple>
+
+#include "ember/core/tensor.h"
+#include "ember/core/tensor_dict.h"
+
+/// Declares a field `name_` of type T with a getter `name()` and a chained setter `name(value)`
+/// (LibTorch's TORCH_ARG). Leaves the class in `private:`; follow it with `= default_value;`.
+#define EMBER_OPTIM_ARG(T, name)                           \
+ public:                                                   \
+  auto name(const T& new_##name)->decltype(*this) {        \
+    this->name##_ = new_##name;                            \
+    return *this;                                          \
+  }                                                        \
+  const T& name() const noexcept { return this->name##_; } \
+  T& name() noexcept { return this->name##_; }             \
+                                                           \
+ private:                                                  \
+  T name##_
+
+namespace ember::optim::detail {
+
+/// Writes fields as entries named prefix + name: numbers as 0-dim float64 tensors, integers and
+/// flags as 0-dim int64 tensors, pairs as 1-D float64 tensors, and tensors as copies (undefined
+/// tensors are left out).
+class FieldWriter {
+ public:
+  FieldWriter(TensorDict& dict, std::string prefix) : dict_(dict), prefix_(std::move(prefix)) {}
+  void operator()(std::string_view name, double value);
+  void operator()(std::string_view name, int64_t value);
+  void operator()(std::string_view name, bool value);
+  void operator()(std::string_view name, const std::tuple<double, double>& value);
+  void operator()(std::string_view name, const Tensor& value);
+
+ private:
+  TensorDict& dict_;
+  std::string prefix_;
+};
+
+/// Reads fields written by FieldWriter. Numbers must be present; a missing tensor stays undefined.
+/// Tensors are copied to `like`'s dtype and device, and must have its shape, when `like` is given.
+class FieldReader {
+ public:
+  FieldReader(const TensorDict& dict, std::string prefix, Tensor like = {})
+      : dict_(dict), prefix_(std::move(prefix)), like_(std::move(like)) {}
+  void operator()(std::string_view name, double& value);
+  void operator()(std::string_view name, int64_t& value);
+  void operator()(std::string_view name, bool& value);
+  void operator()(std::string_view name, std::tuple<double, double>& value);
+  void operator()(std::string_view name, Tensor& value);
+
+ private:
+  /// The entry prefix + name, checked to hold `numel` elements; throws when it is missing.
+  const Tensor& number(std::string_view name, int64_t numel);
+  const TensorDict& dict_;
+  std::string prefix_;
+  Tensor like_;
+};
+
+}  // namespace ember::optim::detail

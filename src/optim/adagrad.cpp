@@ -1,0 +1,50 @@
+#include "ember/optim/adagrad.h"
+
+#include "check_args.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
+#include "update_math.h"
+
+namespace ember::optim {
+
+void AdagradOptions::validate() const {
+  detail::check_arg(0.0 <= lr(), "learning rate", lr());
+  detail::check_arg(0.0 <= lr_decay(), "lr_decay value", lr_decay());
+  detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
+  detail::check_arg(0.0 <= initial_accumulator_value(), "initial_accumulator_value value",
+                    initial_accumulator_value());
+  detail::check_arg(0.0 <= eps(), "epsilon value", eps());
+}
+
+Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults)
+    : Optimizer("Adagrad", std::move(param_groups), std::make_unique<AdagradOptions>(defaults)) {}
+
+Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions defaults)
+    : Adagrad(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+
+std::unique_ptr<OptimizerParamState> Adagrad::make_state() const {
+  return std::make_unique<AdagradParamState>();
+}
+
+void Adagrad::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
+                     const OptimizerOptions& options) {
+  const auto& o = static_cast<const AdagradOptions&>(options);
+  auto& s = static_cast<AdagradParamState&>(state);
+  // PyTorch fills the sum when the optimizer is made; here at the first step, to the same effect.
+  if (!s.sum().defined()) s.sum(full_like(param, o.initial_accumulator_value()));
+  const int64_t step = ++s.step();
+  // g += wd p
+  const Tensor g = o.weight_decay() != 0 ? detail::add_scaled(grad, param, o.weight_decay()) : grad;
+  const double clr = o.lr() / (1 + static_cast<double>(step - 1) * o.lr_decay());
+  Tensor tmp = empty_like(param);
+  // s += g^2
+  detail::addcmul_(s.sum(), g, g, 1, tmp);
+  // p -= clr g / (sqrt(s) + eps)
+  sqrt_out(tmp, s.sum());
+  tmp.add_(o.eps());
+  div_out(tmp, g, tmp);
+  tmp.mul_(clr);
+  param.sub_(tmp);
+}
+
+}  // namespace ember::optim

@@ -1,0 +1,110 @@
+// Adam and AdamW share one update; AdamW only moves the weight decay from the gradient to the
+// parameter.
+#include "ember/optim/adam.h"
+
+#include <cmath>
+
+#include "check_args.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
+#include "update_math.h"
+
+namespace ember::optim {
+
+namespace {
+
+struct AdamHyper {
+  double lr, beta1, beta2, eps, weight_decay;
+  bool amsgrad, decoupled;
+};
+
+template <typename Options>
+AdamHyper hyper(const Options& o, bool decoupled) {
+  return {o.lr(),   std::get<0>(o.betas()), std::get<1>(o.betas()),
+          o.eps(),  o.weight_decay(),       o.amsgrad(),
+          decoupled};
+}
+
+template <typename Options>
+void validate_adam(const Options& o) {
+  const auto [beta1, beta2] = o.betas();
+  detail::check_arg(0.0 <= o.lr(), "learning rate", o.lr());
+  detail::check_arg(0.0 <= o.eps(), "epsilon value", o.eps());
+  detail::check_arg(0.0 <= beta1 && beta1 < 1.0, "beta parameter at index 0", beta1);
+  detail::check_arg(0.0 <= beta2 && beta2 < 1.0, "beta parameter at index 1", beta2);
+  detail::check_arg(0.0 <= o.weight_decay(), "weight_decay value", o.weight_decay());
+}
+
+void adam_update(Tensor& param, const Tensor& grad, AdamParamState& s, const AdamHyper& h) {
+  if (!s.exp_avg().defined()) {
+    s.exp_avg(zeros_like(param));
+    s.exp_avg_sq(zeros_like(param));
+  }
+  if (h.amsgrad && !s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_like(param));
+  const int64_t step = ++s.step();
+  // AdamW: p *= 1 - lr wd (PyTorch multiplies by 1 when wd is 0, which changes nothing).
+  if (h.decoupled && h.weight_decay != 0) param.mul_(1 - h.lr * h.weight_decay);
+  // Adam: g += wd p
+  const Tensor g =
+      !h.decoupled && h.weight_decay != 0 ? detail::add_scaled(grad, param, h.weight_decay) : grad;
+  Tensor tmp = empty_like(param);
+  Tensor& m = s.exp_avg();
+  Tensor& v = s.exp_avg_sq();
+  // m = b1 m + (1 - b1) g
+  m.mul_(h.beta1);
+  detail::add_scaled_(m, g, 1 - h.beta1, tmp);
+  // v = b2 v + (1 - b2) g^2
+  v.mul_(h.beta2);
+  detail::addcmul_(v, g, g, 1 - h.beta2, tmp);
+  const double step_size = h.lr / (1 - std::pow(h.beta1, static_cast<double>(step)));
+  const double bias_correction2_sqrt = std::sqrt(1 - std::pow(h.beta2, static_cast<double>(step)));
+  Tensor& second = h.amsgrad ? s.max_exp_avg_sq() : v;
+  if (h.amsgrad) maximum_out(second, second, v);
+  // denom = sqrt(v) / sqrt(1 - b2^t) + eps
+  sqrt_out(tmp, second);
+  tmp.div_(bias_correction2_sqrt);
+  tmp.add_(h.eps);
+  // p -= lr / (1 - b1^t) m / denom
+  div_out(tmp, m, tmp);
+  tmp.mul_(step_size);
+  param.sub_(tmp);
+}
+
+}  // namespace
+
+void AdamOptions::validate() const { validate_adam(*this); }
+void AdamWOptions::validate() const { validate_adam(*this); }
+
+Adam::Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults)
+    : Optimizer("Adam", std::move(param_groups), std::make_unique<AdamOptions>(defaults)) {}
+
+Adam::Adam(std::vector<Tensor> params, AdamOptions defaults)
+    : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+
+std::unique_ptr<OptimizerParamState> Adam::make_state() const {
+  return std::make_unique<AdamParamState>();
+}
+
+void Adam::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
+                  const OptimizerOptions& options) {
+  adam_update(param, grad, static_cast<AdamParamState&>(state),
+              hyper(static_cast<const AdamOptions&>(options), false));
+}
+
+AdamW::AdamW(std::vector<OptimizerParamGroup> param_groups, AdamWOptions defaults)
+    : Optimizer("AdamW", std::move(param_groups), std::make_unique<AdamWOptions>(defaults)) {}
+
+AdamW::AdamW(std::vector<Tensor> params, AdamWOptions defaults)
+    : AdamW(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+
+std::unique_ptr<OptimizerParamState> AdamW::make_state() const {
+  return std::make_unique<AdamWParamState>();
+}
+
+void AdamW::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
+                   const OptimizerOptions& options) {
+  adam_update(param, grad, static_cast<AdamWParamState&>(state),
+              hyper(static_cast<const AdamWOptions&>(options), true));
+}
+
+}  // namespace ember::optim
