@@ -1,0 +1,3 @@
+#pragma once
+/// Reading and writing tensors: safetensors checkpoints and ember::save / ember::load.
+#include "ember/io/safetensors.h"
