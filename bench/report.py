@@ -14,7 +14,9 @@ def load(folder):
     # results[system][threads][name] -> list of (real_time_ns, bytes_per_second, gflops)
     results = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for path in glob.glob(os.path.join(folder, "*.json")):
-        system, threads, _ = os.path.basename(path).split(".", 2)
+        program, threads, _ = os.path.basename(path).split(".", 2)
+        # ember_tensor_bench and ember_nn_bench both report for "ember", and so on.
+        system = program.split("_", 1)[0]
         with open(path) as f:
             data = json.load(f)
         for b in data["benchmarks"]:
@@ -71,13 +73,13 @@ def main(folder):
           "runs (`bench/run.sh`); ratio = Ember time / LibTorch time (lower is better).\n")
     for threads in ("t1", "t2"):
         print(f"## {threads[1:]} thread(s)\n")
-        limits = r["limits_bench"][threads]
+        limits = r["limits"][threads]
         if limits:
             print("Limits: " + ", ".join(
                 f"{name} {rate(s)}" for name, s in sorted(limits.items())) + "\n")
         print("| workload | Ember | LibTorch | ratio |")
         print("| --- | --- | --- | --- |")
-        ember, torch = r["ember_tensor_bench"][threads], r["libtorch_tensor_bench"][threads]
+        ember, torch = r["ember"][threads], r["libtorch"][threads]
         for name in ember:
             e, t = median(ember[name], 0), median(torch.get(name, []), 0)
             ratio = f"{e / t:.2f}" if e and t else "-"

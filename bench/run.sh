@@ -14,7 +14,8 @@ out=build/bench/results
 rm -rf "$out" && mkdir -p "$out"
 for threads in 1 2; do
   for round in $(seq 1 "$rounds"); do
-    for system in ember_tensor_bench libtorch_tensor_bench limits_bench; do
+    for system in ember_tensor_bench libtorch_tensor_bench ember_nn_bench libtorch_nn_bench \
+      limits_bench; do
       echo "threads=$threads round=$round $system"
       BENCH_THREADS=$threads OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
         MKL_NUM_THREADS=$threads "build/bench/bench/$system" --benchmark_min_time=0.2 \

@@ -2,7 +2,9 @@
 // and max/average pooling with their adjoints. Each (sample, channel) plane is independent, so
 // every kernel splits its work over planes.
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -117,6 +119,16 @@ inline void window_span(int64_t start, int64_t k, int64_t dil, int64_t size, int
   while (lo < 0) lo += dil;
 }
 
+// take ? a : b without a branch (compilers keep the branch for a plain ?: here, and on real
+// data it is a coin toss).
+template <typename T>
+inline T blend(bool take, T a, T b) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  const Bits mask = Bits{0} - static_cast<Bits>(take);
+  return std::bit_cast<T>(
+      static_cast<Bits>((std::bit_cast<Bits>(a) & mask) | (std::bit_cast<Bits>(b) & ~mask)));
+}
+
 template <typename T>
 void max_pool2d_impl(const Tensor& out, const Tensor& indices, const Tensor& in,
                      const Window2d& win) {
@@ -136,23 +148,30 @@ void max_pool2d_impl(const Tensor& out, const Tensor& indices, const Tensor& in,
       for (int64_t oh = 0; oh < p.ho; ++oh) {
         int64_t h0, h1;
         window_span(oh * win.sh - win.ph, win.kh, win.dh, p.h, h0, h1);
+        T* __restrict best = o + oh * p.wo;
+        int64_t* __restrict at = oi + oh * p.wo;
+        // PyTorch's rule: start from -inf at the first in-bounds tap; every NaN (v != v) takes
+        // over; ties keep the first tap in row-major order.
         for (int64_t ow = 0; ow < p.wo; ++ow) {
           int64_t w0, w1;
           window_span(ow * win.sw - win.pw, win.kw, win.dw, p.w, w0, w1);
-          // PyTorch's rule: start from -inf at the first in-bounds tap; every NaN takes over.
-          T best = -std::numeric_limits<T>::infinity();
-          int64_t at = h0 * p.w + w0;
-          for (int64_t ih = h0; ih < h1; ih += win.dh)
-            for (int64_t iw = w0; iw < w1; iw += win.dw) {
-              const T v = x[ih * sh + iw * sw];
-              if (v > best || std::isnan(v)) {
-                best = v;
-                at = ih * p.w + iw;
-              }
-            }
-          o[oh * p.wo + ow] = best;
-          oi[oh * p.wo + ow] = at;
+          best[ow] = -std::numeric_limits<T>::infinity();
+          at[ow] = h0 * p.w + w0;
         }
+        // One tap at a time across the whole output row, with branch-free updates.
+        for (int64_t ih = h0; ih < h1; ih += win.dh)
+          for (int64_t kj = 0; kj < win.kw; ++kj) {
+            const int64_t off_w = kj * win.dw - win.pw;
+            const TapRange r = tap_range(off_w, win.sw, p.w, p.wo);
+            const T* __restrict xr = x + ih * sh + off_w * sw;
+            const int64_t pos = ih * p.w + off_w;
+            for (int64_t ow = r.lo; ow < r.hi; ++ow) {
+              const T v = xr[ow * win.sw * sw];
+              const bool take = (v > best[ow]) | (v != v);
+              best[ow] = blend(take, v, best[ow]);
+              at[ow] = blend(take, pos + ow * win.sw, at[ow]);
+            }
+          }
       }
     }
   });

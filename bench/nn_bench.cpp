@@ -1,0 +1,105 @@
+// Training workloads through nn modules, losses and optimizers, compiled twice from this one file:
+// against Ember, and (with EMBER_BENCH_LIBTORCH) against LibTorch, as tensor_bench.cpp.
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+
+#ifdef EMBER_BENCH_LIBTORCH
+#include <torch/torch.h>
+namespace lib = torch;
+#else
+#include <ember/ember.h>
+namespace lib = ember;
+#endif
+
+namespace {
+
+int bench_threads() {
+  const char* env = std::getenv("BENCH_THREADS");
+  return env ? std::atoi(env) : 1;
+}
+
+// BENCH_SMALL=1 shrinks every workload so CI can smoke-test the benchmarks quickly.
+bool small() { return std::getenv("BENCH_SMALL") != nullptr; }
+
+struct Setup {
+  Setup() { lib::set_num_threads(bench_threads()); }
+};
+const Setup setup;
+
+// Seed 001: Sequential(Linear, ReLU, Linear) + MSELoss(sum) + SGD(lr=1e-4), 500 steps.
+void BM_seed_sequential_500_steps(benchmark::State& state) {
+  const int64_t n = 64, d_in = 1000, h = 100, d_out = 10, steps = small() ? 2 : 500;
+  lib::manual_seed(0);
+  lib::Tensor x = lib::randn({n, d_in}), y = lib::randn({n, d_out});
+  for (auto _ : state) {
+    lib::nn::Sequential model(lib::nn::Linear(d_in, h), lib::nn::ReLU(), lib::nn::Linear(h, d_out));
+    lib::nn::MSELoss loss_fn(lib::nn::MSELossOptions().reduction(lib::kSum));
+    lib::optim::SGD optimizer(model->parameters(), lib::optim::SGDOptions(1e-4));
+    for (int64_t t = 0; t < steps; ++t) {
+      lib::Tensor loss = loss_fn(model->forward(x), y);
+      optimizer.zero_grad();
+      loss.backward();
+      optimizer.step();
+    }
+  }
+}
+
+// One training step of an MLP 784-1024-1024-10 on a batch of 256: cross-entropy, Adam.
+void BM_mlp_adam_step(benchmark::State& state) {
+  const int64_t batch = small() ? 8 : 256, hidden = small() ? 32 : 1024;
+  lib::manual_seed(0);
+  lib::nn::Sequential model(lib::nn::Linear(784, hidden), lib::nn::ReLU(),
+                            lib::nn::Linear(hidden, hidden), lib::nn::ReLU(),
+                            lib::nn::Linear(hidden, 10));
+  lib::optim::Adam optimizer(model->parameters(), lib::optim::AdamOptions(1e-3));
+  lib::Tensor x = lib::randn({batch, 784});
+  lib::Tensor target = lib::randint(0, 10, {batch}, lib::kLong);
+  for (auto _ : state) {
+    lib::Tensor loss = lib::nn::functional::cross_entropy(model->forward(x), target);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  }
+}
+
+// Conv2d(1, 32, 3, padding 1) forward and backward on a 64x1x28x28 batch.
+void BM_conv2d_fwd_bwd(benchmark::State& state) {
+  lib::manual_seed(0);
+  lib::nn::Conv2d conv(lib::nn::Conv2dOptions(1, 32, 3).padding(1));
+  lib::Tensor x = lib::randn({small() ? 2 : 64, 1, 28, 28});
+  for (auto _ : state) {
+    conv->zero_grad();
+    conv->forward(x).sum().backward();
+  }
+}
+
+// One training step of the demo's CNN (two conv + max-pool blocks, two linear layers), batch 64.
+void BM_cnn_adam_step(benchmark::State& state) {
+  const int64_t batch = small() ? 2 : 64;
+  lib::manual_seed(0);
+  lib::nn::Sequential model(lib::nn::Conv2d(lib::nn::Conv2dOptions(1, 32, 3).padding(1)),
+                            lib::nn::ReLU(), lib::nn::MaxPool2d(lib::nn::MaxPool2dOptions(2)),
+                            lib::nn::Conv2d(lib::nn::Conv2dOptions(32, 64, 3).padding(1)),
+                            lib::nn::ReLU(), lib::nn::MaxPool2d(lib::nn::MaxPool2dOptions(2)),
+                            lib::nn::Flatten(), lib::nn::Linear(64 * 7 * 7, 128), lib::nn::ReLU(),
+                            lib::nn::Linear(128, 10));
+  lib::optim::Adam optimizer(model->parameters(), lib::optim::AdamOptions(1e-3));
+  lib::Tensor x = lib::randn({batch, 1, 28, 28});
+  lib::Tensor target = lib::randint(0, 10, {batch}, lib::kLong);
+  for (auto _ : state) {
+    lib::Tensor loss = lib::nn::functional::cross_entropy(model->forward(x), target);
+    optimizer.zero_grad();
+    loss.backward();
+    optimizer.step();
+  }
+}
+
+BENCHMARK(BM_seed_sequential_500_steps)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_mlp_adam_step)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_conv2d_fwd_bwd)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_cnn_adam_step)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
