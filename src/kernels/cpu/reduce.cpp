@@ -1,6 +1,7 @@
 // CPU reductions. A reduction is split into kept dims and reduced dims (each group merged where
-// memory allows) and takes one of three paths: contiguous rows reduced to one value each, rows
-// of outputs accumulated across outer reduced dims, or a general strided walk.
+// memory allows) and takes one of four paths: contiguous rows reduced to one value each, rows
+// of outputs accumulated across outer reduced dims, contiguous runs combined per output, or a
+// general strided walk.
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -195,7 +196,29 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& in) {
     return;
   }
 
-  // Path 3: anything else, one output at a time.
+  // Path 3: the innermost reduced dim is contiguous (e.g. a sum over {0, 2, 3} of [N, C, H, W]):
+  // each output combines contiguous runs, each reduced with the row kernel.
+  if (red.in_strides.back() == 1) {
+    const int64_t run = red.sizes.back(), runs = n / run;
+    parallel_for(0, num_out, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n, 1)),
+                 [&](int64_t b, int64_t e) {
+                   const Reducer<Acc<T>> ra{op};
+                   for (int64_t i = b; i < e; ++i) {
+                     int64_t io, oo;
+                     kept.offsets(i, io, oo);
+                     Acc<T> acc = ra.identity();
+                     for (int64_t m = 0; m < runs; ++m) {
+                       int64_t ri, unused;
+                       red.offsets(m * run, ri, unused);
+                       acc = ra.combine(acc, reduce_contiguous(r, src + io + ri, run));
+                     }
+                     dst[oo] = static_cast<T>(acc);
+                   }
+                 });
+    return;
+  }
+
+  // Path 4: anything else, one output at a time.
   parallel_for(0, num_out, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n, 1)),
                [&](int64_t b, int64_t e) {
                  Reducer<Acc<T>> ra{op};
