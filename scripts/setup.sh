@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh
 cmake --preset default >/dev/null
 cmake --build --preset default
-./build/default/examples/tensor_demo
+./build/default/examples/fashion_mnist --checkpoint-dir build/default
