@@ -98,15 +98,17 @@ class Progress {
   Progress(int epoch, int epochs, size_t batches)
       : epoch_(epoch), epochs_(epochs), batches_(batches), tty_(isatty(STDOUT_FILENO)) {}
 
-  void update(size_t done, double loss, int64_t samples, double seconds, bool last) {
+  // waited: the part of seconds spent waiting for the data loader.
+  void update(size_t done, double loss, int64_t samples, double seconds, double waited, bool last) {
     if (!tty_ && !last) return;
     constexpr int kWidth = 30;
     const int filled = static_cast<int>(kWidth * done / std::max<size_t>(batches_, 1));
-    std::printf("%sepoch %d/%d [%s%s] %3d%%  loss %.4f  %.0f samples/s%s", tty_ ? "\r" : "", epoch_,
-                epochs_, std::string(filled, '#').c_str(),
+    std::printf("%sepoch %d/%d [%s%s] %3d%%  loss %.4f  %.0f samples/s  data wait %.1f%%%s",
+                tty_ ? "\r" : "", epoch_, epochs_, std::string(filled, '#').c_str(),
                 std::string(kWidth - filled, '.').c_str(),
                 static_cast<int>(100 * done / std::max<size_t>(batches_, 1)), loss,
-                samples / std::max(seconds, 1e-9), last ? "\n" : "");
+                samples / std::max(seconds, 1e-9), 100 * waited / std::max(seconds, 1e-9),
+                last ? "\n" : "");
     std::fflush(stdout);
   }
 
@@ -156,10 +158,17 @@ bool train_and_check(const std::string& kind, const Flags& flags,
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     Progress progress(epoch, epochs, train_loader.size());
     const auto start = Clock::now();
-    double loss_sum = 0;
+    double loss_sum = 0, waited = 0;  // waited: seconds spent waiting for the loader
     int64_t samples = 0;
     size_t done = 0;
-    for (const ember::data::Example& batch : train_loader) {
+    auto since = [](Clock::time_point t) {
+      return std::chrono::duration<double>(Clock::now() - t).count();
+    };
+    const auto first = Clock::now();
+    auto it = train_loader.begin();
+    waited += since(first);
+    while (it != train_loader.end()) {
+      const ember::data::Example& batch = *it;
       optimizer.zero_grad();
       Tensor loss = F::cross_entropy(model->forward(batch.data), batch.target);
       loss.backward();
@@ -167,9 +176,12 @@ bool train_and_check(const std::string& kind, const Flags& flags,
       schedule.step();
       loss_sum += loss.item<double>() * batch.target.numel();
       samples += batch.target.numel();
-      const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+      const auto next = Clock::now();
+      ++it;
+      waited += since(next);
       ++done;
-      progress.update(done, loss_sum / samples, samples, seconds, done == train_loader.size());
+      progress.update(done, loss_sum / samples, samples, since(start), waited,
+                      done == train_loader.size());
     }
   }
 
