@@ -3,7 +3,8 @@
 // model scores the same.
 //
 //   fashion_mnist [--model mlp|cnn|both] [--epochs N] [--batch-size N] [--lr X] [--threads N]
-//                 [--data DIR] [--checkpoint-dir DIR] [--train-limit N] [--min-accuracy X]
+//                 [--data DIR] [--checkpoint-dir DIR] [--train-limit N] [--test-limit N]
+//                 [--min-accuracy X]
 //
 // By default it trains the MLP (5 epochs) and then the CNN (3 epochs). Exits non-zero when an
 // accuracy is below --min-accuracy (default: 0.87 for the MLP, 0.90 for the CNN) or a reloaded
@@ -33,6 +34,7 @@ struct Flags {
   std::string data = "/usr/share/datasets/fashion-mnist";
   std::string checkpoint_dir = ".";
   int64_t train_limit = 0;  // 0: the whole training set
+  int64_t test_limit = 0;   // 0: the whole test set
   double min_accuracy = 0;  // 0: the model's default
 };
 
@@ -40,6 +42,7 @@ struct Flags {
   std::cerr << "fashion_mnist: " << problem
             << "\nusage: fashion_mnist [--model mlp|cnn|both] [--epochs N] [--batch-size N]"
                " [--lr X] [--threads N] [--data DIR] [--checkpoint-dir DIR] [--train-limit N]"
+               " [--test-limit N]"
                " [--min-accuracy X]\n";
   std::exit(2);
 }
@@ -67,6 +70,8 @@ Flags parse(int argc, char** argv) {
         f.checkpoint_dir = value;
       else if (flag == "--train-limit")
         f.train_limit = std::stoll(value);
+      else if (flag == "--test-limit")
+        f.test_limit = std::stoll(value);
       else if (flag == "--min-accuracy")
         f.min_accuracy = std::stod(value);
       else
@@ -216,14 +221,19 @@ int main(int argc, char** argv) {
     // Pixels scaled to zero mean and unit variance with the training set's statistics.
     train_set->normalize(kPixelMean, kPixelStd);
     test_set->normalize(kPixelMean, kPixelStd);
-    std::shared_ptr<ember::data::Dataset> train_data = train_set;
-    const auto train_size = static_cast<int64_t>(train_set->size());
-    if (flags.train_limit > 0 && flags.train_limit < train_size)
-      train_data = ember::data::random_split(
-          train_set, {flags.train_limit, train_size - flags.train_limit}, 0)[0];
-    ember::data::DataLoader test_loader(test_set, ember::data::DataLoaderOptions(1000));
+    // A random subset of n examples when 0 < n < size (quick runs), else the whole set.
+    auto limit = [](std::shared_ptr<ember::data::Dataset> set, int64_t n) {
+      const auto size = static_cast<int64_t>(set->size());
+      if (n <= 0 || n >= size) return set;
+      return std::shared_ptr<ember::data::Dataset>(
+          ember::data::random_split(set, {n, size - n}, 0)[0]);
+    };
+    const auto train_data = limit(train_set, flags.train_limit);
+    const auto test_data = limit(test_set, flags.test_limit);
+    ember::data::DataLoader test_loader(test_data, ember::data::DataLoaderOptions(1000));
     std::printf("Fashion-MNIST from %s: %zu training and %zu test images, %d threads\n",
-                flags.data.c_str(), train_set->size(), test_set->size(), ember::get_num_threads());
+                flags.data.c_str(), train_data->size(), test_data->size(),
+                ember::get_num_threads());
 
     bool ok = true;
     for (const std::string kind : {"mlp", "cnn"})
