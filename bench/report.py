@@ -21,14 +21,23 @@ def load(folder):
             data = json.load(f)
         for b in data["benchmarks"]:
             scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
+            time_ns = b["real_time"] * scale if "real_time" in b else None
             results[system][threads][b["name"]].append(
-                (b["real_time"] * scale, b.get("bytes_per_second"), b.get("GFLOPS")))
+                (time_ns, b.get("bytes_per_second"), b.get("GFLOPS"), b.get("bytes")))
     return results
 
 
 def median(samples, index):
     values = [s[index] for s in samples if s[index] is not None]
     return statistics.median(values) if values else None
+
+
+def fmt_value(samples):
+    """A row's median: a time, or a size in MiB for rows that measure bytes (RSS, library)."""
+    size = median(samples, 3)
+    if size is not None:
+        return f"{size / 2**20:.1f} MiB"
+    return fmt_time(median(samples, 0))
 
 
 def fmt_time(ns):
@@ -81,10 +90,14 @@ def main(folder):
         print("| --- | --- | --- | --- |")
         ember, torch = r["ember"][threads], r["libtorch"][threads]
         for name in ember:
-            e, t = median(ember[name], 0), median(torch.get(name, []), 0)
+            index = 3 if median(ember[name], 3) is not None else 0
+            e, t = median(ember[name], index), median(torch.get(name, []), index)
             ratio = f"{e / t:.2f}" if e and t else "-"
-            print(f"| {name} | {fmt_time(e)} ({rate(ember[name])}) | "
-                  f"{fmt_time(t)} ({rate(torch.get(name, []))}) | {ratio} |")
+            cells = []
+            for samples in (ember[name], torch.get(name, [])):
+                extra = rate(samples)
+                cells.append(fmt_value(samples) + (f" ({extra})" if extra else ""))
+            print(f"| {name} | {cells[0]} | {cells[1]} | {ratio} |")
         print()
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     if os.path.exists(notes):

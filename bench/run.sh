@@ -24,5 +24,6 @@ for threads in 1 2; do
     done
   done
 done
+python3 bench/process_rows.py "$out"
 python3 bench/report.py "$out" > bench/RESULTS.md
 cat bench/RESULTS.md

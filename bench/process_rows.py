@@ -1,0 +1,51 @@
+"""Process-level rows for bench/RESULTS.md: start-up to the first op (median wall time of fresh
+processes), peak RSS of the seed network, and the size of the built library. Writes JSON files
+shaped like Google Benchmark's into the results folder, one per system, for report.py."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+LIBRARIES = {
+    "ember": ["build/bench/libember.a"],
+    "libtorch": ["/usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13.0",
+                 "/usr/lib/x86_64-linux-gnu/libc10.so.1.13.0"],
+}
+
+
+def run(program, mode, env):
+    return subprocess.run([program, mode], env=env, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def rows(system, program, threads, rounds):
+    env = dict(os.environ, BENCH_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
+               OPENBLAS_NUM_THREADS=str(threads))
+    starts = []
+    for _ in range(rounds):
+        begin = time.perf_counter()
+        run(program, "startup", env)
+        starts.append((time.perf_counter() - begin) * 1e9)
+    rss_kib = int(run(program, "seed_rss", env))
+    size = sum(os.path.getsize(p) for p in LIBRARIES[system] if os.path.exists(p))
+    return [
+        {"name": "process_startup_first_op", "real_time": statistics.median(starts),
+         "time_unit": "ns"},
+        {"name": "seed_network_peak_rss", "bytes": rss_kib * 1024},
+        {"name": "library_size", "bytes": size},
+    ]
+
+
+def main(out, rounds):
+    for threads in (1, 2):
+        for system in ("ember", "libtorch"):
+            program = f"build/bench/bench/{system}_process_bench"
+            path = os.path.join(out, f"{system}_process.t{threads}.r1.json")
+            with open(path, "w") as f:
+                json.dump({"benchmarks": rows(system, program, threads, rounds)}, f)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 10)
