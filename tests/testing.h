@@ -3,7 +3,10 @@
 #include <ember/ember.h>
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <cmath>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -52,5 +55,22 @@ inline void expect_close(const Tensor& actual, const Tensor& expected, double rt
     EXPECT_NEAR(a[i], e[i], atol + rtol * std::abs(e[i])) << "at " << i;
   }
 }
+
+/// The process's resident set size in bytes (from /proc/self/statm).
+inline int64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  int64_t total_pages = 0, resident_pages = 0;
+  statm >> total_pages >> resident_pages;
+  return resident_pages * sysconf(_SC_PAGESIZE);
+}
+
+/// True in a sanitizer build, whose allocator holds freed memory in quarantine, so resident
+/// memory grows for reasons of its own (its leak checker covers what the RSS checks would).
+constexpr bool kSanitized =
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+    true;
+#else
+    false;
+#endif
 
 }  // namespace ember::testing

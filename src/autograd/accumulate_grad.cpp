@@ -7,10 +7,11 @@ namespace ember::autograd {
 // Holding the leaf makes no cycle: the leaf refers back to this node only weakly.
 AccumulateGrad::AccumulateGrad(const Tensor& leaf) : leaf_(leaf) { add_input_metadata(leaf); }
 
+// Backward passes in several threads may reach the same leaf: the engine runs this node under
+// its mutex (Note [Engine threads] in engine.cpp), so every contribution is added.
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor incoming = std::move(grads[0]);
   if (!incoming.defined()) return {};
-  std::lock_guard<std::mutex> lock(mutex_);
   for (const auto& [id, hook] : ensure_meta(leaf_).leaf_hooks_) {
     Tensor replaced = hook(incoming);
     if (replaced.defined()) incoming = replaced;

@@ -1,7 +1,5 @@
 #pragma once
 // The node at the end of every path: adds the incoming gradient into a leaf's grad().
-#include <mutex>
-
 #include "autograd/autograd_meta.h"
 
 namespace ember::autograd {
@@ -16,7 +14,6 @@ class AccumulateGrad final : public Node {
 
  private:
   Tensor leaf_;
-  std::mutex mutex_;  // backward passes in several threads may reach the same leaf
 };
 
 }  // namespace ember::autograd

@@ -3,6 +3,7 @@
 // gradients arriving from several paths are summed, and broadcast gradients are reduced back to
 // the shape the receiving node recorded. No recursion, so graphs of any depth work.
 #include <cctype>
+#include <mutex>
 #include <queue>
 #include <unordered_map>
 
@@ -141,35 +142,42 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
     NodeState& s = state[node];
     variable_list inputs = std::move(s.buffer);
     inputs.resize(node->num_inputs());
-    node->run_pre_hooks(inputs);
-
-    if (auto it = capture_at.find(node); it != capture_at.end())
-      for (size_t k : it->second) captured[k] = inputs[captures[k].input_nr];
-    for (const auto& [nr, weak_slot] : node->retained_grads()) {
-      auto slot = weak_slot.lock();
-      if (!slot || !inputs[nr].defined()) continue;
-      Tensor g = create_graph ? inputs[nr] : inputs[nr].detach();
-      *slot = slot->defined() ? *slot + g : g;
-    }
-    if (!s.execute) continue;
-
-    // Gradients that never arrived are zeros of the recorded shape.
-    bool any_defined = node == root.get();
-    for (const Tensor& g : inputs) any_defined |= g.defined();
     variable_list outputs;
-    if (any_defined) {
-      for (size_t i = 0; i < inputs.size(); ++i)
-        if (!inputs[i].defined()) {
-          const InputMetadata& m = node->input_metadata(i);
-          inputs[i] = zeros(m.shape, TensorOptions(m.dtype).device(m.device));
-        }
-      outputs = node->apply(std::move(inputs));
-      EMBER_CHECK(outputs.size() == node->num_outputs() || node->num_outputs() == 0,
-                  "function {} returned an incorrect number of gradients (expected {}, got {})",
-                  node->name(), node->num_outputs(), outputs.size());
-      if (AnomalyMode::is_enabled()) check_for_nan(*node, outputs);
+    {
+      // Note [Engine threads]: backward passes running in other threads may share this node
+      // (a leaf's AccumulateGrad, or a graph kept with retain_graph), so its hooks, retained
+      // gradients, apply and release run one thread at a time, as in PyTorch. Everything else
+      // the engine touches is local to this call.
+      std::lock_guard<std::recursive_mutex> lock(node->mutex());
+      node->run_pre_hooks(inputs);
+
+      if (auto it = capture_at.find(node); it != capture_at.end())
+        for (size_t k : it->second) captured[k] = inputs[captures[k].input_nr];
+      for (const auto& [nr, weak_slot] : node->retained_grads()) {
+        auto slot = weak_slot.lock();
+        if (!slot || !inputs[nr].defined()) continue;
+        Tensor g = create_graph ? inputs[nr] : inputs[nr].detach();
+        *slot = slot->defined() ? *slot + g : g;
+      }
+      if (!s.execute) continue;
+
+      // Gradients that never arrived are zeros of the recorded shape.
+      bool any_defined = node == root.get();
+      for (const Tensor& g : inputs) any_defined |= g.defined();
+      if (any_defined) {
+        for (size_t i = 0; i < inputs.size(); ++i)
+          if (!inputs[i].defined()) {
+            const InputMetadata& m = node->input_metadata(i);
+            inputs[i] = zeros(m.shape, TensorOptions(m.dtype).device(m.device));
+          }
+        outputs = node->apply(std::move(inputs));
+        EMBER_CHECK(outputs.size() == node->num_outputs() || node->num_outputs() == 0,
+                    "function {} returned an incorrect number of gradients (expected {}, got {})",
+                    node->name(), node->num_outputs(), outputs.size());
+        if (AnomalyMode::is_enabled()) check_for_nan(*node, outputs);
+      }
+      if (!keep_graph) node->release_variables();
     }
-    if (!keep_graph) node->release_variables();
 
     for (size_t i = 0; i < node->num_outputs(); ++i) {
       const Edge& e = node->next_edge(i);

@@ -10,13 +10,17 @@
 
 namespace ember::autograd {
 
-/// Brings a view's grad_fn up to date after its memory was written in place (defined with the
-/// in-place machinery in ops/in_place.cpp; Note [View histories]).
+/// Rebuilds a view's grad_fn from its base's current history (defined with the in-place
+/// machinery in ops/in_place.cpp; Note [View histories]).
 void regenerate_view_history(const Tensor& view);
+/// regenerate_view_history unless another thread already brought the view up to date.
+void refresh_view_history(const Tensor& view);
+/// Brings a view's grad_fn up to date after its memory was written in place; safe to call from
+/// several threads on one view.
 inline void sync_view_history(const Tensor& t) {
   const TensorImpl* impl = t.unsafe_impl();
   if (impl->view_base() && impl->view_version() != impl->storage()->version())
-    regenerate_view_history(t);
+    refresh_view_history(t);
 }
 
 /// True when grad mode is on and some defined tensor requires grad.

@@ -21,7 +21,7 @@ void TensorImpl::set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t st
 
 void TensorImpl::set_view_base(TensorImpl* base, bool made_without_grad) {
   view_base_ = IntrusivePtr<TensorImpl>(base->view_base_ ? base->view_base_.get() : base);
-  view_version_ = storage_->version();
+  set_view_version(storage_->version());
   view_made_without_grad_ = made_without_grad || base->view_made_without_grad_;
 }
 

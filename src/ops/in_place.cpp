@@ -11,6 +11,7 @@
 #include "ops/in_place.h"
 
 #include <algorithm>
+#include <mutex>
 
 #include "ember/ops/shape.h"
 #include "ops/derivative.h"
@@ -160,19 +161,42 @@ Tensor& commit_in_place(Tensor& t, const Tensor& result) {
 }  // namespace detail
 
 namespace autograd {
+namespace {
+
+// Note [View histories], threads: reading a view (requires_grad, grad_fn, using it in an op) may
+// regenerate its grad_fn, and several threads may read one view at once. Regeneration happens
+// under this lock and publishes the new view version only after the new grad_fn is in place, so
+// a reader that sees the current version also sees its history (PyTorch also locks here).
+// Recursive, so a regeneration that reaches another view's regeneration cannot deadlock.
+std::recursive_mutex view_history_mutex;
+
+void regenerate_locked(const Tensor& view) {
+  TensorImpl* impl = view.unsafe_impl();
+  const uint32_t version = impl->storage()->version();
+  const Tensor base(IntrusivePtr<TensorImpl>{impl->view_base()});
+  if (!impl->view_made_without_grad() && base.requires_grad()) {
+    AutoGradMode enable(true);
+    const Tensor fresh = base.as_strided(view.sizes(), view.strides(), view.storage_offset());
+    const AutogradMeta* from = get_meta(fresh);
+    AutogradMeta& meta = ensure_meta(view);
+    meta.grad_fn_ = from->grad_fn_;
+    meta.output_nr_ = from->output_nr_;
+  }
+  impl->set_view_version(version);
+}
+
+}  // namespace
 
 void regenerate_view_history(const Tensor& view) {
-  TensorImpl* impl = view.unsafe_impl();
-  impl->set_view_version(impl->storage()->version());
-  if (impl->view_made_without_grad()) return;
-  const Tensor base(IntrusivePtr<TensorImpl>{impl->view_base()});
-  if (!base.requires_grad()) return;
-  AutoGradMode enable(true);
-  const Tensor fresh = base.as_strided(view.sizes(), view.strides(), view.storage_offset());
-  const AutogradMeta* from = get_meta(fresh);
-  AutogradMeta& meta = ensure_meta(view);
-  meta.grad_fn_ = from->grad_fn_;
-  meta.output_nr_ = from->output_nr_;
+  std::lock_guard<std::recursive_mutex> lock(view_history_mutex);
+  regenerate_locked(view);
+}
+
+void refresh_view_history(const Tensor& view) {
+  std::lock_guard<std::recursive_mutex> lock(view_history_mutex);
+  // Another thread may have regenerated it while this one waited.
+  const TensorImpl* impl = view.unsafe_impl();
+  if (impl->view_version() != impl->storage()->version()) regenerate_locked(view);
 }
 
 }  // namespace autograd

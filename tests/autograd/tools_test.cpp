@@ -1,6 +1,4 @@
-// Anomaly detection, Graphviz export and backward from several threads.
-#include <thread>
-
+// Anomaly detection and Graphviz export.
 #include "testing.h"
 
 namespace ember {
@@ -35,47 +33,6 @@ TEST(AutogradTools, GraphvizShowsNodesAndLeaves) {
        at = dot.find("label=\"leaf", at + 1))
     ++leaves;
   EXPECT_EQ(leaves, 2u);
-}
-
-TEST(AutogradTools, IndependentGraphsInThreadsMatchSerialResults) {
-  auto run = [](int seed) {
-    manual_seed(static_cast<uint64_t>(seed));
-    Tensor w = randn({8, 8}, TensorOptions(kFloat64).requires_grad(true));
-    Tensor x = randn({4, 8}, kFloat64);
-    Tensor loss = x.mm(w).tanh().pow(2).sum();
-    loss.backward();
-    return w.grad();
-  };
-  std::vector<Tensor> serial;
-  for (int i = 0; i < 4; ++i) serial.push_back(run(i));
-  // The generator is global: draw inputs serially, then differentiate in parallel.
-  std::vector<Tensor> ws, xs;
-  for (int i = 0; i < 4; ++i) {
-    manual_seed(static_cast<uint64_t>(i));
-    ws.push_back(randn({8, 8}, TensorOptions(kFloat64).requires_grad(true)));
-    xs.push_back(randn({4, 8}, kFloat64));
-  }
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i)
-    threads.emplace_back([&, i] {
-      for (int rep = 0; rep < 20; ++rep) {
-        ws[i].mutable_grad() = Tensor();
-        xs[i].mm(ws[i]).tanh().pow(2).sum().backward();
-      }
-    });
-  for (auto& t : threads) t.join();
-  for (int i = 0; i < 4; ++i) EXPECT_TRUE(ws[i].grad().equal(serial[i])) << i;
-}
-
-TEST(AutogradTools, ThreadsBackwardIntoASharedLeafAccumulateEverything) {
-  Tensor x = ones({16}, TensorOptions(kFloat64).requires_grad(true));
-  std::vector<std::thread> threads;
-  for (int i = 0; i < 4; ++i)
-    threads.emplace_back([&] {
-      for (int rep = 0; rep < 50; ++rep) (x * 2).sum().backward();
-    });
-  for (auto& t : threads) t.join();
-  EXPECT_TRUE(x.grad().equal(full({16}, 400.0, kFloat64)));
 }
 
 }  // namespace

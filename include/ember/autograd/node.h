@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -81,6 +82,10 @@ class Node : public std::enable_shared_from_this<Node> {
   /// Applies the pre-hooks to the incoming gradients (called by the engine).
   void run_pre_hooks(variable_list& grads) const;
 
+  /// Held by the engine while it runs this node, so backward passes in several threads that
+  /// share the node run it one at a time (recursive: a hook may start a nested backward).
+  std::recursive_mutex& mutex() const { return mutex_; }
+
  private:
   friend void delete_node_iteratively(Node* node);
   edge_list next_edges_;
@@ -93,6 +98,7 @@ class Node : public std::enable_shared_from_this<Node> {
     GradHook hook;
   };
   std::vector<PreHook> pre_hooks_;
+  mutable std::recursive_mutex mutex_;
 };
 
 /// Deletes a node and every node only it keeps alive without recursion, so dropping a graph of

@@ -1,5 +1,6 @@
 #pragma once
 /// The object behind a Tensor handle: storage, geometry (sizes, strides, offset) and dtype.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -54,8 +55,12 @@ class TensorImpl : public RefCounted {
   /// Autograd uses it to route an in-place change of a view into its base's history.
   TensorImpl* view_base() const { return view_base_.get(); }
   /// The storage version at which autograd last brought this view's history up to date.
-  uint32_t view_version() const { return view_version_; }
-  void set_view_version(uint32_t version) { view_version_ = version; }
+  /// Atomic: threads reading one view check it concurrently (Note [View histories]); the
+  /// release store publishes the regenerated history to readers that see the new version.
+  uint32_t view_version() const { return view_version_.load(std::memory_order_acquire); }
+  void set_view_version(uint32_t version) {
+    view_version_.store(version, std::memory_order_release);
+  }
   /// True for a view made while gradients were off (autograd refuses to track in-place changes
   /// through it, as PyTorch does).
   bool view_made_without_grad() const { return view_made_without_grad_; }
@@ -74,7 +79,7 @@ class TensorImpl : public RefCounted {
   bool is_contiguous_ = true;
   std::unique_ptr<AutogradMetaInterface> autograd_meta_;
   IntrusivePtr<TensorImpl> view_base_;
-  uint32_t view_version_ = 0;
+  std::atomic<uint32_t> view_version_{0};
   bool view_made_without_grad_ = false;
 };
 

@@ -20,7 +20,8 @@ struct ThreadPool::State {
   std::condition_variable wake;
   std::mutex submit;  // one job at a time
   std::vector<std::thread> workers;
-  int threads = 1;
+  // Atomic: kernels in any thread read it (num_threads) while set_num_threads may change it.
+  std::atomic<int> threads{1};
   bool stopping = false;
 
   // The current job; `generation` changes whenever one is published. The caller returns only
@@ -88,11 +89,11 @@ ThreadPool& ThreadPool::instance() {
   return pool;
 }
 
-int ThreadPool::num_threads() const { return state_->threads; }
+int ThreadPool::num_threads() const { return state_->threads.load(std::memory_order_relaxed); }
 
 void ThreadPool::set_num_threads(int n) {
   std::lock_guard<std::mutex> lock(state_->submit);
-  if (n == state_->threads) return;
+  if (n == state_->threads.load()) return;
   state_->stop();
   state_->start(std::max(n, 1));
 }
@@ -102,7 +103,7 @@ bool ThreadPool::in_worker() { return is_worker; }
 void ThreadPool::run(int n, const std::function<void(int)>& task) {
   State& s = *state_;
   std::unique_lock<std::mutex> submit(s.submit, std::try_to_lock);
-  if (n <= 1 || is_worker || !submit.owns_lock() || s.threads <= 1) {
+  if (n <= 1 || is_worker || !submit.owns_lock() || s.threads.load() <= 1) {
     for (int i = 0; i < n; ++i) task(i);
     return;
   }
