@@ -3,7 +3,7 @@
 # Usage: scripts/install_deps.sh [extra-package ...]
 set -euo pipefail
 
-packages=(g++ cmake ninja-build pkg-config libopenblas-dev libhwy-dev libfmt-dev
+packages=(g++ cmake ninja-build pkg-config python3 libopenblas-dev libhwy-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev nlohmann-json3-dev
           dataset-fashion-mnist "$@")
 

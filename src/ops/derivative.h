@@ -83,11 +83,4 @@ void record_list(const char* name, const std::vector<const Tensor*>& inputs, con
   autograd::set_history(output, node);
 }
 
-/// For ops whose backward is not written yet: throws when a gradient would be needed, so the
-/// gradient is never silently lost.
-inline void reject_grad(std::initializer_list<const Tensor*> inputs, const char* op) {
-  EMBER_CHECK(!autograd::any_requires_grad(inputs),
-              "{}: differentiating through {} is not supported yet", op, op);
-}
-
 }  // namespace ember::detail

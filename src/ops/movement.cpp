@@ -172,10 +172,11 @@ Tensor Tensor::narrow(int64_t dim, int64_t start, int64_t length) const {
   EMBER_CHECK(this->dim() > 0, "narrow() cannot be applied to a 0-dim tensor.");
   const int64_t d = wrap_dim(dim, this->dim(), "narrow");
   const int64_t size = sizes()[d];
+  const int64_t given = start;
   if (start < 0) start += size;
   EMBER_CHECK_INDEX(start >= 0 && start <= size,
                     "start out of range (expected to be in range of [{}, {}], but got {})", -size,
-                    size, start);
+                    size, given);
   EMBER_CHECK(length >= 0 && start + length <= size,
               "start ({}) + length ({}) exceeds dimension size ({}).", start, length, size);
   return slice(d, start, start + length, 1);
