@@ -66,11 +66,12 @@ inline int64_t resident_bytes() {
 
 /// True in a sanitizer build, whose allocator holds freed memory in quarantine, so resident
 /// memory grows for reasons of its own (its leak checker covers what the RSS checks would).
-constexpr bool kSanitized =
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-    true;
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)  // GCC
+constexpr bool kSanitized = true;
+#elif defined(__has_feature)  // clang
+constexpr bool kSanitized = __has_feature(address_sanitizer) || __has_feature(thread_sanitizer);
 #else
-    false;
+constexpr bool kSanitized = false;
 #endif
 
 }  // namespace ember::testing

@@ -3,7 +3,7 @@
 
 namespace ember {
 
-/// Sets the threads used by Ember's kernels and by OpenBLAS.
+/// Sets the threads used by Ember's kernels, matrix products included (one pool for all).
 void set_num_threads(int n);
 /// The threads Ember's kernels may use.
 int get_num_threads();

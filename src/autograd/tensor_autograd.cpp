@@ -16,7 +16,7 @@ bool Tensor::requires_grad() const {
   return meta && meta->requires_grad();
 }
 
-Tensor& Tensor::requires_grad_(bool requires_grad) {
+Tensor& Tensor::requires_grad_(bool requires_grad) const {
   EMBER_CHECK(is_leaf() || requires_grad,
               "you can only change requires_grad flags of leaf variables. If you want to use a "
               "computed variable in a subgraph that doesn't require differentiation use "
@@ -24,8 +24,8 @@ Tensor& Tensor::requires_grad_(bool requires_grad) {
   EMBER_CHECK(!requires_grad || is_floating_point(),
               "only Tensors of floating point dtype can require gradients (got {})",
               dtype_legacy_name(dtype()));
-  if (requires_grad || get_meta(*this)) ensure_meta(*this).requires_grad_ = requires_grad;
-  return *this;
+  if (requires_grad || get_meta(self())) ensure_meta(self()).requires_grad_ = requires_grad;
+  return self();
 }
 
 bool Tensor::is_leaf() const {
@@ -42,8 +42,8 @@ const Tensor& Tensor::grad() const {
   return meta->grad_;
 }
 
-Tensor& Tensor::mutable_grad() {
-  auto& meta = ensure_meta(*this);
+Tensor& Tensor::mutable_grad() const {
+  auto& meta = ensure_meta(self());
   return meta.retained_grad_ ? *meta.retained_grad_ : meta.grad_;
 }
 
@@ -110,13 +110,13 @@ Tensor Tensor::variable_data() const {
 
 Tensor Tensor::detach() const { return variable_data(); }
 
-Tensor& Tensor::detach_() {
-  if (auto* meta = get_meta(*this)) {
+Tensor& Tensor::detach_() const {
+  if (auto* meta = get_meta(self())) {
     meta->grad_fn_.reset();
     meta->requires_grad_ = false;
     meta->output_nr_ = 0;
   }
-  return *this;
+  return self();
 }
 
 }  // namespace ember

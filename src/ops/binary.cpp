@@ -304,28 +304,28 @@ Tensor Tensor::pow(const Scalar& e) const { return ember::pow(*this, e); }
 Tensor Tensor::maximum(const Tensor& o) const { return ember::maximum(*this, o); }
 Tensor Tensor::minimum(const Tensor& o) const { return ember::minimum(*this, o); }
 
-Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) {
-  return binary_(BinaryOp::Add, *this, with_alpha(*this, o, alpha));
+Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) const {
+  return binary_(BinaryOp::Add, self(), with_alpha(self(), o, alpha));
 }
-Tensor& Tensor::add_(const Scalar& o, const Scalar& alpha) {
-  return binary_(BinaryOp::Add, *this, scaled(*this, o, alpha));
+Tensor& Tensor::add_(const Scalar& o, const Scalar& alpha) const {
+  return binary_(BinaryOp::Add, self(), scaled(self(), o, alpha));
 }
-Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) {
-  return binary_(BinaryOp::Sub, *this, with_alpha(*this, o, alpha));
+Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) const {
+  return binary_(BinaryOp::Sub, self(), with_alpha(self(), o, alpha));
 }
-Tensor& Tensor::sub_(const Scalar& o, const Scalar& alpha) {
-  return binary_(BinaryOp::Sub, *this, scaled(*this, o, alpha));
+Tensor& Tensor::sub_(const Scalar& o, const Scalar& alpha) const {
+  return binary_(BinaryOp::Sub, self(), scaled(self(), o, alpha));
 }
-Tensor& Tensor::mul_(const Tensor& o) { return binary_(BinaryOp::Mul, *this, o); }
-Tensor& Tensor::mul_(const Scalar& o) { return binary_(BinaryOp::Mul, *this, o); }
-Tensor& Tensor::div_(const Tensor& o) { return binary_(BinaryOp::Div, *this, o); }
-Tensor& Tensor::div_(const Scalar& o) { return binary_(BinaryOp::Div, *this, o); }
-Tensor& Tensor::pow_(const Scalar& e) {
-  check_int_pow(*this, e);
-  if (detail::in_place_needs_history(*this, "pow_"))
-    return detail::commit_in_place(*this, ember::pow(detail::history_input(*this, true), e));
-  if (is_floating_point() && is_sqrt_exponent(*this, e)) return copy_(sqrt_pow(*this, e));
-  return binary_(BinaryOp::Pow, *this, e);
+Tensor& Tensor::mul_(const Tensor& o) const { return binary_(BinaryOp::Mul, self(), o); }
+Tensor& Tensor::mul_(const Scalar& o) const { return binary_(BinaryOp::Mul, self(), o); }
+Tensor& Tensor::div_(const Tensor& o) const { return binary_(BinaryOp::Div, self(), o); }
+Tensor& Tensor::div_(const Scalar& o) const { return binary_(BinaryOp::Div, self(), o); }
+Tensor& Tensor::pow_(const Scalar& e) const {
+  check_int_pow(self(), e);
+  if (detail::in_place_needs_history(self(), "pow_"))
+    return detail::commit_in_place(self(), ember::pow(detail::history_input(self(), true), e));
+  if (is_floating_point() && is_sqrt_exponent(self(), e)) return copy_(sqrt_pow(self(), e));
+  return binary_(BinaryOp::Pow, self(), e);
 }
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
@@ -446,15 +446,15 @@ Tensor masked_fill(const Tensor& t, const Tensor& mask, const Scalar& value) {
 Tensor Tensor::masked_fill(const Tensor& mask, const Scalar& value) const {
   return ember::masked_fill(*this, mask, value);
 }
-Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) {
-  check_mask(*this, mask);
-  if (detail::in_place_needs_history(*this, "masked_fill_"))
-    return detail::commit_in_place(*this,
-                                   detail::history_input(*this, false).masked_fill(mask, value));
-  detail::kernels_for(*this).where(*this, mask, detail::scalar_tensor(value, dtype(), device()),
-                                   *this);
+Tensor& Tensor::masked_fill_(const Tensor& mask, const Scalar& value) const {
+  check_mask(self(), mask);
+  if (detail::in_place_needs_history(self(), "masked_fill_"))
+    return detail::commit_in_place(self(),
+                                   detail::history_input(self(), false).masked_fill(mask, value));
+  detail::kernels_for(self()).where(self(), mask, detail::scalar_tensor(value, dtype(), device()),
+                                    self());
   impl()->storage()->bump_version();
-  return *this;
+  return self();
 }
 
 // ---- Whole-tensor comparisons ---------------------------------------------------------------

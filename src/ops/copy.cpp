@@ -28,14 +28,14 @@ Tensor& overwrite(Tensor& t, const char* op, const char* node, Write&& write) {
 }
 }  // namespace
 
-Tensor& Tensor::copy_(const Tensor& src) {
-  detail::check_same_device(*this, src, "copy_");
+Tensor& Tensor::copy_(const Tensor& src) const {
+  detail::check_same_device(self(), src, "copy_");
   DimVector shape = broadcast_shapes(sizes(), src.sizes(), "copy_");
   EMBER_CHECK(IntArrayRef(shape) == sizes(),
               "copy_: the source of shape {} does not broadcast to the destination's shape {}",
               src.sizes(), sizes());
-  if (detail::in_place_needs_history(*this, "copy_", {&src})) {
-    const Tensor old = detail::history_input(*this, false);
+  if (detail::in_place_needs_history(self(), "copy_", {&src})) {
+    const Tensor old = detail::history_input(self(), false);
     Tensor out = empty(sizes(), options());
     detail::kernels_for(out).copy(out, src);
     // d/d(self) = 0 (overwritten); d/d(src) = the gradient, which the engine sums back to src's
@@ -43,36 +43,36 @@ Tensor& Tensor::copy_(const Tensor& src) {
     detail::record("CopyBackwards", {&old, &src}, {&out}, {}, [](auto& node, auto& g, auto&) {
       return variable_list{detail::needs_grad(node, 0) ? zeros_like(g[0]) : Tensor(), g[0]};
     });
-    return detail::commit_in_place(*this, out);
+    return detail::commit_in_place(self(), out);
   }
-  detail::kernels_for(*this).copy(*this, src);
+  detail::kernels_for(self()).copy(self(), src);
   impl()->storage()->bump_version();
-  return *this;
+  return self();
 }
 
-Tensor& Tensor::fill_(const Scalar& value) {
-  return overwrite(*this, "fill_", "FillBackward2",
+Tensor& Tensor::fill_(const Scalar& value) const {
+  return overwrite(self(), "fill_", "FillBackward2",
                    [&](const Tensor& dst) { detail::kernels_for(dst).fill(dst, value); });
 }
 
-Tensor& Tensor::zero_() {
-  return overwrite(*this, "zero_", "ZeroBackward0",
+Tensor& Tensor::zero_() const {
+  return overwrite(self(), "zero_", "ZeroBackward0",
                    [](const Tensor& dst) { detail::kernels_for(dst).fill(dst, 0); });
 }
 
-Tensor& Tensor::uniform_(double from, double to) {
+Tensor& Tensor::uniform_(double from, double to) const {
   EMBER_CHECK(from <= to,
               "uniform_ expects to return a [from, to) range, but found from={} > to={}", from, to);
   EMBER_CHECK(is_floating_point(), "uniform_: not implemented for '{}'",
               dtype_legacy_name(dtype()));
-  return overwrite(*this, "uniform_", "UniformBackward0",
+  return overwrite(self(), "uniform_", "UniformBackward0",
                    [&](const Tensor& dst) { detail::kernels_for(dst).uniform(dst, from, to); });
 }
 
-Tensor& Tensor::normal_(double mean, double std) {
+Tensor& Tensor::normal_(double mean, double std) const {
   EMBER_CHECK(std >= 0, "normal expects std >= 0.0, but found std {}", std);
   EMBER_CHECK(is_floating_point(), "normal_: not implemented for '{}'", dtype_legacy_name(dtype()));
-  return overwrite(*this, "normal_", "NormalBackward0",
+  return overwrite(self(), "normal_", "NormalBackward0",
                    [&](const Tensor& dst) { detail::kernels_for(dst).normal(dst, mean, std); });
 }
 

@@ -387,36 +387,36 @@ Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const
 }
 
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
-                           const Tensor& value) {
+                           const Tensor& value) const {
   IndexResult r =
-      apply_indices(*this, ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
+      apply_indices(self(), ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
   if (r.mask.defined()) {
     EMBER_CHECK(value.numel() == 1,
                 "index_put_: with a boolean mask, only a single value can be "
                 "assigned (got {} values)",
                 value.numel());
     r.view.masked_fill_(r.mask, value.item());
-    return *this;
+    return self();
   }
   EMBER_CHECK(!r.tensor_index.defined(),
               "index_put_: integer index tensors are not supported yet; "
               "use index_select and copy_");
   r.view.copy_(value);
-  return *this;
+  return self();
 }
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
-                           const Scalar& value) {
+                           const Scalar& value) const {
   IndexResult r =
-      apply_indices(*this, ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
+      apply_indices(self(), ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
   if (r.mask.defined()) {
     r.view.masked_fill_(r.mask, value);
-    return *this;
+    return self();
   }
   EMBER_CHECK(!r.tensor_index.defined(),
               "index_put_: integer index tensors are not supported yet; "
               "use index_select and copy_");
   r.view.fill_(value);
-  return *this;
+  return self();
 }
 
 }  // namespace ember

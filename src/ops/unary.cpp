@@ -177,9 +177,9 @@ EMBER_UNARY_OP(Sign, sign)
 
 Tensor erf(const Tensor& t) { return unary(UnaryOp::Erf, t); }
 
-Tensor& Tensor::neg_() { return unary_(UnaryOp::Neg, *this); }
-Tensor& Tensor::exp_() { return unary_(UnaryOp::Exp, *this); }
-Tensor& Tensor::relu_() { return unary_(UnaryOp::Relu, *this); }
+Tensor& Tensor::neg_() const { return unary_(UnaryOp::Neg, self()); }
+Tensor& Tensor::exp_() const { return unary_(UnaryOp::Exp, self()); }
+Tensor& Tensor::relu_() const { return unary_(UnaryOp::Relu, self()); }
 
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
   const UnaryParams p = clamp_params(min, max);
@@ -188,13 +188,13 @@ Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> m
 Tensor Tensor::clamp(std::optional<Scalar> min, std::optional<Scalar> max) const {
   return ember::clamp(*this, min, max);
 }
-Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) {
+Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) const {
   const UnaryParams p = clamp_params(min, max);
-  const ScalarType result = clamp_result_type(*this, min, max);
+  const ScalarType result = clamp_result_type(self(), min, max);
   EMBER_CHECK(result == dtype(),
               "clamp_: result type {} can't be cast to the desired inplace output type {}",
               dtype_legacy_name(result), dtype_legacy_name(dtype()));
-  return unary_(UnaryOp::Clamp, *this, p);
+  return unary_(UnaryOp::Clamp, self(), p);
 }
 
 }  // namespace ember

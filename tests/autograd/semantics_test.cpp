@@ -29,7 +29,7 @@ TEST(Autograd, GradientsAccumulateWithRetainGraph) {
   EXPECT_EQ(x.grad().item<float>(), 144.f);
   z.backward({}, true);
   EXPECT_EQ(x.grad().item<float>(), 216.f);
-  x.mutable_grad().zero_();
+  x.grad().zero_();  // in-place methods are const, as in LibTorch: grad() is zeroed in place
   z.backward();
   EXPECT_EQ(x.grad().item<float>(), 72.f);
 }

@@ -154,6 +154,27 @@ TEST(Linalg, MmLargeAgainstDoubleReference) {
   expect_mm(ai.t().contiguous().t(), bi);
 }
 
+TEST(Linalg, MmSplitAcrossThreadsMatchesOneThread) {
+  // Large products are split into blocks of rows (tall results) or columns (wide ones), with
+  // odd sizes so the last block is short, and every operand layout.
+  manual_seed(7);
+  const int saved = get_num_threads();
+  for (auto [n, k, m] : {std::tuple{301, 150, 67}, std::tuple{67, 150, 301}}) {
+    for (ScalarType dtype : {kFloat32, kFloat64}) {
+      Tensor a = random_matrix(n, k, dtype), b = random_matrix(k, m, dtype);
+      Tensor at = a.t().contiguous().t(), bt = b.t().contiguous().t();
+      set_num_threads(1);
+      std::vector<Tensor> serial = {a.mm(b), at.mm(b), a.mm(bt), at.mm(bt)};
+      set_num_threads(3);
+      std::vector<Tensor> split = {a.mm(b), at.mm(b), a.mm(bt), at.mm(bt)};
+      for (size_t i = 0; i < split.size(); ++i)
+        EXPECT_TRUE(split[i].allclose(serial[i], 1e-6, 1e-6)) << n << "x" << m << " case " << i;
+      expect_mm(at, bt, dtype == kFloat32 ? 1e-5 : 1e-12);
+    }
+  }
+  set_num_threads(saved);
+}
+
 TEST(Linalg, Bmm) {
   Tensor a = arange(12, kFloat32).view({2, 2, 3});
   Tensor b = arange(12, kFloat32).view({2, 3, 2}).sub(6);

@@ -226,7 +226,7 @@ TEST(MaxPool2dGrad, GradcheckAndGradgradcheck) {
   for (const auto& [shape, pool] : configs) {
     SCOPED_TRACE(testing::repr(tensor(shape)));
     Tensor x = distinct(shape).requires_grad_();
-    autograd::TensorFunction f = [pool](const variable_list& v) {
+    autograd::TensorFunction f = [pool = pool](const variable_list& v) {
       return variable_list{pool(v[0])};
     };
     EXPECT_TRUE(autograd::gradcheck(f, {x}));
@@ -360,7 +360,7 @@ TEST(AvgPool2dGrad, GradcheckAndGradgradcheck) {
   for (const auto& [shape, pool] : configs) {
     SCOPED_TRACE(testing::repr(tensor(shape)));
     Tensor x = randn(shape, kFloat64).requires_grad_();
-    autograd::TensorFunction f = [pool](const variable_list& v) {
+    autograd::TensorFunction f = [pool = pool](const variable_list& v) {
       return variable_list{pool(v[0])};
     };
     EXPECT_TRUE(autograd::gradcheck(f, {x}));

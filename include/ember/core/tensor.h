@@ -95,13 +95,13 @@ class Tensor {
   /// A copy with its own memory.
   Tensor clone() const;
   /// Copies src into this tensor (broadcasting src, converting its dtype).
-  Tensor& copy_(const Tensor& src);
-  Tensor& fill_(const Scalar& value);
-  Tensor& zero_();
+  Tensor& copy_(const Tensor& src) const;
+  Tensor& fill_(const Scalar& value) const;
+  Tensor& zero_() const;
   /// Fills with uniform values in [from, to) from the global generator.
-  Tensor& uniform_(double from = 0, double to = 1);
+  Tensor& uniform_(double from = 0, double to = 1) const;
   /// Fills with normal values from the global generator.
-  Tensor& normal_(double mean = 0, double std = 1);
+  Tensor& normal_(double mean = 0, double std = 1) const;
 
   // ---- Views (share memory with this tensor) ---------------------------------------------
   Tensor view(IntArrayRef shape) const;
@@ -130,8 +130,10 @@ class Tensor {
   Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
   /// t.index_put_({Slice(), 0}, v) is t[:, 0] = v.
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value);
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Scalar& value);
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                     const Tensor& value) const;
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                     const Scalar& value) const;
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
   std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
   std::vector<Tensor> chunk(int64_t chunks, int64_t dim = 0) const;
@@ -150,15 +152,15 @@ class Tensor {
   Tensor pow(const Scalar& exponent) const;
   Tensor maximum(const Tensor& other) const;
   Tensor minimum(const Tensor& other) const;
-  Tensor& add_(const Tensor& other, const Scalar& alpha = 1);
-  Tensor& add_(const Scalar& other, const Scalar& alpha = 1);
-  Tensor& sub_(const Tensor& other, const Scalar& alpha = 1);
-  Tensor& sub_(const Scalar& other, const Scalar& alpha = 1);
-  Tensor& mul_(const Tensor& other);
-  Tensor& mul_(const Scalar& other);
-  Tensor& div_(const Tensor& other);
-  Tensor& div_(const Scalar& other);
-  Tensor& pow_(const Scalar& exponent);
+  Tensor& add_(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor& add_(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor& sub_(const Tensor& other, const Scalar& alpha = 1) const;
+  Tensor& sub_(const Scalar& other, const Scalar& alpha = 1) const;
+  Tensor& mul_(const Tensor& other) const;
+  Tensor& mul_(const Scalar& other) const;
+  Tensor& div_(const Tensor& other) const;
+  Tensor& div_(const Scalar& other) const;
+  Tensor& pow_(const Scalar& exponent) const;
 
   Tensor neg() const;
   Tensor abs() const;
@@ -172,11 +174,11 @@ class Tensor {
   Tensor sigmoid() const;
   Tensor relu() const;
   Tensor sign() const;
-  Tensor& neg_();
-  Tensor& exp_();
-  Tensor& relu_();
+  Tensor& neg_() const;
+  Tensor& exp_() const;
+  Tensor& relu_() const;
   Tensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
-  Tensor& clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
+  Tensor& clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor clamp_min(const Scalar& min) const { return clamp(min, std::nullopt); }
   Tensor clamp_max(const Scalar& max) const { return clamp(std::nullopt, max); }
 
@@ -193,7 +195,7 @@ class Tensor {
   Tensor ge(const Tensor& other) const;
   Tensor ge(const Scalar& other) const;
   Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
-  Tensor& masked_fill_(const Tensor& mask, const Scalar& value);
+  Tensor& masked_fill_(const Tensor& mask, const Scalar& value) const;
   /// True when both have the same sizes and elements.
   bool equal(const Tensor& other) const;
   /// True when every element is within atol + rtol * |other| (NaNs compare unequal).
@@ -254,14 +256,14 @@ class Tensor {
   /// True when ops on this tensor record history (set on leaves, inherited by results).
   bool requires_grad() const;
   /// Marks a leaf as needing gradients (floating-point tensors only).
-  Tensor& requires_grad_(bool requires_grad = true);
-  Tensor& set_requires_grad(bool requires_grad) { return requires_grad_(requires_grad); }
+  Tensor& requires_grad_(bool requires_grad = true) const;
+  Tensor& set_requires_grad(bool requires_grad) const { return requires_grad_(requires_grad); }
   /// True for tensors not produced by a recorded op (user-created, or not requiring grad).
   bool is_leaf() const;
   /// The accumulated gradient (undefined until a backward reaches this tensor).
   const Tensor& grad() const;
   /// The gradient slot itself, to assign or reset it.
-  Tensor& mutable_grad();
+  Tensor& mutable_grad() const;
   /// The node that produced this tensor, or null for leaves.
   std::shared_ptr<autograd::Node> grad_fn() const;
   /// Which output of grad_fn this tensor is.
@@ -292,7 +294,7 @@ class Tensor {
   /// The same data, cut from the graph (shares memory and the version counter).
   Tensor detach() const;
   /// Cuts this tensor from the graph in place.
-  Tensor& detach_();
+  Tensor& detach_() const;
   /// The same data with no history and requires_grad false (PyTorch's `.data`).
   Tensor variable_data() const;
 
@@ -308,6 +310,9 @@ class Tensor {
   Tensor operator-() const { return neg(); }
 
  private:
+  // In-place methods are const, as in LibTorch: a Tensor is a handle, and they change what it
+  // points to (data, version, history), never the handle itself.
+  Tensor& self() const { return const_cast<Tensor&>(*this); }
   unsigned add_hook(std::function<Tensor(const Tensor&)> hook) const;
   IntrusivePtr<TensorImpl> impl_;
 };

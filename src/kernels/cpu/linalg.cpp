@@ -1,10 +1,13 @@
 // Matrix products. float32/float64 go to OpenBLAS; a transposed operand is passed with BLAS's
-// transpose flag instead of being copied. Integer types use a plain loop.
+// transpose flag instead of being copied, and large products are split across Ember's pool.
+// Integer types use a plain loop.
 #include <cblas.h>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
+
+extern "C" void openblas_set_num_threads(int);
 
 namespace ember::detail::cpu {
 namespace {
@@ -31,14 +34,55 @@ bool as_blas(const void* data, int64_t rows, int64_t cols, int64_t rs, int64_t c
 }
 
 template <typename T>
-void gemm_blas(int64_t n, int64_t k, int64_t m, const BlasOperand& a, const BlasOperand& b, T* c) {
+void gemm_blas(int64_t n, int64_t k, int64_t m, const BlasOperand& a, const BlasOperand& b, T* c,
+               int64_t ldc) {
   if constexpr (std::is_same_v<T, float>) {
     cblas_sgemm(CblasRowMajor, a.trans, b.trans, n, m, k, 1.0f, static_cast<const float*>(a.data),
-                a.ld, static_cast<const float*>(b.data), b.ld, 0.0f, c, m);
+                a.ld, static_cast<const float*>(b.data), b.ld, 0.0f, c, ldc);
   } else {
     cblas_dgemm(CblasRowMajor, a.trans, b.trans, n, m, k, 1.0, static_cast<const double*>(a.data),
-                a.ld, static_cast<const double*>(b.data), b.ld, 0.0, c, m);
+                a.ld, static_cast<const double*>(b.data), b.ld, 0.0, c, ldc);
   }
+}
+
+// The operand's block starting at row (or column) `at`, for a split of the product.
+BlasOperand rows_from(const BlasOperand& op, int64_t at, size_t elem) {
+  const int64_t step = op.trans == CblasNoTrans ? op.ld : 1;
+  return {static_cast<const char*>(op.data) + at * step * elem, op.trans, op.ld};
+}
+BlasOperand cols_from(const BlasOperand& op, int64_t at, size_t elem) {
+  const int64_t step = op.trans == CblasNoTrans ? 1 : op.ld;
+  return {static_cast<const char*>(op.data) + at * step * elem, op.trans, op.ld};
+}
+
+// Floating-point operations below which a product stays on one thread (about 10 µs of work,
+// several times the cost of waking a pool worker).
+constexpr double kGemmGrainFlops = 1 << 21;
+
+// One pool for all kernels: OpenBLAS runs single-threaded and a large product is split into
+// blocks of C's rows (or columns) that the pool's threads multiply at once. OpenBLAS's own
+// threads would otherwise spin next to the pool's and fight them for the cores.
+template <typename T>
+void gemm_parallel(int64_t n, int64_t k, int64_t m, const BlasOperand& a, const BlasOperand& b,
+                   T* c) {
+  static const bool blas_single_threaded = (openblas_set_num_threads(1), true);
+  (void)blas_single_threaded;
+  const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(k) * m;
+  const bool split_rows = n >= m;
+  const int64_t extent = split_rows ? n : m;
+  const int64_t chunks = std::min<int64_t>(
+      {available_threads(), static_cast<int64_t>(flops / kGemmGrainFlops), extent / 8});
+  if (chunks <= 1) return gemm_blas<T>(n, k, m, a, b, c, m);
+  // Blocks of a multiple of 8 rows or columns keep every block's start vector-aligned.
+  const int64_t per = ((extent + chunks - 1) / chunks + 7) / 8 * 8;
+  ThreadPool::instance().run(static_cast<int>(chunks), [&](int t) {
+    const int64_t begin = t * per, size = std::min(extent, begin + per) - begin;
+    if (size <= 0) return;
+    if (split_rows)
+      gemm_blas<T>(size, k, m, rows_from(a, begin, sizeof(T)), b, c + begin * m, m);
+    else
+      gemm_blas<T>(n, k, size, a, cols_from(b, begin, sizeof(T)), c + begin, m);
+  });
 }
 
 // c[n, m] (contiguous) = a[n, k] b[k, m], with a and b given by element strides.
@@ -65,13 +109,17 @@ void gemm(int64_t n, int64_t k, int64_t m, const T* a, int64_t ars, int64_t acs,
         for (int64_t j = 0; j < m; ++j) b_copy[i * m + j] = b[i * brs + j * bcs];
       bb = {b_copy.data(), CblasNoTrans, m};
     }
-    gemm_blas<T>(n, k, m, ba, bb, c);
+    gemm_parallel<T>(n, k, m, ba, bb, c);
   } else {
+    // Integers wrap around on overflow, as in PyTorch: the arithmetic is done unsigned, where
+    // wrapping is defined.
+    using U = std::make_unsigned_t<T>;
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < m; ++j) {
-        T acc = 0;
-        for (int64_t p = 0; p < k; ++p) acc += a[i * ars + p * acs] * b[p * brs + j * bcs];
-        c[i * m + j] = acc;
+        U acc = 0;
+        for (int64_t p = 0; p < k; ++p)
+          acc += static_cast<U>(a[i * ars + p * acs]) * static_cast<U>(b[p * brs + j * bcs]);
+        c[i * m + j] = static_cast<T>(acc);
       }
   }
 }

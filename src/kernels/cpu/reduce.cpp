@@ -199,7 +199,7 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& in) {
   // Path 3: the innermost reduced dim is contiguous (e.g. a sum over {0, 2, 3} of [N, C, H, W]):
   // each output combines contiguous runs, each reduced with the row kernel.
   if (red.in_strides.back() == 1) {
-    const int64_t run = red.sizes.back(), runs = n / run;
+    const int64_t run = red.sizes.back(), runs = run == 0 ? 0 : n / run;  // no runs if empty
     parallel_for(0, num_out, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n, 1)),
                  [&](int64_t b, int64_t e) {
                    const Reducer<Acc<T>> ra{op};

@@ -41,6 +41,7 @@ using L1LossOptions = MSELossOptions;
 class MSELossImpl : public Module {
  public:
   explicit MSELossImpl(const MSELossOptions& options = {});
+  using Module::forward;  // the one-input form, which losses reject
   /// input and target must have the same shape.
   Tensor forward(const Tensor& input, const Tensor& target);
   /// The options the loss was built with.
@@ -54,6 +55,7 @@ EMBER_MODULE(MSELoss);
 class L1LossImpl : public Module {
  public:
   explicit L1LossImpl(const L1LossOptions& options = {});
+  using Module::forward;  // the one-input form, which losses reject
   /// input and target must have the same shape.
   Tensor forward(const Tensor& input, const Tensor& target);
   /// The options the loss was built with.
@@ -87,6 +89,7 @@ class NLLLossOptions {
 class NLLLossImpl : public Module {
  public:
   explicit NLLLossImpl(const NLLLossOptions& options = {});
+  using Module::forward;  // the one-input form, which losses reject
   Tensor forward(const Tensor& input, const Tensor& target);
   /// The options the loss was built with.
   NLLLossOptions options;
@@ -126,6 +129,7 @@ class CrossEntropyLossOptions {
 class CrossEntropyLossImpl : public Module {
  public:
   explicit CrossEntropyLossImpl(const CrossEntropyLossOptions& options = {});
+  using Module::forward;  // the one-input form, which losses reject
   Tensor forward(const Tensor& input, const Tensor& target);
   /// The options the loss was built with.
   CrossEntropyLossOptions options;
@@ -156,6 +160,7 @@ class BCELossOptions {
 class BCELossImpl : public Module {
  public:
   explicit BCELossImpl(const BCELossOptions& options = {});
+  using Module::forward;  // the one-input form, which losses reject
   Tensor forward(const Tensor& input, const Tensor& target);
   /// The options the loss was built with.
   BCELossOptions options;
@@ -190,6 +195,7 @@ class BCEWithLogitsLossOptions {
 class BCEWithLogitsLossImpl : public Module {
  public:
   explicit BCEWithLogitsLossImpl(const BCEWithLogitsLossOptions& options = {});
+  using Module::forward;  // the one-input form, which losses reject
   Tensor forward(const Tensor& input, const Tensor& target);
   /// The options the loss was built with.
   BCEWithLogitsLossOptions options;
