@@ -35,5 +35,13 @@ TEST(FuzzRegressions, IntegerMatrixProductsWrapAround) {
   EXPECT_EQ(tensor({{kMax}}).mm(tensor({{int64_t{2}}})).item<int64_t>(), -2);
 }
 
+TEST(FuzzRegressions, IntegerScatterAddWrapsAround) {
+  constexpr int32_t kMin = std::numeric_limits<int32_t>::min();
+  const Tensor into = full({1}, kMin, kInt32);
+  const Tensor src = full({2}, kMin, kInt32);
+  // kMin + kMin + kMin wraps to kMin.
+  EXPECT_EQ(into.scatter_add(0, zeros({2}, kInt64), src).item<int32_t>(), kMin);
+}
+
 }  // namespace
 }  // namespace ember

@@ -4,6 +4,7 @@
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scalar_ops.h"
 
 namespace ember::detail::cpu {
 namespace {
@@ -73,9 +74,10 @@ void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tens
     scalar_t* dst = out.data_ptr<scalar_t>();
     const scalar_t* from = src.data_ptr<scalar_t>();
     const int64_t* idx = index.data_ptr<int64_t>();
-    for (int64_t i = 0; i < index.numel(); ++i)
-      dst[indexed_offset(i, index, idx, dim, out.strides())] +=
-          from[offset_of(i, index.sizes(), src.strides())];
+    for (int64_t i = 0; i < index.numel(); ++i) {
+      scalar_t& d = dst[indexed_offset(i, index, idx, dim, out.strides())];
+      d = wrapping_add(d, from[offset_of(i, index.sizes(), src.strides())]);
+    }
   });
 }
 

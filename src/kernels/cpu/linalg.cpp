@@ -6,6 +6,7 @@
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
+#include "kernels/cpu/scalar_ops.h"
 
 extern "C" void openblas_set_num_threads(int);
 
@@ -111,15 +112,12 @@ void gemm(int64_t n, int64_t k, int64_t m, const T* a, int64_t ars, int64_t acs,
     }
     gemm_parallel<T>(n, k, m, ba, bb, c);
   } else {
-    // Integers wrap around on overflow, as in PyTorch: the arithmetic is done unsigned, where
-    // wrapping is defined.
-    using U = std::make_unsigned_t<T>;
     for (int64_t i = 0; i < n; ++i)
       for (int64_t j = 0; j < m; ++j) {
-        U acc = 0;
+        T acc = 0;  // integers wrap around on overflow, as in PyTorch
         for (int64_t p = 0; p < k; ++p)
-          acc += static_cast<U>(a[i * ars + p * acs]) * static_cast<U>(b[p * brs + j * bcs]);
-        c[i * m + j] = static_cast<T>(acc);
+          acc = wrapping_add(acc, wrapping_mul(a[i * ars + p * acs], b[p * brs + j * bcs]));
+        c[i * m + j] = acc;
       }
   }
 }
