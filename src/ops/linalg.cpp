@@ -27,10 +27,18 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_matmul_dtypes(a, b, "mm");
   Tensor out = empty({a.sizes()[0], b.sizes()[1]}, a.options());
   detail::kernels_for(a).mm(out, a, b);
-  // d(A B) = dA B + A dB: grad_A = G B^T, grad_B = A^T G
+  // d(A B) = dA B + A dB: grad_A = G B^T, grad_B = A^T G. Each gradient takes its input's
+  // layout, as in PyTorch: for a transposed input (a Linear weight used as weight.t()) the
+  // product is formed transposed, (B G^T)^T or (G^T A)^T, so that the weight's own gradient
+  // comes out contiguous and the optimizer's elementwise updates stay on the fast path.
   detail::record("MmBackward0", {&a, &b}, {&out}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
-    return variable_list{detail::needs_grad(n, 0) ? g[0].mm(s[1].t()) : Tensor(),
-                         detail::needs_grad(n, 1) ? s[0].t().mm(g[0]) : Tensor()};
+    auto column_major = [](const Tensor& t) { return t.strides()[0] == 1 && t.strides()[1] != 1; };
+    Tensor grad_a, grad_b;
+    if (detail::needs_grad(n, 0))
+      grad_a = column_major(s[0]) ? s[1].mm(g[0].t()).t() : g[0].mm(s[1].t());
+    if (detail::needs_grad(n, 1))
+      grad_b = column_major(s[1]) ? g[0].t().mm(s[0]).t() : s[0].t().mm(g[0]);
+    return variable_list{grad_a, grad_b};
   });
   return out;
 }

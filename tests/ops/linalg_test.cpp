@@ -175,6 +175,26 @@ TEST(Linalg, MmSplitAcrossThreadsMatchesOneThread) {
   set_num_threads(saved);
 }
 
+TEST(Linalg, MmGradientsTakeTheirInputsLayout) {
+  // A Linear layer multiplies by weight.t(): the weight's gradient must come out contiguous, like
+  // the weight, or every optimizer update would walk it column by column.
+  manual_seed(8);
+  Tensor x = randn({5, 4}, requires_grad()), w = randn({3, 4}, requires_grad());
+  (x.t().t().mm(w.t()) * arange(15).view({5, 3})).sum().backward();
+  EXPECT_TRUE(w.grad().is_contiguous());
+  // The same products with row-major operands give the same gradients.
+  Tensor x2 = x.detach().clone().requires_grad_(), wt = w.detach().t().contiguous();
+  wt.requires_grad_();
+  (x2.mm(wt) * arange(15).view({5, 3})).sum().backward();
+  EXPECT_TRUE(w.grad().allclose(wt.grad().t(), 1e-6, 1e-6));
+  EXPECT_TRUE(x.grad().allclose(x2.grad(), 1e-6, 1e-6));
+  // A transposed left operand gets a transposed-layout gradient, equal in value.
+  Tensor at = randn({4, 5}, requires_grad());
+  at.t().mm(wt.detach()).sum().backward();
+  EXPECT_TRUE(at.grad().is_contiguous());
+  EXPECT_TRUE(at.grad().allclose(ones({5, 3}).mm(wt.detach().t()).t(), 1e-6, 1e-6));
+}
+
 TEST(Linalg, Bmm) {
   Tensor a = arange(12, kFloat32).view({2, 2, 3});
   Tensor b = arange(12, kFloat32).view({2, 3, 2}).sub(6);
