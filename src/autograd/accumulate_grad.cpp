@@ -21,6 +21,10 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
     // Out of place: with create_graph the sum stays differentiable, and a gradient the user
     // still holds from an earlier backward is never changed under them.
     grad = grad + incoming;
+  } else if (!incoming.is_contiguous() && leaf_.is_contiguous()) {
+    // A contiguous leaf gets a contiguous gradient (PyTorch's layout contract), so the
+    // optimizer's elementwise updates over both run on the fast path.
+    grad = GradMode::is_enabled() ? incoming.contiguous() : incoming.detach().contiguous();
   } else {
     // Keep the incoming tensor when nothing else refers to it, else a private copy.
     const bool alone = incoming.impl().use_count() == 1;

@@ -34,6 +34,15 @@ TEST(Autograd, GradientsAccumulateWithRetainGraph) {
   EXPECT_EQ(x.grad().item<float>(), 72.f);
 }
 
+TEST(Autograd, ContiguousLeavesGetContiguousGradients) {
+  // The gradient reaches x through a transpose, so it arrives transposed; x.grad() is stored
+  // with x's own (contiguous) layout, as PyTorch does.
+  Tensor x = arange(12, kFloat32).view({3, 4}).requires_grad_();
+  (x.t() * arange(12, kFloat32).view({4, 3})).sum().backward();
+  EXPECT_TRUE(x.grad().is_contiguous());
+  EXPECT_TRUE(x.grad().equal(arange(12, kFloat32).view({4, 3}).t()));
+}
+
 TEST(Autograd, SecondBackwardWithoutRetainGraphFails) {
   Tensor x = tensor({2.f}, requires_grad());
   Tensor y = (x * x).sin();
