@@ -115,6 +115,10 @@ void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, 
               "conv2d: Expected 4-dimensional weight for 4-dimensional input {}, but got "
               "{}-dimensional weight of size {} instead",
               x.sizes(), weight.dim(), weight.sizes());
+  EMBER_CHECK(win.kh > 0 && win.kw > 0,
+              "conv2d: kernel size should be greater than zero, but got kernel_height: {} "
+              "kernel_width: {}",
+              win.kh, win.kw);
   const int64_t o = weight.sizes()[0];
   EMBER_CHECK(o >= groups,
               "conv2d: Given groups={}, expected weight to be at least {} at dimension 0, but got "

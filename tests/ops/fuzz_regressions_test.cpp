@@ -43,5 +43,14 @@ TEST(FuzzRegressions, IntegerScatterAddWrapsAround) {
   EXPECT_EQ(into.scatter_add(0, zeros({2}, kInt64), src).item<int32_t>(), kMin);
 }
 
+TEST(FuzzRegressions, ConvolutionWithAnEmptyKernelIsRefused) {
+  // A weight of size 0 along a kernel dim once ran, and its backward divided by the kernel area.
+  const Tensor x = randn({1, 2, 3, 3}, requires_grad());
+  EXPECT_EMBER_ERROR(conv2d(x, randn({1, 2, 0, 2})),
+                     "conv2d: kernel size should be greater than zero, but got kernel_height: 0 "
+                     "kernel_width: 2");
+  EXPECT_EMBER_ERROR(conv2d(x, randn({1, 2, 2, 0})), "kernel_height: 2 kernel_width: 0");
+}
+
 }  // namespace
 }  // namespace ember
