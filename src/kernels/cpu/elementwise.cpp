@@ -67,9 +67,9 @@ bool binary_vector_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) {
   auto* b = reinterpret_cast<const T*>(ptrs[2]);
   if (s[0] != es) return false;
   if (op == BinaryOp::Pow && s[1] == es && s[2] == 0) {
-    // Common exponents get exact shortcuts instead of the generic pow. (Not 0.5: sqrt differs
-    // from pow at -inf and -0, so only pow(Tensor, Scalar) takes sqrt, as PyTorch's does.)
-    if (*b == T(2)) return simd_binary(BinaryOp::Mul, a, a, out, n, BinaryLayout::Rows);
+    // Exponents 2, 3, -1 and -2 are multiplied out, as PyTorch's kernel does, and 1 copies.
+    // (Not 0.5: sqrt differs from pow at -inf and -0, so only pow(Tensor, Scalar) takes sqrt.)
+    if (simd_binary(op, a, b, out, n, BinaryLayout::ScalarB)) return true;
     if (*b == T(1)) return std::memmove(out, a, n * es), true;
     return false;
   }

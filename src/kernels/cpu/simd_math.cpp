@@ -205,6 +205,33 @@ struct Minimum {
   }
 };
 
+// Integer powers PyTorch also computes by multiplying, so the results agree bit for bit; they
+// ignore the exponent operand, which the caller has checked.
+struct Square {
+  template <class V>
+  V operator()(V a, V) const {
+    return hn::Mul(a, a);
+  }
+};
+struct Cube {
+  template <class V>
+  V operator()(V a, V) const {
+    return hn::Mul(hn::Mul(a, a), a);
+  }
+};
+struct Reciprocal {
+  template <class V>
+  V operator()(V a, V) const {
+    return hn::Div(hn::Set(hn::DFromV<V>(), 1), a);
+  }
+};
+struct ReciprocalSquare {
+  template <class V>
+  V operator()(V a, V) const {
+    return hn::Div(hn::Set(hn::DFromV<V>(), 1), hn::Mul(a, a));
+  }
+};
+
 template <class T, class F>
 void BinaryRow(const F& f, const T* a, const T* b, T* out, size_t n, BinaryLayout layout) {
   const hn::ScalableTag<T> d;
@@ -253,6 +280,13 @@ bool BinaryImpl(BinaryOp op, const T* a, const T* b, T* out, int64_t n64, Binary
       return BinaryRow(Maximum(), a, b, out, n, layout), true;
     case BinaryOp::Minimum:
       return BinaryRow(Minimum(), a, b, out, n, layout), true;
+    case BinaryOp::Pow:
+      if (layout != BinaryLayout::ScalarB) return false;
+      if (*b == T(2)) return BinaryRow(Square(), a, b, out, n, layout), true;
+      if (*b == T(3)) return BinaryRow(Cube(), a, b, out, n, layout), true;
+      if (*b == T(-1)) return BinaryRow(Reciprocal(), a, b, out, n, layout), true;
+      if (*b == T(-2)) return BinaryRow(ReciprocalSquare(), a, b, out, n, layout), true;
+      return false;
     default:
       return false;
   }
