@@ -65,6 +65,12 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : was_defined_(t.defin
   data_ = keep_identity ? t : t.variable_data();
 }
 
+SavedTensor SavedTensor::number() {
+  SavedTensor saved;
+  saved.was_defined_ = true;
+  return saved;
+}
+
 std::string modified_message(const Tensor& t, const std::string& producer, uint32_t now,
                              uint32_t saved) {
   static const char* legacy[] = {"Bool", "Int", "Long", "Float", "Double"};
@@ -87,6 +93,7 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
               "graph are freed when you call .backward() or autograd.grad(). Specify "
               "retain_graph=True if you need to backward through the graph a second time or if "
               "you need to access saved tensors after calling backward.");
+  if (!data_.defined()) return {};  // a number()
   EMBER_CHECK(data_._version() == version_, "{}",
               modified_message(data_, producer_, data_._version(), version_));
   // Re-link to the history the tensor had (an output: the node that saved it), so create_graph

@@ -59,6 +59,8 @@ struct Window2d {
 struct KernelTable {
   void (*unary)(UnaryOp, const Tensor& out, const Tensor& in, const UnaryParams&);
   void (*binary)(BinaryOp, const Tensor& out, const Tensor& a, const Tensor& b);
+  /// binary() with b a number, converted to out's dtype, so no tensor is made for it.
+  void (*binary_scalar)(BinaryOp, const Tensor& out, const Tensor& a, const Scalar& b);
   /// a and b share a dtype; out is bool.
   void (*compare)(CompareOp, const Tensor& out, const Tensor& a, const Tensor& b);
   /// out has in's rank with size 1 on reduced dims; sum and prod accumulate in out's dtype.

@@ -56,6 +56,12 @@ ScalarType compute_type(BinaryOp op, ScalarType promoted) {
 using detail::record;
 using detail::variable_list;
 
+// `t` when `input` requires grad, else nothing: as PyTorch's, a node saves only what the
+// gradients it will compute read, so an in-place change to the rest is no error.
+Tensor only_for(const Tensor& input, const Tensor& t) {
+  return input.defined() && input.requires_grad() ? t : Tensor();
+}
+
 // Each op's derivative. Gradients come back in the broadcast shape and the result dtype; the
 // engine sums them to each input's shape and converts them to its dtype.
 void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& y) {
@@ -69,25 +75,29 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
         return variable_list{g[0], -g[0]};
       });
     case BinaryOp::Mul:  // d(a b) = b da + a db
-      return record("MulBackward0", {&a, &b}, {&y}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
-        return variable_list{detail::needs_grad(n, 0) ? g[0] * s[1] : Tensor(),
-                             detail::needs_grad(n, 1) ? g[0] * s[0] : Tensor()};
-      });
+      return record("MulBackward0", {&a, &b}, {&y}, {{only_for(b, a)}, {only_for(a, b)}},
+                    [](auto& n, auto& g, auto& s) {
+                      return variable_list{detail::needs_grad(n, 0) ? g[0] * s[1] : Tensor(),
+                                           detail::needs_grad(n, 1) ? g[0] * s[0] : Tensor()};
+                    });
     case BinaryOp::Div:  // d(a / b) = da / b - a db / b^2
-      return record("DivBackward0", {&a, &b}, {&y}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
-        return variable_list{detail::needs_grad(n, 0) ? g[0] / s[1] : Tensor(),
-                             detail::needs_grad(n, 1) ? -g[0] * s[0] / (s[1] * s[1]) : Tensor()};
-      });
+      return record("DivBackward0", {&a, &b}, {&y}, {{only_for(b, a)}, {b}},
+                    [](auto& n, auto& g, auto& s) {
+                      return variable_list{
+                          detail::needs_grad(n, 0) ? g[0] / s[1] : Tensor(),
+                          detail::needs_grad(n, 1) ? -g[0] * s[0] / (s[1] * s[1]) : Tensor()};
+                    });
     case BinaryOp::Pow:  // d(a^b) = b a^(b-1) da + a^b log(a) db
-      return record(
-          "PowBackward1", {&a, &b}, {&y}, {{a}, {b}, {y, true}}, [](auto& n, auto& g, auto& s) {
-            Tensor da, db;
-            if (detail::needs_grad(n, 0)) da = g[0] * s[1] * s[0].pow(s[1] - 1);
-            // 0^b with b >= 0 has no finite log; PyTorch's gradient there is 0.
-            if (detail::needs_grad(n, 1))
-              db = where(s[0].eq(0).mul(s[1].ge(0)), zeros_like(g[0]), g[0] * s[2] * s[0].log());
-            return variable_list{da, db};
-          });
+      return record("PowBackward1", {&a, &b}, {&y}, {{a}, {b}, {only_for(b, y), true}},
+                    [](auto& n, auto& g, auto& s) {
+                      Tensor da, db;
+                      if (detail::needs_grad(n, 0)) da = g[0] * s[1] * s[0].pow(s[1] - 1);
+                      // 0^b with b >= 0 has no finite log; PyTorch's gradient there is 0.
+                      if (detail::needs_grad(n, 1))
+                        db = where(s[0].eq(0).mul(s[1].ge(0)), zeros_like(g[0]),
+                                   g[0] * s[2] * s[0].log());
+                      return variable_list{da, db};
+                    });
     case BinaryOp::Maximum:
     case BinaryOp::Minimum: {
       // The gradient goes to the larger (smaller) input, split evenly on ties.
@@ -131,9 +141,34 @@ Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// Tensor op number for the four arithmetic ops: the number goes to the kernel as a value and
+// the node saves no tensor. As PyTorch's node for a wrapped Python number, it has a second,
+// empty edge where the number stands.
+void record_binary_scalar(BinaryOp op, const Tensor& a, const Scalar& b, const Tensor& y) {
+  const Tensor number;
+  if (op == BinaryOp::Add || op == BinaryOp::Sub) {
+    record(op == BinaryOp::Add ? "AddBackward0" : "SubBackward0", {&a, &number}, {&y}, {},
+           [](auto&, auto& g, auto&) {
+             return variable_list{g[0], Tensor()};
+           });
+  } else {  // d(a * b) = b da, d(a / b) = da / b; PyTorch saves b, so a second backward fails
+    const char* name = op == BinaryOp::Mul ? "MulBackward0" : "DivBackward0";
+    record(name, {&a, &number}, {&y}, {{{}, false, true}}, [op, b](auto&, auto& g, auto&) {
+      return variable_list{op == BinaryOp::Mul ? g[0] * b : g[0] / b, Tensor()};
+    });
+  }
+}
+
 Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
   const ScalarType promoted = result_type(a, b);
-  return binary(op, a, detail::scalar_tensor(b, promoted, a.device()), promoted);
+  // (pow, maximum and minimum take the number as a 0-dim tensor)
+  if (op != BinaryOp::Add && op != BinaryOp::Sub && op != BinaryOp::Mul && op != BinaryOp::Div)
+    return binary(op, a, detail::scalar_tensor(b, promoted, a.device()), promoted);
+  const ScalarType dtype = compute_type(op, promoted);
+  Tensor out = empty(a.sizes(), TensorOptions(dtype).device(a.device()));
+  detail::kernels_for(a).binary_scalar(op, out, a.to(dtype), b);
+  record_binary_scalar(op, a, b, out);
+  return out;
 }
 
 Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other, ScalarType promoted) {

@@ -45,10 +45,12 @@ inline bool needs_grad(const autograd::Node& node, size_t i) {
   return node.next_edge(i).is_valid();
 }
 
-/// A tensor to save for backward; `is_output` marks the op's own result.
+/// A tensor to save for backward; `is_output` marks the op's own result. `is_number` marks a
+/// number the formula captures by value (see SavedTensor::number).
 struct Save {
   Tensor tensor;
   bool is_output = false;
+  bool is_number = false;
 };
 
 /// Records `name` as the producer of `outputs` when some input requires grad. The formula is
@@ -64,7 +66,9 @@ void record(const char* name, std::initializer_list<const Tensor*> inputs,
   for (const Tensor* out : outputs) autograd::set_history(*out, node);
   std::vector<autograd::SavedTensor> kept;
   kept.reserve(saved.size());
-  for (const Save& s : saved) kept.emplace_back(s.tensor, s.is_output);
+  for (const Save& s : saved)
+    kept.push_back(s.is_number ? autograd::SavedTensor::number()
+                               : autograd::SavedTensor(s.tensor, s.is_output));
   node->set_saved(std::move(kept));
 }
 

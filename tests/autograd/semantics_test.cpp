@@ -1,5 +1,7 @@
 // Autograd semantics from the seeds: recording, backward, accumulation, retain_graph, grad(),
 // create_graph, retain_grad, detach, no_grad, the in-place checks and deep graphs.
+#include <functional>
+
 #include "testing.h"
 
 namespace ember {
@@ -48,6 +50,57 @@ TEST(Autograd, SecondBackwardWithoutRetainGraphFails) {
   Tensor y = (x * x).sin();
   y.backward();
   EXPECT_EMBER_ERROR(y.backward(), "Trying to backward through the graph a second time");
+}
+
+TEST(Autograd, SecondBackwardFailsWhereSomethingWasSaved) {
+  // As in PyTorch: x * 2 and x / 2 save the number, x + 2 and x - 2 save nothing, so only
+  // the first two refuse a second backward.
+  const std::pair<std::function<Tensor(const Tensor&)>, bool> cases[] = {
+      {[](const Tensor& x) { return x * 2; }, true},
+      {[](const Tensor& x) { return x / 2; }, true},
+      {[](const Tensor& x) { return x + 2; }, false},
+      {[](const Tensor& x) { return x - 2; }, false},
+  };
+  for (const auto& [f, fails] : cases) {
+    Tensor x = ones({2}, requires_grad());
+    Tensor y = f(x).sum();
+    y.backward();
+    if (fails) {
+      EXPECT_EMBER_ERROR(y.backward(), "Trying to backward through the graph a second time");
+    } else {
+      y.backward();
+      EXPECT_TRUE(x.grad().equal(full({2}, 2.f)));
+    }
+  }
+}
+
+TEST(Autograd, ANumberOperandIsAnEmptyEdge) {
+  // torch: (x * 2).grad_fn.next_functions == ((AccumulateGrad, 0), (None, 0))
+  Tensor x = ones({2}, requires_grad());
+  for (const Tensor& y : {x * 2, x + 2, x - 2, x / 2}) {
+    ASSERT_EQ(y.grad_fn()->next_edges().size(), 2u);
+    EXPECT_EQ(y.grad_fn()->next_edges()[0].function->name(), "AccumulateGrad");
+    EXPECT_FALSE(y.grad_fn()->next_edges()[1].function);
+  }
+  EXPECT_EQ((x * 2).grad_fn()->name(), "MulBackward0");
+  EXPECT_EQ((x / 2).grad_fn()->name(), "DivBackward0");
+}
+
+TEST(Autograd, OnlyWhatAGradientReadsIsSaved) {
+  // torch saves a * c's a only when c requires grad, so changing a afterwards is no error.
+  Tensor x = ones({3}, requires_grad());
+  Tensor c = full({3}, 3.f);
+  Tensor a = x * 1;
+  Tensor y = (a * c).sum() + (a / c).sum();
+  a.add_(1);
+  y.backward();
+  EXPECT_TRUE(x.grad().allclose(full({3}, 3.f + 1.f / 3)));
+  // c is saved for a's gradient, so changing c is an error.
+  Tensor x2 = ones({3}, requires_grad());
+  Tensor c2 = full({3}, 3.f);
+  Tensor y2 = (c2 * (x2 * 1)).sum();
+  c2.add_(1);
+  EXPECT_EMBER_ERROR(y2.backward(), "modified by an inplace operation");
 }
 
 TEST(Autograd, NonScalarBackwardNeedsAGradient) {

@@ -19,6 +19,10 @@ class SavedTensor {
  public:
   SavedTensor() = default;
   SavedTensor(const Tensor& t, bool is_output);
+  /// Stands for a number the formula captured by value where PyTorch saves it as a 0-dim
+  /// tensor: it unpacks as undefined, but after release it throws like any saved tensor, so a
+  /// second backward fails exactly where PyTorch's does.
+  static SavedTensor number();
 
   /// The saved tensor; `owner` is the node it was saved in. Throws when released or modified.
   Tensor unpack(const std::shared_ptr<Node>& owner = nullptr) const;

@@ -17,6 +17,13 @@ inline T& at(char* base, int64_t stride, int64_t i) {
   return *reinterpret_cast<T*>(base + i * stride);
 }
 
+// A number in the dtype T, converted as a fill would.
+template <typename T>
+T scalar_as(const Scalar& value) {
+  return value.is_floating_point() ? convert<T>(value.to<double>())
+                                   : convert<T>(value.to<int64_t>());
+}
+
 // Elements gathered per step when a strided float row is routed through the vector code.
 constexpr int64_t kBufferElems = 256;
 
@@ -120,6 +127,19 @@ void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   });
 }
 
+void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar& b) {
+  StridedLoop loop(out.sizes(), {&out, &a});
+  EMBER_DISPATCH_ALL(out.dtype(), "binary", [&] {
+    const scalar_t value = scalar_as<scalar_t>(b);
+    run(loop, [&](char** p, const int64_t* s, int64_t n) {
+      // The number is an operand of stride 0, as a broadcast 0-dim tensor would be.
+      char* ptrs[3] = {p[0], p[1], reinterpret_cast<char*>(const_cast<scalar_t*>(&value))};
+      const int64_t strides[3] = {s[0], s[1], 0};
+      binary_row<scalar_t>(op, ptrs, strides, n);
+    });
+  });
+}
+
 void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
   StridedLoop loop(out.sizes(), {&out, &a, &b});
   EMBER_DISPATCH_ALL(a.dtype(), "compare", [&] {
@@ -166,8 +186,7 @@ void copy(const Tensor& out, const Tensor& in) {
 void fill(const Tensor& out, const Scalar& value) {
   StridedLoop loop(out.sizes(), {&out});
   EMBER_DISPATCH_ALL(out.dtype(), "fill_", [&] {
-    const scalar_t v = value.is_floating_point() ? convert<scalar_t>(value.to<double>())
-                                                 : convert<scalar_t>(value.to<int64_t>());
+    const scalar_t v = scalar_as<scalar_t>(value);
     run(loop, [&](char** p, const int64_t* s, int64_t n) {
       for (int64_t i = 0; i < n; ++i) at<scalar_t>(p[0], s[0], i) = v;
     });
@@ -179,6 +198,7 @@ void fill(const Tensor& out, const Scalar& value) {
 void fill_elementwise_kernels(KernelTable& table) {
   table.unary = unary;
   table.binary = binary;
+  table.binary_scalar = binary_scalar;
   table.compare = compare;
   table.where = where;
   table.copy = copy;
