@@ -1,5 +1,7 @@
 // Matrix products: mm, bmm, matmul, dot and mv over dtypes, layouts and sizes.
 // Small expected values come from PyTorch 1.13; larger ones from a double-precision loop.
+#include <array>
+
 #include "testing.h"
 
 namespace ember {
@@ -99,6 +101,27 @@ TEST(Linalg, MmSlicedOperandsWithSteps) {
     expect_mm(big.narrow(1, 4, 1), random_matrix(1, 6, dt));
     expect_mm(random_matrix(2, 12, dt), big.narrow(1, 4, 1));
   }
+}
+
+TEST(Linalg, MmWithADimOfOneInEveryLayout) {
+  // Row times matrix, matrix times column and outer products take matrix-vector and rank-1
+  // paths; each operand is tried contiguous, transposed and sliced with steps.
+  manual_seed(5);
+  auto layouts = [](int64_t rows, int64_t cols, ScalarType dt) {
+    Tensor big = rand({3 * rows + 1, 2 * cols + 1}, dt).sub(0.5);
+    return std::vector<Tensor>{rand({rows, cols}, dt).sub(0.5), rand({cols, rows}, dt).sub(0.5).t(),
+                               big.slice(0, 1, 3 * rows + 1, 3).slice(1, 0, 2 * cols, 2)};
+  };
+  const std::array<int64_t, 3> shapes[] = {{1, 5, 7}, {6, 5, 1}, {6, 1, 7}, {1, 1, 7},
+                                           {1, 5, 1}, {6, 1, 1}, {1, 1, 1}, {1, 40, 33}};
+  for (ScalarType dt : {kFloat32, kFloat64})
+    for (const auto& [n, k, m] : shapes)
+      for (const Tensor& a : layouts(n, k, dt))
+        for (const Tensor& b : layouts(k, m, dt)) {
+          SCOPED_TRACE(::testing::Message()
+                       << a.sizes() << a.strides() << " x " << b.sizes() << b.strides());
+          expect_mm(a, b);
+        }
 }
 
 TEST(Linalg, MmExpandedOperands) {

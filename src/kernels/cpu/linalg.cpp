@@ -46,6 +46,58 @@ void gemm_blas(int64_t n, int64_t k, int64_t m, const BlasOperand& a, const Blas
   }
 }
 
+// y = op(A) x for a row-major A of rows x cols (before op), with strided x and y.
+template <typename T>
+void gemv_blas(CBLAS_TRANSPOSE trans, int64_t rows, int64_t cols, const BlasOperand& a,
+               const void* x, int64_t incx, T* y, int64_t incy) {
+  if constexpr (std::is_same_v<T, float>) {
+    cblas_sgemv(CblasRowMajor, trans, rows, cols, 1.0f, static_cast<const float*>(a.data), a.ld,
+                static_cast<const float*>(x), incx, 0.0f, y, incy);
+  } else {
+    cblas_dgemv(CblasRowMajor, trans, rows, cols, 1.0, static_cast<const double*>(a.data), a.ld,
+                static_cast<const double*>(x), incx, 0.0, y, incy);
+  }
+}
+
+// Products with a dim of 1 (an RNN step on one sample and its gradients): GEMM would pack a
+// whole operand and clear c for each one, which costs more than the arithmetic, so a row or
+// column of c is a matrix-vector product and k = 1 is an outer product. Returns false for
+// other shapes.
+template <typename T>
+bool gemm_thin(int64_t n, int64_t k, int64_t m, const BlasOperand& a, const BlasOperand& b, T* c) {
+  // Element stride of a's row 0 and of b's column 0 (a[0, p] and b[p, 0] over p).
+  const int64_t a_row_step = a.trans == CblasNoTrans ? 1 : a.ld;
+  const int64_t b_col_step = b.trans == CblasNoTrans ? b.ld : 1;
+  if (n == 1) {  // c^T = b^T a^T
+    const CBLAS_TRANSPOSE t = b.trans == CblasNoTrans ? CblasTrans : CblasNoTrans;
+    const int64_t rows = b.trans == CblasNoTrans ? k : m, cols = b.trans == CblasNoTrans ? m : k;
+    gemv_blas<T>(t, rows, cols, b, a.data, a_row_step, c, 1);
+    return true;
+  }
+  if (m == 1) {  // c = a b
+    const int64_t rows = a.trans == CblasNoTrans ? n : k, cols = a.trans == CblasNoTrans ? k : n;
+    gemv_blas<T>(a.trans, rows, cols, a, b.data, b_col_step, c, 1);
+    return true;
+  }
+  if (k == 1) {  // c[i, j] = a[i, 0] b[0, j]
+    const auto* pa = static_cast<const T*>(a.data);
+    const auto* pb = static_cast<const T*>(b.data);
+    const int64_t a_col_step = a.trans == CblasNoTrans ? a.ld : 1;
+    const int64_t b_row_step = b.trans == CblasNoTrans ? 1 : b.ld;
+    for (int64_t i = 0; i < n; ++i) {
+      const T ai = pa[i * a_col_step];
+      T* ci = c + i * m;
+      if (b_row_step == 1) {
+        for (int64_t j = 0; j < m; ++j) ci[j] = ai * pb[j];
+      } else {
+        for (int64_t j = 0; j < m; ++j) ci[j] = ai * pb[j * b_row_step];
+      }
+    }
+    return true;
+  }
+  return false;
+}
+
 // The operand's block starting at row (or column) `at`, for a split of the product.
 BlasOperand rows_from(const BlasOperand& op, int64_t at, size_t elem) {
   const int64_t step = op.trans == CblasNoTrans ? op.ld : 1;
@@ -68,6 +120,7 @@ void gemm_parallel(int64_t n, int64_t k, int64_t m, const BlasOperand& a, const 
                    T* c) {
   static const bool blas_single_threaded = (openblas_set_num_threads(1), true);
   (void)blas_single_threaded;
+  if (gemm_thin<T>(n, k, m, a, b, c)) return;
   const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(k) * m;
   const bool split_rows = n >= m;
   const int64_t extent = split_rows ? n : m;
