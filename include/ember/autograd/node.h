@@ -56,8 +56,10 @@ class Node : public std::enable_shared_from_this<Node> {
 
   /// Records one forward output; returns its index among the node's inputs.
   uint32_t add_input_metadata(const Tensor& t);
-  size_t num_inputs() const { return input_metadata_.size(); }
-  const InputMetadata& input_metadata(size_t i) const { return input_metadata_[i]; }
+  size_t num_inputs() const { return num_inputs_; }
+  const InputMetadata& input_metadata(size_t i) const {
+    return i == 0 ? first_input_ : more_inputs_[i - 1];
+  }
 
   /// Replaces the edges (used when a custom Function links its inputs).
   void set_next_edges(edge_list edges) { next_edges_ = std::move(edges); }
@@ -90,7 +92,10 @@ class Node : public std::enable_shared_from_this<Node> {
   friend void delete_node_iteratively(Node* node);
   edge_list next_edges_;
   uint64_t sequence_nr_;
-  std::vector<InputMetadata> input_metadata_;
+  // Most nodes have one forward output; its metadata lives inline to spare an allocation.
+  uint32_t num_inputs_ = 0;
+  InputMetadata first_input_;
+  std::vector<InputMetadata> more_inputs_;
   std::vector<std::pair<uint32_t, std::weak_ptr<Tensor>>> retained_grads_;
   struct PreHook {
     uint32_t output_nr;

@@ -9,6 +9,23 @@ StridedLoop::StridedLoop(IntArrayRef shape, std::initializer_list<const Tensor*>
   const int nd = static_cast<int>(shape.size());
   for (int64_t s : shape) numel_ *= s;
 
+  // The common case, every operand contiguous with the full shape, is one flat row.
+  bool flat = true;
+  for (const Tensor* t : operands) flat = flat && t->is_contiguous() && t->sizes() == shape;
+  if (flat) {
+    int k = 0;
+    for (const Tensor* t : operands) {
+      base_[k] = static_cast<char*>(t->data_ptr());
+      if (numel_ != 1) {  // as below, a single element has no dims left
+        inner_strides_[k] = static_cast<int64_t>(t->element_size());
+        strides_[k].push_back(inner_strides_[k]);
+      }
+      ++k;
+    }
+    if (numel_ != 1) shape_.push_back(numel_);
+    return;
+  }
+
   // Byte strides of every operand against the full shape; broadcast dims get stride 0.
   DimVector full[kMaxOperands];
   int k = 0;
