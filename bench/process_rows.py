@@ -8,6 +8,12 @@ import subprocess
 import sys
 import time
 
+# PyTorch's start-up includes the interpreter's; its library is LibTorch's.
+PROGRAMS = {
+    "ember": ["build/bench/bench/ember_process_bench"],
+    "libtorch": ["build/bench/bench/libtorch_process_bench"],
+    "pytorch": ["/usr/bin/python3", "-W", "ignore", "bench/pytorch_bench.py"],
+}
 LIBRARIES = {
     "ember": ["build/bench/libember.a"],
     "libtorch": ["/usr/lib/x86_64-linux-gnu/libtorch_cpu.so.1.13.0",
@@ -16,7 +22,7 @@ LIBRARIES = {
 
 
 def run(program, mode, env):
-    return subprocess.run([program, mode], env=env, check=True, capture_output=True,
+    return subprocess.run(program + [mode], env=env, check=True, capture_output=True,
                           text=True).stdout.strip()
 
 
@@ -29,19 +35,20 @@ def rows(system, program, threads, rounds):
         run(program, "startup", env)
         starts.append((time.perf_counter() - begin) * 1e9)
     rss_kib = int(run(program, "seed_rss", env))
-    size = sum(os.path.getsize(p) for p in LIBRARIES[system] if os.path.exists(p))
-    return [
+    result = [
         {"name": "process_startup_first_op", "real_time": statistics.median(starts),
          "time_unit": "ns"},
         {"name": "seed_network_peak_rss", "bytes": rss_kib * 1024},
-        {"name": "library_size", "bytes": size},
     ]
+    if system in LIBRARIES:
+        size = sum(os.path.getsize(p) for p in LIBRARIES[system] if os.path.exists(p))
+        result.append({"name": "library_size", "bytes": size})
+    return result
 
 
 def main(out, rounds):
     for threads in (1, 2):
-        for system in ("ember", "libtorch"):
-            program = f"build/bench/bench/{system}_process_bench"
+        for system, program in PROGRAMS.items():
             path = os.path.join(out, f"{system}_process.t{threads}.r1.json")
             with open(path, "w") as f:
                 json.dump({"benchmarks": rows(system, program, threads, rounds)}, f)

@@ -1,5 +1,5 @@
 """Turns the JSON files of bench/run.sh into bench/RESULTS.md: medians per workload and thread
-count, Ember against LibTorch, with the machine's limits beside them."""
+count, Ember against LibTorch and PyTorch, with the machine's limits beside them."""
 import glob
 import json
 import os
@@ -79,25 +79,30 @@ def main(folder):
     model, flags, commit, cores = machine()
     print("# Benchmark results\n")
     print(f"Machine: {model} ({cores} cores; {flags}). Commit {commit}. Medians of alternating "
-          "runs (`bench/run.sh`); ratio = Ember time / LibTorch time (lower is better).\n")
+          "runs (`bench/run.sh`); the ratios are Ember's time over LibTorch's (C++) and over "
+          "PyTorch's (Python, `bench/pytorch_bench.py`); lower is better.\n")
     for threads in ("t1", "t2"):
         print(f"## {threads[1:]} thread(s)\n")
         limits = r["limits"][threads]
         if limits:
             print("Limits: " + ", ".join(
                 f"{name} {rate(s)}" for name, s in sorted(limits.items())) + "\n")
-        print("| workload | Ember | LibTorch | ratio |")
-        print("| --- | --- | --- | --- |")
-        ember, torch = r["ember"][threads], r["libtorch"][threads]
+        print("| workload | Ember | LibTorch | PyTorch | vs LibTorch | vs PyTorch |")
+        print("| --- | --- | --- | --- | --- | --- |")
+        ember = r["ember"][threads]
+        others = [r["libtorch"][threads], r["pytorch"][threads]]
         for name in ember:
             index = 3 if median(ember[name], 3) is not None else 0
-            e, t = median(ember[name], index), median(torch.get(name, []), index)
-            ratio = f"{e / t:.2f}" if e and t else "-"
-            cells = []
-            for samples in (ember[name], torch.get(name, [])):
+            e = median(ember[name], index)
+            cells, ratios = [], []
+            for samples in [ember[name]] + [o.get(name, []) for o in others]:
                 extra = rate(samples)
-                cells.append(fmt_value(samples) + (f" ({extra})" if extra else ""))
-            print(f"| {name} | {cells[0]} | {cells[1]} | {ratio} |")
+                cells.append(fmt_value(samples) + (f" ({extra})" if extra else "")
+                             if samples else "-")
+            for other in others:
+                t = median(other.get(name, []), index)
+                ratios.append(f"{e / t:.2f}" if e and t else "-")
+            print(f"| {name} | {' | '.join(cells)} | {' | '.join(ratios)} |")
         print()
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     if os.path.exists(notes):

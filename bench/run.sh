@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Builds Ember's benchmarks and the same workloads against LibTorch, runs them alternately at 1 and
-# 2 threads, and writes bench/RESULTS.md with medians and Ember/LibTorch ratios.
+# Builds Ember's benchmarks and the same workloads against LibTorch, runs them alternately with
+# their PyTorch versions (bench/pytorch_bench.py, under Debian's /usr/bin/python3) at 1 and 2
+# threads, and writes bench/RESULTS.md with medians and ratios.
 # Usage: bench/run.sh [rounds]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-5}"
-scripts/install_deps.sh libtorch-dev
+scripts/install_deps.sh libtorch-dev python3-torch
 cmake -S . -B build/bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DEMBER_BUILD_TESTS=OFF \
   -DEMBER_BUILD_EXAMPLES=OFF -DEMBER_BENCH_LIBTORCH=ON >/dev/null
 cmake --build build/bench
@@ -22,6 +23,10 @@ for threads in 1 2; do
         --benchmark_format=json --benchmark_out="$out/$system.t$threads.r$round.json" \
         --benchmark_out_format=json >/dev/null
     done
+    echo "threads=$threads round=$round pytorch_bench"
+    BENCH_THREADS=$threads OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
+      MKL_NUM_THREADS=$threads /usr/bin/python3 -W ignore bench/pytorch_bench.py \
+      "$out/pytorch_bench.t$threads.r$round.json"
   done
 done
 python3 bench/process_rows.py "$out"
