@@ -128,6 +128,32 @@ TEST(MaxPool2d, NaNInfinityAndTies) {
   EXPECT_EQ(i3.item<int64_t>(), 1);
 }
 
+TEST(MaxPool2d, TwoByTwoFastPathMatchesTheGeneralLoop) {
+  // A 2x2 window with stride 2 over unit-stride rows has a loop of its own; a view with a
+  // column stride of 2 takes the general one. Small integers make ties common, and NaN and
+  // -inf appear in every position of a window.
+  manual_seed(7);
+  for (ScalarType dt : {kFloat32, kFloat64}) {
+    Tensor x = randint(-2, 3, {2, 3, 9, 11}, dt);
+    x.select(0, 0).select(0, 0).select(0, 0).fill_(kNaN);
+    x.select(0, 0).select(0, 1).select(0, 3).fill_(-kInf);
+    x.select(0, 1).select(0, 2).select(1, 4).fill_(kNaN);
+    const Tensor spread = zeros({2, 3, 9, 22}, dt);
+    spread.slice(3, 0, 22, 2).copy_(x);
+    const Tensor strided = spread.slice(3, 0, 22, 2);
+    ASSERT_EQ(strided.stride(3), 2);
+    for (bool ceil : {false, true}) {
+      auto [v, i] = max_pool2d_with_indices(x, {2}, {2}, {0}, {1}, ceil);
+      auto [vs, is] = max_pool2d_with_indices(strided, {2}, {2}, {0}, {1}, ceil);
+      const std::vector<double> a = values(v), b = values(vs);
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t k = 0; k < a.size(); ++k)
+        EXPECT_TRUE(a[k] == b[k] || (std::isnan(a[k]) && std::isnan(b[k]))) << "at " << k;
+      EXPECT_TRUE(i.equal(is));
+    }
+  }
+}
+
 TEST(MaxPool2d, Float32NonContiguousAndEmptyBatch) {
   Tensor x = seq({1, 2, 4, 4}, 0.37, 0.0, kFloat32);
   Tensor y = max_pool2d(x, {2});

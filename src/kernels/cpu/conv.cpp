@@ -8,6 +8,8 @@
 #include <cstring>
 #include <limits>
 
+#include <vector>
+
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel.h"
@@ -129,9 +131,62 @@ inline T blend(bool take, T a, T b) {
       static_cast<Bits>((std::bit_cast<Bits>(a) & mask) | (std::bit_cast<Bits>(b) & ~mask)));
 }
 
+// One output row of the common 2x2 window with stride 2, no padding or dilation, over input
+// rows of unit stride: the taps and rule of the general loop below (the first tap starts, a
+// greater value or a NaN takes over), written so that the compiler vectorises it. tap[ow] gets
+// which of the four taps won, in row-major order.
+template <typename T>
+void max_pool_2x2_row(const T* __restrict r0, const T* __restrict r1, T* __restrict best,
+                      int32_t* __restrict tap, int64_t wo) {
+  for (int64_t ow = 0; ow < wo; ++ow) {
+    T m = r0[2 * ow];
+    int32_t t = 0;
+    const T candidates[3] = {r0[2 * ow + 1], r1[2 * ow], r1[2 * ow + 1]};
+    for (int32_t k = 0; k < 3; ++k) {
+      const T v = candidates[k];
+      const bool take = (v > m) | (v != v);
+      m = take ? v : m;
+      t = take ? k + 1 : t;
+    }
+    best[ow] = m;
+    tap[ow] = t;
+  }
+}
+
+template <typename T>
+bool max_pool2d_2x2(const Tensor& out, const Tensor& indices, const Tensor& in,
+                    const Window2d& win) {
+  const Planes p{in.sizes()[0], in.sizes()[1],  in.sizes()[2],
+                 in.sizes()[3], out.sizes()[2], out.sizes()[3]};
+  const bool fits = win.kh == 2 && win.kw == 2 && win.sh == 2 && win.sw == 2 && win.ph == 0 &&
+                    win.pw == 0 && win.dh == 1 && win.dw == 1 && in.strides()[3] == 1 &&
+                    2 * p.ho <= p.h && 2 * p.wo <= p.w;  // (ceil mode may ask for more)
+  if (!fits) return false;
+  const int64_t sn = in.strides()[0], sc = in.strides()[1], sh = in.strides()[2];
+  const T* src = in.data_ptr<T>();
+  T* dst = out.data_ptr<T>();
+  int64_t* idx = indices.data_ptr<int64_t>();
+  const int64_t plane_out = p.ho * p.wo;
+  parallel_for(0, p.n * p.c, plane_grain(plane_out * 4), [&](int64_t b, int64_t e) {
+    std::vector<int32_t> tap(static_cast<size_t>(p.wo));
+    for (int64_t plane = b; plane < e; ++plane) {
+      const T* x = src + (plane / p.c) * sn + (plane % p.c) * sc;
+      for (int64_t oh = 0; oh < p.ho; ++oh) {
+        T* best = dst + plane * plane_out + oh * p.wo;
+        int64_t* at = idx + plane * plane_out + oh * p.wo;
+        max_pool_2x2_row(x + 2 * oh * sh, x + (2 * oh + 1) * sh, best, tap.data(), p.wo);
+        for (int64_t ow = 0; ow < p.wo; ++ow)
+          at[ow] = (2 * oh + (tap[ow] >> 1)) * p.w + 2 * ow + (tap[ow] & 1);
+      }
+    }
+  });
+  return true;
+}
+
 template <typename T>
 void max_pool2d_impl(const Tensor& out, const Tensor& indices, const Tensor& in,
                      const Window2d& win) {
+  if (max_pool2d_2x2<T>(out, indices, in, win)) return;
   const Planes p{in.sizes()[0], in.sizes()[1],  in.sizes()[2],
                  in.sizes()[3], out.sizes()[2], out.sizes()[3]};
   const int64_t sn = in.strides()[0], sc = in.strides()[1], sh = in.strides()[2],
