@@ -588,22 +588,9 @@ class Evaluator:
         return None
 
     @staticmethod
-    def _top_level_index(expr, sym):
+    def _top_level_puncts(toks):
+        """(index, token) of each punctuator outside any brackets."""
         depth = 0
-        for k, t in enumerate(expr):
-            if t.kind != "punct":
-                continue
-            if t.text in OPEN:
-                depth += 1
-            elif t.text in OPEN.values():
-                depth -= 1
-            elif t.text == sym and depth == 0:
-                return k
-        return None
-
-    @staticmethod
-    def _matching_colon(toks):
-        depth, nested = 0, 0
         for k, t in enumerate(toks):
             if t.kind != "punct":
                 continue
@@ -611,9 +598,20 @@ class Evaluator:
                 depth += 1
             elif t.text in OPEN.values():
                 depth -= 1
-            elif depth == 0 and t.text == "?":
+            elif depth == 0:
+                yield k, t
+
+    @staticmethod
+    def _top_level_index(expr, sym):
+        return next((k for k, t in Evaluator._top_level_puncts(expr) if t.text == sym), None)
+
+    @staticmethod
+    def _matching_colon(toks):
+        nested = 0
+        for k, t in Evaluator._top_level_puncts(toks):
+            if t.text == "?":
                 nested += 1
-            elif depth == 0 and t.text == ":":
+            elif t.text == ":":
                 if nested == 0:
                     return k
                 nested -= 1
