@@ -40,29 +40,24 @@ void Node::run_pre_hooks(variable_list& grads) const {
   }
 }
 
-void delete_node_iteratively(Node* node) {
-  // Before a node dies, the next nodes that only it owns are moved onto a stack and die here,
-  // one at a time, instead of inside its destructor (which would recurse down the graph). A
-  // node dropped while a stack is being drained on this thread (by a saved tensor, say) hands
-  // its next nodes to that stack. The stack keeps its capacity from one graph to the next.
+Node::~Node() {
+  // The next nodes that only this node keeps alive are moved onto a stack and die in the loop
+  // below, one at a time, instead of inside this destructor, which would recurse once per node
+  // down the graph and overflow the stack on a long chain. A node that dies while the stack is
+  // being drained (popped from it, or dropped by a saved tensor) only adds its own next nodes.
+  // The derived class's members, saved tensors included, are already gone here, so a reference
+  // count of one means the edge really is the last owner. The stack keeps its capacity from one
+  // graph to the next.
   thread_local std::vector<std::shared_ptr<Node>> stack;
   thread_local bool draining = false;
-  auto take_sole_owners = [](Node* n) {
-    n->release_variables();
-    edge_list edges = std::move(n->next_edges_);
-    n->next_edges_.clear();
-    for (Edge& e : edges)
-      if (e.function && e.function.use_count() == 1) stack.push_back(std::move(e.function));
-  };
-  const bool outermost = !draining;
+  for (Edge& e : next_edges_)
+    if (e.function && e.function.use_count() == 1) stack.push_back(std::move(e.function));
+  next_edges_.clear();
+  if (draining) return;
   draining = true;
-  take_sole_owners(node);
-  delete node;
-  if (!outermost) return;
   while (!stack.empty()) {
     std::shared_ptr<Node> next = std::move(stack.back());
     stack.pop_back();
-    take_sole_owners(next.get());
   }
   draining = false;
 }

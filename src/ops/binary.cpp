@@ -13,6 +13,7 @@ using detail::CompareOp;
 using detail::ResultType;
 
 DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
+  if (a == b) return DimVector(a.begin(), a.end());
   const size_t n = std::max(a.size(), b.size());
   DimVector out(n);
   for (size_t i = 0; i < n; ++i) {
@@ -28,6 +29,7 @@ DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
 }
 
 ScalarType result_type(const Tensor& a, const Tensor& b) {
+  if (a.dtype() == b.dtype()) return a.dtype();  // whatever their dims, nothing to promote
   return ResultType().add(a).add(b).get();
 }
 ScalarType result_type(const Tensor& a, const Scalar& b) {
@@ -120,7 +122,10 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType promoted
   const ScalarType dtype = compute_type(op, promoted);
   DimVector shape = broadcast_shapes(a.sizes(), b.sizes(), name);
   Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
-  detail::kernels_for(a).binary(op, out, a.to(dtype), b.to(dtype));
+  if (a.dtype() == dtype && b.dtype() == dtype)
+    detail::kernels_for(a).binary(op, out, a, b);
+  else
+    detail::kernels_for(a).binary(op, out, a.to(dtype), b.to(dtype));
   record_binary(op, a, b, out);
   return out;
 }

@@ -36,7 +36,8 @@ struct InputMetadata {
 class Node : public std::enable_shared_from_this<Node> {
  public:
   explicit Node(edge_list next_edges = {});
-  virtual ~Node() = default;
+  /// Drops the graph behind the node without recursion (see the definition).
+  virtual ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -89,7 +90,6 @@ class Node : public std::enable_shared_from_this<Node> {
   std::recursive_mutex& mutex() const { return mutex_; }
 
  private:
-  friend void delete_node_iteratively(Node* node);
   edge_list next_edges_;
   uint64_t sequence_nr_;
   // Most nodes have one forward output; its metadata lives inline to spare an allocation.
@@ -106,14 +106,10 @@ class Node : public std::enable_shared_from_this<Node> {
   mutable std::recursive_mutex mutex_;
 };
 
-/// Deletes a node and every node only it keeps alive without recursion, so dropping a graph of
-/// a million nodes does not overflow the stack.
-void delete_node_iteratively(Node* node);
-
-/// A new node owned with the iterative deleter.
+/// A new node, in one allocation with its reference count.
 template <typename T, typename... Args>
 std::shared_ptr<T> make_node(Args&&... args) {
-  return std::shared_ptr<T>(new T(std::forward<Args>(args)...), delete_node_iteratively);
+  return std::make_shared<T>(std::forward<Args>(args)...);
 }
 
 }  // namespace ember::autograd
