@@ -5,7 +5,7 @@
 #include <cctype>
 #include <mutex>
 #include <queue>
-#include <unordered_map>
+#include <unordered_set>
 
 #include "autograd/record.h"
 #include "core/check.h"
@@ -84,15 +84,71 @@ void check_for_nan(const Node& node, const variable_list& outputs) {
 
 struct NodeState {
   int dependencies = 0;
-  bool execute = false;  // run apply (some capture or leaf lies beyond it)
-  bool reached = false;  // receives gradients at all
-  variable_list buffer;  // gradients for the node's inputs, summed over paths
+  bool execute = false;      // run apply (some capture or leaf lies beyond it)
+  bool reached = false;      // receives gradients at all
+  bool has_capture = false;  // some captured gradient is read at this node
+  uint32_t first_child = 0;  // where the slots of its next edges start in Graph::children
+  variable_list buffer;      // gradients for the node's inputs, summed over paths
 };
 
-struct ByOrder {
-  bool operator()(const Node* a, const Node* b) const {
-    return a->sequence_nr() < b->sequence_nr();
+constexpr uint32_t kNoSlot = UINT32_MAX;
+
+// The part of the graph one backward pass sees. Every node gets a dense slot when the walk first
+// meets it, and each edge's target slot is looked up once and kept, so the rest of the pass
+// indexes arrays instead of hashing (a node-based hash map costs an allocation per node).
+class Graph {
+ public:
+  // The slot of node, new when the walk has not met it yet (second is then true).
+  std::pair<uint32_t, bool> slot_of(Node* node) {
+    if ((nodes_.size() + 1) * 2 > keys_.size()) rehash(std::max<size_t>(64, keys_.size() * 2));
+    size_t i = bucket(node);
+    while (keys_[i] != nullptr) {
+      if (keys_[i] == node) return {slots_[i], false};
+      i = (i + 1) & (keys_.size() - 1);
+    }
+    const auto slot = static_cast<uint32_t>(nodes_.size());
+    keys_[i] = node;
+    slots_[i] = slot;
+    nodes_.push_back(node);
+    state_.emplace_back().first_child = static_cast<uint32_t>(children_.size());
+    children_.resize(children_.size() + node->num_outputs(), kNoSlot);
+    return {slot, true};
   }
+  // The slot of a node the walk met, or kNoSlot.
+  uint32_t find(Node* node) const {
+    for (size_t i = bucket(node); keys_[i] != nullptr; i = (i + 1) & (keys_.size() - 1))
+      if (keys_[i] == node) return slots_[i];
+    return kNoSlot;
+  }
+
+  size_t size() const { return nodes_.size(); }
+  Node* node(uint32_t slot) const { return nodes_[slot]; }
+  NodeState& state(uint32_t slot) { return state_[slot]; }
+  // The slot that next edge i of the node in `slot` leads to (kNoSlot for an invalid edge).
+  uint32_t& child(uint32_t slot, size_t i) { return children_[state_[slot].first_child + i]; }
+
+ private:
+  size_t bucket(const Node* node) const {
+    // Fibonacci hashing: the high bits of the product mix every bit of the pointer.
+    const uint64_t h = reinterpret_cast<uintptr_t>(node) * 0x9E3779B97F4A7C15ull;
+    return static_cast<size_t>(h >> 32) & (keys_.size() - 1);
+  }
+  void rehash(size_t capacity) {
+    keys_.assign(capacity, nullptr);
+    slots_.assign(capacity, kNoSlot);
+    for (uint32_t slot = 0; slot < nodes_.size(); ++slot) {
+      size_t i = bucket(nodes_[slot]);
+      while (keys_[i] != nullptr) i = (i + 1) & (capacity - 1);
+      keys_[i] = nodes_[slot];
+      slots_[i] = slot;
+    }
+  }
+
+  std::vector<Node*> keys_;
+  std::vector<uint32_t> slots_;
+  std::vector<Node*> nodes_;
+  std::vector<NodeState> state_;
+  std::vector<uint32_t> children_;
 };
 
 // Runs backward from `roots` with `grads`. With `captures`, only what is needed to compute
@@ -100,46 +156,63 @@ struct ByOrder {
 variable_list execute(const edge_list& roots, const variable_list& grads, bool keep_graph,
                       bool create_graph, const edge_list& captures) {
   auto root = std::make_shared<GraphRoot>(roots, grads);
-  std::unordered_map<Node*, NodeState> state;
-  std::unordered_map<Node*, std::vector<size_t>> capture_at;
-  for (size_t k = 0; k < captures.size(); ++k) capture_at[captures[k].function.get()].push_back(k);
+  Graph graph;
+  graph.slot_of(root.get());
+  std::unordered_set<Node*> capture_nodes;
+  for (const Edge& e : captures) capture_nodes.insert(e.function.get());
 
   // Post-order walk (explicit stack): a node executes when a reached node lies beyond it.
-  std::vector<std::pair<Node*, size_t>> stack{{root.get(), 0}};
-  state[root.get()];
+  std::vector<std::pair<uint32_t, size_t>> stack{{0, 0}};
   while (!stack.empty()) {
-    auto& [node, next] = stack.back();
+    auto& [slot, next] = stack.back();
+    Node* node = graph.node(slot);
     if (next < node->num_outputs()) {
-      Node* child = node->next_edge(next++).function.get();
-      if (child && !state.count(child)) {
-        state[child];
-        stack.emplace_back(child, 0);
+      const size_t i = next++;
+      if (Node* child = node->next_edge(i).function.get()) {
+        auto [child_slot, fresh] = graph.slot_of(child);
+        graph.child(slot, i) = child_slot;
+        if (fresh) stack.emplace_back(child_slot, 0);
       }
       continue;
     }
-    NodeState& s = state[node];
-    for (const Edge& e : node->next_edges())
-      if (e.function && state[e.function.get()].reached) s.execute = true;
-    if (captures.empty() && node != root.get()) s.execute = true;
-    s.reached = s.execute || capture_at.count(node);
+    NodeState& s = graph.state(slot);
+    for (size_t i = 0; i < node->num_outputs(); ++i) {
+      const uint32_t c = graph.child(slot, i);
+      if (c != kNoSlot && graph.state(c).reached) s.execute = true;
+    }
+    if (captures.empty() && slot != 0) s.execute = true;
+    s.has_capture = !capture_nodes.empty() && capture_nodes.count(node) != 0;
+    s.reached = s.execute || s.has_capture;
     stack.pop_back();
   }
-  state[root.get()].execute = true;
+  // Where each captured gradient is read: the slot of its node (kNoSlot when the walk never
+  // met it, so it stays undefined).
+  std::vector<uint32_t> capture_slot(captures.size());
+  for (size_t k = 0; k < captures.size(); ++k)
+    capture_slot[k] = graph.find(captures[k].function.get());
+  graph.state(0).execute = true;
 
-  for (auto& [node, s] : state) {
-    if (!s.execute) continue;
-    for (const Edge& e : node->next_edges())
-      if (e.function && state[e.function.get()].reached) ++state[e.function.get()].dependencies;
+  for (uint32_t slot = 0; slot < graph.size(); ++slot) {
+    if (!graph.state(slot).execute) continue;
+    for (size_t i = 0; i < graph.node(slot)->num_outputs(); ++i) {
+      const uint32_t c = graph.child(slot, i);
+      if (c != kNoSlot && graph.state(c).reached) ++graph.state(c).dependencies;
+    }
   }
 
   variable_list captured(captures.size());
   AutoGradMode mode(create_graph);
-  std::priority_queue<Node*, std::vector<Node*>, ByOrder> ready;
-  ready.push(root.get());
+  // Ready nodes, later-created first.
+  auto later = [&graph](uint32_t a, uint32_t b) {
+    return graph.node(a)->sequence_nr() < graph.node(b)->sequence_nr();
+  };
+  std::priority_queue<uint32_t, std::vector<uint32_t>, decltype(later)> ready(later);
+  ready.push(0);
   while (!ready.empty()) {
-    Node* node = ready.top();
+    const uint32_t slot = ready.top();
     ready.pop();
-    NodeState& s = state[node];
+    Node* node = graph.node(slot);
+    NodeState& s = graph.state(slot);
     variable_list inputs = std::move(s.buffer);
     inputs.resize(node->num_inputs());
     variable_list outputs;
@@ -151,18 +224,19 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
       std::lock_guard<std::recursive_mutex> lock(node->mutex());
       node->run_pre_hooks(inputs);
 
-      if (auto it = capture_at.find(node); it != capture_at.end())
-        for (size_t k : it->second) captured[k] = inputs[captures[k].input_nr];
+      if (s.has_capture)
+        for (size_t k = 0; k < captures.size(); ++k)
+          if (capture_slot[k] == slot) captured[k] = inputs[captures[k].input_nr];
       for (const auto& [nr, weak_slot] : node->retained_grads()) {
-        auto slot = weak_slot.lock();
-        if (!slot || !inputs[nr].defined()) continue;
+        auto retained = weak_slot.lock();
+        if (!retained || !inputs[nr].defined()) continue;
         Tensor g = create_graph ? inputs[nr] : inputs[nr].detach();
-        *slot = slot->defined() ? *slot + g : g;
+        *retained = retained->defined() ? *retained + g : g;
       }
       if (!s.execute) continue;
 
       // Gradients that never arrived are zeros of the recorded shape.
-      bool any_defined = node == root.get();
+      bool any_defined = slot == 0;
       for (const Tensor& g : inputs) any_defined |= g.defined();
       if (any_defined) {
         for (size_t i = 0; i < inputs.size(); ++i)
@@ -180,17 +254,18 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
     }
 
     for (size_t i = 0; i < node->num_outputs(); ++i) {
-      const Edge& e = node->next_edge(i);
-      if (!e.function) continue;
-      NodeState& cs = state[e.function.get()];
+      const uint32_t c = graph.child(slot, i);
+      if (c == kNoSlot) continue;
+      NodeState& cs = graph.state(c);
       if (!cs.reached) continue;
       if (i < outputs.size() && outputs[i].defined()) {
+        const Edge& e = node->next_edge(i);
         Tensor g = conform(outputs[i], e.function->input_metadata(e.input_nr), *node);
         cs.buffer.resize(e.function->num_inputs());
-        Tensor& slot = cs.buffer[e.input_nr];
-        slot = slot.defined() ? slot + g : g;
+        Tensor& into = cs.buffer[e.input_nr];
+        into = into.defined() ? into + g : g;
       }
-      if (--cs.dependencies == 0) ready.push(e.function.get());
+      if (--cs.dependencies == 0) ready.push(c);
     }
   }
   return captured;

@@ -110,6 +110,16 @@ bool binary_buffered_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) 
 template <typename T>
 void binary_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) {
   if constexpr (std::is_floating_point_v<T>) {
+    // A lone element of the four basic ops (exact in IEEE arithmetic, so the same result as the
+    // vector code) is not worth the trip through it.
+    const bool basic =
+        op == BinaryOp::Add || op == BinaryOp::Sub || op == BinaryOp::Mul || op == BinaryOp::Div;
+    if (n == 1 && basic) {
+      with_binary_fn<T>(op, [&](auto f) {
+        at<T>(ptrs[0], 0, 0) = f(at<T>(ptrs[1], 0, 0), at<T>(ptrs[2], 0, 0));
+      });
+      return;
+    }
     if (binary_vector_row<T>(op, ptrs, s, n)) return;
     if (binary_buffered_row<T>(op, ptrs, s, n)) return;
   }
