@@ -15,11 +15,10 @@ Node::Node(edge_list next_edges)
       sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
 uint32_t Node::add_input_metadata(const Tensor& t) {
-  InputMetadata m{DimVector(t.sizes().begin(), t.sizes().end()), t.dtype(), t.device()};
-  if (num_inputs_ == 0)
-    first_input_ = std::move(m);
-  else
-    more_inputs_.push_back(std::move(m));
+  InputMetadata& m = num_inputs_ == 0 ? first_input_ : more_inputs_.emplace_back();
+  m.shape.assign(t.sizes().begin(), t.sizes().end());
+  m.dtype = t.dtype();
+  m.device = t.device();
   return num_inputs_++;
 }
 

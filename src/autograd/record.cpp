@@ -57,7 +57,6 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : was_defined_(t.defin
   requires_grad_ = t.requires_grad();
   if (AutogradMeta* meta = get_meta(t)) {
     output_nr_ = meta->output_nr_;
-    if (meta->grad_fn_) producer_ = meta->grad_fn_->name();
     if (!is_output) grad_fn_ = meta->grad_fn_;
   }
   // A leaf that requires grad stays itself, so gradients reach its accumulator.
@@ -94,8 +93,11 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
               "retain_graph=True if you need to backward through the graph a second time or if "
               "you need to access saved tensors after calling backward.");
   if (!data_.defined()) return {};  // a number()
-  EMBER_CHECK(data_._version() == version_, "{}",
-              modified_message(data_, producer_, data_._version(), version_));
+  // The node that produced the tensor, named in the message: an output's is the owner.
+  const Node* producer = is_output_ && requires_grad_ ? owner.get() : grad_fn_.get();
+  EMBER_CHECK(
+      data_._version() == version_, "{}",
+      modified_message(data_, producer ? producer->name() : "", data_._version(), version_));
   // Re-link to the history the tensor had (an output: the node that saved it), so create_graph
   // can differentiate through it.
   const std::shared_ptr<Node>& history = is_output_ ? owner : grad_fn_;

@@ -2,7 +2,6 @@
 /// Tensors kept by graph nodes for their backward formulas.
 #include <cstdint>
 #include <memory>
-#include <string>
 
 #include "ember/core/tensor.h"
 
@@ -39,7 +38,6 @@ class SavedTensor {
   bool requires_grad_ = false;
   bool was_defined_ = false;
   bool released_ = false;
-  std::string producer_;  // name of the node that produced the tensor, for messages
 };
 
 }  // namespace ember::autograd
