@@ -292,6 +292,13 @@ TEST(Autograd, InPlaceChangeOfASavedTensorIsCaught) {
     s.mul_(2);
   }
   EXPECT_EMBER_ERROR(s.sum().backward(), "which is output 0 of SigmoidBackward0, is at version 1");
+  Tensor e = x.exp();
+  Tensor z = e * e;  // saves e, an input with history
+  {
+    NoGradGuard no_grad;
+    e.add_(1);
+  }
+  EXPECT_EMBER_ERROR(z.sum().backward(), "which is output 0 of ExpBackward0, is at version 1");
 }
 
 TEST(Autograd, InPlaceOnALeafThatRequiresGradFails) {
