@@ -5,6 +5,7 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/linalg.h"
+#include "ember/ops/optim_step.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/softmax.h"

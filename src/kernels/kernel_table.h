@@ -54,6 +54,11 @@ struct Window2d {
   int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
 };
 
+/// The constants of one Adam step (see _fused_adam_ in ops/optim_step.cpp).
+struct AdamStep {
+  double beta1, beta2, eps, step_size, bias_correction2_sqrt;
+};
+
 // Every kernel takes a contiguous-or-strided output of the final shape, already allocated, and
 // inputs of the output's dtype (unless stated) that broadcast to it.
 struct KernelTable {
@@ -104,6 +109,10 @@ struct KernelTable {
   /// [N, C, Ho, Wo].
   void (*avg_pool2d_backward)(const Tensor& out, const Tensor& grad, const Window2d& w,
                               bool count_include_pad);
+  /// One Adam step in one pass: exp_avg, exp_avg_sq and param (contiguous, one floating dtype,
+  /// grad's shape) are updated in place from grad (contiguous).
+  void (*adam_step)(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+                    const Tensor& exp_avg_sq, const AdamStep& s);
 };
 
 /// The kernels of a device type; throws Error when that backend is not built in.

@@ -7,6 +7,7 @@
 #include "check_args.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
+#include "ember/ops/optim_step.h"
 #include "update_math.h"
 
 namespace ember::optim {
@@ -47,27 +48,9 @@ void adam_update(Tensor& param, const Tensor& grad, AdamParamState& s, const Ada
   // Adam: g += wd p
   const Tensor g =
       !h.decoupled && h.weight_decay != 0 ? detail::add_scaled(grad, param, h.weight_decay) : grad;
-  Tensor tmp = empty_like(param);
-  Tensor& m = s.exp_avg();
-  Tensor& v = s.exp_avg_sq();
-  // m = b1 m + (1 - b1) g
-  m.mul_(h.beta1);
-  detail::add_scaled_(m, g, 1 - h.beta1, tmp);
-  // v = b2 v + (1 - b2) g^2
-  v.mul_(h.beta2);
-  detail::addcmul_(v, g, g, 1 - h.beta2, tmp);
-  const double step_size = h.lr / (1 - std::pow(h.beta1, static_cast<double>(step)));
-  const double bias_correction2_sqrt = std::sqrt(1 - std::pow(h.beta2, static_cast<double>(step)));
-  Tensor& second = h.amsgrad ? s.max_exp_avg_sq() : v;
-  if (h.amsgrad) maximum_out(second, second, v);
-  // denom = sqrt(v) / sqrt(1 - b2^t) + eps
-  sqrt_out(tmp, second);
-  tmp.div_(bias_correction2_sqrt);
-  tmp.add_(h.eps);
-  // p -= lr / (1 - b1^t) m / denom
-  div_out(tmp, m, tmp);
-  tmp.mul_(step_size);
-  param.sub_(tmp);
+  Tensor no_max;
+  _fused_adam_(param, g, s.exp_avg(), s.exp_avg_sq(), h.amsgrad ? s.max_exp_avg_sq() : no_max, h.lr,
+               h.beta1, h.beta2, h.eps, step);
 }
 
 }  // namespace

@@ -11,6 +11,7 @@ const KernelTable& kernel_table() {
     fill_index_kernels(t);
     fill_random_kernels(t);
     fill_conv_kernels(t);
+    fill_optim_kernels(t);
     return t;
   }();
   return table;
