@@ -100,6 +100,13 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
                                    g[0] * s[2] * s[0].log());
                       return variable_list{da, db};
                     });
+    case BinaryOp::ThresholdBackward:  // d/da = the same mask over the incoming gradient; b: none
+      return record("ThresholdBackwardBackward0", {&a, &b}, {&y}, {{only_for(a, b)}},
+                    [](auto& n, auto& g, auto& s) {
+                      return variable_list{
+                          detail::needs_grad(n, 0) ? threshold_backward(g[0], s[0], 0) : Tensor(),
+                          detail::needs_grad(n, 1) ? zeros_like(g[0]) : Tensor()};
+                    });
     case BinaryOp::Maximum:
     case BinaryOp::Minimum: {
       // The gradient goes to the larger (smaller) input, split evenly on ties.
@@ -297,6 +304,13 @@ Tensor pow(const Scalar& base, const Tensor& exponent) {
 }
 Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
 Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }
+Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold) {
+  const bool at_zero =
+      threshold.is_floating_point() ? threshold.to<double>() == 0 : threshold.to<int64_t>() == 0;
+  if (at_zero) return binary(BinaryOp::ThresholdBackward, grad, self);
+  // Not through self - threshold, which is NaN for two equal infinities.
+  return where(self.le(threshold), zeros_like(grad), grad);
+}
 
 Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
   return binary_out(BinaryOp::Add, out, a, with_alpha(a, b, alpha));

@@ -90,7 +90,7 @@ void record_unary(UnaryOp op, const Tensor& x, const Tensor& y, const UnaryParam
       });
     case UnaryOp::Relu:  // d/dx relu(x) = 1 where the result is positive, else 0
       return record("ReluBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
-        return variable_list{g[0] * s[0].gt(0).to(g[0].dtype())};
+        return variable_list{threshold_backward(g[0], s[0], 0)};
       });
     case UnaryOp::Sign:  // d/dx sign(x) = 0
       return record("SignBackward0", {&x}, {&y}, {},

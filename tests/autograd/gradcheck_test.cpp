@@ -234,6 +234,12 @@ std::vector<OpSample> op_samples() {
   s.push_back(no_ties("minimum", {3, 4}, {3, 4}, F2(a.minimum(b)), "MinimumBackward0"));
   s.push_back(no_ties("minimum_broadcast", {4}, {2, 3, 4}, F2(minimum(a, b)), "MinimumBackward0"));
 
+  // The gradient input a and the mask input b, kept away from the kink at 0.
+  s.push_back(binary("threshold_backward", x34, normal({3, 4}, {0.0}),
+                     F2(threshold_backward(a, b, 0)), "ThresholdBackwardBackward0"));
+  s.push_back(binary("threshold_backward_broadcast", normal({3, 1}), strided(normal({4}, {0.0})),
+                     F2(threshold_backward(a, b, 0)), "ThresholdBackwardBackward0"));
+
   s.push_back(binary("where", x34, x34, F2(where(pattern({3, 4}), a, b)), "WhereBackward0"));
   s.push_back(binary("where_broadcast", normal({3, 1}), strided(normal({4})),
                      F2(where(pattern({3, 4}), a, b)), "WhereBackward0"));

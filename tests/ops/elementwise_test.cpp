@@ -199,6 +199,14 @@ const std::vector<double> kMaximumABF64 = {kNan, kNan, kInf, kInf, -kInf, 0.0, 0
     4.0, 1e+30, 10000000000.0, 7.0, 2.0, 0.0, 2.0, 1e+38, 3.0, 0.3, 1.5, 16.0};
 const std::vector<double> kMinimumABF64 = {kNan, kNan, kInf, -kInf, -kInf, 0.0, 0.0, 0.0, -1.0, 2.0,
     -2.5, 1e+30, 1e-30, -3.0, -7.0, -1.0, 0.5, 10.0, -8.0, 0.1, -2.0, 0.25};
+// torch.ops.aten.threshold_backward(a, b, 0), and with threshold 2.0 (float64).
+const std::vector<double> kThresholdBackwardABF32 = {kNan, 1.0, kInf, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 3.5, -2.5, 1.0000000150474662e+30, 1.0000000031710769e-30, 0.0, -7.0, 0.0, 2.0,
+    9.999999680285692e+37, -8.0, 0.10000000149011612, 0.0, 16.0};
+const std::vector<double> kThresholdBackwardABF64 = {kNan, 1.0, kInf, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 3.5, -2.5, 1e+30, 1e-30, 0.0, -7.0, 0.0, 2.0, 1e+38, -8.0, 0.1, 0.0, 16.0};
+const std::vector<double> kThresholdBackward2ABF64 = {0.0, 1.0, kInf, 0.0, 0.0, 0.0, 0.0, 0.0,
+    0.0, 0.0, -2.5, 1e+30, 1e-30, 0.0, 0.0, 0.0, 0.0, 1e+38, -8.0, 0.0, 0.0, 0.0};
 const std::vector<double> kPowABF64 = {kNan, 1.0, kInf, 0.0, 0.0, 1.0, 1.0, 1.0, 1.0, 12.25,
     39.0625, kInf, 0.0, 0.0029154518950437317, 49.0, kInf, 1.4142135623730951, kInf, -512.0,
     0.5011872336272724, 0.4444444444444444, 2.0};
@@ -677,6 +685,24 @@ TEST(ElementwiseBinary, MaximumPropagatesNan) {
 TEST(ElementwiseBinary, MinimumPropagatesNan) {
   check_binary([](const Tensor& a, const Tensor& b) { return a.minimum(b); }, kA, kB, kMinimumABF32,
                kMinimumABF64);
+}
+// The gradient a passes where b > 0 or b is NaN; elsewhere it is 0, even when infinite.
+TEST(ElementwiseBinary, ThresholdBackwardMatchesTorch) {
+  check_binary([](const Tensor& a, const Tensor& b) { return threshold_backward(a, b, 0); }, kA, kB,
+               kThresholdBackwardABF32, kThresholdBackwardABF64);
+  const Tensor a = tensor(kA, kFloat64), b = tensor(kB, kFloat64);
+  expect_table(threshold_backward(a, b, 2.0), kFloat64, kThresholdBackward2ABF64, 0, 0);
+  // At an infinite threshold no subtraction (inf - inf) may stand in for the comparison.
+  const Tensor ends = tensor({kInf, -kInf, kNan}, kFloat64);
+  expect_table(threshold_backward(ones({3}, kFloat64), ends, kInf), kFloat64, {0.0, 0.0, 1.0}, 0,
+               0);
+}
+// relu's gradient is threshold_backward of its result, as PyTorch's: NaN lets the gradient
+// through, and an infinite gradient is 0 where relu is flat (not inf * 0 = NaN).
+TEST(ElementwiseBinary, ReluGradientMatchesTorchAtNanAndInfinity) {
+  Tensor x = tensor({1.0, -1.0, kNan}, kFloat32).requires_grad_();
+  x.relu().backward(tensor({kInf, kInf, 1.0}, kFloat32));
+  expect_table(x.grad(), kFloat32, {kInf, 0.0, 1.0}, 0, 0);
 }
 TEST(ElementwiseBinary, PowTensorExponentMatchesTorch) {
   check_binary([](const Tensor& a, const Tensor& b) { return a.pow(b); }, kA, kB, kPowABF32,

@@ -22,6 +22,8 @@ Tensor pow(const Tensor& base, const Scalar& exponent);
 Tensor pow(const Scalar& base, const Tensor& exponent);
 Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
+/// grad where self > threshold (or is NaN), else 0: the gradient of relu and threshold.
+Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold);
 
 Tensor neg(const Tensor& t);
 Tensor abs(const Tensor& t);

@@ -160,6 +160,8 @@ void with_binary_fn(BinaryOp op, Body&& body) {
       return body([](T a, T b) { return a != a ? a : b != b ? b : (a > b ? a : b); });
     case BinaryOp::Minimum:
       return body([](T a, T b) { return a != a ? a : b != b ? b : (a < b ? a : b); });
+    case BinaryOp::ThresholdBackward:  // a gradient, zeroed where b <= 0
+      return body([](T a, T b) { return b <= T(0) ? T(0) : a; });
   }
 }
 

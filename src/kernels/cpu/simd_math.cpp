@@ -204,6 +204,14 @@ struct Minimum {
     return hn::IfThenElse(hn::IsNaN(b), b, y);
   }
 };
+// The gradient a where b > 0 or b is NaN, else 0 (not a * mask, which turns an infinite
+// gradient into NaN where the mask is 0).
+struct ThresholdBackward {
+  template <class V>
+  V operator()(V a, V b) const {
+    return hn::IfThenZeroElse(hn::Le(b, hn::Zero(hn::DFromV<V>())), a);
+  }
+};
 
 // Integer powers PyTorch also computes by multiplying, so the results agree bit for bit; they
 // ignore the exponent operand, which the caller has checked.
@@ -280,6 +288,8 @@ bool BinaryImpl(BinaryOp op, const T* a, const T* b, T* out, int64_t n64, Binary
       return BinaryRow(Maximum(), a, b, out, n, layout), true;
     case BinaryOp::Minimum:
       return BinaryRow(Minimum(), a, b, out, n, layout), true;
+    case BinaryOp::ThresholdBackward:
+      return BinaryRow(ThresholdBackward(), a, b, out, n, layout), true;
     case BinaryOp::Pow:
       if (layout != BinaryLayout::ScalarB) return false;
       if (*b == T(2)) return BinaryRow(Square(), a, b, out, n, layout), true;
