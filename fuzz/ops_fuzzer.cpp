@@ -213,7 +213,7 @@ Tensor unary(Reader& r, const Tensor& t) {
 }
 
 Tensor binary(Reader& r, const Tensor& a, const Tensor& b) {
-  switch (choose(r, 14, "binary")) {
+  switch (choose(r, 15, "binary")) {
     case 0:
       return a.add(b, r.flag() ? 1 : 2);
     case 1:
@@ -240,6 +240,8 @@ Tensor binary(Reader& r, const Tensor& a, const Tensor& b) {
       return a.masked_fill(b.ne(0), r.pick(kValues));
     case 12:
       return r.flag() ? a.add(r.pick(kValues)) : a.mul(r.pick(kValues));
+    case 13:
+      return threshold_backward(a, b, r.flag() ? Scalar(0) : r.pick(kValues));
     default:
       return a.div(r.pick(kValues));
   }

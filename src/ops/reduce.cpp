@@ -283,24 +283,43 @@ Tensor argmin(const Tensor& t, std::optional<int64_t> dim, bool keepdim) {
 }
 
 namespace {
-// ||t||_2 over dims. d/dx ||x|| = x / ||x||, taken as 0 where the norm is 0 (PyTorch's choice;
-// the composite sqrt(sum(x^2)) would give NaN there).
-Tensor euclidean_norm(const Tensor& t, IntArrayRef dim, bool keepdim) {
+// ||t||_p over dims for a finite p, recorded as one node (PyTorch's NormBackward1):
+//   d/dx ||x||_p = sgn(x) |x|^(p-1) / ||x||^(p-1)   (x / ||x|| for p = 2, sgn(x) for p = 1),
+// taken as 0 where the norm or x is 0, where the formula gives NaN, and everywhere for p = 0.
+Tensor p_norm(const Tensor& t, double p, IntArrayRef dim, bool keepdim) {
   Tensor kept;
   {
     NoGradGuard no_grad;
-    kept = sum(t * t, dim, /*keepdim=*/true).sqrt();
+    if (p == 2)
+      kept = sum(t * t, dim, /*keepdim=*/true).sqrt();
+    else if (p == 1)
+      kept = sum(t.abs(), dim, true);
+    else if (p == 0)
+      kept = sum(t.ne(0).to(t.dtype()), dim, true);
+    else
+      kept = sum(t.abs().pow(p), dim, true).pow(1.0 / p);
   }
   auto mask = reduced_dims(t, dim, "norm");
   DimVector keep, drop;
   reduced_shapes(t, mask, keep, drop);
   Tensor out = keepdim ? kept : kept.view(drop);
   detail::record("NormBackward1", {&t}, {&out}, {{t}, {out, true}},
-                 [keep](auto&, auto& g, auto& s) {
+                 [keep, p](auto&, auto& g, auto& s) {
+                   const Tensor& x = s[0];
+                   const Tensor grad = g[0].reshape(keep);
+                   if (p == 0) return detail::variable_list{zeros_like(x)};
+                   if (p == 1) return detail::variable_list{x.sign() * grad};
                    const Tensor n = s[1].reshape(keep);
                    const Tensor zero = n.eq(0);
-                   const Tensor unit = where(zero, 0.0, s[0] / where(zero, 1.0, n));
-                   return detail::variable_list{unit * g[0].reshape(keep)};
+                   const Tensor safe_n = where(zero, 1.0, n);
+                   Tensor unit;
+                   if (p == 2) {
+                     unit = where(zero, 0.0, x / safe_n);
+                   } else {
+                     const Tensor scaled = x.sign() * x.abs().pow(p - 1) / safe_n.pow(p - 1);
+                     unit = where(zero, 0.0, where(x.eq(0), 0.0, scaled));
+                   }
+                   return detail::variable_list{unit * grad};
                  });
   return out;
 }
@@ -313,10 +332,7 @@ Tensor norm(const Tensor& t, const Scalar& p, IntArrayRef dim, bool keepdim) {
   const double order = p.to_double();
   if (std::isinf(order))
     return order > 0 ? amax(t.abs(), dim, keepdim) : amin(t.abs(), dim, keepdim);
-  if (order == 2) return euclidean_norm(t, dim, keepdim);
-  if (order == 1) return sum(t.abs(), dim, keepdim);
-  if (order == 0) return sum(t.ne(0).to(t.dtype()), dim, keepdim);
-  return sum(t.abs().pow(order), dim, keepdim).pow(1.0 / order);
+  return p_norm(t, order, dim, keepdim);
 }
 
 Tensor var(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {

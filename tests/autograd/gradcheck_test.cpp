@@ -270,10 +270,12 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("norm", x34, F1(x.norm()), "NormBackward1"));
   s.push_back(
       unary("norm_dim_keepdim", transposed(x234), F1(x.norm(2, {1}, true)), "NormBackward1"));
-  s.push_back(unary("norm_1", x34_nz, F1(norm(x, 1)), ""));
-  s.push_back(unary("norm_1_dims", strided(normal({2, 3, 4}, {0.0})), F1(x.norm(1, {0, 2})), ""));
-  s.push_back(unary("norm_3", x34_nz, F1(x.norm(3)), ""));
-  s.push_back(unary("norm_1_5_dim", x34_nz, F1(x.norm(1.5, {-1})), ""));
+  s.push_back(unary("norm_1", x34_nz, F1(norm(x, 1)), "NormBackward1"));
+  s.push_back(unary("norm_1_dims", strided(normal({2, 3, 4}, {0.0})), F1(x.norm(1, {0, 2})),
+                    "NormBackward1"));
+  s.push_back(unary("norm_3", x34_nz, F1(x.norm(3)), "NormBackward1"));
+  s.push_back(unary("norm_1_5_dim", x34_nz, F1(x.norm(1.5, {-1})), "NormBackward1"));
+  s.push_back(unary("norm_half", x34_nz, F1(x.norm(0.5)), "NormBackward1"));
   s.push_back(unary("norm_inf", x34_nz, F1(x.norm(kInf)), ""));
   s.push_back(unary("norm_minus_inf_dim", strided(x234), F1(x.norm(-kInf, {1})), ""));
   s.push_back(unary("amax", x34, F1(x.amax()), "AmaxBackward0"));
@@ -518,10 +520,6 @@ const NameDeviation kNameDeviations[] = {
     {"pow_scalar_base_e", "PowBackward1", "PowBackward2"},
     {"masked_fill", "WhereBackward0", "MaskedFillBackward0"},
     {"masked_fill_broadcast_mask", "WhereBackward0", "MaskedFillBackward0"},
-    {"norm_1", "SumBackward1", "NormBackward1"},
-    {"norm_1_dims", "SumBackward1", "NormBackward1"},
-    {"norm_3", "PowBackward0", "NormBackward1"},
-    {"norm_1_5_dim", "PowBackward0", "NormBackward1"},
     {"norm_inf", "AmaxBackward0", "NormBackward1"},
     {"norm_minus_inf_dim", "AminBackward0", "NormBackward1"},
     {"var", "DivBackward0", "VarBackward0"},
@@ -673,6 +671,26 @@ TEST(GradcheckTies, ZeroNormHasZeroGradient) {
   EXPECT_EQ(testing::values(g), (std::vector<double>{0, 0, 0.6, 0.8}));
   Tensor gg = autograd::grad({g.sum()}, {x})[0];
   for (double v : testing::values(gg)) EXPECT_FALSE(std::isnan(v));
+}
+
+// Every finite p takes PyTorch's norm gradient, 0 where an element or the norm is 0
+// (torch.norm(x, p).backward() on the same values).
+TEST(GradcheckTies, PNormGradientsAtZeroMatchTorch) {
+  auto grad_of = [](std::vector<double> v, double p) {
+    Tensor x = tensor(v, kFloat64).requires_grad_();
+    x.norm(p).backward();
+    return testing::values(x.grad());
+  };
+  for (double p : {0.0, 0.5, 1.0, 2.0, 3.0})
+    EXPECT_EQ(grad_of({0, 0, 0}, p), (std::vector<double>{0, 0, 0})) << "p = " << p;
+  auto expect_near = [](std::vector<double> a, std::vector<double> e) {
+    ASSERT_EQ(a.size(), e.size());
+    for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], e[i], 1e-4) << i;
+  };
+  expect_near(grad_of({0, 1, -2}, 0.5), {0, 2.4142, -1.7071});
+  expect_near(grad_of({0, 1, -2}, 3), {0, 0.2311, -0.9245});
+  expect_near(grad_of({0, 1, -2}, 1), {0, 1, -1});
+  expect_near(grad_of({0, 1, -2}, 0), {0, 0, 0});
 }
 
 // The checkers themselves catch a wrong first or second derivative.
