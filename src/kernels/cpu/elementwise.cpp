@@ -27,8 +27,20 @@ T scalar_as(const Scalar& value) {
 // Elements gathered per step when a strided float row is routed through the vector code.
 constexpr int64_t kBufferElems = 256;
 
+// Calls row(ptrs, strides, n) over every row of out and its operands (out first), in parallel
+// for large tensors. A single element goes straight to row: working out the iteration geometry
+// would cost more than the element.
 template <typename Row>
-void run(const StridedLoop& loop, Row&& row) {
+void run(const Tensor& out, std::initializer_list<const Tensor*> operands, Row&& row) {
+  if (out.numel() == 1) {
+    char* ptrs[StridedLoop::kMaxOperands];
+    int k = 0;
+    for (const Tensor* t : operands) ptrs[k++] = static_cast<char*>(t->data_ptr());
+    const int64_t strides[StridedLoop::kMaxOperands] = {};
+    row(ptrs, strides, int64_t{1});
+    return;
+  }
+  const StridedLoop loop(out.sizes(), operands);
   parallel_for(0, loop.numel(), kElementwiseGrain,
                [&](int64_t b, int64_t e) { loop.for_range(b, e, row); });
 }
@@ -59,9 +71,8 @@ void unary_row(UnaryOp op, const UnaryParams& p, char** ptrs, const int64_t* s, 
 }
 
 void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p) {
-  StridedLoop loop(out.sizes(), {&out, &in});
   EMBER_DISPATCH_ALL(out.dtype(), "unary", [&] {
-    run(loop,
+    run(out, {&out, &in},
         [&](char** ptrs, const int64_t* s, int64_t n) { unary_row<scalar_t>(op, p, ptrs, s, n); });
   });
 }
@@ -130,18 +141,16 @@ void binary_row(BinaryOp op, char** ptrs, const int64_t* s, int64_t n) {
 }
 
 void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  StridedLoop loop(out.sizes(), {&out, &a, &b});
   EMBER_DISPATCH_ALL(out.dtype(), "binary", [&] {
-    run(loop,
+    run(out, {&out, &a, &b},
         [&](char** ptrs, const int64_t* s, int64_t n) { binary_row<scalar_t>(op, ptrs, s, n); });
   });
 }
 
 void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar& b) {
-  StridedLoop loop(out.sizes(), {&out, &a});
   EMBER_DISPATCH_ALL(out.dtype(), "binary", [&] {
     const scalar_t value = scalar_as<scalar_t>(b);
-    run(loop, [&](char** p, const int64_t* s, int64_t n) {
+    run(out, {&out, &a}, [&](char** p, const int64_t* s, int64_t n) {
       // The number is an operand of stride 0, as a broadcast 0-dim tensor would be.
       char* ptrs[3] = {p[0], p[1], reinterpret_cast<char*>(const_cast<scalar_t*>(&value))};
       const int64_t strides[3] = {s[0], s[1], 0};
@@ -151,10 +160,9 @@ void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar
 }
 
 void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
-  StridedLoop loop(out.sizes(), {&out, &a, &b});
   EMBER_DISPATCH_ALL(a.dtype(), "compare", [&] {
     with_compare_fn<scalar_t>(op, [&](auto f) {
-      run(loop, [&](char** p, const int64_t* s, int64_t n) {
+      run(out, {&out, &a, &b}, [&](char** p, const int64_t* s, int64_t n) {
         for (int64_t i = 0; i < n; ++i)
           at<bool>(p[0], s[0], i) = f(at<scalar_t>(p[1], s[1], i), at<scalar_t>(p[2], s[2], i));
       });
@@ -163,9 +171,8 @@ void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) 
 }
 
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
-  StridedLoop loop(out.sizes(), {&out, &cond, &a, &b});
   EMBER_DISPATCH_ALL(out.dtype(), "where", [&] {
-    run(loop, [&](char** p, const int64_t* s, int64_t n) {
+    run(out, {&out, &cond, &a, &b}, [&](char** p, const int64_t* s, int64_t n) {
       for (int64_t i = 0; i < n; ++i)
         at<scalar_t>(p[0], s[0], i) =
             at<bool>(p[1], s[1], i) ? at<scalar_t>(p[2], s[2], i) : at<scalar_t>(p[3], s[3], i);
@@ -174,12 +181,11 @@ void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor&
 }
 
 void copy(const Tensor& out, const Tensor& in) {
-  StridedLoop loop(out.sizes(), {&out, &in});
   EMBER_DISPATCH_ALL(out.dtype(), "copy_", [&] {
     using To = scalar_t;
     EMBER_DISPATCH_ALL(in.dtype(), "copy_", [&] {
       using From = scalar_t;
-      run(loop, [&](char** p, const int64_t* s, int64_t n) {
+      run(out, {&out, &in}, [&](char** p, const int64_t* s, int64_t n) {
         if constexpr (std::is_same_v<To, From>) {
           if (s[0] == sizeof(To) && s[1] == sizeof(To)) {
             std::memmove(p[0], p[1], static_cast<size_t>(n) * sizeof(To));
@@ -194,10 +200,9 @@ void copy(const Tensor& out, const Tensor& in) {
 }
 
 void fill(const Tensor& out, const Scalar& value) {
-  StridedLoop loop(out.sizes(), {&out});
   EMBER_DISPATCH_ALL(out.dtype(), "fill_", [&] {
     const scalar_t v = scalar_as<scalar_t>(value);
-    run(loop, [&](char** p, const int64_t* s, int64_t n) {
+    run(out, {&out}, [&](char** p, const int64_t* s, int64_t n) {
       for (int64_t i = 0; i < n; ++i) at<scalar_t>(p[0], s[0], i) = v;
     });
   });
