@@ -1,5 +1,6 @@
 // CPU kernels for the elementwise ops: one strided row loop per op family, with the contiguous
 // float rows (and, through a small buffer, strided ones) handed to the vector code.
+#include <algorithm>
 #include <cstring>
 
 #include "kernels/common/strided_loop.h"
@@ -202,7 +203,17 @@ void copy(const Tensor& out, const Tensor& in) {
 void fill(const Tensor& out, const Scalar& value) {
   EMBER_DISPATCH_ALL(out.dtype(), "fill_", [&] {
     const scalar_t v = scalar_as<scalar_t>(value);
+    // A value whose bytes are all zero (zero_(), zeros) fills contiguous rows with memset.
+    scalar_t zero{};
+    const bool all_zero_bytes = std::memcmp(&v, &zero, sizeof v) == 0;
     run(out, {&out}, [&](char** p, const int64_t* s, int64_t n) {
+      if (s[0] == sizeof(scalar_t)) {
+        if (all_zero_bytes)
+          std::memset(p[0], 0, static_cast<size_t>(n) * sizeof(scalar_t));
+        else
+          std::fill_n(reinterpret_cast<scalar_t*>(p[0]), n, v);
+        return;
+      }
       for (int64_t i = 0; i < n; ++i) at<scalar_t>(p[0], s[0], i) = v;
     });
   });
