@@ -189,9 +189,19 @@ void bmm(const Tensor& out, const Tensor& a, const Tensor& b) {
     const scalar_t* pa = a.data_ptr<scalar_t>();
     const scalar_t* pb = b.data_ptr<scalar_t>();
     scalar_t* pc = out.data_ptr<scalar_t>();
-    for (int64_t i = 0; i < batch; ++i)
-      gemm<scalar_t>(n, k, m, pa + i * a.strides()[0], a.strides()[1], a.strides()[2],
-                     pb + i * b.strides()[0], b.strides()[1], b.strides()[2], pc + i * n * m);
+    auto products = [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i)
+        gemm<scalar_t>(n, k, m, pa + i * a.strides()[0], a.strides()[1], a.strides()[2],
+                       pb + i * b.strides()[0], b.strides()[1], b.strides()[2], pc + i * n * m);
+    };
+    // Products too small to split (a convolution's per-sample products) run side by side, one
+    // per pool thread; larger ones are split inside gemm.
+    const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(k) * m;
+    if (flops < kGemmGrainFlops * available_threads())
+      parallel_for(0, batch, std::max<int64_t>(1, static_cast<int64_t>(kGemmGrainFlops / flops)),
+                   products);
+    else
+      products(0, batch);
   });
 }
 
