@@ -197,7 +197,7 @@ void bmm(const Tensor& out, const Tensor& a, const Tensor& b) {
     // Products too small to split (a convolution's per-sample products) run side by side, one
     // per pool thread; larger ones are split inside gemm.
     const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(k) * m;
-    if (flops < kGemmGrainFlops * available_threads())
+    if (flops > 0 && flops < kGemmGrainFlops * available_threads())
       parallel_for(0, batch, std::max<int64_t>(1, static_cast<int64_t>(kGemmGrainFlops / flops)),
                    products);
     else
