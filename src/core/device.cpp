@@ -26,7 +26,10 @@ Device::Device(const std::string& spec) : type_(kCPU), index_(-1) {
 
 std::string Device::str() const {
   std::string s = is_cpu() ? "cpu" : "cuda";
-  if (has_index()) s += ":" + std::to_string(index_);
+  if (has_index()) {
+    s += ':';
+    s += std::to_string(index_);
+  }
   return s;
 }
 
