@@ -97,10 +97,10 @@ void record_unary(UnaryOp op, const Tensor& x, const Tensor& y, const UnaryParam
                     [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
     case UnaryOp::Clamp:  // d/dx clamp(x, lo, hi) = 1 inside [lo, hi], else 0
       return record("ClampBackward1", {&x}, {&y}, {{x}}, [p](auto&, auto& g, auto& s) {
-        Tensor inside = ones_like(s[0], TensorOptions(kBool));
-        if (p.has_lo) inside = inside.mul(s[0].ge(p.lo));
-        if (p.has_hi) inside = inside.mul(s[0].le(p.hi));
-        return variable_list{g[0] * inside.to(g[0].dtype())};
+        Tensor inside = p.has_lo ? s[0].ge(p.lo) : s[0].le(p.hi);
+        if (p.has_lo && p.has_hi) inside = inside.mul(s[0].le(p.hi));
+        // Selected, not multiplied: an infinite gradient outside stays 0, as in PyTorch.
+        return variable_list{where(inside, g[0], 0.0)};
       });
     case UnaryOp::Erf:  // d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)
       return record("ErfBackward0", {&x}, {&y}, {{x}}, [](auto&, auto& g, auto& s) {

@@ -704,6 +704,16 @@ TEST(ElementwiseBinary, ReluGradientMatchesTorchAtNanAndInfinity) {
   x.relu().backward(tensor({kInf, kInf, 1.0}, kFloat32));
   expect_table(x.grad(), kFloat32, {kInf, 0.0, 1.0}, 0, 0);
 }
+// clamp's gradient selects the incoming gradient inside the bounds (ends included) and 0
+// elsewhere, NaN included, as PyTorch's; an infinite gradient outside stays 0.
+TEST(ElementwiseBinary, ClampGradientMatchesTorchAtNanAndInfinity) {
+  Tensor x = tensor({-1.0, 0.5, kNan, 0.0}, kFloat32).requires_grad_();
+  x.clamp(0).backward(full({4}, kInf));
+  expect_table(x.grad(), kFloat32, {0.0, kInf, 0.0, kInf}, 0, 0);
+  Tensor y = tensor({-1.0, 0.5, 2.0}, kFloat32).requires_grad_();
+  y.clamp(0, 1).backward(full({3}, kInf));
+  expect_table(y.grad(), kFloat32, {0.0, kInf, 0.0}, 0, 0);
+}
 TEST(ElementwiseBinary, PowTensorExponentMatchesTorch) {
   check_binary([](const Tensor& a, const Tensor& b) { return a.pow(b); }, kA, kB, kPowABF32,
                kPowABF64);
