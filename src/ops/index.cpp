@@ -386,10 +386,8 @@ Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const
   return index(ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
 }
 
-Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
-                           const Tensor& value) const {
-  IndexResult r =
-      apply_indices(self(), ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
+Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value) const {
+  IndexResult r = apply_indices(self(), indices);
   if (r.mask.defined()) {
     EMBER_CHECK(value.numel() == 1,
                 "index_put_: with a boolean mask, only a single value can be "
@@ -404,10 +402,8 @@ Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
   r.view.copy_(value);
   return self();
 }
-Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
-                           const Scalar& value) const {
-  IndexResult r =
-      apply_indices(self(), ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
+Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const {
+  IndexResult r = apply_indices(self(), indices);
   if (r.mask.defined()) {
     r.view.masked_fill_(r.mask, value);
     return self();
@@ -417,6 +413,14 @@ Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
               "use index_select and copy_");
   r.view.fill_(value);
   return self();
+}
+Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                           const Tensor& value) const {
+  return index_put_(ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()), value);
+}
+Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
+                           const Scalar& value) const {
+  return index_put_(ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()), value);
 }
 
 }  // namespace ember

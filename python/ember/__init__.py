@@ -1,0 +1,26 @@
+"""Ember: tensors with define-by-run automatic differentiation, spelled like PyTorch.
+
+Tutorial code written for PyTorch runs after ``import ember as torch``.
+"""
+
+from . import _C
+from ._C import (Tensor, dtype, device, bool, int32, int64, float32, float64, zeros, ones, empty,
+                 rand, randn, zeros_like, ones_like, empty_like, rand_like, randn_like, tensor, full,
+                 full_like, arange, linspace, eye, randint, randperm, manual_seed, cat, stack, where,
+                 is_tensor, numel, from_numpy, set_num_threads, get_num_threads, is_grad_enabled)
+from ._size import Size
+from ._grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
+from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor
+from . import _functions
+from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
+from . import autograd, cuda
+
+_C._set_python_types(Size)
+
+# PyTorch's other names for the same dtypes.
+float = float32
+double = float64
+long = int64
+int = int32
+
+__version__ = "0.1.0"

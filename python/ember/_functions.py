@@ -1,0 +1,47 @@
+"""Module-level functions that mirror a Tensor method: ``torch.exp(x)`` is ``x.exp()``."""
+
+from . import _C
+
+_METHODS = [
+    "add", "sub", "mul", "div", "maximum", "minimum", "neg", "abs", "sqrt", "exp", "log", "sin",
+    "cos", "tan", "tanh", "sigmoid", "relu", "sign", "erf", "clamp", "clamp_min", "clamp_max",
+    "eq", "ne", "lt", "le", "gt", "ge", "masked_fill", "equal", "allclose", "sum", "mean", "prod",
+    "max", "min", "argmax", "argmin", "amax", "amin", "norm", "var", "std", "all", "any",
+    "softmax", "log_softmax", "logsumexp", "mm", "bmm", "matmul", "dot", "mv", "index_select",
+    "gather", "scatter_add", "transpose", "permute", "reshape", "flatten", "squeeze", "unsqueeze",
+    "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "relu_", "exp_", "neg_",
+]
+
+__all__ = list(_METHODS) + ["pow", "subtract", "multiply", "divide", "true_divide", "negative",
+                            "absolute", "clip", "square"]
+
+
+def _mirror(name):
+    method = getattr(_C.Tensor, name)
+
+    def function(input, *args, **kwargs):
+        return method(input, *args, **kwargs)
+
+    function.__name__ = name
+    function.__qualname__ = name
+    function.__doc__ = "Same as Tensor." + name + "."
+    return function
+
+
+for _name in _METHODS:
+    globals()[_name] = _mirror(_name)
+
+
+def pow(input, exponent):
+    """input ** exponent; either may be a number."""
+    if isinstance(input, _C.Tensor):
+        return input.pow(exponent)
+    return exponent.__rpow__(input)
+
+
+def square(input):
+    return input * input
+
+
+subtract, multiply, divide, true_divide = sub, mul, div, div  # noqa: F821
+negative, absolute, clip = neg, abs, clamp  # noqa: F821

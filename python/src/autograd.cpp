@@ -1,0 +1,214 @@
+// ember.autograd: grad mode, the recorded graph (grad_fn), grad/backward, and custom Functions
+// written in Python.
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+
+#include "bindings.h"
+
+namespace ember::python {
+
+namespace {
+
+using autograd::AutogradContext;
+using autograd::CustomNode;
+using autograd::Node;
+
+py::tuple tensor_tuple(const std::vector<Tensor>& tensors) {
+  py::tuple out(tensors.size());
+  for (size_t i = 0; i < tensors.size(); ++i) out[i] = optional_tensor(tensors[i]);
+  return out;
+}
+
+std::optional<bool> optional_bool(py::handle obj) {
+  if (obj.is_none()) return std::nullopt;
+  return obj.cast<bool>();
+}
+
+// ---- Custom functions --------------------------------------------------------------------------
+
+class PyFunctionNode;
+
+/// The `ctx` a Python Function's forward and backward receive. Attributes set on it
+/// (ctx.constant = 2) live in its __dict__; the node owns it, and it sees the node weakly.
+struct FunctionCtx {
+  std::weak_ptr<PyFunctionNode> node;
+  size_t num_args = 0;
+  bool materialize_grads = true;
+  AutogradContext& context() const;
+};
+
+/// The node recorded for a Python Function: backward calls the class's staticmethod.
+class PyFunctionNode final : public CustomNode {
+ public:
+  PyFunctionNode(std::string name, py::object cls)
+      : CustomNode(std::move(name)), cls_(std::make_unique<PyObjectRef>(std::move(cls))) {}
+
+  void set_ctx(py::object ctx) { ctx_ = std::make_unique<PyObjectRef>(std::move(ctx)); }
+
+ protected:
+  std::vector<Tensor> call_backward(AutogradContext*, std::vector<Tensor> grads) override {
+    py::gil_scoped_acquire gil;
+    const auto& ctx = ctx_->get().cast<const FunctionCtx&>();
+    py::tuple args(grads.size() + 1);
+    args[0] = ctx_->get();
+    for (size_t i = 0; i < grads.size(); ++i) {
+      Tensor g = grads[i];
+      if (!g.defined() && ctx.materialize_grads) {
+        const autograd::InputMetadata& meta = input_metadata(i);
+        g = zeros(meta.shape, TensorOptions(meta.dtype).device(meta.device));
+      }
+      args[i + 1] = optional_tensor(g);
+    }
+    py::object result = cls_->get().attr("backward")(*args);
+    std::vector<Tensor> out;
+    if (py::isinstance<py::tuple>(result)) {
+      for (py::handle item : result) out.push_back(tensor_or_undefined(item));
+    } else {
+      out.push_back(tensor_or_undefined(result));
+    }
+    // A Function may return extra trailing Nones, as PyTorch allows.
+    while (out.size() > ctx.num_args && !out.back().defined()) out.pop_back();
+    return out;
+  }
+
+ private:
+  std::unique_ptr<PyObjectRef> cls_;
+  std::unique_ptr<PyObjectRef> ctx_;
+};
+
+AutogradContext& FunctionCtx::context() const {
+  const std::shared_ptr<PyFunctionNode> n = node.lock();
+  if (!n) throw std::runtime_error("this ctx belongs to a Function whose graph has been freed");
+  return *n->context();
+}
+
+// Function.apply(*args): forward without recording, then link the outputs to a new node.
+py::object function_apply(py::object cls, const py::args& args) {
+  const std::string name = py::str(cls.attr("__name__")).cast<std::string>() + "Backward";
+  auto node = autograd::make_node<PyFunctionNode>(name, cls);
+  std::vector<Tensor> inputs;
+  std::vector<bool> is_tensor_arg;
+  for (py::handle a : args) {
+    const bool t = is_tensor(a);
+    if (t) inputs.push_back(as_tensor(a));
+    is_tensor_arg.push_back(t);
+  }
+  const bool record = node->link_inputs(inputs, std::move(is_tensor_arg));
+  py::object ctx = py::cast(FunctionCtx{node, args.size()});
+  node->set_ctx(ctx);
+
+  py::object result;
+  {
+    AutoGradMode no_grad(false);
+    py::tuple forward_args(args.size() + 1);
+    forward_args[0] = ctx;
+    for (size_t i = 0; i < args.size(); ++i) forward_args[i + 1] = args[i];
+    result = cls.attr("forward")(*forward_args);
+  }
+  if (!record) return result;
+
+  const bool is_tuple = py::isinstance<py::tuple>(result);
+  py::tuple items = is_tuple ? py::reinterpret_borrow<py::tuple>(result) : py::make_tuple(result);
+  std::vector<Tensor> outputs;
+  for (py::handle item : items) outputs.push_back(is_tensor(item) ? as_tensor(item) : Tensor());
+  node->link_outputs(inputs, outputs);
+  py::tuple linked(items.size());
+  for (size_t i = 0; i < items.size(); ++i)
+    linked[i] =
+        outputs[i].defined() ? py::cast(outputs[i]) : py::reinterpret_borrow<py::object>(items[i]);
+  return is_tuple ? py::object(linked) : linked[0];
+}
+
+void bind_function_ctx(py::module_& m) {
+  py::class_<FunctionCtx>(m, "FunctionCtx", py::dynamic_attr())
+      .def("save_for_backward",
+           [](FunctionCtx& ctx, const py::args& tensors) {
+             std::vector<Tensor> list;
+             for (py::handle t : tensors) list.push_back(tensor_or_undefined(t));
+             ctx.context().save_for_backward(std::move(list));
+           })
+      .def_property_readonly(
+          "saved_tensors",
+          [](const FunctionCtx& ctx) { return tensor_tuple(ctx.context().get_saved_variables()); })
+      .def("mark_dirty",
+           [](FunctionCtx& ctx, const py::args& tensors) {
+             ctx.context().mark_dirty(tensor_list(tensors));
+           })
+      .def("mark_non_differentiable",
+           [](FunctionCtx& ctx, const py::args& tensors) {
+             ctx.context().mark_non_differentiable(tensor_list(tensors));
+           })
+      .def("set_materialize_grads",
+           [](FunctionCtx& ctx, bool value) { ctx.materialize_grads = value; })
+      .def_property_readonly("needs_input_grad", [](const FunctionCtx& ctx) {
+        const AutogradContext& c = ctx.context();
+        py::tuple out(ctx.num_args);
+        for (size_t i = 0; i < ctx.num_args; ++i) out[i] = py::bool_(c.needs_input_grad(i));
+        return out;
+      });
+  m.def("_function_apply", &function_apply);
+}
+
+}  // namespace
+
+void bind_autograd(py::module_& m) {
+  m.def("is_grad_enabled", &GradMode::is_enabled);
+  m.def("_set_grad_enabled", &GradMode::set_enabled);
+  m.def("is_anomaly_enabled", &autograd::AnomalyMode::is_enabled);
+  m.def("_set_anomaly_enabled", &autograd::AnomalyMode::set_enabled);
+
+  py::class_<Node, std::shared_ptr<Node>>(m, "Node")
+      .def("name", &Node::name)
+      .def_property_readonly("next_functions",
+                             [](const Node& n) {
+                               py::tuple out(n.num_outputs());
+                               for (size_t i = 0; i < n.num_outputs(); ++i) {
+                                 const autograd::Edge& e = n.next_edge(i);
+                                 out[i] = py::make_tuple(
+                                     e.function ? py::cast(e.function) : py::none(), e.input_nr);
+                               }
+                               return out;
+                             })
+      .def("__repr__", [](py::handle self) {
+        const auto& n = self.cast<const Node&>();
+        char address[32];
+        std::snprintf(address, sizeof address, "%p", static_cast<const void*>(self.ptr()));
+        return "<" + n.name() + " object at " + address + ">";
+      });
+
+  m.def(
+      "_grad",
+      [](py::handle outputs, py::handle inputs, py::handle grad_outputs, py::handle retain_graph,
+         bool create_graph, bool allow_unused) {
+        const std::vector<Tensor> outs = tensor_list(outputs), ins = tensor_list(inputs);
+        std::vector<Tensor> grads;
+        if (!grad_outputs.is_none()) grads = tensor_list(grad_outputs);
+        std::vector<Tensor> result;
+        {
+          py::gil_scoped_release release;
+          result = autograd::grad(outs, ins, grads, optional_bool(retain_graph), create_graph,
+                                  allow_unused);
+        }
+        return tensor_tuple(result);
+      },
+      py::arg("outputs"), py::arg("inputs"), py::arg("grad_outputs") = py::none(),
+      py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
+      py::arg("allow_unused") = false);
+  m.def(
+      "_backward",
+      [](py::handle tensors, py::handle grad_tensors, py::handle retain_graph, bool create_graph) {
+        const std::vector<Tensor> outs = tensor_list(tensors);
+        std::vector<Tensor> grads;
+        if (!grad_tensors.is_none()) grads = tensor_list(grad_tensors);
+        py::gil_scoped_release release;
+        autograd::backward(outs, grads, optional_bool(retain_graph), create_graph);
+      },
+      py::arg("tensors"), py::arg("grad_tensors") = py::none(),
+      py::arg("retain_graph") = py::none(), py::arg("create_graph") = false);
+
+  bind_function_ctx(m);
+}
+
+}  // namespace ember::python

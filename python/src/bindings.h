@@ -1,0 +1,83 @@
+#pragma once
+// Shared pieces of the Python bindings: what each file registers, and the conversions between
+// Python values and Ember's argument types that every binding file uses.
+#include <pybind11/pybind11.h>
+
+#include <ember/ember.h>
+
+#include <optional>
+#include <vector>
+
+namespace ember::python {
+
+namespace py = pybind11;
+
+void bind_dtype_and_device(py::module_& m);
+void bind_tensor(py::module_& m);
+void bind_functions(py::module_& m);
+void bind_autograd(py::module_& m);
+void bind_numpy(py::module_& m);
+
+// ---- Conversions ------------------------------------------------------------------------------
+
+/// The Python object for a dtype (one object per dtype, so `t.dtype is torch.float32` holds).
+py::object dtype_object(ScalarType type);
+/// A dtype from `ember.float32`, or from Python's float, int or bool types.
+ScalarType to_dtype(py::handle obj);
+/// A dtype argument that may be None.
+std::optional<ScalarType> to_optional_dtype(py::handle obj);
+/// A device from `ember.device(...)` or a string such as "cpu" or "cuda:0".
+Device to_device(py::handle obj);
+
+/// True for Python numbers (bool, int, float and NumPy scalars) that can become a Scalar.
+bool is_number(py::handle obj);
+/// A Python number as a Scalar of the same category.
+Scalar to_scalar(py::handle obj);
+/// A Scalar as a Python bool, int or float.
+py::object scalar_object(const Scalar& s);
+
+/// A shape given as `f(2, 3)` or `f((2, 3))` / `f([2, 3])` / `f(torch.Size([2, 3]))`.
+DimVector shape_from_args(const py::args& args, const char* op);
+/// A shape or list of dims given as one int or a sequence of ints.
+DimVector int_list(py::handle obj, const char* op);
+/// sizes() as a `torch.Size`.
+py::object size_object(IntArrayRef sizes);
+
+/// A tensor from nested lists, tuples, numbers, NumPy arrays or tensors (always a copy).
+Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype);
+/// True for an ember.Tensor; as_tensor borrows it without a copy.
+bool is_tensor(py::handle obj);
+const Tensor& as_tensor(py::handle obj);
+
+/// A tensor sharing a NumPy array's memory (ember.from_numpy).
+Tensor from_numpy_array(py::handle array);
+/// A NumPy array sharing a CPU tensor's memory (Tensor.numpy()).
+py::object tensor_to_numpy(const Tensor& t);
+/// Hands the C++ side the Python types defined in the pure-Python package (torch.Size).
+void set_python_types(py::handle size);
+
+/// Python's None for an undefined tensor, else the tensor.
+py::object optional_tensor(const Tensor& t);
+/// An undefined tensor for None, else the tensor.
+Tensor tensor_or_undefined(py::handle obj);
+/// A Python sequence of tensors (or one tensor) as a list.
+std::vector<Tensor> tensor_list(py::handle obj);
+
+/// Tensor indices from `t[...]`'s key: ints, slices, None, Ellipsis, bools, tensors, lists.
+std::vector<indexing::TensorIndex> to_indices(py::handle key);
+
+/// Keeps a Python object alive from C++ (hooks, custom functions) and takes the GIL to drop it,
+/// because the engine may free the graph on a thread that does not hold the GIL.
+class PyObjectRef {
+ public:
+  explicit PyObjectRef(py::object obj) : obj_(std::move(obj)) {}
+  PyObjectRef(const PyObjectRef&) = delete;
+  PyObjectRef& operator=(const PyObjectRef&) = delete;
+  ~PyObjectRef();
+  const py::object& get() const { return obj_; }
+
+ private:
+  py::object obj_;
+};
+
+}  // namespace ember::python

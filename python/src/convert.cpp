@@ -1,0 +1,344 @@
+// Conversions between Python values and Ember's argument types.
+#include <pybind11/stl.h>
+
+#include <array>
+#include <string>
+
+#include "bindings.h"
+
+namespace ember::python {
+
+namespace {
+
+// The Python types that live in the pure-Python part of the package, handed over at import.
+py::object& size_type() {
+  static py::object* type = new py::object();  // never destroyed: outlives the interpreter
+  return *type;
+}
+
+[[noreturn]] void type_error(const std::string& message) { throw py::type_error(message); }
+
+std::string type_name(py::handle obj) { return py::str(py::type::handle_of(obj).attr("__name__")); }
+
+// An int, or anything with __index__ (NumPy integers), as int64.
+int64_t index_value(py::handle obj) {
+  PyObject* index = PyNumber_Index(obj.ptr());
+  if (!index) throw py::error_already_set();
+  return py::reinterpret_steal<py::object>(index).cast<int64_t>();
+}
+
+}  // namespace
+
+// ---- dtype ----------------------------------------------------------------------------------
+
+namespace {
+/// The Python face of a ScalarType; one instance per dtype.
+struct DType {
+  ScalarType type;
+};
+
+std::array<py::object, kNumScalarTypes>& dtype_objects() {
+  static auto* objects = new std::array<py::object, kNumScalarTypes>();
+  return *objects;
+}
+}  // namespace
+
+py::object dtype_object(ScalarType type) { return dtype_objects()[static_cast<int>(type)]; }
+
+ScalarType to_dtype(py::handle obj) {
+  if (py::isinstance<DType>(obj)) return obj.cast<const DType&>().type;
+  if (obj.ptr() == reinterpret_cast<PyObject*>(&PyFloat_Type)) return kFloat64;
+  if (obj.ptr() == reinterpret_cast<PyObject*>(&PyLong_Type)) return kInt64;
+  if (obj.ptr() == reinterpret_cast<PyObject*>(&PyBool_Type)) return kBool;
+  // Legacy tensor types (torch.FloatTensor) carry their dtype.
+  if (py::hasattr(obj, "dtype") && py::isinstance<py::type>(obj))
+    return to_dtype(obj.attr("dtype"));
+  type_error("expected a dtype (such as torch.float32), but got " + type_name(obj));
+}
+
+std::optional<ScalarType> to_optional_dtype(py::handle obj) {
+  if (obj.is_none()) return std::nullopt;
+  return to_dtype(obj);
+}
+
+Device to_device(py::handle obj) {
+  if (py::isinstance<Device>(obj)) return obj.cast<Device>();
+  if (py::isinstance<py::str>(obj)) return Device(obj.cast<std::string>());
+  if (py::isinstance<py::int_>(obj)) return Device(DeviceType::CUDA, obj.cast<int>());
+  type_error("expected a device (such as 'cpu' or torch.device('cuda')), but got " +
+             type_name(obj));
+}
+
+void bind_dtype_and_device(py::module_& m) {
+  py::class_<DType>(m, "dtype")
+      .def_property_readonly("is_floating_point",
+                             [](const DType& d) { return is_floating_point(d.type); })
+      .def_property_readonly("is_signed", [](const DType& d) { return d.type != kBool; })
+      .def_property_readonly("itemsize", [](const DType& d) { return element_size(d.type); })
+      .def("__repr__", [](const DType& d) { return std::string("torch.") + dtype_name(d.type); })
+      .def("__reduce__", [](const DType& d) { return std::string(dtype_name(d.type)); });
+  for (int i = 0; i < kNumScalarTypes; ++i) {
+    const auto type = static_cast<ScalarType>(i);
+    dtype_objects()[i] = py::cast(DType{type});
+    m.attr(dtype_name(type)) = dtype_objects()[i];
+  }
+
+  py::class_<Device>(m, "device")
+      .def(py::init([](const std::string& spec) { return Device(spec); }), py::arg("type"))
+      .def(py::init([](const std::string& type, int index) {
+             return Device(type + ":" + std::to_string(index));
+           }),
+           py::arg("type"), py::arg("index"))
+      .def_property_readonly("type", [](const Device& d) { return d.is_cpu() ? "cpu" : "cuda"; })
+      .def_property_readonly("index",
+                             [](const Device& d) -> py::object {
+                               if (!d.has_index()) return py::none();
+                               return py::int_(d.index());
+                             })
+      .def("__str__", &Device::str)
+      .def("__repr__",
+           [](const Device& d) {
+             std::string s = std::string("device(type='") + (d.is_cpu() ? "cpu" : "cuda") + "'";
+             if (d.has_index()) s += ", index=" + std::to_string(d.index());
+             return s + ")";
+           })
+      .def("__eq__",
+           [](const Device& d, py::handle other) {
+             return py::isinstance<Device>(other) && other.cast<Device>() == d;
+           })
+      .def("__hash__", [](const Device& d) { return std::hash<std::string>()(d.str()); });
+  py::implicitly_convertible<py::str, Device>();
+}
+
+// ---- Numbers ----------------------------------------------------------------------------------
+
+bool is_number(py::handle obj) {
+  PyObject* p = obj.ptr();
+  return PyBool_Check(p) || PyLong_Check(p) || PyFloat_Check(p) ||
+         (!is_tensor(obj) && (PyIndex_Check(p) || PyNumber_Check(p)) &&
+          py::hasattr(obj, "dtype"));  // NumPy scalars
+}
+
+Scalar to_scalar(py::handle obj) {
+  PyObject* p = obj.ptr();
+  if (PyBool_Check(p)) return Scalar(p == Py_True);
+  if (PyLong_Check(p)) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(p, &overflow);
+    if (overflow != 0)
+      throw py::value_error("value cannot be converted to type int64 without overflow");
+    return Scalar(static_cast<int64_t>(v));
+  }
+  if (PyFloat_Check(p)) return Scalar(PyFloat_AS_DOUBLE(p));
+  if (is_tensor(obj)) return as_tensor(obj).item();
+  if (py::hasattr(obj, "dtype")) {  // a NumPy scalar: keep its category
+    const std::string kind = py::str(obj.attr("dtype").attr("kind"));
+    if (kind == "b") return Scalar(obj.cast<bool>());
+    if (kind == "i" || kind == "u") return Scalar(obj.cast<int64_t>());
+    return Scalar(obj.cast<double>());
+  }
+  type_error("expected a number, but got " + type_name(obj));
+}
+
+py::object scalar_object(const Scalar& s) {
+  if (s.is_boolean()) return py::bool_(s.to<bool>());
+  if (s.is_integral()) return py::int_(s.to_long());
+  return py::float_(s.to_double());
+}
+
+// ---- Shapes ----------------------------------------------------------------------------------
+
+DimVector int_list(py::handle obj, const char* op) {
+  DimVector out;
+  if (PyLong_Check(obj.ptr()) && !PyBool_Check(obj.ptr())) {
+    out.push_back(obj.cast<int64_t>());
+    return out;
+  }
+  if (!py::isinstance<py::sequence>(obj) || py::isinstance<py::str>(obj))
+    type_error(std::string(op) + "(): expected a sequence of ints, but got " + type_name(obj));
+  for (py::handle item : obj) {
+    if (PyBool_Check(item.ptr()) || !PyIndex_Check(item.ptr()))
+      type_error(std::string(op) +
+                 "(): expected a sequence of ints, but found an element of type " +
+                 type_name(item));
+    out.push_back(index_value(item));
+  }
+  return out;
+}
+
+DimVector shape_from_args(const py::args& args, const char* op) {
+  if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return int_list(args[0], op);
+  DimVector out;
+  for (py::handle item : args) {
+    if (PyBool_Check(item.ptr()) || !PyIndex_Check(item.ptr()))
+      type_error(std::string(op) + "(): expected ints for the size, but got " + type_name(item));
+    out.push_back(index_value(item));
+  }
+  return out;
+}
+
+py::object size_object(IntArrayRef sizes) {
+  py::tuple t(sizes.size());
+  for (size_t i = 0; i < sizes.size(); ++i) t[i] = py::int_(sizes[i]);
+  return size_type() ? size_type()(t) : py::object(t);
+}
+
+// ---- Tensors -----------------------------------------------------------------------------------
+
+bool is_tensor(py::handle obj) { return py::isinstance<Tensor>(obj); }
+const Tensor& as_tensor(py::handle obj) { return obj.cast<const Tensor&>(); }
+
+py::object optional_tensor(const Tensor& t) {
+  if (!t.defined()) return py::none();
+  return py::cast(t);
+}
+
+Tensor tensor_or_undefined(py::handle obj) {
+  if (obj.is_none()) return Tensor();
+  if (!is_tensor(obj)) type_error("expected a Tensor or None, but got " + type_name(obj));
+  return as_tensor(obj);
+}
+
+std::vector<Tensor> tensor_list(py::handle obj) {
+  std::vector<Tensor> out;
+  if (is_tensor(obj)) {
+    out.push_back(as_tensor(obj));
+    return out;
+  }
+  if (!py::isinstance<py::sequence>(obj))
+    type_error("expected a Tensor or a sequence of Tensors, but got " + type_name(obj));
+  for (py::handle item : obj) out.push_back(tensor_or_undefined(item));
+  return out;
+}
+
+namespace {
+// Walks nested sequences once, recording the shape and the widest number category.
+struct NestedData {
+  DimVector shape;
+  std::vector<Scalar> values;
+  int category = 0;  // 0 bool, 1 int, 2 float
+};
+
+void collect(py::handle obj, size_t depth, NestedData& data) {
+  if (is_tensor(obj) || is_number(obj)) {
+    const Scalar s = to_scalar(obj);
+    if (depth != data.shape.size())
+      throw py::value_error("expected a sequence at depth " + std::to_string(depth));
+    data.category = std::max(data.category, s.is_boolean() ? 0 : s.is_integral() ? 1 : 2);
+    data.values.push_back(s);
+    return;
+  }
+  if (!py::isinstance<py::sequence>(obj) || py::isinstance<py::str>(obj))
+    type_error("Could not infer dtype of " + type_name(obj));
+  const auto seq = py::reinterpret_borrow<py::sequence>(obj);
+  const auto n = static_cast<int64_t>(seq.size());
+  if (depth == data.shape.size() && data.values.empty()) {
+    data.shape.push_back(n);
+  } else if (depth >= data.shape.size() || data.shape[depth] != n) {
+    throw py::value_error("expected sequence of length " +
+                          (depth < data.shape.size() ? std::to_string(data.shape[depth]) : "0") +
+                          " at dim " + std::to_string(depth) + " (got " + std::to_string(n) + ")");
+  }
+  for (py::handle item : seq) collect(item, depth + 1, data);
+  // An empty innermost list fixes the depth at this level.
+  if (n == 0 && depth + 1 == data.shape.size() && data.values.empty()) data.category = 2;
+}
+
+template <typename T>
+void fill_from(const Tensor& out, const std::vector<Scalar>& values) {
+  T* p = out.data_ptr<T>();
+  for (size_t i = 0; i < values.size(); ++i) p[i] = values[i].to<T>();
+}
+}  // namespace
+
+Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype) {
+  if (is_tensor(data)) {
+    Tensor t = as_tensor(data).detach().clone();
+    return dtype ? t.to(*dtype) : t;
+  }
+  if (py::hasattr(data, "__array_interface__") && !is_number(data)) {
+    Tensor t = from_numpy_array(data).clone();
+    return dtype ? t.to(*dtype) : t;
+  }
+  NestedData nested;
+  collect(data, 0, nested);
+  const ScalarType inferred = nested.category == 0   ? kBool
+                              : nested.category == 1 ? kInt64
+                                                     : kFloat32;
+  Tensor out = empty(nested.shape, TensorOptions(dtype.value_or(inferred)));
+  switch (out.dtype()) {
+    case kBool:
+      fill_from<bool>(out, nested.values);
+      break;
+    case kInt32:
+      fill_from<int32_t>(out, nested.values);
+      break;
+    case kInt64:
+      fill_from<int64_t>(out, nested.values);
+      break;
+    case kFloat32:
+      fill_from<float>(out, nested.values);
+      break;
+    case kFloat64:
+      fill_from<double>(out, nested.values);
+      break;
+  }
+  return out;
+}
+
+// ---- Indices ----------------------------------------------------------------------------------
+
+namespace {
+std::optional<int64_t> slice_part(py::handle part) {
+  if (part.is_none()) return std::nullopt;
+  if (is_tensor(part)) return as_tensor(part).item<int64_t>();
+  return index_value(part);
+}
+
+indexing::TensorIndex to_index(py::handle item) {
+  PyObject* p = item.ptr();
+  if (PyBool_Check(p)) return indexing::TensorIndex(p == Py_True);
+  if (PyLong_Check(p)) return indexing::TensorIndex(item.cast<int64_t>());
+  if (PySlice_Check(p)) {
+    const auto step = slice_part(item.attr("step"));
+    if (step && *step <= 0) throw py::value_error("step must be greater than zero");
+    return indexing::TensorIndex(
+        indexing::Slice(slice_part(item.attr("start")), slice_part(item.attr("stop")), step));
+  }
+  if (item.is_none()) return indexing::TensorIndex(indexing::None);
+  if (p == Py_Ellipsis) return indexing::TensorIndex(indexing::Ellipsis);
+  if (is_tensor(item)) return indexing::TensorIndex(as_tensor(item));
+  if (PyIndex_Check(p)) return indexing::TensorIndex(index_value(item));
+  if (py::isinstance<py::sequence>(item) || py::hasattr(item, "__array_interface__"))
+    return indexing::TensorIndex(tensor_from_data(item, std::nullopt));
+  throw py::index_error(
+      "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "
+      "indices (got " +
+      type_name(item) + ")");
+}
+}  // namespace
+
+std::vector<indexing::TensorIndex> to_indices(py::handle key) {
+  std::vector<indexing::TensorIndex> out;
+  if (py::isinstance<py::tuple>(key)) {
+    for (py::handle item : key) out.push_back(to_index(item));
+  } else {
+    out.push_back(to_index(key));
+  }
+  return out;
+}
+
+// ---- Lifetime ---------------------------------------------------------------------------------
+
+PyObjectRef::~PyObjectRef() {
+  if (!Py_IsInitialized()) {
+    obj_.release();  // the interpreter is gone; nothing left to free
+    return;
+  }
+  py::gil_scoped_acquire gil;
+  obj_ = py::object();
+}
+
+void set_python_types(py::handle size) { size_type() = py::reinterpret_borrow<py::object>(size); }
+
+}  // namespace ember::python

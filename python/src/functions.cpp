@@ -1,0 +1,157 @@
+// Module-level functions that are not Tensor methods: factories, joins and the generator.
+// (torch.exp(x) and the other functions that mirror a method are defined in Python.)
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+
+namespace ember::python {
+
+namespace {
+
+// The keyword arguments every factory takes: dtype, device and requires_grad.
+TensorOptions factory_options(const py::kwargs& kwargs, const char* op) {
+  TensorOptions options;
+  for (auto [key, value] : kwargs) {
+    const std::string name = py::str(key);
+    if (name == "dtype") {
+      if (!value.is_none()) options = options.dtype(to_dtype(value));
+    } else if (name == "device") {
+      if (!value.is_none()) options = options.device(to_device(value));
+    } else if (name == "requires_grad") {
+      options = options.requires_grad(value.cast<bool>());
+    } else if (name != "layout" && name != "pin_memory" && name != "memory_format") {
+      throw py::type_error(std::string(op) + "() got an unexpected keyword argument '" + name +
+                           "'");
+    }
+  }
+  return options;
+}
+
+using SizedFactory = Tensor (*)(IntArrayRef, const TensorOptions&);
+using LikeFactory = Tensor (*)(const Tensor&, const TensorOptions&);
+
+void def_sized(py::module_& m, const char* name, SizedFactory factory) {
+  m.def(name, [name, factory](const py::args& size, const py::kwargs& kwargs) {
+    return factory(shape_from_args(size, name), factory_options(kwargs, name));
+  });
+}
+
+void def_like(py::module_& m, const char* name, LikeFactory factory) {
+  m.def(name, [name, factory](const Tensor& t, const py::kwargs& kwargs) {
+    return factory(t, factory_options(kwargs, name));
+  });
+}
+
+// The dtype arange picks when none is given: int64 for integers, float32 once any is a float.
+Tensor arange_from(const py::args& args, const py::kwargs& kwargs) {
+  TensorOptions options = factory_options(kwargs, "arange");
+  std::vector<Scalar> bounds;
+  for (py::handle a : args) bounds.push_back(to_scalar(a));
+  if (bounds.empty() || bounds.size() > 3)
+    throw py::type_error("arange() takes from 1 to 3 positional arguments");
+  if (bounds.size() == 1) return arange(bounds[0], options);
+  return arange(bounds[0], bounds[1], bounds.size() == 3 ? bounds[2] : Scalar(1), options);
+}
+
+}  // namespace
+
+void bind_functions(py::module_& m) {
+  def_sized(m, "zeros", &zeros);
+  def_sized(m, "ones", &ones);
+  def_sized(m, "empty", &empty);
+  def_sized(m, "rand", &rand);
+  def_sized(m, "randn", &randn);
+  def_like(m, "zeros_like", &zeros_like);
+  def_like(m, "ones_like", &ones_like);
+  def_like(m, "empty_like", &empty_like);
+  def_like(m, "rand_like", &rand_like);
+  def_like(m, "randn_like", &randn_like);
+
+  m.def(
+      "tensor",
+      [](py::handle data, py::handle dtype, py::handle device, bool requires_grad) {
+        Tensor t = tensor_from_data(data, to_optional_dtype(dtype));
+        if (!device.is_none()) t = t.to(to_device(device));
+        if (requires_grad) t.requires_grad_(true);
+        return t;
+      },
+      py::arg("data"), py::kw_only(), py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+      py::arg("requires_grad") = false);
+  m.def(
+      "full",
+      [](py::handle size, py::handle value, const py::kwargs& kwargs) {
+        return full(int_list(size, "full"), to_scalar(value), factory_options(kwargs, "full"));
+      },
+      py::arg("size"), py::arg("fill_value"));
+  m.def(
+      "full_like",
+      [](const Tensor& t, py::handle value, const py::kwargs& kwargs) {
+        return full_like(t, to_scalar(value), factory_options(kwargs, "full_like"));
+      },
+      py::arg("input"), py::arg("fill_value"));
+  m.def("arange", &arange_from);
+  m.def(
+      "linspace",
+      [](double start, double end, int64_t steps, const py::kwargs& kwargs) {
+        return linspace(start, end, steps, factory_options(kwargs, "linspace"));
+      },
+      py::arg("start"), py::arg("end"), py::arg("steps"));
+  m.def(
+      "eye",
+      [](int64_t n, py::handle m_, const py::kwargs& kwargs) {
+        const TensorOptions options = factory_options(kwargs, "eye");
+        return m_.is_none() ? eye(n, options) : eye(n, m_.cast<int64_t>(), options);
+      },
+      py::arg("n"), py::arg("m") = py::none());
+  m.def("randint", [](const py::args& args, const py::kwargs& kwargs) {
+    py::kwargs rest;
+    std::optional<DimVector> size;
+    for (auto [key, value] : kwargs) {
+      if (py::str(key).cast<std::string>() == "size")
+        size = int_list(value, "randint");
+      else
+        rest[key] = value;
+    }
+    std::vector<int64_t> bounds;
+    for (py::handle a : args) {
+      if (!size && py::isinstance<py::sequence>(a))
+        size = int_list(a, "randint");
+      else
+        bounds.push_back(a.cast<int64_t>());
+    }
+    if (!size || bounds.empty() || bounds.size() > 2)
+      throw py::type_error("randint(): expected (high, size) or (low, high, size)");
+    TensorOptions options = factory_options(rest, "randint");
+    if (!options.has_dtype()) options = options.dtype(kInt64);
+    if (bounds.size() == 1) return randint(bounds[0], *size, options);
+    return randint(bounds[0], bounds[1], *size, options);
+  });
+  m.def("randperm", [](int64_t n, const py::kwargs& kwargs) {
+    TensorOptions options = factory_options(kwargs, "randperm");
+    if (!options.has_dtype()) options = options.dtype(kInt64);
+    return randperm(n, options);
+  });
+  m.def(
+      "manual_seed", [](uint64_t seed) { manual_seed(seed); }, py::arg("seed"));
+
+  m.def(
+      "cat", [](py::handle tensors, int64_t dim) { return cat(tensor_list(tensors), dim); },
+      py::arg("tensors"), py::arg("dim") = 0);
+  m.def(
+      "stack", [](py::handle tensors, int64_t dim) { return stack(tensor_list(tensors), dim); },
+      py::arg("tensors"), py::arg("dim") = 0);
+  m.def("where", [](const Tensor& condition, py::handle a, py::handle b) {
+    if (is_tensor(a) && is_tensor(b)) return where(condition, as_tensor(a), as_tensor(b));
+    if (is_tensor(a)) return where(condition, as_tensor(a), to_scalar(b));
+    if (is_tensor(b)) return where(condition, to_scalar(a), as_tensor(b));
+    const Tensor first =
+        full({}, to_scalar(a), TensorOptions(to_scalar(a).is_floating_point() ? kFloat32 : kInt64));
+    return where(condition, first, to_scalar(b));
+  });
+  m.def("is_tensor", [](py::handle obj) { return is_tensor(obj); });
+  m.def("numel", [](const Tensor& t) { return t.numel(); });
+  m.def("set_num_threads", &set_num_threads, py::arg("num"));
+  m.def("get_num_threads", &get_num_threads);
+}
+
+}  // namespace ember::python

@@ -1,0 +1,760 @@
+// ember.Tensor: LibTorch's Tensor with torch.Tensor's Python spelling (properties, operators,
+// keyword arguments, in-place methods that return self).
+#include <pybind11/stl.h>
+
+#include <functional>
+#include <string>
+
+#include "bindings.h"
+
+namespace ember::python {
+
+namespace {
+
+using TensorFn = Tensor (*)(const Tensor&, const Tensor&);
+
+// A binary op with a tensor or a Python number on the right; NotImplemented for anything else,
+// so that Python tries the other operand's reflected method.
+template <typename ForTensor, typename ForScalar>
+py::object binary(const Tensor& a, py::handle b, ForTensor&& for_tensor, ForScalar&& for_scalar) {
+  if (is_tensor(b)) return py::cast(for_tensor(a, as_tensor(b)));
+  if (is_number(b)) return py::cast(for_scalar(a, to_scalar(b)));
+  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+}
+
+// The same as a method: anything but a tensor or a number is a TypeError.
+template <typename ForTensor, typename ForScalar>
+py::object binary_method(const char* name, const Tensor& a, py::handle b, ForTensor&& for_tensor,
+                         ForScalar&& for_scalar) {
+  py::object r = binary(a, b, for_tensor, for_scalar);
+  if (r.ptr() == Py_NotImplemented)
+    throw py::type_error(std::string(name) + "(): argument 'other' must be Tensor or Number, not " +
+                         std::string(py::str(py::type::handle_of(b).attr("__name__"))));
+  return r;
+}
+
+// An in-place op: runs on the tensor and returns the same Python object, as PyTorch does.
+template <typename ForTensor, typename ForScalar>
+py::object in_place(py::object self, py::handle b, ForTensor&& for_tensor, ForScalar&& for_scalar) {
+  const Tensor& a = as_tensor(self);
+  if (is_tensor(b)) {
+    for_tensor(a, as_tensor(b));
+  } else if (is_number(b)) {
+    for_scalar(a, to_scalar(b));
+  } else {
+    return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+  }
+  return self;
+}
+
+std::optional<Scalar> optional_scalar(py::handle obj) {
+  if (obj.is_none()) return std::nullopt;
+  return to_scalar(obj);
+}
+
+// dims=None means every dim.
+DimVector dims_or_all(py::handle dim, const char* op) {
+  if (dim.is_none()) return {};
+  return int_list(dim, op);
+}
+
+// Tensor.to(...) and friends: positional dtype, device, string or tensor, and keywords.
+Tensor convert(const Tensor& t, const py::args& args, const py::kwargs& kwargs) {
+  std::optional<ScalarType> dtype;
+  std::optional<Device> device;
+  bool copy = false;
+  for (py::handle a : args) {
+    if (is_tensor(a)) {
+      dtype = as_tensor(a).dtype();
+      device = as_tensor(a).device();
+    } else if (py::isinstance<py::str>(a) || py::isinstance<Device>(a)) {
+      device = to_device(a);
+    } else if (PyBool_Check(a.ptr())) {
+      // to(dtype, non_blocking, copy): only copy matters on the CPU.
+    } else {
+      dtype = to_dtype(a);
+    }
+  }
+  if (kwargs.contains("dtype")) dtype = to_optional_dtype(kwargs["dtype"]);
+  if (kwargs.contains("device") && !kwargs["device"].is_none())
+    device = to_device(kwargs["device"]);
+  if (kwargs.contains("copy")) copy = kwargs["copy"].cast<bool>();
+  Tensor out = t;
+  if (device) out = out.to(*device, copy);
+  if (dtype) out = out.to(*dtype, copy && !device);
+  if (copy && !device && !dtype) out = out.clone();
+  return out;
+}
+
+std::string legacy_type_name(ScalarType t) {
+  return std::string("torch.") + dtype_legacy_name(t) + "Tensor";
+}
+
+// Tensor.tolist(): nested lists of Python numbers.
+py::object to_list(const Tensor& t) {
+  if (t.dim() == 0) return scalar_object(t.item());
+  py::list out;
+  for (int64_t i = 0; i < t.size(0); ++i) out.append(to_list(t.select(0, i)));
+  return out;
+}
+
+// The Python hook a tensor's register_hook keeps; called with the GIL taken.
+Tensor call_hook(const std::shared_ptr<PyObjectRef>& hook, const Tensor& grad) {
+  py::gil_scoped_acquire gil;
+  py::object r = hook->get()(grad);
+  if (r.is_none()) return Tensor();
+  if (!is_tensor(r)) throw py::type_error("a hook must return a Tensor or None");
+  return as_tensor(r);
+}
+
+/// What register_hook returns: remove() takes the hook off again.
+struct RemovableHandle {
+  Tensor tensor;
+  unsigned id;
+  bool removed = false;
+  void remove() {
+    if (!removed) tensor.remove_hook(id);
+    removed = true;
+  }
+};
+
+// Tensor(...) as a constructor: sizes give an uninitialised float tensor, data a copy.
+Tensor construct(const py::args& args, const py::kwargs& kwargs) {
+  const bool sizes =
+      args.size() != 1 || PyLong_Check(args[0].ptr()) ||
+      (py::hasattr(args[0], "__class__") &&
+       std::string(py::str(py::type::handle_of(args[0]).attr("__name__"))) == "Size");
+  std::optional<ScalarType> dtype = kFloat32;
+  if (kwargs.contains("dtype")) dtype = to_optional_dtype(kwargs["dtype"]);
+  Tensor out = sizes ? empty(shape_from_args(args, "Tensor"), TensorOptions(*dtype))
+                     : tensor_from_data(args[0], dtype);
+  if (kwargs.contains("requires_grad") && kwargs["requires_grad"].cast<bool>())
+    out.requires_grad_(true);
+  return out;
+}
+
+}  // namespace
+
+void bind_tensor(py::module_& m) {
+  py::class_<RemovableHandle>(m, "RemovableHandle")
+      .def("remove", &RemovableHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](RemovableHandle& h, py::args) { h.remove(); });
+
+  py::class_<Tensor> cls(m, "Tensor");
+  cls.attr("__array_priority__") = 1000;  // numpy scalar * tensor uses Tensor.__rmul__
+  cls.def(py::init(&construct));
+
+  // ---- Identity and geometry ----
+  cls.def_property_readonly("shape", [](const Tensor& t) { return size_object(t.sizes()); })
+      .def(
+          "size",
+          [](const Tensor& t, py::object dim) -> py::object {
+            if (dim.is_none()) return size_object(t.sizes());
+            return py::int_(t.size(dim.cast<int64_t>()));
+          },
+          py::arg("dim") = py::none())
+      .def(
+          "stride",
+          [](const Tensor& t, py::object dim) -> py::object {
+            if (!dim.is_none()) return py::int_(t.stride(dim.cast<int64_t>()));
+            py::tuple out(t.dim());
+            for (int64_t d = 0; d < t.dim(); ++d) out[d] = py::int_(t.stride(d));
+            return std::move(out);
+          },
+          py::arg("dim") = py::none())
+      .def_property_readonly("dtype", [](const Tensor& t) { return dtype_object(t.dtype()); })
+      .def_property_readonly("device", &Tensor::device)
+      .def_property_readonly("is_cuda", &Tensor::is_cuda)
+      .def_property_readonly("is_cpu", &Tensor::is_cpu)
+      .def_property_readonly("ndim", &Tensor::dim)
+      .def("dim", &Tensor::dim)
+      .def("ndimension", &Tensor::dim)
+      .def("numel", &Tensor::numel)
+      .def("nelement", &Tensor::numel)
+      .def("element_size", &Tensor::element_size)
+      .def("storage_offset", &Tensor::storage_offset)
+      .def("data_ptr", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(t.data_ptr()); })
+      .def("is_contiguous", &Tensor::is_contiguous)
+      .def("is_floating_point", &Tensor::is_floating_point)
+      .def_property_readonly("_version", &Tensor::_version)
+      .def("item", [](const Tensor& t) { return scalar_object(t.item()); })
+      .def("tolist", &to_list)
+      .def("numpy", &tensor_to_numpy)
+      .def(
+          "__array__",
+          [](const Tensor& t, py::object dtype) {
+            py::object a = tensor_to_numpy(t);
+            return dtype.is_none() ? a : a.attr("astype")(dtype);
+          },
+          py::arg("dtype") = py::none())
+      .def("__repr__", &Tensor::toString)
+      .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
+      .def("__len__",
+           [](const Tensor& t) {
+             if (t.dim() == 0) throw py::type_error("len() of a 0-d tensor");
+             return t.size(0);
+           })
+      .def("__iter__",
+           [](const Tensor& t) {
+             if (t.dim() == 0) throw py::type_error("iteration over a 0-d tensor");
+             return py::iter(py::cast(t.unbind(0)));
+           })
+      .def("__bool__", [](const Tensor& t) { return t.item().to<double>() != 0; })
+      .def("__float__", [](const Tensor& t) { return t.item().to_double(); })
+      .def("__int__", [](const Tensor& t) { return t.item().to_long(); })
+      .def("__index__", [](const Tensor& t) {
+        if (t.numel() != 1 || t.is_floating_point())
+          throw py::type_error(
+              "only integer tensors of a single element can be converted to an index");
+        return t.item().to_long();
+      });
+
+  // ---- Conversion and copies ----
+  cls.def("to", &convert)
+      .def("cpu", &Tensor::cpu)
+      .def(
+          "cuda",
+          [](const Tensor& t, py::object device) {
+            return t.to(device.is_none() ? Device(kCUDA) : to_device(device));
+          },
+          py::arg("device") = py::none())
+      .def("float", [](const Tensor& t) { return t.to(kFloat32); })
+      .def("double", [](const Tensor& t) { return t.to(kFloat64); })
+      .def("long", [](const Tensor& t) { return t.to(kInt64); })
+      .def("int", [](const Tensor& t) { return t.to(kInt32); })
+      .def("bool", [](const Tensor& t) { return t.to(kBool); })
+      .def(
+          "type",
+          [](const Tensor& t, py::object dtype) -> py::object {
+            if (dtype.is_none()) return py::str(legacy_type_name(t.dtype()));
+            if (py::isinstance<py::str>(dtype)) {
+              const std::string name = dtype.cast<std::string>();
+              for (int i = 0; i < kNumScalarTypes; ++i)
+                if (legacy_type_name(static_cast<ScalarType>(i)) == name)
+                  return py::cast(t.to(static_cast<ScalarType>(i)));
+              throw py::value_error("invalid type: '" + name + "'");
+            }
+            return py::cast(t.to(to_dtype(dtype)));
+          },
+          py::arg("dtype") = py::none())
+      .def("type_as", [](const Tensor& t, const Tensor& o) { return t.to(o.dtype()); })
+      .def("contiguous", &Tensor::contiguous)
+      .def("clone", &Tensor::clone)
+      .def("copy_",
+           [](py::object self, const Tensor& src) {
+             as_tensor(self).copy_(src);
+             return self;
+           })
+      .def("fill_",
+           [](py::object self, py::handle value) {
+             as_tensor(self).fill_(to_scalar(value));
+             return self;
+           })
+      .def("zero_",
+           [](py::object self) {
+             as_tensor(self).zero_();
+             return self;
+           })
+      .def(
+          "uniform_",
+          [](py::object self, double from, double to) {
+            as_tensor(self).uniform_(from, to);
+            return self;
+          },
+          py::arg("from") = 0.0, py::arg("to") = 1.0)
+      .def(
+          "normal_",
+          [](py::object self, double mean, double std) {
+            as_tensor(self).normal_(mean, std);
+            return self;
+          },
+          py::arg("mean") = 0.0, py::arg("std") = 1.0)
+      .def("new_zeros",
+           [](const Tensor& t, py::args size) {
+             return zeros(shape_from_args(size, "new_zeros"), t.options());
+           })
+      .def("new_ones",
+           [](const Tensor& t, py::args size) {
+             return ones(shape_from_args(size, "new_ones"), t.options());
+           })
+      .def("new_empty",
+           [](const Tensor& t, py::args size) {
+             return empty(shape_from_args(size, "new_empty"), t.options());
+           })
+      .def("new_full",
+           [](const Tensor& t, py::handle size, py::handle value) {
+             return full(int_list(size, "new_full"), to_scalar(value), t.options());
+           })
+      .def("new_tensor",
+           [](const Tensor& t, py::handle data) { return tensor_from_data(data, t.dtype()); });
+
+  // ---- Views ----
+  cls.def("view",
+          [](const Tensor& t, py::args shape) -> py::object {
+            if (shape.size() == 1 && !PyLong_Check(shape[0].ptr()) &&
+                !py::isinstance<py::sequence>(shape[0]))
+              throw py::type_error("view(dtype) is not supported; use to(dtype)");
+            return py::cast(t.view(shape_from_args(shape, "view")));
+          })
+      .def("reshape", [](const Tensor& t,
+                         py::args shape) { return t.reshape(shape_from_args(shape, "reshape")); })
+      .def("view_as", &Tensor::view_as)
+      .def("reshape_as", &Tensor::reshape_as)
+      .def("t", &Tensor::t)
+      .def_property_readonly("T",
+                             [](const Tensor& t) {
+                               DimVector dims;
+                               for (int64_t d = t.dim() - 1; d >= 0; --d) dims.push_back(d);
+                               return t.permute(dims);
+                             })
+      .def("transpose", &Tensor::transpose)
+      .def("permute", [](const Tensor& t,
+                         py::args dims) { return t.permute(shape_from_args(dims, "permute")); })
+      .def("narrow", &Tensor::narrow)
+      .def("select", &Tensor::select)
+      .def("expand",
+           [](const Tensor& t, py::args size) { return t.expand(shape_from_args(size, "expand")); })
+      .def("expand_as", &Tensor::expand_as)
+      .def(
+          "squeeze",
+          [](const Tensor& t, py::object dim) {
+            return dim.is_none() ? t.squeeze() : t.squeeze(dim.cast<int64_t>());
+          },
+          py::arg("dim") = py::none())
+      .def("unsqueeze", &Tensor::unsqueeze)
+      .def("flatten", &Tensor::flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1)
+      .def(
+          "as_strided",
+          [](const Tensor& t, py::handle size, py::handle stride, std::optional<int64_t> offset) {
+            return t.as_strided(int_list(size, "as_strided"), int_list(stride, "as_strided"),
+                                offset);
+          },
+          py::arg("size"), py::arg("stride"), py::arg("storage_offset") = py::none())
+      .def(
+          "split",
+          [](const Tensor& t, py::handle split, int64_t dim) {
+            if (PyLong_Check(split.ptr()))
+              return py::tuple(py::cast(t.split(split.cast<int64_t>(), dim)));
+            return py::tuple(py::cast(t.split(int_list(split, "split"), dim)));
+          },
+          py::arg("split_size"), py::arg("dim") = 0)
+      .def(
+          "chunk",
+          [](const Tensor& t, int64_t chunks, int64_t dim) {
+            return py::tuple(py::cast(t.chunk(chunks, dim)));
+          },
+          py::arg("chunks"), py::arg("dim") = 0)
+      .def(
+          "unbind", [](const Tensor& t, int64_t dim) { return py::tuple(py::cast(t.unbind(dim))); },
+          py::arg("dim") = 0)
+      .def("__getitem__",
+           [](const Tensor& t, py::handle key) {
+             if (PyLong_Check(key.ptr()) && !PyBool_Check(key.ptr()))
+               return t.select(0, key.cast<int64_t>());
+             return t.index(to_indices(key));
+           })
+      .def("__setitem__", [](const Tensor& t, py::handle key, py::handle value) {
+        const std::vector<indexing::TensorIndex> indices = to_indices(key);
+        if (is_tensor(value))
+          t.index_put_(indices, as_tensor(value));
+        else if (is_number(value))
+          t.index_put_(indices, to_scalar(value));
+        else
+          t.index_put_(indices, tensor_from_data(value, t.dtype()));
+      });
+
+  // ---- Elementwise ----
+  const auto add_t = [](const Tensor& a, const Tensor& b) { return a + b; };
+  const auto add_s = [](const Tensor& a, const Scalar& b) { return a + b; };
+  const auto sub_t = [](const Tensor& a, const Tensor& b) { return a - b; };
+  const auto sub_s = [](const Tensor& a, const Scalar& b) { return a - b; };
+  const auto rsub_t = [](const Tensor& a, const Tensor& b) { return b - a; };
+  const auto rsub_s = [](const Tensor& a, const Scalar& b) { return b - a; };
+  const auto mul_t = [](const Tensor& a, const Tensor& b) { return a * b; };
+  const auto mul_s = [](const Tensor& a, const Scalar& b) { return a * b; };
+  const auto div_t = [](const Tensor& a, const Tensor& b) { return a / b; };
+  const auto div_s = [](const Tensor& a, const Scalar& b) { return a / b; };
+  const auto rdiv_t = [](const Tensor& a, const Tensor& b) { return b / a; };
+  const auto rdiv_s = [](const Tensor& a, const Scalar& b) { return b / a; };
+  const auto pow_t = [](const Tensor& a, const Tensor& b) { return ember::pow(a, b); };
+  const auto pow_s = [](const Tensor& a, const Scalar& b) { return ember::pow(a, b); };
+  const auto rpow_t = [](const Tensor& a, const Tensor& b) { return ember::pow(b, a); };
+  const auto rpow_s = [](const Tensor& a, const Scalar& b) { return ember::pow(b, a); };
+
+  cls.def("__add__", [=](const Tensor& a, py::handle b) { return binary(a, b, add_t, add_s); })
+      .def("__radd__", [=](const Tensor& a, py::handle b) { return binary(a, b, add_t, add_s); })
+      .def("__sub__", [=](const Tensor& a, py::handle b) { return binary(a, b, sub_t, sub_s); })
+      .def("__rsub__", [=](const Tensor& a, py::handle b) { return binary(a, b, rsub_t, rsub_s); })
+      .def("__mul__", [=](const Tensor& a, py::handle b) { return binary(a, b, mul_t, mul_s); })
+      .def("__rmul__", [=](const Tensor& a, py::handle b) { return binary(a, b, mul_t, mul_s); })
+      .def("__truediv__", [=](const Tensor& a, py::handle b) { return binary(a, b, div_t, div_s); })
+      .def("__rtruediv__",
+           [=](const Tensor& a, py::handle b) { return binary(a, b, rdiv_t, rdiv_s); })
+      .def("__pow__", [=](const Tensor& a, py::handle b) { return binary(a, b, pow_t, pow_s); })
+      .def("__rpow__", [=](const Tensor& a, py::handle b) { return binary(a, b, rpow_t, rpow_s); })
+      .def("__matmul__", [](const Tensor& a, const Tensor& b) { return a.matmul(b); })
+      .def("__neg__", &Tensor::neg)
+      .def("__abs__", &Tensor::abs)
+      .def("__eq__",
+           [](const Tensor& a, py::handle b) {
+             return binary(
+                 a, b, [](const Tensor& x, const Tensor& y) { return x == y; },
+                 [](const Tensor& x, const Scalar& y) { return x == y; });
+           })
+      .def("__ne__",
+           [](const Tensor& a, py::handle b) {
+             return binary(
+                 a, b, [](const Tensor& x, const Tensor& y) { return x != y; },
+                 [](const Tensor& x, const Scalar& y) { return x != y; });
+           })
+      .def("__lt__",
+           [](const Tensor& a, py::handle b) {
+             return binary(
+                 a, b, [](const Tensor& x, const Tensor& y) { return x < y; },
+                 [](const Tensor& x, const Scalar& y) { return x < y; });
+           })
+      .def("__le__",
+           [](const Tensor& a, py::handle b) {
+             return binary(
+                 a, b, [](const Tensor& x, const Tensor& y) { return x <= y; },
+                 [](const Tensor& x, const Scalar& y) { return x <= y; });
+           })
+      .def("__gt__",
+           [](const Tensor& a, py::handle b) {
+             return binary(
+                 a, b, [](const Tensor& x, const Tensor& y) { return x > y; },
+                 [](const Tensor& x, const Scalar& y) { return x > y; });
+           })
+      .def("__ge__",
+           [](const Tensor& a, py::handle b) {
+             return binary(
+                 a, b, [](const Tensor& x, const Tensor& y) { return x >= y; },
+                 [](const Tensor& x, const Scalar& y) { return x >= y; });
+           })
+      .def("__iadd__",
+           [](py::object s, py::handle b) {
+             return in_place(
+                 s, b, [](const Tensor& x, const Tensor& y) { x.add_(y); },
+                 [](const Tensor& x, const Scalar& y) { x.add_(y); });
+           })
+      .def("__isub__",
+           [](py::object s, py::handle b) {
+             return in_place(
+                 s, b, [](const Tensor& x, const Tensor& y) { x.sub_(y); },
+                 [](const Tensor& x, const Scalar& y) { x.sub_(y); });
+           })
+      .def("__imul__",
+           [](py::object s, py::handle b) {
+             return in_place(
+                 s, b, [](const Tensor& x, const Tensor& y) { x.mul_(y); },
+                 [](const Tensor& x, const Scalar& y) { x.mul_(y); });
+           })
+      .def("__itruediv__", [](py::object s, py::handle b) {
+        return in_place(
+            s, b, [](const Tensor& x, const Tensor& y) { x.div_(y); },
+            [](const Tensor& x, const Scalar& y) { x.div_(y); });
+      });
+
+  // Methods with an alpha (add, sub and their in-place forms).
+  cls.def(
+         "add",
+         [](const Tensor& a, py::handle b, py::handle alpha) {
+           const Scalar s = to_scalar(alpha);
+           return binary_method(
+               "add", a, b, [&](const Tensor& x, const Tensor& y) { return x.add(y, s); },
+               [&](const Tensor& x, const Scalar& y) { return x.add(y, s); });
+         },
+         py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def(
+          "sub",
+          [](const Tensor& a, py::handle b, py::handle alpha) {
+            const Scalar s = to_scalar(alpha);
+            return binary_method(
+                "sub", a, b, [&](const Tensor& x, const Tensor& y) { return x.sub(y, s); },
+                [&](const Tensor& x, const Scalar& y) { return x.sub(y, s); });
+          },
+          py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def(
+          "add_",
+          [](py::object self, py::handle b, py::handle alpha) {
+            const Scalar s = to_scalar(alpha);
+            return in_place(
+                self, b, [&](const Tensor& x, const Tensor& y) { x.add_(y, s); },
+                [&](const Tensor& x, const Scalar& y) { x.add_(y, s); });
+          },
+          py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def(
+          "sub_",
+          [](py::object self, py::handle b, py::handle alpha) {
+            const Scalar s = to_scalar(alpha);
+            return in_place(
+                self, b, [&](const Tensor& x, const Tensor& y) { x.sub_(y, s); },
+                [&](const Tensor& x, const Scalar& y) { x.sub_(y, s); });
+          },
+          py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
+      .def("mul",
+           [=](const Tensor& a, py::handle b) { return binary_method("mul", a, b, mul_t, mul_s); })
+      .def("div",
+           [=](const Tensor& a, py::handle b) { return binary_method("div", a, b, div_t, div_s); })
+      .def("pow",
+           [=](const Tensor& a, py::handle b) { return binary_method("pow", a, b, pow_t, pow_s); })
+      .def("mul_",
+           [](py::object s, py::handle b) {
+             return in_place(
+                 s, b, [](const Tensor& x, const Tensor& y) { x.mul_(y); },
+                 [](const Tensor& x, const Scalar& y) { x.mul_(y); });
+           })
+      .def("div_",
+           [](py::object s, py::handle b) {
+             return in_place(
+                 s, b, [](const Tensor& x, const Tensor& y) { x.div_(y); },
+                 [](const Tensor& x, const Scalar& y) { x.div_(y); });
+           })
+      .def("pow_",
+           [](py::object self, py::handle b) {
+             as_tensor(self).pow_(to_scalar(b));
+             return self;
+           })
+      .def("maximum", &Tensor::maximum)
+      .def("minimum", &Tensor::minimum)
+      .def("eq",
+           [](const Tensor& a, py::handle b) {
+             return binary_method(
+                 "eq", a, b, [](const Tensor& x, const Tensor& y) { return x.eq(y); },
+                 [](const Tensor& x, const Scalar& y) { return x.eq(y); });
+           })
+      .def("ne",
+           [](const Tensor& a, py::handle b) {
+             return binary_method(
+                 "ne", a, b, [](const Tensor& x, const Tensor& y) { return x.ne(y); },
+                 [](const Tensor& x, const Scalar& y) { return x.ne(y); });
+           })
+      .def("lt",
+           [](const Tensor& a, py::handle b) {
+             return binary_method(
+                 "lt", a, b, [](const Tensor& x, const Tensor& y) { return x.lt(y); },
+                 [](const Tensor& x, const Scalar& y) { return x.lt(y); });
+           })
+      .def("le",
+           [](const Tensor& a, py::handle b) {
+             return binary_method(
+                 "le", a, b, [](const Tensor& x, const Tensor& y) { return x.le(y); },
+                 [](const Tensor& x, const Scalar& y) { return x.le(y); });
+           })
+      .def("gt",
+           [](const Tensor& a, py::handle b) {
+             return binary_method(
+                 "gt", a, b, [](const Tensor& x, const Tensor& y) { return x.gt(y); },
+                 [](const Tensor& x, const Scalar& y) { return x.gt(y); });
+           })
+      .def("ge",
+           [](const Tensor& a, py::handle b) {
+             return binary_method(
+                 "ge", a, b, [](const Tensor& x, const Tensor& y) { return x.ge(y); },
+                 [](const Tensor& x, const Scalar& y) { return x.ge(y); });
+           })
+      .def("neg", &Tensor::neg)
+      .def("abs", &Tensor::abs)
+      .def("sqrt", &Tensor::sqrt)
+      .def("exp", &Tensor::exp)
+      .def("log", &Tensor::log)
+      .def("sin", &Tensor::sin)
+      .def("cos", &Tensor::cos)
+      .def("tan", &Tensor::tan)
+      .def("tanh", &Tensor::tanh)
+      .def("sigmoid", &Tensor::sigmoid)
+      .def("relu", &Tensor::relu)
+      .def("sign", &Tensor::sign)
+      .def("erf", [](const Tensor& t) { return ember::erf(t); })
+      .def("neg_",
+           [](py::object s) {
+             as_tensor(s).neg_();
+             return s;
+           })
+      .def("exp_",
+           [](py::object s) {
+             as_tensor(s).exp_();
+             return s;
+           })
+      .def("relu_",
+           [](py::object s) {
+             as_tensor(s).relu_();
+             return s;
+           })
+      .def(
+          "clamp",
+          [](const Tensor& t, py::handle min, py::handle max) {
+            return t.clamp(optional_scalar(min), optional_scalar(max));
+          },
+          py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def(
+          "clamp_",
+          [](py::object self, py::handle min, py::handle max) {
+            as_tensor(self).clamp_(optional_scalar(min), optional_scalar(max));
+            return self;
+          },
+          py::arg("min") = py::none(), py::arg("max") = py::none())
+      .def("clamp_min", [](const Tensor& t, py::handle min) { return t.clamp_min(to_scalar(min)); })
+      .def("clamp_max", [](const Tensor& t, py::handle max) { return t.clamp_max(to_scalar(max)); })
+      .def("masked_fill", [](const Tensor& t, const Tensor& mask,
+                             py::handle v) { return t.masked_fill(mask, to_scalar(v)); })
+      .def("masked_fill_",
+           [](py::object self, const Tensor& mask, py::handle v) {
+             as_tensor(self).masked_fill_(mask, to_scalar(v));
+             return self;
+           })
+      .def("equal", &Tensor::equal)
+      .def("allclose", &Tensor::allclose, py::arg("other"), py::arg("rtol") = 1e-5,
+           py::arg("atol") = 1e-8);
+
+  // ---- Reductions ----
+  cls.def(
+         "sum",
+         [](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
+           if (dim.is_none()) return t.sum(to_optional_dtype(dtype));
+           return t.sum(int_list(dim, "sum"), keepdim, to_optional_dtype(dtype));
+         },
+         py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+         py::arg("dtype") = py::none())
+      .def(
+          "mean",
+          [](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
+            if (dim.is_none()) return t.mean(to_optional_dtype(dtype));
+            return t.mean(int_list(dim, "mean"), keepdim, to_optional_dtype(dtype));
+          },
+          py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+          py::arg("dtype") = py::none())
+      .def(
+          "prod",
+          [](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
+            if (dim.is_none()) return t.prod(to_optional_dtype(dtype));
+            return t.prod(dim.cast<int64_t>(), keepdim, to_optional_dtype(dtype));
+          },
+          py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+          py::arg("dtype") = py::none())
+      .def(
+          "max",
+          [](const Tensor& t, py::handle dim, bool keepdim) -> py::object {
+            if (dim.is_none()) return py::cast(t.max());
+            if (is_tensor(dim)) return py::cast(t.maximum(as_tensor(dim)));
+            return py::cast(t.max(dim.cast<int64_t>(), keepdim));
+          },
+          py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def(
+          "min",
+          [](const Tensor& t, py::handle dim, bool keepdim) -> py::object {
+            if (dim.is_none()) return py::cast(t.min());
+            if (is_tensor(dim)) return py::cast(t.minimum(as_tensor(dim)));
+            return py::cast(t.min(dim.cast<int64_t>(), keepdim));
+          },
+          py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def("argmax", &Tensor::argmax, py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def("argmin", &Tensor::argmin, py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def(
+          "amax",
+          [](const Tensor& t, py::handle dim, bool keepdim) {
+            return t.amax(dims_or_all(dim, "amax"), keepdim);
+          },
+          py::arg("dim") = py::tuple(), py::arg("keepdim") = false)
+      .def(
+          "amin",
+          [](const Tensor& t, py::handle dim, bool keepdim) {
+            return t.amin(dims_or_all(dim, "amin"), keepdim);
+          },
+          py::arg("dim") = py::tuple(), py::arg("keepdim") = false)
+      .def(
+          "norm",
+          [](const Tensor& t, py::handle p, py::handle dim, bool keepdim) {
+            const Scalar order =
+                py::isinstance<py::str>(p) || p.is_none() ? Scalar(2) : to_scalar(p);
+            if (dim.is_none()) return t.norm(order);
+            return t.norm(order, int_list(dim, "norm"), keepdim);
+          },
+          py::arg("p") = "fro", py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def(
+          "var",
+          [](const Tensor& t, py::handle dim, bool unbiased, bool keepdim) {
+            return t.var(dims_or_all(dim, "var"), unbiased, keepdim);
+          },
+          py::arg("dim") = py::none(), py::arg("unbiased") = true, py::arg("keepdim") = false)
+      .def(
+          "std",
+          [](const Tensor& t, py::handle dim, bool unbiased, bool keepdim) {
+            return t.std(dims_or_all(dim, "std"), unbiased, keepdim);
+          },
+          py::arg("dim") = py::none(), py::arg("unbiased") = true, py::arg("keepdim") = false)
+      .def("all", [](const Tensor& t) { return t.all(); })
+      .def("any", [](const Tensor& t) { return t.any(); })
+      .def(
+          "softmax", [](const Tensor& t, int64_t dim) { return ember::softmax(t, dim); },
+          py::arg("dim"))
+      .def(
+          "log_softmax", [](const Tensor& t, int64_t dim) { return ember::log_softmax(t, dim); },
+          py::arg("dim"))
+      .def(
+          "logsumexp",
+          [](const Tensor& t, py::handle dim, bool keepdim) {
+            return ember::logsumexp(t, int_list(dim, "logsumexp"), keepdim);
+          },
+          py::arg("dim"), py::arg("keepdim") = false);
+
+  // ---- Linear algebra and indexing ops ----
+  cls.def("mm", &Tensor::mm)
+      .def("bmm", &Tensor::bmm)
+      .def("matmul", &Tensor::matmul)
+      .def("dot", &Tensor::dot)
+      .def("mv", &Tensor::mv)
+      .def("index_select", &Tensor::index_select, py::arg("dim"), py::arg("index"))
+      .def("gather", &Tensor::gather, py::arg("dim"), py::arg("index"))
+      .def("scatter_add", &Tensor::scatter_add, py::arg("dim"), py::arg("index"), py::arg("src"));
+
+  // ---- Autograd ----
+  cls.def_property("requires_grad", &Tensor::requires_grad,
+                   [](const Tensor& t, bool r) { t.requires_grad_(r); })
+      .def(
+          "requires_grad_",
+          [](py::object self, bool r) {
+            as_tensor(self).requires_grad_(r);
+            return self;
+          },
+          py::arg("requires_grad") = true)
+      .def_property_readonly("is_leaf", &Tensor::is_leaf)
+      .def_property(
+          "grad", [](const Tensor& t) { return optional_tensor(t.grad()); },
+          [](const Tensor& t, py::handle g) {
+            Tensor value = tensor_or_undefined(g);
+            if (value.defined() && value.sizes() != t.sizes())
+              throw std::runtime_error("assigned grad has data of a different size");
+            t.mutable_grad() = value;
+          })
+      .def_property_readonly("grad_fn", &Tensor::grad_fn)
+      .def_property_readonly("output_nr", &Tensor::output_nr)
+      .def_property_readonly("retains_grad", &Tensor::retains_grad)
+      .def("retain_grad", [](Tensor& t) { t.retain_grad(); })
+      .def_property_readonly("data", &Tensor::variable_data)
+      .def("detach", &Tensor::detach)
+      .def("detach_",
+           [](py::object self) {
+             as_tensor(self).detach_();
+             return self;
+           })
+      .def(
+          "backward",
+          [](const Tensor& t, py::handle gradient, py::handle retain_graph, bool create_graph) {
+            const Tensor g = tensor_or_undefined(gradient);
+            std::optional<bool> retain;
+            if (!retain_graph.is_none()) retain = retain_graph.cast<bool>();
+            py::gil_scoped_release release;  // hooks and custom functions take it back
+            t.backward(g, retain, create_graph);
+          },
+          py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
+          py::arg("create_graph") = false)
+      .def("register_hook", [](const Tensor& t, py::object hook) {
+        auto ref = std::make_shared<PyObjectRef>(std::move(hook));
+        const unsigned id = t.register_hook([ref](const Tensor& g) { return call_hook(ref, g); });
+        return RemovableHandle{t, id};
+      });
+}
+
+}  // namespace ember::python
