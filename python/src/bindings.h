@@ -49,6 +49,9 @@ Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype);
 bool is_tensor(py::handle obj);
 const Tensor& as_tensor(py::handle obj);
 
+/// isinstance(obj, numpy.ndarray) and isinstance(obj, numpy.generic) (a NumPy scalar).
+bool is_numpy_array(py::handle obj);
+bool is_numpy_scalar(py::handle obj);
 /// A tensor sharing a NumPy array's memory (ember.from_numpy).
 Tensor from_numpy_array(py::handle array);
 /// A NumPy array sharing a CPU tensor's memory (Tensor.numpy()).

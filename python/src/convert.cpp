@@ -114,9 +114,7 @@ void bind_dtype_and_device(py::module_& m) {
 
 bool is_number(py::handle obj) {
   PyObject* p = obj.ptr();
-  return PyBool_Check(p) || PyLong_Check(p) || PyFloat_Check(p) ||
-         (!is_tensor(obj) && (PyIndex_Check(p) || PyNumber_Check(p)) &&
-          py::hasattr(obj, "dtype"));  // NumPy scalars
+  return PyBool_Check(p) || PyLong_Check(p) || PyFloat_Check(p) || is_numpy_scalar(obj);
 }
 
 Scalar to_scalar(py::handle obj) {
@@ -131,7 +129,7 @@ Scalar to_scalar(py::handle obj) {
   }
   if (PyFloat_Check(p)) return Scalar(PyFloat_AS_DOUBLE(p));
   if (is_tensor(obj)) return as_tensor(obj).item();
-  if (py::hasattr(obj, "dtype")) {  // a NumPy scalar: keep its category
+  if (is_numpy_scalar(obj)) {  // keep its category
     const std::string kind = py::str(obj.attr("dtype").attr("kind"));
     if (kind == "b") return Scalar(obj.cast<bool>());
     if (kind == "i" || kind == "u") return Scalar(obj.cast<int64_t>());
@@ -256,7 +254,7 @@ Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype) {
     Tensor t = as_tensor(data).detach().clone();
     return dtype ? t.to(*dtype) : t;
   }
-  if (py::hasattr(data, "__array_interface__") && !is_number(data)) {
+  if (is_numpy_array(data)) {
     Tensor t = from_numpy_array(data).clone();
     return dtype ? t.to(*dtype) : t;
   }
@@ -309,7 +307,7 @@ indexing::TensorIndex to_index(py::handle item) {
   if (p == Py_Ellipsis) return indexing::TensorIndex(indexing::Ellipsis);
   if (is_tensor(item)) return indexing::TensorIndex(as_tensor(item));
   if (PyIndex_Check(p)) return indexing::TensorIndex(index_value(item));
-  if (py::isinstance<py::sequence>(item) || py::hasattr(item, "__array_interface__"))
+  if (py::isinstance<py::sequence>(item) || is_numpy_array(item))
     return indexing::TensorIndex(tensor_from_data(item, std::nullopt));
   throw py::index_error(
       "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid "

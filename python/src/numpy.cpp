@@ -35,7 +35,18 @@ py::dtype numpy_dtype(ScalarType t) {
   }
   return py::dtype::of<float>();
 }
+
+// isinstance(obj, numpy.<name>), without importing NumPy: if it is not loaded, obj is not one.
+bool is_numpy_instance(py::handle obj, const char* name) {
+  PyObject* numpy = PyDict_GetItemString(PyImport_GetModuleDict(), "numpy");
+  if (!numpy) return false;
+  py::object type = py::reinterpret_borrow<py::object>(numpy).attr(name);
+  return PyObject_IsInstance(obj.ptr(), type.ptr()) == 1;
+}
 }  // namespace
+
+bool is_numpy_array(py::handle obj) { return is_numpy_instance(obj, "ndarray"); }
+bool is_numpy_scalar(py::handle obj) { return is_numpy_instance(obj, "generic"); }
 
 Tensor from_numpy_array(py::handle obj) {
   if (!py::isinstance<py::array>(obj))

@@ -387,9 +387,18 @@ Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
 Tensor operator+(const Scalar& a, const Tensor& b) { return add(b, a); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, b); }
+// number - t is PyTorch's rsub: one node, RsubBackward1, with an edge to t only.
 Tensor operator-(const Scalar& a, const Tensor& b) {
   const ScalarType dtype = result_type(b, a);
-  return sub(detail::scalar_tensor(a, dtype, b.device()), b);
+  Tensor y;
+  {
+    NoGradGuard recorded_below;
+    y = sub(detail::scalar_tensor(a, dtype, b.device()), b);
+  }
+  // d(a - b)/db = -1
+  record("RsubBackward1", {&b}, {&y}, {},
+         [](auto&, auto& g, auto&) { return variable_list{-g[0]}; });
+  return y;
 }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }

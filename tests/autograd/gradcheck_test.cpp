@@ -196,7 +196,7 @@ std::vector<OpSample> op_samples() {
                      "SubBackward0"));
   s.push_back(unary("sub_scalar", x34, F1(x - 2.0), "SubBackward0"));
   // PyTorch: RsubBackward1 (see KnownNameDeviations).
-  s.push_back(unary("rsub_scalar", x34, F1(2.0 - x), ""));
+  s.push_back(unary("rsub_scalar", x34, F1(2.0 - x), "RsubBackward1"));
   s.push_back(binary("mul", x34, x34, F2(a * b), "MulBackward0"));
   s.push_back(binary("mul_broadcast_3x1_1x4", normal({3, 1}), strided(normal({1, 4})), F2(a.mul(b)),
                      "MulBackward0"));
@@ -514,7 +514,6 @@ struct NameDeviation {
 const NameDeviation kNameDeviations[] = {
     {"clamp_min_method", "ClampBackward1", "ClampMinBackward0"},
     {"clamp_max_method", "ClampBackward1", "ClampMaxBackward0"},
-    {"rsub_scalar", "SubBackward0", "RsubBackward1"},
     {"rdiv_scalar", "DivBackward0", "MulBackward0"},
     {"pow_scalar_base", "PowBackward1", "PowBackward2"},
     {"pow_scalar_base_e", "PowBackward1", "PowBackward2"},

@@ -19,45 +19,50 @@ def _numerical_column(fn, inputs, x, flat_index, eps):
     """d outputs / d x[flat_index], flattened per output, by central differences."""
     flat = x.detach().view(-1)
     original = flat[flat_index].item()
-    with _C_no_grad():
-        flat[flat_index] = original + eps
-        plus = [o.detach().reshape(-1).clone() for o in _outputs(fn, inputs)]
-        flat[flat_index] = original - eps
-        minus = [o.detach().reshape(-1).clone() for o in _outputs(fn, inputs)]
-        flat[flat_index] = original
+    # flat is detached, so writing through it records nothing; fn itself runs with grad mode as
+    # the caller has it (gradgradcheck's fn needs it on).
+    flat[flat_index] = original + eps
+    plus = [o.detach().reshape(-1).clone() for o in _outputs(fn, inputs)]
+    flat[flat_index] = original - eps
+    minus = [o.detach().reshape(-1).clone() for o in _outputs(fn, inputs)]
+    flat[flat_index] = original
     return [(p - m) / (2 * eps) for p, m in zip(plus, minus)]
 
 
-class _C_no_grad:
-    def __enter__(self):
-        self._previous = _C.is_grad_enabled()
-        _C._set_grad_enabled(False)
-
-    def __exit__(self, *exc):
-        _C._set_grad_enabled(self._previous)
+def _analytical_rows(outputs, x):
+    """Per output element, the gradient of that element with respect to x, flattened."""
+    rows = []
+    for out in outputs:
+        per_output = []
+        for m in range(out.numel()):
+            one_hot = _C.zeros_like(out).view(-1)
+            one_hot[m] = 1
+            (g,) = _C._grad([out], [x], [one_hot.view(out.shape)], True, False, True)
+            per_output.append(None if g is None else g.reshape(-1).tolist())
+        rows.append(per_output)
+    return rows
 
 
 def gradcheck(func, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     """True when every Jacobian entry of func at inputs matches finite differences."""
     inputs = _as_tuple(inputs)
     wrt = [x for x in inputs if isinstance(x, _C.Tensor) and x.requires_grad]
+    # Analytical first: the finite differences write into the inputs, which bumps their versions.
     outputs = _outputs(func, inputs)
+    analytical = [_analytical_rows(outputs, x) for x in wrt]
     for i, x in enumerate(wrt):
         for j in range(x.numel()):
             numerical = _numerical_column(func, inputs, x, j, eps)
-            for k, out in enumerate(outputs):
-                for m in range(out.numel()):
-                    one_hot = _C.zeros_like(out).view(-1)
-                    one_hot[m] = 1
-                    (g,) = _C._grad([out], [x], [one_hot.view(out.shape)], True, False, True)
-                    analytical = 0.0 if g is None else g.reshape(-1)[j].item()
+            for k, rows in enumerate(analytical[i]):
+                for m, row in enumerate(rows):
+                    got = 0.0 if row is None else row[j]
                     expected = numerical[k][m].item()
-                    if abs(analytical - expected) > atol + rtol * abs(expected):
+                    if abs(got - expected) > atol + rtol * abs(expected):
                         if not raise_exception:
                             return False
                         raise GradcheckError(
                             f"Jacobian mismatch for output {k} with respect to input {i},\n"
-                            f"numerical:{expected}\nanalytical:{analytical}\n"
+                            f"numerical:{expected}\nanalytical:{got}\n"
                             f"(at output element {m}, input element {j})")
     return True
 

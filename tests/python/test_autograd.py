@@ -1,0 +1,197 @@
+"""Autograd through the bindings: the tutorials' semantics, checked against real PyTorch."""
+import pytest
+
+import ember
+
+
+def test_backward_and_grad_fn_names():
+    x = ember.ones(2, 2, requires_grad=True)
+    y = x + 2
+    z = y * y * 3
+    out = z.mean()
+    assert y.grad_fn.name() == "AddBackward0" and out.grad_fn.name() == "MeanBackward0"
+    assert repr(z.grad_fn).startswith("<MulBackward0 object at 0x")
+    assert x.grad_fn is None and x.is_leaf and not y.is_leaf
+    out.backward()
+    assert x.grad.tolist() == [[4.5, 4.5], [4.5, 4.5]]
+    assert y.grad is None
+    (fn, nr), = out.grad_fn.next_functions
+    assert fn.name() == "MulBackward0" and nr == 0
+
+
+def test_accumulation_and_retain_graph():
+    x = ember.tensor([4.0], requires_grad=True)
+    y = x ** 3 + 2 * x ** 2 + 8 * x
+    seen = []
+    for _ in range(3):
+        y.backward(retain_graph=True)
+        seen.append(x.grad.item())
+    assert seen == [72.0, 144.0, 216.0]
+    x.grad.data.zero_()
+    y.backward()
+    assert x.grad.item() == 72.0
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        y.backward()
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = ember.randn(3, requires_grad=True)
+    y = x * 2
+    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+        y.backward()
+    y.backward(ember.tensor([0.1, 1.0, 0.0001]))
+    assert x.grad.tolist() == pytest.approx([0.2, 2.0, 0.0002])
+
+
+def test_autograd_grad_and_higher_order():
+    x = ember.tensor([2.0], requires_grad=True)
+    y = x ** 3
+    (g,) = ember.autograd.grad(y, x, create_graph=True)
+    assert g.item() == 12.0 and g.requires_grad
+    (gg,) = ember.autograd.grad(g, x)
+    assert gg.item() == 12.0
+    a, b = ember.tensor(1.0, requires_grad=True), ember.tensor(5.0, requires_grad=True)
+    ga, gb = ember.autograd.grad(a * 3, [a, b], allow_unused=True)
+    assert ga.item() == 3.0 and gb is None
+    w = ember.ones(3, requires_grad=True)
+    (gw,) = ember.autograd.grad(w * 2, w, grad_outputs=ember.tensor([1.0, 2.0, 3.0]))
+    assert gw.tolist() == [2.0, 4.0, 6.0]
+
+
+def test_detach_retain_grad_no_grad():
+    x = ember.randn(2, requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    d = y.detach()
+    assert not d.requires_grad and d.grad_fn is None
+    (y * y).sum().backward()
+    assert y.grad is not None and y.retains_grad
+    with ember.no_grad():
+        assert not (x * 2).requires_grad
+        with ember.enable_grad():
+            assert (x * 2).requires_grad
+    assert (x * 2).requires_grad
+
+    @ember.no_grad()
+    def infer(t):
+        return t * 2
+
+    assert not infer(x).requires_grad
+    assert ember.autograd.Variable(ember.ones(2), requires_grad=True).requires_grad
+
+
+def test_hooks():
+    x = ember.ones(2, requires_grad=True)
+    y = x * 3
+    seen = []
+    handle = y.register_hook(lambda g: seen.append(g.tolist()))
+    y.register_hook(lambda g: g * 10)
+    y.sum().backward()
+    assert seen == [[1.0, 1.0]] and x.grad.tolist() == [30.0, 30.0]
+    handle.remove()
+
+
+def test_in_place_checks_match_torch(torch):
+    def modified_saved(m):
+        a = m.ones(3, requires_grad=True)
+        b = a.sigmoid()
+        b.mul_(2)
+        b.sum().backward()
+
+    def leaf_in_place(m):
+        m.ones(3, requires_grad=True).add_(1)
+
+    for case in (modified_saved, leaf_in_place):
+        with pytest.raises(RuntimeError) as expected:
+            case(torch)
+        with pytest.raises(RuntimeError) as got:
+            case(ember)
+        head = str(expected.value).split(":")[0]
+        assert head.split()[0] in str(got.value), (str(expected.value), str(got.value))
+
+
+class MyReLU(ember.autograd.Function):
+    @staticmethod
+    def forward(ctx, input):
+        ctx.save_for_backward(input)
+        return input.clamp(min=0)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (input,) = ctx.saved_tensors
+        grad_input = grad_output.clone()
+        grad_input[input < 0] = 0
+        return grad_input
+
+
+class ScaleBy(ember.autograd.Function):
+    @staticmethod
+    def forward(ctx, x, factor):
+        ctx.factor = factor
+        return x * factor, x + 1
+
+    @staticmethod
+    def backward(ctx, grad_scaled, grad_shifted):
+        assert ctx.needs_input_grad == (True, False)
+        return grad_scaled * ctx.factor + grad_shifted, None
+
+
+def test_custom_functions():
+    x = ember.tensor([-1.0, 2.0, -3.0, 4.0], requires_grad=True)
+    y = MyReLU.apply(x)
+    assert y.grad_fn.name() == "MyReLUBackward"
+    y.sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 0.0, 1.0]
+    x.grad = None
+    scaled, shifted = ScaleBy.apply(x, 3.0)
+    (scaled.sum() + shifted.sum()).backward()
+    assert x.grad.tolist() == [4.0] * 4
+    with ember.no_grad():
+        assert MyReLU.apply(x).grad_fn is None
+
+
+def test_custom_function_gradcheck():
+    x = ember.randn(4, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradcheck(lambda t: ScaleBy.apply(t, 2.5), (x,))
+    assert ember.autograd.gradgradcheck(lambda t: (t ** 3).sum(), (x,))
+
+
+def test_gradcheck_reports_a_wrong_backward():
+    class Wrong(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 3
+
+    x = ember.randn(3, dtype=ember.float64, requires_grad=True)
+    assert not ember.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False)
+    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+        ember.autograd.gradcheck(Wrong.apply, (x,))
+
+
+def test_two_layer_network_matches_torch(torch):
+    """The first tutorial's network with manual SGD: same losses as PyTorch from the same data."""
+    N, D_in, H, D_out = 16, 20, 8, 4
+    torch.manual_seed(0)
+    data = [torch.randn(N, D_in), torch.randn(N, D_out), torch.randn(D_in, H), torch.randn(H, D_out)]
+    losses = {}
+    for lib in (torch, ember):
+        x, y, w1, w2 = (lib.tensor(t.numpy()) for t in data)
+        w1.requires_grad_()
+        w2.requires_grad_()
+        history = []
+        for _ in range(20):
+            y_pred = x.mm(w1).clamp(min=0).mm(w2)
+            loss = (y_pred - y).pow(2).sum()
+            history.append(loss.item())
+            loss.backward()
+            with lib.no_grad():
+                w1 -= 1e-4 * w1.grad
+                w2 -= 1e-4 * w2.grad
+                w1.grad.zero_()
+                w2.grad.zero_()
+        losses[lib.__name__] = history
+    assert losses["ember"] == pytest.approx(losses["torch"], rel=1e-4)

@@ -1,0 +1,133 @@
+"""Tensors through the bindings: creation, dtypes, shapes, printing, indexing, NumPy, errors."""
+import numpy as np
+import pytest
+
+import ember
+
+
+def test_creation_and_metadata():
+    x = ember.zeros(2, 3)
+    assert x.shape == (2, 3) and x.size() == ember.Size([2, 3]) and x.size(1) == 3
+    assert repr(x.shape) == "torch.Size([2, 3])"
+    assert x.dtype is ember.float32 and str(x.device) == "cpu" and x.dim() == 2
+    assert ember.ones((4,), dtype=ember.float64).dtype is ember.float64
+    assert ember.tensor([1, 2]).dtype is ember.int64
+    assert ember.tensor([True, False]).dtype is ember.bool
+    assert ember.tensor([[1, 2.5]]).dtype is ember.float32
+    assert ember.arange(5).tolist() == [0, 1, 2, 3, 4]
+    assert ember.arange(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75]
+    assert ember.full((2,), 7).dtype is ember.int64
+    assert ember.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert ember.float is ember.float32 and ember.long is ember.int64
+    assert ember.randint(0, 10, (3,)).dtype is ember.int64
+
+
+def test_printing_matches_torch(torch):
+    for data in ([[1.5, 2.0], [3.0, -4.25]], [1, 2, 3], [True, False], 3.5):
+        assert repr(ember.tensor(data)) == repr(torch.tensor(data))
+    assert repr(ember.float64) == repr(torch.float64)
+    assert repr(ember.zeros(2, requires_grad=True)) == repr(torch.zeros(2, requires_grad=True))
+
+
+def test_operators_and_scalars():
+    a = ember.tensor([1.0, 2.0, 3.0])
+    assert (a + 1).tolist() == [2.0, 3.0, 4.0]
+    assert (1 - a).tolist() == [0.0, -1.0, -2.0]
+    assert (2 / a)[1].item() == 1.0
+    assert (2 ** a).tolist() == [2.0, 4.0, 8.0]
+    assert (a ** 2).tolist() == [1.0, 4.0, 9.0]
+    assert (-a).tolist() == [-1.0, -2.0, -3.0]
+    assert (a > 1.5).tolist() == [False, True, True]
+    assert (a @ a).item() == 14.0
+    assert (np.float64(2.0) * a).tolist() == [2.0, 4.0, 6.0]
+    assert (ember.tensor([1, 2]) * 1.5).dtype is ember.float32  # PyTorch's promotion
+    b = a.clone()
+    same = b
+    b += 1
+    assert b is same and b.tolist() == [2.0, 3.0, 4.0]
+    assert float(ember.tensor(2.5)) == 2.5 and int(ember.tensor(3)) == 3
+    assert a.add(a, alpha=2).tolist() == [3.0, 6.0, 9.0]
+
+
+def test_views_and_indexing():
+    x = ember.arange(12.0).view(3, 4)
+    assert x[:, 0].tolist() == [0.0, 4.0, 8.0]
+    assert x[1].tolist() == [4.0, 5.0, 6.0, 7.0]
+    assert x[1, 2].item() == 6.0
+    assert x[::2, 1:3].tolist() == [[1.0, 2.0], [9.0, 10.0]]
+    assert x[None].shape == (1, 3, 4) and x[..., -1].tolist() == [3.0, 7.0, 11.0]
+    assert x[x > 9].tolist() == [10.0, 11.0]
+    assert x[[0, 2]].shape == (2, 4)
+    assert x.t().is_contiguous() is False and x.T.shape == (4, 3)
+    assert x.reshape(-1).shape == (12,) and x.view((4, 3)).shape == (4, 3)
+    y = ember.zeros(2, 3)
+    y[0] = 5
+    y[:, 2] = ember.tensor([7.0, 8.0])
+    assert y.tolist() == [[5.0, 5.0, 7.0], [0.0, 0.0, 8.0]]
+    assert [t.tolist() for t in ember.tensor([[1, 2], [3, 4]])] == [[1, 2], [3, 4]]
+    assert len(x) == 3
+    values, indices = x.max(1)
+    assert values.tolist() == [3.0, 7.0, 11.0] and indices.tolist() == [3, 3, 3]
+
+
+def test_numpy_shares_memory():
+    a = np.ones(5)
+    t = ember.from_numpy(a)
+    np.add(a, 1, out=a)
+    assert t.tolist() == [2.0] * 5 and t.dtype is ember.float64
+    back = t.numpy()
+    back[0] = 9
+    assert t[0].item() == 9
+    strided = np.arange(12, dtype=np.float32).reshape(3, 4)[:, ::2]
+    assert ember.from_numpy(strided).tolist() == strided.tolist()
+    assert ember.tensor(np.array([[1, 2]], dtype=np.int32)).dtype is ember.int32
+    assert np.asarray(ember.tensor([1.0, 2.0])).tolist() == [1.0, 2.0]
+
+
+def test_numpy_errors_match_torch(torch):
+    for make in (lambda m: m.ones(2, requires_grad=True).numpy(),
+                 lambda m: m.from_numpy(np.zeros(2, dtype=np.uint16)),
+                 lambda m: m.from_numpy(np.arange(4.0)[::-1])):
+        with pytest.raises(Exception) as expected:
+            make(torch)
+        with pytest.raises(expected.type):
+            make(ember)
+
+
+def test_errors_have_torch_types(torch):
+    cases = [
+        lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)),           # RuntimeError
+        lambda m: m.ones(2, 3)[5],                             # IndexError
+        lambda m: m.ones(2, 3).sum(7),                         # IndexError
+        lambda m: m.ones(2, 3).view(4, 4),                     # RuntimeError
+        lambda m: m.ones(2) + m.ones(3),                       # RuntimeError
+        lambda m: m.ones(2, 3).transpose(0, 5),                # IndexError
+        lambda m: bool(m.ones(2)),                             # RuntimeError
+    ]
+    for case in cases:
+        with pytest.raises(Exception) as expected:
+            case(torch)
+        with pytest.raises(expected.type):
+            case(ember)
+
+
+def test_error_messages_name_the_op_and_shapes():
+    with pytest.raises(RuntimeError, match=r"mm: shapes \[2, 3\] and \[2, 3\] cannot be multiplied"):
+        ember.mm(ember.ones(2, 3), ember.ones(2, 3))
+
+
+def test_legacy_types():
+    x = ember.FloatTensor([1, 2])
+    assert x.dtype is ember.float32 and isinstance(x, ember.FloatTensor)
+    assert not isinstance(x, ember.DoubleTensor)
+    assert ember.randn(2).type(ember.DoubleTensor).dtype is ember.float64
+    assert ember.randn(2).type() == "torch.FloatTensor"
+    assert ember.FloatTensor(2, 3).shape == (2, 3)
+
+
+def test_devices():
+    assert not ember.cuda.is_available()
+    x = ember.ones(2)
+    assert x.cpu().device == ember.device("cpu")
+    assert x.to("cpu", ember.float64).dtype is ember.float64
+    assert repr(ember.device("cpu")) == "device(type='cpu')"
