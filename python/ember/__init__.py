@@ -13,7 +13,7 @@ from ._grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor
 from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
-from . import autograd, cuda
+from . import autograd, cuda, nn, optim, utils
 
 _C._set_python_types(Size)
 

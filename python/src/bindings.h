@@ -17,6 +17,7 @@ void bind_tensor(py::module_& m);
 void bind_functions(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_numpy(py::module_& m);
+void bind_nn(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------
 

@@ -45,5 +45,6 @@ PYBIND11_MODULE(_C, m) {
   bind_functions(m);
   bind_autograd(m);
   bind_numpy(m);
+  bind_nn(m);
   m.def("_set_python_types", &set_python_types, py::arg("size"));
 }

@@ -120,6 +120,12 @@ struct RemovableHandle {
 
 // Tensor(...) as a constructor: sizes give an uninitialised float tensor, data a copy.
 Tensor construct(const py::args& args, const py::kwargs& kwargs) {
+  // Parameter(data) and other subclasses: a new handle on data's memory, cut from its history.
+  if (kwargs.contains("_alias")) {
+    Tensor out = as_tensor(kwargs["_alias"]).detach();
+    out.requires_grad_(kwargs.contains("requires_grad") && kwargs["requires_grad"].cast<bool>());
+    return out;
+  }
   const bool sizes =
       args.size() != 1 || PyLong_Check(args[0].ptr()) ||
       (py::hasattr(args[0], "__class__") &&

@@ -1,0 +1,78 @@
+"""optim.Optimizer: parameter groups with their options, per-parameter state, zero_grad."""
+
+from .._grad_mode import no_grad
+
+
+class Optimizer:
+    """Base of the optimizers: subclasses implement ``_update(group, param, grad, state)``."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        params = list(params)
+        if not params:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(params[0], dict):
+            params = [{"params": params}]
+        for group in params:
+            self.add_param_group(group)
+
+    def add_param_group(self, group):
+        group = dict(group)
+        params = group["params"]
+        group["params"] = [params] if hasattr(params, "grad") else list(params)
+        for key, value in self.defaults.items():
+            group.setdefault(key, value)
+        for p in group["params"]:
+            if not p.is_leaf:
+                raise ValueError("can't optimize a non-leaf Tensor")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none=False):
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    p.grad.detach_().zero_()
+
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            from .._grad_mode import enable_grad
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    state = self.state.setdefault(id(p), {})
+                    self._update(group, p, p.grad, state)
+        return loss
+
+    def _update(self, group, param, grad, state):
+        raise NotImplementedError
+
+    def state_dict(self):
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            groups.append(dict({k: v for k, v in group.items() if k != "params"}, params=ids))
+        state = {index[k]: v for k, v in self.state.items() if k in index}
+        return {"state": state, "param_groups": groups}
+
+    def __repr__(self):
+        lines = [type(self).__name__ + " ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            for key in sorted(k for k in group if k != "params"):
+                lines.append(f"    {key}: {group[key]}")
+        return "\n".join(lines) + "\n)"

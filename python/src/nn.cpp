@@ -1,0 +1,184 @@
+// ember._C._nn: the functional layer that ember.nn's modules and ember.nn.functional call, plus
+// nn.init and the fused optimizer steps.
+#include <pybind11/stl.h>
+
+#include <string>
+
+#include "bindings.h"
+
+namespace ember::python {
+
+namespace {
+
+namespace F = nn::functional;
+
+nn::Reduction to_reduction(const std::string& name) {
+  if (name == "mean") return nn::Reduction::Mean;
+  if (name == "sum") return nn::Reduction::Sum;
+  if (name == "none") return nn::Reduction::None;
+  throw py::value_error(name + " is not a valid value for reduction");
+}
+
+// An int or a pair of ints (kernel sizes, strides, paddings), as torch accepts both.
+DimVector pair(py::handle obj, const char* op) {
+  DimVector v = int_list(obj, op);
+  if (v.size() == 1) v.push_back(v[0]);
+  return v;
+}
+
+}  // namespace
+
+void bind_nn(py::module_& parent) {
+  py::module_ m = parent.def_submodule("_nn", "the C++ functional layer behind ember.nn");
+  m.def(
+      "linear",
+      [](const Tensor& x, const Tensor& w, py::handle b) {
+        return F::linear(x, w, tensor_or_undefined(b));
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias") = py::none());
+  m.def(
+      "conv2d",
+      [](const Tensor& x, const Tensor& w, py::handle b, py::handle stride, py::handle padding,
+         py::handle dilation, int64_t groups) {
+        return conv2d(x, w, tensor_or_undefined(b), pair(stride, "conv2d"), pair(padding, "conv2d"),
+                      pair(dilation, "conv2d"), groups);
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
+      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1);
+  m.def(
+      "max_pool2d",
+      [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
+         py::handle dilation, bool ceil_mode) {
+        const DimVector k = pair(kernel, "max_pool2d");
+        return max_pool2d(x, k, stride.is_none() ? k : pair(stride, "max_pool2d"),
+                          pair(padding, "max_pool2d"), pair(dilation, "max_pool2d"), ceil_mode);
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false);
+  m.def(
+      "avg_pool2d",
+      [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding, bool ceil_mode,
+         bool count_include_pad) {
+        const DimVector k = pair(kernel, "avg_pool2d");
+        return avg_pool2d(x, k, stride.is_none() ? k : pair(stride, "avg_pool2d"),
+                          pair(padding, "avg_pool2d"), ceil_mode, count_include_pad);
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
+  m.def(
+      "relu", [](const Tensor& x, bool inplace) { return F::relu(x, inplace); }, py::arg("input"),
+      py::arg("inplace") = false);
+  m.def("leaky_relu", &F::leaky_relu, py::arg("input"), py::arg("negative_slope") = 0.01);
+  m.def(
+      "gelu",
+      [](const Tensor& x, const std::string& approximate) { return F::gelu(x, approximate); },
+      py::arg("input"), py::arg("approximate") = "none");
+  m.def("dropout", &F::dropout, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
+        py::arg("inplace") = false);
+  m.def("embedding", &F::embedding, py::arg("input"), py::arg("weight"),
+        py::arg("padding_idx") = py::none());
+  m.def(
+      "layer_norm",
+      [](const Tensor& x, py::handle shape, py::handle w, py::handle b, double eps) {
+        return F::layer_norm(x, int_list(shape, "layer_norm"), tensor_or_undefined(w),
+                             tensor_or_undefined(b), eps);
+      },
+      py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(),
+      py::arg("bias") = py::none(), py::arg("eps") = 1e-5);
+  m.def(
+      "batch_norm",
+      [](const Tensor& x, py::handle mean, py::handle var, py::handle w, py::handle b,
+         bool training, double momentum, double eps) {
+        return F::batch_norm(x, tensor_or_undefined(mean), tensor_or_undefined(var),
+                             tensor_or_undefined(w), tensor_or_undefined(b), training, momentum,
+                             eps);
+      },
+      py::arg("input"), py::arg("running_mean"), py::arg("running_var"),
+      py::arg("weight") = py::none(), py::arg("bias") = py::none(), py::arg("training") = false,
+      py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+
+  m.def(
+      "mse_loss",
+      [](const Tensor& x, const Tensor& t, const std::string& reduction) {
+        return F::mse_loss(x, t, to_reduction(reduction));
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  m.def(
+      "l1_loss",
+      [](const Tensor& x, const Tensor& t, const std::string& reduction) {
+        return F::l1_loss(x, t, to_reduction(reduction));
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  m.def(
+      "nll_loss",
+      [](const Tensor& x, const Tensor& t, py::handle weight, int64_t ignore_index,
+         const std::string& reduction) {
+        return F::nll_loss(x, t, to_reduction(reduction), ignore_index,
+                           tensor_or_undefined(weight));
+      },
+      py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
+      py::arg("ignore_index") = -100, py::arg("reduction") = "mean");
+  m.def(
+      "cross_entropy",
+      [](const Tensor& x, const Tensor& t, py::handle weight, int64_t ignore_index,
+         const std::string& reduction, double label_smoothing) {
+        return F::cross_entropy(x, t, to_reduction(reduction), ignore_index, label_smoothing,
+                                tensor_or_undefined(weight));
+      },
+      py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
+      py::arg("ignore_index") = -100, py::arg("reduction") = "mean",
+      py::arg("label_smoothing") = 0.0);
+  m.def(
+      "binary_cross_entropy",
+      [](const Tensor& x, const Tensor& t, py::handle weight, const std::string& reduction) {
+        return F::binary_cross_entropy(x, t, tensor_or_undefined(weight), to_reduction(reduction));
+      },
+      py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
+      py::arg("reduction") = "mean");
+  m.def(
+      "binary_cross_entropy_with_logits",
+      [](const Tensor& x, const Tensor& t, py::handle weight, const std::string& reduction,
+         py::handle pos_weight) {
+        return F::binary_cross_entropy_with_logits(x, t, tensor_or_undefined(weight),
+                                                   to_reduction(reduction),
+                                                   tensor_or_undefined(pos_weight));
+      },
+      py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
+      py::arg("reduction") = "mean", py::arg("pos_weight") = py::none());
+
+  // nn.init: each fills the tensor in place and returns it.
+  m.def(
+      "kaiming_uniform_",
+      [](const Tensor& t, double a, const std::string& mode, const std::string& nonlinearity) {
+        nn::init::kaiming_uniform_(t, a, mode, nonlinearity);
+      },
+      py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in",
+      py::arg("nonlinearity") = "leaky_relu");
+  m.def(
+      "kaiming_normal_",
+      [](const Tensor& t, double a, const std::string& mode, const std::string& nonlinearity) {
+        nn::init::kaiming_normal_(t, a, mode, nonlinearity);
+      },
+      py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in",
+      py::arg("nonlinearity") = "leaky_relu");
+  m.def(
+      "xavier_uniform_", [](const Tensor& t, double gain) { nn::init::xavier_uniform_(t, gain); },
+      py::arg("tensor"), py::arg("gain") = 1.0);
+  m.def(
+      "xavier_normal_", [](const Tensor& t, double gain) { nn::init::xavier_normal_(t, gain); },
+      py::arg("tensor"), py::arg("gain") = 1.0);
+
+  m.def(
+      "_fused_adam_",
+      [](const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+         py::handle max_exp_avg_sq, double lr, double beta1, double beta2, double eps,
+         int64_t step) {
+        Tensor p = param, m1 = exp_avg, m2 = exp_avg_sq, mx = tensor_or_undefined(max_exp_avg_sq);
+        _fused_adam_(p, grad, m1, m2, mx, lr, beta1, beta2, eps, step);
+      },
+      py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
+      py::arg("max_exp_avg_sq"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+      py::arg("step"));
+}
+
+}  // namespace ember::python
