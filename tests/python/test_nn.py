@@ -1,0 +1,145 @@
+"""ember.nn, ember.optim and ember.utils.data against torch: same weights in, same numbers out."""
+import numpy as np
+import pytest
+
+import ember
+
+
+def copy_weights(src, dst, lib):
+    """Loads torch module src's parameters into the ember module dst (or the other way)."""
+    with ember.no_grad():
+        for (name, p), (_, q) in zip(src.named_parameters(), dst.named_parameters()):
+            q.copy_(lib.tensor(p.detach().numpy()))
+
+
+def mlp(lib):
+    return lib.nn.Sequential(lib.nn.Linear(6, 8), lib.nn.ReLU(), lib.nn.Linear(8, 3))
+
+
+def test_module_registration_and_printing(torch):
+    model = mlp(ember)
+    assert [n for n, _ in model.named_parameters()] == [n for n, _ in mlp(torch).named_parameters()]
+    assert repr(model) == repr(mlp(torch))
+    assert isinstance(model[0].weight, ember.nn.Parameter) and model[0].weight.requires_grad
+    assert repr(ember.nn.Parameter(ember.ones(2))) == repr(torch.nn.Parameter(torch.ones(2)))
+
+    class Net(ember.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.first = ember.nn.Linear(2, 2)
+            self.blocks = ember.nn.ModuleList([ember.nn.Linear(2, 2) for _ in range(2)])
+            self.scale = 3.0
+
+        def forward(self, x):
+            for block in self.blocks:
+                x = block(x)
+            return self.first(x) * self.scale
+
+    net = Net()
+    assert len(list(net.parameters())) == 6
+    assert net(ember.ones(1, 2)).shape == (1, 2)
+    state = net.state_dict()
+    assert list(state) == ["first.weight", "first.bias", "blocks.0.weight", "blocks.0.bias",
+                           "blocks.1.weight", "blocks.1.bias"]
+    other = Net()
+    other.load_state_dict(state)
+    assert other(ember.ones(1, 2)).tolist() == net(ember.ones(1, 2)).tolist()
+    assert not net.eval().training and net.train().blocks[0].training
+
+
+@pytest.mark.parametrize("make_optimizer", [
+    lambda lib, p: lib.optim.SGD(p, lr=0.05),
+    lambda lib, p: lib.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.01),
+    lambda lib, p: lib.optim.Adam(p, lr=0.01),
+    lambda lib, p: lib.optim.Adam(p, lr=0.01, amsgrad=True, weight_decay=0.1),
+    lambda lib, p: lib.optim.AdamW(p, lr=0.01),
+    lambda lib, p: lib.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
+    lambda lib, p: lib.optim.Adagrad(p, lr=0.1),
+], ids=["sgd", "sgd_nesterov", "adam", "adam_amsgrad", "adamw", "rmsprop", "adagrad"])
+@pytest.mark.parametrize("loss_name", ["MSELoss", "CrossEntropyLoss"])
+def test_training_matches_torch(torch, make_optimizer, loss_name):
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((16, 6)).astype(np.float32)
+    y = rng.standard_normal((16, 3)).astype(np.float32)
+    labels = rng.integers(0, 3, 16)
+    reference = mlp(torch)
+    models = {"torch": reference, "ember": mlp(ember)}
+    copy_weights(reference, models["ember"], ember)
+    losses = {}
+    for lib in (torch, ember):
+        model = models[lib.__name__]
+        optimizer = make_optimizer(lib, model.parameters())
+        loss_fn = getattr(lib.nn, loss_name)()
+        target = lib.tensor(y) if loss_name == "MSELoss" else lib.tensor(labels)
+        history = []
+        for _ in range(10):
+            loss = loss_fn(model(lib.tensor(x)), target)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            history.append(loss.item())
+        losses[lib.__name__] = history
+    assert losses["ember"] == pytest.approx(losses["torch"], rel=1e-4, abs=1e-6)
+
+
+def test_conv_network_matches_torch(torch):
+    def cnn(lib):
+        nn = lib.nn
+        return nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                             nn.Flatten(), nn.Linear(4 * 4 * 4, 5))
+
+    reference = cnn(torch)
+    model = cnn(ember)
+    copy_weights(reference, model, ember)
+    images = np.random.default_rng(1).standard_normal((2, 1, 8, 8)).astype(np.float32)
+    out = {}
+    for lib, m in ((torch, reference), (ember, model)):
+        y = m(lib.tensor(images))
+        y.sum().backward()
+        out[lib.__name__] = (y.detach().numpy(), m[0].weight.grad.numpy())
+    np.testing.assert_allclose(out["ember"][0], out["torch"][0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(out["ember"][1], out["torch"][1], rtol=1e-4, atol=1e-5)
+
+
+def test_functional_and_losses_match_torch(torch):
+    rng = np.random.default_rng(2)
+    logits = rng.standard_normal((5, 4))
+    probs = 1 / (1 + np.exp(-rng.standard_normal((5, 4))))
+    target = (rng.random((5, 4)) > 0.5).astype(np.float64)
+    labels = rng.integers(0, 4, 5)
+    cases = [
+        lambda m: m.nn.functional.cross_entropy(m.tensor(logits), m.tensor(labels)),
+        lambda m: m.nn.functional.nll_loss(m.tensor(logits).log_softmax(1), m.tensor(labels),
+                                           reduction="sum"),
+        lambda m: m.nn.functional.binary_cross_entropy(m.tensor(probs), m.tensor(target)),
+        lambda m: m.nn.functional.binary_cross_entropy_with_logits(m.tensor(logits),
+                                                                   m.tensor(target)),
+        lambda m: m.nn.functional.l1_loss(m.tensor(logits), m.tensor(target), reduction="none"),
+        lambda m: m.nn.functional.softmax(m.tensor(logits), dim=1),
+        lambda m: m.nn.functional.leaky_relu(m.tensor(logits), 0.2),
+        lambda m: m.nn.functional.gelu(m.tensor(logits)),
+        lambda m: m.nn.functional.layer_norm(m.tensor(logits), (4,)),
+    ]
+    for case in cases:
+        np.testing.assert_allclose(case(ember).numpy(), case(torch).numpy(), rtol=1e-9, atol=1e-12)
+
+
+def test_legacy_loss_arguments():
+    with pytest.warns(UserWarning):
+        loss = ember.nn.MSELoss(size_average=False)
+    assert loss.reduction == "sum"
+
+
+def test_data_loader():
+    x, y = ember.arange(10.0).view(10, 1), ember.arange(10)
+    loader = ember.utils.data.DataLoader(ember.utils.data.TensorDataset(x, y), batch_size=4,
+                                         shuffle=True)
+    batches = list(loader)
+    assert len(loader) == 3 and [b[0].shape[0] for b in batches] == [4, 4, 2]
+    seen = sorted(v for b in batches for v in b[1].tolist())
+    assert seen == list(range(10))
+    for xb, yb in batches:
+        assert xb.view(-1).tolist() == [float(v) for v in yb.tolist()]
+    dropped = ember.utils.data.DataLoader(ember.utils.data.TensorDataset(x, y), batch_size=4,
+                                          drop_last=True)
+    assert len(dropped) == 2 and len(list(dropped)) == 2
