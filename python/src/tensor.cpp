@@ -738,7 +738,8 @@ void bind_tensor(py::module_& m) {
       .def_property_readonly("output_nr", &Tensor::output_nr)
       .def_property_readonly("retains_grad", &Tensor::retains_grad)
       .def("retain_grad", [](Tensor& t) { t.retain_grad(); })
-      .def_property_readonly("data", &Tensor::variable_data)
+      .def_property("data", &Tensor::variable_data,
+                    [](const Tensor& t, const Tensor& data) { t.set_data(data); })
       .def("detach", &Tensor::detach)
       .def("detach_",
            [](py::object self) {

@@ -108,6 +108,14 @@ Tensor Tensor::variable_data() const {
                                                storage_offset()));
 }
 
+void Tensor::set_data(const Tensor& new_data) const {
+  EMBER_CHECK(new_data.defined(), "set_data: the new data is an undefined tensor");
+  EMBER_CHECK(new_data.device() == device() || !requires_grad(),
+              "set_data: data of a tensor that requires grad cannot move from {} to {}",
+              device().str(), new_data.device().str());
+  impl()->set_data_from(*new_data.impl());
+}
+
 Tensor Tensor::detach() const { return variable_data(); }
 
 Tensor& Tensor::detach_() const {

@@ -19,6 +19,13 @@ void TensorImpl::set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t st
   refresh();
 }
 
+void TensorImpl::set_data_from(const TensorImpl& other) {
+  storage_ = other.storage_;
+  dtype_ = other.dtype_;
+  view_base_ = other.view_base_;
+  set_geometry(other.sizes_, other.strides_, other.storage_offset_);
+}
+
 void TensorImpl::set_view_base(TensorImpl* base, bool made_without_grad) {
   view_base_ = IntrusivePtr<TensorImpl>(base->view_base_ ? base->view_base_.get() : base);
   set_view_version(storage_->version());

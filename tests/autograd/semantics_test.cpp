@@ -387,5 +387,20 @@ TEST(Autograd, TwoLayerNetworkWithManualSgdLearns) {
   EXPECT_LT(last, first * 1e-3);
 }
 
+TEST(SetData, TakesTheNewMemoryAndKeepsTheAutogradState) {
+  auto w = ones({2}, requires_grad());
+  (w * 2).sum().backward();
+  const Tensor replacement = full({3}, 5.0, kFloat64);
+  w.set_data(replacement);
+  EXPECT_TRUE(w.requires_grad());
+  EXPECT_TRUE(w.is_leaf());
+  EXPECT_EQ(w.dtype(), kFloat64);
+  EXPECT_EQ(w.sizes(), IntArrayRef({3}));
+  replacement.fill_(7);  // they share memory now
+  EXPECT_EQ(w.sum().item<double>(), 21.0);
+  EXPECT_TRUE(w.grad().defined());
+  EXPECT_THROW(w.set_data(Tensor()), Error);
+}
+
 }  // namespace
 }  // namespace ember

@@ -195,3 +195,17 @@ def test_two_layer_network_matches_torch(torch):
                 w2.grad.zero_()
         losses[lib.__name__] = history
     assert losses["ember"] == pytest.approx(losses["torch"], rel=1e-4)
+
+
+def test_data_assignment_as_in_the_tutorials():
+    """`w.data -= lr * w.grad.data` (the old tutorials' update) and `x.data = y`."""
+    w = ember.ones(3, requires_grad=True)
+    (w * 2).sum().backward()
+    w.data -= 0.5 * w.grad.data
+    assert w.tolist() == [0.0, 0.0, 0.0] and w.requires_grad and w.is_leaf
+    w.data = ember.full((2,), 4.0)
+    assert w.tolist() == [4.0, 4.0] and w.requires_grad
+    model = ember.nn.Linear(2, 2)
+    weight = model.weight
+    model.double()
+    assert model.weight is weight and weight.dtype is ember.float64

@@ -299,6 +299,9 @@ class Tensor {
   Tensor& detach_() const;
   /// The same data with no history and requires_grad false (PyTorch's `.data`).
   Tensor variable_data() const;
+  /// Makes this tensor use new_data's memory, dtype and shape while keeping its own autograd
+  /// state (PyTorch's `x.data = new_data`).
+  void set_data(const Tensor& new_data) const;
 
   // ---- Operators (in-place forms) --------------------------------------------------------
   Tensor& operator+=(const Tensor& o) { return add_(o); }

@@ -45,6 +45,9 @@ class TensorImpl : public RefCounted {
   /// Replaces the geometry (used by in-place view changes such as squeeze_).
   void set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t storage_offset);
 
+  /// Takes other's storage, dtype and geometry, keeping this tensor's autograd state.
+  void set_data_from(const TensorImpl& other);
+
   /// The autograd state, or null for a tensor autograd has never seen.
   AutogradMetaInterface* autograd_meta() const { return autograd_meta_.get(); }
   void set_autograd_meta(std::unique_ptr<AutogradMetaInterface> meta) {

@@ -142,10 +142,11 @@ class Module:
 
     def _apply(self, fn):
         for module in self.modules():
-            for name, p in module._parameters.items():
+            # Parameters keep their identity (optimizers may hold them): only their data moves.
+            for p in module._parameters.values():
                 if p is not None:
                     with no_grad():
-                        module._parameters[name] = Parameter(fn(p), p.requires_grad)
+                        p.data = fn(p)
             for name, b in module._buffers.items():
                 if b is not None:
                     module._buffers[name] = fn(b)
