@@ -13,6 +13,8 @@ PROGRAMS = {
     "ember": ["build/bench/bench/ember_process_bench"],
     "libtorch": ["build/bench/bench/libtorch_process_bench"],
     "pytorch": ["/usr/bin/python3", "-W", "ignore", "bench/pytorch_bench.py"],
+    # Ember's Python package running the same script (BENCH_LIB=ember, set in rows()).
+    "emberpy": ["/usr/bin/python3", "-W", "ignore", "bench/pytorch_bench.py"],
 }
 LIBRARIES = {
     "ember": ["build/bench/libember.a"],
@@ -29,9 +31,11 @@ def run(program, mode, env):
 def rows(system, program, threads, rounds):
     env = dict(os.environ, BENCH_THREADS=str(threads), OMP_NUM_THREADS=str(threads),
                OPENBLAS_NUM_THREADS=str(threads))
+    if system == "emberpy":
+        env.update(BENCH_LIB="ember", PYTHONPATH="build/bench/python")
     starts = []
     # The interpreter takes seconds to start, so PyTorch gets fewer rounds.
-    for _ in range(min(rounds, 3) if system == "pytorch" else rounds):
+    for _ in range(min(rounds, 3) if system in ("pytorch", "emberpy") else rounds):
         begin = time.perf_counter()
         run(program, "startup", env)
         starts.append((time.perf_counter() - begin) * 1e9)

@@ -1,6 +1,8 @@
 """The workloads of tensor_bench.cpp and nn_bench.cpp written against PyTorch, for the PyTorch
 column of bench/RESULTS.md. Run with Debian's /usr/bin/python3 (python3-torch); writes a JSON
-file shaped like Google Benchmark's, with the same workload names.
+file shaped like Google Benchmark's, with the same workload names. With BENCH_LIB=ember the same
+code runs through Ember's Python package (`import ember as torch`, found on PYTHONPATH), for the
+table of rows measured from Python.
 
 Usage: pytorch_bench.py OUT.json   (threads from BENCH_THREADS, BENCH_SMALL=1 to shrink)
        pytorch_bench.py startup    one op and exit, as process_bench.cpp
@@ -11,10 +13,15 @@ import resource
 import sys
 import time
 
+EMBER = os.environ.get("BENCH_LIB") == "ember"
 try:
-    import torch
+    if EMBER:
+        import ember as torch
+    else:
+        import torch
 except ImportError:
-    print("pytorch_bench.py: needs python3-torch (scripts/install_deps.sh python3-torch)")
+    print("pytorch_bench.py: needs python3-torch (scripts/install_deps.sh python3-torch), or "
+          "with BENCH_LIB=ember, Ember's package on PYTHONPATH")
     sys.exit(77)  # CTest's skip code
 
 SMALL = "BENCH_SMALL" in os.environ
@@ -215,7 +222,12 @@ def training_rows():
 def main(path):
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
     rows = []
-    for group in (autograd_rows, seed_rows, elementwise, matrix_products, per_op, training_rows):
+    groups = [autograd_rows, seed_rows, matrix_products, per_op, training_rows]
+    # The elementwise rows use out= arguments, which Ember's package does not take yet; the C++
+    # table measures those kernels.
+    if not EMBER:
+        groups.insert(2, elementwise)
+    for group in groups:
         for row in group():
             rows.append(dict(row, time_unit="ns"))
     with open(path, "w") as f:

@@ -74,6 +74,23 @@ def machine():
     return model, flags, commit, os.cpu_count()
 
 
+def python_table(ember, pytorch):
+    """The same Python script run with `import ember as torch` and with `import torch`."""
+    if not ember:
+        return
+    print("From Python: `bench/pytorch_bench.py` with `import ember as torch` (Ember) and with "
+          "`import torch` (PyTorch).\n")
+    print("| workload | Ember (Python) | PyTorch | vs PyTorch |")
+    print("| --- | --- | --- | --- |")
+    for name, samples in ember.items():
+        index = 3 if median(samples, 3) is not None else 0
+        e, t = median(samples, index), median(pytorch.get(name, []), index)
+        other = pytorch.get(name, [])
+        print(f"| {name} | {fmt_value(samples)} | {fmt_value(other) if other else '-'} | "
+              f"{f'{e / t:.2f}' if e and t else '-'} |")
+    print()
+
+
 def main(folder):
     r = load(folder)
     model, flags, commit, cores = machine()
@@ -104,6 +121,7 @@ def main(folder):
                 ratios.append(f"{e / t:.2f}" if e and t else "-")
             print(f"| {name} | {' | '.join(cells)} | {' | '.join(ratios)} |")
         print()
+        python_table(r["emberpy"][threads], r["pytorch"][threads])
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     if os.path.exists(notes):
         with open(notes) as f:

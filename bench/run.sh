@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds Ember's benchmarks and the same workloads against LibTorch, runs them alternately with
-# their PyTorch versions (bench/pytorch_bench.py, under Debian's /usr/bin/python3) at 1 and 2
-# threads, and writes bench/RESULTS.md with medians and ratios.
+# their PyTorch versions (bench/pytorch_bench.py, under Debian's /usr/bin/python3, which also
+# runs them through Ember's Python package) at 1 and 2 threads, and writes bench/RESULTS.md with
+# medians and ratios.
 # Usage: bench/run.sh [rounds]   (default 5)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +30,10 @@ for threads in 1 2; do
     BENCH_THREADS=$threads OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads \
       MKL_NUM_THREADS=$threads /usr/bin/python3 -W ignore bench/pytorch_bench.py \
       "$out/pytorch_bench.t$threads.r$round.json"
+    echo "threads=$threads round=$round pytorch_bench (ember)"
+    BENCH_LIB=ember PYTHONPATH=build/bench/python BENCH_THREADS=$threads \
+      OMP_NUM_THREADS=$threads OPENBLAS_NUM_THREADS=$threads /usr/bin/python3 -W ignore \
+      bench/pytorch_bench.py "$out/emberpy_bench.t$threads.r$round.json"
   done
 done
 python3 bench/process_rows.py "$out"
