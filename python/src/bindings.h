@@ -49,6 +49,10 @@ Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype);
 /// True for an ember.Tensor; as_tensor borrows it without a copy.
 bool is_tensor(py::handle obj);
 const Tensor& as_tensor(py::handle obj);
+/// A new Python handle on t (what returning a Tensor from a binding does, without the lookups).
+py::object wrap(Tensor t);
+/// Caches the Tensor class for the three above; called once bind_tensor has registered it.
+void register_tensor_type();
 
 /// isinstance(obj, numpy.ndarray) and isinstance(obj, numpy.generic) (a NumPy scalar).
 bool is_numpy_array(py::handle obj);

@@ -183,12 +183,38 @@ py::object size_object(IntArrayRef sizes) {
 
 // ---- Tensors -----------------------------------------------------------------------------------
 
-bool is_tensor(py::handle obj) { return py::isinstance<Tensor>(obj); }
-const Tensor& as_tensor(py::handle obj) { return obj.cast<const Tensor&>(); }
+// The Tensor class, looked up once: pybind11's own lookups hash the C++ type's name on every
+// argument and result, which is a sizeable part of a small op's cost from Python.
+namespace {
+PyTypeObject* tensor_type = nullptr;
+const py::detail::type_info* tensor_info = nullptr;
+}  // namespace
+
+void register_tensor_type() {
+  tensor_type = reinterpret_cast<PyTypeObject*>(py::type::of<Tensor>().ptr());
+  tensor_info = py::detail::get_type_info(typeid(Tensor));
+}
+
+bool is_tensor(py::handle obj) { return PyObject_TypeCheck(obj.ptr(), tensor_type); }
+
+const Tensor& as_tensor(py::handle obj) {
+  auto* inst = reinterpret_cast<py::detail::instance*>(obj.ptr());
+  if (is_tensor(obj) && inst->simple_layout && inst->simple_value_holder[0])
+    return *static_cast<const Tensor*>(inst->simple_value_holder[0]);
+  return obj.cast<const Tensor&>();  // raises pybind11's error for anything else
+}
+
+py::object wrap(Tensor t) {
+  auto move = [](const void* p) -> void* {
+    return new Tensor(std::move(*static_cast<Tensor*>(const_cast<void*>(p))));
+  };
+  return py::reinterpret_steal<py::object>(py::detail::type_caster_generic::cast(
+      &t, py::return_value_policy::move, py::handle(), tensor_info, nullptr, move));
+}
 
 py::object optional_tensor(const Tensor& t) {
   if (!t.defined()) return py::none();
-  return py::cast(t);
+  return wrap(t);
 }
 
 Tensor tensor_or_undefined(py::handle obj) {

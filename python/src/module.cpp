@@ -42,6 +42,7 @@ PYBIND11_MODULE(_C, m) {
   translate_errors();
   bind_dtype_and_device(m);
   bind_tensor(m);
+  register_tensor_type();
   bind_functions(m);
   bind_autograd(m);
   bind_numpy(m);

@@ -17,9 +17,15 @@ using TensorFn = Tensor (*)(const Tensor&, const Tensor&);
 // so that Python tries the other operand's reflected method.
 template <typename ForTensor, typename ForScalar>
 py::object binary(const Tensor& a, py::handle b, ForTensor&& for_tensor, ForScalar&& for_scalar) {
-  if (is_tensor(b)) return py::cast(for_tensor(a, as_tensor(b)));
-  if (is_number(b)) return py::cast(for_scalar(a, to_scalar(b)));
+  if (is_tensor(b)) return wrap(for_tensor(a, as_tensor(b)));
+  if (is_number(b)) return wrap(for_scalar(a, to_scalar(b)));
   return py::reinterpret_borrow<py::object>(Py_NotImplemented);
+}
+
+// The operators take self as a handle, so that only the fast lookups above run.
+template <typename ForTensor, typename ForScalar>
+py::object binary(py::handle self, py::handle b, ForTensor&& for_tensor, ForScalar&& for_scalar) {
+  return binary(as_tensor(self), b, for_tensor, for_scalar);
 }
 
 // The same as a method: anything but a tensor or a number is a TypeError.
@@ -388,17 +394,17 @@ void bind_tensor(py::module_& m) {
   const auto rpow_t = [](const Tensor& a, const Tensor& b) { return ember::pow(b, a); };
   const auto rpow_s = [](const Tensor& a, const Scalar& b) { return ember::pow(b, a); };
 
-  cls.def("__add__", [=](const Tensor& a, py::handle b) { return binary(a, b, add_t, add_s); })
-      .def("__radd__", [=](const Tensor& a, py::handle b) { return binary(a, b, add_t, add_s); })
-      .def("__sub__", [=](const Tensor& a, py::handle b) { return binary(a, b, sub_t, sub_s); })
-      .def("__rsub__", [=](const Tensor& a, py::handle b) { return binary(a, b, rsub_t, rsub_s); })
-      .def("__mul__", [=](const Tensor& a, py::handle b) { return binary(a, b, mul_t, mul_s); })
-      .def("__rmul__", [=](const Tensor& a, py::handle b) { return binary(a, b, mul_t, mul_s); })
-      .def("__truediv__", [=](const Tensor& a, py::handle b) { return binary(a, b, div_t, div_s); })
+  cls.def("__add__", [=](py::handle a, py::handle b) { return binary(a, b, add_t, add_s); })
+      .def("__radd__", [=](py::handle a, py::handle b) { return binary(a, b, add_t, add_s); })
+      .def("__sub__", [=](py::handle a, py::handle b) { return binary(a, b, sub_t, sub_s); })
+      .def("__rsub__", [=](py::handle a, py::handle b) { return binary(a, b, rsub_t, rsub_s); })
+      .def("__mul__", [=](py::handle a, py::handle b) { return binary(a, b, mul_t, mul_s); })
+      .def("__rmul__", [=](py::handle a, py::handle b) { return binary(a, b, mul_t, mul_s); })
+      .def("__truediv__", [=](py::handle a, py::handle b) { return binary(a, b, div_t, div_s); })
       .def("__rtruediv__",
            [=](const Tensor& a, py::handle b) { return binary(a, b, rdiv_t, rdiv_s); })
-      .def("__pow__", [=](const Tensor& a, py::handle b) { return binary(a, b, pow_t, pow_s); })
-      .def("__rpow__", [=](const Tensor& a, py::handle b) { return binary(a, b, rpow_t, rpow_s); })
+      .def("__pow__", [=](py::handle a, py::handle b) { return binary(a, b, pow_t, pow_s); })
+      .def("__rpow__", [=](py::handle a, py::handle b) { return binary(a, b, rpow_t, rpow_s); })
       .def("__matmul__", [](const Tensor& a, const Tensor& b) { return a.matmul(b); })
       .def("__neg__", &Tensor::neg)
       .def("__abs__", &Tensor::abs)

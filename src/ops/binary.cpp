@@ -49,10 +49,18 @@ const char* binary_name(BinaryOp op) {
 // The dtype the kernel computes in; division and pow of negative integer powers have rules.
 ScalarType compute_type(BinaryOp op, ScalarType promoted) {
   if (op == BinaryOp::Div && !is_floating_point(promoted)) return kFloat32;
-  EMBER_CHECK(!(op == BinaryOp::Sub && promoted == kBool),
+  EMBER_CHECK(!(op == BinaryOp::Pow && promoted == kBool), "pow: not implemented for 'Bool'");
+  return promoted;
+}
+
+// As PyTorch, subtraction refuses bool operands, a Python True or False included.
+void check_sub(bool a_is_bool, bool b_is_bool) {
+  EMBER_CHECK(!(a_is_bool && b_is_bool),
               "Subtraction, the `-` operator, with two bool tensors is not supported. Use the "
               "`^` or `logical_xor()` operator instead.");
-  return promoted;
+  EMBER_CHECK(!(a_is_bool || b_is_bool),
+              "Subtraction, the `-` operator, with a bool tensor is not supported. If you are "
+              "trying to invert a mask, use the `~` or `logical_not()` operator instead.");
 }
 
 using detail::record;
@@ -268,9 +276,11 @@ Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
   return binary(BinaryOp::Add, a, scaled(a, b, alpha));
 }
 Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  check_sub(a.dtype() == kBool, b.dtype() == kBool);
   return binary(BinaryOp::Sub, a, with_alpha(a, b, alpha));
 }
 Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
+  check_sub(a.dtype() == kBool, b.is_boolean());
   return binary(BinaryOp::Sub, a, scaled(a, b, alpha));
 }
 Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
@@ -316,6 +326,7 @@ Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alp
   return binary_out(BinaryOp::Add, out, a, with_alpha(a, b, alpha));
 }
 Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
+  check_sub(a.dtype() == kBool, b.dtype() == kBool);
   return binary_out(BinaryOp::Sub, out, a, with_alpha(a, b, alpha));
 }
 Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b) {
@@ -365,9 +376,11 @@ Tensor& Tensor::add_(const Scalar& o, const Scalar& alpha) const {
   return binary_(BinaryOp::Add, self(), scaled(self(), o, alpha));
 }
 Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) const {
+  check_sub(dtype() == kBool, o.dtype() == kBool);
   return binary_(BinaryOp::Sub, self(), with_alpha(self(), o, alpha));
 }
 Tensor& Tensor::sub_(const Scalar& o, const Scalar& alpha) const {
+  check_sub(dtype() == kBool, o.is_boolean());
   return binary_(BinaryOp::Sub, self(), scaled(self(), o, alpha));
 }
 Tensor& Tensor::mul_(const Tensor& o) const { return binary_(BinaryOp::Mul, self(), o); }
@@ -389,6 +402,7 @@ Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, b); }
 // number - t is PyTorch's rsub: one node, RsubBackward1, with an edge to t only.
 Tensor operator-(const Scalar& a, const Tensor& b) {
+  check_sub(a.is_boolean(), b.dtype() == kBool);
   const ScalarType dtype = result_type(b, a);
   Tensor y;
   {

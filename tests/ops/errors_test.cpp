@@ -50,6 +50,19 @@ TEST(Errors, BroadcastMismatchNamesOpAndShapes) {
   expect_error([] { return zeros({3}).copy_(ones({2, 3})); }, kRuntime, {"copy_", "[2, 3]"});
 }
 
+// PyTorch refuses subtraction with any bool operand, and pow with two.
+TEST(Errors, BoolSubtractionAndPower) {
+  const Tensor mask = ones({2}, kBool), ints = ones({2}, kInt64);
+  expect_error([&] { return mask - mask; }, kRuntime, {"two bool tensors"});
+  expect_error([&] { return ints - mask; }, kRuntime, {"with a bool tensor", "logical_not()"});
+  expect_error([&] { return 1 - mask; }, kRuntime, {"with a bool tensor"});
+  expect_error([&] { return ints - true; }, kRuntime, {"with a bool tensor"});
+  expect_error([&] { return ints.sub_(mask); }, kRuntime, {"with a bool tensor"});
+  expect_error([&] { return pow(mask, mask); }, kRuntime, {"pow", "'Bool'"});
+  EXPECT_EQ(pow(mask, 2).dtype(), kInt64);
+  EXPECT_EQ((ints - 1).dtype(), kInt64);
+}
+
 TEST(Errors, MatrixProductShapeMismatch) {
   Error e = catch_error([] { return mm(ones({2, 3}), ones({4, 5})); });
   EXPECT_STREQ(e.what(), "mm: shapes [2, 3] and [4, 5] cannot be multiplied");
