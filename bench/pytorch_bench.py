@@ -222,12 +222,7 @@ def training_rows():
 def main(path):
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
     rows = []
-    groups = [autograd_rows, seed_rows, matrix_products, per_op, training_rows]
-    # The elementwise rows use out= arguments, which Ember's package does not take yet; the C++
-    # table measures those kernels.
-    if not EMBER:
-        groups.insert(2, elementwise)
-    for group in groups:
+    for group in (autograd_rows, seed_rows, elementwise, matrix_products, per_op, training_rows):
         for row in group():
             rows.append(dict(row, time_unit="ns"))
     with open(path, "w") as f:

@@ -18,9 +18,17 @@ __all__ = list(_METHODS) + ["pow", "subtract", "multiply", "divide", "true_divid
 
 def _mirror(name):
     method = getattr(_C.Tensor, name)
+    out_form = getattr(_C._out, name, None)
 
     def function(input, *args, **kwargs):
-        return method(input, *args, **kwargs)
+        out = kwargs.pop("out", None)
+        if out is None:
+            return method(input, *args, **kwargs)
+        if out_form is None:
+            raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
+        if name in ("add", "sub"):
+            return out_form(out, input, *args, kwargs.get("alpha", 1))
+        return out_form(out, input, *args)
 
     function.__name__ = name
     function.__qualname__ = name
@@ -32,8 +40,10 @@ for _name in _METHODS:
     globals()[_name] = _mirror(_name)
 
 
-def pow(input, exponent):
+def pow(input, exponent, *, out=None):
     """input ** exponent; either may be a number."""
+    if out is not None:
+        return _C._out.pow(out, input, exponent)
     if isinstance(input, _C.Tensor):
         return input.pow(exponent)
     return exponent.__rpow__(input)

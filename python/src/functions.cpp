@@ -53,9 +53,65 @@ Tensor arange_from(const py::args& args, const py::kwargs& kwargs) {
   return arange(bounds[0], bounds[1], bounds.size() == 3 ? bounds[2] : Scalar(1), options);
 }
 
+// An operand of an out= op: a tensor, or a number as a 0-dim tensor of its Python type's dtype
+// (which type promotion ranks below dimensioned tensors, as PyTorch's wrapped numbers).
+Tensor operand(py::handle obj) {
+  if (is_tensor(obj)) return as_tensor(obj);
+  const Scalar s = to_scalar(obj);
+  return full({}, s, TensorOptions(s.is_boolean() ? kBool : s.is_integral() ? kInt64 : kFloat64));
+}
+
+using BinaryOut = Tensor& (*)(Tensor&, const Tensor&, const Tensor&);
+using UnaryOut = Tensor& (*)(Tensor&, const Tensor&);
+
+// ember._C._out.<op>(out, ...): what torch.<op>(..., out=out) calls; returns out itself.
+void bind_out_variants(py::module_& parent) {
+  py::module_ m = parent.def_submodule("_out", "the out= forms of the elementwise ops");
+  for (auto [name, fn] : {std::pair<const char*, BinaryOut>{"mul", &mul_out},
+                          {"div", &div_out},
+                          {"pow", &pow_out},
+                          {"maximum", &maximum_out},
+                          {"minimum", &minimum_out}}) {
+    m.def(name, [fn](py::object out, py::handle a, py::handle b) {
+      Tensor target = as_tensor(out);
+      fn(target, operand(a), operand(b));
+      return out;
+    });
+  }
+  m.def("add", [](py::object out, py::handle a, py::handle b, py::handle alpha) {
+    Tensor target = as_tensor(out);
+    add_out(target, operand(a), operand(b), to_scalar(alpha));
+    return out;
+  });
+  m.def("sub", [](py::object out, py::handle a, py::handle b, py::handle alpha) {
+    Tensor target = as_tensor(out);
+    sub_out(target, operand(a), operand(b), to_scalar(alpha));
+    return out;
+  });
+  for (auto [name, fn] : {std::pair<const char*, UnaryOut>{"neg", &neg_out},
+                          {"abs", &abs_out},
+                          {"sqrt", &sqrt_out},
+                          {"exp", &exp_out},
+                          {"log", &log_out},
+                          {"sin", &sin_out},
+                          {"cos", &cos_out},
+                          {"tan", &tan_out},
+                          {"tanh", &tanh_out},
+                          {"sigmoid", &sigmoid_out},
+                          {"relu", &relu_out},
+                          {"sign", &sign_out}}) {
+    m.def(name, [fn](py::object out, py::handle x) {
+      Tensor target = as_tensor(out);
+      fn(target, as_tensor(x));
+      return out;
+    });
+  }
+}
+
 }  // namespace
 
 void bind_functions(py::module_& m) {
+  bind_out_variants(m);
   def_sized(m, "zeros", &zeros);
   def_sized(m, "ones", &ones);
   def_sized(m, "empty", &empty);

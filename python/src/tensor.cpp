@@ -201,6 +201,15 @@ void bind_tensor(py::module_& m) {
           },
           py::arg("dtype") = py::none())
       .def("__repr__", &Tensor::toString)
+      .def("__format__",
+           [](const Tensor& t, const std::string& spec) -> py::object {
+             // A 0-dim tensor formats as its number (f"{loss:.3f}"), as in PyTorch.
+             if (t.dim() == 0)
+               return py::module_::import("builtins").attr("format")(scalar_object(t.item()), spec);
+             if (!spec.empty())
+               throw py::type_error("unsupported format string passed to Tensor.__format__");
+             return py::str(t.toString());
+           })
       .def("__hash__", [](py::handle self) { return reinterpret_cast<intptr_t>(self.ptr()); })
       .def("__len__",
            [](const Tensor& t) {
@@ -253,6 +262,17 @@ void bind_tensor(py::module_& m) {
       .def("type_as", [](const Tensor& t, const Tensor& o) { return t.to(o.dtype()); })
       .def("contiguous", &Tensor::contiguous)
       .def("clone", &Tensor::clone)
+      .def("__deepcopy__",
+           [](const Tensor& t, py::handle) {
+             if (!t.is_leaf())
+               throw std::runtime_error(
+                   "Only Tensors created explicitly by the user (graph leaves) support the "
+                   "deepcopy protocol at the moment");
+             Tensor copy = t.detach().clone();
+             if (t.requires_grad()) copy.requires_grad_(true);
+             if (t.grad().defined()) copy.mutable_grad() = t.grad().clone();
+             return copy;
+           })
       .def("copy_",
            [](py::object self, const Tensor& src) {
              as_tensor(self).copy_(src);

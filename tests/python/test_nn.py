@@ -143,3 +143,17 @@ def test_data_loader():
     dropped = ember.utils.data.DataLoader(ember.utils.data.TensorDataset(x, y), batch_size=4,
                                           drop_last=True)
     assert len(dropped) == 2 and len(list(dropped)) == 2
+
+
+def test_deepcopy_keeps_parameters_apart():
+    import copy
+
+    model = mlp(ember)
+    clone = copy.deepcopy(model)
+    assert isinstance(clone[0].weight, ember.nn.Parameter) and clone[0].weight.requires_grad
+    with ember.no_grad():
+        clone[0].weight.fill_(0)
+    assert model[0].weight.abs().sum().item() > 0
+    x = ember.ones(2, requires_grad=True)
+    with pytest.raises(RuntimeError, match="graph leaves"):
+        copy.deepcopy(x * 2)

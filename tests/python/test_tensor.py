@@ -131,3 +131,33 @@ def test_devices():
     assert x.cpu().device == ember.device("cpu")
     assert x.to("cpu", ember.float64).dtype is ember.float64
     assert repr(ember.device("cpu")) == "device(type='cpu')"
+
+
+def test_out_arguments_match_torch(torch):
+    data = np.array([[0.5, -1.0], [2.0, 3.0]], dtype=np.float32)
+    cases = [
+        lambda m, out: m.add(m.tensor(data), m.tensor(data), out=out),
+        lambda m, out: m.add(m.tensor(data), 2, alpha=3, out=out),
+        lambda m, out: m.mul(m.tensor(data), 1.5, out=out),
+        lambda m, out: m.sub(m.tensor(data), m.tensor(data[0]), out=out),
+        lambda m, out: m.exp(m.tensor(data), out=out),
+        lambda m, out: m.tanh(m.tensor(data), out=out),
+        lambda m, out: m.sigmoid(m.tensor(data), out=out),
+        lambda m, out: m.pow(m.tensor(data), 2, out=out),
+    ]
+    for case in cases:
+        results = []
+        for lib in (torch, ember):
+            out = lib.empty(2, 2)
+            returned = case(lib, out)
+            assert returned is out
+            results.append(out.numpy())
+        np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
+    with pytest.raises(RuntimeError):
+        ember.add(ember.ones(2, 2), ember.ones(2, 2), out=ember.empty(3))
+
+
+def test_format_matches_torch(torch):
+    for lib in (torch, ember):
+        assert f"{lib.tensor(2.34567):.2f}" == "2.35"
+        assert f"{lib.tensor([1.0, 2.0])}" == repr(lib.tensor([1.0, 2.0]))

@@ -11,5 +11,10 @@ class Parameter(_C.Tensor):
             data = _C.empty(0)
         super().__init__(_alias=data, requires_grad=requires_grad)
 
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = Parameter(self.detach().clone(), self.requires_grad)
+        return memo[id(self)]
+
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
