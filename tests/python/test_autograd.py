@@ -209,3 +209,30 @@ def test_data_assignment_as_in_the_tutorials():
     weight = model.weight
     model.double()
     assert model.weight is weight and weight.dtype is ember.float64
+
+
+def test_backward_in_threads_with_python_hooks_and_functions():
+    """backward releases the GIL; hooks and custom Functions take it back on each thread."""
+    import threading
+
+    errors = []
+
+    def work(seed):
+        try:
+            for _ in range(20):
+                x = ember.randn(8, requires_grad=True)
+                y = MyReLU.apply(x * 2)
+                seen = []
+                y.register_hook(lambda g: seen.append(1))
+                y.sum().backward()
+                expected = ((x * 2) > 0).to(ember.float32) * 2
+                assert x.grad.tolist() == expected.tolist() and seen == [1]
+        except Exception as error:  # reported below: pytest sees nothing raised in threads
+            errors.append(error)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
