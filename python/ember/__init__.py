@@ -14,6 +14,7 @@ from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTenso
 from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
 from . import autograd, cuda, nn, optim, utils
+from .serialization import load, save
 
 _C._set_python_types(Size)
 

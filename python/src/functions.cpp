@@ -2,6 +2,10 @@
 // (torch.exp(x) and the other functions that mirror a method are defined in Python.)
 #include <pybind11/stl.h>
 
+#include <cstring>
+#include <string>
+#include <string_view>
+
 #include "bindings.h"
 
 namespace ember::python {
@@ -203,6 +207,20 @@ void bind_functions(py::module_& m) {
     const Tensor first =
         full({}, to_scalar(a), TensorOptions(to_scalar(a).is_floating_point() ? kFloat32 : kInt64));
     return where(condition, first, to_scalar(b));
+  });
+  // What pickling a tensor stores: its elements as bytes, in row-major order (ember.save).
+  m.def("_tensor_bytes", [](const Tensor& t) {
+    const Tensor dense = t.detach().cpu().contiguous();
+    return py::bytes(static_cast<const char*>(dense.data_ptr()), dense.nbytes());
+  });
+  m.def("_tensor_from_bytes", [](const py::bytes& data, py::handle shape, py::handle dtype) {
+    Tensor out = empty(int_list(shape, "_tensor_from_bytes"), TensorOptions(to_dtype(dtype)));
+    const std::string_view bytes = data;
+    if (bytes.size() != out.nbytes())
+      throw py::value_error("_tensor_from_bytes: " + std::to_string(bytes.size()) +
+                            " bytes do not fill a tensor of " + std::to_string(out.nbytes()));
+    std::memcpy(out.data_ptr(), bytes.data(), bytes.size());
+    return out;
   });
   m.def("is_tensor", [](py::handle obj) { return is_tensor(obj); });
   m.def("numel", [](const Tensor& t) { return t.numel(); });

@@ -157,3 +157,23 @@ def test_deepcopy_keeps_parameters_apart():
     x = ember.ones(2, requires_grad=True)
     with pytest.raises(RuntimeError, match="graph leaves"):
         copy.deepcopy(x * 2)
+
+
+def test_save_and_load(tmp_path):
+    model = mlp(ember)
+    path = tmp_path / "model.pt"
+    ember.save(model.state_dict(), path)
+    other = mlp(ember)
+    other.load_state_dict(ember.load(path))
+    x = ember.randn(3, 6)
+    assert other(x).tolist() == model(x).tolist()
+    ember.save(model, str(path))
+    whole = ember.load(str(path))
+    assert isinstance(whole[0].weight, ember.nn.Parameter) and whole(x).tolist() == model(x).tolist()
+    mixed = {"ints": ember.arange(6).view(2, 3)[:, 1:], "leaf": ember.ones(2, requires_grad=True)}
+    ember.save(mixed, path)
+    back = ember.load(path)
+    assert back["ints"].tolist() == [[1, 2], [4, 5]] and back["ints"].dtype is ember.int64
+    assert back["leaf"].requires_grad
+    with pytest.raises(RuntimeError, match="non-leaf"):
+        ember.save(ember.ones(2, requires_grad=True) * 2, path)

@@ -16,5 +16,8 @@ class Parameter(_C.Tensor):
             memo[id(self)] = Parameter(self.detach().clone(), self.requires_grad)
         return memo[id(self)]
 
+    def __reduce_ex__(self, protocol):
+        return (Parameter, (self.detach(), self.requires_grad))
+
     def __repr__(self):
         return "Parameter containing:\n" + super().__repr__()
