@@ -236,3 +236,44 @@ def test_backward_in_threads_with_python_hooks_and_functions():
     for t in threads:
         t.join()
     assert not errors, errors
+
+
+def test_errors_raised_inside_backward_keep_their_type(torch):
+    class Raises(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            raise ValueError("boom from backward")
+
+    x = ember.ones(2, requires_grad=True)
+    with pytest.raises(ValueError, match="boom from backward"):
+        Raises.apply(x).sum().backward()
+
+    def hook(g):
+        raise KeyError("from a hook")
+
+    y = x * 3
+    y.register_hook(hook)
+    with pytest.raises(KeyError):
+        y.sum().backward()
+
+    def too_many(lib):
+        class Count(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 2
+
+            @staticmethod
+            def backward(ctx, g):
+                return g, g
+
+        Count.apply(lib.ones(2, requires_grad=True)).sum().backward()
+
+    with pytest.raises(RuntimeError) as expected:
+        too_many(torch)
+    with pytest.raises(RuntimeError) as got:
+        too_many(ember)
+    assert str(got.value) == str(expected.value)
