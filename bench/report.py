@@ -104,6 +104,15 @@ def main(folder):
         if limits:
             print("Limits: " + ", ".join(
                 f"{name} {rate(s)}" for name, s in sorted(limits.items())) + "\n")
+            peak = median(limits.get("BM_fma_peak/real_time", []), 2)
+            if peak:
+                shares = []
+                for n in (1024, 2048):
+                    for system in ("ember", "libtorch"):
+                        gflops = median(r[system][threads].get(f"BM_mm/{n}/real_time", []), 2)
+                        if gflops:
+                            shares.append(f"{system} n={n} {100 * gflops / peak:.0f}%")
+                print("`mm` as a share of the FMA peak: " + ", ".join(shares) + "\n")
         print("| workload | Ember | LibTorch | PyTorch | vs LibTorch | vs PyTorch |")
         print("| --- | --- | --- | --- | --- | --- |")
         ember = r["ember"][threads]
