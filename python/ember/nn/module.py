@@ -4,6 +4,7 @@ from collections import OrderedDict
 
 from .. import _C
 from .._grad_mode import no_grad
+from .._params import zero_grads
 from .parameter import Parameter
 
 
@@ -132,13 +133,7 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=False):
-        for p in self.parameters():
-            if p.grad is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                p.grad.detach_().zero_()
+        zero_grads(self.parameters(), set_to_none)
 
     def _apply(self, fn):
         for module in self.modules():

@@ -1,6 +1,7 @@
 """optim.Optimizer: parameter groups with their options, per-parameter state, zero_grad."""
 
 from .._grad_mode import no_grad
+from .._params import zero_grads
 
 
 class Optimizer:
@@ -30,14 +31,7 @@ class Optimizer:
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=False):
-        for group in self.param_groups:
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    p.grad.detach_().zero_()
+        zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
     def step(self, closure=None):
         loss = None
