@@ -22,7 +22,8 @@ void TensorImpl::set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t st
 void TensorImpl::set_data_from(const TensorImpl& other) {
   storage_ = other.storage_;
   dtype_ = other.dtype_;
-  view_base_ = other.view_base_;
+  // Sharing memory with other does not make this tensor a view: its history stays its own.
+  view_base_.reset();
   set_geometry(other.sizes_, other.strides_, other.storage_offset_);
 }
 

@@ -402,5 +402,16 @@ TEST(SetData, TakesTheNewMemoryAndKeepsTheAutogradState) {
   EXPECT_THROW(w.set_data(Tensor()), Error);
 }
 
+TEST(SetData, DataFromAViewDoesNotMakeATensorAView) {
+  // As in PyTorch: an in-place op with history on x must not pull x's new base into the graph.
+  auto base = zeros({4});
+  auto x = zeros({2});
+  x.set_data(base.narrow(0, 0, 2));
+  x.add_(ones({2}, requires_grad()));
+  EXPECT_TRUE(x.requires_grad());
+  EXPECT_FALSE(base.requires_grad());
+  EXPECT_EQ(base.sum().item<double>(), 2.0);  // the memory is shared all the same
+}
+
 }  // namespace
 }  // namespace ember
