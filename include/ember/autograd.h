@@ -20,8 +20,10 @@ variable_list grad(const variable_list& outputs, const variable_list& inputs,
                    std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
                    bool allow_unused = false);
 
-/// Accumulates the gradients of tensors into the `.grad` of the leaves they depend on.
+/// Accumulates the gradients of tensors into the `.grad` of the leaves they depend on; with
+/// `inputs`, into the `.grad` of those tensors only (leaves or not).
 void backward(const variable_list& tensors, const variable_list& grad_tensors = {},
-              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false);
+              std::optional<bool> retain_graph = std::nullopt, bool create_graph = false,
+              const variable_list& inputs = {});
 
 }  // namespace ember::autograd

@@ -7,6 +7,7 @@
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"
 #include "ember/core/tensor_dict.h"
+#include "ember/cuda.h"
 #include "ember/data.h"
 #include "ember/io.h"
 #include "ember/nn.h"

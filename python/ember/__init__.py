@@ -7,8 +7,10 @@ from . import _C
 from ._C import (Tensor, dtype, device, bool, int32, int64, float32, float64, zeros, ones, empty,
                  rand, randn, zeros_like, ones_like, empty_like, rand_like, randn_like, tensor, full,
                  full_like, arange, linspace, eye, randint, randperm, manual_seed, cat, stack, where,
-                 is_tensor, numel, from_numpy, set_num_threads, get_num_threads, is_grad_enabled)
+                 is_tensor, numel, from_numpy, set_num_threads, get_num_threads, is_grad_enabled,
+                 is_anomaly_enabled)
 from ._size import Size
+from ._creation import as_tensor
 from ._grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor
 from . import _functions

@@ -10,6 +10,7 @@ _METHODS = [
     "softmax", "log_softmax", "logsumexp", "mm", "bmm", "matmul", "dot", "mv", "index_select",
     "gather", "scatter_add", "transpose", "permute", "reshape", "flatten", "squeeze", "unsqueeze",
     "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "relu_", "exp_", "neg_",
+    "abs_", "sqrt_", "log_", "sin_", "cos_", "tan_", "tanh_", "sigmoid_",
 ]
 
 __all__ = list(_METHODS) + ["pow", "subtract", "multiply", "divide", "true_divide", "negative",

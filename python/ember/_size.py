@@ -18,3 +18,15 @@ class Size(tuple):
     def __getitem__(self, key):
         item = super().__getitem__(key)
         return Size(item) if isinstance(key, slice) else item
+
+    # Size + tuple and Size * n stay a Size, as in torch; tuple + Size is a tuple.
+    def __add__(self, other):
+        if not isinstance(other, tuple):
+            return NotImplemented
+        return Size(tuple.__add__(self, other))
+
+    def __mul__(self, n):
+        out = tuple.__mul__(self, n)
+        return out if out is NotImplemented else Size(out)
+
+    __rmul__ = __mul__

@@ -198,15 +198,18 @@ void bind_autograd(py::module_& m) {
       py::arg("allow_unused") = false);
   m.def(
       "_backward",
-      [](py::handle tensors, py::handle grad_tensors, py::handle retain_graph, bool create_graph) {
+      [](py::handle tensors, py::handle grad_tensors, py::handle retain_graph, bool create_graph,
+         py::handle inputs) {
         const std::vector<Tensor> outs = tensor_list(tensors);
-        std::vector<Tensor> grads;
+        std::vector<Tensor> grads, wrt;
         if (!grad_tensors.is_none()) grads = tensor_list(grad_tensors);
+        if (!inputs.is_none()) wrt = tensor_list(inputs);
         py::gil_scoped_release release;
-        autograd::backward(outs, grads, optional_bool(retain_graph), create_graph);
+        autograd::backward(outs, grads, optional_bool(retain_graph), create_graph, wrt);
       },
       py::arg("tensors"), py::arg("grad_tensors") = py::none(),
-      py::arg("retain_graph") = py::none(), py::arg("create_graph") = false);
+      py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
+      py::arg("inputs") = py::none());
 
   bind_function_ctx(m);
 }

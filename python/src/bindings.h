@@ -29,6 +29,10 @@ ScalarType to_dtype(py::handle obj);
 std::optional<ScalarType> to_optional_dtype(py::handle obj);
 /// A device from `ember.device(...)` or a string such as "cpu" or "cuda:0".
 Device to_device(py::handle obj);
+/// The same, for a device that tensors are about to be put on: a device this build has no
+/// backend for raises AssertionError, as torch does ("not compiled with CUDA enabled").
+Device usable_device(py::handle obj);
+void check_usable(Device device);
 
 /// True for Python numbers (bool, int, float and NumPy scalars) that can become a Scalar.
 bool is_number(py::handle obj);

@@ -69,6 +69,19 @@ Device to_device(py::handle obj) {
              type_name(obj));
 }
 
+void check_usable(Device device) {
+  if (device.is_cuda() && !cuda::is_available()) {
+    PyErr_SetString(PyExc_AssertionError, "Ember not compiled with CUDA enabled");
+    throw py::error_already_set();
+  }
+}
+
+Device usable_device(py::handle obj) {
+  const Device device = to_device(obj);
+  check_usable(device);
+  return device;
+}
+
 void bind_dtype_and_device(py::module_& m) {
   py::class_<DType>(m, "dtype")
       .def_property_readonly("is_floating_point",

@@ -20,7 +20,7 @@ TensorOptions factory_options(const py::kwargs& kwargs, const char* op) {
     if (name == "dtype") {
       if (!value.is_none()) options = options.dtype(to_dtype(value));
     } else if (name == "device") {
-      if (!value.is_none()) options = options.device(to_device(value));
+      if (!value.is_none()) options = options.device(usable_device(value));
     } else if (name == "requires_grad") {
       options = options.requires_grad(value.cast<bool>());
     } else if (name != "layout" && name != "pin_memory" && name != "memory_format") {
@@ -131,7 +131,7 @@ void bind_functions(py::module_& m) {
       "tensor",
       [](py::handle data, py::handle dtype, py::handle device, bool requires_grad) {
         Tensor t = tensor_from_data(data, to_optional_dtype(dtype));
-        if (!device.is_none()) t = t.to(to_device(device));
+        if (!device.is_none()) t = t.to(usable_device(device));
         if (requires_grad) t.requires_grad_(true);
         return t;
       },
@@ -209,6 +209,7 @@ void bind_functions(py::module_& m) {
     return where(condition, first, to_scalar(b));
   });
   // What pickling a tensor stores: its elements as bytes, in row-major order (ember.save).
+  m.def("_cuda_is_available", &cuda::is_available);
   m.def("_tensor_bytes", [](const Tensor& t) {
     const Tensor dense = t.detach().cpu().contiguous();
     return py::bytes(static_cast<const char*>(dense.data_ptr()), dense.nbytes());

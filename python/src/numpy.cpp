@@ -81,10 +81,19 @@ Tensor from_numpy_array(py::handle obj) {
     extent += (array.shape(i) - 1) * (stride / itemsize);
   }
   if (empty) return ember::empty(sizes, TensorOptions(*dtype));
+  if (!array.writeable() &&
+      PyErr_WarnEx(PyExc_UserWarning,
+                   "The given NumPy array is not writable, and Ember does not support "
+                   "non-writable tensors. This means writing to this tensor will result in "
+                   "undefined behavior. You may want to copy the array to protect its data or "
+                   "make it writable before converting it to a tensor.",
+                   1) != 0)
+    throw py::error_already_set();
   // The tensor owns a reference to the array; the deleter may run on a thread without the GIL.
   auto* owner = new PyObjectRef(py::reinterpret_borrow<py::object>(obj));
   Tensor flat = from_blob(
-      array.mutable_data(), {extent}, [owner](void*) { delete owner; }, TensorOptions(*dtype));
+      const_cast<void*>(array.data()), {extent}, [owner](void*) { delete owner; },
+      TensorOptions(*dtype));
   return flat.as_strided(sizes, strides, 0);
 }
 

@@ -74,7 +74,7 @@ Tensor convert(const Tensor& t, const py::args& args, const py::kwargs& kwargs) 
       dtype = as_tensor(a).dtype();
       device = as_tensor(a).device();
     } else if (py::isinstance<py::str>(a) || py::isinstance<Device>(a)) {
-      device = to_device(a);
+      device = usable_device(a);
     } else if (PyBool_Check(a.ptr())) {
       // to(dtype, non_blocking, copy): only copy matters on the CPU.
     } else {
@@ -83,7 +83,7 @@ Tensor convert(const Tensor& t, const py::args& args, const py::kwargs& kwargs) 
   }
   if (kwargs.contains("dtype")) dtype = to_optional_dtype(kwargs["dtype"]);
   if (kwargs.contains("device") && !kwargs["device"].is_none())
-    device = to_device(kwargs["device"]);
+    device = usable_device(kwargs["device"]);
   if (kwargs.contains("copy")) copy = kwargs["copy"].cast<bool>();
   Tensor out = t;
   if (device) out = out.to(*device, copy);
@@ -94,6 +94,31 @@ Tensor convert(const Tensor& t, const py::args& args, const py::kwargs& kwargs) 
 
 std::string legacy_type_name(ScalarType t) {
   return std::string("torch.") + dtype_legacy_name(t) + "Tensor";
+}
+
+// What a conversion returns: self when nothing changed (as in torch, `x.float() is x` for a
+// float tensor), else the new tensor.
+py::object self_or_wrap(py::object self, Tensor out) {
+  if (out.is_same(as_tensor(self))) return self;
+  return wrap(std::move(out));
+}
+
+void warn_non_leaf_grad() {
+  if (PyErr_WarnEx(PyExc_UserWarning,
+                   "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
+                   "Its .grad attribute won't be populated during autograd.backward(). If you "
+                   "indeed want the .grad field to be populated for a non-leaf Tensor, use "
+                   ".retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by "
+                   "mistake, make sure you access the leaf Tensor instead.",
+                   1) != 0)
+    throw py::error_already_set();
+}
+
+// item() and float()/int()/bool() need exactly one element.
+Scalar only_element(const Tensor& t) {
+  if (t.numel() != 1)
+    throw py::value_error("only one element tensors can be converted to Python scalars");
+  return t.item();
 }
 
 // Tensor.tolist(): nested lists of Python numbers.
@@ -138,8 +163,12 @@ Tensor construct(const py::args& args, const py::kwargs& kwargs) {
        std::string(py::str(py::type::handle_of(args[0]).attr("__name__"))) == "Size");
   std::optional<ScalarType> dtype = kFloat32;
   if (kwargs.contains("dtype")) dtype = to_optional_dtype(kwargs["dtype"]);
-  Tensor out = sizes ? empty(shape_from_args(args, "Tensor"), TensorOptions(*dtype))
-                     : tensor_from_data(args[0], dtype);
+  Tensor out;
+  if (!sizes)
+    out = tensor_from_data(args[0], dtype);
+  else  // Tensor() with no arguments is empty, with one dim of size 0.
+    out =
+        empty(args.empty() ? DimVector{0} : shape_from_args(args, "Tensor"), TensorOptions(*dtype));
   if (kwargs.contains("requires_grad") && kwargs["requires_grad"].cast<bool>())
     out.requires_grad_(true);
   return out;
@@ -172,7 +201,7 @@ void bind_tensor(py::module_& m) {
             if (!dim.is_none()) return py::int_(t.stride(dim.cast<int64_t>()));
             py::tuple out(t.dim());
             for (int64_t d = 0; d < t.dim(); ++d) out[d] = py::int_(t.stride(d));
-            return std::move(out);
+            return out;
           },
           py::arg("dim") = py::none())
       .def_property_readonly("dtype", [](const Tensor& t) { return dtype_object(t.dtype()); })
@@ -190,7 +219,7 @@ void bind_tensor(py::module_& m) {
       .def("is_contiguous", &Tensor::is_contiguous)
       .def("is_floating_point", &Tensor::is_floating_point)
       .def_property_readonly("_version", &Tensor::_version)
-      .def("item", [](const Tensor& t) { return scalar_object(t.item()); })
+      .def("item", [](const Tensor& t) { return scalar_object(only_element(t)); })
       .def("tolist", &to_list)
       .def("numpy", &tensor_to_numpy)
       .def(
@@ -221,9 +250,15 @@ void bind_tensor(py::module_& m) {
              if (t.dim() == 0) throw py::type_error("iteration over a 0-d tensor");
              return py::iter(py::cast(t.unbind(0)));
            })
-      .def("__bool__", [](const Tensor& t) { return t.item().to<double>() != 0; })
-      .def("__float__", [](const Tensor& t) { return t.item().to_double(); })
-      .def("__int__", [](const Tensor& t) { return t.item().to_long(); })
+      .def("__bool__",
+           [](const Tensor& t) {
+             if (t.numel() != 1)
+               throw std::runtime_error(
+                   "Boolean value of Tensor with more than one value is ambiguous");
+             return t.item().to<double>() != 0;
+           })
+      .def("__float__", [](const Tensor& t) { return only_element(t).to_double(); })
+      .def("__int__", [](const Tensor& t) { return only_element(t).to_long(); })
       .def("__index__", [](const Tensor& t) {
         if (t.numel() != 1 || t.is_floating_point())
           throw py::type_error(
@@ -232,33 +267,43 @@ void bind_tensor(py::module_& m) {
       });
 
   // ---- Conversion and copies ----
-  cls.def("to", &convert)
-      .def("cpu", &Tensor::cpu)
+  cls.def("to",
+          [](py::object self, const py::args& args, const py::kwargs& kwargs) {
+            return self_or_wrap(self, convert(as_tensor(self), args, kwargs));
+          })
+      .def("cpu", [](py::object self) { return self_or_wrap(self, as_tensor(self).cpu()); })
       .def(
           "cuda",
-          [](const Tensor& t, py::object device) {
-            return t.to(device.is_none() ? Device(kCUDA) : to_device(device));
+          [](py::object self, py::object device) {
+            const Device target = device.is_none() ? Device(kCUDA) : to_device(device);
+            check_usable(target);
+            return self_or_wrap(self, as_tensor(self).to(target));
           },
-          py::arg("device") = py::none())
-      .def("float", [](const Tensor& t) { return t.to(kFloat32); })
-      .def("double", [](const Tensor& t) { return t.to(kFloat64); })
-      .def("long", [](const Tensor& t) { return t.to(kInt64); })
-      .def("int", [](const Tensor& t) { return t.to(kInt32); })
-      .def("bool", [](const Tensor& t) { return t.to(kBool); })
-      .def(
-          "type",
-          [](const Tensor& t, py::object dtype) -> py::object {
-            if (dtype.is_none()) return py::str(legacy_type_name(t.dtype()));
-            if (py::isinstance<py::str>(dtype)) {
-              const std::string name = dtype.cast<std::string>();
-              for (int i = 0; i < kNumScalarTypes; ++i)
-                if (legacy_type_name(static_cast<ScalarType>(i)) == name)
-                  return py::cast(t.to(static_cast<ScalarType>(i)));
-              throw py::value_error("invalid type: '" + name + "'");
-            }
-            return py::cast(t.to(to_dtype(dtype)));
-          },
-          py::arg("dtype") = py::none())
+          py::arg("device") = py::none());
+  const std::pair<const char*, ScalarType> casts[] = {{"float", kFloat32},
+                                                      {"double", kFloat64},
+                                                      {"long", kInt64},
+                                                      {"int", kInt32},
+                                                      {"bool", kBool}};
+  for (const auto& [name, dtype] : casts)
+    cls.def(name, [dtype = dtype](py::object self) {
+      return self_or_wrap(self, as_tensor(self).to(dtype));
+    });
+  cls.def(
+         "type",
+         [](py::object self, py::object dtype) -> py::object {
+           const Tensor& t = as_tensor(self);
+           if (dtype.is_none()) return py::str(legacy_type_name(t.dtype()));
+           if (py::isinstance<py::str>(dtype)) {
+             const std::string name = dtype.cast<std::string>();
+             for (int i = 0; i < kNumScalarTypes; ++i)
+               if (legacy_type_name(static_cast<ScalarType>(i)) == name)
+                 return self_or_wrap(self, t.to(static_cast<ScalarType>(i)));
+             throw py::value_error("invalid type: '" + name + "'");
+           }
+           return self_or_wrap(self, t.to(to_dtype(dtype)));
+         },
+         py::arg("dtype") = py::none())
       .def("type_as", [](const Tensor& t, const Tensor& o) { return t.to(o.dtype()); })
       .def("contiguous", &Tensor::contiguous)
       .def("clone", &Tensor::clone)
@@ -382,8 +427,13 @@ void bind_tensor(py::module_& m) {
           py::arg("dim") = 0)
       .def("__getitem__",
            [](const Tensor& t, py::handle key) {
-             if (PyLong_Check(key.ptr()) && !PyBool_Check(key.ptr()))
+             if (PyLong_Check(key.ptr()) && !PyBool_Check(key.ptr())) {
+               if (t.dim() == 0)
+                 throw py::index_error(
+                     "invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                     "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number");
                return t.select(0, key.cast<int64_t>());
+             }
              return t.index(to_indices(key));
            })
       .def("__setitem__", [](const Tensor& t, py::handle key, py::handle value) {
@@ -599,21 +649,6 @@ void bind_tensor(py::module_& m) {
       .def("relu", &Tensor::relu)
       .def("sign", &Tensor::sign)
       .def("erf", [](const Tensor& t) { return ember::erf(t); })
-      .def("neg_",
-           [](py::object s) {
-             as_tensor(s).neg_();
-             return s;
-           })
-      .def("exp_",
-           [](py::object s) {
-             as_tensor(s).exp_();
-             return s;
-           })
-      .def("relu_",
-           [](py::object s) {
-             as_tensor(s).relu_();
-             return s;
-           })
       .def(
           "clamp",
           [](const Tensor& t, py::handle min, py::handle max) {
@@ -638,7 +673,27 @@ void bind_tensor(py::module_& m) {
            })
       .def("equal", &Tensor::equal)
       .def("allclose", &Tensor::allclose, py::arg("other"), py::arg("rtol") = 1e-5,
-           py::arg("atol") = 1e-8);
+           py::arg("atol") = 1e-8)
+      .def("clamp_min_",
+           [](py::object self, py::handle min) {
+             as_tensor(self).clamp_(to_scalar(min), std::nullopt);
+             return self;
+           })
+      .def("clamp_max_", [](py::object self, py::handle max) {
+        as_tensor(self).clamp_(std::nullopt, to_scalar(max));
+        return self;
+      });
+  using UnaryInPlace = Tensor& (Tensor::*)() const;
+  const std::pair<const char*, UnaryInPlace> unary_in_place[] = {
+      {"neg_", &Tensor::neg_},         {"abs_", &Tensor::abs_},   {"sqrt_", &Tensor::sqrt_},
+      {"exp_", &Tensor::exp_},         {"log_", &Tensor::log_},   {"sin_", &Tensor::sin_},
+      {"cos_", &Tensor::cos_},         {"tan_", &Tensor::tan_},   {"tanh_", &Tensor::tanh_},
+      {"sigmoid_", &Tensor::sigmoid_}, {"relu_", &Tensor::relu_}, {"sign_", &Tensor::sign_}};
+  for (const auto& [name, fn] : unary_in_place)
+    cls.def(name, [fn = fn](py::object self) {
+      (as_tensor(self).*fn)();
+      return self;
+    });
 
   // ---- Reductions ----
   cls.def(
@@ -753,7 +808,11 @@ void bind_tensor(py::module_& m) {
           py::arg("requires_grad") = true)
       .def_property_readonly("is_leaf", &Tensor::is_leaf)
       .def_property(
-          "grad", [](const Tensor& t) { return optional_tensor(t.grad()); },
+          "grad",
+          [](const Tensor& t) {
+            if (!t.is_leaf() && !t.retains_grad() && !t.grad().defined()) warn_non_leaf_grad();
+            return optional_tensor(t.grad());
+          },
           [](const Tensor& t, py::handle g) {
             Tensor value = tensor_or_undefined(g);
             if (value.defined() && value.sizes() != t.sizes())
@@ -774,15 +833,18 @@ void bind_tensor(py::module_& m) {
            })
       .def(
           "backward",
-          [](const Tensor& t, py::handle gradient, py::handle retain_graph, bool create_graph) {
+          [](const Tensor& t, py::handle gradient, py::handle retain_graph, bool create_graph,
+             py::handle inputs) {
             const Tensor g = tensor_or_undefined(gradient);
             std::optional<bool> retain;
             if (!retain_graph.is_none()) retain = retain_graph.cast<bool>();
+            std::optional<std::vector<Tensor>> wrt;
+            if (!inputs.is_none()) wrt = tensor_list(inputs);
             py::gil_scoped_release release;  // hooks and custom functions take it back
-            t.backward(g, retain, create_graph);
+            t.backward(g, retain, create_graph, wrt);
           },
           py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
-          py::arg("create_graph") = false)
+          py::arg("create_graph") = false, py::arg("inputs") = py::none())
       .def("register_hook", [](const Tensor& t, py::object hook) {
         auto ref = std::make_shared<PyObjectRef>(std::move(hook));
         const unsigned id = t.register_hook([ref](const Tensor& g) { return call_hook(ref, g); });

@@ -7,6 +7,7 @@
 #include <queue>
 #include <unordered_set>
 
+#include "autograd/accumulate_grad.h"
 #include "autograd/record.h"
 #include "core/check.h"
 #include "ember/autograd.h"
@@ -152,9 +153,12 @@ class Graph {
 };
 
 // Runs backward from `roots` with `grads`. With `captures`, only what is needed to compute
-// the gradients arriving at those edges runs, and those gradients are returned.
+// the gradients arriving at those edges runs, and those gradients are returned; with
+// `run_captured_leaves` too, the AccumulateGrad nodes among the captures run as well
+// (backward's `inputs`).
 variable_list execute(const edge_list& roots, const variable_list& grads, bool keep_graph,
-                      bool create_graph, const edge_list& captures) {
+                      bool create_graph, const edge_list& captures,
+                      bool run_captured_leaves = false) {
   auto root = std::make_shared<GraphRoot>(roots, grads);
   Graph graph;
   graph.slot_of(root.get());
@@ -182,6 +186,8 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
     }
     if (captures.empty() && slot != 0) s.execute = true;
     s.has_capture = !capture_nodes.empty() && capture_nodes.count(node) != 0;
+    if (s.has_capture && run_captured_leaves && dynamic_cast<AccumulateGrad*>(node))
+      s.execute = true;
     s.reached = s.execute || s.has_capture;
     stack.pop_back();
   }
@@ -305,9 +311,25 @@ edge_list edges_of(const variable_list& tensors) {
 }  // namespace
 
 void backward(const variable_list& tensors, const variable_list& grad_tensors,
-              std::optional<bool> retain_graph, bool create_graph) {
+              std::optional<bool> retain_graph, bool create_graph, const variable_list& inputs) {
   variable_list grads = initial_grads(tensors, grad_tensors);
-  execute(edges_of(tensors), grads, retain_graph.value_or(create_graph), create_graph, {});
+  const bool keep_graph = retain_graph.value_or(create_graph);
+  if (inputs.empty()) {
+    execute(edges_of(tensors), grads, keep_graph, create_graph, {});
+    return;
+  }
+  // Only the given inputs get gradients: leaves through their AccumulateGrad node (so their
+  // hooks run as usual), non-leaves from the gradient captured where it reaches them.
+  for (const Tensor& t : inputs)
+    EMBER_CHECK(t.requires_grad(), "can't retain_grad on Tensor that has requires_grad=False");
+  variable_list reached = execute(edges_of(tensors), grads, keep_graph, create_graph,
+                                  edges_of(inputs), /*run_captured_leaves=*/true);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (inputs[i].is_leaf() || !reached[i].defined()) continue;
+    Tensor g = create_graph ? reached[i] : reached[i].detach();
+    Tensor& slot = inputs[i].mutable_grad();
+    slot = slot.defined() ? slot + g : g;
+  }
 }
 
 variable_list grad(const variable_list& outputs, const variable_list& inputs,

@@ -4,6 +4,7 @@
 
 #include "autograd/accumulate_grad.h"
 #include "core/check.h"
+#include "ember/autograd/anomaly_mode.h"
 
 namespace ember::autograd {
 
@@ -76,12 +77,19 @@ std::string modified_message(const Tensor& t, const std::string& producer, uint3
   std::string what =
       fmt::format("[torch.{}Tensor {}]", legacy[static_cast<int>(t.dtype())], shape_str(t.sizes()));
   if (!producer.empty()) what += ", which is output 0 of " + producer + ",";
+  // The hint depends on anomaly mode, as in PyTorch: with it on, the forward trace of the node
+  // that failed has already been printed.
+  const char* hint =
+      AnomalyMode::is_enabled()
+          ? "Hint: the backtrace further above shows the operation that failed to compute its "
+            "gradient. The variable in question was changed in there or anywhere later. Good "
+            "luck!"
+          : "Hint: enable anomaly detection to find the operation that failed to compute its "
+            "gradient, with torch.autograd.set_detect_anomaly(True).";
   return fmt::format(
       "one of the variables needed for gradient computation has been modified by an inplace "
-      "operation: {} is at version {}; expected version {} instead. Hint: the backtrace further "
-      "above can point to the operation that failed to compute its gradient. The variable in "
-      "question was changed in there or anywhere later. Good luck!",
-      what, now, saved);
+      "operation: {} is at version {}; expected version {} instead. {}",
+      what, now, saved, hint);
 }
 
 Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {

@@ -73,9 +73,11 @@ bool Tensor::retains_grad() const {
   return meta && meta->retained_grad_;
 }
 
-void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph,
-                      bool create_graph) const {
-  autograd::backward({*this}, {gradient}, retain_graph, create_graph);
+void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
+                      const std::optional<std::vector<Tensor>>& inputs) const {
+  EMBER_CHECK(!inputs || !inputs->empty(), "'inputs' argument to backward() cannot be empty.");
+  autograd::backward({*this}, {gradient}, retain_graph, create_graph,
+                     inputs.value_or(autograd::variable_list{}));
 }
 
 unsigned Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {

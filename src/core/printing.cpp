@@ -166,11 +166,16 @@ std::string tensor_str(const Tensor& t, int64_t dim, int64_t offset, int64_t ind
     }
     slices.push_back(tensor_str(t, dim + 1, offset + i * stride, indent + 1, summarize, f));
   }
-  const std::string sep = "," + std::string(static_cast<size_t>(remaining - 1), '\n') +
-                          std::string(static_cast<size_t>(indent + 1), ' ');
+  std::string sep = ",";
+  sep.append(static_cast<size_t>(remaining - 1), '\n');
+  sep.append(static_cast<size_t>(indent + 1), ' ');
   std::string out = "[";
-  for (size_t i = 0; i < slices.size(); ++i) out += (i ? sep : "") + slices[i];
-  return out + "]";
+  for (size_t i = 0; i < slices.size(); ++i) {
+    if (i) out += sep;
+    out += slices[i];
+  }
+  out += ']';
+  return out;
 }
 
 std::string repr(const Tensor& t) {

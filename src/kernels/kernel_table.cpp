@@ -1,6 +1,7 @@
 #include "kernels/kernel_table.h"
 
 #include "core/check.h"
+#include "ember/cuda.h"
 #include "kernels/cpu/cpu_kernels.h"
 
 namespace ember::detail {
@@ -20,3 +21,10 @@ void register_kernels(DeviceType type, const KernelTable* table) {
 }
 
 }  // namespace ember::detail
+
+namespace ember::cuda {
+
+// A CUDA backend registers its kernel table when it finds a device.
+bool is_available() { return detail::registered[static_cast<int>(kCUDA)] != nullptr; }
+
+}  // namespace ember::cuda

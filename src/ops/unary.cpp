@@ -160,7 +160,8 @@ ScalarType clamp_result_type(const Tensor& t, const std::optional<Scalar>& min,
 #define EMBER_UNARY_OP(Name, name)                                                              \
   Tensor name(const Tensor& t) { return unary(UnaryOp::Name, t); }                              \
   Tensor& name##_out(Tensor& out, const Tensor& t) { return unary_out(UnaryOp::Name, out, t); } \
-  Tensor Tensor::name() const { return unary(UnaryOp::Name, *this); }
+  Tensor Tensor::name() const { return unary(UnaryOp::Name, *this); }                           \
+  Tensor& Tensor::name##_() const { return unary_(UnaryOp::Name, self()); }
 EMBER_UNARY_OP(Neg, neg)
 EMBER_UNARY_OP(Abs, abs)
 EMBER_UNARY_OP(Sqrt, sqrt)
@@ -176,10 +177,6 @@ EMBER_UNARY_OP(Sign, sign)
 #undef EMBER_UNARY_OP
 
 Tensor erf(const Tensor& t) { return unary(UnaryOp::Erf, t); }
-
-Tensor& Tensor::neg_() const { return unary_(UnaryOp::Neg, self()); }
-Tensor& Tensor::exp_() const { return unary_(UnaryOp::Exp, self()); }
-Tensor& Tensor::relu_() const { return unary_(UnaryOp::Relu, self()); }
 
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
   const UnaryParams p = clamp_params(min, max);

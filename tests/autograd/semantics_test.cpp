@@ -216,6 +216,48 @@ TEST(Autograd, GradLeavesDotGradAlone) {
   EXPECT_FALSE(maybe[0].defined());
 }
 
+TEST(Autograd, BackwardWithInputsFillsOnlyTheirGrad) {
+  Tensor a = tensor({1.f, 2.f}, requires_grad());
+  Tensor b = tensor({3.f, 4.f}, requires_grad());
+  (a * b).sum().backward({}, std::nullopt, false, variable_list{a});
+  EXPECT_EQ(repr(a.grad()), "tensor([3., 4.])");
+  EXPECT_FALSE(b.grad().defined());
+
+  // A non-leaf input gets its gradient in .grad; the leaves behind it get nothing.
+  Tensor c = a * 2;
+  Tensor d = (c * b).sum();
+  d.backward({}, true, false, variable_list{c});
+  EXPECT_EQ(repr(c.grad()), "tensor([3., 4.])");
+  EXPECT_EQ(repr(a.grad()), "tensor([3., 4.])");
+  d.backward({}, true, false, variable_list{c, a});
+  EXPECT_EQ(repr(c.grad()), "tensor([6., 8.])");
+  EXPECT_EQ(repr(a.grad()), "tensor([ 9., 12.])");
+
+  // A leaf's hooks run as in a full backward; an unused input keeps an undefined grad.
+  int calls = 0;
+  a.register_hook([&calls](const Tensor&) { ++calls; });
+  Tensor unused = ones({2}, requires_grad());
+  autograd::backward({(a * 3).sum()}, {}, std::nullopt, false, {a, unused});
+  EXPECT_EQ(calls, 1);
+  EXPECT_EQ(repr(a.grad()), "tensor([12., 15.])");
+  EXPECT_FALSE(unused.grad().defined());
+
+  EXPECT_EMBER_ERROR((a * b).sum().backward({}, std::nullopt, false, variable_list{}),
+                     "'inputs' argument to backward() cannot be empty.");
+  EXPECT_EMBER_ERROR((a * b).sum().backward({}, std::nullopt, false, variable_list{ones({2})}),
+                     "can't retain_grad on Tensor that has requires_grad=False");
+}
+
+TEST(Autograd, BackwardWithInputsAndCreateGraph) {
+  Tensor x = tensor({2.}, requires_grad());
+  pow(x, 3).backward({}, std::nullopt, /*create_graph=*/true, variable_list{x});
+  EXPECT_DOUBLE_EQ(x.grad().item<double>(), 12.0);  // 3x^2
+  Tensor g = x.grad();
+  x.mutable_grad() = Tensor();
+  g.backward({}, std::nullopt, false, variable_list{x});
+  EXPECT_DOUBLE_EQ(x.grad().item<double>(), 12.0);  // 6x
+}
+
 TEST(Autograd, HigherOrderDerivativesWithCreateGraph) {
   Tensor x = tensor({2.}, requires_grad());
   Tensor y = pow(x, 4);

@@ -1,4 +1,6 @@
 """Autograd through the bindings: the tutorials' semantics, checked against real PyTorch."""
+import warnings
+
 import pytest
 
 import ember
@@ -14,7 +16,8 @@ def test_backward_and_grad_fn_names():
     assert x.grad_fn is None and x.is_leaf and not y.is_leaf
     out.backward()
     assert x.grad.tolist() == [[4.5, 4.5], [4.5, 4.5]]
-    assert y.grad is None
+    with pytest.warns(UserWarning, match="not a leaf Tensor is being accessed"):
+        assert y.grad is None
     (fn, nr), = out.grad_fn.next_functions
     assert fn.name() == "MulBackward0" and nr == 0
 
@@ -277,3 +280,108 @@ def test_errors_raised_inside_backward_keep_their_type(torch):
     with pytest.raises(RuntimeError) as got:
         too_many(ember)
     assert str(got.value) == str(expected.value)
+
+
+def test_backward_with_inputs_matches_torch(torch):
+    def run(lib):
+        a = lib.tensor([1.0, 2.0], requires_grad=True)
+        b = lib.tensor([3.0, 4.0], requires_grad=True)
+        (a * b).sum().backward(inputs=[a])
+        seen = [a.grad.tolist(), b.grad]
+        c = a * 2
+        d = (c * b).sum()
+        d.backward(inputs=c, retain_graph=True)
+        seen.append(c.grad.tolist())
+        lib.autograd.backward([d], inputs=[c, a, b])
+        seen += [c.grad.tolist(), a.grad.tolist(), b.grad.tolist()]
+        for bad in ([], [lib.ones(2)]):
+            with pytest.raises(RuntimeError) as info:
+                (a * b).sum().backward(inputs=bad)
+            seen.append(str(info.value))
+        return seen
+
+    assert run(ember) == run(torch)
+
+
+def test_variable_spellings_match_torch(torch):
+    from ember.autograd import Variable
+
+    t = ember.ones(2)
+    v = Variable(t, requires_grad=True)
+    assert isinstance(v, Variable) and isinstance(t, Variable) and v.requires_grad
+    assert not isinstance([1.0], Variable)
+    with pytest.warns(UserWarning, match="volatile was removed"):
+        assert v.volatile is False
+    for make, error in ((lambda m: m.autograd.Variable([1.0, 2.0]), TypeError),
+                        (lambda m: m.autograd.Variable(m.ones(1), requires_grad=True,
+                                                       volatile=True), ValueError)):
+        with pytest.raises(error) as expected:
+            make(torch)
+        with pytest.raises(error) as got:
+            make(ember)
+        assert str(got.value) == str(expected.value)
+
+
+def test_legacy_function_objects_raise_as_in_torch(torch):
+    def run(lib):
+        class Old(lib.autograd.Function):
+            def forward(self, x):
+                return x * 2
+
+        with pytest.raises(RuntimeError) as info:
+            Old()(lib.ones(1, requires_grad=True))
+        return str(info.value)
+
+    assert run(ember) == run(torch)
+
+
+def test_once_differentiable():
+    from ember.autograd.function import once_differentiable
+
+    class Cube(ember.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        @once_differentiable
+        def backward(ctx, grad):
+            x, = ctx.saved_tensors
+            assert not ember.is_grad_enabled()
+            return grad * 3 * x ** 2
+
+    x = ember.tensor([2.0], requires_grad=True)
+    g, = ember.autograd.grad(Cube.apply(x), x)
+    assert g.tolist() == [12.0]
+    v = ember.ones(1, requires_grad=True)  # a gradient with history, so g has some too
+    g, = ember.autograd.grad(Cube.apply(x), x, grad_outputs=v, create_graph=True)
+    assert g.tolist() == [12.0] and g.requires_grad
+    with pytest.raises(RuntimeError, match="marked with @once_differentiable"):
+        g.backward()
+
+
+def test_version_error_hint_follows_anomaly_mode(torch):
+    def run(lib, anomaly):
+        a = lib.rand(3, requires_grad=True)
+        b = a.exp()
+        b.mul_(2)
+        with lib.autograd.set_detect_anomaly(anomaly), pytest.raises(RuntimeError) as info:
+            b.sum().backward()
+        return str(info.value).split("Hint: ")[1]
+
+    for anomaly in (False, True):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # anomaly mode's trace of the forward op
+            assert run(ember, anomaly) == run(torch, anomaly)
+
+
+def test_grad_mode_switches_under_autograd():
+    x = ember.ones(1, requires_grad=True)
+    with ember.autograd.no_grad():
+        assert not (x * 2).requires_grad
+        with ember.autograd.enable_grad():
+            assert (x * 2).requires_grad
+    with ember.autograd.set_grad_enabled(False):
+        assert not ember.is_grad_enabled()
+    assert not ember.is_anomaly_enabled()

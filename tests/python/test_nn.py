@@ -124,25 +124,49 @@ def test_functional_and_losses_match_torch(torch):
         np.testing.assert_allclose(case(ember).numpy(), case(torch).numpy(), rtol=1e-9, atol=1e-12)
 
 
-def test_legacy_loss_arguments():
+def test_legacy_loss_arguments(torch):
     with pytest.warns(UserWarning):
         loss = ember.nn.MSELoss(size_average=False)
     assert loss.reduction == "sum"
+    p, t = [0.5, 2.0, -1.0], [0.0, 1.0, 1.0]
+    for name in ("mse_loss", "l1_loss"):
+        for kwargs in ({"size_average": False}, {"reduce": False}, {"size_average": True}):
+            with pytest.warns(UserWarning, match="reduction='"):
+                got = getattr(ember.nn.functional, name)(ember.tensor(p), ember.tensor(t), **kwargs)
+            want = getattr(torch.nn.functional, name)(torch.tensor(p), torch.tensor(t), **kwargs)
+            assert got.tolist() == want.tolist()
+    logits, labels = [[1.0, 2.0, 0.5], [0.1, 0.2, 3.0]], [1, 2]
+    with pytest.warns(UserWarning):
+        got = ember.nn.functional.cross_entropy(ember.tensor(logits), ember.tensor(labels),
+                                                size_average=False)
+    want = torch.nn.functional.cross_entropy(torch.tensor(logits), torch.tensor(labels),
+                                             size_average=False)
+    assert abs(got.item() - want.item()) < 1e-6
 
 
-def test_data_loader():
-    x, y = ember.arange(10.0).view(10, 1), ember.arange(10)
-    loader = ember.utils.data.DataLoader(ember.utils.data.TensorDataset(x, y), batch_size=4,
-                                         shuffle=True)
-    batches = list(loader)
-    assert len(loader) == 3 and [b[0].shape[0] for b in batches] == [4, 4, 2]
-    seen = sorted(v for b in batches for v in b[1].tolist())
-    assert seen == list(range(10))
-    for xb, yb in batches:
-        assert xb.view(-1).tolist() == [float(v) for v in yb.tolist()]
-    dropped = ember.utils.data.DataLoader(ember.utils.data.TensorDataset(x, y), batch_size=4,
-                                          drop_last=True)
-    assert len(dropped) == 2 and len(list(dropped)) == 2
+def test_optimizer_options_and_printing_match_torch(torch):
+    for name, kwargs in (("SGD", {"lr": 0.1, "momentum": 0.9}), ("Adam", {"lr": 0.1}),
+                         ("AdamW", {"lr": 0.1}), ("RMSprop", {"lr": 0.1}),
+                         ("Adagrad", {"lr": 0.1})):
+        mine = getattr(ember.optim, name)([ember.ones(1, requires_grad=True)], **kwargs)
+        theirs = getattr(torch.optim, name)([torch.ones(1, requires_grad=True)], **kwargs)
+        assert repr(mine) == repr(theirs)
+    with pytest.raises(NotImplementedError):
+        ember.optim.Adam([ember.ones(1, requires_grad=True)], differentiable=True)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "RMSprop", "Adagrad"])
+def test_maximize_climbs_as_in_torch(torch, name):
+    def run(lib):
+        w = lib.tensor([1.0, -2.0], requires_grad=True)
+        opt = getattr(lib.optim, name)([w], lr=0.1, maximize=True)
+        for _ in range(3):
+            opt.zero_grad()
+            (-(w * w).sum()).backward()
+            opt.step()
+        return w.detach().tolist()
+
+    np.testing.assert_allclose(run(ember), run(torch), rtol=1e-6)
 
 
 def test_deepcopy_keeps_parameters_apart():

@@ -131,6 +131,99 @@ def test_devices():
     assert x.cpu().device == ember.device("cpu")
     assert x.to("cpu", ember.float64).dtype is ember.float64
     assert repr(ember.device("cpu")) == "device(type='cpu')"
+    device = ember.device("cuda" if ember.cuda.is_available() else "cpu")
+    assert x.to(device) is x
+
+
+def test_missing_cuda_raises_what_torch_raises(torch):
+    if torch.cuda.is_available():
+        pytest.skip("this torch has CUDA")
+    cases = [lambda m: m.ones(2).cuda(), lambda m: m.ones(2, device="cuda"),
+             lambda m: m.ones(2).to("cuda"), lambda m: m.nn.Linear(2, 2).cuda(),
+             lambda m: m.zeros(2).to(m.device("cuda:0"))]
+    for case in cases:
+        with pytest.raises(AssertionError, match="not compiled with CUDA enabled"):
+            case(torch)
+        with pytest.raises(AssertionError, match="not compiled with CUDA enabled"):
+            case(ember)
+
+
+def test_conversions_return_self_when_nothing_changes():
+    x = ember.ones(2)
+    assert x.float() is x and x.cpu() is x and x.to(ember.float32) is x and x.to("cpu") is x
+    assert x.type(ember.FloatTensor) is x and x.type("torch.FloatTensor") is x
+    assert x.double() is not x and x.to(ember.float32, copy=True) is not x
+
+
+def test_scalar_conversions_match_torch(torch):
+    cases = [lambda m: m.ones(4).item(), lambda m: float(m.ones(4)), lambda m: int(m.ones(4)),
+             lambda m: bool(m.ones(4)), lambda m: m.tensor(1.0)[0], lambda m: m.tensor(1.0)[None, 0]]
+    for case in cases:
+        with pytest.raises(Exception) as expected:
+            case(torch)
+        with pytest.raises(expected.type) as got:
+            case(ember)
+        if expected.type is not IndexError or "0-dim" in str(expected.value):
+            assert str(got.value) == str(expected.value)
+
+
+def test_empty_constructor_and_as_tensor(torch):
+    for make in (lambda m: m.Tensor(), lambda m: m.FloatTensor(), lambda m: m.Tensor(0)):
+        assert make(ember).shape == make(torch).shape == (0,)
+    x = ember.ones(3)
+    assert ember.as_tensor(x) is x and ember.as_tensor(x, dtype=ember.float64).dtype is ember.float64
+    array = np.arange(3.0)
+    shared = ember.as_tensor(array)
+    array[0] = 7
+    assert shared.tolist() == [7.0, 1.0, 2.0] and shared.dtype is ember.float64
+    assert ember.as_tensor([1, 2]).tolist() == torch.as_tensor([1, 2]).tolist()
+    assert ember.as_tensor(array, dtype=ember.float32).dtype is ember.float32
+
+
+def test_read_only_numpy_arrays_warn_and_share(torch):
+    array = np.arange(3.0)
+    array.flags.writeable = False
+    with pytest.warns(UserWarning, match="not writable"):
+        torch.from_numpy(array)
+    with pytest.warns(UserWarning, match="not writable"):
+        t = ember.from_numpy(array)
+    assert t.tolist() == [0.0, 1.0, 2.0] and t.data_ptr() == array.ctypes.data
+
+
+def test_size_arithmetic_matches_torch(torch):
+    for make in (lambda m: m.Size([2, 3]) + (4,), lambda m: m.Size([2]) * 2,
+                 lambda m: 2 * m.Size([2]), lambda m: (1,) + m.Size([2]),
+                 lambda m: m.Size([2, 3])[1:]):
+        mine, theirs = make(ember), make(torch)
+        assert tuple(mine) == tuple(theirs)
+        assert type(mine).__name__ == type(theirs).__name__
+
+
+UNARY_IN_PLACE = ["neg_", "abs_", "sqrt_", "exp_", "log_", "sin_", "cos_", "tan_", "tanh_",
+                  "sigmoid_", "relu_", "sign_"]
+
+
+@pytest.mark.parametrize("name", UNARY_IN_PLACE)
+def test_unary_in_place_matches_torch(torch, name):
+    values = [0.25, 0.5, 2.0]
+
+    def run(lib):
+        w = lib.tensor(values, dtype=lib.float64, requires_grad=True)
+        y = w * 1.5
+        z = getattr(y, name)()
+        assert z is y
+        (y * y).sum().backward()
+        return y.detach().tolist(), y.grad_fn.name(), w.grad.tolist(), y._version
+
+    mine, theirs = run(ember), run(torch)
+    np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-12)
+    assert mine[1] == theirs[1]
+    np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-12)
+    assert mine[3] == theirs[3]
+    if name == "sign_":  # a method only, in torch too
+        return
+    assert getattr(ember, name)(ember.tensor(values)).tolist() == \
+        pytest.approx(getattr(torch, name)(torch.tensor(values)).tolist(), rel=1e-6)
 
 
 def test_out_arguments_match_torch(torch):

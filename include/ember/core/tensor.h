@@ -177,8 +177,17 @@ class Tensor {
   Tensor relu() const;
   Tensor sign() const;
   Tensor& neg_() const;
+  Tensor& abs_() const;
+  Tensor& sqrt_() const;
   Tensor& exp_() const;
+  Tensor& log_() const;
+  Tensor& sin_() const;
+  Tensor& cos_() const;
+  Tensor& tan_() const;
+  Tensor& tanh_() const;
+  Tensor& sigmoid_() const;
   Tensor& relu_() const;
+  Tensor& sign_() const;
   Tensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor& clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor clamp_min(const Scalar& min) const { return clamp(min, std::nullopt); }
@@ -275,8 +284,10 @@ class Tensor {
   bool retains_grad() const;
   /// Computes the gradient of this tensor with respect to the leaves it depends on and adds it to
   /// their grad(). A non-scalar needs `gradient`, the vector in the vector-Jacobian product.
+  /// With `inputs`, only those tensors' grad() (leaves or not) receive gradients.
   void backward(const Tensor& gradient = {}, std::optional<bool> retain_graph = std::nullopt,
-                bool create_graph = false) const;
+                bool create_graph = false,
+                const std::optional<std::vector<Tensor>>& inputs = std::nullopt) const;
   /// Calls hook with this tensor's gradient whenever backward computes it; a hook returning a
   /// tensor replaces the gradient. Accepts Tensor(Tensor) or void(Tensor). Returns a handle for
   /// remove_hook.

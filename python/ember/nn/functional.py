@@ -1,5 +1,7 @@
 """torch.nn.functional: layers and losses as functions (the C++ kernels behind ember.nn)."""
 
+import warnings
+
 from .. import _C
 
 _nn = _C._nn
@@ -12,12 +14,52 @@ gelu = _nn.gelu
 embedding = _nn.embedding
 layer_norm = _nn.layer_norm
 batch_norm = _nn.batch_norm
-mse_loss = _nn.mse_loss
-l1_loss = _nn.l1_loss
-nll_loss = _nn.nll_loss
-cross_entropy = _nn.cross_entropy
-binary_cross_entropy = _nn.binary_cross_entropy
-binary_cross_entropy_with_logits = _nn.binary_cross_entropy_with_logits
+
+
+def _reduction(size_average, reduce, reduction):
+    """The reduction named by the pre-1.0 size_average/reduce flags, when either is given."""
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    reduction = "none" if not reduce else "mean" if size_average else "sum"
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  f"reduction='{reduction}' instead.", stacklevel=3)
+    return reduction
+
+
+# The losses take torch's arguments in torch's order, old flags included.
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _nn.mse_loss(input, target, _reduction(size_average, reduce, reduction))
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _nn.l1_loss(input, target, _reduction(size_average, reduce, reduction))
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    return _nn.nll_loss(input, target, weight, ignore_index,
+                        _reduction(size_average, reduce, reduction))
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    return _nn.cross_entropy(input, target, weight, ignore_index,
+                             _reduction(size_average, reduce, reduction), label_smoothing)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    return _nn.binary_cross_entropy(input, target, weight,
+                                    _reduction(size_average, reduce, reduction))
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    return _nn.binary_cross_entropy_with_logits(input, target, weight,
+                                                _reduction(size_average, reduce, reduction),
+                                                pos_weight)
 
 
 def relu(input, inplace=False):

@@ -8,6 +8,10 @@ class Optimizer:
     """Base of the optimizers: subclasses implement ``_update(group, param, grad, state)``."""
 
     def __init__(self, params, defaults):
+        if defaults.get("differentiable") or defaults.get("capturable") or defaults.get("fused"):
+            raise NotImplementedError("differentiable, capturable and fused optimizer steps are "
+                                      "not supported by Ember")
+        # foreach picks one of torch's CPU implementations; Ember has one, so it is only kept.
         self.defaults = dict(defaults)
         self.state = {}
         self.param_groups = []
@@ -45,7 +49,8 @@ class Optimizer:
                     if p.grad is None:
                         continue
                     state = self.state.setdefault(id(p), {})
-                    self._update(group, p, p.grad, state)
+                    grad = -p.grad if group.get("maximize") else p.grad
+                    self._update(group, p, grad, state)
         return loss
 
     def _update(self, group, param, grad, state):

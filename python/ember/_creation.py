@@ -1,0 +1,17 @@
+"""torch.as_tensor: a tensor that shares data's memory where it can."""
+
+from . import _C
+
+
+def as_tensor(data, dtype=None, device=None):
+    """data itself for a tensor of the requested dtype and device, a tensor sharing a NumPy
+    array's memory, else a new tensor (as ``tensor``)."""
+    if isinstance(data, _C.Tensor):
+        return data.to(dtype=dtype, device=device)
+    if type(data).__module__ == "numpy" and type(data).__name__ == "ndarray":
+        try:
+            shared = _C.from_numpy(data)
+        except TypeError:  # a dtype Ember has no tensor type for: let tensor() say so
+            return _C.tensor(data, dtype=dtype, device=device)
+        return shared.to(dtype=dtype, device=device)
+    return _C.tensor(data, dtype=dtype, device=device)

@@ -1,0 +1,163 @@
+"""DataLoader: batches of a dataset, in order or shuffled, collated into tensors."""
+
+import collections.abc
+import concurrent.futures
+import itertools
+import threading
+
+from ... import _C
+from ..._creation import as_tensor
+from .dataset import IterableDataset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, SequentialSampler
+
+
+def default_collate(batch):
+    """Stacks tensors and NumPy arrays, turns numbers into tensors (floats as float64, as in
+    torch) and recurses into dicts, named tuples and sequences; strings stay a list."""
+    first = batch[0]
+    if isinstance(first, _C.Tensor):
+        return _C.stack(batch, 0)
+    kind = type(first)
+    if kind.__module__ == "numpy" and hasattr(first, "dtype"):
+        if first.dtype.kind in "USO":
+            raise TypeError("default_collate: batch must contain tensors, numpy arrays, "
+                            f"numbers, dicts or lists; found {first.dtype}")
+        import numpy  # loaded already: the batch holds NumPy values
+
+        return as_tensor(numpy.stack(batch))
+    if isinstance(first, float):
+        return _C.tensor(batch, dtype=_C.float64)
+    if isinstance(first, int):
+        return _C.tensor(batch)
+    if isinstance(first, (str, bytes)):
+        return batch
+    if isinstance(first, collections.abc.Mapping):
+        return {key: default_collate([b[key] for b in batch]) for key in first}
+    if isinstance(first, tuple) and hasattr(first, "_fields"):  # a named tuple
+        return kind(*(default_collate(list(items)) for items in zip(*batch)))
+    if isinstance(first, collections.abc.Sequence):
+        if any(len(b) != len(first) for b in batch):
+            raise RuntimeError("each element in list of batch should be of equal size")
+        return [default_collate(list(items)) for items in zip(*batch)]
+    raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
+                    f"or lists; found {kind}")
+
+
+def default_convert(data):
+    """What a loader without batching returns: NumPy arrays become tensors."""
+    kind = type(data)
+    if kind.__module__ == "numpy" and getattr(data, "shape", ()) != ():
+        return as_tensor(data)
+    if isinstance(data, collections.abc.Mapping):
+        return {key: default_convert(value) for key, value in data.items()}
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return kind(*(default_convert(d) for d in data))
+    if isinstance(data, (list, tuple)):
+        return [default_convert(d) for d in data]
+    return data
+
+
+class DataLoader:
+    """Iterates over a dataset in batches. With num_workers > 0, that many threads fetch and
+    collate batches ahead of the loop: threads rather than torch's worker processes, which
+    overlap a dataset's file reading and NumPy work with training; batches arrive in the
+    same order either way."""
+
+    def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None,
+                 num_workers=0, collate_fn=None, pin_memory=False, drop_last=False, timeout=0,
+                 worker_init_fn=None, multiprocessing_context=None, generator=None, *,
+                 prefetch_factor=2, persistent_workers=False, pin_memory_device=""):
+        if num_workers < 0:
+            raise ValueError("num_workers option should be non-negative; use num_workers=0 to "
+                             "disable multiprocessing.")
+        if timeout < 0:
+            raise ValueError("timeout option should be non-negative")
+        if isinstance(dataset, IterableDataset):
+            if shuffle not in (None, False):
+                raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
+                                 f"option, but got shuffle={shuffle}")
+            if sampler is not None or batch_sampler is not None:
+                raise ValueError("DataLoader with IterableDataset: expected unspecified sampler "
+                                 "and batch_sampler options")
+        elif sampler is not None and shuffle:
+            raise ValueError("sampler option is mutually exclusive with shuffle")
+        if batch_sampler is not None:
+            if batch_size != 1 or shuffle or sampler is not None or drop_last:
+                raise ValueError("batch_sampler option is mutually exclusive with batch_size, "
+                                 "shuffle, sampler, and drop_last")
+            batch_size, drop_last = None, False
+        elif batch_size is None and drop_last:
+            raise ValueError("batch_size=None option disables auto-batching and is mutually "
+                             "exclusive with drop_last")
+        if sampler is None and not isinstance(dataset, IterableDataset):
+            sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+        if batch_size is not None and batch_sampler is None and sampler is not None:
+            batch_sampler = BatchSampler(sampler, batch_size, drop_last)
+        self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
+        self.sampler, self.batch_sampler = sampler, batch_sampler
+        self.num_workers, self.prefetch_factor = num_workers, prefetch_factor
+        self.worker_init_fn, self.timeout = worker_init_fn, timeout
+        self.pin_memory, self.generator = pin_memory, generator
+        self._default_collate = collate_fn is None
+        if collate_fn is None:
+            collate_fn = default_collate if batch_size is not None or \
+                batch_sampler is not None else default_convert
+        self.collate_fn = collate_fn
+
+    def _fetch(self, indices):
+        if self.batch_sampler is None:
+            return self.collate_fn(self.dataset[indices])
+        if self._default_collate and isinstance(self.dataset, TensorDataset):
+            # One gather per tensor instead of stacking len(indices) rows.
+            index = _C.tensor(indices, dtype=_C.int64)
+            return [t.index_select(0, index) for t in self.dataset.tensors]
+        return self.collate_fn([self.dataset[i] for i in indices])
+
+    def _iterable_batches(self):
+        items = iter(self.dataset)
+        if self.batch_size is None:
+            yield from (self.collate_fn(item) for item in items)
+            return
+        while True:
+            chunk = list(itertools.islice(items, self.batch_size))
+            if not chunk or (self.drop_last and len(chunk) < self.batch_size):
+                return
+            yield self.collate_fn(chunk)
+
+    def __iter__(self):
+        if isinstance(self.dataset, IterableDataset):
+            return self._iterable_batches()
+        keys = self.batch_sampler if self.batch_sampler is not None else self.sampler
+        if self.num_workers == 0:
+            return (self._fetch(k) for k in keys)
+        return self._prefetched(iter(keys))
+
+    def _prefetched(self, keys):
+        ids = itertools.count()
+        lock = threading.Lock()
+
+        def start_worker():
+            if self.worker_init_fn is not None:
+                with lock:
+                    worker_id = next(ids)
+                self.worker_init_fn(worker_id)
+
+        ahead = self.num_workers * self.prefetch_factor
+        with concurrent.futures.ThreadPoolExecutor(self.num_workers,
+                                                   initializer=start_worker) as pool:
+            pending = collections.deque(pool.submit(self._fetch, k)
+                                        for k in itertools.islice(keys, ahead))
+            while pending:
+                batch = pending.popleft().result(timeout=self.timeout or None)
+                for k in itertools.islice(keys, 1):
+                    pending.append(pool.submit(self._fetch, k))
+                yield batch
+
+    def __len__(self):
+        if isinstance(self.dataset, IterableDataset):
+            n = len(self.dataset)
+            if self.batch_size is None:
+                return n
+            return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+        keys = self.batch_sampler if self.batch_sampler is not None else self.sampler
+        return len(keys)
