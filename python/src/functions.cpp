@@ -103,7 +103,15 @@ void bind_out_variants(py::module_& parent) {
                           {"tanh", &tanh_out},
                           {"sigmoid", &sigmoid_out},
                           {"relu", &relu_out},
-                          {"sign", &sign_out}}) {
+                          {"sign", &sign_out},
+                          {"floor", &floor_out},
+                          {"ceil", &ceil_out},
+                          {"round", &round_out},
+                          {"trunc", &trunc_out},
+                          {"reciprocal", &reciprocal_out},
+                          {"rsqrt", &rsqrt_out},
+                          {"log1p", &log1p_out},
+                          {"expm1", &expm1_out}}) {
     m.def(name, [fn](py::object out, py::handle x) {
       Tensor target = as_tensor(out);
       fn(target, as_tensor(x));

@@ -648,6 +648,14 @@ void bind_tensor(py::module_& m) {
       .def("sigmoid", &Tensor::sigmoid)
       .def("relu", &Tensor::relu)
       .def("sign", &Tensor::sign)
+      .def("floor", &Tensor::floor)
+      .def("ceil", &Tensor::ceil)
+      .def("round", &Tensor::round)
+      .def("trunc", &Tensor::trunc)
+      .def("reciprocal", &Tensor::reciprocal)
+      .def("rsqrt", &Tensor::rsqrt)
+      .def("log1p", &Tensor::log1p)
+      .def("expm1", &Tensor::expm1)
       .def("erf", [](const Tensor& t) { return ember::erf(t); })
       .def(
           "clamp",
@@ -685,10 +693,26 @@ void bind_tensor(py::module_& m) {
       });
   using UnaryInPlace = Tensor& (Tensor::*)() const;
   const std::pair<const char*, UnaryInPlace> unary_in_place[] = {
-      {"neg_", &Tensor::neg_},         {"abs_", &Tensor::abs_},   {"sqrt_", &Tensor::sqrt_},
-      {"exp_", &Tensor::exp_},         {"log_", &Tensor::log_},   {"sin_", &Tensor::sin_},
-      {"cos_", &Tensor::cos_},         {"tan_", &Tensor::tan_},   {"tanh_", &Tensor::tanh_},
-      {"sigmoid_", &Tensor::sigmoid_}, {"relu_", &Tensor::relu_}, {"sign_", &Tensor::sign_}};
+      {"neg_", &Tensor::neg_},
+      {"abs_", &Tensor::abs_},
+      {"sqrt_", &Tensor::sqrt_},
+      {"exp_", &Tensor::exp_},
+      {"log_", &Tensor::log_},
+      {"sin_", &Tensor::sin_},
+      {"cos_", &Tensor::cos_},
+      {"tan_", &Tensor::tan_},
+      {"tanh_", &Tensor::tanh_},
+      {"sigmoid_", &Tensor::sigmoid_},
+      {"relu_", &Tensor::relu_},
+      {"sign_", &Tensor::sign_},
+      {"floor_", &Tensor::floor_},
+      {"ceil_", &Tensor::ceil_},
+      {"round_", &Tensor::round_},
+      {"trunc_", &Tensor::trunc_},
+      {"reciprocal_", &Tensor::reciprocal_},
+      {"rsqrt_", &Tensor::rsqrt_},
+      {"log1p_", &Tensor::log1p_},
+      {"expm1_", &Tensor::expm1_}};
   for (const auto& [name, fn] : unary_in_place)
     cls.def(name, [fn = fn](py::object self) {
       (as_tensor(self).*fn)();

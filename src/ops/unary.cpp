@@ -24,6 +24,10 @@ bool promotes_to_float(UnaryOp op) {
     case UnaryOp::Tanh:
     case UnaryOp::Sigmoid:
     case UnaryOp::Erf:
+    case UnaryOp::Reciprocal:
+    case UnaryOp::Rsqrt:
+    case UnaryOp::Log1p:
+    case UnaryOp::Expm1:
       return true;
     default:
       return false;
@@ -106,6 +110,31 @@ void record_unary(UnaryOp op, const Tensor& x, const Tensor& y, const UnaryParam
       return record("ErfBackward0", {&x}, {&y}, {{x}}, [](auto&, auto& g, auto& s) {
         return variable_list{g[0] * (2 * std::numbers::inv_sqrtpi) * (-(s[0] * s[0])).exp()};
       });
+    case UnaryOp::Floor:  // piecewise constant: the gradient is 0
+      return record("FloorBackward0", {&x}, {&y}, {},
+                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
+    case UnaryOp::Ceil:
+      return record("CeilBackward0", {&x}, {&y}, {},
+                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
+    case UnaryOp::Round:
+      return record("RoundBackward0", {&x}, {&y}, {},
+                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
+    case UnaryOp::Trunc:
+      return record("TruncBackward0", {&x}, {&y}, {},
+                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
+    case UnaryOp::Reciprocal:  // d/dx 1/x = -1/x^2 = -y^2
+      return record("ReciprocalBackward0", {&x}, {&y}, {{y, true}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * -(s[0] * s[0])}; });
+    case UnaryOp::Rsqrt:  // d/dx x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2
+      return record("RsqrtBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
+        return variable_list{g[0] * (-0.5 * s[0] * s[0] * s[0])};
+      });
+    case UnaryOp::Log1p:  // d/dx log(1 + x) = 1 / (1 + x)
+      return record("Log1PBackward0", {&x}, {&y}, {{x}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] / (s[0] + 1)}; });
+    case UnaryOp::Expm1:  // d/dx (exp(x) - 1) = exp(x) = y + 1
+      return record("Expm1Backward0", {&x}, {&y}, {{y, true}},
+                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * (s[0] + 1)}; });
   }
 }
 
@@ -174,6 +203,14 @@ EMBER_UNARY_OP(Tanh, tanh)
 EMBER_UNARY_OP(Sigmoid, sigmoid)
 EMBER_UNARY_OP(Relu, relu)
 EMBER_UNARY_OP(Sign, sign)
+EMBER_UNARY_OP(Floor, floor)
+EMBER_UNARY_OP(Ceil, ceil)
+EMBER_UNARY_OP(Round, round)
+EMBER_UNARY_OP(Trunc, trunc)
+EMBER_UNARY_OP(Reciprocal, reciprocal)
+EMBER_UNARY_OP(Rsqrt, rsqrt)
+EMBER_UNARY_OP(Log1p, log1p)
+EMBER_UNARY_OP(Expm1, expm1)
 #undef EMBER_UNARY_OP
 
 Tensor erf(const Tensor& t) { return unary(UnaryOp::Erf, t); }

@@ -166,6 +166,18 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("sigmoid_0dim", normal({}), F1(sigmoid(x)), "SigmoidBackward0"));
   s.push_back(unary("erf", x34, F1(erf(x)), "ErfBackward0"));
   s.push_back(unary("erf_strided", strided(x34), F1(erf(x)), "ErfBackward0"));
+  s.push_back(unary("floor", x34, F1(x.floor()), "FloorBackward0"));
+  s.push_back(unary("ceil_transposed", transposed(x34), F1(ceil(x)), "CeilBackward0"));
+  s.push_back(unary("round", x34, F1(x.round()), "RoundBackward0"));
+  s.push_back(unary("trunc_strided", strided(x34), F1(trunc(x)), "TruncBackward0"));
+  s.push_back(
+      unary("reciprocal", uniform({3, 4}, 0.5, 2.0), F1(x.reciprocal()), "ReciprocalBackward0"));
+  s.push_back(unary("reciprocal_negative", uniform({3, 4}, -2.0, -0.5), F1(reciprocal(x)),
+                    "ReciprocalBackward0"));
+  s.push_back(unary("rsqrt", uniform({3, 4}, 0.5, 2.0), F1(x.rsqrt()), "RsqrtBackward0"));
+  s.push_back(unary("log1p", uniform({3, 4}, -0.5, 2.0), F1(x.log1p()), "Log1PBackward0"));
+  s.push_back(unary("expm1", x34, F1(x.expm1()), "Expm1Backward0"));
+  s.push_back(unary("expm1_transposed", transposed(x34), F1(expm1(x)), "Expm1Backward0"));
   s.push_back(unary("relu", x34_nz, F1(x.relu()), "ReluBackward0"));
   s.push_back(unary("relu_transposed", transposed(x34_nz), F1(relu(x)), "ReluBackward0"));
   s.push_back(unary("clamp_min", normal({3, 4}, {-0.3}), F1(x.clamp(-0.3)), "ClampBackward1"));

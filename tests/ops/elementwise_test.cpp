@@ -153,6 +153,22 @@ const std::vector<double> kReluF64 = {kNan, kInf, 0.0, 0.0, -0.0, 1.0, 0.0, 0.5,
 const std::vector<double> kSignF64 = {0.0, 1.0, -1.0, 0.0, 0.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0,
     1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, -1.0, -1.0, 1.0, -1.0, 1.0, -1.0, 1.0, 1.0, 1.0, 1.0, 1.0,
     -1.0, 1.0, -1.0};
+const std::vector<double> kFloorF32 = {kNan, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 0.0, -1.0, 2.0, -3.0, 10.0, -10.0, 20.0, -20.0, 88.0, -87.0, 100.0, -100.0, -200.0, 100000.0, -100000.0, 0.0, -1.0, 3.0, 1.0, 0.0, 700.0, 710.0, -746.0, 12345.0, -5.0};
+const std::vector<double> kFloorF64 = {kNan, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 0.0, -1.0, 2.0, -3.0, 10.0, -10.0, 20.0, -20.0, 88.0, -87.0, 100.0, -100.0, -200.0, 100000.0, -100000.0, 0.0, -1.0, 3.0, 1.0, 0.0, 700.0, 710.0, -746.0, 12345.0, -5.0};
+const std::vector<double> kCeilF32 = {kNan, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 1.0, -0.0, 2.0, -3.0, 10.0, -10.0, 20.0, -20.0, 89.0, -87.0, 100.0, -100.0, -200.0, 100000.0, -100000.0, 1.0, -0.0, 4.0, 2.0, 1.0, 700.0, 710.0, -745.0, 12346.0, -4.0};
+const std::vector<double> kCeilF64 = {kNan, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 1.0, -0.0, 2.0, -3.0, 10.0, -10.0, 20.0, -20.0, 89.0, -87.0, 100.0, -100.0, -200.0, 100000.0, -100000.0, 1.0, -0.0, 4.0, 2.0, 1.0, 700.0, 710.0, -745.0, 12346.0, -4.0};
+const std::vector<double> kRoundF32 = {kNan, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 0.0, -0.0, 2.0, -3.0, 10.0, -10.0, 20.0, -20.0, 88.0, -87.0, 100.0, -100.0, -200.0, 100000.0, -100000.0, 0.0, -0.0, 3.0, 2.0, 0.0, 700.0, 710.0, -746.0, 12346.0, -5.0};
+const std::vector<double> kRoundF64 = {kNan, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 0.0, -0.0, 2.0, -3.0, 10.0, -10.0, 20.0, -20.0, 88.0, -87.0, 100.0, -100.0, -200.0, 100000.0, -100000.0, 0.0, -0.0, 3.0, 2.0, 0.0, 700.0, 710.0, -746.0, 12346.0, -5.0};
+const std::vector<double> kTruncF32 = {kNan, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 0.0, -0.0, 2.0, -3.0, 10.0, -10.0, 20.0, -20.0, 88.0, -87.0, 100.0, -100.0, -200.0, 100000.0, -100000.0, 0.0, -0.0, 3.0, 1.0, 0.0, 700.0, 710.0, -745.0, 12345.0, -4.0};
+const std::vector<double> kTruncF64 = {kNan, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 0.0, -0.0, 2.0, -3.0, 10.0, -10.0, 20.0, -20.0, 88.0, -87.0, 100.0, -100.0, -200.0, 100000.0, -100000.0, 0.0, -0.0, 3.0, 1.0, 0.0, 700.0, 710.0, -745.0, 12345.0, -4.0};
+const std::vector<double> kReciprocalF32 = {kNan, 0.0, -0.0, kInf, -kInf, 1.0, -1.0, 2.0, -2.0, 0.5, -0.3333333432674408, 0.10000000149011612, -0.10000000149011612, 0.05000000074505806, -0.05000000074505806, 0.011299435049295425, -0.01149425283074379, 0.009999999776482582, -0.009999999776482582, -0.004999999888241291, 9.999999747378752e-06, -9.999999747378752e-06, 999.9999389648438, -1.0000000150474662e+30, 0.31830987334251404, 0.6366197466850281, 10.0, 0.0014285714132711291, 0.001408450654707849, -0.0013413815759122372, 8.100000559352338e-05, -0.21052631735801697};
+const std::vector<double> kReciprocalF64 = {kNan, 0.0, -0.0, kInf, -kInf, 1.0, -1.0, 2.0, -2.0, 0.5, -0.3333333333333333, 0.1, -0.1, 0.05, -0.05, 0.011299435028248588, -0.011494252873563218, 0.01, -0.01, -0.005, 1e-05, -1e-05, 1000.0, -9.999999999999999e+29, 0.318309886183791, 0.6366197723675814, 10.0, 0.0014285714285714286, 0.0014084507042253522, -0.0013413816230717639, 8.100000664200055e-05, -0.21052631578947367};
+const std::vector<double> kRsqrtF32 = {kNan, 0.0, kNan, kInf, -kInf, 1.0, kNan, 1.4142135381698608, kNan, 0.7071067690849304, kNan, 0.3162277638912201, kNan, 0.22360679507255554, kNan, 0.10629879683256149, kNan, 0.10000000149011612, kNan, kNan, 0.003162277862429619, kNan, 31.622774124145508, kNan, 0.5641895532608032, 0.7978845834732056, 3.1622776985168457, 0.037796445190906525, 0.03752933070063591, kNan, 0.009000000543892384, kNan};
+const std::vector<double> kRsqrtF64 = {kNan, 0.0, kNan, kInf, -kInf, 1.0, kNan, 1.414213562373095, kNan, 0.7071067811865475, kNan, 0.31622776601683794, kNan, 0.22360679774997896, kNan, 0.10629880069054679, kNan, 0.1, kNan, kNan, 0.003162277660168379, kNan, 31.622776601683796, kNan, 0.5641895835477565, 0.7978845608028654, 3.162277660168379, 0.03779644730092272, 0.037529331252040075, kNan, 0.009000000369000023, kNan};
+const std::vector<double> kLog1pF32 = {kNan, kInf, kNan, 0.0, -0.0, 0.6931471824645996, -kInf, 0.40546509623527527, -0.6931471824645996, 1.0986123085021973, kNan, 2.397895336151123, kNan, 3.044522523880005, kNan, 4.49423885345459, kNan, 4.6151204109191895, kNan, kNan, 11.512935638427734, kNan, 0.00099950039293617, -1.0000000031710769e-30, 1.421080470085144, 0.944215714931488, 0.09531018137931824, 6.5525078773498535, 6.566672325134277, kNan, 9.421142578125, kNan};
+const std::vector<double> kLog1pF64 = {kNan, kInf, kNan, 0.0, -0.0, 0.6931471805599453, -kInf, 0.4054651081081644, -0.6931471805599453, 1.0986122886681098, kNan, 2.3978952727983707, kNan, 3.044522437723423, kNan, 4.4942386252808095, kNan, 4.61512051684126, kNan, kNan, 11.51293546492023, kNan, 0.0009995003330835331, -1e-30, 1.4210804127942918, 0.9442157056960554, 0.09531017980432487, 6.55250788703459, 6.566672429803241, kNan, 9.42114231801815, kNan};
+const std::vector<double> kExpm1F32 = {kNan, kInf, -1.0, 0.0, -0.0, 1.718281865119934, -0.6321205496788025, 0.6487212777137756, -0.39346933364868164, 6.389056205749512, -0.9502129554748535, 22025.46484375, -0.9999545812606812, 485165184.0, -1.0, 2.723087918012828e+38, -1.0, kInf, -1.0, -1.0, kInf, -1.0, 0.0010005001677200198, -1.0000000031710769e-30, 22.140695571899414, 3.8104774951934814, 0.10517092049121857, kInf, kInf, -1.0, kInf, -0.9913483262062073};
+const std::vector<double> kExpm1F64 = {kNan, kInf, -1.0, 0.0, -0.0, 1.7182818284590453, -0.6321205588285577, 0.6487212707001282, -0.3934693402873666, 6.38905609893065, -0.950212931632136, 22025.465794806718, -0.9999546000702375, 485165194.4097903, -0.9999999979388464, 2.7230878250681117e+38, -1.0, 2.6881171418161356e+43, -1.0, -1.0, kInf, -1.0, 0.0010005001667083417, -1e-30, 22.140692632779196, 3.8104773809653514, 0.10517091807564763, 1.0142320547350045e+304, kInf, -1.0, kInf, -0.9913483047968794};
 const std::vector<double> kA = {kNan, 1.0, kInf, kInf, -kInf, 0.0, -0.0, 1.0, -1.0, 3.5, -2.5,
     1e+30, 1e-30, 7.0, -7.0, 0.0, 2.0, 1e+38, -8.0, 0.1, 1.5, 16.0};
 const std::vector<double> kB = {1.0, kNan, kInf, -kInf, -kInf, 0.0, 0.0, 0.0, -0.0, 2.0, 4.0, 1e+30,
@@ -509,6 +525,14 @@ EMBER_UNARY_TABLE_TEST(Tanh, tanh)
 EMBER_UNARY_TABLE_TEST(Sigmoid, sigmoid)
 EMBER_UNARY_TABLE_TEST(Relu, relu)
 EMBER_UNARY_TABLE_TEST(Sign, sign)
+EMBER_UNARY_TABLE_TEST(Floor, floor)
+EMBER_UNARY_TABLE_TEST(Ceil, ceil)
+EMBER_UNARY_TABLE_TEST(Round, round)
+EMBER_UNARY_TABLE_TEST(Trunc, trunc)
+EMBER_UNARY_TABLE_TEST(Reciprocal, reciprocal)
+EMBER_UNARY_TABLE_TEST(Rsqrt, rsqrt)
+EMBER_UNARY_TABLE_TEST(Log1p, log1p)
+EMBER_UNARY_TABLE_TEST(Expm1, expm1)
 #undef EMBER_UNARY_TABLE_TEST
 
 TEST(ElementwiseUnary, FreeFunctionsMatchMethods) {
@@ -525,6 +549,41 @@ TEST(ElementwiseUnary, FreeFunctionsMatchMethods) {
   expect_close(ember::sigmoid(x), x.sigmoid(), 0, 0);
   expect_close(ember::relu(x), x.relu(), 0, 0);
   expect_close(ember::sign(x), x.sign(), 0, 0);
+  expect_close(ember::floor(x), x.floor(), 0, 0);
+  expect_close(ember::ceil(x), x.ceil(), 0, 0);
+  expect_close(ember::round(x), x.round(), 0, 0);
+  expect_close(ember::trunc(x), x.trunc(), 0, 0);
+  expect_close(ember::reciprocal(x), x.reciprocal(), 0, 0);
+  expect_close(ember::rsqrt(x), x.rsqrt(), 0, 0);
+  expect_close(ember::log1p(x), x.log1p(), 0, 0);
+  expect_close(ember::expm1(x), x.expm1(), 0, 0);
+}
+
+TEST(ElementwiseUnary, RoundingKeepsIntegersAndRejectsBool) {
+  // torch: tensor([7, -2]).floor() is the same int64 values; floor of bool is an error.
+  const Tensor big = tensor({int64_t{9007199254740993}, int64_t{-2}});
+  for (const Tensor& r : {big.floor(), big.ceil(), big.round(), big.trunc()}) {
+    EXPECT_EQ(r.dtype(), kInt64);
+    EXPECT_EQ(r.data_ptr<int64_t>()[0], 9007199254740993);
+  }
+  EXPECT_EMBER_ERROR(tensor({true}).floor(), "floor: not implemented for 'Bool'");
+  // The float-only four promote integers and bools to float32.
+  EXPECT_EQ(tensor({1, 2}).reciprocal().dtype(), kFloat32);
+  expect_close(tensor({true, false}).reciprocal(), tensor({1.0, kInf}));
+  expect_close(tensor({4}, kInt32).rsqrt(), tensor({0.5}));
+  // Halves round to the even neighbour, as torch.round does.
+  expect_close(tensor({0.5, 1.5, 2.5, -0.5, -2.5}).round(), tensor({0.0, 2.0, 2.0, -0.0, -2.0}), 0,
+               0);
+}
+
+TEST(ElementwiseUnary, InPlaceRoundingAndReciprocal) {
+  Tensor x = tensor({1.25, -2.5, 4.0});
+  x.floor_();
+  expect_close(x, tensor({1.0, -3.0, 4.0}), 0, 0);
+  x.reciprocal_();
+  expect_close(x, tensor({1.0, -1.0 / 3, 0.25}));
+  Tensor i = tensor({1, 2});
+  EXPECT_EMBER_ERROR(i.reciprocal_(), "can't be cast");
 }
 
 TEST(ElementwiseUnary, NamedEdgeValues) {

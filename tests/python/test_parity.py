@@ -47,6 +47,10 @@ CASES = [
     ("index_select", lambda m, a: a.index_select(0, m.tensor([2, 0])), [(3, 4)], False),
     ("gather", lambda m, a: a.gather(1, m.tensor([[0, 1], [2, 2], [1, 0]])), [(3, 4)], False),
     ("masked_fill", lambda m, a: a.masked_fill(a < 0, 0.5), [(6,)], False),
+    ("rounding", lambda m, a: (a * 3).floor() + m.ceil(a * 3) + (a * 3).round() + m.trunc(a * 3)
+     + a, [(8,)], False),
+    ("reciprocal_rsqrt", lambda m, a: a.reciprocal() + m.rsqrt(a), [(6,)], True),
+    ("log1p_expm1", lambda m, a: m.log1p(a) * a.expm1(), [(6,)], True),
 ]
 
 

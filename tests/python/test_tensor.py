@@ -200,7 +200,8 @@ def test_size_arithmetic_matches_torch(torch):
 
 
 UNARY_IN_PLACE = ["neg_", "abs_", "sqrt_", "exp_", "log_", "sin_", "cos_", "tan_", "tanh_",
-                  "sigmoid_", "relu_", "sign_"]
+                  "sigmoid_", "relu_", "sign_", "floor_", "ceil_", "round_", "trunc_",
+                  "reciprocal_", "rsqrt_", "log1p_", "expm1_"]
 
 
 @pytest.mark.parametrize("name", UNARY_IN_PLACE)

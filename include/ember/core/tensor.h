@@ -176,6 +176,14 @@ class Tensor {
   Tensor sigmoid() const;
   Tensor relu() const;
   Tensor sign() const;
+  Tensor floor() const;
+  Tensor ceil() const;
+  Tensor round() const;
+  Tensor trunc() const;
+  Tensor reciprocal() const;
+  Tensor rsqrt() const;
+  Tensor log1p() const;
+  Tensor expm1() const;
   Tensor& neg_() const;
   Tensor& abs_() const;
   Tensor& sqrt_() const;
@@ -188,6 +196,14 @@ class Tensor {
   Tensor& sigmoid_() const;
   Tensor& relu_() const;
   Tensor& sign_() const;
+  Tensor& floor_() const;
+  Tensor& ceil_() const;
+  Tensor& round_() const;
+  Tensor& trunc_() const;
+  Tensor& reciprocal_() const;
+  Tensor& rsqrt_() const;
+  Tensor& log1p_() const;
+  Tensor& expm1_() const;
   Tensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor& clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor clamp_min(const Scalar& min) const { return clamp(min, std::nullopt); }

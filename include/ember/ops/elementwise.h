@@ -39,6 +39,16 @@ Tensor relu(const Tensor& t);
 Tensor sign(const Tensor& t);
 /// The Gauss error function, elementwise.
 Tensor erf(const Tensor& t);
+/// Rounding: down, up, to the nearest (halves to even) and toward zero; integers stay as they are.
+Tensor floor(const Tensor& t);
+Tensor ceil(const Tensor& t);
+Tensor round(const Tensor& t);
+Tensor trunc(const Tensor& t);
+/// 1 / t, 1 / sqrt(t), log(1 + t) and exp(t) - 1 (the last two accurate for t near 0).
+Tensor reciprocal(const Tensor& t);
+Tensor rsqrt(const Tensor& t);
+Tensor log1p(const Tensor& t);
+Tensor expm1(const Tensor& t);
 /// Limits every element to [min, max]; either bound may be left out (not both).
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
 
@@ -69,6 +79,14 @@ Tensor& tanh_out(Tensor& out, const Tensor& t);
 Tensor& sigmoid_out(Tensor& out, const Tensor& t);
 Tensor& relu_out(Tensor& out, const Tensor& t);
 Tensor& sign_out(Tensor& out, const Tensor& t);
+Tensor& floor_out(Tensor& out, const Tensor& t);
+Tensor& ceil_out(Tensor& out, const Tensor& t);
+Tensor& round_out(Tensor& out, const Tensor& t);
+Tensor& trunc_out(Tensor& out, const Tensor& t);
+Tensor& reciprocal_out(Tensor& out, const Tensor& t);
+Tensor& rsqrt_out(Tensor& out, const Tensor& t);
+Tensor& log1p_out(Tensor& out, const Tensor& t);
+Tensor& expm1_out(Tensor& out, const Tensor& t);
 
 /// Elements of a where condition holds, else of b (all three broadcast together).
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);

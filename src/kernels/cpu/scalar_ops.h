@@ -30,6 +30,19 @@ inline To convert(From v) {
 /// undefined behaviour in C++, so it is done in the unsigned type).
 template <typename T>
 inline constexpr bool kWraps = std::is_integral_v<T> && !std::is_same_v<T, bool>;
+/// The type an op defined on floats computes in: T itself when floating, else double.
+template <typename T>
+using FloatOf = std::conditional_t<std::is_floating_point_v<T>, T, double>;
+
+/// Rounds a float with f; an integer is already whole and stays exactly as it is.
+template <typename T, typename F>
+inline T round_with(T x, F f) {
+  if constexpr (std::is_integral_v<T>)
+    return x;
+  else
+    return f(x);
+}
+
 template <typename T>
 inline T wrapping_neg(T x) {
   if constexpr (kWraps<T>)
@@ -103,6 +116,24 @@ void with_unary_fn(UnaryOp op, const UnaryParams& p, Body&& body) {
       return body([](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
     case UnaryOp::Erf:
       return body([](T x) { return static_cast<T>(std::erf(x)); });
+    // Rounding leaves integers as they are; the other four run on floats only (integer inputs
+    // are promoted before the kernel).
+    case UnaryOp::Floor:
+      return body([](T x) { return round_with(x, [](auto v) { return std::floor(v); }); });
+    case UnaryOp::Ceil:
+      return body([](T x) { return round_with(x, [](auto v) { return std::ceil(v); }); });
+    case UnaryOp::Round:  // halves go to the even neighbour, as in PyTorch
+      return body([](T x) { return round_with(x, [](auto v) { return std::nearbyint(v); }); });
+    case UnaryOp::Trunc:
+      return body([](T x) { return round_with(x, [](auto v) { return std::trunc(v); }); });
+    case UnaryOp::Reciprocal:
+      return body([](T x) { return static_cast<T>(1 / static_cast<FloatOf<T>>(x)); });
+    case UnaryOp::Rsqrt:
+      return body([](T x) { return static_cast<T>(1 / std::sqrt(static_cast<FloatOf<T>>(x))); });
+    case UnaryOp::Log1p:
+      return body([](T x) { return static_cast<T>(std::log1p(x)); });
+    case UnaryOp::Expm1:
+      return body([](T x) { return static_cast<T>(std::expm1(x)); });
     case UnaryOp::Clamp: {
       // Bounds beyond the type's range saturate, so clamp(int, -inf) is a no-op, not UB.
       auto bound = [](double v) {

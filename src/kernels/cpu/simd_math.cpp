@@ -94,6 +94,68 @@ struct Sigmoid {
     return hn::Div(one, hn::Add(one, Exp()(d, hn::Neg(x))));
   }
 };
+struct Floor {
+  template <class D, class V>
+  V operator()(D, V x) const {
+    return hn::Floor(x);
+  }
+};
+struct Ceil {
+  template <class D, class V>
+  V operator()(D, V x) const {
+    return hn::Ceil(x);
+  }
+};
+struct Round {  // to nearest, halves to even
+  template <class D, class V>
+  V operator()(D, V x) const {
+    return hn::Round(x);
+  }
+};
+struct Trunc {
+  template <class D, class V>
+  V operator()(D, V x) const {
+    return hn::Trunc(x);
+  }
+};
+struct UnaryReciprocal {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    return hn::Div(hn::Set(d, hn::TFromD<D>(1)), x);
+  }
+};
+struct Rsqrt {  // exact, not the hardware approximation
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    return hn::Div(hn::Set(d, hn::TFromD<D>(1)), hn::Sqrt(x));
+  }
+};
+struct Log1p {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
+    const V minus_one = hn::Set(d, T(-1));
+    const V inf = hn::Set(d, std::numeric_limits<T>::infinity());
+    V y = hn::Log1p(d, x);
+    y = hn::IfThenElse(hn::Eq(x, minus_one), hn::Neg(inf), y);
+    y = hn::IfThenElse(hn::Lt(x, minus_one), hn::Set(d, std::numeric_limits<T>::quiet_NaN()), y);
+    y = hn::IfThenElse(hn::Eq(x, inf), inf, y);
+    y = hn::IfThenElse(hn::Eq(x, hn::Zero(d)), x, y);  // keeps the sign of -0
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+};
+struct Expm1 {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
+    const V overflow = hn::Set(d, T(sizeof(T) == 4 ? 88.7228394 : 709.782712893384));
+    V y = hn::Expm1(d, x);
+    y = hn::IfThenElse(hn::Gt(x, overflow), hn::Set(d, std::numeric_limits<T>::infinity()), y);
+    y = hn::IfThenElse(hn::Lt(x, hn::Set(d, T(sizeof(T) == 4 ? -88 : -709))), hn::Set(d, T(-1)), y);
+    y = hn::IfThenElse(hn::Eq(x, hn::Zero(d)), x, y);  // keeps the sign of -0
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+};
 struct Relu {
   template <class D, class V>
   V operator()(D d, V x) const {
@@ -154,6 +216,22 @@ bool UnaryImpl(UnaryOp op, const T* in, T* out, int64_t n64, const UnaryParams& 
       return UnaryRow(Relu(), in, out, n), true;
     case UnaryOp::Clamp:
       return UnaryRow(Clamp<T>{p}, in, out, n), true;
+    case UnaryOp::Floor:
+      return UnaryRow(Floor(), in, out, n), true;
+    case UnaryOp::Ceil:
+      return UnaryRow(Ceil(), in, out, n), true;
+    case UnaryOp::Round:
+      return UnaryRow(Round(), in, out, n), true;
+    case UnaryOp::Trunc:
+      return UnaryRow(Trunc(), in, out, n), true;
+    case UnaryOp::Reciprocal:
+      return UnaryRow(UnaryReciprocal(), in, out, n), true;
+    case UnaryOp::Rsqrt:
+      return UnaryRow(Rsqrt(), in, out, n), true;
+    case UnaryOp::Log1p:
+      return UnaryRow(Log1p(), in, out, n), true;
+    case UnaryOp::Expm1:
+      return UnaryRow(Expm1(), in, out, n), true;
     default:
       return false;
   }
