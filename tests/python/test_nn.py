@@ -201,3 +201,97 @@ def test_save_and_load(tmp_path):
     assert back["leaf"].requires_grad
     with pytest.raises(RuntimeError, match="non-leaf"):
         ember.save(ember.ones(2, requires_grad=True) * 2, path)
+
+
+def test_load_state_dict_reports_as_torch(torch):
+    def run(lib):
+        m = lib.nn.Linear(2, 2)
+        seen = [repr(m.load_state_dict(m.state_dict()))]
+        result = m.load_state_dict({"weight": lib.ones(2, 2)}, strict=False)
+        seen += [repr(result), result.missing_keys, result.unexpected_keys]
+        for bad in ({"weight": lib.ones(2, 2), "foo": lib.ones(1)},
+                    {"weight": lib.ones(3, 2), "bias": lib.ones(2)}):
+            with pytest.raises(RuntimeError) as info:
+                m.load_state_dict(bad)
+            seen.append(str(info.value))
+        return seen
+
+    assert run(ember) == run(torch)
+
+
+def test_forward_hooks_match_torch(torch):
+    def run(lib):
+        lib.manual_seed(0)
+        m = lib.nn.Linear(2, 2)
+        calls = []
+        pre = m.register_forward_pre_hook(lambda mod, args: (args[0] * 2,))
+        post = m.register_forward_hook(lambda mod, args, out: calls.append(args[0].tolist()))
+        x = lib.ones(1, 2)
+        first = m(x)
+        pre.remove()
+        post.remove()
+        second = m(x)
+        return calls, lib.allclose(first, m(2 * x)), lib.allclose(second, m(x))
+
+    assert run(ember) == run(torch) == ([[[2.0, 2.0]]], True, True)
+
+
+def test_dict_and_parameter_containers():
+    d = ember.nn.ModuleDict({"a": ember.nn.Linear(2, 3)})
+    d["b"] = ember.nn.ReLU()
+    assert list(d) == ["a", "b"] and "a" in d and len(d) == 2
+    params = ember.nn.ParameterList([ember.nn.Parameter(ember.ones(2)), ember.zeros(3)])
+    named = ember.nn.ParameterDict({"scale": ember.ones(1)})
+
+    class Net(ember.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks, self.extra, self.named = d, params, named
+
+    net = Net()
+    names = [n for n, _ in net.named_parameters()]
+    assert names == ["blocks.a.weight", "blocks.a.bias", "extra.0", "extra.1", "named.scale"]
+    assert all(isinstance(p, ember.nn.Parameter) and p.requires_grad for p in params)
+    assert "Parameter containing: [torch.FloatTensor of size 3]" in repr(params)
+
+
+SCHEDULES = [
+    lambda m, o: m.optim.lr_scheduler.StepLR(o, 3, 0.5),
+    lambda m, o: m.optim.lr_scheduler.MultiStepLR(o, [2, 5, 5], 0.1),
+    lambda m, o: m.optim.lr_scheduler.ExponentialLR(o, 0.9),
+    lambda m, o: m.optim.lr_scheduler.CosineAnnealingLR(o, 4, 0.01),
+    lambda m, o: m.optim.lr_scheduler.LambdaLR(o, lambda e: 1 / (e + 1)),
+    lambda m, o: m.optim.lr_scheduler.ReduceLROnPlateau(o, patience=2, cooldown=1),
+]
+
+
+@pytest.mark.parametrize("make", SCHEDULES)
+def test_lr_schedules_match_torch(torch, make):
+    def run(lib):
+        w = lib.ones(1, requires_grad=True)
+        opt = lib.optim.SGD([w], lr=0.5, momentum=0.9)
+        schedule = make(lib, opt)
+        lrs = []
+        for epoch in range(12):
+            opt.step()
+            if isinstance(schedule, lib.optim.lr_scheduler.ReduceLROnPlateau):
+                schedule.step(1.0 if epoch < 6 else 0.5)
+            else:
+                schedule.step()
+            lrs.append(opt.param_groups[0]["lr"])
+        return lrs + list(schedule._last_lr)
+
+    np.testing.assert_allclose(run(ember), run(torch), rtol=1e-12)
+
+
+def test_cuda_module_without_a_device(torch):
+    for lib in (ember, torch):
+        if lib.cuda.is_available():
+            continue
+        assert lib.cuda.device_count() == 0
+        lib.cuda.manual_seed(0)
+        lib.cuda.manual_seed_all(0)
+        lib.cuda.empty_cache()
+        for call in (lib.cuda.current_device, lib.cuda.synchronize):
+            with pytest.raises(AssertionError):
+                call()

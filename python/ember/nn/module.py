@@ -1,11 +1,44 @@
 """nn.Module: parameters, buffers and submodules registered by attribute assignment, as in torch."""
 
+import collections
+import itertools
 from collections import OrderedDict
 
 from .. import _C
 from .._grad_mode import no_grad
 from .._params import zero_grads
 from .parameter import Parameter
+
+
+class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys",
+                                               ["missing_keys", "unexpected_keys"])):
+    """What load_state_dict returns: the keys it could not match, either way."""
+
+    def __repr__(self):
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return f"_IncompatibleKeys(missing_keys={self.missing_keys}, " \
+               f"unexpected_keys={self.unexpected_keys})"
+
+    __str__ = __repr__
+
+
+class RemovableHandle:
+    """What the register_*_hook methods return: remove() takes the hook off again."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks):
+        self.hooks, self.id = hooks, next(RemovableHandle._ids)
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
 
 
 class Module:
@@ -18,13 +51,41 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", OrderedDict())
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
-        return self.forward(*args, **kwargs)
+        # Read from __dict__: modules pickled before hooks existed have no hook tables.
+        pre_hooks = self.__dict__.get("_forward_pre_hooks")
+        hooks = self.__dict__.get("_forward_hooks")
+        if not pre_hooks and not hooks:
+            return self.forward(*args, **kwargs)
+        for hook in list(pre_hooks.values()):
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in list(hooks.values()):
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook):
+        """hook(module, args) runs before forward; a value it returns replaces the args."""
+        handle = RemovableHandle(self._forward_pre_hooks)
+        self._forward_pre_hooks[handle.id] = hook
+        return handle
+
+    def register_forward_hook(self, hook):
+        """hook(module, args, output) runs after forward; a value it returns replaces output."""
+        handle = RemovableHandle(self._forward_hooks)
+        self._forward_hooks[handle.id] = hook
+        return handle
 
     # ---- Registration ----
     def __setattr__(self, name, value):
@@ -182,19 +243,25 @@ class Module:
         own.update(self.named_buffers())
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        if strict and (missing or unexpected):
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}: "
-                               f"missing keys {missing}, unexpected keys {unexpected}")
+        errors = [f"size mismatch for {name}: copying a param with shape {value.shape} from "
+                  f"checkpoint, the shape in current model is {own[name].shape}."
+                  for name, value in state_dict.items()
+                  if name in own and tuple(own[name].shape) != tuple(value.shape)]
+        if strict:
+            if unexpected:
+                errors.insert(0, "Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+            if missing:
+                errors.insert(0, "Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if errors:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
+                               + "\n\t".join(errors))
         with no_grad():
             for name, value in state_dict.items():
                 if name in own:
-                    if tuple(own[name].shape) != tuple(value.shape):
-                        raise RuntimeError(
-                            f"size mismatch for {name}: copying a param with shape "
-                            f"{value.shape} from checkpoint, the shape in current model is "
-                            f"{own[name].shape}.")
                     own[name].copy_(value)
-        return missing, unexpected
+        return _IncompatibleKeys(missing, unexpected)
 
     # ---- Printing ----
     def extra_repr(self):
