@@ -12,7 +12,8 @@ _METHODS = [
     "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "relu_", "exp_", "neg_",
     "abs_", "sqrt_", "log_", "sin_", "cos_", "tan_", "tanh_", "sigmoid_",
     "floor", "ceil", "round", "trunc", "reciprocal", "rsqrt", "log1p", "expm1", "floor_", "ceil_",
-    "round_", "trunc_", "reciprocal_", "rsqrt_", "log1p_", "expm1_",
+    "round_", "trunc_", "reciprocal_", "rsqrt_", "log1p_", "expm1_", "flip", "tril", "triu",
+    "outer", "isnan", "isinf", "isfinite",
 ]
 
 __all__ = list(_METHODS) + ["pow", "subtract", "multiply", "divide", "true_divide", "negative",

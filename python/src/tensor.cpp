@@ -401,6 +401,22 @@ void bind_tensor(py::module_& m) {
           py::arg("dim") = py::none())
       .def("unsqueeze", &Tensor::unsqueeze)
       .def("flatten", &Tensor::flatten, py::arg("start_dim") = 0, py::arg("end_dim") = -1)
+      // Copies rather than views, but shaped like the view ops above.
+      .def("flip",
+           [](const Tensor& t, const py::args& args, const py::kwargs& kwargs) {
+             if (kwargs.contains("dims")) return t.flip(int_list(kwargs["dims"], "flip"));
+             return t.flip(shape_from_args(args, "flip"));
+           })
+      .def("repeat",
+           [](const Tensor& t, const py::args& sizes) {
+             return t.repeat(shape_from_args(sizes, "repeat"));
+           })
+      .def("tril", &Tensor::tril, py::arg("diagonal") = 0)
+      .def("triu", &Tensor::triu, py::arg("diagonal") = 0)
+      .def("outer", &Tensor::outer)
+      .def("isnan", &Tensor::isnan)
+      .def("isinf", &Tensor::isinf)
+      .def("isfinite", &Tensor::isfinite)
       .def(
           "as_strided",
           [](const Tensor& t, py::handle size, py::handle stride, std::optional<int64_t> offset) {

@@ -178,6 +178,14 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("log1p", uniform({3, 4}, -0.5, 2.0), F1(x.log1p()), "Log1PBackward0"));
   s.push_back(unary("expm1", x34, F1(x.expm1()), "Expm1Backward0"));
   s.push_back(unary("expm1_transposed", transposed(x34), F1(expm1(x)), "Expm1Backward0"));
+  s.push_back(unary("flip", x34, F1(x.flip({0, 1})), "FlipBackward0"));
+  s.push_back(unary("flip_strided", strided(x34), F1(flip(x, {-1})), "FlipBackward0"));
+  s.push_back(unary("repeat", x34, F1(x.repeat({2, 1, 3})), "RepeatBackward0"));
+  s.push_back(
+      unary("repeat_transposed", transposed(x34), F1(repeat(x, {1, 2})), "RepeatBackward0"));
+  s.push_back(unary("tril", x34, F1(x.tril()), "TrilBackward0"));
+  s.push_back(unary("triu_batched", normal({2, 3, 3}), F1(triu(x, -1)), "TriuBackward0"));
+  s.push_back(binary("outer", normal({3}), normal({4}), F2(outer(a, b)), "MulBackward0"));
   s.push_back(unary("relu", x34_nz, F1(x.relu()), "ReluBackward0"));
   s.push_back(unary("relu_transposed", transposed(x34_nz), F1(relu(x)), "ReluBackward0"));
   s.push_back(unary("clamp_min", normal({3, 4}, {-0.3}), F1(x.clamp(-0.3)), "ClampBackward1"));

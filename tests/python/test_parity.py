@@ -51,6 +51,11 @@ CASES = [
      + a, [(8,)], False),
     ("reciprocal_rsqrt", lambda m, a: a.reciprocal() + m.rsqrt(a), [(6,)], True),
     ("log1p_expm1", lambda m, a: m.log1p(a) * a.expm1(), [(6,)], True),
+    ("flip_repeat", lambda m, a: m.flip(a, [0]).repeat(2, 1, 2) * a.flip(dims=(1,)).repeat(1, 2)
+     .sum(0), [(2, 3)], False),
+    ("tril_triu", lambda m, a: a.tril() * 2 + m.triu(a, 1) + m.tril(a, diagonal=-1), [(2, 3, 3)],
+     False),
+    ("outer", lambda m, a, b: m.outer(a, b) + a.outer(b), [(3,), (4,)], False),
 ]
 
 

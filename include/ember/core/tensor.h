@@ -120,6 +120,12 @@ class Tensor {
   Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
   Tensor squeeze() const;
   Tensor squeeze(int64_t dim) const;
+  /// Copies (not views): reversed along dims, tiled, and the triangles of the last two dims.
+  Tensor flip(IntArrayRef dims) const;
+  Tensor repeat(IntArrayRef repeats) const;
+  Tensor tril(int64_t diagonal = 0) const;
+  Tensor triu(int64_t diagonal = 0) const;
+  Tensor outer(const Tensor& other) const;
   Tensor unsqueeze(int64_t dim) const;
   Tensor flatten(int64_t start_dim = 0, int64_t end_dim = -1) const;
   Tensor as_strided(IntArrayRef size, IntArrayRef stride,
@@ -184,6 +190,9 @@ class Tensor {
   Tensor rsqrt() const;
   Tensor log1p() const;
   Tensor expm1() const;
+  Tensor isnan() const;
+  Tensor isinf() const;
+  Tensor isfinite() const;
   Tensor& neg_() const;
   Tensor& abs_() const;
   Tensor& sqrt_() const;

@@ -49,6 +49,10 @@ Tensor reciprocal(const Tensor& t);
 Tensor rsqrt(const Tensor& t);
 Tensor log1p(const Tensor& t);
 Tensor expm1(const Tensor& t);
+/// Where elements are NaN, infinite, or neither (bool results; integers are always finite).
+Tensor isnan(const Tensor& t);
+Tensor isinf(const Tensor& t);
+Tensor isfinite(const Tensor& t);
 /// Limits every element to [min, max]; either bound may be left out (not both).
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
 

@@ -25,5 +25,15 @@ Tensor reshape(const Tensor& t, IntArrayRef shape);
 Tensor flatten(const Tensor& t, int64_t start_dim = 0, int64_t end_dim = -1);
 Tensor squeeze(const Tensor& t);
 Tensor unsqueeze(const Tensor& t, int64_t dim);
+/// A copy with the order of elements reversed along each of dims.
+Tensor flip(const Tensor& t, IntArrayRef dims);
+/// t tiled repeats[i] times along dim i (repeats may add leading dims), as a copy.
+Tensor repeat(const Tensor& t, IntArrayRef repeats);
+/// The lower (tril) or upper (triu) triangle of the last two dims, zeros elsewhere; diagonal > 0
+/// moves the boundary above the main diagonal, < 0 below it.
+Tensor tril(const Tensor& t, int64_t diagonal = 0);
+Tensor triu(const Tensor& t, int64_t diagonal = 0);
+/// The outer product of two vectors: out[i][j] = a[i] * b[j].
+Tensor outer(const Tensor& a, const Tensor& b);
 
 }  // namespace ember
