@@ -9,3 +9,4 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/softmax.h"
+#include "ember/ops/sort.h"

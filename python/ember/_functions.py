@@ -13,7 +13,7 @@ _METHODS = [
     "abs_", "sqrt_", "log_", "sin_", "cos_", "tan_", "tanh_", "sigmoid_",
     "floor", "ceil", "round", "trunc", "reciprocal", "rsqrt", "log1p", "expm1", "floor_", "ceil_",
     "round_", "trunc_", "reciprocal_", "rsqrt_", "log1p_", "expm1_", "flip", "tril", "triu",
-    "outer", "isnan", "isinf", "isfinite",
+    "outer", "isnan", "isinf", "isfinite", "cumsum", "sort", "argsort", "topk",
 ]
 
 __all__ = list(_METHODS) + ["pow", "subtract", "multiply", "divide", "true_divide", "negative",

@@ -68,6 +68,8 @@ py::object tensor_to_numpy(const Tensor& t);
 /// Hands the C++ side the Python types defined in the pure-Python package (torch.Size).
 void set_python_types(py::handle size);
 
+/// (values, indices) as torch.return_types.<name>: a named tuple, so `.values` works too.
+py::object values_indices(const char* name, const std::tuple<Tensor, Tensor>& result);
 /// Python's None for an undefined tensor, else the tensor.
 py::object optional_tensor(const Tensor& t);
 /// An undefined tensor for None, else the tensor.

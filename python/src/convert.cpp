@@ -2,6 +2,7 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <map>
 #include <string>
 
 #include "bindings.h"
@@ -223,6 +224,19 @@ py::object wrap(Tensor t) {
   };
   return py::reinterpret_steal<py::object>(py::detail::type_caster_generic::cast(
       &t, py::return_value_policy::move, py::handle(), tensor_info, nullptr, move));
+}
+
+py::object values_indices(const char* name, const std::tuple<Tensor, Tensor>& result) {
+  // One named-tuple type per op, made on first use and kept for the life of the process (never
+  // destroyed: a static Python object would be freed after the interpreter).
+  static auto* types = new std::map<std::string, py::object>();
+  auto it = types->find(name);
+  if (it == types->end()) {
+    py::object type = py::module_::import("collections").attr("namedtuple")(name, "values indices");
+    type.attr("__module__") = "torch.return_types";
+    it = types->emplace(name, std::move(type)).first;
+  }
+  return it->second(wrap(std::get<0>(result)), wrap(std::get<1>(result)));
 }
 
 py::object optional_tensor(const Tensor& t) {

@@ -765,7 +765,7 @@ void bind_tensor(py::module_& m) {
           [](const Tensor& t, py::handle dim, bool keepdim) -> py::object {
             if (dim.is_none()) return py::cast(t.max());
             if (is_tensor(dim)) return py::cast(t.maximum(as_tensor(dim)));
-            return py::cast(t.max(dim.cast<int64_t>(), keepdim));
+            return values_indices("max", t.max(dim.cast<int64_t>(), keepdim));
           },
           py::arg("dim") = py::none(), py::arg("keepdim") = false)
       .def(
@@ -773,9 +773,29 @@ void bind_tensor(py::module_& m) {
           [](const Tensor& t, py::handle dim, bool keepdim) -> py::object {
             if (dim.is_none()) return py::cast(t.min());
             if (is_tensor(dim)) return py::cast(t.minimum(as_tensor(dim)));
-            return py::cast(t.min(dim.cast<int64_t>(), keepdim));
+            return values_indices("min", t.min(dim.cast<int64_t>(), keepdim));
           },
           py::arg("dim") = py::none(), py::arg("keepdim") = false)
+      .def(
+          "cumsum",
+          [](const Tensor& t, int64_t dim, py::handle dtype) {
+            return t.cumsum(dim, to_optional_dtype(dtype));
+          },
+          py::arg("dim"), py::arg("dtype") = py::none())
+      .def(
+          "sort",
+          [](const Tensor& t, int64_t dim, bool descending, bool stable) {
+            return values_indices("sort", t.sort(dim, descending, stable));
+          },
+          py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
+          py::arg("stable") = false)
+      .def("argsort", &Tensor::argsort, py::arg("dim") = -1, py::arg("descending") = false)
+      .def(
+          "topk",
+          [](const Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) {
+            return values_indices("topk", t.topk(k, dim, largest, sorted));
+          },
+          py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true)
       .def("argmax", &Tensor::argmax, py::arg("dim") = py::none(), py::arg("keepdim") = false)
       .def("argmin", &Tensor::argmin, py::arg("dim") = py::none(), py::arg("keepdim") = false)
       .def(

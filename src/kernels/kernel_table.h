@@ -73,6 +73,12 @@ struct KernelTable {
   /// Max or min along dim with the index of the first extreme (NaN counts as the extreme).
   void (*reduce_with_index)(bool is_max, const Tensor& values, const Tensor& indices,
                             const Tensor& in, int64_t dim);
+  /// Running sums of in along dim into out (in's shape and dtype, contiguous).
+  void (*cumsum)(const Tensor& out, const Tensor& in, int64_t dim);
+  /// in sorted along dim into values (in's shape and dtype) with each element's position in
+  /// the row into indices (int64), both contiguous; equal elements keep their order.
+  void (*sort)(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim,
+               bool descending);
   /// Copies in (any dtype, broadcast) into out, converting.
   void (*copy)(const Tensor& out, const Tensor& in);
   void (*fill)(const Tensor& out, const Scalar& value);

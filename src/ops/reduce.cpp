@@ -260,6 +260,28 @@ std::tuple<Tensor, Tensor> extreme_along(bool is_max, const Tensor& t, int64_t d
 }
 }  // namespace
 
+Tensor cumsum(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
+  const int64_t d = detail::wrap_dim(dim, t.dim(), "cumsum");
+  const ScalarType type = dtype ? *dtype : t.is_floating_point() ? t.dtype() : kInt64;
+  const Tensor in = t.to(type);
+  Tensor out = empty(in.sizes(), in.options());
+  if (in.numel() > 0) {
+    if (in.dim() == 0)
+      out.copy_(in);
+    else
+      detail::kernels_for(in).cumsum(out, in, d);
+  }
+  // The gradient of a running sum is the running sum of the gradient taken from the end.
+  detail::record("CumsumBackward0", {&t}, {&out}, {}, [d](auto&, auto& g, auto&) {
+    if (g[0].dim() == 0) return detail::variable_list{g[0]};
+    return detail::variable_list{g[0].flip({d}).cumsum(d).flip({d})};
+  });
+  return out;
+}
+Tensor Tensor::cumsum(int64_t dim, std::optional<ScalarType> dtype) const {
+  return ember::cumsum(*this, dim, dtype);
+}
+
 std::tuple<Tensor, Tensor> max(const Tensor& t, int64_t dim, bool keepdim) {
   return extreme_along(true, t, dim, keepdim);
 }

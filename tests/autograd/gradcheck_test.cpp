@@ -186,6 +186,14 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("tril", x34, F1(x.tril()), "TrilBackward0"));
   s.push_back(unary("triu_batched", normal({2, 3, 3}), F1(triu(x, -1)), "TriuBackward0"));
   s.push_back(binary("outer", normal({3}), normal({4}), F2(outer(a, b)), "MulBackward0"));
+  s.push_back(unary("cumsum", x34, F1(x.cumsum(1)), "CumsumBackward0"));
+  s.push_back(unary("cumsum_transposed", transposed(x34), F1(cumsum(x, 0)), "CumsumBackward0"));
+  s.push_back(unary("sort", x34, F1(std::get<0>(x.sort(1))), "SortBackward0"));
+  s.push_back(unary("sort_descending_strided", strided(x34), F1(std::get<0>(sort(x, 0, true))),
+                    "SortBackward0"));
+  s.push_back(unary("topk", x34, F1(std::get<0>(x.topk(2))), "TopkBackward0"));
+  s.push_back(unary("topk_smallest", transposed(x34), F1(std::get<0>(topk(x, 1, 0, false))),
+                    "TopkBackward0"));
   s.push_back(unary("relu", x34_nz, F1(x.relu()), "ReluBackward0"));
   s.push_back(unary("relu_transposed", transposed(x34_nz), F1(relu(x)), "ReluBackward0"));
   s.push_back(unary("clamp_min", normal({3, 4}, {-0.3}), F1(x.clamp(-0.3)), "ClampBackward1"));

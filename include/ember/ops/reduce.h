@@ -42,6 +42,9 @@ template <typename Bool, std::enable_if_t<std::is_same_v<Bool, bool>, int> = 0>
 Tensor std(const Tensor& t, Bool unbiased) {
   return std(t, IntArrayRef{}, unbiased, false);
 }
+/// Running sums along dim: out[i] = t[0] + ... + t[i]. Integers and bools sum to int64 unless
+/// dtype says otherwise.
+Tensor cumsum(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 /// True when every element is non-zero (bool result).
 Tensor all(const Tensor& t);
 /// True when some element is non-zero (bool result).

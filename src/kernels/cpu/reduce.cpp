@@ -2,9 +2,12 @@
 // memory allows) and takes one of four paths: contiguous rows reduced to one value each, rows
 // of outputs accumulated across outer reduced dims, contiguous runs combined per output, or a
 // general strided walk.
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <type_traits>
+#include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
@@ -279,11 +282,97 @@ void reduce_with_index(bool is_max, const Tensor& values, const Tensor& indices,
                      [&] { reduce_with_index_typed<scalar_t>(is_max, values, indices, in, dim); });
 }
 
+// Calls row(in_offset, out_offset) for every position of the dims other than dim, split across
+// threads; out is contiguous with in's shape.
+template <typename Row>
+void for_each_row(const Tensor& out, const Tensor& in, int64_t dim, const Row& row) {
+  DimGroup outer;
+  for (int64_t d = 0; d < in.dim(); ++d)
+    if (d != dim) outer.add(in.sizes()[d], in.strides()[d], out.strides()[d]);
+  const int64_t n = in.sizes()[dim];
+  parallel_for(0, outer.count, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(n, 1)),
+               [&](int64_t b, int64_t e) {
+                 for (int64_t i = b; i < e; ++i) {
+                   int64_t io, oo;
+                   outer.offsets(i, io, oo);
+                   row(io, oo);
+                 }
+               });
+}
+
+// Running sums along dim. Floats accumulate in double, as PyTorch's CPU cumsum does, so long
+// rows keep their precision; integers wrap.
+template <typename T>
+void cumsum_typed(const Tensor& out, const Tensor& in, int64_t dim) {
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, T>;
+  const int64_t n = in.sizes()[dim], in_step = in.strides()[dim], out_step = out.strides()[dim];
+  const T* src = in.data_ptr<T>();
+  T* dst = out.data_ptr<T>();
+  for_each_row(out, in, dim, [&](int64_t io, int64_t oo) {
+    Acc acc = Acc(0);
+    for (int64_t k = 0; k < n; ++k) {
+      if constexpr (std::is_same_v<T, bool>)
+        acc = acc || src[io + k * in_step];
+      else if constexpr (std::is_floating_point_v<T>)
+        acc += src[io + k * in_step];
+      else
+        acc = wrapping_add(acc, src[io + k * in_step]);
+      dst[oo + k * out_step] = static_cast<T>(acc);
+    }
+  });
+}
+
+void cumsum(const Tensor& out, const Tensor& in, int64_t dim) {
+  EMBER_DISPATCH_ALL(in.dtype(), "cumsum", [&] { cumsum_typed<scalar_t>(out, in, dim); });
+}
+
+// Sorts each row along dim, keeping equal elements in their order (so `stable` needs nothing
+// more); NaN sorts above every number, as in PyTorch.
+template <typename T>
+void sort_typed(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim,
+                bool descending) {
+  const int64_t n = in.sizes()[dim], in_step = in.strides()[dim];
+  const int64_t out_step = values.strides()[dim];
+  const T* src = in.data_ptr<T>();
+  T* vals = values.data_ptr<T>();
+  int64_t* idx = indices.data_ptr<int64_t>();
+  auto less = [](T a, T b) {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (b != b) return a == a;
+      return a < b;
+    } else {
+      return a < b;
+    }
+  };
+  for_each_row(values, in, dim, [&](int64_t io, int64_t oo) {
+    std::vector<int64_t> order(static_cast<size_t>(n));
+    for (int64_t k = 0; k < n; ++k) order[static_cast<size_t>(k)] = k;
+    const T* row = src + io;
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
+      return descending ? less(row[b * in_step], row[a * in_step])
+                        : less(row[a * in_step], row[b * in_step]);
+    });
+    for (int64_t k = 0; k < n; ++k) {
+      const int64_t from = order[static_cast<size_t>(k)];
+      vals[oo + k * out_step] = row[from * in_step];
+      idx[oo + k * out_step] = from;
+    }
+  });
+}
+
+void sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim,
+          bool descending) {
+  EMBER_DISPATCH_ALL(in.dtype(), "sort",
+                     [&] { sort_typed<scalar_t>(values, indices, in, dim, descending); });
+}
+
 }  // namespace
 
 void fill_reduce_kernels(KernelTable& table) {
   table.reduce = reduce;
   table.reduce_with_index = reduce_with_index;
+  table.cumsum = cumsum;
+  table.sort = sort;
 }
 
 }  // namespace ember::detail::cpu
