@@ -14,6 +14,7 @@ _METHODS = [
     "floor", "ceil", "round", "trunc", "reciprocal", "rsqrt", "log1p", "expm1", "floor_", "ceil_",
     "round_", "trunc_", "reciprocal_", "rsqrt_", "log1p_", "expm1_", "flip", "tril", "triu",
     "outer", "isnan", "isinf", "isfinite", "cumsum", "sort", "argsort", "topk",
+    "addmm",
 ]
 
 __all__ = list(_METHODS) + ["pow", "subtract", "multiply", "divide", "true_divide", "negative",

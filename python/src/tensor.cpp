@@ -848,6 +848,14 @@ void bind_tensor(py::module_& m) {
 
   // ---- Linear algebra and indexing ops ----
   cls.def("mm", &Tensor::mm)
+      .def(
+          "addmm",
+          [](const Tensor& self, const Tensor& mat1, const Tensor& mat2, py::handle beta,
+             py::handle alpha) {
+            return addmm(self, mat1, mat2, to_scalar(beta), to_scalar(alpha));
+          },
+          py::arg("mat1"), py::arg("mat2"), py::kw_only(), py::arg("beta") = 1,
+          py::arg("alpha") = 1)
       .def("bmm", &Tensor::bmm)
       .def("matmul", &Tensor::matmul)
       .def("dot", &Tensor::dot)

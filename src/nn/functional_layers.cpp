@@ -36,15 +36,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                             "[out_features, in_features])",
                             shape_str(x.sizes()), shape_str(weight.sizes())),
                 ErrorKind::Runtime);
-  // mm skips matmul's reshapes for the common 2-D case.
-  Tensor out = x.dim() == 2 ? mm(x, weight.t()) : matmul(x, weight.t());
-  if (!bias.defined()) return out;
-  if (bias.dim() > 1 || (bias.dim() == 1 && bias.size(0) != weight.size(0)))
+  if (bias.defined() && (bias.dim() > 1 || (bias.dim() == 1 && bias.size(0) != weight.size(0))))
     throw Error(fmt::format("linear: bias of shape {} does not match weight of shape {} (expected "
                             "[{}])",
                             shape_str(bias.sizes()), shape_str(weight.sizes()), weight.size(0)),
                 ErrorKind::Runtime);
-  return out + bias;
+  // The common 2-D case is one addmm (bias added in place into the product, as PyTorch's
+  // AddmmBackward0) or one mm, without matmul's reshapes.
+  if (x.dim() == 2) return bias.defined() ? addmm(bias, x, weight.t()) : mm(x, weight.t());
+  Tensor out = matmul(x, weight.t());
+  return bias.defined() ? out + bias : out;
 }
 
 Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int64_t> padding_idx) {

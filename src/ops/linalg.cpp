@@ -15,6 +15,20 @@ void check_matmul_dtypes(const Tensor& a, const Tensor& b, const char* op) {
               dtype_legacy_name(a.dtype()), dtype_legacy_name(b.dtype()));
   EMBER_CHECK(a.dtype() != kBool, "{}: not implemented for 'Bool'", op);
 }
+
+// The gradients of A B from G: grad_A = G B^T, grad_B = A^T G. Each takes its input's layout,
+// as in PyTorch: for a transposed input (a Linear weight used as weight.t()) the product is
+// formed transposed, (B G^T)^T or (G^T A)^T, so that the weight's own gradient comes out
+// contiguous and the optimizer's elementwise updates stay on the fast path.
+variable_list mm_backward(const autograd::Node& node, size_t a_edge, const Tensor& g,
+                          const Tensor& a, const Tensor& b) {
+  auto column_major = [](const Tensor& t) { return t.strides()[0] == 1 && t.strides()[1] != 1; };
+  Tensor grad_a, grad_b;
+  if (detail::needs_grad(node, a_edge)) grad_a = column_major(b) ? b.mm(g.t()).t() : g.mm(b.t());
+  if (detail::needs_grad(node, a_edge + 1))
+    grad_b = column_major(a) ? g.t().mm(a).t() : a.t().mm(g);
+  return {grad_a, grad_b};
+}
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
@@ -27,19 +41,37 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_matmul_dtypes(a, b, "mm");
   Tensor out = empty({a.sizes()[0], b.sizes()[1]}, a.options());
   detail::kernels_for(a).mm(out, a, b);
-  // d(A B) = dA B + A dB: grad_A = G B^T, grad_B = A^T G. Each gradient takes its input's
-  // layout, as in PyTorch: for a transposed input (a Linear weight used as weight.t()) the
-  // product is formed transposed, (B G^T)^T or (G^T A)^T, so that the weight's own gradient
-  // comes out contiguous and the optimizer's elementwise updates stay on the fast path.
-  detail::record("MmBackward0", {&a, &b}, {&out}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
-    auto column_major = [](const Tensor& t) { return t.strides()[0] == 1 && t.strides()[1] != 1; };
-    Tensor grad_a, grad_b;
-    if (detail::needs_grad(n, 0))
-      grad_a = column_major(s[0]) ? s[1].mm(g[0].t()).t() : g[0].mm(s[1].t());
-    if (detail::needs_grad(n, 1))
-      grad_b = column_major(s[1]) ? g[0].t().mm(s[0]).t() : s[0].t().mm(g[0]);
-    return variable_list{grad_a, grad_b};
-  });
+  detail::record("MmBackward0", {&a, &b}, {&out}, {{a}, {b}},
+                 [](auto& n, auto& g, auto& s) { return mm_backward(n, 0, g[0], s[0], s[1]); });
+  return out;
+}
+
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta,
+             const Scalar& alpha) {
+  Tensor out;
+  {
+    NoGradGuard recorded_below;
+    out = mm(mat1, mat2);
+    check_matmul_dtypes(self, out, "addmm");
+    EMBER_CHECK(broadcast_shapes(self.sizes(), out.sizes(), "addmm") == out.sizes(),
+                "addmm: self of shape {} cannot be added to the product of shape {}", self.sizes(),
+                out.sizes());
+    // Scaled and summed in place: one pass over the product, no second result tensor.
+    if (alpha.to_double() != 1) out.mul_(alpha);
+    if (beta.to_double() != 0) out.add_(self, beta);
+  }
+  // d(beta S + alpha A B): beta G for S (the engine sums it back over broadcast dims), and
+  // alpha times the gradients of A B.
+  const double b = beta.to_double(), a = alpha.to_double();
+  detail::record("AddmmBackward0", {&self, &mat1, &mat2}, {&out}, {{mat1}, {mat2}},
+                 [b, a](auto& n, auto& g, auto& s) {
+                   Tensor grad_self;
+                   if (detail::needs_grad(n, 0)) grad_self = b == 1 ? g[0] : g[0] * b;
+                   variable_list grads = mm_backward(n, 1, g[0], s[0], s[1]);
+                   for (Tensor& grad : grads)
+                     if (grad.defined() && a != 1) grad = grad * a;
+                   return variable_list{grad_self, grads[0], grads[1]};
+                 });
   return out;
 }
 

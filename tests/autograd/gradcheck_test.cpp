@@ -110,6 +110,18 @@ OpSample binary(std::string name, Gen ga, Gen gb,
       std::move(torch_name)};
 }
 
+OpSample ternary(std::string name, Gen ga, Gen gb, Gen gc,
+                 std::function<Tensor(const Tensor&, const Tensor&, const Tensor&)> f,
+                 std::string torch_name) {
+  return {std::move(name),
+          [ga, gb, gc, f] {
+            Tensor a = leaf(ga()), b = leaf(gb()), c = leaf(gc());
+            return Case{{a, b, c},
+                        [f](const variable_list& v) { return variable_list{f(v[0], v[1], v[2])}; }};
+          },
+          std::move(torch_name)};
+}
+
 // Pairs for maximum and minimum: no ties, nor near-ties, anywhere in the broadcast result.
 OpSample no_ties(std::string name, std::vector<int64_t> sa, std::vector<int64_t> sb,
                  std::function<Tensor(const Tensor&, const Tensor&)> f, std::string torch_name) {
@@ -186,6 +198,14 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("tril", x34, F1(x.tril()), "TrilBackward0"));
   s.push_back(unary("triu_batched", normal({2, 3, 3}), F1(triu(x, -1)), "TriuBackward0"));
   s.push_back(binary("outer", normal({3}), normal({4}), F2(outer(a, b)), "MulBackward0"));
+  s.push_back(ternary(
+      "addmm_bias_row", normal({4}), normal({3, 5}), normal({5, 4}),
+      [](const Tensor& a, const Tensor& b, const Tensor& c) { return addmm(a, b, c); },
+      "AddmmBackward0"));
+  s.push_back(ternary(
+      "addmm_scaled_transposed", normal({3, 4}), normal({3, 5}), transposed(normal({5, 4})),
+      [](const Tensor& a, const Tensor& b, const Tensor& c) { return addmm(a, b, c, 0.5, -2.0); },
+      "AddmmBackward0"));
   s.push_back(unary("cumsum", x34, F1(x.cumsum(1)), "CumsumBackward0"));
   s.push_back(unary("cumsum_transposed", transposed(x34), F1(cumsum(x, 0)), "CumsumBackward0"));
   s.push_back(unary("sort", x34, F1(std::get<0>(x.sort(1))), "SortBackward0"));

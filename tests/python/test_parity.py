@@ -57,6 +57,10 @@ CASES = [
      False),
     ("outer", lambda m, a, b: m.outer(a, b) + a.outer(b), [(3,), (4,)], False),
     ("cumsum", lambda m, a: a.cumsum(1) * m.cumsum(a, dim=0), [(3, 4)], False),
+    ("addmm", lambda m, a, b, c: m.addmm(a, b, c) + a.addmm(b, c, beta=0.5, alpha=2),
+     [(4,), (3, 5), (5, 4)], False),
+    ("linear", lambda m, a, b, c: m.nn.functional.linear(b, c.t(), a), [(4,), (3, 5), (5, 4)],
+     False),
     ("sort_topk", lambda m, a: a.sort(1).values * m.sort(a, 0, descending=True)[0]
      + a.topk(2, dim=0).values.sum(), [(3, 4)], False),
 ]

@@ -6,6 +6,10 @@ namespace ember {
 
 /// [n, k] x [k, m] -> [n, m].
 Tensor mm(const Tensor& a, const Tensor& b);
+/// beta * self + alpha * (mat1 mm mat2), with self broadcast to the product (a Linear layer's
+/// bias): one node, AddmmBackward0, as in PyTorch.
+Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const Scalar& beta = 1,
+             const Scalar& alpha = 1);
 /// [b, n, k] x [b, k, m] -> [b, n, m].
 Tensor bmm(const Tensor& a, const Tensor& b);
 /// numpy.matmul semantics: dot, mv, mm, or batched mm with broadcast batch dims.
