@@ -8,7 +8,7 @@ from ._C import (Tensor, dtype, device, bool, int32, int64, float32, float64, ze
                  rand, randn, zeros_like, ones_like, empty_like, rand_like, randn_like, tensor, full,
                  full_like, arange, linspace, eye, randint, randperm, manual_seed, cat, stack, where,
                  is_tensor, numel, from_numpy, set_num_threads, get_num_threads, is_grad_enabled,
-                 is_anomaly_enabled)
+                 is_anomaly_enabled, get_default_dtype, set_default_dtype)
 from ._size import Size
 from ._creation import as_tensor
 from ._grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode

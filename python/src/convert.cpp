@@ -315,7 +315,7 @@ Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype) {
   collect(data, 0, nested);
   const ScalarType inferred = nested.category == 0   ? kBool
                               : nested.category == 1 ? kInt64
-                                                     : kFloat32;
+                                                     : get_default_dtype();
   Tensor out = empty(nested.shape, TensorOptions(dtype.value_or(inferred)));
   switch (out.dtype()) {
     case kBool:

@@ -213,11 +213,14 @@ void bind_functions(py::module_& m) {
     if (is_tensor(a)) return where(condition, as_tensor(a), to_scalar(b));
     if (is_tensor(b)) return where(condition, to_scalar(a), as_tensor(b));
     const Tensor first =
-        full({}, to_scalar(a), TensorOptions(to_scalar(a).is_floating_point() ? kFloat32 : kInt64));
+        full({}, to_scalar(a),
+             TensorOptions(to_scalar(a).is_floating_point() ? get_default_dtype() : kInt64));
     return where(condition, first, to_scalar(b));
   });
   // What pickling a tensor stores: its elements as bytes, in row-major order (ember.save).
   m.def("_cuda_is_available", &cuda::is_available);
+  m.def("get_default_dtype", [] { return dtype_object(get_default_dtype()); });
+  m.def("set_default_dtype", [](py::handle d) { set_default_dtype(to_dtype(d)); });
   m.def("_tensor_bytes", [](const Tensor& t) {
     const Tensor dense = t.detach().cpu().contiguous();
     return py::bytes(static_cast<const char*>(dense.data_ptr()), dense.nbytes());

@@ -161,7 +161,7 @@ Tensor construct(const py::args& args, const py::kwargs& kwargs) {
       args.size() != 1 || PyLong_Check(args[0].ptr()) ||
       (py::hasattr(args[0], "__class__") &&
        std::string(py::str(py::type::handle_of(args[0]).attr("__name__"))) == "Size");
-  std::optional<ScalarType> dtype = kFloat32;
+  std::optional<ScalarType> dtype = get_default_dtype();
   if (kwargs.contains("dtype")) dtype = to_optional_dtype(kwargs["dtype"]);
   Tensor out;
   if (!sizes)

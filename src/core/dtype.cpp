@@ -1,6 +1,23 @@
 #include "ember/core/dtype.h"
 
+#include <atomic>
+
+#include "core/check.h"
+
 namespace ember {
+namespace {
+std::atomic<ScalarType> default_dtype{kFloat32};
+}
+
+ScalarType get_default_dtype() { return default_dtype.load(std::memory_order_relaxed); }
+
+void set_default_dtype(ScalarType t) {
+  EMBER_CHECK_TYPE(is_floating_point(t),
+                   "set_default_dtype: only floating-point types are supported as the default "
+                   "type (got {})",
+                   dtype_name(t));
+  default_dtype.store(t, std::memory_order_relaxed);
+}
 
 const char* dtype_name(ScalarType t) {
   constexpr const char* names[] = {"bool", "int32", "int64", "float32", "float64"};

@@ -190,11 +190,11 @@ std::string repr(const Tensor& t) {
       for (int64_t d = 0; d < t.dim(); ++d) size += (d ? ", " : "") + std::to_string(t.sizes()[d]);
       suffixes.push_back(size + (t.dim() == 1 ? ",)" : ")"));
     }
-    if (t.dtype() != kFloat32)
+    if (t.dtype() != get_default_dtype())
       suffixes.push_back("dtype=torch." + std::string(dtype_name(t.dtype())));
     body = "[]";
   } else {
-    if (t.dtype() != kFloat32 && t.dtype() != kInt64 && t.dtype() != kBool)
+    if (t.dtype() != get_default_dtype() && t.dtype() != kInt64 && t.dtype() != kBool)
       suffixes.push_back("dtype=torch." + std::string(dtype_name(t.dtype())));
     const bool summarize = t.numel() > kThreshold;
     std::vector<int64_t> offsets;

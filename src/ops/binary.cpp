@@ -48,7 +48,7 @@ const char* binary_name(BinaryOp op) {
 
 // The dtype the kernel computes in; division and pow of negative integer powers have rules.
 ScalarType compute_type(BinaryOp op, ScalarType promoted) {
-  if (op == BinaryOp::Div && !is_floating_point(promoted)) return kFloat32;
+  if (op == BinaryOp::Div && !is_floating_point(promoted)) return get_default_dtype();
   EMBER_CHECK(!(op == BinaryOp::Pow && promoted == kBool), "pow: not implemented for 'Bool'");
   return promoted;
 }

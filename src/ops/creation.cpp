@@ -54,7 +54,7 @@ Tensor empty(IntArrayRef size, const TensorOptions& options) {
 Tensor full(IntArrayRef size, const Scalar& value, const TensorOptions& options) {
   return make_factory(options, [&] {
     TensorOptions o = options;
-    if (!o.has_dtype()) o = o.dtype(value.is_floating_point() ? kFloat32 : value.type());
+    if (!o.has_dtype()) o = o.dtype(value.is_floating_point() ? get_default_dtype() : value.type());
     Tensor t = empty(size, o);
     kernels(t.device().type()).fill(t, value);
     return t;
@@ -77,7 +77,9 @@ Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step,
   return make_factory(options, [&] {
     const bool floating =
         start.is_floating_point() || end.is_floating_point() || step.is_floating_point();
-    const ScalarType dtype = options.has_dtype() ? options.dtype() : floating ? kFloat32 : kInt64;
+    const ScalarType dtype = options.has_dtype() ? options.dtype()
+                             : floating          ? get_default_dtype()
+                                                 : kInt64;
     const double s = start.to_double(), e = end.to_double(), st = step.to_double();
     EMBER_CHECK(st != 0, "arange: step must be nonzero");
     EMBER_CHECK(std::isfinite(s) && std::isfinite(e), "arange: unsupported range: {} -> {}", s, e);
@@ -213,7 +215,7 @@ void infer_shape(const TensorData& d, size_t depth, DimVector& shape, ScalarType
     EMBER_CHECK(depth == shape.size() || !any_value,
                 "tensor: expected a sequence at depth {}, found a number", depth);
     if (!any_value) shape.resize(depth);
-    const ScalarType t = d.scalar().is_floating_point() ? kFloat32 : d.scalar().type();
+    const ScalarType t = d.scalar().is_floating_point() ? get_default_dtype() : d.scalar().type();
     dtype = any_value ? promote_types(dtype, t) : t;
     any_value = true;
     return;
@@ -242,7 +244,7 @@ void flatten_values(const TensorData& d, std::vector<double>& out) {
 Tensor tensor(const TensorData& data, const TensorOptions& options) {
   return make_factory(options, [&] {
     DimVector shape;
-    ScalarType inferred = kFloat32;
+    ScalarType inferred = get_default_dtype();
     bool any_value = false;
     infer_shape(data, 0, shape, inferred, any_value);
     // An empty list has shape [0] and the default dtype.

@@ -96,7 +96,7 @@ ResultType& ResultType::add(const Tensor& t) {
 
 ResultType& ResultType::add(const Scalar& s) {
   // A wrapped Python/C++ float takes the default dtype, as in PyTorch.
-  wrapped_ = promote(wrapped_, s.is_floating_point() ? kFloat32 : s.type());
+  wrapped_ = promote(wrapped_, s.is_floating_point() ? get_default_dtype() : s.type());
   return *this;
 }
 

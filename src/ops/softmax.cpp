@@ -77,7 +77,7 @@ Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype
 }
 
 Tensor logsumexp(const Tensor& t, IntArrayRef dims, bool keepdim) {
-  const Tensor in = t.is_floating_point() ? t : t.to(kFloat32);
+  const Tensor in = t.is_floating_point() ? t : t.to(get_default_dtype());
   Tensor kept;
   {
     NoGradGuard no_grad;

@@ -43,7 +43,7 @@ const char* unary_name(UnaryOp op) {
 }
 
 ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
-  if (promotes_to_float(op) && !t.is_floating_point()) return kFloat32;
+  if (promotes_to_float(op) && !t.is_floating_point()) return get_default_dtype();
   EMBER_CHECK(t.dtype() != kBool || op != UnaryOp::Neg,
               "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
               "to invert a mask, use the `~` or `logical_not()` operator instead.");

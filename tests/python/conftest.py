@@ -9,6 +9,7 @@ def _seeded():
     ember.manual_seed(0)
     yield
     ember._C._set_grad_enabled(True)
+    ember.set_default_dtype(ember.float32)
 
 
 @pytest.fixture

@@ -255,3 +255,20 @@ def test_format_matches_torch(torch):
     for lib in (torch, ember):
         assert f"{lib.tensor(2.34567):.2f}" == "2.35"
         assert f"{lib.tensor([1.0, 2.0])}" == repr(lib.tensor([1.0, 2.0]))
+
+
+def test_default_dtype_matches_torch(torch):
+    def run(m):
+        m.set_default_dtype(m.float64)
+        try:
+            x = m.tensor([1.5])
+            got = [str(t.dtype) for t in (m.zeros(2), m.randn(2), x, m.tensor([1, 2]) * 0.5,
+                                          m.tensor([1, 2]) / 2, m.Tensor(2), m.arange(0.0, 1.0))]
+            got += [repr(m.ones(1, dtype=m.float32)), repr(x), str(m.get_default_dtype())]
+        finally:
+            m.set_default_dtype(m.float32)
+        with pytest.raises(TypeError):
+            m.set_default_dtype(m.int64)
+        return got
+
+    assert run(ember) == run(torch)

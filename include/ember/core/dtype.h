@@ -43,6 +43,12 @@ const char* dtype_name(ScalarType t);
 const char* dtype_legacy_name(ScalarType t);
 /// The smallest type that holds both (bool < integers < floats; wider wins within a category).
 ScalarType promote_types(ScalarType a, ScalarType b);
+/// The floating type factories make when not told one, that Python floats become, and that
+/// integer tensors promote to in float-only ops (float32 until set_default_dtype changes it).
+/// Process-wide, as in PyTorch.
+ScalarType get_default_dtype();
+/// Sets get_default_dtype(); only float32 and float64 are allowed.
+void set_default_dtype(ScalarType t);
 /// Prints "torch.float32" style names, as PyTorch users read them.
 std::ostream& operator<<(std::ostream& os, ScalarType t);
 

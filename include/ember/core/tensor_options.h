@@ -35,7 +35,7 @@ class TensorOptions {
   }
 
   /// The dtype, float32 when unset.
-  ScalarType dtype() const { return dtype_.value_or(kFloat32); }
+  ScalarType dtype() const { return dtype_ ? *dtype_ : get_default_dtype(); }
   /// The device, cpu when unset.
   Device device() const { return device_.value_or(Device(kCPU)); }
   bool requires_grad() const { return requires_grad_; }
