@@ -15,7 +15,7 @@ from ._grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor
 from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
-from . import autograd, cuda, nn, optim, utils
+from . import autograd, cuda, nn, optim, return_types, utils
 from .serialization import load, save
 
 _C._set_python_types(Size)

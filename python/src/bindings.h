@@ -61,8 +61,9 @@ void register_tensor_type();
 /// isinstance(obj, numpy.ndarray) and isinstance(obj, numpy.generic) (a NumPy scalar).
 bool is_numpy_array(py::handle obj);
 bool is_numpy_scalar(py::handle obj);
-/// A tensor sharing a NumPy array's memory (ember.from_numpy).
-Tensor from_numpy_array(py::handle array);
+/// A tensor sharing a NumPy array's memory (ember.from_numpy). Sharing a read-only array warns
+/// (writes through the tensor would change it) unless the caller copies the result at once.
+Tensor from_numpy_array(py::handle array, bool warn_if_read_only = true);
 /// A NumPy array sharing a CPU tensor's memory (Tensor.numpy()).
 py::object tensor_to_numpy(const Tensor& t);
 /// Hands the C++ side the Python types defined in the pure-Python package (torch.Size).

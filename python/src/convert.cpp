@@ -227,15 +227,13 @@ py::object wrap(Tensor t) {
 }
 
 py::object values_indices(const char* name, const std::tuple<Tensor, Tensor>& result) {
-  // One named-tuple type per op, made on first use and kept for the life of the process (never
-  // destroyed: a static Python object would be freed after the interpreter).
+  // The types live in ember.return_types (so that they pickle); each is looked up once and kept
+  // for the life of the process (never destroyed: a static Python object would be freed after
+  // the interpreter).
   static auto* types = new std::map<std::string, py::object>();
   auto it = types->find(name);
-  if (it == types->end()) {
-    py::object type = py::module_::import("collections").attr("namedtuple")(name, "values indices");
-    type.attr("__module__") = "torch.return_types";
-    it = types->emplace(name, std::move(type)).first;
-  }
+  if (it == types->end())
+    it = types->emplace(name, py::module_::import("ember.return_types").attr(name)).first;
   return it->second(wrap(std::get<0>(result)), wrap(std::get<1>(result)));
 }
 
@@ -308,7 +306,7 @@ Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype) {
     return dtype ? t.to(*dtype) : t;
   }
   if (is_numpy_array(data)) {
-    Tensor t = from_numpy_array(data).clone();
+    Tensor t = from_numpy_array(data, /*warn_if_read_only=*/false).clone();
     return dtype ? t.to(*dtype) : t;
   }
   NestedData nested;

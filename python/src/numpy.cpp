@@ -48,7 +48,7 @@ bool is_numpy_instance(py::handle obj, const char* name) {
 bool is_numpy_array(py::handle obj) { return is_numpy_instance(obj, "ndarray"); }
 bool is_numpy_scalar(py::handle obj) { return is_numpy_instance(obj, "generic"); }
 
-Tensor from_numpy_array(py::handle obj) {
+Tensor from_numpy_array(py::handle obj, bool warn_if_read_only) {
   if (!py::isinstance<py::array>(obj))
     throw py::type_error("expected np.ndarray (got " +
                          std::string(py::str(py::type::handle_of(obj).attr("__name__"))) + ")");
@@ -81,7 +81,7 @@ Tensor from_numpy_array(py::handle obj) {
     extent += (array.shape(i) - 1) * (stride / itemsize);
   }
   if (empty) return ember::empty(sizes, TensorOptions(*dtype));
-  if (!array.writeable() &&
+  if (warn_if_read_only && !array.writeable() &&
       PyErr_WarnEx(PyExc_UserWarning,
                    "The given NumPy array is not writable, and Ember does not support "
                    "non-writable tensors. This means writing to this tensor will result in "

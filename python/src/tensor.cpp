@@ -69,6 +69,7 @@ Tensor convert(const Tensor& t, const py::args& args, const py::kwargs& kwargs) 
   std::optional<ScalarType> dtype;
   std::optional<Device> device;
   bool copy = false;
+  int bools = 0;
   for (py::handle a : args) {
     if (is_tensor(a)) {
       dtype = as_tensor(a).dtype();
@@ -76,7 +77,9 @@ Tensor convert(const Tensor& t, const py::args& args, const py::kwargs& kwargs) 
     } else if (py::isinstance<py::str>(a) || py::isinstance<Device>(a)) {
       device = usable_device(a);
     } else if (PyBool_Check(a.ptr())) {
-      // to(dtype, non_blocking, copy): only copy matters on the CPU.
+      // to(dtype, non_blocking, copy): the second bool is copy (non_blocking means nothing on
+      // the CPU).
+      if (++bools == 2) copy = a.cast<bool>();
     } else {
       dtype = to_dtype(a);
     }
@@ -253,12 +256,24 @@ void bind_tensor(py::module_& m) {
       .def("__bool__",
            [](const Tensor& t) {
              if (t.numel() != 1)
-               throw std::runtime_error(
-                   "Boolean value of Tensor with more than one value is ambiguous");
+               throw std::runtime_error(std::string("Boolean value of Tensor with ") +
+                                        (t.numel() == 0 ? "no values" : "more than one value") +
+                                        " is ambiguous");
              return t.item().to<double>() != 0;
            })
       .def("__float__", [](const Tensor& t) { return only_element(t).to_double(); })
-      .def("__int__", [](const Tensor& t) { return only_element(t).to_long(); })
+      .def("__int__",
+           [](const Tensor& t) -> py::object {
+             const Scalar s = only_element(t);
+             // From a float as Python's int() does: exact for large values, and ValueError or
+             // OverflowError for NaN and infinity.
+             if (s.is_floating_point()) {
+               PyObject* r = PyLong_FromDouble(s.to_double());
+               if (!r) throw py::error_already_set();
+               return py::reinterpret_steal<py::object>(r);
+             }
+             return py::int_(s.to_long());
+           })
       .def("__index__", [](const Tensor& t) {
         if (t.numel() != 1 || t.is_floating_point())
           throw py::type_error(
@@ -405,6 +420,7 @@ void bind_tensor(py::module_& m) {
       .def("flip",
            [](const Tensor& t, const py::args& args, const py::kwargs& kwargs) {
              if (kwargs.contains("dims")) return t.flip(int_list(kwargs["dims"], "flip"));
+             if (args.empty()) throw py::type_error("flip() missing 1 required argument: 'dims'");
              return t.flip(shape_from_args(args, "flip"));
            })
       .def("repeat",
@@ -789,7 +805,13 @@ void bind_tensor(py::module_& m) {
           },
           py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
           py::arg("stable") = false)
-      .def("argsort", &Tensor::argsort, py::arg("dim") = -1, py::arg("descending") = false)
+      .def(
+          "argsort",
+          [](const Tensor& t, int64_t dim, bool descending, bool) {
+            return t.argsort(dim, descending);  // every sort is stable
+          },
+          py::arg("dim") = -1, py::arg("descending") = false, py::kw_only(),
+          py::arg("stable") = false)
       .def(
           "topk",
           [](const Tensor& t, int64_t k, int64_t dim, bool largest, bool sorted) {

@@ -236,8 +236,10 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
       for (const auto& [nr, weak_slot] : node->retained_grads()) {
         auto retained = weak_slot.lock();
         if (!retained || !inputs[nr].defined()) continue;
+        // A first gradient is copied (contiguous), as in PyTorch: the engine's tensor may be
+        // an expanded view or the caller's own grad_output.
         Tensor g = create_graph ? inputs[nr] : inputs[nr].detach();
-        *retained = retained->defined() ? *retained + g : g;
+        *retained = retained->defined() ? *retained + g : g.clone();
       }
       if (!s.execute) continue;
 
@@ -325,10 +327,14 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors,
   variable_list reached = execute(edges_of(tensors), grads, keep_graph, create_graph,
                                   edges_of(inputs), /*run_captured_leaves=*/true);
   for (size_t i = 0; i < inputs.size(); ++i) {
-    if (inputs[i].is_leaf() || !reached[i].defined()) continue;
+    // A non-leaf that retains its gradient already got it in the pass.
+    const Tensor& t = inputs[i];
+    if (t.is_leaf() || t.retains_grad() || !reached[i].defined()) continue;
     Tensor g = create_graph ? reached[i] : reached[i].detach();
-    Tensor& slot = inputs[i].mutable_grad();
-    slot = slot.defined() ? slot + g : g;
+    // Under the node's mutex, as the retained gradients are (Note [Engine threads]).
+    std::lock_guard<std::recursive_mutex> lock(t.grad_fn()->mutex());
+    Tensor& slot = t.mutable_grad();
+    slot = slot.defined() ? slot + g : g.clone();
   }
 }
 

@@ -18,6 +18,7 @@ namespace {
 
 // The flip of t along each of dims (already wrapped), as a copy.
 Tensor flip_copy(const Tensor& t, const DimVector& dims) {
+  if (t.dim() == 0) return t.clone();
   Tensor out = t;
   for (int64_t d : dims) {
     const int64_t n = t.size(d);

@@ -57,7 +57,11 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
                 "addmm: self of shape {} cannot be added to the product of shape {}", self.sizes(),
                 out.sizes());
     // Scaled and summed in place: one pass over the product, no second result tensor.
-    if (alpha.to_double() != 1) out.mul_(alpha);
+    // alpha = 0 ignores the product, NaN included, as BLAS does for PyTorch.
+    if (alpha.to_double() == 0)
+      out.zero_();
+    else if (alpha.to_double() != 1)
+      out.mul_(alpha);
     if (beta.to_double() != 0) out.add_(self, beta);
   }
   // d(beta S + alpha A B): beta G for S (the engine sums it back over broadcast dims), and

@@ -248,6 +248,28 @@ TEST(Autograd, BackwardWithInputsFillsOnlyTheirGrad) {
                      "can't retain_grad on Tensor that has requires_grad=False");
 }
 
+TEST(Autograd, NonLeafGradientsAreOwnCopies) {
+  Tensor x = tensor({1.f, 2.f}, requires_grad());
+  // Retained and given as an input: counted once.
+  Tensor y = x * 2;
+  y.retain_grad();
+  (y * 3).sum().backward({}, std::nullopt, false, variable_list{y});
+  EXPECT_EQ(repr(y.grad()), "tensor([3., 3.])");
+  // The engine's gradient here is an expanded view of one element: .grad is a contiguous copy
+  // that can be modified in place.
+  Tensor z = x * 2;
+  z.sum().backward({}, std::nullopt, false, variable_list{z});
+  EXPECT_TRUE(z.grad().is_contiguous());
+  z.grad().zero_();
+  // Nor does it alias the caller's gradient, for inputs or for retained gradients.
+  Tensor given = ones({2});
+  Tensor w = x * 2;
+  w.retain_grad();
+  w.backward(given);
+  given.add_(5);
+  EXPECT_EQ(repr(w.grad()), "tensor([1., 1.])");
+}
+
 TEST(Autograd, BackwardWithInputsAndCreateGraph) {
   Tensor x = tensor({2.}, requires_grad());
   pow(x, 3).backward({}, std::nullopt, /*create_graph=*/true, variable_list{x});

@@ -19,6 +19,7 @@ TEST(Composite, FlipReversesTheGivenDims) {
   copy.fill_(7);
   EXPECT_EQ(values(x)[0], 0.0);  // a copy, even with no dims
   EXPECT_EMBER_ERROR(x.flip({0, 0}), "flip: dim 0 appears multiple times in the list of dims");
+  EXPECT_EQ(tensor(1.0).flip({0}).item<double>(), 1.0);
   EXPECT_EMBER_ERROR(x.flip({2}), "Dimension out of range");
 }
 

@@ -132,3 +132,17 @@ def test_workers_keep_the_order_and_run_init():
     got = [b[:, 0].tolist() for b in loader]
     assert got == [list(range(i, i + 4)) for i in range(0, 40, 4)]
     assert sorted(ids) == [0, 1] and threading.get_ident() not in threads
+
+
+def test_subclassed_tensor_dataset_and_numpy_scalars(torch):
+    def run(lib):
+        class Augmented(lib.utils.data.TensorDataset):
+            def __getitem__(self, i):
+                return (self.tensors[0][i] * 100,)
+
+        batches = [b[0].tolist() for b in
+                   lib.utils.data.DataLoader(Augmented(lib.arange(4.0)), batch_size=2)]
+        scalar = list(lib.utils.data.DataLoader([np.float64(3), np.int64(2)], batch_size=None))
+        return batches, [as_lists(s) for s in scalar]
+
+    assert run(ember) == run(torch)

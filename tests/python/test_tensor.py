@@ -272,3 +272,35 @@ def test_default_dtype_matches_torch(torch):
         return got
 
     assert run(ember) == run(torch)
+
+
+def test_review_regressions_match_torch(torch):
+    import pickle
+    import warnings
+
+    def run(m):
+        got = []
+        for v in (float("nan"), float("inf"), 1e30):
+            try:
+                got.append(int(m.tensor(v, dtype=m.float64)))
+            except (ValueError, OverflowError) as e:
+                got.append(type(e).__name__)
+        x = m.ones(2)
+        got.append(x.to(m.float32, False, True) is x)
+        with pytest.raises(RuntimeError) as info:
+            bool(m.tensor([]))
+        got.append(str(info.value))
+        with pytest.raises(TypeError):
+            x.flip()
+        got.append(m.addmm(m.ones(2), m.tensor([[float("nan")]]), m.ones(1, 2), alpha=0).tolist())
+        r = pickle.loads(pickle.dumps(m.tensor([[2.0, 1.0]]).sort(1)))
+        got.append((r.values.tolist(), r.indices.tolist()))
+        array = np.arange(3.0)
+        array.flags.writeable = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got.append(m.tensor(array).tolist())  # a copy: no warning
+        got.append(m.tensor(1.0).flip(0).item())
+        return got
+
+    assert run(ember) == run(torch)

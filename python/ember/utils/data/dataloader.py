@@ -46,8 +46,10 @@ def default_collate(batch):
 def default_convert(data):
     """What a loader without batching returns: NumPy arrays become tensors."""
     kind = type(data)
-    if kind.__module__ == "numpy" and getattr(data, "shape", ()) != ():
-        return as_tensor(data)
+    if kind.__module__ == "numpy" and hasattr(data, "dtype") and data.dtype.kind not in "USO":
+        import numpy  # loaded already: data is a NumPy value
+
+        return as_tensor(numpy.asarray(data))
     if isinstance(data, collections.abc.Mapping):
         return {key: default_convert(value) for key, value in data.items()}
     if isinstance(data, tuple) and hasattr(data, "_fields"):
@@ -107,7 +109,7 @@ class DataLoader:
     def _fetch(self, indices):
         if self.batch_sampler is None:
             return self.collate_fn(self.dataset[indices])
-        if self._default_collate and isinstance(self.dataset, TensorDataset):
+        if self._default_collate and type(self.dataset) is TensorDataset:
             # One gather per tensor instead of stacking len(indices) rows.
             index = _C.tensor(indices, dtype=_C.int64)
             return [t.index_select(0, index) for t in self.dataset.tensors]
