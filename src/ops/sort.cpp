@@ -51,7 +51,7 @@ std::tuple<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim, bool la
                                 bool sorted_result) {
   (void)sorted_result;  // the k elements always come in order
   const int64_t d = detail::wrap_dim(dim, t.dim(), "topk");
-  EMBER_CHECK(t.dtype() != kBool, "{}: not implemented for 'Bool'", "topk");
+  EMBER_CHECK(t.dtype() != kBool, "topk: not implemented for 'Bool'");
   const int64_t n = t.dim() == 0 ? 1 : t.size(d);
   EMBER_CHECK(k >= 0 && k <= n, "topk: selected index k ({}) out of range for a dim of {}", k, n);
   Tensor values, indices;
