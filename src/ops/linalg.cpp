@@ -24,9 +24,9 @@ variable_list mm_backward(const autograd::Node& node, size_t a_edge, const Tenso
                           const Tensor& a, const Tensor& b) {
   auto column_major = [](const Tensor& t) { return t.strides()[0] == 1 && t.strides()[1] != 1; };
   Tensor grad_a, grad_b;
-  if (detail::needs_grad(node, a_edge)) grad_a = column_major(b) ? b.mm(g.t()).t() : g.mm(b.t());
+  if (detail::needs_grad(node, a_edge)) grad_a = column_major(a) ? b.mm(g.t()).t() : g.mm(b.t());
   if (detail::needs_grad(node, a_edge + 1))
-    grad_b = column_major(a) ? g.t().mm(a).t() : a.t().mm(g);
+    grad_b = column_major(b) ? g.t().mm(a).t() : a.t().mm(g);
   return {grad_a, grad_b};
 }
 }  // namespace

@@ -323,3 +323,27 @@ TEST(Linalg, TensorMethodsMatchFreeFunctions) {
 
 }  // namespace
 }  // namespace ember
+
+namespace ember {
+namespace {
+
+// A transposed input (a Linear weight used as weight.t()) gets its gradient in its own layout,
+// so the weight's gradient is contiguous with no copy; a row-major input stays row-major.
+TEST(Linalg, ProductGradientsTakeTheirInputsLayout) {
+  const Tensor x = randn({4, 3}, requires_grad());
+  const Tensor w = randn({5, 3}, requires_grad());
+  const Tensor bias = randn({5}, requires_grad());
+  for (const Tensor& out : {mm(x, w.t()), addmm(bias, x, w.t())}) {
+    const auto grads = autograd::grad({out.sum()}, {x, w});
+    EXPECT_TRUE(grads[0].is_contiguous());
+    EXPECT_TRUE(grads[1].is_contiguous());
+  }
+  // A column-major first operand: its gradient comes out column-major too, i.e. the
+  // transpose of a contiguous tensor (what mm's a.t() leaf needs to be contiguous itself).
+  const Tensor xt = randn({3, 4}, requires_grad());
+  const auto g = autograd::grad({mm(xt.t(), w.t()).sum()}, {xt});
+  EXPECT_TRUE(g[0].is_contiguous());
+}
+
+}  // namespace
+}  // namespace ember
