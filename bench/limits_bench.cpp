@@ -4,9 +4,8 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 #include <omp.h>
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
+
+#include "fma_peak.h"
 
 #include <cstdlib>
 #include <memory>
@@ -47,24 +46,8 @@ void BM_triad(benchmark::State& state) {
 }
 
 #if defined(__x86_64__)
-// Ten independent accumulators hide the FMA latency (4 cycles, 2 ports on Zen 3 and most Intel
-// cores): each round is 10 FMAs of 8 floats, 160 flops. Compiled for AVX2 whatever the build's
-// flags, and run only where the CPU has it.
-__attribute__((target("avx2,fma"))) float fma_rounds(int64_t rounds) {
-  __m256 acc[10];
-  for (int i = 0; i < 10; ++i) acc[i] = _mm256_set1_ps(static_cast<float>(i));
-  const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-  for (int64_t r = 0; r < rounds; ++r)
-    for (int i = 0; i < 10; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-  __m256 sum = acc[0];
-  for (int i = 1; i < 10; ++i) sum = _mm256_add_ps(sum, acc[i]);
-  float out[8];
-  _mm256_storeu_ps(out, sum);
-  return out[0];
-}
-
 void BM_fma_peak(benchmark::State& state) {
-  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) {
+  if (!bench::has_avx2_fma()) {
     state.SkipWithError("no AVX2 FMA on this CPU");
     return;
   }
@@ -73,12 +56,12 @@ void BM_fma_peak(benchmark::State& state) {
   float sink = 0;
   for (auto _ : state) {
 #pragma omp parallel for num_threads(threads) reduction(+ : sink)
-    for (int t = 0; t < threads; ++t) sink += fma_rounds(rounds);
+    for (int t = 0; t < threads; ++t) sink += bench::fma_rounds(rounds);
     benchmark::DoNotOptimize(sink);
   }
-  state.counters["GFLOPS"] =
-      benchmark::Counter(160.0 * static_cast<double>(rounds) * threads * state.iterations() / 1e9,
-                         benchmark::Counter::kIsRate);
+  state.counters["GFLOPS"] = benchmark::Counter(
+      bench::kFlopsPerRound * static_cast<double>(rounds) * threads * state.iterations() / 1e9,
+      benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_fma_peak)->Unit(benchmark::kMillisecond)->UseRealTime();
 #endif

@@ -11,7 +11,8 @@ from collections import defaultdict
 
 
 def load(folder):
-    # results[system][threads][name] -> list of (real_time_ns, bytes_per_second, gflops)
+    # results[system][threads][name] -> list of
+    # (real_time_ns, bytes_per_second, gflops, bytes, peak_share)
     results = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     for path in glob.glob(os.path.join(folder, "*.json")):
         program, threads, _ = os.path.basename(path).split(".", 2)
@@ -23,7 +24,8 @@ def load(folder):
             scale = {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[b.get("time_unit", "ns")]
             time_ns = b["real_time"] * scale if "real_time" in b else None
             results[system][threads][b["name"]].append(
-                (time_ns, b.get("bytes_per_second"), b.get("GFLOPS"), b.get("bytes")))
+                (time_ns, b.get("bytes_per_second"), b.get("GFLOPS"), b.get("bytes"),
+                 b.get("peak_share")))
     return results
 
 
@@ -112,12 +114,25 @@ def main(folder):
                         gflops = median(r[system][threads].get(f"BM_mm/{n}/real_time", []), 2)
                         if gflops:
                             shares.append(f"{system} n={n} {100 * gflops / peak:.0f}%")
-                print("`mm` as a share of the FMA peak: " + ", ".join(shares) + "\n")
+                print("`mm` as a share of the FMA peak (medians over the run): " +
+                      ", ".join(shares) + "\n")
+            paired = []
+            for n in (1024, 2048):
+                for system in ("ember", "libtorch"):
+                    share = median(r[system][threads].get(f"BM_mm_peak_share/{n}/real_time", []),
+                                   4)
+                    if share:
+                        paired.append(f"{system} n={n} {100 * share:.0f}%")
+            if paired:
+                print("`mm` as a share of the FMA peak, paired (each product timed right after the "
+                      "FMA loop for as many flops): " + ", ".join(paired) + "\n")
         print("| workload | Ember | LibTorch | PyTorch | vs LibTorch | vs PyTorch |")
         print("| --- | --- | --- | --- | --- | --- |")
         ember = r["ember"][threads]
         others = [r["libtorch"][threads], r["pytorch"][threads]]
         for name in ember:
+            if median(ember[name], 4) is not None:
+                continue
             index = 3 if median(ember[name], 3) is not None else 0
             e = median(ember[name], index)
             cells, ratios = [], []

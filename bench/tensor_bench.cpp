@@ -3,7 +3,12 @@
 // only difference and both systems run exactly the same code.
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <vector>
+
+#include "fma_peak.h"
 
 #ifdef EMBER_BENCH_LIBTORCH
 #include <torch/torch.h>
@@ -118,6 +123,35 @@ void BM_mm(benchmark::State& state) {
   state.counters["GFLOPS"] =
       benchmark::Counter(2.0 * n * n * n * state.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
+
+#if defined(__x86_64__)
+// `mm` as a share of the FMA peak, measured in pairs: each iteration runs the FMA loop for as
+// many flops as the product and then the product, so both see the same machine. On a noisy VM
+// the peak drifts by 10-20% within a run; the median of the paired ratios does not.
+void BM_mm_peak_share(benchmark::State& state) {
+  if (!bench::has_avx2_fma()) {
+    state.SkipWithError("no AVX2 FMA on this CPU");
+    return;
+  }
+  const int64_t n = std::getenv("BENCH_SMALL") ? 64 : state.range(0);
+  const double flops = 2.0 * n * n * n;
+  lib::Tensor a = lib::randn({n, n}), b = lib::randn({n, n});
+  std::vector<double> shares;
+  using clock = std::chrono::steady_clock;
+  for (auto _ : state) {
+    const auto start = clock::now();
+    benchmark::DoNotOptimize(bench::fma_work(flops, bench_threads()));
+    const auto middle = clock::now();
+    lib::Tensor c = lib::mm(a, b);
+    benchmark::DoNotOptimize(c.data_ptr());
+    const auto end = clock::now();
+    shares.push_back(std::chrono::duration<double>(middle - start).count() /
+                     std::chrono::duration<double>(end - middle).count());
+  }
+  std::nth_element(shares.begin(), shares.begin() + shares.size() / 2, shares.end());
+  state.counters["peak_share"] = shares[shares.size() / 2];
+}
+#endif
 
 void BM_mm_transposed(benchmark::State& state) {
   const int64_t n = state.range(0);
@@ -252,6 +286,9 @@ BENCHMARK(BM_sigmoid_alloc)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_sigmoid_out)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_mm)->Arg(64)->Arg(256)->Arg(1024)->Arg(2048)->UseRealTime();
 BENCHMARK(BM_mm_transposed)->Arg(256)->UseRealTime();
+#if defined(__x86_64__)
+BENCHMARK(BM_mm_peak_share)->Arg(1024)->Arg(2048)->UseRealTime();
+#endif
 BENCHMARK(BM_add_scalar_1elem)->UseRealTime();
 BENCHMARK(BM_add_1elem_grad)->UseRealTime();
 BENCHMARK(BM_add_16x16)->UseRealTime();
