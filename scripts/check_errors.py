@@ -77,7 +77,7 @@ WRAPPERS = [
     # detail::throw_error(kind, message): what the EMBER_CHECK macros expand to.
     Wrapper("throw_error", ("src/*", "include/*"), 1, ("arg", 0, None)),
     # optim: Error(message, ErrorKind::Value) as a value.
-    Wrapper("value_error", ("src/optim/optimizer.cpp",), 0, "Value"),
+    Wrapper("value_error", ("src/optim/optimizer.cpp", "src/nn/rnn.cpp"), 0, "Value"),
     # optim: check_arg(ok, what, v) raises "Invalid <what>: <v>" (PyTorch's wording).
     Wrapper("check_arg", ("src/optim/*",), 1, "Value", ("Invalid ", MSG, ": {}"), True),
     # data: IDX reading, "<fn>: <path>: <what>".
@@ -87,7 +87,8 @@ WRAPPERS = [
     # io: AtomicFile::fail(what, errno) -> "<fn>: <path>: <what> (<strerror>)".
     Wrapper("fail", ("src/io/atomic_file.cpp",), 0, "Runtime", ("{}: {}: ", MSG, " ({})")),
     # nn: local fail(message, kind = Runtime) helpers.
-    Wrapper("fail", ("src/nn/functional_loss.cpp", "src/nn/functional_norm.cpp"), 0,
+    Wrapper("fail", ("src/nn/functional_loss.cpp", "src/nn/functional_norm.cpp",
+                     "src/nn/recurrent.cpp"), 0,
             ("arg", 1, "Runtime")),
     # nn: Conv2d's option checks, a lambda raising ValueErrors.
     Wrapper("fail", ("src/nn/conv.cpp",), 0, "Value"),

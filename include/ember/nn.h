@@ -14,3 +14,5 @@
 #include "ember/nn/modules/loss.h"
 #include "ember/nn/modules/normalization.h"
 #include "ember/nn/modules/pooling.h"
+#include "ember/nn/modules/rnn.h"
+#include "ember/nn/recurrent.h"

@@ -17,6 +17,10 @@ from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
 from . import autograd, cuda, nn, optim, return_types, utils
 from .serialization import load, save
+# torch's recurrent functions (torch.lstm, torch.gru_cell, ...), which nn's layers call.
+gru, gru_cell, lstm, lstm_cell = _C._nn.gru, _C._nn.gru_cell, _C._nn.lstm, _C._nn.lstm_cell
+rnn_tanh, rnn_tanh_cell = _C._nn.rnn_tanh, _C._nn.rnn_tanh_cell
+rnn_relu, rnn_relu_cell = _C._nn.rnn_relu, _C._nn.rnn_relu_cell
 
 _C._set_python_types(Size)
 

@@ -26,6 +26,63 @@ DimVector pair(py::handle obj, const char* op) {
   return v;
 }
 
+// The recurrent functions with torch's names and argument order (torch.rnn_tanh, torch.lstm,
+// torch.lstm_cell, ...); a hidden state of None starts from zeros.
+void bind_recurrent(py::module_& m) {
+  using Sequence = std::tuple<Tensor, Tensor> (*)(const Tensor&, const Tensor&, TensorList, bool,
+                                                  int64_t, double, bool, bool, bool);
+  const auto sequence = [&](const char* name, Sequence fn) {
+    m.def(
+        name,
+        [fn](const Tensor& input, py::handle hx, const std::vector<Tensor>& params, bool has_biases,
+             int64_t num_layers, double dropout, bool train, bool bidirectional, bool batch_first) {
+          return fn(input, tensor_or_undefined(hx), params, has_biases, num_layers, dropout, train,
+                    bidirectional, batch_first);
+        },
+        py::arg("input"), py::arg("hx"), py::arg("params"), py::arg("has_biases"),
+        py::arg("num_layers"), py::arg("dropout"), py::arg("train"), py::arg("bidirectional"),
+        py::arg("batch_first"));
+  };
+  sequence("rnn_tanh", &F::rnn_tanh);
+  sequence("rnn_relu", &F::rnn_relu);
+  sequence("gru", &F::gru);
+  m.def(
+      "lstm",
+      [](const Tensor& input, const std::vector<Tensor>& hx, const std::vector<Tensor>& params,
+         bool has_biases, int64_t num_layers, double dropout, bool train, bool bidirectional,
+         bool batch_first) {
+        return F::lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+                       batch_first);
+      },
+      py::arg("input"), py::arg("hx"), py::arg("params"), py::arg("has_biases"),
+      py::arg("num_layers"), py::arg("dropout"), py::arg("train"), py::arg("bidirectional"),
+      py::arg("batch_first"));
+  using Cell = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, const Tensor&, const Tensor&,
+                          const Tensor&);
+  const auto cell = [&](const char* name, Cell fn) {
+    m.def(
+        name,
+        [fn](const Tensor& input, const Tensor& hx, const Tensor& w_ih, const Tensor& w_hh,
+             py::handle b_ih, py::handle b_hh) {
+          return fn(input, hx, w_ih, w_hh, tensor_or_undefined(b_ih), tensor_or_undefined(b_hh));
+        },
+        py::arg("input"), py::arg("hx"), py::arg("w_ih"), py::arg("w_hh"),
+        py::arg("b_ih") = py::none(), py::arg("b_hh") = py::none());
+  };
+  cell("rnn_tanh_cell", &F::rnn_tanh_cell);
+  cell("rnn_relu_cell", &F::rnn_relu_cell);
+  cell("gru_cell", &F::gru_cell);
+  m.def(
+      "lstm_cell",
+      [](const Tensor& input, const std::vector<Tensor>& hx, const Tensor& w_ih, const Tensor& w_hh,
+         py::handle b_ih, py::handle b_hh) {
+        return F::lstm_cell(input, hx, w_ih, w_hh, tensor_or_undefined(b_ih),
+                            tensor_or_undefined(b_hh));
+      },
+      py::arg("input"), py::arg("hx"), py::arg("w_ih"), py::arg("w_hh"),
+      py::arg("b_ih") = py::none(), py::arg("b_hh") = py::none());
+}
+
 }  // namespace
 
 void bind_nn(py::module_& parent) {
@@ -77,6 +134,7 @@ void bind_nn(py::module_& parent) {
         py::arg("inplace") = false);
   m.def("embedding", &F::embedding, py::arg("input"), py::arg("weight"),
         py::arg("padding_idx") = py::none());
+  bind_recurrent(m);
   m.def(
       "layer_norm",
       [](const Tensor& x, py::handle shape, py::handle w, py::handle b, double eps) {

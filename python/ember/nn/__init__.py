@@ -8,3 +8,4 @@ from .modules import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embe
                       GELU, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU,
                       Sigmoid, Softmax, Tanh)
 from .parameter import Parameter
+from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
