@@ -95,10 +95,24 @@ void BM_cnn_adam_step(benchmark::State& state) {
   }
 }
 
+// A two-layer LSTM (64 -> 128) over 50 steps of a batch of 16, forward and backward.
+void BM_lstm_fwd_bwd(benchmark::State& state) {
+  const int64_t steps = small() ? 3 : 50, batch = small() ? 2 : 16;
+  lib::manual_seed(0);
+  lib::nn::LSTM lstm(lib::nn::LSTMOptions(64, 128).num_layers(2));
+  lib::Tensor x = lib::randn({steps, batch, 64});
+  for (auto _ : state) {
+    auto out = lstm->forward(x);
+    std::get<0>(out).sum().backward();
+    for (auto& p : lstm->parameters()) p.mutable_grad() = lib::Tensor();
+  }
+}
+
 BENCHMARK(BM_seed_sequential_500_steps)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_mlp_adam_step)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_conv2d_fwd_bwd)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_cnn_adam_step)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_lstm_fwd_bwd)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 

@@ -218,6 +218,18 @@ def training_rows():
     yield {"name": "BM_cnn_adam_step/real_time", "real_time": measure(
         stepper(cnn, images, torch.randint(0, 10, (batch,))))}
 
+    steps, batch = (3, 2) if SMALL else (50, 16)
+    torch.manual_seed(0)
+    lstm = nn.LSTM(64, 128, num_layers=2)
+    sequence = torch.randn(steps, batch, 64)
+
+    def lstm_step():
+        lstm(sequence)[0].sum().backward()
+        for p in lstm.parameters():
+            p.grad = None
+
+    yield {"name": "BM_lstm_fwd_bwd/real_time", "real_time": measure(lstm_step)}
+
 
 def main(path):
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
