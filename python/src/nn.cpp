@@ -16,6 +16,7 @@ nn::Reduction to_reduction(const std::string& name) {
   if (name == "mean") return nn::Reduction::Mean;
   if (name == "sum") return nn::Reduction::Sum;
   if (name == "none") return nn::Reduction::None;
+  if (name == "batchmean") return nn::Reduction::BatchMean;
   throw py::value_error(name + " is not a valid value for reduction");
 }
 
@@ -83,6 +84,27 @@ void bind_recurrent(py::module_& m) {
       py::arg("b_ih") = py::none(), py::arg("b_hh") = py::none());
 }
 
+// The activations beyond relu/gelu, with torch's argument names and defaults.
+void bind_activations(py::module_& m) {
+  const auto x = py::arg("input");
+  const auto inplace = py::arg("inplace") = false;
+  m.def("elu", &F::elu, x, py::arg("alpha") = 1.0, inplace);
+  m.def("selu", &F::selu, x, inplace);
+  m.def("celu", &F::celu, x, py::arg("alpha") = 1.0, inplace);
+  m.def("silu", &F::silu, x, inplace);
+  m.def("mish", &F::mish, x, inplace);
+  m.def("softplus", &F::softplus, x, py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+  m.def("softsign", &F::softsign, x);
+  m.def("hardtanh", &F::hardtanh, x, py::arg("min_val") = -1.0, py::arg("max_val") = 1.0,
+        inplace);
+  m.def("relu6", &F::relu6, x, inplace);
+  m.def("logsigmoid", &F::logsigmoid, x);
+  m.def("hardsigmoid", &F::hardsigmoid, x, inplace);
+  m.def("hardswish", &F::hardswish, x, inplace);
+  m.def("threshold", &F::threshold, x, py::arg("threshold"), py::arg("value"), inplace);
+  m.def("glu", &F::glu, x, py::arg("dim") = -1);
+}
+
 }  // namespace
 
 void bind_nn(py::module_& parent) {
@@ -135,6 +157,7 @@ void bind_nn(py::module_& parent) {
   m.def("embedding", &F::embedding, py::arg("input"), py::arg("weight"),
         py::arg("padding_idx") = py::none());
   bind_recurrent(m);
+  bind_activations(m);
   m.def(
       "layer_norm",
       [](const Tensor& x, py::handle shape, py::handle w, py::handle b, double eps) {
@@ -167,6 +190,25 @@ void bind_nn(py::module_& parent) {
         return F::l1_loss(x, t, to_reduction(reduction));
       },
       py::arg("input"), py::arg("target"), py::arg("reduction") = "mean");
+  m.def(
+      "smooth_l1_loss",
+      [](const Tensor& x, const Tensor& t, const std::string& reduction, double beta) {
+        return F::smooth_l1_loss(x, t, to_reduction(reduction), beta);
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("beta") = 1.0);
+  m.def(
+      "huber_loss",
+      [](const Tensor& x, const Tensor& t, const std::string& reduction, double delta) {
+        return F::huber_loss(x, t, to_reduction(reduction), delta);
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean", py::arg("delta") = 1.0);
+  m.def(
+      "kl_div",
+      [](const Tensor& x, const Tensor& t, const std::string& reduction, bool log_target) {
+        return F::kl_div(x, t, to_reduction(reduction), log_target);
+      },
+      py::arg("input"), py::arg("target"), py::arg("reduction") = "mean",
+      py::arg("log_target") = false);
   m.def(
       "nll_loss",
       [](const Tensor& x, const Tensor& t, py::handle weight, int64_t ignore_index,

@@ -45,4 +45,98 @@ Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype
   return ember::log_softmax(x, dim, dtype);
 }
 
+namespace {
+
+// The in-place forms write the result into x, so x takes the result's history as with PyTorch's
+// elu_ and friends. The result is computed from a copy of x when x has history: the ops behind it
+// may save their input for backward, and x is about to change.
+template <typename Fn>
+Tensor apply(const Tensor& x, bool inplace, Fn fn) {
+  if (!inplace) return fn(x);
+  Tensor out = x;
+  out.copy_(fn(x.requires_grad() ? x.clone() : x));
+  return out;
+}
+
+Tensor scalar_like(double v, const Tensor& x) { return full({}, v, x.options()); }
+
+}  // namespace
+
+Tensor elu(const Tensor& x, double alpha, bool inplace) {
+  return apply(x, inplace, [&](const Tensor& v) { return where(v.gt(0), v, v.expm1() * alpha); });
+}
+
+Tensor selu(const Tensor& x, bool inplace) {
+  constexpr double alpha = 1.6732632423543772848170429916717;
+  constexpr double scale = 1.0507009873554804934193349852946;
+  return apply(x, inplace, [&](const Tensor& v) {
+    return where(v.gt(0), v * scale, v.expm1() * (alpha * scale));
+  });
+}
+
+Tensor celu(const Tensor& x, double alpha, bool inplace) {
+  if (alpha == 0)
+    throw Error("celu: ZeroDivisionError: alpha cannot be 0 for CELU", ErrorKind::Runtime);
+  return apply(x, inplace, [&](const Tensor& v) {
+    return where(v.gt(0), v, (v * (1 / alpha)).expm1() * alpha);
+  });
+}
+
+Tensor silu(const Tensor& x, bool inplace) {
+  return apply(x, inplace, [&](const Tensor& v) { return v * v.sigmoid(); });
+}
+
+Tensor mish(const Tensor& x, bool inplace) {
+  return apply(x, inplace, [&](const Tensor& v) { return v * ember::tanh(softplus(v)); });
+}
+
+Tensor softplus(const Tensor& x, double beta, double threshold) {
+  const Tensor scaled = x * beta;
+  // Above the threshold the result is x itself (to float precision); the log1p branch sees a
+  // clamped input there, so neither branch overflows.
+  const Tensor smooth = scaled.clamp(std::nullopt, threshold).exp().log1p() * (1 / beta);
+  return where(scaled.gt(threshold), x, smooth);
+}
+
+Tensor softsign(const Tensor& x) { return x / (x.abs() + 1); }
+
+Tensor hardtanh(const Tensor& x, double min_val, double max_val, bool inplace) {
+  return apply(x, inplace, [&](const Tensor& v) { return v.clamp(min_val, max_val); });
+}
+
+Tensor relu6(const Tensor& x, bool inplace) { return hardtanh(x, 0, 6, inplace); }
+
+Tensor logsigmoid(const Tensor& x) {
+  // log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), finite for every x.
+  return x.clamp(std::nullopt, 0.0) - (-x.abs()).exp().log1p();
+}
+
+Tensor hardsigmoid(const Tensor& x, bool inplace) {
+  return apply(x, inplace, [&](const Tensor& v) { return (v + 3).clamp(0.0, 6.0) * (1.0 / 6); });
+}
+
+Tensor hardswish(const Tensor& x, bool inplace) {
+  return apply(x, inplace,
+               [&](const Tensor& v) { return v * (v + 3).clamp(0.0, 6.0) * (1.0 / 6); });
+}
+
+Tensor threshold(const Tensor& x, double threshold, double value, bool inplace) {
+  return apply(x, inplace,
+               [&](const Tensor& v) { return where(v.gt(threshold), v, scalar_like(value, v)); });
+}
+
+Tensor glu(const Tensor& x, int64_t dim) {
+  if (x.dim() == 0)
+    throw Error("glu: glu does not support scalars because halving size must be even",
+                ErrorKind::Runtime);
+  const int64_t size = x.size(dim);  // an IndexError for a dim out of range
+  const int64_t d = dim < 0 ? dim + x.dim() : dim;
+  if (size % 2 != 0)
+    throw Error(
+        fmt::format("glu: Halving dimension must be even, but dimension {} is size {}", d, size),
+        ErrorKind::Runtime);
+  const std::vector<Tensor> halves = x.chunk(2, d);
+  return halves[0] * halves[1].sigmoid();
+}
+
 }  // namespace ember::nn::functional

@@ -22,6 +22,8 @@ Tensor reduce(const Tensor& loss, Reduction reduction) {
       return loss.sum();
     case Reduction::Mean:
       break;
+    case Reduction::BatchMean:
+      fail("batchmean is not a valid value for reduction (only kl_div takes it)", ErrorKind::Value);
   }
   return loss.mean();
 }
@@ -142,6 +144,35 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_size(input, target, "l1_loss");
   return reduce((input - target).abs(), reduction);
+}
+
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
+  check_same_size(input, target, "smooth_l1_loss");
+  if (beta < 0) fail("smooth_l1_loss: smooth_l1_loss does not support negative values for beta.");
+  const Tensor diff = (input - target).abs();
+  if (beta == 0) return reduce(diff, reduction);
+  return reduce(where(diff.lt(beta), diff * diff * (0.5 / beta), diff - 0.5 * beta), reduction);
+}
+
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
+  check_same_size(input, target, "huber_loss");
+  if (!(delta > 0)) fail("huber_loss: huber_loss does not support non-positive values for delta.");
+  const Tensor diff = (input - target).abs();
+  return reduce(where(diff.le(delta), diff * diff * 0.5, (diff - 0.5 * delta) * delta), reduction);
+}
+
+Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bool log_target) {
+  Tensor loss;
+  if (log_target) {
+    loss = target.exp() * (target - input);
+  } else {
+    // target log(target) is 0 at target = 0; the log sees 1 there so its gradient stays finite.
+    const Tensor zero = target.eq(0);
+    const Tensor safe = where(zero, ones({}, target.options()), target);
+    loss = where(zero, zeros({}, target.options()), target * safe.log()) - target * input;
+  }
+  if (reduction != Reduction::BatchMean) return reduce(loss, reduction);
+  return input.dim() == 0 ? loss.sum() : loss.sum() / input.size(0);
 }
 
 Tensor nll_loss(const Tensor& input, const Tensor& target, Reduction reduction,

@@ -16,6 +16,18 @@ Tensor L1LossImpl::forward(const Tensor& input, const Tensor& target) {
   return functional::l1_loss(input, target, options.reduction());
 }
 
+Tensor SmoothL1LossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::smooth_l1_loss(input, target, options.reduction(), options.beta());
+}
+
+Tensor HuberLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::huber_loss(input, target, options.reduction(), options.delta());
+}
+
+Tensor KLDivLossImpl::forward(const Tensor& input, const Tensor& target) {
+  return functional::kl_div(input, target, options.reduction(), options.log_target());
+}
+
 NLLLossImpl::NLLLossImpl(const NLLLossOptions& options)
     : Module("NLLLoss"), options(options), weight(register_buffer("weight", options.weight())) {}
 

@@ -9,8 +9,9 @@
 
 namespace ember::nn {
 
-/// How a loss combines its per-element values: kept as they are, averaged, or summed.
-enum class Reduction { None, Mean, Sum };
+/// How a loss combines its per-element values: kept as they are, averaged, or summed; kl_div
+/// alone also takes BatchMean, the sum divided by the batch size.
+enum class Reduction { None, Mean, Sum, BatchMean };
 
 namespace functional {
 
@@ -29,6 +30,34 @@ Tensor gelu(const Tensor& x, std::string_view approximate = "none");
 Tensor softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 /// Log-softmax along dim (see ember::log_softmax).
 Tensor log_softmax(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+/// x where x > 0, else alpha (exp(x) - 1).
+Tensor elu(const Tensor& x, double alpha = 1.0, bool inplace = false);
+/// scale * elu(x, alpha) with the self-normalizing constants alpha ~ 1.6733, scale ~ 1.0507.
+Tensor selu(const Tensor& x, bool inplace = false);
+/// max(0, x) + min(0, alpha (exp(x / alpha) - 1)).
+Tensor celu(const Tensor& x, double alpha = 1.0, bool inplace = false);
+/// x sigmoid(x) (swish).
+Tensor silu(const Tensor& x, bool inplace = false);
+/// x tanh(softplus(x)).
+Tensor mish(const Tensor& x, bool inplace = false);
+/// log(1 + exp(beta x)) / beta, or x where beta x > threshold.
+Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
+/// x / (1 + |x|).
+Tensor softsign(const Tensor& x);
+/// x clamped to [min_val, max_val].
+Tensor hardtanh(const Tensor& x, double min_val = -1.0, double max_val = 1.0, bool inplace = false);
+/// x clamped to [0, 6].
+Tensor relu6(const Tensor& x, bool inplace = false);
+/// log(sigmoid(x)), computed without overflow.
+Tensor logsigmoid(const Tensor& x);
+/// relu6(x + 3) / 6.
+Tensor hardsigmoid(const Tensor& x, bool inplace = false);
+/// x relu6(x + 3) / 6.
+Tensor hardswish(const Tensor& x, bool inplace = false);
+/// x where x > threshold, else value.
+Tensor threshold(const Tensor& x, double threshold, double value, bool inplace = false);
+/// a sigmoid(b) for the two halves a, b of x along dim (whose size must be even).
+Tensor glu(const Tensor& x, int64_t dim = -1);
 
 // ---- Layers --------------------------------------------------------------------------------
 /// Zeroes each element with probability p (global generator) and scales the rest by 1/(1-p);
@@ -60,6 +89,18 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
 /// |input - target|, reduced; input and target must have the same shape.
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean);
+/// 0.5 d^2 / beta where |d| < beta, else |d| - 0.5 beta, for d = input - target; beta = 0 is
+/// l1_loss. beta must not be negative.
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
+                      Reduction reduction = Reduction::Mean, double beta = 1.0);
+/// 0.5 d^2 where |d| <= delta, else delta (|d| - 0.5 delta); delta must be positive.
+Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+                  double delta = 1.0);
+/// target (log(target) - input) for log-probabilities input (0 where target is 0), or
+/// exp(target) (target - input) with log_target. Mean averages over every element; "batchmean"
+/// (Reduction::Sum divided by the batch size) is the one that matches the KL divergence.
+Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction = Reduction::Mean,
+              bool log_target = false);
 /// -weight[c] * input[n, c] for log-probabilities input [N, C], [C] or [N, C, d...] and int64
 /// class indices target [N], [] or [N, d...]. Mean divides by the summed weights of the targets;
 /// targets equal to ignore_index count for nothing. weight, when given, is [C].

@@ -2,10 +2,12 @@
 
 from . import functional, init
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss)
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                   MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module
-from .modules import (AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d, Dropout, Embedding, Flatten,
-                      GELU, Identity, LayerNorm, LeakyReLU, Linear, LogSoftmax, MaxPool2d, ReLU,
-                      Sigmoid, Softmax, Tanh)
+from .modules import (CELU, ELU, GELU, GLU, SELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d,
+                      Dropout, Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity,
+                      LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, ReLU,
+                      ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh, Threshold)
 from .parameter import Parameter
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase

@@ -37,6 +37,24 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _nn.l1_loss(input, target, _reduction(size_average, reduce, reduction))
 
 
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    return _nn.smooth_l1_loss(input, target, _reduction(size_average, reduce, reduction), beta)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    return _nn.huber_loss(input, target, reduction, delta)
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    reduction = _reduction(size_average, reduce, reduction)
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns with "
+                      "the KL div math definition.'mean' will be changed to behave the same as "
+                      "'batchmean' in the next major release.")
+    return _nn.kl_div(input, target, reduction, log_target)
+
+
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
     return _nn.nll_loss(input, target, weight, ignore_index,
@@ -68,6 +86,63 @@ def relu(input, inplace=False):
 
 def sigmoid(input):
     return input.sigmoid()
+
+
+# The in-place forms return the input object itself, as torch's do.
+def elu(input, alpha=1.0, inplace=False):
+    out = _nn.elu(input, alpha, inplace)
+    return input if inplace else out
+
+
+def selu(input, inplace=False):
+    out = _nn.selu(input, inplace)
+    return input if inplace else out
+
+
+def celu(input, alpha=1.0, inplace=False):
+    out = _nn.celu(input, alpha, inplace)
+    return input if inplace else out
+
+
+def silu(input, inplace=False):
+    out = _nn.silu(input, inplace)
+    return input if inplace else out
+
+
+def mish(input, inplace=False):
+    out = _nn.mish(input, inplace)
+    return input if inplace else out
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    out = _nn.hardtanh(input, min_val, max_val, inplace)
+    return input if inplace else out
+
+
+def relu6(input, inplace=False):
+    out = _nn.relu6(input, inplace)
+    return input if inplace else out
+
+
+def hardsigmoid(input, inplace=False):
+    out = _nn.hardsigmoid(input, inplace)
+    return input if inplace else out
+
+
+def hardswish(input, inplace=False):
+    out = _nn.hardswish(input, inplace)
+    return input if inplace else out
+
+
+def threshold(input, threshold, value, inplace=False):
+    out = _nn.threshold(input, threshold, value, inplace)
+    return input if inplace else out
+
+
+softplus = _nn.softplus
+softsign = _nn.softsign
+logsigmoid = _nn.logsigmoid
+glu = _nn.glu
 
 
 def tanh(input):

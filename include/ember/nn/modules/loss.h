@@ -1,5 +1,6 @@
 #pragma once
-/// Loss modules: MSELoss, L1Loss, CrossEntropyLoss, NLLLoss, BCELoss and BCEWithLogitsLoss. Each
+/// Loss modules: MSELoss, L1Loss, SmoothL1Loss, HuberLoss, KLDivLoss, CrossEntropyLoss, NLLLoss,
+/// BCELoss and BCEWithLogitsLoss. Each
 /// is called with (input, target): `MSELoss loss(MSELossOptions(kSum)); loss(pred, y)`.
 #include <cstdint>
 #include <utility>
@@ -17,6 +18,8 @@ inline constexpr nn::Reduction kNone = nn::Reduction::None;
 inline constexpr nn::Reduction kMean = nn::Reduction::Mean;
 /// Sum the per-element losses.
 inline constexpr nn::Reduction kSum = nn::Reduction::Sum;
+/// Sum, then divide by the batch size (kl_div only).
+inline constexpr nn::Reduction kBatchMean = nn::Reduction::BatchMean;
 
 }  // namespace ember
 
@@ -64,6 +67,85 @@ class L1LossImpl : public Module {
 
 /// A shared handle to an L1LossImpl.
 EMBER_MODULE(L1Loss);
+
+/// The arguments of SmoothL1Loss: `SmoothL1LossOptions().beta(0.5)`.
+class SmoothL1LossOptions {
+ public:
+  SmoothL1LossOptions(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
+  SmoothL1LossOptions& reduction(Reduction v) { return reduction_ = v, *this; }
+  /// Where the loss turns from quadratic to linear (default 1).
+  SmoothL1LossOptions& beta(double v) { return beta_ = v, *this; }
+  Reduction reduction() const { return reduction_; }
+  double beta() const { return beta_; }
+
+ private:
+  Reduction reduction_;
+  double beta_ = 1.0;
+};
+
+/// 0.5 d^2 / beta for |d| < beta, else |d| - 0.5 beta; d = input - target.
+class SmoothL1LossImpl : public Module {
+ public:
+  explicit SmoothL1LossImpl(const SmoothL1LossOptions& options = {})
+      : Module("SmoothL1Loss"), options(options) {}
+  using Module::forward;  // the one-input form, which losses reject
+  Tensor forward(const Tensor& input, const Tensor& target);
+  SmoothL1LossOptions options;
+};
+EMBER_MODULE(SmoothL1Loss);
+
+/// The arguments of HuberLoss: `HuberLossOptions().delta(0.5)`.
+class HuberLossOptions {
+ public:
+  HuberLossOptions(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
+  HuberLossOptions& reduction(Reduction v) { return reduction_ = v, *this; }
+  /// Where the loss turns from quadratic to linear (default 1).
+  HuberLossOptions& delta(double v) { return delta_ = v, *this; }
+  Reduction reduction() const { return reduction_; }
+  double delta() const { return delta_; }
+
+ private:
+  Reduction reduction_;
+  double delta_ = 1.0;
+};
+
+/// 0.5 d^2 for |d| <= delta, else delta (|d| - 0.5 delta).
+class HuberLossImpl : public Module {
+ public:
+  explicit HuberLossImpl(const HuberLossOptions& options = {})
+      : Module("HuberLoss"), options(options) {}
+  using Module::forward;  // the one-input form, which losses reject
+  Tensor forward(const Tensor& input, const Tensor& target);
+  HuberLossOptions options;
+};
+EMBER_MODULE(HuberLoss);
+
+/// The arguments of KLDivLoss: `KLDivLossOptions(kBatchMean).log_target(true)`.
+class KLDivLossOptions {
+ public:
+  KLDivLossOptions(Reduction reduction = Reduction::Mean) : reduction_(reduction) {}
+  /// None, Mean, Sum or BatchMean (the KL divergence per sample).
+  KLDivLossOptions& reduction(Reduction v) { return reduction_ = v, *this; }
+  /// Whether the target holds log-probabilities too (default false).
+  KLDivLossOptions& log_target(bool v) { return log_target_ = v, *this; }
+  Reduction reduction() const { return reduction_; }
+  bool log_target() const { return log_target_; }
+
+ private:
+  Reduction reduction_;
+  bool log_target_ = false;
+};
+
+/// The KL divergence from log-probabilities input to probabilities (or log-probabilities) target.
+class KLDivLossImpl : public Module {
+ public:
+  explicit KLDivLossImpl(const KLDivLossOptions& options = {})
+      : Module("KLDivLoss"), options(options) {}
+  using Module::forward;  // the one-input form, which losses reject
+  Tensor forward(const Tensor& input, const Tensor& target);
+  KLDivLossOptions options;
+};
+EMBER_MODULE(KLDivLoss);
 
 /// The arguments of NLLLoss: `NLLLossOptions().ignore_index(0).weight(w)`.
 class NLLLossOptions {
