@@ -6,6 +6,7 @@
 #include "ember/ops/elementwise.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/optim_step.h"
+#include "ember/ops/pointwise.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
 #include "ember/ops/softmax.h"

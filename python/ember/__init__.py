@@ -15,12 +15,18 @@ from ._grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor
 from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
+from . import _composed
+from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzero, diag, diagonal,
+                 floor_divide, fmod, hstack, isclose, lerp, logical_and, logical_not, logical_or,
+                 logical_xor, masked_select, movedim, nan_to_num, nonzero, remainder, roll,
+                 swapaxes, tile, trace, vstack)
 from . import autograd, cuda, nn, optim, return_types, utils
 from .serialization import load, save
 # torch's recurrent functions (torch.lstm, torch.gru_cell, ...), which nn's layers call.
 gru, gru_cell, lstm, lstm_cell = _C._nn.gru, _C._nn.gru_cell, _C._nn.lstm, _C._nn.lstm_cell
 rnn_tanh, rnn_tanh_cell = _C._nn.rnn_tanh, _C._nn.rnn_tanh_cell
 rnn_relu, rnn_relu_cell = _C._nn.rnn_relu, _C._nn.rnn_relu_cell
+moveaxis, swapdims = movedim, swapaxes
 
 _C._set_python_types(Size)
 

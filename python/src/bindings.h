@@ -18,6 +18,7 @@ void bind_functions(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_numpy(py::module_& m);
 void bind_nn(py::module_& m);
+void bind_composed(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------
 

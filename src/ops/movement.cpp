@@ -227,6 +227,31 @@ Tensor Tensor::select(int64_t dim, int64_t index) const {
                   });
 }
 
+Tensor Tensor::diagonal(int64_t offset, int64_t dim1, int64_t dim2) const {
+  const int64_t d1 = wrap_dim(dim1, dim(), "diagonal"), d2 = wrap_dim(dim2, dim(), "diagonal");
+  EMBER_CHECK(d1 != d2, "diagonal: diagonal dimensions cannot be identical {}, {}", dim1, dim2);
+  const int64_t rows = sizes()[d1], cols = sizes()[d2];
+  // Element k of the diagonal is (k, k + offset) for offset >= 0 and (k - offset, k) below.
+  const int64_t length = std::max<int64_t>(
+      0, offset >= 0 ? std::min(rows, cols - offset) : std::min(rows + offset, cols));
+  int64_t start = storage_offset();
+  if (length > 0) start += offset >= 0 ? offset * strides()[d2] : -offset * strides()[d1];
+  DimVector sz, st;
+  for (int64_t d = 0; d < dim(); ++d) {
+    if (d == d1 || d == d2) continue;
+    sz.push_back(sizes()[d]);
+    st.push_back(strides()[d]);
+  }
+  sz.push_back(length);
+  st.push_back(strides()[d1] + strides()[d2]);
+  DimVector base(sizes().begin(), sizes().end());
+  return recorded("DiagonalBackward0", *this, make_view(*this, sz, st, start),
+                  [base, offset, d1, d2](const Tensor& g) {
+                    return embed("DiagonalBackwardBackward0", g, base,
+                                 [=](const Tensor& x) { return x.diagonal(offset, d1, d2); });
+                  });
+}
+
 Tensor Tensor::expand(IntArrayRef size) const {
   EMBER_CHECK(size.size() >= static_cast<size_t>(dim()),
               "expand: the number of sizes provided ({}) must be greater or equal to the number "

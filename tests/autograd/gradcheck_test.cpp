@@ -198,6 +198,35 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("tril", x34, F1(x.tril()), "TrilBackward0"));
   s.push_back(unary("triu_batched", normal({2, 3, 3}), F1(triu(x, -1)), "TriuBackward0"));
   s.push_back(binary("outer", normal({3}), normal({4}), F2(outer(a, b)), "MulBackward0"));
+  s.push_back(unary("diagonal", x34, F1(x.diagonal()), "DiagonalBackward0"));
+  s.push_back(unary("diagonal_offset_batched", strided(normal({2, 3, 4})), F1(diagonal(x, 1, 2, 1)),
+                    "DiagonalBackward0"));
+  s.push_back(unary("diag_of_vector", normal({3}), F1(diag(x, -1)), ""));
+  s.push_back(unary("diag_of_matrix", transposed(x34), F1(x.diag(1)), ""));
+  s.push_back(unary("trace", x34, F1(x.trace()), ""));
+  s.push_back(unary("roll", x34, F1(x.roll({1, -2}, {0, 1})), ""));
+  s.push_back(unary("roll_flat", transposed(x34), F1(roll(x, {5})), ""));
+  s.push_back(unary("tile", x34, F1(x.tile({2})), "RepeatBackward0"));
+  s.push_back(
+      unary("movedim", normal({2, 3, 4}), F1(x.movedim({0, 1}, {2, 0})), "PermuteBackward0"));
+  s.push_back(binary("hstack", x34, normal({3, 2}), F2(hstack({a, b})), "CatBackward0"));
+  s.push_back(binary("vstack", normal({4}), x34, F2(vstack({a, b})), "CatBackward0"));
+  s.push_back(unary("masked_select", x34, F1(x.masked_select(x.gt(0))), ""));
+  s.push_back(unary("nan_to_num", x34, F1(x.nan_to_num()), ""));
+  s.push_back(ternary(
+      "addcmul", normal({3, 4}), normal({4}), normal({3, 1}),
+      [](const Tensor& a, const Tensor& b, const Tensor& c) { return addcmul(a, b, c, 0.5); }, ""));
+  s.push_back(ternary(
+      "addcdiv", normal({3, 4}), normal({3, 4}), uniform({3, 4}, 0.5, 2.0),
+      [](const Tensor& a, const Tensor& b, const Tensor& c) { return a.addcdiv(b, c, -2); }, ""));
+  s.push_back(binary("lerp", x34, normal({3, 4}), F2(a.lerp(b, 0.3)), ""));
+  s.push_back(ternary(
+      "lerp_tensor_weight", normal({3, 4}), normal({3, 4}), uniform({4}, 0.0, 1.0),
+      [](const Tensor& a, const Tensor& b, const Tensor& c) { return lerp(a, b, c); }, ""));
+  s.push_back(binary("remainder", uniform({3, 4}, -3.0, 3.0), uniform({3, 4}, 0.7, 1.3),
+                     F2(a.remainder(b)), ""));
+  s.push_back(
+      binary("fmod", uniform({3, 4}, -3.0, 3.0), uniform({3, 4}, -1.3, -0.7), F2(fmod(a, b)), ""));
   s.push_back(ternary(
       "addmm_bias_row", normal({4}), normal({3, 5}), normal({5, 4}),
       [](const Tensor& a, const Tensor& b, const Tensor& c) { return addmm(a, b, c); },
@@ -590,6 +619,19 @@ const NameDeviation kNameDeviations[] = {
     {"split_sizes", "SliceBackward0", "SplitWithSizesBackward0"},
     {"chunk", "SliceBackward0", "SplitBackward0"},
     {"unbind", "SelectBackward0", "UnbindBackward0"},
+    {"diag_of_vector", "CopySlices", "DiagBackward0"},
+    {"diag_of_matrix", "CloneBackward0", "DiagBackward0"},
+    {"trace", "SumBackward0", "TraceBackward0"},
+    {"roll", "CatBackward0", "RollBackward0"},
+    {"roll_flat", "ViewBackward0", "RollBackward0"},
+    {"masked_select", "IndexSelectBackward0", "MaskedSelectBackward0"},
+    {"nan_to_num", "WhereBackward0", "NanToNumBackward0"},
+    {"addcmul", "AddBackward0", "AddcmulBackward0"},
+    {"addcdiv", "AddBackward0", "AddcdivBackward0"},
+    {"lerp", "AddBackward0", "LerpBackward0"},
+    {"lerp_tensor_weight", "AddBackward0", "LerpBackward1"},
+    {"remainder", "SubBackward0", "RemainderBackward0"},
+    {"fmod", "SubBackward0", "FmodBackward0"},
 };
 
 TEST(GradcheckNames, KnownNameDeviations) {

@@ -45,6 +45,10 @@ Tensor std(const Tensor& t, Bool unbiased) {
 /// Running sums along dim: out[i] = t[0] + ... + t[i]. Integers and bools sum to int64 unless
 /// dtype says otherwise.
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
+/// The sum of a matrix's main diagonal.
+Tensor trace(const Tensor& t);
+/// The number of non-zero elements, overall or along dims (int64).
+Tensor count_nonzero(const Tensor& t, IntArrayRef dims = {});
 /// True when every element is non-zero (bool result).
 Tensor all(const Tensor& t);
 /// True when some element is non-zero (bool result).

@@ -36,4 +36,32 @@ Tensor triu(const Tensor& t, int64_t diagonal = 0);
 /// The outer product of two vectors: out[i][j] = a[i] * b[j].
 Tensor outer(const Tensor& a, const Tensor& b);
 
+/// The diagonal of dims dim1 and dim2 shifted by offset (> 0 above, < 0 below), as a view with
+/// those dims removed and the diagonal appended as the last dim.
+Tensor diagonal(const Tensor& t, int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1);
+/// For a vector, the square matrix with it on diagonal `diagonal`; for a matrix, a copy of that
+/// diagonal as a vector.
+Tensor diag(const Tensor& t, int64_t diagonal = 0);
+/// t expanded to size (a view, as expand).
+Tensor broadcast_to(const Tensor& t, IntArrayRef size);
+/// The tensors expanded to their common broadcast shape.
+std::vector<Tensor> broadcast_tensors(TensorList tensors);
+/// The dims in source moved to the positions in destination, the rest keeping their order.
+Tensor movedim(const Tensor& t, IntArrayRef source, IntArrayRef destination);
+Tensor movedim(const Tensor& t, int64_t source, int64_t destination);
+/// transpose under NumPy's name.
+Tensor swapaxes(const Tensor& t, int64_t axis0, int64_t axis1);
+/// Joins along dim 1 (dim 0 for vectors), and along dim 0 after making vectors rows.
+Tensor hstack(TensorList tensors);
+Tensor vstack(TensorList tensors);
+/// Elements shifted by shifts[i] along dims[i], wrapping around; with no dims, over the
+/// flattened tensor.
+Tensor roll(const Tensor& t, IntArrayRef shifts, IntArrayRef dims = {});
+/// repeat with reps padded by leading ones to t's rank.
+Tensor tile(const Tensor& t, IntArrayRef reps);
+/// The indices of the non-zero elements, one row [dim] per element in row-major order.
+Tensor nonzero(const Tensor& t);
+/// The elements of t where mask (broadcast with t) is true, as a vector.
+Tensor masked_select(const Tensor& t, const Tensor& mask);
+
 }  // namespace ember

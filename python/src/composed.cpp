@@ -1,0 +1,131 @@
+// The composed ops (ember/ops/pointwise.h and the rearranging ones in ember/ops/shape.h) as
+// torch-level functions of _C with torch's argument names; ember/_composed.py makes the Tensor
+// methods and operators from them.
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+
+namespace ember::python {
+namespace {
+
+DimVector dims_of(py::handle dims, const char* op) {
+  return dims.is_none() ? DimVector{} : int_list(dims, op);
+}
+
+}  // namespace
+
+void bind_composed(py::module_& m) {
+  m.def(
+      "addcmul",
+      [](const Tensor& self, const Tensor& t1, const Tensor& t2, py::handle value) {
+        return addcmul(self, t1, t2, to_scalar(value));
+      },
+      py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(),
+      py::arg("value") = 1);
+  m.def(
+      "addcdiv",
+      [](const Tensor& self, const Tensor& t1, const Tensor& t2, py::handle value) {
+        return addcdiv(self, t1, t2, to_scalar(value));
+      },
+      py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(),
+      py::arg("value") = 1);
+  // The in-place forms; ember/_composed.py returns self from them.
+  m.def("_addcmul_", [](const Tensor& self, const Tensor& t1, const Tensor& t2, py::handle value) {
+    self.addcmul_(t1, t2, to_scalar(value));
+  });
+  m.def("_addcdiv_", [](const Tensor& self, const Tensor& t1, const Tensor& t2, py::handle value) {
+    self.addcdiv_(t1, t2, to_scalar(value));
+  });
+  m.def("_lerp_", [](const Tensor& self, const Tensor& end, py::handle weight) {
+    if (is_tensor(weight))
+      self.add_(as_tensor(weight) * (end - self));
+    else
+      self.lerp_(end, to_scalar(weight));
+  });
+  m.def(
+      "lerp",
+      [](const Tensor& self, const Tensor& end, py::handle weight) {
+        return is_tensor(weight) ? lerp(self, end, as_tensor(weight))
+                                 : lerp(self, end, to_scalar(weight));
+      },
+      py::arg("input"), py::arg("end"), py::arg("weight"));
+  // Python numbers on the right promote as scalars do (int tensor % 2.5 is float).
+  const auto number_aware = [&](const char* name, Tensor (*on_tensor)(const Tensor&, const Tensor&),
+                                Tensor (*on_scalar)(const Tensor&, const Scalar&)) {
+    m.def(
+        name,
+        [=](const Tensor& a, py::handle b) {
+          if (is_tensor(b)) return on_tensor(a, as_tensor(b));
+          if (is_number(b)) return on_scalar(a, to_scalar(b));
+          throw py::type_error(std::string(name) +
+                               "(): argument 'other' must be Tensor or Number, not " +
+                               std::string(py::str(py::type::handle_of(b).attr("__name__"))));
+        },
+        py::arg("input"), py::arg("other"));
+  };
+  number_aware("remainder", &remainder, &remainder);
+  number_aware("fmod", &fmod, &fmod);
+  number_aware("floor_divide", &floor_divide, &floor_divide);
+  m.def("logical_and", &logical_and, py::arg("input"), py::arg("other"));
+  m.def("logical_or", &logical_or, py::arg("input"), py::arg("other"));
+  m.def("logical_xor", &logical_xor, py::arg("input"), py::arg("other"));
+  m.def("logical_not", &logical_not, py::arg("input"));
+  m.def("isclose", &isclose, py::arg("input"), py::arg("other"), py::arg("rtol") = 1e-5,
+        py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
+  m.def("nan_to_num", &nan_to_num, py::arg("input"), py::arg("nan") = 0.0,
+        py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+
+  m.def("diagonal", &diagonal, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = 0,
+        py::arg("dim2") = 1);
+  m.def("diag", &diag, py::arg("input"), py::arg("diagonal") = 0);
+  m.def("trace", &trace, py::arg("input"));
+  m.def(
+      "broadcast_to",
+      [](const Tensor& t, py::handle size) { return t.expand(int_list(size, "broadcast_to")); },
+      py::arg("input"), py::arg("size"));
+  m.def("broadcast_tensors",
+        [](const py::args& tensors) { return broadcast_tensors(tensor_list(tensors)); });
+  m.def(
+      "movedim",
+      [](const Tensor& t, py::handle source, py::handle destination) {
+        return t.movedim(int_list(source, "movedim"), int_list(destination, "movedim"));
+      },
+      py::arg("input"), py::arg("source"), py::arg("destination"));
+  m.def("swapaxes", &swapaxes, py::arg("input"), py::arg("axis0"), py::arg("axis1"));
+  m.def(
+      "hstack", [](py::handle tensors) { return hstack(tensor_list(tensors)); },
+      py::arg("tensors"));
+  m.def(
+      "vstack", [](py::handle tensors) { return vstack(tensor_list(tensors)); },
+      py::arg("tensors"));
+  m.def(
+      "roll",
+      [](const Tensor& t, py::handle shifts, py::handle dims) {
+        return t.roll(int_list(shifts, "roll"), dims_of(dims, "roll"));
+      },
+      py::arg("input"), py::arg("shifts"), py::arg("dims") = py::none());
+  m.def(
+      "tile", [](const Tensor& t, py::handle reps) { return t.tile(int_list(reps, "tile")); },
+      py::arg("input"), py::arg("dims"));
+  m.def(
+      "nonzero",
+      [](const Tensor& t, bool as_tuple) -> py::object {
+        const Tensor rows = t.nonzero();
+        if (!as_tuple) return wrap(rows);
+        // One index vector per dim; a 0-dim input counts as one dim of size 1.
+        if (t.dim() == 0) return py::make_tuple(wrap(zeros({rows.size(0)}, kInt64)));
+        py::tuple out(t.dim());
+        for (int64_t d = 0; d < t.dim(); ++d) out[d] = wrap(rows.select(1, d).contiguous());
+        return out;
+      },
+      py::arg("input"), py::kw_only(), py::arg("as_tuple") = false);
+  m.def("masked_select", &masked_select, py::arg("input"), py::arg("mask"));
+  m.def(
+      "count_nonzero",
+      [](const Tensor& t, py::handle dim) {
+        return t.count_nonzero(dims_of(dim, "count_nonzero"));
+      },
+      py::arg("input"), py::arg("dim") = py::none());
+}
+
+}  // namespace ember::python

@@ -1,0 +1,187 @@
+// Elementwise ops composed of primitive ones (principle 1 of the design: no kernel and no backward
+// of their own). Their nodes are those of the pieces, so grad_fn names differ from PyTorch's
+// fused kernels (AddBackward0 for addcmul, for example).
+#include "ember/ops/pointwise.h"
+
+#include <limits>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/elementwise.h"
+#include "ember/ops/reduce.h"
+#include "ops/op_utils.h"
+
+namespace ember {
+namespace {
+
+Tensor bool_scalar(bool v, const Tensor& like) {
+  return full({}, v ? 1 : 0, TensorOptions(kBool).device(like.device()));
+}
+
+Tensor truth(const Tensor& t) { return t.dtype() == kBool ? t : t.ne(0); }
+
+// Integer remainders divide exactly: a zero divisor is an error, as in PyTorch.
+void check_integer_divisor(const Tensor& b, const char* op) {
+  if (!is_integral(b.dtype(), true)) return;
+  NoGradGuard no_grad;
+  EMBER_CHECK(!b.eq(0).any().item<bool>(), "{}: ZeroDivisionError", op);
+}
+
+// a - round(a / b) * b with round one of floor or trunc, in the dtype of a and b combined. Integer
+// operands go through float64, exact below 2^53.
+template <typename Round>
+Tensor remainder_with(const Tensor& a, const Tensor& b, Round round, const char* op) {
+  const ScalarType dtype = result_type(a, b);
+  if (!is_integral(dtype, true)) return a - round(a / b) * b;
+  check_integer_divisor(b, op);
+  const Tensor wide_a = a.to(kFloat64), wide_b = b.to(kFloat64);
+  return (wide_a - round(wide_a / wide_b) * wide_b).to(dtype);
+}
+
+Tensor scalar_operand(const Tensor& a, const Scalar& b) {
+  return full({}, b, TensorOptions(result_type(a, b)).device(a.device()));
+}
+
+}  // namespace
+
+Tensor addcmul(const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  const Tensor product = t1 * t2;
+  return self + (value.to<double>() == 1 ? product : product * value);
+}
+
+Tensor addcdiv(const Tensor& self, const Tensor& t1, const Tensor& t2, const Scalar& value) {
+  EMBER_CHECK(!(is_integral(t1.dtype(), true) && is_integral(t2.dtype(), true)),
+              "addcdiv: Integer division with addcdiv is no longer supported, and in a future "
+              "release addcdiv will perform a true division of tensor1 and tensor2.");
+  const Tensor quotient = t1 / t2;
+  return self + (value.to<double>() == 1 ? quotient : quotient * value);
+}
+
+Tensor lerp(const Tensor& self, const Tensor& end, const Scalar& weight) {
+  return self + (end - self) * weight;
+}
+
+Tensor lerp(const Tensor& self, const Tensor& end, const Tensor& weight) {
+  return self + weight * (end - self);
+}
+
+Tensor remainder(const Tensor& a, const Tensor& b) {
+  return remainder_with(
+      a, b, [](const Tensor& q) { return q.floor(); }, "remainder");
+}
+
+Tensor remainder(const Tensor& a, const Scalar& b) { return remainder(a, scalar_operand(a, b)); }
+
+Tensor fmod(const Tensor& a, const Tensor& b) {
+  return remainder_with(
+      a, b, [](const Tensor& q) { return q.trunc(); }, "fmod");
+}
+
+Tensor fmod(const Tensor& a, const Scalar& b) { return fmod(a, scalar_operand(a, b)); }
+
+Tensor floor_divide(const Tensor& a, const Tensor& b) {
+  const ScalarType dtype = result_type(a, b);
+  if (!is_integral(dtype, true)) return (a / b).floor();
+  check_integer_divisor(b, "floor_divide");
+  return (a.to(kFloat64) / b.to(kFloat64)).floor().to(dtype);
+}
+
+Tensor floor_divide(const Tensor& a, const Scalar& b) {
+  return floor_divide(a, scalar_operand(a, b));
+}
+
+Tensor logical_and(const Tensor& a, const Tensor& b) {
+  NoGradGuard no_history;  // bool results have no gradient
+  return where(truth(a), truth(b), bool_scalar(false, a));
+}
+
+Tensor logical_or(const Tensor& a, const Tensor& b) {
+  NoGradGuard no_history;
+  return where(truth(a), bool_scalar(true, a), truth(b));
+}
+
+Tensor logical_xor(const Tensor& a, const Tensor& b) {
+  NoGradGuard no_history;
+  return truth(a).ne(truth(b));
+}
+
+Tensor logical_not(const Tensor& t) {
+  NoGradGuard no_history;
+  return t.dtype() == kBool ? t.eq(bool_scalar(false, t)) : t.eq(0);
+}
+
+Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool equal_nan) {
+  EMBER_CHECK(a.dtype() == b.dtype(), "isclose: {} did not match {}", dtype_legacy_name(a.dtype()),
+              dtype_legacy_name(b.dtype()));
+  EMBER_CHECK(rtol >= 0, "isclose: rtol must be greater than or equal to zero, but got {}", rtol);
+  EMBER_CHECK(atol >= 0, "isclose: atol must be greater than or equal to zero, but got {}", atol);
+  NoGradGuard no_history;
+  Tensor close = a.eq(b);  // equal values, infinities of one sign included
+  if (a.is_floating_point()) {
+    const Tensor diff = (a - b).abs();
+    close = logical_or(close, logical_and(diff.le(b.abs() * rtol + atol), diff.isfinite()));
+    if (equal_nan) close = logical_or(close, logical_and(a.isnan(), b.isnan()));
+  }
+  return close;
+}
+
+Tensor nan_to_num(const Tensor& t, std::optional<double> nan, std::optional<double> posinf,
+                  std::optional<double> neginf) {
+  if (!t.is_floating_point()) return t.clone();
+  const bool is_double = t.dtype() == kFloat64;
+  const double largest =
+      is_double ? std::numeric_limits<double>::max() : std::numeric_limits<float>::max();
+  Tensor out = where(t.isnan(), full({}, nan.value_or(0.0), t.options()), t);
+  const double inf = std::numeric_limits<double>::infinity();
+  out = where(t.eq(inf), full({}, posinf.value_or(largest), t.options()), out);
+  return where(t.eq(-inf), full({}, neginf.value_or(-largest), t.options()), out);
+}
+
+// ---- The same as Tensor methods ----------------------------------------------------------
+
+Tensor Tensor::addcmul(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
+  return ember::addcmul(*this, t1, t2, value);
+}
+Tensor Tensor::addcdiv(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
+  return ember::addcdiv(*this, t1, t2, value);
+}
+Tensor& Tensor::addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
+  return add_(t1 * t2, value);
+}
+Tensor& Tensor::addcdiv_(const Tensor& t1, const Tensor& t2, const Scalar& value) const {
+  EMBER_CHECK(!(is_integral(t1.dtype(), true) && is_integral(t2.dtype(), true)),
+              "addcdiv_: Integer division with addcdiv is no longer supported, and in a future "
+              "release addcdiv will perform a true division of tensor1 and tensor2.");
+  return add_(t1 / t2, value);
+}
+Tensor Tensor::lerp(const Tensor& end, const Scalar& weight) const {
+  return ember::lerp(*this, end, weight);
+}
+Tensor Tensor::lerp(const Tensor& end, const Tensor& weight) const {
+  return ember::lerp(*this, end, weight);
+}
+Tensor& Tensor::lerp_(const Tensor& end, const Scalar& weight) const {
+  return add_((end - *this) * weight);
+}
+Tensor Tensor::remainder(const Tensor& other) const { return ember::remainder(*this, other); }
+Tensor Tensor::remainder(const Scalar& other) const { return ember::remainder(*this, other); }
+Tensor Tensor::fmod(const Tensor& other) const { return ember::fmod(*this, other); }
+Tensor Tensor::fmod(const Scalar& other) const { return ember::fmod(*this, other); }
+Tensor Tensor::floor_divide(const Tensor& other) const { return ember::floor_divide(*this, other); }
+Tensor Tensor::floor_divide(const Scalar& other) const { return ember::floor_divide(*this, other); }
+Tensor Tensor::logical_and(const Tensor& other) const { return ember::logical_and(*this, other); }
+Tensor Tensor::logical_or(const Tensor& other) const { return ember::logical_or(*this, other); }
+Tensor Tensor::logical_xor(const Tensor& other) const { return ember::logical_xor(*this, other); }
+Tensor Tensor::logical_not() const { return ember::logical_not(*this); }
+Tensor Tensor::isclose(const Tensor& other, double rtol, double atol, bool equal_nan) const {
+  return ember::isclose(*this, other, rtol, atol, equal_nan);
+}
+Tensor Tensor::nan_to_num(std::optional<double> nan, std::optional<double> posinf,
+                          std::optional<double> neginf) const {
+  return ember::nan_to_num(*this, nan, posinf, neginf);
+}
+Tensor Tensor::where(const Tensor& condition, const Tensor& other) const {
+  return ember::where(condition, *this, other);
+}
+
+}  // namespace ember
