@@ -17,6 +17,7 @@ from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
 from . import _composed
 from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzero, diag, diagonal,
+                 einsum,
                  floor_divide, fmod, hstack, isclose, lerp, logical_and, logical_not, logical_or,
                  logical_xor, masked_select, movedim, nan_to_num, nonzero, remainder, roll,
                  swapaxes, tile, trace, vstack)

@@ -75,6 +75,12 @@ void bind_composed(py::module_& m) {
   m.def("nan_to_num", &nan_to_num, py::arg("input"), py::arg("nan") = 0.0,
         py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
 
+  // einsum(equation, *operands) or einsum(equation, [operands]).
+  m.def("einsum", [](const std::string& equation, const py::args& operands) {
+    if (operands.size() == 1 && !is_tensor(operands[0]))
+      return einsum(equation, tensor_list(operands[0]));
+    return einsum(equation, tensor_list(operands));
+  });
   m.def("diagonal", &diagonal, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = 0,
         py::arg("dim2") = 1);
   m.def("diag", &diag, py::arg("input"), py::arg("diagonal") = 0);

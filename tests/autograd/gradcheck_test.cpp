@@ -198,6 +198,17 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("tril", x34, F1(x.tril()), "TrilBackward0"));
   s.push_back(unary("triu_batched", normal({2, 3, 3}), F1(triu(x, -1)), "TriuBackward0"));
   s.push_back(binary("outer", normal({3}), normal({4}), F2(outer(a, b)), "MulBackward0"));
+  s.push_back(binary("einsum_matmul", x34, transposed(normal({4, 2})),
+                     F2(einsum("ij,jk->ik", {a, b})), ""));
+  s.push_back(binary("einsum_batched_implicit", normal({2, 3, 4}), normal({2, 4, 2}),
+                     F2(einsum("bij,bjk", {a, b})), ""));
+  s.push_back(unary("einsum_diagonal_sum", normal({3, 3, 2}), F1(einsum("iij->j", {x})), ""));
+  s.push_back(ternary(
+      "einsum_three_with_ellipsis", normal({2, 3}), normal({3, 4}), normal({5, 4}),
+      [](const Tensor& a, const Tensor& b, const Tensor& c) {
+        return einsum("...i,ij,kj->...k", {a, b, c});
+      },
+      ""));
   s.push_back(unary("diagonal", x34, F1(x.diagonal()), "DiagonalBackward0"));
   s.push_back(unary("diagonal_offset_batched", strided(normal({2, 3, 4})), F1(diagonal(x, 1, 2, 1)),
                     "DiagonalBackward0"));
@@ -619,6 +630,10 @@ const NameDeviation kNameDeviations[] = {
     {"split_sizes", "SliceBackward0", "SplitWithSizesBackward0"},
     {"chunk", "SliceBackward0", "SplitBackward0"},
     {"unbind", "SelectBackward0", "UnbindBackward0"},
+    {"einsum_matmul", "ReshapeAliasBackward0", "ViewBackward0"},
+    {"einsum_batched_implicit", "ReshapeAliasBackward0", "ViewBackward0"},
+    {"einsum_diagonal_sum", "ReshapeAliasBackward0", "SumBackward1"},
+    {"einsum_three_with_ellipsis", "ReshapeAliasBackward0", "ViewBackward0"},
     {"diag_of_vector", "CopySlices", "DiagBackward0"},
     {"diag_of_matrix", "CloneBackward0", "DiagBackward0"},
     {"trace", "SumBackward0", "TraceBackward0"},

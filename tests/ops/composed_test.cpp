@@ -141,5 +141,26 @@ TEST(ComposedOps, DataDependentSelections) {
   expect_close(a().where(a().gt(0), b()), tensor({{1.5, 0.5, 3.0}, {1.0, 4.0, 2.0}}));
 }
 
+TEST(ComposedOps, EinsumAgreesWithTheProductsItNames) {
+  manual_seed(0);
+  const Tensor x = randn({3, 4}, kFloat64), y = randn({4, 5}, kFloat64);
+  const Tensor bx = randn({2, 3, 4}, kFloat64), by = randn({2, 4, 5}, kFloat64);
+  expect_close(einsum("ij,jk->ik", {x, y}), x.mm(y), 1e-12, 1e-12);
+  expect_close(einsum("bij,bjk->bik", {bx, by}), bx.bmm(by), 1e-12, 1e-12);
+  expect_close(einsum("bij,bjk", {bx, by}), bx.bmm(by).sum(0), 1e-12, 1e-12);  // b is summed
+  expect_close(einsum("ij->ji", {x}), x.t());
+  expect_close(einsum("ii", {x.narrow(1, 0, 3)}), x.narrow(1, 0, 3).trace(), 1e-12, 1e-12);
+  expect_close(einsum("...ij,jk->...ik", {bx, y}), bx.matmul(y), 1e-12, 1e-12);
+  expect_close(einsum("i,j", {x[0], y[0]}), outer(x[0], y[0]), 1e-12, 1e-12);
+  expect_close(einsum("ij,kj,k->i", {x, randn({2, 4}, kFloat64).mul(0), ones({2}, kFloat64)}),
+               zeros({3}, kFloat64));
+  EXPECT_EMBER_ERROR(einsum("ij,jk", {x, x}), "subscript j has size 3 for operand 1");
+  EXPECT_EMBER_ERROR(einsum("ij,jk->ik", {x}), "fewer operands were provided");
+  EXPECT_EMBER_ERROR(einsum("ij", {x, x}), "more operands were provided");
+  EXPECT_EMBER_ERROR(einsum("ij->k", {x}), "output subscript k does not appear");
+  EXPECT_EMBER_ERROR(einsum("i1->i", {x}), "invalid subscript given at index 1");
+  EXPECT_EMBER_ERROR(einsum("ii->i", {x}), "subscript i is repeated for operand 0");
+}
+
 }  // namespace
 }  // namespace ember

@@ -1,5 +1,7 @@
 #pragma once
 /// Matrix products, computed with BLAS.
+#include <string_view>
+
 #include "ember/core/tensor.h"
 
 namespace ember {
@@ -18,5 +20,9 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 Tensor dot(const Tensor& a, const Tensor& b);
 /// [n, m] x [m] -> [n].
 Tensor mv(const Tensor& a, const Tensor& v);
+/// Einstein summation: "ij,jk->ik" is a matrix product, "ii->i" a diagonal, "bij,bjk" a batched
+/// product (implicit output: the labels seen once, alphabetically), "...ij->...ji" a transpose
+/// over any leading dims. Labels are letters; sizes broadcast; pairs contract as one bmm each.
+Tensor einsum(std::string_view equation, TensorList operands);
 
 }  // namespace ember
