@@ -7,6 +7,7 @@
 #include "ember/nn/modules/activation.h"
 #include "ember/nn/modules/container.h"
 #include "ember/nn/modules/conv.h"
+#include "ember/nn/modules/distance.h"
 #include "ember/nn/modules/dropout.h"
 #include "ember/nn/modules/embedding.h"
 #include "ember/nn/modules/flatten.h"

@@ -95,8 +95,7 @@ void bind_activations(py::module_& m) {
   m.def("mish", &F::mish, x, inplace);
   m.def("softplus", &F::softplus, x, py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
   m.def("softsign", &F::softsign, x);
-  m.def("hardtanh", &F::hardtanh, x, py::arg("min_val") = -1.0, py::arg("max_val") = 1.0,
-        inplace);
+  m.def("hardtanh", &F::hardtanh, x, py::arg("min_val") = -1.0, py::arg("max_val") = 1.0, inplace);
   m.def("relu6", &F::relu6, x, inplace);
   m.def("logsigmoid", &F::logsigmoid, x);
   m.def("hardsigmoid", &F::hardsigmoid, x, inplace);
@@ -158,6 +157,20 @@ void bind_nn(py::module_& parent) {
         py::arg("padding_idx") = py::none());
   bind_recurrent(m);
   bind_activations(m);
+  m.def("one_hot", &F::one_hot, py::arg("tensor"), py::arg("num_classes") = -1);
+  m.def(
+      "pad",
+      [](const Tensor& x, py::handle pad, const std::string& mode, py::handle value) {
+        return F::pad(x, int_list(pad, "pad"), mode, value.is_none() ? 0.0 : value.cast<double>());
+      },
+      py::arg("input"), py::arg("pad"), py::arg("mode") = "constant",
+      py::arg("value") = py::none());
+  m.def("normalize", &F::normalize, py::arg("input"), py::arg("p") = 2.0, py::arg("dim") = 1,
+        py::arg("eps") = 1e-12);
+  m.def("cosine_similarity", &F::cosine_similarity, py::arg("x1"), py::arg("x2"),
+        py::arg("dim") = 1, py::arg("eps") = 1e-8);
+  m.def("pairwise_distance", &F::pairwise_distance, py::arg("x1"), py::arg("x2"),
+        py::arg("p") = 2.0, py::arg("eps") = 1e-6, py::arg("keepdim") = false);
   m.def(
       "layer_norm",
       [](const Tensor& x, py::handle shape, py::handle w, py::handle b, double eps) {

@@ -1,5 +1,9 @@
-// The functions behind the simple layers: dropout, linear, embedding and flatten.
+// The functions behind the simple layers: dropout, linear, embedding and flatten; one_hot and pad.
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/nn/functional.h"
@@ -82,6 +86,91 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
 
 Tensor flatten(const Tensor& x, int64_t start_dim, int64_t end_dim) {
   return ember::flatten(x, start_dim, end_dim);
+}
+
+Tensor one_hot(const Tensor& indices, int64_t num_classes) {
+  if (indices.dtype() != kInt64)
+    throw Error("one_hot: one_hot is only applicable to index tensor.", ErrorKind::Runtime);
+  const bool empty = indices.numel() == 0;
+  if (num_classes == -1) {
+    if (empty)
+      throw Error("one_hot: Can not infer total number of classes from empty tensor.",
+                  ErrorKind::Runtime);
+    num_classes = indices.max().item<int64_t>() + 1;
+  }
+  if (!empty && indices.min().item<int64_t>() < 0)
+    throw Error("one_hot: Class values must be non-negative.", ErrorKind::Runtime);
+  if (!empty && indices.max().item<int64_t>() >= num_classes)
+    throw Error("one_hot: Class values must be smaller than num_classes.", ErrorKind::Runtime);
+  return indices.unsqueeze(-1)
+      .eq(arange(num_classes, TensorOptions(kInt64).device(indices.device())))
+      .to(kInt64);
+}
+
+namespace {
+
+// Where output position i (from -left to size + right) reads along a padded dim.
+int64_t source_index(std::string_view mode, int64_t i, int64_t size) {
+  if (mode == "replicate") return std::clamp<int64_t>(i, 0, size - 1);
+  if (mode == "circular") return ((i % size) + size) % size;
+  return i < 0 ? -i : i >= size ? 2 * (size - 1) - i : i;  // reflect, without the edge
+}
+
+Tensor pad_constant(const Tensor& x, IntArrayRef pad, double value) {
+  // Negative pads crop first; the rest is a fill and one copy into the middle.
+  Tensor inner = x;
+  DimVector shape(x.sizes().begin(), x.sizes().end());
+  std::vector<std::pair<int64_t, int64_t>> offsets;  // (dim, start) of inner in the output
+  for (size_t k = 0; k < pad.size() / 2; ++k) {
+    const int64_t d = x.dim() - 1 - static_cast<int64_t>(k);
+    const int64_t left = pad[2 * k], right = pad[2 * k + 1];
+    const int64_t kept = inner.size(d) + std::min<int64_t>(left, 0) + std::min<int64_t>(right, 0);
+    if (kept < 0)
+      throw Error(fmt::format("pad: the padding ({}, {}) of dimension {} crops more than its size "
+                              "{}",
+                              left, right, d, x.size(d)),
+                  ErrorKind::Runtime);
+    inner = inner.narrow(d, std::max<int64_t>(-left, 0), kept);
+    shape[d] = kept + std::max<int64_t>(left, 0) + std::max<int64_t>(right, 0);
+    offsets.emplace_back(d, std::max<int64_t>(left, 0));
+  }
+  Tensor out = full(shape, value, x.options());
+  Tensor middle = out;
+  for (const auto& [d, start] : offsets) middle = middle.narrow(d, start, inner.size(d));
+  middle.copy_(inner);  // recorded: the gradient reaches x through the copy
+  return out;
+}
+
+}  // namespace
+
+Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode, double value) {
+  if (pad.size() % 2 != 0)
+    throw Error("pad: Padding length must be divisible by 2", ErrorKind::Runtime);
+  if (static_cast<int64_t>(pad.size() / 2) > x.dim())
+    throw Error("pad: Padding length too large", ErrorKind::Runtime);
+  if (mode == "constant") return pad_constant(x, pad, value);
+  if (mode != "reflect" && mode != "replicate" && mode != "circular")
+    throw Error(fmt::format("pad: Unrecognised padding mode {}", mode), ErrorKind::NotImplemented);
+  Tensor out = x;
+  for (size_t k = 0; k < pad.size() / 2; ++k) {
+    const int64_t d = x.dim() - 1 - static_cast<int64_t>(k);
+    const int64_t left = pad[2 * k], right = pad[2 * k + 1], size = x.size(d);
+    if (mode == "reflect" && (left >= size || right >= size))
+      throw Error(fmt::format("pad: Argument #4: Padding size should be less than the "
+                              "corresponding input dimension, but got: padding ({}, {}) at "
+                              "dimension {} of input {}",
+                              left, right, d, shape_str(x.sizes())),
+                  ErrorKind::Runtime);
+    if (mode == "circular" && (left > size || right > size))
+      throw Error("pad: Padding value causes wrapping around more than once.", ErrorKind::Runtime);
+    if (size == 0 && left + right > 0)
+      throw Error(fmt::format("pad: cannot {}-pad dimension {} of size 0", mode, d),
+                  ErrorKind::Runtime);
+    std::vector<int64_t> index;
+    for (int64_t i = -left; i < size + right; ++i) index.push_back(source_index(mode, i, size));
+    out = out.index_select(d, tensor(index, TensorOptions(kInt64).device(x.device())));
+  }
+  return out;
 }
 
 }  // namespace ember::nn::functional

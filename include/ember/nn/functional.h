@@ -71,6 +71,22 @@ Tensor embedding(const Tensor& indices, const Tensor& weight,
                  std::optional<int64_t> padding_idx = std::nullopt);
 /// Dims start_dim..end_dim merged into one (torch.flatten).
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
+/// int64 class indices [...] as one-hot rows [..., num_classes] (num_classes -1: max + 1).
+Tensor one_hot(const Tensor& indices, int64_t num_classes = -1);
+/// x padded by pad = {left, right} for the last dim, then {top, bottom} for the one before, and
+/// so on. mode "constant" fills with value (negative pads crop); "reflect", "replicate" and
+/// "circular" repeat x's own elements.
+Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode = "constant",
+           double value = 0.0);
+
+// ---- Distances -----------------------------------------------------------------------------
+/// x divided by its p-norm along dim (at least eps).
+Tensor normalize(const Tensor& x, double p = 2.0, int64_t dim = 1, double eps = 1e-12);
+/// sum(x1 x2) / (|x1| |x2|) along dim, the denominator at least eps.
+Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim = 1, double eps = 1e-8);
+/// The p-norm of x1 - x2 + eps along the last dim.
+Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2.0, double eps = 1e-6,
+                         bool keepdim = false);
 
 // ---- Normalization -------------------------------------------------------------------------
 /// Normalizes over the trailing dims given by normalized_shape (biased variance), then applies

@@ -8,6 +8,7 @@ from .module import Module
 from .modules import (CELU, ELU, GELU, GLU, SELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d,
                       Dropout, Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity,
                       LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, ReLU,
-                      ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh, Threshold)
+                      ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh, Threshold,
+                      Unflatten, CosineSimilarity, PairwiseDistance)
 from .parameter import Parameter
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase

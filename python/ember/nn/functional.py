@@ -139,6 +139,11 @@ def threshold(input, threshold, value, inplace=False):
     return input if inplace else out
 
 
+one_hot = _nn.one_hot
+pad = _nn.pad
+normalize = _nn.normalize
+cosine_similarity = _nn.cosine_similarity
+pairwise_distance = _nn.pairwise_distance
 softplus = _nn.softplus
 softsign = _nn.softsign
 logsigmoid = _nn.logsigmoid
