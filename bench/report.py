@@ -119,8 +119,10 @@ def main(folder):
             paired = []
             for n in (1024, 2048):
                 for system in ("ember", "libtorch"):
-                    share = median(r[system][threads].get(f"BM_mm_peak_share/{n}/real_time", []),
-                                   4)
+                    # The row's name carries its MinTime: BM_mm_peak_share/1024/min_time:...
+                    rows = [samples for name, samples in r[system][threads].items()
+                            if name.startswith(f"BM_mm_peak_share/{n}/")]
+                    share = median(rows[0], 4) if rows else None
                     if share:
                         paired.append(f"{system} n={n} {100 * share:.0f}%")
             if paired:
