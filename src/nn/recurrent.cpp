@@ -306,27 +306,27 @@ std::tuple<Tensor, Tensor> lstm_cell(const Tensor& input, TensorList hx, const T
 std::tuple<Tensor, Tensor> rnn_tanh(const Tensor& input, const Tensor& hx, TensorList params,
                                     bool has_biases, int64_t num_layers, double dropout, bool train,
                                     bool bidirectional, bool batch_first) {
-  const SequenceConfig cfg{CellKind::Tanh, has_biases,    num_layers, dropout,
-                           train,          bidirectional, batch_first};
-  SequenceResult r = run_sequence(cfg, input, hx, {}, params);
+  SequenceResult r = run_sequence(
+      {CellKind::Tanh, has_biases, num_layers, dropout, train, bidirectional, batch_first}, input,
+      hx, {}, params);
   return {r.output, r.h_n};
 }
 
 std::tuple<Tensor, Tensor> rnn_relu(const Tensor& input, const Tensor& hx, TensorList params,
                                     bool has_biases, int64_t num_layers, double dropout, bool train,
                                     bool bidirectional, bool batch_first) {
-  const SequenceConfig cfg{CellKind::Relu, has_biases,    num_layers, dropout,
-                           train,          bidirectional, batch_first};
-  SequenceResult r = run_sequence(cfg, input, hx, {}, params);
+  SequenceResult r = run_sequence(
+      {CellKind::Relu, has_biases, num_layers, dropout, train, bidirectional, batch_first}, input,
+      hx, {}, params);
   return {r.output, r.h_n};
 }
 
 std::tuple<Tensor, Tensor> gru(const Tensor& input, const Tensor& hx, TensorList params,
                                bool has_biases, int64_t num_layers, double dropout, bool train,
                                bool bidirectional, bool batch_first) {
-  const SequenceConfig cfg{CellKind::Gru, has_biases,    num_layers, dropout,
-                           train,         bidirectional, batch_first};
-  SequenceResult r = run_sequence(cfg, input, hx, {}, params);
+  SequenceResult r = run_sequence(
+      {CellKind::Gru, has_biases, num_layers, dropout, train, bidirectional, batch_first}, input,
+      hx, {}, params);
   return {r.output, r.h_n};
 }
 
@@ -335,10 +335,9 @@ std::tuple<Tensor, Tensor, Tensor> lstm(const Tensor& input, TensorList hx, Tens
                                         bool train, bool bidirectional, bool batch_first) {
   if (!hx.empty() && hx.size() != 2)
     fail(fmt::format("LSTM: expected two hidden states (h_0, c_0), got {}", hx.size()));
-  const SequenceConfig cfg{CellKind::Lstm, has_biases,    num_layers, dropout,
-                           train,          bidirectional, batch_first};
-  SequenceResult r = run_sequence(cfg, input, hx.empty() ? Tensor() : hx[0],
-                                  hx.empty() ? Tensor() : hx[1], params);
+  SequenceResult r = run_sequence(
+      {CellKind::Lstm, has_biases, num_layers, dropout, train, bidirectional, batch_first}, input,
+      hx.empty() ? Tensor() : hx[0], hx.empty() ? Tensor() : hx[1], params);
   return {r.output, r.h_n, r.c_n};
 }
 

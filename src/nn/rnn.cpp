@@ -102,13 +102,12 @@ std::string RNNImplBase::extra_repr() const {
 namespace {
 template <typename Options>
 RNNImplBase::Config common(const Options& o, int64_t gates, int64_t proj_size) {
-  return {o.input_size(),  o.hidden_size(), o.num_layers(), o.bias(), o.batch_first(),
-          o.dropout(),     o.bidirectional(), proj_size,    gates};
+  return {o.input_size(), o.hidden_size(),   o.num_layers(), o.bias(), o.batch_first(),
+          o.dropout(),    o.bidirectional(), proj_size,      gates};
 }
 }  // namespace
 
-RNNImpl::RNNImpl(const RNNOptions& o)
-    : RNNImplBase("RNN", common(o, 1, 0)), options(o) {}
+RNNImpl::RNNImpl(const RNNOptions& o) : RNNImplBase("RNN", common(o, 1, 0)), options(o) {}
 
 std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input, const Tensor& hx) {
   const auto run =
