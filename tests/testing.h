@@ -20,6 +20,13 @@ inline std::string repr(const Tensor& t) {
   return os.str();
 }
 
+/// The module's repr, as PyTorch prints it.
+inline std::string repr(const nn::Module& m) {
+  std::ostringstream os;
+  os << m;
+  return os.str();
+}
+
 /// The elements of t in row-major order, converted to double.
 inline std::vector<double> values(const Tensor& t) {
   Tensor c = t.to(kFloat64).contiguous();

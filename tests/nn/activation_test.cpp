@@ -12,11 +12,7 @@ namespace {
 namespace F = nn::functional;
 using testing::expect_close;
 
-std::string repr(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
+using testing::repr;
 
 // float64 throughout, as the reference values are.
 Tensor t64(const TensorData& data, const TensorOptions& options = {}) {

@@ -12,11 +12,7 @@ namespace {
 using testing::expect_close;
 using testing::values;
 
-std::string repr(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
+using testing::repr;
 
 // Checks the gradients of a module's forward with respect to its input and its parameters.
 void expect_gradcheck(nn::Module& m, const Tensor& input) {

@@ -11,11 +11,7 @@ namespace ember {
 namespace {
 using testing::expect_close;
 
-std::string repr(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
+using testing::repr;
 
 // Inputs are functions, not globals: no tensor can be built before the kernels register.
 Tensor pred() { return tensor({{0.5, -1., 2.}, {3., 0., -0.5}}); }

@@ -14,11 +14,7 @@ namespace {
 using testing::expect_close;
 using testing::values;
 
-std::string repr(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
+using testing::repr;
 
 // The message of the ember::Error fn throws, checking its kind.
 std::string error_of(const std::function<void()>& fn, ErrorKind kind) {

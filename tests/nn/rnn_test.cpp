@@ -14,11 +14,7 @@ namespace F = nn::functional;
 using Keys = std::vector<std::string>;
 using testing::expect_close;
 
-std::string repr(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
+using testing::repr;
 
 // Deterministic float64 weights and inputs, the same formulas as the torch script that made the
 // expected numbers: parameter k (in named order) is 0.5 sin(0.37 i + k), inputs cos(0.21 i).

@@ -11,11 +11,7 @@ namespace {
 namespace F = nn::functional;
 using testing::expect_close;
 
-std::string repr(const nn::Module& m) {
-  std::ostringstream os;
-  os << m;
-  return os.str();
-}
+using testing::repr;
 
 TEST(NnUtilities, OneHot) {
   const Tensor hot = F::one_hot(tensor({2, 0, 1}));
