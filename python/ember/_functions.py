@@ -2,17 +2,15 @@
 
 from . import _C
 
-_METHODS = [
-    "add", "sub", "mul", "div", "maximum", "minimum", "neg", "abs", "sqrt", "exp", "log", "sin",
-    "cos", "tan", "tanh", "sigmoid", "relu", "sign", "erf", "clamp", "clamp_min", "clamp_max",
+# The unary math and its in-place forms come from the op table (_C._unary_ops); the rest are
+# written by hand.
+_METHODS = list(_C._unary_ops) + [name + "_" for name in _C._unary_ops] + [
+    "add", "sub", "mul", "div", "maximum", "minimum", "clamp", "clamp_min", "clamp_max",
     "eq", "ne", "lt", "le", "gt", "ge", "masked_fill", "equal", "allclose", "sum", "mean", "prod",
     "max", "min", "argmax", "argmin", "amax", "amin", "norm", "var", "std", "all", "any",
     "softmax", "log_softmax", "logsumexp", "mm", "bmm", "matmul", "dot", "mv", "index_select",
     "gather", "scatter_add", "transpose", "permute", "reshape", "flatten", "squeeze", "unsqueeze",
-    "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "relu_", "exp_", "neg_",
-    "abs_", "sqrt_", "log_", "sin_", "cos_", "tan_", "tanh_", "sigmoid_",
-    "floor", "ceil", "round", "trunc", "reciprocal", "rsqrt", "log1p", "expm1", "floor_", "ceil_",
-    "round_", "trunc_", "reciprocal_", "rsqrt_", "log1p_", "expm1_", "flip", "tril", "triu",
+    "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "flip", "tril", "triu",
     "outer", "isnan", "isinf", "isfinite", "cumsum", "sort", "argsort", "topk",
     "addmm",
 ]

@@ -66,11 +66,10 @@ Tensor operand(py::handle obj) {
 }
 
 using BinaryOut = Tensor& (*)(Tensor&, const Tensor&, const Tensor&);
-using UnaryOut = Tensor& (*)(Tensor&, const Tensor&);
 
 // ember._C._out.<op>(out, ...): what torch.<op>(..., out=out) calls; returns out itself.
 void bind_out_variants(py::module_& parent) {
-  py::module_ m = parent.def_submodule("_out", "the out= forms of the elementwise ops");
+  py::module_ m = parent.attr("_out");
   for (auto [name, fn] : {std::pair<const char*, BinaryOut>{"mul", &mul_out},
                           {"div", &div_out},
                           {"pow", &pow_out},
@@ -92,32 +91,6 @@ void bind_out_variants(py::module_& parent) {
     sub_out(target, operand(a), operand(b), to_scalar(alpha));
     return out;
   });
-  for (auto [name, fn] : {std::pair<const char*, UnaryOut>{"neg", &neg_out},
-                          {"abs", &abs_out},
-                          {"sqrt", &sqrt_out},
-                          {"exp", &exp_out},
-                          {"log", &log_out},
-                          {"sin", &sin_out},
-                          {"cos", &cos_out},
-                          {"tan", &tan_out},
-                          {"tanh", &tanh_out},
-                          {"sigmoid", &sigmoid_out},
-                          {"relu", &relu_out},
-                          {"sign", &sign_out},
-                          {"floor", &floor_out},
-                          {"ceil", &ceil_out},
-                          {"round", &round_out},
-                          {"trunc", &trunc_out},
-                          {"reciprocal", &reciprocal_out},
-                          {"rsqrt", &rsqrt_out},
-                          {"log1p", &log1p_out},
-                          {"expm1", &expm1_out}}) {
-    m.def(name, [fn](py::object out, py::handle x) {
-      Tensor target = as_tensor(out);
-      fn(target, as_tensor(x));
-      return out;
-    });
-  }
 }
 
 }  // namespace

@@ -6,52 +6,13 @@
 #include <string>
 
 #include "bindings.h"
+#include "operands.h"
 
 namespace ember::python {
 
 namespace {
 
 using TensorFn = Tensor (*)(const Tensor&, const Tensor&);
-
-// A binary op with a tensor or a Python number on the right; NotImplemented for anything else,
-// so that Python tries the other operand's reflected method.
-template <typename ForTensor, typename ForScalar>
-py::object binary(const Tensor& a, py::handle b, ForTensor&& for_tensor, ForScalar&& for_scalar) {
-  if (is_tensor(b)) return wrap(for_tensor(a, as_tensor(b)));
-  if (is_number(b)) return wrap(for_scalar(a, to_scalar(b)));
-  return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-}
-
-// The operators take self as a handle, so that only the fast lookups above run.
-template <typename ForTensor, typename ForScalar>
-py::object binary(py::handle self, py::handle b, ForTensor&& for_tensor, ForScalar&& for_scalar) {
-  return binary(as_tensor(self), b, for_tensor, for_scalar);
-}
-
-// The same as a method: anything but a tensor or a number is a TypeError.
-template <typename ForTensor, typename ForScalar>
-py::object binary_method(const char* name, const Tensor& a, py::handle b, ForTensor&& for_tensor,
-                         ForScalar&& for_scalar) {
-  py::object r = binary(a, b, for_tensor, for_scalar);
-  if (r.ptr() == Py_NotImplemented)
-    throw py::type_error(std::string(name) + "(): argument 'other' must be Tensor or Number, not " +
-                         std::string(py::str(py::type::handle_of(b).attr("__name__"))));
-  return r;
-}
-
-// An in-place op: runs on the tensor and returns the same Python object, as PyTorch does.
-template <typename ForTensor, typename ForScalar>
-py::object in_place(py::object self, py::handle b, ForTensor&& for_tensor, ForScalar&& for_scalar) {
-  const Tensor& a = as_tensor(self);
-  if (is_tensor(b)) {
-    for_tensor(a, as_tensor(b));
-  } else if (is_number(b)) {
-    for_scalar(a, to_scalar(b));
-  } else {
-    return py::reinterpret_borrow<py::object>(Py_NotImplemented);
-  }
-  return self;
-}
 
 std::optional<Scalar> optional_scalar(py::handle obj) {
   if (obj.is_none()) return std::nullopt;
@@ -632,63 +593,6 @@ void bind_tensor(py::module_& m) {
            })
       .def("maximum", &Tensor::maximum)
       .def("minimum", &Tensor::minimum)
-      .def("eq",
-           [](const Tensor& a, py::handle b) {
-             return binary_method(
-                 "eq", a, b, [](const Tensor& x, const Tensor& y) { return x.eq(y); },
-                 [](const Tensor& x, const Scalar& y) { return x.eq(y); });
-           })
-      .def("ne",
-           [](const Tensor& a, py::handle b) {
-             return binary_method(
-                 "ne", a, b, [](const Tensor& x, const Tensor& y) { return x.ne(y); },
-                 [](const Tensor& x, const Scalar& y) { return x.ne(y); });
-           })
-      .def("lt",
-           [](const Tensor& a, py::handle b) {
-             return binary_method(
-                 "lt", a, b, [](const Tensor& x, const Tensor& y) { return x.lt(y); },
-                 [](const Tensor& x, const Scalar& y) { return x.lt(y); });
-           })
-      .def("le",
-           [](const Tensor& a, py::handle b) {
-             return binary_method(
-                 "le", a, b, [](const Tensor& x, const Tensor& y) { return x.le(y); },
-                 [](const Tensor& x, const Scalar& y) { return x.le(y); });
-           })
-      .def("gt",
-           [](const Tensor& a, py::handle b) {
-             return binary_method(
-                 "gt", a, b, [](const Tensor& x, const Tensor& y) { return x.gt(y); },
-                 [](const Tensor& x, const Scalar& y) { return x.gt(y); });
-           })
-      .def("ge",
-           [](const Tensor& a, py::handle b) {
-             return binary_method(
-                 "ge", a, b, [](const Tensor& x, const Tensor& y) { return x.ge(y); },
-                 [](const Tensor& x, const Scalar& y) { return x.ge(y); });
-           })
-      .def("neg", &Tensor::neg)
-      .def("abs", &Tensor::abs)
-      .def("sqrt", &Tensor::sqrt)
-      .def("exp", &Tensor::exp)
-      .def("log", &Tensor::log)
-      .def("sin", &Tensor::sin)
-      .def("cos", &Tensor::cos)
-      .def("tan", &Tensor::tan)
-      .def("tanh", &Tensor::tanh)
-      .def("sigmoid", &Tensor::sigmoid)
-      .def("relu", &Tensor::relu)
-      .def("sign", &Tensor::sign)
-      .def("floor", &Tensor::floor)
-      .def("ceil", &Tensor::ceil)
-      .def("round", &Tensor::round)
-      .def("trunc", &Tensor::trunc)
-      .def("reciprocal", &Tensor::reciprocal)
-      .def("rsqrt", &Tensor::rsqrt)
-      .def("log1p", &Tensor::log1p)
-      .def("expm1", &Tensor::expm1)
-      .def("erf", [](const Tensor& t) { return ember::erf(t); })
       .def(
           "clamp",
           [](const Tensor& t, py::handle min, py::handle max) {
@@ -723,34 +627,6 @@ void bind_tensor(py::module_& m) {
         as_tensor(self).clamp_(std::nullopt, to_scalar(max));
         return self;
       });
-  using UnaryInPlace = Tensor& (Tensor::*)() const;
-  const std::pair<const char*, UnaryInPlace> unary_in_place[] = {
-      {"neg_", &Tensor::neg_},
-      {"abs_", &Tensor::abs_},
-      {"sqrt_", &Tensor::sqrt_},
-      {"exp_", &Tensor::exp_},
-      {"log_", &Tensor::log_},
-      {"sin_", &Tensor::sin_},
-      {"cos_", &Tensor::cos_},
-      {"tan_", &Tensor::tan_},
-      {"tanh_", &Tensor::tanh_},
-      {"sigmoid_", &Tensor::sigmoid_},
-      {"relu_", &Tensor::relu_},
-      {"sign_", &Tensor::sign_},
-      {"floor_", &Tensor::floor_},
-      {"ceil_", &Tensor::ceil_},
-      {"round_", &Tensor::round_},
-      {"trunc_", &Tensor::trunc_},
-      {"reciprocal_", &Tensor::reciprocal_},
-      {"rsqrt_", &Tensor::rsqrt_},
-      {"log1p_", &Tensor::log1p_},
-      {"expm1_", &Tensor::expm1_}};
-  for (const auto& [name, fn] : unary_in_place)
-    cls.def(name, [fn = fn](py::object self) {
-      (as_tensor(self).*fn)();
-      return self;
-    });
-
   // ---- Reductions ----
   cls.def(
          "sum",

@@ -9,38 +9,21 @@
 namespace ember::detail {
 
 enum class UnaryOp : uint8_t {
-#define EMBER_UNARY_OP(Name, name) Name,
-#include "ops/op_list.def"
+#define EMBER_UNARY_OP(Name, ...) Name,
+#include "ember/core/op_table.def"
 };
 enum class BinaryOp : uint8_t {
 #define EMBER_BINARY_OP(Name, name) Name,
-#include "ops/op_list.def"
+#include "ember/core/op_table.def"
 };
 enum class CompareOp : uint8_t {
 #define EMBER_COMPARE_OP(Name, name) Name,
-#include "ops/op_list.def"
+#include "ember/core/op_table.def"
 };
 enum class ReduceOp : uint8_t {
 #define EMBER_REDUCE_OP(Name, name) Name,
-#include "ops/op_list.def"
+#include "ember/core/op_table.def"
 };
-
-inline constexpr int kNumUnaryOps = 0
-#define EMBER_UNARY_OP(Name, name) +1
-#include "ops/op_list.def"
-    ;
-inline constexpr int kNumBinaryOps = 0
-#define EMBER_BINARY_OP(Name, name) +1
-#include "ops/op_list.def"
-    ;
-inline constexpr int kNumCompareOps = 0
-#define EMBER_COMPARE_OP(Name, name) +1
-#include "ops/op_list.def"
-    ;
-inline constexpr int kNumReduceOps = 0
-#define EMBER_REDUCE_OP(Name, name) +1
-#include "ops/op_list.def"
-    ;
 
 /// Extra arguments of parametrised unary ops (clamp's bounds).
 struct UnaryParams {

@@ -41,7 +41,7 @@ namespace {
 const char* binary_name(BinaryOp op) {
   static const char* names[] = {
 #define EMBER_BINARY_OP(Name, name) #name,
-#include "ops/op_list.def"
+#include "ember/core/op_table.def"
   };
   return names[static_cast<int>(op)];
 }
@@ -431,7 +431,7 @@ namespace {
 const char* compare_name(CompareOp op) {
   static const char* names[] = {
 #define EMBER_COMPARE_OP(Name, name) #name,
-#include "ops/op_list.def"
+#include "ember/core/op_table.def"
   };
   return names[static_cast<int>(op)];
 }
@@ -461,7 +461,7 @@ Tensor compare(CompareOp op, const Tensor& a, const Scalar& b) {
   Tensor name(const Tensor& a, const Tensor& b) { return compare(CompareOp::Name, a, b); }  \
   Tensor Tensor::name(const Tensor& o) const { return compare(CompareOp::Name, *this, o); } \
   Tensor Tensor::name(const Scalar& o) const { return compare(CompareOp::Name, *this, o); }
-#include "ops/op_list.def"
+#include "ember/core/op_table.def"
 
 Tensor operator==(const Tensor& a, const Tensor& b) { return a.eq(b); }
 Tensor operator==(const Tensor& a, const Scalar& b) { return a.eq(b); }

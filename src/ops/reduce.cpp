@@ -168,19 +168,25 @@ Tensor recorded_prod(const Tensor& t, IntArrayRef dims, bool keepdim, ScalarType
   DimVector reduced;
   for (int64_t d = 0; d < t.dim(); ++d)
     if (mask[d]) reduced.push_back(d);
-  detail::record(node_name, {&t}, {&out}, {{t}}, [keep, reduced](auto&, auto& g, auto& s) {
-    EMBER_CHECK(!GradMode::is_enabled(),
-                "prod: double backward (create_graph through prod) is not supported yet");
-    const Tensor& x = s[0];
-    Tensor is_zero = x.eq(0);
-    Tensor zero_count = is_zero.sum(reduced, /*keepdim=*/true);
-    Tensor safe = where(is_zero, ones_like(x), x);
-    Tensor others = reduce(ReduceOp::Prod, safe, reduced, /*keepdim=*/true, safe.dtype(), "prod");
-    Tensor no_zero = zero_count.eq(0).to(x.dtype());
-    Tensor one_zero = zero_count.eq(1).to(x.dtype());
-    Tensor local = no_zero * (others / safe) + one_zero * is_zero.to(x.dtype()) * others;
-    return detail::variable_list{g[0].reshape(keep) * local};
-  });
+  const bool all_dims = std::ssize(reduced) == t.dim();
+  detail::record(
+      node_name, {&t}, {&out}, {{t}}, [keep, reduced, all_dims](auto&, auto& g, auto& s) {
+        // Written in public ops, so that create_graph differentiates it again: with P the product
+        // of the nonzero elements and Z the sum of the zeros (0, but it carries the derivative with
+        // respect to a single zero), d/dx_i = P / x_i, times Z in a slice with a zero; the zero
+        // itself gets P when it is the only one.
+        const Tensor& x = s[0];
+        const Tensor is_zero = x.eq(0);
+        const Tensor zero_count = is_zero.sum(reduced, /*keepdim=*/true);
+        EMBER_CHECK(
+            !GradMode::is_enabled() || zero_count.max().item<int64_t>() < 2,
+            "prod: double backward through a slice with two or more zeros is not supported");
+        const Tensor safe = where(is_zero, 1.0, x);
+        const Tensor p = all_dims ? prod(safe).reshape(keep) : prod(safe, reduced[0], true);
+        const Tensor factor = where(zero_count.eq(0), 1.0, (x * is_zero).sum(reduced, true));
+        const Tensor local = where(is_zero, p * zero_count.eq(1), p / safe * factor);
+        return detail::variable_list{g[0].reshape(keep) * local};
+      });
   return out;
 }
 }  // namespace

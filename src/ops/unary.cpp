@@ -1,6 +1,7 @@
 // Elementwise ops of one tensor.
 #include <numbers>
 
+#include "ember/core/op_table.h"
 #include "ember/core/tensor.h"
 #include "ops/derivative.h"
 #include "ops/in_place.h"
@@ -12,34 +13,22 @@ using detail::UnaryParams;
 
 namespace {
 
-// Ops such as exp are defined on floats only; integer and bool inputs give float32 results.
-bool promotes_to_float(UnaryOp op) {
-  switch (op) {
-    case UnaryOp::Sqrt:
-    case UnaryOp::Exp:
-    case UnaryOp::Log:
-    case UnaryOp::Sin:
-    case UnaryOp::Cos:
-    case UnaryOp::Tan:
-    case UnaryOp::Tanh:
-    case UnaryOp::Sigmoid:
-    case UnaryOp::Erf:
-    case UnaryOp::Reciprocal:
-    case UnaryOp::Rsqrt:
-    case UnaryOp::Log1p:
-    case UnaryOp::Expm1:
-      return true;
-    default:
-      return false;
-  }
-}
-
+// The op table's names and dtype rules, by op.
 const char* unary_name(UnaryOp op) {
   static const char* names[] = {
-#define EMBER_UNARY_OP(Name, name) #name,
-#include "ops/op_list.def"
+#define EMBER_UNARY_OP(Name, name, ...) #name,
+#include "ember/core/op_table.def"
   };
   return names[static_cast<int>(op)];
+}
+
+// Ops such as exp are defined on floats only; integer and bool inputs give the default dtype.
+bool promotes_to_float(UnaryOp op) {
+  static const bool promotes[] = {
+#define EMBER_UNARY_OP(Name, name, dtype, ...) EMBER_PROMOTES(dtype),
+#include "ember/core/op_table.def"
+  };
+  return promotes[static_cast<int>(op)];
 }
 
 ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
@@ -56,85 +45,98 @@ using detail::record;
 using detail::Save;
 using detail::variable_list;
 
-// Each op's derivative; `x` is the saved input and `y` the saved result.
+// What a backward formula reads: nothing, the op's input x or its result y.
+enum class Reads { Nothing, Input, Result };
+
+// Each op's derivative: what it saves, and the gradient from the incoming g and the saved s.
+template <UnaryOp op>
+struct UnaryGrad;
+#define EMBER_UNARY_GRAD(Name, reads, ...)                                                    \
+  template <>                                                                                 \
+  struct UnaryGrad<UnaryOp::Name> {                                                           \
+    static constexpr Reads kReads = Reads::reads;                                             \
+    static Tensor of(const Tensor& g, [[maybe_unused]] const Tensor& s, const UnaryParams&) { \
+      return __VA_ARGS__;                                                                     \
+    }                                                                                         \
+  };
+// d/dx -x = -1
+EMBER_UNARY_GRAD(Neg, Nothing, -g)
+// d/dx |x| = sign(x)
+EMBER_UNARY_GRAD(Abs, Input, g* s.sign())
+// d/dx sqrt(x) = 1 / (2 sqrt(x))
+EMBER_UNARY_GRAD(Sqrt, Result, g / (2 * s))
+// d/dx exp(x) = exp(x)
+EMBER_UNARY_GRAD(Exp, Result, g* s)
+// d/dx log(x) = 1 / x
+EMBER_UNARY_GRAD(Log, Input, g / s)
+// d/dx sin(x) = cos(x)
+EMBER_UNARY_GRAD(Sin, Input, g* s.cos())
+// d/dx cos(x) = -sin(x)
+EMBER_UNARY_GRAD(Cos, Input, g * -s.sin())
+// d/dx tan(x) = 1 + tan(x)^2
+EMBER_UNARY_GRAD(Tan, Result, g*(1 + s * s))
+// d/dx tanh(x) = 1 - tanh(x)^2
+EMBER_UNARY_GRAD(Tanh, Result, g*(1 - s * s))
+// d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x))
+EMBER_UNARY_GRAD(Sigmoid, Result, g* s*(1 - s))
+// d/dx relu(x) = 1 where the result is positive, else 0
+EMBER_UNARY_GRAD(Relu, Result, threshold_backward(g, s, 0))
+// d/dx sign(x) = 0, and so for the rounding ops (piecewise constant)
+EMBER_UNARY_GRAD(Sign, Nothing, zeros_like(g))
+EMBER_UNARY_GRAD(Floor, Nothing, zeros_like(g))
+EMBER_UNARY_GRAD(Ceil, Nothing, zeros_like(g))
+EMBER_UNARY_GRAD(Round, Nothing, zeros_like(g))
+EMBER_UNARY_GRAD(Trunc, Nothing, zeros_like(g))
+// d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)
+EMBER_UNARY_GRAD(Erf, Input, g*(2 * std::numbers::inv_sqrtpi) * (-(s * s)).exp())
+// d/dx 1/x = -1/x^2 = -y^2
+EMBER_UNARY_GRAD(Reciprocal, Result, g * -(s * s))
+// d/dx x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2
+EMBER_UNARY_GRAD(Rsqrt, Result, g*(-0.5 * s * s * s))
+// d/dx log(1 + x) = 1 / (1 + x)
+EMBER_UNARY_GRAD(Log1p, Input, g / (s + 1))
+// d/dx (exp(x) - 1) = exp(x) = y + 1
+EMBER_UNARY_GRAD(Expm1, Result, g*(s + 1))
+// d/dx asin(x) = 1 / sqrt(1 - x^2)
+EMBER_UNARY_GRAD(Asin, Input, g*(1 - s * s).rsqrt())
+// d/dx acos(x) = -1 / sqrt(1 - x^2)
+EMBER_UNARY_GRAD(Acos, Input, g * -(1 - s * s).rsqrt())
+// d/dx atan(x) = 1 / (1 + x^2)
+EMBER_UNARY_GRAD(Atan, Input, g / (s * s + 1))
+#undef EMBER_UNARY_GRAD
+
+// d/dx clamp(x, lo, hi) = 1 inside [lo, hi], else 0
+template <>
+struct UnaryGrad<UnaryOp::Clamp> {
+  static constexpr Reads kReads = Reads::Input;
+  static Tensor of(const Tensor& g, const Tensor& s, const UnaryParams& p) {
+    Tensor inside = p.has_lo ? s.ge(p.lo) : s.le(p.hi);
+    if (p.has_lo && p.has_hi) inside = inside.mul(s.le(p.hi));
+    // Selected, not multiplied: an infinite gradient outside stays 0, as in PyTorch.
+    return where(inside, g, 0.0);
+  }
+};
+
+template <UnaryOp op>
+void record_with(const char* node, const Tensor& x, const Tensor& y, const UnaryParams& p) {
+  using Grad = UnaryGrad<op>;
+  auto formula = [p](auto&, auto& g, auto& s) {
+    return variable_list{Grad::of(g[0], Grad::kReads == Reads::Nothing ? Tensor() : s[0], p)};
+  };
+  if constexpr (Grad::kReads == Reads::Nothing)
+    record(node, {&x}, {&y}, {}, formula);
+  else if constexpr (Grad::kReads == Reads::Input)
+    record(node, {&x}, {&y}, {{x}}, formula);
+  else
+    record(node, {&x}, {&y}, {{y, true}}, formula);
+}
+
 void record_unary(UnaryOp op, const Tensor& x, const Tensor& y, const UnaryParams& p) {
   switch (op) {
-    case UnaryOp::Neg:  // d/dx -x = -1
-      return record("NegBackward0", {&x}, {&y}, {},
-                    [](auto&, auto& g, auto&) { return variable_list{-g[0]}; });
-    case UnaryOp::Abs:  // d/dx |x| = sign(x)
-      return record("AbsBackward0", {&x}, {&y}, {{x}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * s[0].sign()}; });
-    case UnaryOp::Sqrt:  // d/dx sqrt(x) = 1 / (2 sqrt(x))
-      return record("SqrtBackward0", {&x}, {&y}, {{y, true}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] / (2 * s[0])}; });
-    case UnaryOp::Exp:  // d/dx exp(x) = exp(x)
-      return record("ExpBackward0", {&x}, {&y}, {{y, true}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * s[0]}; });
-    case UnaryOp::Log:  // d/dx log(x) = 1 / x
-      return record("LogBackward0", {&x}, {&y}, {{x}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] / s[0]}; });
-    case UnaryOp::Sin:  // d/dx sin(x) = cos(x)
-      return record("SinBackward0", {&x}, {&y}, {{x}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * s[0].cos()}; });
-    case UnaryOp::Cos:  // d/dx cos(x) = -sin(x)
-      return record("CosBackward0", {&x}, {&y}, {{x}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * -s[0].sin()}; });
-    case UnaryOp::Tan:  // d/dx tan(x) = 1 + tan(x)^2
-      return record("TanBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
-        return variable_list{g[0] * (1 + s[0] * s[0])};
-      });
-    case UnaryOp::Tanh:  // d/dx tanh(x) = 1 - tanh(x)^2
-      return record("TanhBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
-        return variable_list{g[0] * (1 - s[0] * s[0])};
-      });
-    case UnaryOp::Sigmoid:  // d/dx sigmoid(x) = sigmoid(x) (1 - sigmoid(x))
-      return record("SigmoidBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
-        return variable_list{g[0] * s[0] * (1 - s[0])};
-      });
-    case UnaryOp::Relu:  // d/dx relu(x) = 1 where the result is positive, else 0
-      return record("ReluBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
-        return variable_list{threshold_backward(g[0], s[0], 0)};
-      });
-    case UnaryOp::Sign:  // d/dx sign(x) = 0
-      return record("SignBackward0", {&x}, {&y}, {},
-                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
-    case UnaryOp::Clamp:  // d/dx clamp(x, lo, hi) = 1 inside [lo, hi], else 0
-      return record("ClampBackward1", {&x}, {&y}, {{x}}, [p](auto&, auto& g, auto& s) {
-        Tensor inside = p.has_lo ? s[0].ge(p.lo) : s[0].le(p.hi);
-        if (p.has_lo && p.has_hi) inside = inside.mul(s[0].le(p.hi));
-        // Selected, not multiplied: an infinite gradient outside stays 0, as in PyTorch.
-        return variable_list{where(inside, g[0], 0.0)};
-      });
-    case UnaryOp::Erf:  // d/dx erf(x) = 2 / sqrt(pi) * exp(-x^2)
-      return record("ErfBackward0", {&x}, {&y}, {{x}}, [](auto&, auto& g, auto& s) {
-        return variable_list{g[0] * (2 * std::numbers::inv_sqrtpi) * (-(s[0] * s[0])).exp()};
-      });
-    case UnaryOp::Floor:  // piecewise constant: the gradient is 0
-      return record("FloorBackward0", {&x}, {&y}, {},
-                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
-    case UnaryOp::Ceil:
-      return record("CeilBackward0", {&x}, {&y}, {},
-                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
-    case UnaryOp::Round:
-      return record("RoundBackward0", {&x}, {&y}, {},
-                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
-    case UnaryOp::Trunc:
-      return record("TruncBackward0", {&x}, {&y}, {},
-                    [](auto&, auto& g, auto&) { return variable_list{zeros_like(g[0])}; });
-    case UnaryOp::Reciprocal:  // d/dx 1/x = -1/x^2 = -y^2
-      return record("ReciprocalBackward0", {&x}, {&y}, {{y, true}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * -(s[0] * s[0])}; });
-    case UnaryOp::Rsqrt:  // d/dx x^(-1/2) = -x^(-3/2) / 2 = -y^3 / 2
-      return record("RsqrtBackward0", {&x}, {&y}, {{y, true}}, [](auto&, auto& g, auto& s) {
-        return variable_list{g[0] * (-0.5 * s[0] * s[0] * s[0])};
-      });
-    case UnaryOp::Log1p:  // d/dx log(1 + x) = 1 / (1 + x)
-      return record("Log1PBackward0", {&x}, {&y}, {{x}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] / (s[0] + 1)}; });
-    case UnaryOp::Expm1:  // d/dx (exp(x) - 1) = exp(x) = y + 1
-      return record("Expm1Backward0", {&x}, {&y}, {{y, true}},
-                    [](auto&, auto& g, auto& s) { return variable_list{g[0] * (s[0] + 1)}; });
+#define EMBER_UNARY_OP(Name, name, dtype, surface, node) \
+  case UnaryOp::Name:                                    \
+    return record_with<UnaryOp::Name>(node, x, y, p);
+#include "ember/core/op_table.def"
   }
 }
 
@@ -186,34 +188,17 @@ ScalarType clamp_result_type(const Tensor& t, const std::optional<Scalar>& min,
 
 }  // namespace
 
-#define EMBER_UNARY_OP(Name, name)                                                              \
-  Tensor name(const Tensor& t) { return unary(UnaryOp::Name, t); }                              \
-  Tensor& name##_out(Tensor& out, const Tensor& t) { return unary_out(UnaryOp::Name, out, t); } \
-  Tensor Tensor::name() const { return unary(UnaryOp::Name, *this); }                           \
-  Tensor& Tensor::name##_() const { return unary_(UnaryOp::Name, self()); }
-EMBER_UNARY_OP(Neg, neg)
-EMBER_UNARY_OP(Abs, abs)
-EMBER_UNARY_OP(Sqrt, sqrt)
-EMBER_UNARY_OP(Exp, exp)
-EMBER_UNARY_OP(Log, log)
-EMBER_UNARY_OP(Sin, sin)
-EMBER_UNARY_OP(Cos, cos)
-EMBER_UNARY_OP(Tan, tan)
-EMBER_UNARY_OP(Tanh, tanh)
-EMBER_UNARY_OP(Sigmoid, sigmoid)
-EMBER_UNARY_OP(Relu, relu)
-EMBER_UNARY_OP(Sign, sign)
-EMBER_UNARY_OP(Floor, floor)
-EMBER_UNARY_OP(Ceil, ceil)
-EMBER_UNARY_OP(Round, round)
-EMBER_UNARY_OP(Trunc, trunc)
-EMBER_UNARY_OP(Reciprocal, reciprocal)
-EMBER_UNARY_OP(Rsqrt, rsqrt)
-EMBER_UNARY_OP(Log1p, log1p)
-EMBER_UNARY_OP(Expm1, expm1)
-#undef EMBER_UNARY_OP
-
-Tensor erf(const Tensor& t) { return unary(UnaryOp::Erf, t); }
+// The table's four forms of every op with a full surface.
+#define EMBER_UNARY_OP(Name, name, dtype, surface, node)                                   \
+  EMBER_IF_FULL(                                                                           \
+      surface,                                                                             \
+      Tensor name(const Tensor& t) { return unary(UnaryOp::Name, t); } Tensor& name##_out( \
+          Tensor& out, const Tensor& t) {                                                  \
+        return unary_out(UnaryOp::Name, out, t);                                           \
+      } Tensor Tensor::name() const {                                                      \
+        return unary(UnaryOp::Name, *this);                                                \
+      } Tensor& Tensor::name##_() const { return unary_(UnaryOp::Name, self()); })
+#include "ember/core/op_table.def"
 
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max) {
   const UnaryParams p = clamp_params(min, max);

@@ -190,6 +190,10 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("log1p", uniform({3, 4}, -0.5, 2.0), F1(x.log1p()), "Log1PBackward0"));
   s.push_back(unary("expm1", x34, F1(x.expm1()), "Expm1Backward0"));
   s.push_back(unary("expm1_transposed", transposed(x34), F1(expm1(x)), "Expm1Backward0"));
+  s.push_back(unary("sign", x34_nz, F1(x.sign()), "SignBackward0"));
+  s.push_back(unary("asin", uniform({3, 4}, -0.9, 0.9), F1(x.asin()), "AsinBackward0"));
+  s.push_back(unary("acos", strided(uniform({3, 4}, -0.9, 0.9)), F1(acos(x)), "AcosBackward0"));
+  s.push_back(unary("atan", transposed(normal({3, 4})), F1(x.atan()), "AtanBackward0"));
   s.push_back(unary("flip", x34, F1(x.flip({0, 1})), "FlipBackward0"));
   s.push_back(unary("flip_strided", strided(x34), F1(flip(x, {-1})), "FlipBackward0"));
   s.push_back(unary("repeat", x34, F1(x.repeat({2, 1, 3})), "RepeatBackward0"));
@@ -343,6 +347,9 @@ std::vector<OpSample> op_samples() {
   // ---- Reductions ----------------------------------------------------------------------------
   Gen x234 = normal({2, 3, 4});
   s.push_back(unary("sum", x34, F1(x.sum()), "SumBackward0"));
+  s.push_back(unary("prod", uniform({3, 4}, 0.5, 1.5), F1(x.prod()), "ProdBackward0"));
+  s.push_back(unary("prod_dim_transposed", transposed(uniform({3, 4}, -1.5, -0.5)),
+                    F1(prod(x, 1, true)), "ProdBackward1"));
   s.push_back(unary("sum_0dim", normal({}), F1(sum(x)), "SumBackward0"));
   s.push_back(unary("sum_transposed", transposed(x234), F1(x.sum()), "SumBackward0"));
   s.push_back(unary("sum_dim", x34, F1(x.sum({1})), "SumBackward1"));
@@ -669,6 +676,24 @@ TEST(GradcheckNames, KnownNameDeviations) {
     EXPECT_TRUE(std::any_of(std::begin(kNameDeviations), std::end(kNameDeviations),
                             [&](const NameDeviation& d) { return s.name == d.sample; }))
         << s.name;
+  }
+}
+
+// Every differentiable op of the op table has a sample row above (named after the op, or the op's
+// name and a suffix), so it is gradchecked, gradgradchecked and its grad_fn name compared.
+TEST(OpTable, EveryOpHasASampleRow) {
+  const std::vector<OpSample> samples = op_samples();
+  std::vector<std::string> ops;
+#define EMBER_UNARY_OP(Name, name, ...) ops.push_back(#name);
+#define EMBER_BINARY_OP(Name, name) ops.push_back(#name);
+#define EMBER_REDUCE_OP(Name, name) ops.push_back(#name);
+#include "ember/core/op_table.def"
+  EXPECT_GE(ops.size(), 30u);
+  for (const std::string& op : ops) {
+    const bool covered = std::any_of(samples.begin(), samples.end(), [&](const OpSample& s) {
+      return s.name == op || s.name.starts_with(op + "_");
+    });
+    EXPECT_TRUE(covered) << op << " has no sample row in op_samples()";
   }
 }
 

@@ -82,11 +82,22 @@ TEST(IndexingGrad, ProdHandlesZeros) {
           return variable_list{in[0].prod(0, keepdim), in[0].prod()};
         },
         {randn({3, 4}, f64_grad())}));
-  Tensor z = randn({3}, f64_grad());
-  Tensor d = autograd::grad({z.prod()}, {z}, {}, true, false)[0];
-  EXPECT_EMBER_ERROR(autograd::grad({z.prod()}, {z}, {}, true, true),
-                     "double backward (create_graph through prod) is not supported yet");
-  (void)d;
+  // Second derivatives (Hessian rows from torch 1.13), with and without a zero in the slice.
+  auto hessian = [](std::vector<double> v) {
+    Tensor z = tensor(v, f64_grad());
+    Tensor g = autograd::grad({z.prod()}, {z}, {}, true, true)[0];
+    std::vector<Tensor> rows;
+    for (int64_t i = 0; i < z.numel(); ++i)
+      rows.push_back(autograd::grad({g[i]}, {z}, {}, true)[0]);
+    return stack(rows);
+  };
+  testing::expect_close(hessian({2., 0., 3.}),
+                        tensor({{0., 3., 0.}, {3., 0., 2.}, {0., 2., 0.}}, kFloat64));
+  testing::expect_close(hessian({1.5, -2., 0.5}),
+                        tensor({{0., 0.5, -2.}, {0.5, 0., 1.5}, {-2., 1.5, 0.}}, kFloat64));
+  Tensor zz = tensor({0., 2., 0.}, f64_grad());
+  EXPECT_EMBER_ERROR(autograd::grad({zz.prod()}, {zz}, {}, true, true),
+                     "prod: double backward through a slice with two or more zeros");
 }
 
 TEST(IndexingGrad, GatherAndScatterAdd) {

@@ -292,7 +292,6 @@ def test_review_regressions_match_torch(torch):
         got.append(str(info.value))
         with pytest.raises(TypeError):
             x.flip()
-        got.append(m.addmm(m.ones(2), m.tensor([[float("nan")]]), m.ones(1, 2), alpha=0).tolist())
         r = pickle.loads(pickle.dumps(m.tensor([[2.0, 1.0]]).sort(1)))
         got.append((r.values.tolist(), r.indices.tolist()))
         array = np.arange(3.0)
@@ -304,3 +303,9 @@ def test_review_regressions_match_torch(torch):
         return got
 
     assert run(ember) == run(torch)
+    # addmm with alpha=0 leaves the product out, NaN included, as the reference BLAS does.
+    # torch's own answer depends on the BLAS that libblas.so.3 points to (OpenBLAS multiplies
+    # through and gives NaN), so it is not the oracle here.
+    nan = float("nan")
+    assert ember.addmm(ember.ones(2), ember.tensor([[nan]]), ember.ones(1, 2),
+                       alpha=0).tolist() == [[1.0, 1.0]]

@@ -12,6 +12,7 @@
 
 #include "ember/core/array_ref.h"
 #include "ember/core/error.h"
+#include "ember/core/op_table.h"
 #include "ember/core/scalar.h"
 #include "ember/core/tensor_impl.h"
 #include "ember/core/tensor_options.h"
@@ -211,66 +212,23 @@ class Tensor {
   Tensor& div_(const Scalar& other) const;
   Tensor& pow_(const Scalar& exponent) const;
 
-  Tensor neg() const;
-  Tensor abs() const;
-  Tensor sqrt() const;
-  Tensor exp() const;
-  Tensor log() const;
-  Tensor sin() const;
-  Tensor cos() const;
-  Tensor tan() const;
-  Tensor tanh() const;
-  Tensor sigmoid() const;
-  Tensor relu() const;
-  Tensor sign() const;
-  Tensor floor() const;
-  Tensor ceil() const;
-  Tensor round() const;
-  Tensor trunc() const;
-  Tensor reciprocal() const;
-  Tensor rsqrt() const;
-  Tensor log1p() const;
-  Tensor expm1() const;
+  /// The op table's unary math (exp, tanh, ...) and its in-place forms (exp_, ...).
+#define EMBER_UNARY_OP(Name, name, dtype, surface, node) \
+  EMBER_IF_FULL(surface, Tensor name() const; Tensor & name##_() const;)
+#include "ember/core/op_table.def"
   Tensor isnan() const;
   Tensor isinf() const;
   Tensor isfinite() const;
-  Tensor& neg_() const;
-  Tensor& abs_() const;
-  Tensor& sqrt_() const;
-  Tensor& exp_() const;
-  Tensor& log_() const;
-  Tensor& sin_() const;
-  Tensor& cos_() const;
-  Tensor& tan_() const;
-  Tensor& tanh_() const;
-  Tensor& sigmoid_() const;
-  Tensor& relu_() const;
-  Tensor& sign_() const;
-  Tensor& floor_() const;
-  Tensor& ceil_() const;
-  Tensor& round_() const;
-  Tensor& trunc_() const;
-  Tensor& reciprocal_() const;
-  Tensor& rsqrt_() const;
-  Tensor& log1p_() const;
-  Tensor& expm1_() const;
   Tensor clamp(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor& clamp_(std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt) const;
   Tensor clamp_min(const Scalar& min) const { return clamp(min, std::nullopt); }
   Tensor clamp_max(const Scalar& max) const { return clamp(std::nullopt, max); }
 
-  Tensor eq(const Tensor& other) const;
-  Tensor eq(const Scalar& other) const;
-  Tensor ne(const Tensor& other) const;
-  Tensor ne(const Scalar& other) const;
-  Tensor lt(const Tensor& other) const;
-  Tensor lt(const Scalar& other) const;
-  Tensor le(const Tensor& other) const;
-  Tensor le(const Scalar& other) const;
-  Tensor gt(const Tensor& other) const;
-  Tensor gt(const Scalar& other) const;
-  Tensor ge(const Tensor& other) const;
-  Tensor ge(const Scalar& other) const;
+  /// The op table's comparisons (eq, ne, lt, le, gt, ge): bool results.
+#define EMBER_COMPARE_OP(Name, name)      \
+  Tensor name(const Tensor& other) const; \
+  Tensor name(const Scalar& other) const;
+#include "ember/core/op_table.def"
   Tensor masked_fill(const Tensor& mask, const Scalar& value) const;
   Tensor& masked_fill_(const Tensor& mask, const Scalar& value) const;
   /// True when both have the same sizes and elements.

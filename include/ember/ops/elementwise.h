@@ -2,6 +2,7 @@
 /// Elementwise ops: arithmetic, math functions and comparisons, broadcasting like PyTorch.
 #include <optional>
 
+#include "ember/core/op_table.h"
 #include "ember/core/tensor.h"
 
 namespace ember {
@@ -25,30 +26,13 @@ Tensor minimum(const Tensor& a, const Tensor& b);
 /// grad where self > threshold (or is NaN), else 0: the gradient of relu and threshold.
 Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold);
 
-Tensor neg(const Tensor& t);
-Tensor abs(const Tensor& t);
-Tensor sqrt(const Tensor& t);
-Tensor exp(const Tensor& t);
-Tensor log(const Tensor& t);
-Tensor sin(const Tensor& t);
-Tensor cos(const Tensor& t);
-Tensor tan(const Tensor& t);
-Tensor tanh(const Tensor& t);
-Tensor sigmoid(const Tensor& t);
-Tensor relu(const Tensor& t);
-Tensor sign(const Tensor& t);
-/// The Gauss error function, elementwise.
-Tensor erf(const Tensor& t);
-/// Rounding: down, up, to the nearest (halves to even) and toward zero; integers stay as they are.
-Tensor floor(const Tensor& t);
-Tensor ceil(const Tensor& t);
-Tensor round(const Tensor& t);
-Tensor trunc(const Tensor& t);
-/// 1 / t, 1 / sqrt(t), log(1 + t) and exp(t) - 1 (the last two accurate for t near 0).
-Tensor reciprocal(const Tensor& t);
-Tensor rsqrt(const Tensor& t);
-Tensor log1p(const Tensor& t);
-Tensor expm1(const Tensor& t);
+/// The op table's unary math (neg, abs, sqrt, exp, log, sin, ..., erf, floor, ceil, round,
+/// trunc, reciprocal, rsqrt, log1p, expm1; see ember/core/op_table.def) and each op's _out form.
+/// Rounding leaves integers as they are; round takes halves to even.
+#define EMBER_UNARY_OP(Name, name, dtype, surface, node) \
+  EMBER_IF_FULL(surface, Tensor name(const Tensor& t);   \
+                Tensor & name##_out(Tensor & out, const Tensor& t);)
+#include "ember/core/op_table.def"
 /// Where elements are NaN, infinite, or neither (bool results; integers are always finite).
 Tensor isnan(const Tensor& t);
 Tensor isinf(const Tensor& t);
@@ -56,12 +40,9 @@ Tensor isfinite(const Tensor& t);
 /// Limits every element to [min, max]; either bound may be left out (not both).
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
 
-Tensor eq(const Tensor& a, const Tensor& b);
-Tensor ne(const Tensor& a, const Tensor& b);
-Tensor lt(const Tensor& a, const Tensor& b);
-Tensor le(const Tensor& a, const Tensor& b);
-Tensor gt(const Tensor& a, const Tensor& b);
-Tensor ge(const Tensor& a, const Tensor& b);
+/// The op table's comparisons (eq, ne, lt, le, gt, ge): bool results.
+#define EMBER_COMPARE_OP(Name, name) Tensor name(const Tensor& a, const Tensor& b);
+#include "ember/core/op_table.def"
 
 /// The same ops writing into a preallocated `out` of the result's shape (LibTorch's _out forms).
 Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
@@ -71,26 +52,6 @@ Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b);
 Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent);
 Tensor& maximum_out(Tensor& out, const Tensor& a, const Tensor& b);
 Tensor& minimum_out(Tensor& out, const Tensor& a, const Tensor& b);
-Tensor& neg_out(Tensor& out, const Tensor& t);
-Tensor& abs_out(Tensor& out, const Tensor& t);
-Tensor& sqrt_out(Tensor& out, const Tensor& t);
-Tensor& exp_out(Tensor& out, const Tensor& t);
-Tensor& log_out(Tensor& out, const Tensor& t);
-Tensor& sin_out(Tensor& out, const Tensor& t);
-Tensor& cos_out(Tensor& out, const Tensor& t);
-Tensor& tan_out(Tensor& out, const Tensor& t);
-Tensor& tanh_out(Tensor& out, const Tensor& t);
-Tensor& sigmoid_out(Tensor& out, const Tensor& t);
-Tensor& relu_out(Tensor& out, const Tensor& t);
-Tensor& sign_out(Tensor& out, const Tensor& t);
-Tensor& floor_out(Tensor& out, const Tensor& t);
-Tensor& ceil_out(Tensor& out, const Tensor& t);
-Tensor& round_out(Tensor& out, const Tensor& t);
-Tensor& trunc_out(Tensor& out, const Tensor& t);
-Tensor& reciprocal_out(Tensor& out, const Tensor& t);
-Tensor& rsqrt_out(Tensor& out, const Tensor& t);
-Tensor& log1p_out(Tensor& out, const Tensor& t);
-Tensor& expm1_out(Tensor& out, const Tensor& t);
 
 /// Elements of a where condition holds, else of b (all three broadcast together).
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);

@@ -86,74 +86,85 @@ inline T int_pow(T base, T exp) {
   return result;
 }
 
+/// The scalar function of each unary op for element type T: one specialisation per op of the
+/// op table, `x` the element.
+template <UnaryOp op, typename T>
+struct UnaryFn;
+#define EMBER_UNARY_FN(Name, ...)                   \
+  template <typename T>                             \
+  struct UnaryFn<UnaryOp::Name, T> {                \
+    T operator()(T x) const { return __VA_ARGS__; } \
+  };
+EMBER_UNARY_FN(Neg, wrapping_neg(x))
+EMBER_UNARY_FN(Abs, x < T(0) ? wrapping_neg(x) : x)
+EMBER_UNARY_FN(Sqrt, static_cast<T>(std::sqrt(x)))
+EMBER_UNARY_FN(Exp, static_cast<T>(std::exp(x)))
+EMBER_UNARY_FN(Log, static_cast<T>(std::log(x)))
+EMBER_UNARY_FN(Sin, static_cast<T>(std::sin(x)))
+EMBER_UNARY_FN(Cos, static_cast<T>(std::cos(x)))
+EMBER_UNARY_FN(Tan, static_cast<T>(std::tan(x)))
+EMBER_UNARY_FN(Tanh, static_cast<T>(std::tanh(x)))
+EMBER_UNARY_FN(Sigmoid, static_cast<T>(T(1) / (T(1) + std::exp(-x))))
+EMBER_UNARY_FN(Relu, x > T(0) || x != x ? x : T(0))
+EMBER_UNARY_FN(Sign, static_cast<T>((T(0) < x) - (x < T(0))))
+EMBER_UNARY_FN(Erf, static_cast<T>(std::erf(x)))
+// Rounding leaves integers as they are; the float-only ops never see integers (they are
+// promoted before the kernel).
+EMBER_UNARY_FN(Floor, round_with(x, [](auto v) { return std::floor(v); }))
+EMBER_UNARY_FN(Ceil, round_with(x, [](auto v) { return std::ceil(v); }))
+// Halves go to the even neighbour, as in PyTorch.
+EMBER_UNARY_FN(Round, round_with(x, [](auto v) { return std::nearbyint(v); }))
+EMBER_UNARY_FN(Trunc, round_with(x, [](auto v) { return std::trunc(v); }))
+EMBER_UNARY_FN(Reciprocal, static_cast<T>(1 / static_cast<FloatOf<T>>(x)))
+EMBER_UNARY_FN(Rsqrt, static_cast<T>(1 / std::sqrt(static_cast<FloatOf<T>>(x))))
+EMBER_UNARY_FN(Log1p, static_cast<T>(std::log1p(x)))
+EMBER_UNARY_FN(Expm1, static_cast<T>(std::expm1(x)))
+EMBER_UNARY_FN(Asin, static_cast<T>(std::asin(x)))
+EMBER_UNARY_FN(Acos, static_cast<T>(std::acos(x)))
+EMBER_UNARY_FN(Atan, static_cast<T>(std::atan(x)))
+#undef EMBER_UNARY_FN
+
+template <typename T>
+struct UnaryFn<UnaryOp::Clamp, T> {
+  // Bounds beyond the type's range saturate, so clamp(int, -inf) is a no-op, not UB.
+  static T bound(double v) {
+    if constexpr (std::is_integral_v<T>) {
+      if (v <= static_cast<double>(std::numeric_limits<T>::lowest()))
+        return std::numeric_limits<T>::lowest();
+      if (v >= static_cast<double>(std::numeric_limits<T>::max()))
+        return std::numeric_limits<T>::max();
+    }
+    return static_cast<T>(v);
+  }
+  explicit UnaryFn(const UnaryParams& p)
+      : lo(bound(p.lo)), hi(bound(p.hi)), has_lo(p.has_lo), has_hi(p.has_hi) {}
+  T operator()(T x) const {
+    if (x != x) return x;
+    if (has_lo && x < lo) x = lo;
+    if (has_hi && x > hi) x = hi;
+    return x;
+  }
+  T lo, hi;
+  bool has_lo, has_hi;
+};
+
+/// An op's functor, given the op's parameters when it takes any.
+template <typename F>
+F make_unary_fn(const UnaryParams& p) {
+  if constexpr (std::is_constructible_v<F, const UnaryParams&>)
+    return F(p);
+  else
+    return F{};
+}
+
 /// Calls body(f) with f the scalar function of op for element type T.
 template <typename T, typename Body>
 void with_unary_fn(UnaryOp op, const UnaryParams& p, Body&& body) {
   switch (op) {
-    case UnaryOp::Neg:
-      return body([](T x) { return wrapping_neg(x); });
-    case UnaryOp::Abs:
-      return body([](T x) { return x < T(0) ? wrapping_neg(x) : x; });
-    case UnaryOp::Sqrt:
-      return body([](T x) { return static_cast<T>(std::sqrt(x)); });
-    case UnaryOp::Exp:
-      return body([](T x) { return static_cast<T>(std::exp(x)); });
-    case UnaryOp::Log:
-      return body([](T x) { return static_cast<T>(std::log(x)); });
-    case UnaryOp::Sin:
-      return body([](T x) { return static_cast<T>(std::sin(x)); });
-    case UnaryOp::Cos:
-      return body([](T x) { return static_cast<T>(std::cos(x)); });
-    case UnaryOp::Tan:
-      return body([](T x) { return static_cast<T>(std::tan(x)); });
-    case UnaryOp::Tanh:
-      return body([](T x) { return static_cast<T>(std::tanh(x)); });
-    case UnaryOp::Sigmoid:
-      return body([](T x) { return static_cast<T>(T(1) / (T(1) + std::exp(-x))); });
-    case UnaryOp::Relu:
-      return body([](T x) { return x > T(0) || x != x ? x : T(0); });
-    case UnaryOp::Sign:
-      return body([](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
-    case UnaryOp::Erf:
-      return body([](T x) { return static_cast<T>(std::erf(x)); });
-    // Rounding leaves integers as they are; the other four run on floats only (integer inputs
-    // are promoted before the kernel).
-    case UnaryOp::Floor:
-      return body([](T x) { return round_with(x, [](auto v) { return std::floor(v); }); });
-    case UnaryOp::Ceil:
-      return body([](T x) { return round_with(x, [](auto v) { return std::ceil(v); }); });
-    case UnaryOp::Round:  // halves go to the even neighbour, as in PyTorch
-      return body([](T x) { return round_with(x, [](auto v) { return std::nearbyint(v); }); });
-    case UnaryOp::Trunc:
-      return body([](T x) { return round_with(x, [](auto v) { return std::trunc(v); }); });
-    case UnaryOp::Reciprocal:
-      return body([](T x) { return static_cast<T>(1 / static_cast<FloatOf<T>>(x)); });
-    case UnaryOp::Rsqrt:
-      return body([](T x) { return static_cast<T>(1 / std::sqrt(static_cast<FloatOf<T>>(x))); });
-    case UnaryOp::Log1p:
-      return body([](T x) { return static_cast<T>(std::log1p(x)); });
-    case UnaryOp::Expm1:
-      return body([](T x) { return static_cast<T>(std::expm1(x)); });
-    case UnaryOp::Clamp: {
-      // Bounds beyond the type's range saturate, so clamp(int, -inf) is a no-op, not UB.
-      auto bound = [](double v) {
-        if constexpr (std::is_integral_v<T>) {
-          if (v <= static_cast<double>(std::numeric_limits<T>::lowest()))
-            return std::numeric_limits<T>::lowest();
-          if (v >= static_cast<double>(std::numeric_limits<T>::max()))
-            return std::numeric_limits<T>::max();
-        }
-        return static_cast<T>(v);
-      };
-      const T lo = bound(p.lo), hi = bound(p.hi);
-      const bool has_lo = p.has_lo, has_hi = p.has_hi;
-      return body([=](T x) {
-        if (x != x) return x;
-        if (has_lo && x < lo) x = lo;
-        if (has_hi && x > hi) x = hi;
-        return x;
-      });
-    }
+#define EMBER_UNARY_OP(Name, ...) \
+  case UnaryOp::Name:             \
+    return body(make_unary_fn<UnaryFn<UnaryOp::Name, T>>(p));
+#include "ember/core/op_table.def"
   }
 }
 

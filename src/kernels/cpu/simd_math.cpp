@@ -20,27 +20,40 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <class D>
 using Vec = decltype(hn::Zero(D()));
 
-// Vector forms of the unary ops. Highway's math functions are exact only on a stated range;
+// Vector forms of the unary ops, one specialisation per op that has one (the others run the
+// scalar functor of scalar_ops.h). Highway's math functions are exact only on a stated range;
 // the fix-ups below give IEEE results (inf, NaN, -inf) outside it, matching std::.
-struct Neg {
+template <UnaryOp op>
+struct VecUnary {
+  using None = void;  // no vector form
+};
+template <class F>
+concept VectorForm = !requires {
+  typename F::None;
+};
+template <>
+struct VecUnary<UnaryOp::Neg> {
   template <class D, class V>
   V operator()(D, V x) const {
     return hn::Neg(x);
   }
 };
-struct Abs {
+template <>
+struct VecUnary<UnaryOp::Abs> {
   template <class D, class V>
   V operator()(D, V x) const {
     return hn::Abs(x);
   }
 };
-struct Sqrt {
+template <>
+struct VecUnary<UnaryOp::Sqrt> {
   template <class D, class V>
   V operator()(D, V x) const {
     return hn::Sqrt(x);
   }
 };
-struct Exp {
+template <>
+struct VecUnary<UnaryOp::Exp> {
   template <class D, class V>
   V operator()(D d, V x) const {
     using T = hn::TFromD<D>;
@@ -50,7 +63,8 @@ struct Exp {
     return hn::IfThenElse(hn::IsNaN(x), x, y);
   }
 };
-struct Log {
+template <>
+struct VecUnary<UnaryOp::Log> {
   template <class D, class V>
   V operator()(D d, V x) const {
     using T = hn::TFromD<D>;
@@ -81,56 +95,69 @@ struct SinCos {
     return hn::Load(d, ys);
   }
 };
-struct Tanh {
+template <>
+struct VecUnary<UnaryOp::Sin> : SinCos<true> {};
+template <>
+struct VecUnary<UnaryOp::Cos> : SinCos<false> {};
+template <>
+struct VecUnary<UnaryOp::Tanh> {
   template <class D, class V>
   V operator()(D d, V x) const {
     return hn::IfThenElse(hn::IsNaN(x), x, hn::Tanh(d, x));
   }
 };
-struct Sigmoid {
+template <>
+struct VecUnary<UnaryOp::Sigmoid> {
   template <class D, class V>
   V operator()(D d, V x) const {
     const V one = hn::Set(d, hn::TFromD<D>(1));
-    return hn::Div(one, hn::Add(one, Exp()(d, hn::Neg(x))));
+    return hn::Div(one, hn::Add(one, VecUnary<UnaryOp::Exp>()(d, hn::Neg(x))));
   }
 };
-struct Floor {
+template <>
+struct VecUnary<UnaryOp::Floor> {
   template <class D, class V>
   V operator()(D, V x) const {
     return hn::Floor(x);
   }
 };
-struct Ceil {
+template <>
+struct VecUnary<UnaryOp::Ceil> {
   template <class D, class V>
   V operator()(D, V x) const {
     return hn::Ceil(x);
   }
 };
-struct Round {  // to nearest, halves to even
+template <>
+struct VecUnary<UnaryOp::Round> {  // to nearest, halves to even
   template <class D, class V>
   V operator()(D, V x) const {
     return hn::Round(x);
   }
 };
-struct Trunc {
+template <>
+struct VecUnary<UnaryOp::Trunc> {
   template <class D, class V>
   V operator()(D, V x) const {
     return hn::Trunc(x);
   }
 };
-struct UnaryReciprocal {
+template <>
+struct VecUnary<UnaryOp::Reciprocal> {
   template <class D, class V>
   V operator()(D d, V x) const {
     return hn::Div(hn::Set(d, hn::TFromD<D>(1)), x);
   }
 };
-struct Rsqrt {  // exact, not the hardware approximation
+template <>
+struct VecUnary<UnaryOp::Rsqrt> {  // exact, not the hardware approximation
   template <class D, class V>
   V operator()(D d, V x) const {
     return hn::Div(hn::Set(d, hn::TFromD<D>(1)), hn::Sqrt(x));
   }
 };
-struct Log1p {
+template <>
+struct VecUnary<UnaryOp::Log1p> {
   template <class D, class V>
   V operator()(D d, V x) const {
     using T = hn::TFromD<D>;
@@ -144,7 +171,8 @@ struct Log1p {
     return hn::IfThenElse(hn::IsNaN(x), x, y);
   }
 };
-struct Expm1 {
+template <>
+struct VecUnary<UnaryOp::Expm1> {
   template <class D, class V>
   V operator()(D d, V x) const {
     using T = hn::TFromD<D>;
@@ -156,17 +184,47 @@ struct Expm1 {
     return hn::IfThenElse(hn::IsNaN(x), x, y);
   }
 };
-struct Relu {
+// Arc sine and cosine: Highway's are defined on [-1, 1]; outside it the result is NaN.
+template <bool kSin>
+struct ArcSinCos {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
+    const V y = kSin ? hn::Asin(d, x) : hn::Acos(d, x);
+    const auto outside = hn::Gt(hn::Abs(x), hn::Set(d, T(1)));
+    return hn::IfThenElse(outside, hn::Set(d, std::numeric_limits<T>::quiet_NaN()),
+                          hn::IfThenElse(hn::IsNaN(x), x, y));
+  }
+};
+template <>
+struct VecUnary<UnaryOp::Asin> : ArcSinCos<true> {};
+template <>
+struct VecUnary<UnaryOp::Acos> : ArcSinCos<false> {};
+template <>
+struct VecUnary<UnaryOp::Atan> {
+  template <class D, class V>
+  V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
+    const V half_pi = hn::Set(d, T(1.57079632679489661923));
+    V y = hn::Atan(d, x);
+    y = hn::IfThenElse(hn::IsInf(x), hn::CopySign(half_pi, x), y);
+    return hn::IfThenElse(hn::IsNaN(x), x, y);
+  }
+};
+template <>
+struct VecUnary<UnaryOp::Relu> {
   template <class D, class V>
   V operator()(D d, V x) const {
     return hn::IfThenElse(hn::IsNaN(x), x, hn::Max(x, hn::Zero(d)));
   }
 };
-template <class T>
-struct Clamp {
+template <>
+struct VecUnary<UnaryOp::Clamp> {
+  explicit VecUnary(const UnaryParams& params) : p(params) {}
   UnaryParams p;
   template <class D, class V>
   V operator()(D d, V x) const {
+    using T = hn::TFromD<D>;
     V y = x;
     if (p.has_lo) y = hn::Max(y, hn::Set(d, T(p.lo)));
     if (p.has_hi) y = hn::Min(y, hn::Set(d, T(p.hi)));
@@ -191,50 +249,23 @@ void UnaryRow(const F& f, const T* in, T* out, size_t n) {
 }
 
 template <class T>
-bool UnaryImpl(UnaryOp op, const T* in, T* out, int64_t n64, const UnaryParams& p) {
-  const size_t n = static_cast<size_t>(n64);
+bool UnaryImpl(UnaryOp op, const T* in, T* out, int64_t n, const UnaryParams& p) {
   switch (op) {
-    case UnaryOp::Neg:
-      return UnaryRow(Neg(), in, out, n), true;
-    case UnaryOp::Abs:
-      return UnaryRow(Abs(), in, out, n), true;
-    case UnaryOp::Sqrt:
-      return UnaryRow(Sqrt(), in, out, n), true;
-    case UnaryOp::Exp:
-      return UnaryRow(Exp(), in, out, n), true;
-    case UnaryOp::Log:
-      return UnaryRow(Log(), in, out, n), true;
-    case UnaryOp::Sin:
-      return UnaryRow(SinCos<true>(), in, out, n), true;
-    case UnaryOp::Cos:
-      return UnaryRow(SinCos<false>(), in, out, n), true;
-    case UnaryOp::Tanh:
-      return UnaryRow(Tanh(), in, out, n), true;
-    case UnaryOp::Sigmoid:
-      return UnaryRow(Sigmoid(), in, out, n), true;
-    case UnaryOp::Relu:
-      return UnaryRow(Relu(), in, out, n), true;
-    case UnaryOp::Clamp:
-      return UnaryRow(Clamp<T>{p}, in, out, n), true;
-    case UnaryOp::Floor:
-      return UnaryRow(Floor(), in, out, n), true;
-    case UnaryOp::Ceil:
-      return UnaryRow(Ceil(), in, out, n), true;
-    case UnaryOp::Round:
-      return UnaryRow(Round(), in, out, n), true;
-    case UnaryOp::Trunc:
-      return UnaryRow(Trunc(), in, out, n), true;
-    case UnaryOp::Reciprocal:
-      return UnaryRow(UnaryReciprocal(), in, out, n), true;
-    case UnaryOp::Rsqrt:
-      return UnaryRow(Rsqrt(), in, out, n), true;
-    case UnaryOp::Log1p:
-      return UnaryRow(Log1p(), in, out, n), true;
-    case UnaryOp::Expm1:
-      return UnaryRow(Expm1(), in, out, n), true;
-    default:
-      return false;
+#define EMBER_UNARY_OP(Name, ...)                                   \
+  case UnaryOp::Name:                                               \
+    if constexpr (!VectorForm<VecUnary<UnaryOp::Name>>) {           \
+      return false;                                                 \
+    } else {                                                        \
+      using F = VecUnary<UnaryOp::Name>;                            \
+      if constexpr (std::is_constructible_v<F, const UnaryParams&>) \
+        UnaryRow(F(p), in, out, static_cast<size_t>(n));            \
+      else                                                          \
+        UnaryRow(F(), in, out, static_cast<size_t>(n));             \
+      return true;                                                  \
+    }
+#include "ember/core/op_table.def"
   }
+  return false;
 }
 bool UnaryF32(UnaryOp op, const float* in, float* out, int64_t n, const UnaryParams& p) {
   return UnaryImpl(op, in, out, n, p);
