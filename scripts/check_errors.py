@@ -116,8 +116,9 @@ DOC = os.path.join("docs", "errors.md")
 AREAS = [
     ("core", "Core: tensors, storage, dtypes, devices"),
     ("kernels", "Kernels"),
+    ("graph", "Autograd graph: nodes, saved tensors, history"),
     ("ops", "Ops"),
-    ("autograd", "Autograd"),
+    ("engine", "Autograd engine: backward, custom functions, gradcheck"),
     ("nn", "nn: modules and functional"),
     ("optim", "optim: optimizers and schedulers"),
     ("data", "data: datasets, loaders, MNIST"),

@@ -1,7 +1,6 @@
-// Tensor's accessors; the op methods live with their ops in src/ops/.
+// Tensor's accessors; the op methods live with their ops in src/ops/ (item() and printing
+// too: they copy a device tensor to the CPU, an op).
 #include "ember/core/tensor.h"
-
-#include <sstream>
 
 #include "core/check.h"
 
@@ -27,38 +26,7 @@ T* Tensor::data_ptr() const {
   return static_cast<T*>(impl_->data());
 }
 
-Scalar Tensor::item() const {
-  EMBER_CHECK(numel() == 1, "a Tensor with {} elements cannot be converted to Scalar", numel());
-  Tensor t = is_cpu() ? *this : cpu();
-  switch (dtype()) {
-    case kBool:
-      return Scalar(*static_cast<bool*>(t.data_ptr()));
-    case kInt32:
-      return Scalar(*static_cast<int32_t*>(t.data_ptr()));
-    case kInt64:
-      return Scalar(*static_cast<int64_t*>(t.data_ptr()));
-    case kFloat32:
-      return Scalar(*static_cast<float*>(t.data_ptr()));
-    case kFloat64:
-      return Scalar(*static_cast<double*>(t.data_ptr()));
-  }
-  return Scalar();
-}
-
-template <typename T>
-T Tensor::item() const {
-  return item().to<T>();
-}
-
-std::string Tensor::toString() const {
-  std::ostringstream os;
-  os << *this;
-  return os.str();
-}
-
-#define EMBER_INSTANTIATE(T)               \
-  template T* Tensor::data_ptr<T>() const; \
-  template T Tensor::item<T>() const;
+#define EMBER_INSTANTIATE(T) template T* Tensor::data_ptr<T>() const;
 EMBER_INSTANTIATE(bool)
 EMBER_INSTANTIATE(int32_t)
 EMBER_INSTANTIATE(int64_t)

@@ -3,9 +3,9 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/reduce.h"
-#include "ops/derivative.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 using detail::BinaryOp;

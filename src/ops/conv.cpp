@@ -9,8 +9,8 @@
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
-#include "ops/derivative.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 namespace {

@@ -1,7 +1,7 @@
 // Copies, conversions and in-place fills.
-#include "ops/derivative.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 

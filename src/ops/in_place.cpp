@@ -14,8 +14,8 @@
 #include <mutex>
 
 #include "ember/ops/shape.h"
-#include "ops/derivative.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 
@@ -154,13 +154,10 @@ Tensor& commit_in_place(Tensor& t, const Tensor& result) {
              grad_result = from_storage(flat, positions(view_geometry, e), view_geometry.sizes);
            return variable_list{grad_base, grad_result};
          });
-  autograd::regenerate_view_history(t);
+  regenerate_view_history(t);
   return t;
 }
 
-}  // namespace detail
-
-namespace autograd {
 namespace {
 
 // Note [View histories], threads: reading a view (requires_grad, grad_fn, using it in an op) may
@@ -177,8 +174,8 @@ void regenerate_locked(const Tensor& view) {
   if (!impl->view_made_without_grad() && base.requires_grad()) {
     AutoGradMode enable(true);
     const Tensor fresh = base.as_strided(view.sizes(), view.strides(), view.storage_offset());
-    const AutogradMeta* from = get_meta(fresh);
-    AutogradMeta& meta = ensure_meta(view);
+    const autograd::AutogradMeta* from = autograd::get_meta(fresh);
+    autograd::AutogradMeta& meta = autograd::ensure_meta(view);
     meta.grad_fn_ = from->grad_fn_;
     meta.output_nr_ = from->output_nr_;
   }
@@ -192,12 +189,12 @@ void regenerate_view_history(const Tensor& view) {
   regenerate_locked(view);
 }
 
-void refresh_view_history(const Tensor& view) {
+void rebuild_view_history(const Tensor& view) {
   std::lock_guard<std::recursive_mutex> lock(view_history_mutex);
   // Another thread may have regenerated it while this one waited.
   const TensorImpl* impl = view.unsafe_impl();
   if (impl->view_version() != impl->storage()->version()) regenerate_locked(view);
 }
 
-}  // namespace autograd
+}  // namespace detail
 }  // namespace ember

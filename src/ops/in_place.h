@@ -21,6 +21,12 @@ Tensor history_input(const Tensor& t, bool copy);
 /// Writes result (computed from history_input(t)) into t and makes result's history t's.
 Tensor& commit_in_place(Tensor& t, const Tensor& result);
 
+/// Rebuilds a view's grad_fn from its base's current history (after a write through the view).
+void regenerate_view_history(const Tensor& view);
+/// regenerate_view_history unless another thread already brought the view up to date: what
+/// graph/ calls when a view is read (installed by make_view).
+void rebuild_view_history(const Tensor& view);
+
 /// Where a tensor's elements sit in its storage.
 struct Geometry {
   DimVector sizes, strides;

@@ -6,9 +6,9 @@
 #include "ember/indexing.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"
-#include "ops/derivative.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 using detail::wrap_dim;

@@ -2,8 +2,8 @@
 #include "ember/ops/linalg.h"
 
 #include "ember/autograd/grad_mode.h"
-#include "ops/derivative.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 using detail::variable_list;

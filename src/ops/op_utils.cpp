@@ -1,5 +1,8 @@
 #include "ops/op_utils.h"
 
+#include "graph/history.h"
+#include "ops/in_place.h"
+
 #include "ember/autograd/grad_mode.h"
 
 namespace ember::detail {
@@ -67,6 +70,10 @@ Tensor restride(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t
 }
 
 Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+  // Reading a view after an in-place write rebuilds its history, which graph/ leaves to us.
+  static const bool rebuild_installed =
+      (autograd::set_view_history_rebuild(&rebuild_view_history), true);
+  (void)rebuild_installed;
   Tensor view = restride(t, sizes, strides, offset);
   view.unsafe_impl()->set_view_base(t.unsafe_impl(), !GradMode::is_enabled());
   return view;

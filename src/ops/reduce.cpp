@@ -6,8 +6,8 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/shape.h"
-#include "ops/derivative.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 using detail::ReduceOp;

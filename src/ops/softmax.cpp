@@ -9,8 +9,8 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/reduce.h"
-#include "ops/derivative.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 namespace {

@@ -3,9 +3,9 @@
 
 #include "ember/core/op_table.h"
 #include "ember/core/tensor.h"
-#include "ops/derivative.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 using detail::UnaryOp;

@@ -1,6 +1,6 @@
 #pragma once
 // The node at the end of every path: adds the incoming gradient into a leaf's grad().
-#include "autograd/autograd_meta.h"
+#include "graph/autograd_meta.h"
 
 namespace ember::autograd {
 

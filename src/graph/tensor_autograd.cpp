@@ -1,10 +1,11 @@
-// Tensor's autograd methods.
+// Tensor's autograd state: requires_grad, grad, grad_fn, hooks, detach (backward() is the
+// engine's, in engine/tensor_backward.cpp).
 #include <algorithm>
 #include <atomic>
 
-#include "autograd/record.h"
 #include "core/check.h"
 #include "ember/autograd.h"
+#include "graph/history.h"
 
 namespace ember {
 using autograd::ensure_meta;
@@ -71,13 +72,6 @@ void Tensor::retain_grad() {
 bool Tensor::retains_grad() const {
   auto* meta = get_meta(*this);
   return meta && meta->retained_grad_;
-}
-
-void Tensor::backward(const Tensor& gradient, std::optional<bool> retain_graph, bool create_graph,
-                      const std::optional<std::vector<Tensor>>& inputs) const {
-  EMBER_CHECK(!inputs || !inputs->empty(), "'inputs' argument to backward() cannot be empty.");
-  autograd::backward({*this}, {gradient}, retain_graph, create_graph,
-                     inputs.value_or(autograd::variable_list{}));
 }
 
 unsigned Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {

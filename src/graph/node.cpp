@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
-#include "autograd/autograd_meta.h"
+#include "graph/autograd_meta.h"
 
 namespace ember::autograd {
 namespace {

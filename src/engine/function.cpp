@@ -6,8 +6,9 @@
 #include <cstdlib>
 #include <memory>
 
-#include "autograd/record.h"
 #include "core/check.h"
+#include "graph/history.h"
+#include "ops/record.h"
 
 namespace ember::autograd {
 

@@ -7,12 +7,13 @@
 #include <queue>
 #include <unordered_set>
 
-#include "autograd/accumulate_grad.h"
-#include "autograd/record.h"
 #include "core/check.h"
 #include "ember/autograd.h"
 #include "ember/autograd/anomaly_mode.h"
 #include "ember/ops.h"
+#include "graph/history.h"
+#include "ops/accumulate_grad.h"
+#include "ops/record.h"
 
 namespace ember::autograd {
 namespace {

@@ -5,7 +5,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "autograd/accumulate_grad.h"
+#include "ops/accumulate_grad.h"
 
 namespace ember::autograd {
 

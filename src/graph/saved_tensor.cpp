@@ -1,55 +1,9 @@
-#include "autograd/record.h"
-
-#include <mutex>
-
-#include "autograd/accumulate_grad.h"
+// SavedTensor: a tensor kept for backward with the version it had, checked when unpacked.
 #include "core/check.h"
 #include "ember/autograd/anomaly_mode.h"
+#include "graph/history.h"
 
 namespace ember::autograd {
-
-AutogradMeta& ensure_meta(const Tensor& t) {
-  TensorImpl* impl = t.unsafe_impl();
-  if (!impl->autograd_meta()) impl->set_autograd_meta(std::make_unique<AutogradMeta>());
-  return *static_cast<AutogradMeta*>(impl->autograd_meta());
-}
-
-bool any_requires_grad(std::initializer_list<const Tensor*> tensors) {
-  if (!GradMode::is_enabled()) return false;
-  for (const Tensor* t : tensors)
-    if (t->defined() && t->requires_grad()) return true;
-  return false;
-}
-
-Edge gradient_edge(const Tensor& t) {
-  if (t.defined()) sync_view_history(t);
-  AutogradMeta* meta = t.defined() ? get_meta(t) : nullptr;
-  if (!meta) return {};
-  if (meta->grad_fn_) return {meta->grad_fn_, meta->output_nr_};
-  if (!meta->requires_grad_) return {};
-  // Threads recording ops on the same leaf must share one accumulator.
-  static std::mutex accumulator_mutex;
-  std::lock_guard<std::mutex> lock(accumulator_mutex);
-  std::shared_ptr<Node> acc = meta->grad_accumulator_.lock();
-  if (!acc) {
-    acc = make_node<AccumulateGrad>(t);
-    meta->grad_accumulator_ = acc;
-  }
-  return {acc, 0};
-}
-
-edge_list collect_next_edges(std::initializer_list<const Tensor*> tensors) {
-  edge_list edges;
-  edges.reserve(tensors.size());
-  for (const Tensor* t : tensors) edges.push_back(gradient_edge(*t));
-  return edges;
-}
-
-void set_history(const Tensor& out, const std::shared_ptr<Node>& node) {
-  AutogradMeta& meta = ensure_meta(out);
-  meta.grad_fn_ = node;
-  meta.output_nr_ = node->add_input_metadata(out);
-}
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : was_defined_(t.defined()) {
   if (!t.defined()) return;

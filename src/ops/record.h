@@ -5,8 +5,16 @@
 #include <utility>
 #include <vector>
 
-#include "autograd/record.h"
 #include "core/check.h"
+#include "graph/history.h"
+
+namespace ember::autograd {
+
+/// Where t's gradient goes: its grad_fn, a leaf's AccumulateGrad, or nowhere.
+Edge gradient_edge(const Tensor& t);
+edge_list collect_next_edges(std::initializer_list<const Tensor*> tensors);
+
+}  // namespace ember::autograd
 
 namespace ember::detail {
 

@@ -1,4 +1,4 @@
-#include "autograd/accumulate_grad.h"
+#include "ops/accumulate_grad.h"
 
 #include "ember/autograd/grad_mode.h"
 

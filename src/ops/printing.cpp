@@ -1,14 +1,18 @@
 // Tensor printing in PyTorch's exact repr format (precision 4, line width 80, summarised with
 // 3 edge items above 1000 elements), so output can be compared with PyTorch's character for
-// character. The formatting rules follow torch/_tensor_str.py.
+// character. The formatting rules follow torch/_tensor_str.py. Printing (and item()) read a
+// device tensor through a copy to the CPU, an op, and show the autograd state, so they live in
+// ops/ rather than core/.
 #include <cmath>
 #include <functional>
 #include <ostream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "core/check.h"
 #include "ember/core/tensor.h"
 
 namespace ember {
@@ -233,5 +237,42 @@ std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   const Tensor cpu = t.is_cpu() ? t : t.cpu();
   return os << repr(t.is_cpu() ? t : cpu);
 }
+
+Scalar Tensor::item() const {
+  EMBER_CHECK(numel() == 1, "a Tensor with {} elements cannot be converted to Scalar", numel());
+  Tensor t = is_cpu() ? *this : cpu();
+  switch (dtype()) {
+    case kBool:
+      return Scalar(*static_cast<bool*>(t.data_ptr()));
+    case kInt32:
+      return Scalar(*static_cast<int32_t*>(t.data_ptr()));
+    case kInt64:
+      return Scalar(*static_cast<int64_t*>(t.data_ptr()));
+    case kFloat32:
+      return Scalar(*static_cast<float*>(t.data_ptr()));
+    case kFloat64:
+      return Scalar(*static_cast<double*>(t.data_ptr()));
+  }
+  return Scalar();
+}
+
+template <typename T>
+T Tensor::item() const {
+  return item().to<T>();
+}
+
+std::string Tensor::toString() const {
+  std::ostringstream os;
+  os << *this;
+  return os.str();
+}
+
+#define EMBER_INSTANTIATE(T) template T Tensor::item<T>() const;
+EMBER_INSTANTIATE(bool)
+EMBER_INSTANTIATE(int32_t)
+EMBER_INSTANTIATE(int64_t)
+EMBER_INSTANTIATE(float)
+EMBER_INSTANTIATE(double)
+#undef EMBER_INSTANTIATE
 
 }  // namespace ember
