@@ -19,6 +19,7 @@ void bind_functions(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_numpy(py::module_& m);
 void bind_nn(py::module_& m);
+void bind_optim(py::module_& m);
 void bind_composed(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------

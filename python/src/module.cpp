@@ -48,6 +48,7 @@ PYBIND11_MODULE(_C, m) {
   bind_autograd(m);
   bind_numpy(m);
   bind_nn(m);
+  bind_optim(m);
   bind_composed(m);
   m.def("_set_python_types", &set_python_types, py::arg("size"));
 }

@@ -280,18 +280,6 @@ void bind_nn(py::module_& parent) {
   m.def(
       "xavier_normal_", [](const Tensor& t, double gain) { nn::init::xavier_normal_(t, gain); },
       py::arg("tensor"), py::arg("gain") = 1.0);
-
-  m.def(
-      "_fused_adam_",
-      [](const Tensor& param, const Tensor& grad, const Tensor& exp_avg, const Tensor& exp_avg_sq,
-         py::handle max_exp_avg_sq, double lr, double beta1, double beta2, double eps,
-         int64_t step) {
-        Tensor p = param, m1 = exp_avg, m2 = exp_avg_sq, mx = tensor_or_undefined(max_exp_avg_sq);
-        _fused_adam_(p, grad, m1, m2, mx, lr, beta1, beta2, eps, step);
-      },
-      py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
-      py::arg("max_exp_avg_sq"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
-      py::arg("step"));
 }
 
 }  // namespace ember::python

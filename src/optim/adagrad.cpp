@@ -2,8 +2,7 @@
 
 #include "check_args.h"
 #include "ember/ops/creation.h"
-#include "ember/ops/elementwise.h"
-#include "update_math.h"
+#include "ember/ops/optim_step.h"
 
 namespace ember::optim {
 
@@ -32,19 +31,8 @@ void Adagrad::update(Tensor& param, const Tensor& grad, OptimizerParamState& sta
   auto& s = static_cast<AdagradParamState&>(state);
   // PyTorch fills the sum when the optimizer is made; here at the first step, to the same effect.
   if (!s.sum().defined()) s.sum(full_like(param, o.initial_accumulator_value()));
-  const int64_t step = ++s.step();
-  // g += wd p
-  const Tensor g = o.weight_decay() != 0 ? detail::add_scaled(grad, param, o.weight_decay()) : grad;
-  const double clr = o.lr() / (1 + static_cast<double>(step - 1) * o.lr_decay());
-  Tensor tmp = empty_like(param);
-  // s += g^2
-  detail::addcmul_(s.sum(), g, g, 1, tmp);
-  // p -= clr g / (sqrt(s) + eps)
-  sqrt_out(tmp, s.sum());
-  tmp.add_(o.eps());
-  div_out(tmp, g, tmp);
-  tmp.mul_(clr);
-  param.sub_(tmp);
+  _fused_adagrad_(param, grad, s.sum(), o.lr(), o.lr_decay(), o.weight_decay(), o.eps(),
+                  ++s.step());
 }
 
 }  // namespace ember::optim

@@ -8,7 +8,6 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/optim_step.h"
-#include "update_math.h"
 
 namespace ember::optim {
 
@@ -43,14 +42,9 @@ void adam_update(Tensor& param, const Tensor& grad, AdamParamState& s, const Ada
   }
   if (h.amsgrad && !s.max_exp_avg_sq().defined()) s.max_exp_avg_sq(zeros_like(param));
   const int64_t step = ++s.step();
-  // AdamW: p *= 1 - lr wd (PyTorch multiplies by 1 when wd is 0, which changes nothing).
-  if (h.decoupled && h.weight_decay != 0) param.mul_(1 - h.lr * h.weight_decay);
-  // Adam: g += wd p
-  const Tensor g =
-      !h.decoupled && h.weight_decay != 0 ? detail::add_scaled(grad, param, h.weight_decay) : grad;
   Tensor no_max;
-  _fused_adam_(param, g, s.exp_avg(), s.exp_avg_sq(), h.amsgrad ? s.max_exp_avg_sq() : no_max, h.lr,
-               h.beta1, h.beta2, h.eps, step);
+  _fused_adam_(param, grad, s.exp_avg(), s.exp_avg_sq(), h.amsgrad ? s.max_exp_avg_sq() : no_max,
+               h.lr, h.beta1, h.beta2, h.eps, step, h.weight_decay, h.decoupled);
 }
 
 }  // namespace

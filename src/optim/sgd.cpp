@@ -1,8 +1,7 @@
 #include "ember/optim/sgd.h"
 
 #include "check_args.h"
-#include "ember/ops/creation.h"
-#include "update_math.h"
+#include "ember/ops/optim_step.h"
 
 namespace ember::optim {
 
@@ -28,39 +27,8 @@ std::unique_ptr<OptimizerParamState> SGD::make_state() const {
 void SGD::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                  const OptimizerOptions& options) {
   const auto& o = static_cast<const SGDOptions&>(options);
-  Tensor tmp;
-  // d = g + wd p. `owned` says d is a buffer of this update that may be overwritten.
-  bool owned = o.weight_decay() != 0;
-  Tensor d = owned ? detail::add_scaled(grad, param, o.weight_decay()) : grad;
-  if (o.momentum() != 0) {
-    Tensor& buf = static_cast<SGDParamState&>(state).momentum_buffer();
-    if (!buf.defined()) {
-      buf = d.clone();  // b = d on the first step
-    } else {
-      // b = momentum b + (1 - dampening) d
-      buf.mul_(o.momentum());
-      detail::add_scaled_(buf, d, 1 - o.dampening(), tmp);
-    }
-    if (o.nesterov()) {
-      // d = d + momentum b
-      if (owned) {
-        detail::add_scaled_(d, buf, o.momentum(), tmp);
-      } else {
-        d = detail::add_scaled(grad, buf, o.momentum());
-        owned = true;
-      }
-    } else {
-      d = buf;
-      owned = false;
-    }
-  }
-  // p -= lr d
-  if (owned) {
-    d.mul_(o.lr());
-    param.sub_(d);
-  } else {
-    detail::add_scaled_(param, d, -o.lr(), tmp);
-  }
+  _fused_sgd_(param, grad, static_cast<SGDParamState&>(state).momentum_buffer(), o.lr(),
+              o.momentum(), o.dampening(), o.weight_decay(), o.nesterov());
 }
 
 }  // namespace ember::optim

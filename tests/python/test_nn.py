@@ -169,6 +169,32 @@ def test_maximize_climbs_as_in_torch(torch, name):
     np.testing.assert_allclose(run(ember), run(torch), rtol=1e-6)
 
 
+# Every option of every update rule (all run by one C++ step per algorithm, ember._C._optim),
+# against torch over a few steps.
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", dict(momentum=0.9, dampening=0.2, weight_decay=0.05, maximize=True)),
+    ("SGD", dict(momentum=0.9, nesterov=True)),
+    ("Adam", dict(weight_decay=0.05, maximize=True)),
+    ("AdamW", dict(weight_decay=0.05, amsgrad=True, maximize=True)),
+    ("RMSprop", dict(alpha=0.9, eps=1e-6, weight_decay=0.05)),
+    ("RMSprop", dict(momentum=0.5, centered=True, maximize=True)),
+    ("Adagrad", dict(lr_decay=0.1, weight_decay=0.05, initial_accumulator_value=0.3)),
+    ("Adagrad", dict(maximize=True, eps=1e-6)),
+])
+def test_every_update_option_matches_torch(torch, name, kwargs):
+    def run(lib):
+        w = lib.tensor([[1.0, -2.0, 0.5], [0.3, 0.0, -1.2]], dtype=lib.float64,
+                       requires_grad=True)
+        opt = getattr(lib.optim, name)([w], lr=0.1, **kwargs)
+        for _ in range(4):
+            opt.zero_grad()
+            ((w * w * w).sum() + (w * 2).sum()).backward()
+            opt.step()
+        return w.detach().tolist()
+
+    np.testing.assert_allclose(run(ember), run(torch), rtol=1e-12, atol=1e-14)
+
+
 def test_deepcopy_keeps_parameters_apart():
     import copy
 

@@ -15,18 +15,11 @@ class SGD(Optimizer):
                                       differentiable=differentiable))
 
     def _update(self, group, p, grad, state):
-        d = grad
-        if group["weight_decay"]:
-            d = d.add(p, alpha=group["weight_decay"])
-        momentum = group["momentum"]
-        if momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = d.clone()
-            else:
-                buf.mul_(momentum).add_(d, alpha=1 - group["dampening"])
-            d = d.add(buf, alpha=momentum) if group["nesterov"] else buf
-        p.add_(d, alpha=-group["lr"])
+        buf = _C._optim._fused_sgd_(p, grad, state.get("momentum_buffer"), group["lr"],
+                                    group["momentum"], group["dampening"],
+                                    group["weight_decay"], group["nesterov"], group["maximize"])
+        if buf is not None:
+            state["momentum_buffer"] = buf
 
 
 class Adam(Optimizer):
@@ -48,15 +41,11 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = _C.zeros_like(p)
         state["step"] += 1
-        if group["weight_decay"]:
-            if self._decoupled:
-                p.mul_(1 - group["lr"] * group["weight_decay"])
-            else:
-                grad = grad.add(p, alpha=group["weight_decay"])
         beta1, beta2 = group["betas"]
-        _C._nn._fused_adam_(p, grad, state["exp_avg"], state["exp_avg_sq"],
-                            state.get("max_exp_avg_sq"), group["lr"], beta1, beta2, group["eps"],
-                            state["step"])
+        _C._optim._fused_adam_(p, grad, state["exp_avg"], state["exp_avg_sq"],
+                               state.get("max_exp_avg_sq"), group["lr"], beta1, beta2,
+                               group["eps"], state["step"], group["weight_decay"],
+                               self._decoupled, group["maximize"])
 
 
 class AdamW(Adam):
@@ -79,31 +68,15 @@ class RMSprop(Optimizer):
                                       differentiable=differentiable))
 
     def _update(self, group, p, grad, state):
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = _C.zeros_like(p)
-            if group["momentum"]:
-                state["momentum_buffer"] = _C.zeros_like(p)
-            if group["centered"]:
-                state["grad_avg"] = _C.zeros_like(p)
-        state["step"] += 1
-        if group["weight_decay"]:
-            grad = grad.add(p, alpha=group["weight_decay"])
-        alpha = group["alpha"]
-        square_avg = state["square_avg"]
-        square_avg.mul_(alpha).add_(grad * grad, alpha=1 - alpha)
-        if group["centered"]:
-            grad_avg = state["grad_avg"]
-            grad_avg.mul_(alpha).add_(grad, alpha=1 - alpha)
-            avg = (square_avg - grad_avg * grad_avg).sqrt().add_(group["eps"])
-        else:
-            avg = square_avg.sqrt().add_(group["eps"])
-        if group["momentum"]:
-            buf = state["momentum_buffer"]
-            buf.mul_(group["momentum"]).add_(grad / avg)
-            p.add_(buf, alpha=-group["lr"])
-        else:
-            p.add_(grad / avg, alpha=-group["lr"])
+        state["step"] = state.get("step", 0) + 1
+        state["square_avg"], buf, grad_avg = _C._optim._fused_rmsprop_(
+            p, grad, state.get("square_avg"), state.get("momentum_buffer"),
+            state.get("grad_avg"), group["lr"], group["alpha"], group["eps"],
+            group["weight_decay"], group["momentum"], group["centered"], group["maximize"])
+        if buf is not None:
+            state["momentum_buffer"] = buf
+        if grad_avg is not None:
+            state["grad_avg"] = grad_avg
 
 
 class Adagrad(Optimizer):
@@ -119,8 +92,6 @@ class Adagrad(Optimizer):
             state["step"] = 0
             state["sum"] = _C.full_like(p, group["initial_accumulator_value"])
         state["step"] += 1
-        if group["weight_decay"]:
-            grad = grad.add(p, alpha=group["weight_decay"])
-        clr = group["lr"] / (1 + (state["step"] - 1) * group["lr_decay"])
-        state["sum"].add_(grad * grad)
-        p.add_(grad / state["sum"].sqrt().add_(group["eps"]), alpha=-clr)
+        _C._optim._fused_adagrad_(p, grad, state["sum"], group["lr"], group["lr_decay"],
+                                  group["weight_decay"], group["eps"], state["step"],
+                                  group["maximize"])

@@ -5,7 +5,8 @@ from .._params import zero_grads
 
 
 class Optimizer:
-    """Base of the optimizers: subclasses implement ``_update(group, param, grad, state)``."""
+    """Base of the optimizers: subclasses implement ``_update(group, param, grad, state)``, which
+    calls the algorithm's C++ step (``_C._optim``)."""
 
     def __init__(self, params, defaults):
         if defaults.get("differentiable") or defaults.get("capturable") or defaults.get("fused"):
@@ -48,9 +49,7 @@ class Optimizer:
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    state = self.state.setdefault(id(p), {})
-                    grad = -p.grad if group.get("maximize") else p.grad
-                    self._update(group, p, grad, state)
+                    self._update(group, p, p.grad, self.state.setdefault(id(p), {}))
         return loss
 
     def _update(self, group, param, grad, state):

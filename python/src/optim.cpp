@@ -1,0 +1,62 @@
+// ember._C._optim: the optimizers' update rules, one C++ function per algorithm (the same ones
+// the C++ optimizers call), so torch.optim's Python classes keep only their bookkeeping. State
+// a step creates (a first momentum buffer, say) comes back in the returned tuple.
+#include <pybind11/stl.h>
+
+#include "bindings.h"
+
+namespace ember::python {
+
+void bind_optim(py::module_& parent) {
+  py::module_ m = parent.def_submodule("_optim", "fused optimizer steps");
+  m.def(
+      "_fused_adam_",
+      [](Tensor param, const Tensor& grad, Tensor exp_avg, Tensor exp_avg_sq,
+         py::handle max_exp_avg_sq, double lr, double beta1, double beta2, double eps, int64_t step,
+         double weight_decay, bool decoupled_weight_decay, bool maximize) {
+        Tensor max_sq = tensor_or_undefined(max_exp_avg_sq);
+        _fused_adam_(param, grad, exp_avg, exp_avg_sq, max_sq, lr, beta1, beta2, eps, step,
+                     weight_decay, decoupled_weight_decay, maximize);
+      },
+      py::arg("param"), py::arg("grad"), py::arg("exp_avg"), py::arg("exp_avg_sq"),
+      py::arg("max_exp_avg_sq"), py::arg("lr"), py::arg("beta1"), py::arg("beta2"), py::arg("eps"),
+      py::arg("step"), py::arg("weight_decay") = 0.0, py::arg("decoupled_weight_decay") = false,
+      py::arg("maximize") = false);
+  m.def(
+      "_fused_sgd_",
+      [](Tensor param, const Tensor& grad, py::handle momentum_buffer, double lr, double momentum,
+         double dampening, double weight_decay, bool nesterov, bool maximize) {
+        Tensor buffer = tensor_or_undefined(momentum_buffer);
+        _fused_sgd_(param, grad, buffer, lr, momentum, dampening, weight_decay, nesterov, maximize);
+        return optional_tensor(buffer);
+      },
+      py::arg("param"), py::arg("grad"), py::arg("momentum_buffer"), py::arg("lr"),
+      py::arg("momentum"), py::arg("dampening"), py::arg("weight_decay"), py::arg("nesterov"),
+      py::arg("maximize"));
+  m.def(
+      "_fused_rmsprop_",
+      [](Tensor param, const Tensor& grad, py::handle square_avg, py::handle momentum_buffer,
+         py::handle grad_avg, double lr, double alpha, double eps, double weight_decay,
+         double momentum, bool centered, bool maximize) {
+        Tensor square = tensor_or_undefined(square_avg);
+        Tensor buffer = tensor_or_undefined(momentum_buffer);
+        Tensor average = tensor_or_undefined(grad_avg);
+        _fused_rmsprop_(param, grad, square, buffer, average, lr, alpha, eps, weight_decay,
+                        momentum, centered, maximize);
+        return py::make_tuple(optional_tensor(square), optional_tensor(buffer),
+                              optional_tensor(average));
+      },
+      py::arg("param"), py::arg("grad"), py::arg("square_avg"), py::arg("momentum_buffer"),
+      py::arg("grad_avg"), py::arg("lr"), py::arg("alpha"), py::arg("eps"), py::arg("weight_decay"),
+      py::arg("momentum"), py::arg("centered"), py::arg("maximize"));
+  m.def(
+      "_fused_adagrad_",
+      [](Tensor param, const Tensor& grad, Tensor sum, double lr, double lr_decay,
+         double weight_decay, double eps, int64_t step, bool maximize) {
+        _fused_adagrad_(param, grad, sum, lr, lr_decay, weight_decay, eps, step, maximize);
+      },
+      py::arg("param"), py::arg("grad"), py::arg("sum"), py::arg("lr"), py::arg("lr_decay"),
+      py::arg("weight_decay"), py::arg("eps"), py::arg("step"), py::arg("maximize"));
+}
+
+}  // namespace ember::python
