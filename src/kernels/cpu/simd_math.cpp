@@ -248,20 +248,25 @@ void UnaryRow(const F& f, const T* in, T* out, size_t n) {
   }
 }
 
+// An op's vector functor, given the op's parameters when it takes any.
+template <class F>
+F MakeVecUnary(const UnaryParams& p) {
+  if constexpr (std::is_constructible_v<F, const UnaryParams&>)
+    return F(p);
+  else
+    return F();
+}
+
 template <class T>
 bool UnaryImpl(UnaryOp op, const T* in, T* out, int64_t n, const UnaryParams& p) {
   switch (op) {
-#define EMBER_UNARY_OP(Name, ...)                                   \
-  case UnaryOp::Name:                                               \
-    if constexpr (!VectorForm<VecUnary<UnaryOp::Name>>) {           \
-      return false;                                                 \
-    } else {                                                        \
-      using F = VecUnary<UnaryOp::Name>;                            \
-      if constexpr (std::is_constructible_v<F, const UnaryParams&>) \
-        UnaryRow(F(p), in, out, static_cast<size_t>(n));            \
-      else                                                          \
-        UnaryRow(F(), in, out, static_cast<size_t>(n));             \
-      return true;                                                  \
+#define EMBER_UNARY_OP(Name, ...)                                                          \
+  case UnaryOp::Name:                                                                      \
+    if constexpr (!VectorForm<VecUnary<UnaryOp::Name>>) {                                  \
+      return false;                                                                        \
+    } else {                                                                               \
+      UnaryRow(MakeVecUnary<VecUnary<UnaryOp::Name>>(p), in, out, static_cast<size_t>(n)); \
+      return true;                                                                         \
     }
 #include "ember/core/op_table.def"
   }
