@@ -15,6 +15,7 @@ namespace py = pybind11;
 void bind_dtype_and_device(py::module_& m);
 void bind_tensor(py::module_& m);
 void bind_op_table(py::module_& m);
+void bind_tensor_reductions(py::module_& m);
 void bind_functions(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_numpy(py::module_& m);

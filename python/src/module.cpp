@@ -44,6 +44,7 @@ PYBIND11_MODULE(_C, m) {
   bind_tensor(m);
   register_tensor_type();
   bind_op_table(m);
+  bind_tensor_reductions(m);
   bind_functions(m);
   bind_autograd(m);
   bind_numpy(m);

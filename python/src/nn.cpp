@@ -1,12 +1,88 @@
 // ember._C._nn: the functional layer that ember.nn's modules and ember.nn.functional call, plus
-// nn.init and the fused optimizer steps.
+// nn.init and the layers' parameter initialisation.
 #include <pybind11/stl.h>
 
+#include <functional>
 #include <string>
 
 #include "bindings.h"
 
 namespace ember::python {
+
+namespace {
+
+// nn.init, all from C++: each fill runs without recording and returns the same tensor object.
+void bind_init(py::module_& m) {
+  using Fill = std::function<void(const Tensor&)>;
+  auto fill = [](py::object t, const Fill& f) {
+    f(as_tensor(t));
+    return t;
+  };
+  m.def(
+      "uniform_",
+      [=](py::object t, double a, double b) {
+        return fill(t, [&](const Tensor& x) { nn::init::uniform_(x, a, b); });
+      },
+      py::arg("tensor"), py::arg("a") = 0.0, py::arg("b") = 1.0);
+  m.def(
+      "normal_",
+      [=](py::object t, double mean, double std) {
+        return fill(t, [&](const Tensor& x) { nn::init::normal_(x, mean, std); });
+      },
+      py::arg("tensor"), py::arg("mean") = 0.0, py::arg("std") = 1.0);
+  m.def(
+      "constant_",
+      [=](py::object t, double val) {
+        return fill(t, [&](const Tensor& x) { nn::init::constant_(x, val); });
+      },
+      py::arg("tensor"), py::arg("val"));
+  m.def(
+      "ones_", [=](py::object t) { return fill(t, [](const Tensor& x) { nn::init::ones_(x); }); },
+      py::arg("tensor"));
+  m.def(
+      "zeros_", [=](py::object t) { return fill(t, [](const Tensor& x) { nn::init::zeros_(x); }); },
+      py::arg("tensor"));
+  m.def(
+      "kaiming_uniform_",
+      [=](py::object t, double a, const std::string& mode, const std::string& nonlinearity) {
+        return fill(t,
+                    [&](const Tensor& x) { nn::init::kaiming_uniform_(x, a, mode, nonlinearity); });
+      },
+      py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in",
+      py::arg("nonlinearity") = "leaky_relu");
+  m.def(
+      "kaiming_normal_",
+      [=](py::object t, double a, const std::string& mode, const std::string& nonlinearity) {
+        return fill(t,
+                    [&](const Tensor& x) { nn::init::kaiming_normal_(x, a, mode, nonlinearity); });
+      },
+      py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in",
+      py::arg("nonlinearity") = "leaky_relu");
+  m.def(
+      "xavier_uniform_",
+      [=](py::object t, double gain) {
+        return fill(t, [&](const Tensor& x) { nn::init::xavier_uniform_(x, gain); });
+      },
+      py::arg("tensor"), py::arg("gain") = 1.0);
+  m.def(
+      "xavier_normal_",
+      [=](py::object t, double gain) {
+        return fill(t, [&](const Tensor& x) { nn::init::xavier_normal_(x, gain); });
+      },
+      py::arg("tensor"), py::arg("gain") = 1.0);
+  m.def("calculate_gain", &nn::init::calculate_gain, py::arg("nonlinearity"),
+        py::arg("param") = py::none());
+  m.def("_calculate_fan_in_and_fan_out", &nn::init::calculate_fan_in_and_fan_out,
+        py::arg("tensor"));
+  m.def("_reset_affine_", [](const Tensor& weight, py::handle bias) {
+    nn::init::_reset_affine_(weight, tensor_or_undefined(bias));
+  });
+  m.def("_reset_recurrent_", [](py::handle weights, int64_t hidden_size) {
+    nn::init::_reset_recurrent_(tensor_list(weights), hidden_size);
+  });
+}
+
+}  // namespace
 
 namespace {
 
@@ -259,27 +335,7 @@ void bind_nn(py::module_& parent) {
       py::arg("input"), py::arg("target"), py::arg("weight") = py::none(),
       py::arg("reduction") = "mean", py::arg("pos_weight") = py::none());
 
-  // nn.init: each fills the tensor in place and returns it.
-  m.def(
-      "kaiming_uniform_",
-      [](const Tensor& t, double a, const std::string& mode, const std::string& nonlinearity) {
-        nn::init::kaiming_uniform_(t, a, mode, nonlinearity);
-      },
-      py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in",
-      py::arg("nonlinearity") = "leaky_relu");
-  m.def(
-      "kaiming_normal_",
-      [](const Tensor& t, double a, const std::string& mode, const std::string& nonlinearity) {
-        nn::init::kaiming_normal_(t, a, mode, nonlinearity);
-      },
-      py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in",
-      py::arg("nonlinearity") = "leaky_relu");
-  m.def(
-      "xavier_uniform_", [](const Tensor& t, double gain) { nn::init::xavier_uniform_(t, gain); },
-      py::arg("tensor"), py::arg("gain") = 1.0);
-  m.def(
-      "xavier_normal_", [](const Tensor& t, double gain) { nn::init::xavier_normal_(t, gain); },
-      py::arg("tensor"), py::arg("gain") = 1.0);
+  bind_init(m);
 }
 
 }  // namespace ember::python

@@ -65,15 +65,7 @@ Conv2dImpl::Conv2dImpl(const Conv2dOptions& opts)
   reset_parameters();
 }
 
-void Conv2dImpl::reset_parameters() {
-  // a = sqrt(5) makes the kaiming bound exactly 1/sqrt(fan_in), the same as the bias bound.
-  init::kaiming_uniform_(weight, std::sqrt(5.0));
-  if (bias.defined()) {
-    const int64_t fan_in = weight.numel() / std::max<int64_t>(weight.size(0), 1);
-    const double bound = fan_in > 0 ? 1 / std::sqrt(static_cast<double>(fan_in)) : 0;
-    init::uniform_(bias, -bound, bound);
-  }
-}
+void Conv2dImpl::reset_parameters() { init::_reset_affine_(weight, bias); }
 
 Tensor Conv2dImpl::forward(const Tensor& input) {
   return conv2d(input, weight, bias, options.stride(), options.padding(), options.dilation(),

@@ -129,4 +129,17 @@ Tensor kaiming_normal_(Tensor tensor, double a, std::string_view mode,
   return normal_(std::move(tensor), 0, std);
 }
 
+void _reset_affine_(Tensor weight, Tensor bias) {
+  kaiming_uniform_(weight, std::sqrt(5.0));
+  if (!bias.defined()) return;
+  const int64_t fan_in = calculate_fan_in_and_fan_out(weight).first;
+  const double bound = fan_in > 0 ? 1 / std::sqrt(static_cast<double>(fan_in)) : 0;
+  uniform_(bias, -bound, bound);
+}
+
+void _reset_recurrent_(const std::vector<Tensor>& weights, int64_t hidden_size) {
+  const double bound = hidden_size > 0 ? 1 / std::sqrt(static_cast<double>(hidden_size)) : 0;
+  for (const Tensor& w : weights) uniform_(w, -bound, bound);
+}
+
 }  // namespace ember::nn::init

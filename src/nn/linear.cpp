@@ -35,15 +35,7 @@ LinearImpl::LinearImpl(const LinearOptions& opts)
   reset_parameters();
 }
 
-void LinearImpl::reset_parameters() {
-  // a = sqrt(5) makes the kaiming bound exactly 1/sqrt(fan_in), the same as the bias bound.
-  init::kaiming_uniform_(weight, std::sqrt(5.0));
-  if (bias.defined()) {
-    const int64_t fan_in = options.in_features();
-    const double bound = fan_in > 0 ? 1 / std::sqrt(static_cast<double>(fan_in)) : 0;
-    init::uniform_(bias, -bound, bound);
-  }
-}
+void LinearImpl::reset_parameters() { init::_reset_affine_(weight, bias); }
 
 Tensor LinearImpl::forward(const Tensor& input) { return functional::linear(input, weight, bias); }
 

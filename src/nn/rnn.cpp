@@ -22,8 +22,9 @@ const char* nonlinearity_name(RNNNonlinearity v) {
 
 // Uniform in [-1/sqrt(hidden_size), 1/sqrt(hidden_size)], PyTorch's choice for every weight.
 void init_recurrent(const std::vector<Tensor*>& weights, int64_t hidden_size) {
-  const double bound = hidden_size > 0 ? 1 / std::sqrt(static_cast<double>(hidden_size)) : 0;
-  for (Tensor* w : weights) init::uniform_(*w, -bound, bound);
+  std::vector<Tensor> handles;
+  for (Tensor* w : weights) handles.push_back(*w);
+  init::_reset_recurrent_(handles, hidden_size);
 }
 
 void check_sizes(const char* name, int64_t input_size, int64_t hidden_size) {

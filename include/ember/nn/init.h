@@ -5,6 +5,7 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "ember/core/tensor.h"
 
@@ -42,5 +43,12 @@ Tensor kaiming_uniform_(Tensor tensor, double a = 0, std::string_view mode = "fa
 /// He normal: N(0, std^2) with std = gain / sqrt(fan), gain and fan as for kaiming_uniform_.
 Tensor kaiming_normal_(Tensor tensor, double a = 0, std::string_view mode = "fan_in",
                        std::string_view nonlinearity = "leaky_relu");
+
+/// What Linear and Conv layers do when made (torch's reset_parameters): kaiming_uniform_ with
+/// a = sqrt(5) on weight, which bounds it by 1/sqrt(fan_in), and U(-1/sqrt(fan_in),
+/// 1/sqrt(fan_in)) on bias when it is defined.
+void _reset_affine_(Tensor weight, Tensor bias);
+/// What recurrent layers and cells do: every tensor U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)).
+void _reset_recurrent_(const std::vector<Tensor>& weights, int64_t hidden_size);
 
 }  // namespace ember::nn::init

@@ -1,11 +1,9 @@
 """The layers of torch.nn: each holds its parameters and calls nn.functional in forward."""
 
-import math
 
 from .. import _C
 from .._grad_mode import no_grad
 from . import functional as F
-from . import init
 from .module import Module
 from .parameter import Parameter
 
@@ -23,10 +21,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _C._nn._reset_affine_(self.weight, self.bias)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)
@@ -55,11 +50,10 @@ class Conv2d(Module):
             self.bias = Parameter(_C.empty(out_channels, dtype=dtype))
         else:
             self.register_parameter("bias", None)
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if bias:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        _C._nn._reset_affine_(self.weight, self.bias)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

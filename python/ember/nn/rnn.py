@@ -4,12 +4,10 @@ The modules hold the parameters under torch's names; the math (and the shape che
 torch's messages) is the C++ functional layer's, as ember._C._nn.rnn_tanh, lstm, gru_cell, ...
 """
 
-import math
 import numbers
 import warnings
 
 from .. import _C
-from . import init
 from .module import Module
 from .parameter import Parameter
 
@@ -80,9 +78,7 @@ class RNNBase(Module):
         """Compacts the weights for cuDNN in torch; the CPU layout needs nothing."""
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _C._nn._reset_recurrent_(list(self.parameters()), self.hidden_size)
 
     def _train_args(self):
         return (self.bias, self.num_layers, self.dropout, self.training, self.bidirectional,
@@ -171,9 +167,7 @@ class RNNCellBase(Module):
         self.reset_parameters()
 
     def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+        _C._nn._reset_recurrent_(list(self.parameters()), self.hidden_size)
 
     def _state(self, input, hx, name):
         if input.dim() not in (1, 2):  # an assert in torch 1.13, hence the type
