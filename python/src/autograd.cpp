@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "bindings.h"
 
@@ -210,6 +211,27 @@ void bind_autograd(py::module_& m) {
       py::arg("tensors"), py::arg("grad_tensors") = py::none(),
       py::arg("retain_graph") = py::none(), py::arg("create_graph") = false,
       py::arg("inputs") = py::none());
+
+  // gradcheck and gradgradcheck are the C++ checkers, run on a Python function of the tensors
+  // being checked (ember.autograd.gradcheck maps its arguments onto them).
+  for (auto [name, check] : {std::pair{"_gradcheck", &autograd::gradcheck},
+                             std::pair{"_gradgradcheck", &autograd::gradgradcheck}}) {
+    m.def(
+        name,
+        [check = check](py::object fn, py::handle inputs, double eps, double atol, double rtol,
+                        bool raise) {
+          auto ref = std::make_shared<PyObjectRef>(std::move(fn));
+          autograd::TensorFunction call = [ref](const autograd::variable_list& xs) {
+            py::gil_scoped_acquire gil;
+            return tensor_list(ref->get()(tensor_tuple(xs)));
+          };
+          const std::vector<Tensor> wrt = tensor_list(inputs);
+          py::gil_scoped_release release;  // the engine may call back into Python
+          return check(call, wrt, eps, atol, rtol, raise);
+        },
+        py::arg("fn"), py::arg("inputs"), py::arg("eps"), py::arg("atol"), py::arg("rtol"),
+        py::arg("raise_exception"));
+  }
 
   bind_function_ctx(m);
 }
