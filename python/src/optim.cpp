@@ -1,6 +1,6 @@
 // ember._C._optim: the optimizers' update rules, one C++ function per algorithm (the same ones
-// the C++ optimizers call), so torch.optim's Python classes keep only their bookkeeping. State
-// a step creates (a first momentum buffer, say) comes back in the returned tuple.
+// the C++ optimizers call), and the schedulers' rules, so torch.optim's Python classes keep only
+// their bookkeeping. State a step creates (a first momentum buffer, say) is returned.
 #include <pybind11/stl.h>
 
 #include "bindings.h"
@@ -57,6 +57,27 @@ void bind_optim(py::module_& parent) {
       },
       py::arg("param"), py::arg("grad"), py::arg("sum"), py::arg("lr"), py::arg("lr_decay"),
       py::arg("weight_decay"), py::arg("eps"), py::arg("step"), py::arg("maximize"));
+
+  // The schedulers' rules, on one lr (chained from the previous epoch's, or in closed form from
+  // the base lr), which lr_scheduler.py applies to each parameter group.
+  m.def("_step_lr", &optim::StepLR::chained_lr);
+  m.def("_step_lr_closed_form", &optim::StepLR::closed_form_lr);
+  m.def("_multi_step_lr", &optim::MultiStepLR::chained_lr);
+  m.def("_multi_step_lr_closed_form", &optim::MultiStepLR::closed_form_lr);
+  m.def("_exponential_lr", &optim::ExponentialLR::chained_lr);
+  m.def("_exponential_lr_closed_form", &optim::ExponentialLR::closed_form_lr);
+  m.def("_cosine_annealing_lr", &optim::CosineAnnealingLR::chained_lr);
+  m.def("_cosine_annealing_lr_closed_form", &optim::CosineAnnealingLR::closed_form_lr);
+  m.def("_plateau_reduced_lr", &optim::ReduceLROnPlateauScheduler::reduced_lr);
+  // One epoch of ReduceLROnPlateau: (best, num_bad_epochs, cooldown_counter, reduce now).
+  m.def("_plateau_step", [](double metric, double best, int64_t num_bad_epochs,
+                            int64_t cooldown_counter, bool maximize, double threshold,
+                            bool relative, int64_t patience, int64_t cooldown) {
+    optim::PlateauState state{best, num_bad_epochs, cooldown_counter};
+    const bool reduce =
+        optim::plateau_step(state, metric, {maximize, threshold, relative, patience, cooldown});
+    return py::make_tuple(state.best, state.num_bad_epochs, state.cooldown_counter, reduce);
+  });
 }
 
 }  // namespace ember::python

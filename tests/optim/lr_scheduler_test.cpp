@@ -1,4 +1,4 @@
-// StepLR and CosineAnnealingLR against the sequences PyTorch 1.13 produces.
+// The schedulers against the sequences PyTorch 1.13 produces.
 #include "testing.h"
 
 namespace ember::optim {
@@ -69,6 +69,65 @@ TEST(LRScheduler, CosineAnnealingToZero) {
       {{0.5, 0.375, 0.12500000000000006, 0.0, 0.12499999999999997, 0.3750000000000002,
         0.5000000000000002, 0.3750000000000003, 0.12500000000000025, 0.0, 0.12499999999999997}},
       1e-12);
+}
+
+TEST(LRScheduler, MultiStepLRCountsRepeatedMilestones) {
+  Groups s({0.1, 0.02});
+  MultiStepLR sched(*s.opt, {7, 5, 2, 5}, 0.5);
+  expect_schedule(*s.opt, sched,
+                  {{0.1, 0.1, 0.05, 0.05, 0.05, 0.0125, 0.0125, 0.00625, 0.00625},
+                   {0.02, 0.02, 0.01, 0.01, 0.01, 0.0025, 0.0025, 0.00125, 0.00125}},
+                  1e-15);
+  EXPECT_DOUBLE_EQ(MultiStepLR::closed_form_lr(0.1, 6, {2, 5, 5, 7}, 0.5), 0.0125);
+}
+
+TEST(LRScheduler, ExponentialLR) {
+  Groups s({0.1, 0.02});
+  ExponentialLR sched(*s.opt, 0.9);
+  expect_schedule(
+      *s.opt, sched,
+      {{0.1, 0.09000000000000001, 0.08100000000000002, 0.07290000000000002, 0.06561000000000002},
+       {0.02, 0.018000000000000002, 0.016200000000000003, 0.014580000000000003,
+        0.013122000000000003}},
+      1e-17);
+}
+
+// Each group's lr after each metric, from torch.optim.lr_scheduler.ReduceLROnPlateau.
+void expect_plateau(ReduceLROnPlateauScheduler& sched, Optimizer& opt,
+                    const std::vector<double>& metrics,
+                    const std::vector<std::vector<double>>& expected) {
+  for (size_t e = 0; e < metrics.size(); ++e) {
+    sched.step(metrics[e]);
+    for (size_t g = 0; g < expected.size(); ++g)
+      EXPECT_DOUBLE_EQ(opt.param_groups()[g].options().get_lr(), expected[g][e])
+          << "group " << g << " after metric " << e;
+  }
+}
+
+TEST(LRScheduler, ReduceLROnPlateauWithCooldownAndFloors) {
+  Groups s({0.1, 0.02});
+  using Sched = ReduceLROnPlateauScheduler;
+  Sched sched(*s.opt, Sched::Mode::Min, 0.5, 2, 1e-3, Sched::ThresholdMode::Rel, 1, {0.03, 0.001});
+  expect_plateau(
+      sched, *s.opt, {5, 4, 4, 4, 4, 3.9999, 4, 4, 4, 4, 4, 4, 2, 2, 2, 2},
+      {{0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03, 0.03},
+       {0.02, 0.02, 0.02, 0.02, 0.01, 0.01, 0.01, 0.01, 0.005, 0.005, 0.005, 0.005, 0.005, 0.005,
+        0.005, 0.0025}});
+  EXPECT_EQ(sched.state().best, 2);
+}
+
+TEST(LRScheduler, ReduceLROnPlateauMaxModeAbsoluteThreshold) {
+  Groups s({0.1, 0.02});
+  using Sched = ReduceLROnPlateauScheduler;
+  Sched sched(*s.opt, Sched::Mode::Max, 0.1, 1, 0.5, Sched::ThresholdMode::Abs);
+  expect_plateau(sched, *s.opt, {1, 1.2, 1.4, 2, 2, 3, 3, 3},
+                 {{0.1, 0.1, 0.010000000000000002, 0.010000000000000002, 0.010000000000000002,
+                   0.010000000000000002, 0.010000000000000002, 0.0010000000000000002},
+                  {0.02, 0.02, 0.002, 0.002, 0.002, 0.002, 0.002, 0.0002}});
+  EXPECT_EMBER_ERROR(Sched(*s.opt, Sched::Mode::Min, 1.0), "Factor should be < 1.0.");
+  EXPECT_EMBER_ERROR(
+      Sched(*s.opt, Sched::Mode::Min, 0.1, 10, 1e-4, Sched::ThresholdMode::Rel, 0, {0.1, 0.2, 0.3}),
+      "expected 2 min_lrs, got 3");
 }
 
 TEST(LRScheduler, DrivesAnyOptimizerThroughItsLr) {

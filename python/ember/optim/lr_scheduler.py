@@ -1,9 +1,13 @@
 """Learning-rate schedules, as torch.optim.lr_scheduler: each step() sets every parameter
-group's lr for the next epoch, with the same (chained) update rules as torch."""
+group's lr for the next epoch, with the same (chained) update rules as torch. The rules are the
+C++ schedulers' (ember._C._optim); these classes keep the epochs and the groups."""
 
 import math
 
+from .. import _C
 from .optimizer import Optimizer
+
+_rules = _C._optim
 
 
 class LRScheduler:
@@ -80,13 +84,11 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self):
-        groups = self.optimizer.param_groups
-        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return [group["lr"] for group in groups]
-        return [group["lr"] * self.gamma for group in groups]
+        return [_rules._step_lr(group["lr"], self.last_epoch, self.step_size, self.gamma)
+                for group in self.optimizer.param_groups]
 
     def _closed_form_lr(self):
-        return [base * self.gamma ** (self.last_epoch // self.step_size)
+        return [_rules._step_lr_closed_form(base, self.last_epoch, self.step_size, self.gamma)
                 for base in self.base_lrs]
 
 
@@ -99,12 +101,13 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self):
-        hits = self.milestones.count(self.last_epoch)
-        return [group["lr"] * self.gamma ** hits for group in self.optimizer.param_groups]
+        return [_rules._multi_step_lr(group["lr"], self.last_epoch, self.milestones, self.gamma)
+                for group in self.optimizer.param_groups]
 
     def _closed_form_lr(self):
-        passed = sum(1 for m in self.milestones if m <= self.last_epoch)
-        return [base * self.gamma ** passed for base in self.base_lrs]
+        return [_rules._multi_step_lr_closed_form(base, self.last_epoch, self.milestones,
+                                                  self.gamma)
+                for base in self.base_lrs]
 
 
 class ExponentialLR(LRScheduler):
@@ -115,12 +118,12 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self):
-        if self.last_epoch == 0:
-            return [group["lr"] for group in self.optimizer.param_groups]
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+        return [_rules._exponential_lr(group["lr"], self.last_epoch, self.gamma)
+                for group in self.optimizer.param_groups]
 
     def _closed_form_lr(self):
-        return [base * self.gamma ** self.last_epoch for base in self.base_lrs]
+        return [_rules._exponential_lr_closed_form(base, self.last_epoch, self.gamma)
+                for base in self.base_lrs]
 
 
 class CosineAnnealingLR(LRScheduler):
@@ -131,20 +134,15 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self):
-        groups, t, T = self.optimizer.param_groups, self.last_epoch, self.T_max
-        if t == 0:
-            return [group["lr"] for group in groups]
-        if self._step_count == 1 and t > 0:
+        if self._step_count == 1 and self.last_epoch > 0:  # resuming: torch's closed form
             return self._closed_form_lr()
-        if (t - 1 - T) % (2 * T) == 0:
-            return [group["lr"] + (base - self.eta_min) * (1 - math.cos(math.pi / T)) / 2
-                    for base, group in zip(self.base_lrs, groups)]
-        return [(1 + math.cos(math.pi * t / T)) / (1 + math.cos(math.pi * (t - 1) / T))
-                * (group["lr"] - self.eta_min) + self.eta_min for group in groups]
+        return [_rules._cosine_annealing_lr(group["lr"], base, self.last_epoch, self.T_max,
+                                            self.eta_min)
+                for base, group in zip(self.base_lrs, self.optimizer.param_groups)]
 
     def _closed_form_lr(self):
-        return [self.eta_min + (base - self.eta_min)
-                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+        return [_rules._cosine_annealing_lr_closed_form(base, self.last_epoch, self.T_max,
+                                                        self.eta_min)
                 for base in self.base_lrs]
 
 
@@ -168,31 +166,16 @@ class ReduceLROnPlateau:
         self.num_bad_epochs, self.cooldown_counter, self.last_epoch = 0, 0, 0
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
-    def _better(self, value):
-        if self.mode == "min":
-            bound = self.best * (1 - self.threshold) if self.threshold_mode == "rel" \
-                else self.best - self.threshold
-            return value < bound
-        bound = self.best * (1 + self.threshold) if self.threshold_mode == "rel" \
-            else self.best + self.threshold
-        return value > bound
-
     def step(self, metrics, epoch=None):
-        value = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
-        if self._better(value):
-            self.best, self.num_bad_epochs = value, 0
-        else:
-            self.num_bad_epochs += 1
-        if self.cooldown_counter > 0:
-            self.cooldown_counter -= 1
-            self.num_bad_epochs = 0
-        if self.num_bad_epochs > self.patience:
+        self.best, self.num_bad_epochs, self.cooldown_counter, reduce = _rules._plateau_step(
+            float(metrics), self.best, self.num_bad_epochs, self.cooldown_counter,
+            self.mode == "max", self.threshold, self.threshold_mode == "rel", self.patience,
+            self.cooldown)
+        if reduce:
             for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
-                new_lr = max(group["lr"] * self.factor, min_lr)
-                if group["lr"] - new_lr > self.eps:
-                    group["lr"] = new_lr
-            self.cooldown_counter, self.num_bad_epochs = self.cooldown, 0
+                group["lr"] = _rules._plateau_reduced_lr(group["lr"], self.factor, min_lr,
+                                                         self.eps)
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
     def get_last_lr(self):
