@@ -88,7 +88,7 @@ WRAPPERS = [
     Wrapper("fail", ("src/io/atomic_file.cpp",), 0, "Runtime", ("{}: {}: ", MSG, " ({})")),
     # nn: local fail(message, kind = Runtime) helpers.
     Wrapper("fail", ("src/nn/functional_loss.cpp", "src/nn/functional_norm.cpp",
-                     "src/nn/recurrent.cpp"), 0,
+                     "src/nn/functional_recurrent.cpp"), 0,
             ("arg", 1, "Runtime")),
     # nn: Conv2d's option checks, a lambda raising ValueErrors.
     Wrapper("fail", ("src/nn/conv.cpp",), 0, "Value"),

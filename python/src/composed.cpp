@@ -1,4 +1,4 @@
-// The composed ops (ember/ops/pointwise.h and the rearranging ones in ember/ops/shape.h) as
+// The composed ops (ember/ops/elementwise_composed.h and the rearranging ones in ember/ops/index.h) as
 // torch-level functions of _C with torch's argument names; ember/_composed.py makes the Tensor
 // methods and operators from them.
 #include <pybind11/stl.h>

@@ -12,7 +12,7 @@
 
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
-#include "ember/ops/shape.h"
+#include "ember/ops/index.h"
 #include "ops/op_utils.h"
 
 namespace ember {

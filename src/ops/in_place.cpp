@@ -13,7 +13,7 @@
 #include <algorithm>
 #include <mutex>
 
-#include "ember/ops/shape.h"
+#include "ember/ops/index.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"
 

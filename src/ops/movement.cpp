@@ -4,7 +4,7 @@
 #include <optional>
 
 #include "ember/autograd/grad_mode.h"
-#include "ember/ops/shape.h"
+#include "ember/ops/index.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"

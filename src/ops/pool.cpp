@@ -6,7 +6,7 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/conv.h"
-#include "ember/ops/shape.h"
+#include "ember/ops/index.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"
 

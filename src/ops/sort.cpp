@@ -3,7 +3,7 @@
 #include "ember/ops/sort.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/creation.h"
-#include "ember/ops/shape.h"
+#include "ember/ops/index.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"
 

@@ -144,7 +144,7 @@ class Tensor {
   /// The main diagonal's sum, and the count of non-zero elements.
   Tensor trace() const;
   Tensor count_nonzero(IntArrayRef dims = {}) const;
-  /// Composed elementwise ops (see ember/ops/pointwise.h).
+  /// Composed elementwise ops (see ember/ops/elementwise_composed.h).
   Tensor addcmul(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor addcdiv(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;
   Tensor& addcmul_(const Tensor& t1, const Tensor& t2, const Scalar& value = 1) const;

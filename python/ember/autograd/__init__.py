@@ -5,7 +5,7 @@ import warnings
 from .. import _C
 from .. import _grad_mode
 from .function import Function
-from .grad_mode import detect_anomaly, set_detect_anomaly
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .gradcheck import gradcheck, gradgradcheck
 
 no_grad = _grad_mode.no_grad

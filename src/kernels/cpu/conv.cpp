@@ -12,7 +12,7 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
-#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/parallel_for.h"
 
 namespace ember::detail::cpu {
 namespace {

@@ -6,7 +6,7 @@
 #include "kernels/common/strided_loop.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
-#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/parallel_for.h"
 #include "kernels/cpu/scalar_ops.h"
 #include "kernels/cpu/simd_math.h"
 

@@ -3,7 +3,7 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
-#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/parallel_for.h"
 #include "kernels/cpu/scalar_ops.h"
 
 namespace ember::detail::cpu {

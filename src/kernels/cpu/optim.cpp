@@ -11,7 +11,7 @@
 #include <algorithm>
 
 #include "kernels/cpu/cpu_kernels.h"
-#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/parallel_for.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace ember::detail::HWY_NAMESPACE {

@@ -11,7 +11,7 @@
 
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
-#include "kernels/cpu/parallel.h"
+#include "kernels/cpu/parallel_for.h"
 #include "kernels/cpu/scalar_ops.h"
 #include "kernels/cpu/simd_math.h"
 

@@ -7,6 +7,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/check.h"
+#include "ember/parallel.h"
+
 namespace ember::detail {
 namespace {
 thread_local bool is_worker = false;
@@ -126,3 +129,16 @@ void ThreadPool::run(int n, const std::function<void(int)>& task) {
 }
 
 }  // namespace ember::detail
+
+// Thread-count control, the public face of the pool. It is the only pool: OpenBLAS stays
+// single-threaded and large matrix products are split across it (kernels/cpu/linalg.cpp).
+namespace ember {
+
+void set_num_threads(int n) {
+  EMBER_CHECK(n > 0, "set_num_threads expects a positive integer, got {}", n);
+  detail::ThreadPool::instance().set_num_threads(n);
+}
+
+int get_num_threads() { return detail::ThreadPool::instance().num_threads(); }
+
+}  // namespace ember

@@ -1,7 +1,7 @@
 // Elementwise ops composed of primitive ones (principle 1 of the design: no kernel and no backward
 // of their own). Their nodes are those of the pieces, so grad_fn names differ from PyTorch's
 // fused kernels (AddBackward0 for addcmul, for example).
-#include "ember/ops/pointwise.h"
+#include "ember/ops/elementwise_composed.h"
 
 #include <limits>
 

@@ -8,9 +8,9 @@
 #include "ember/indexing.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
-#include "ember/ops/pointwise.h"
+#include "ember/ops/elementwise_composed.h"
 #include "ember/ops/reduce.h"
-#include "ember/ops/shape.h"
+#include "ember/ops/index.h"
 #include "ops/op_utils.h"
 
 namespace ember {
