@@ -1,5 +1,5 @@
 """Tensor methods and operators for the composed ops that _C binds as torch-level functions
-(torch.addcmul(x, a, b) is also x.addcmul(a, b)), with their in-place forms."""
+(torch.addcmul(x, a, b) is also x.addcmul(a, b)); their in-place forms are C++ methods."""
 
 from . import _C
 
@@ -17,29 +17,6 @@ def _method(function):
     return method
 
 
-def _in_place(function):
-    """The in-place form: the result written back into self, which is returned."""
-    def method(self, *args, **kwargs):
-        return self.copy_(function(self, *args, **kwargs))
-    method.__name__ = method.__qualname__ = function.__name__ + "_"
-    return method
-
-
-def _addcmul_(self, tensor1, tensor2, *, value=1):
-    _C._addcmul_(self, tensor1, tensor2, value)
-    return self
-
-
-def _addcdiv_(self, tensor1, tensor2, *, value=1):
-    _C._addcdiv_(self, tensor1, tensor2, value)
-    return self
-
-
-def _lerp_(self, end, weight):
-    _C._lerp_(self, end, weight)
-    return self
-
-
 def _number_as_tensor(value):
     return value if isinstance(value, _C.Tensor) else _C.tensor(value)
 
@@ -48,10 +25,6 @@ def _install():
     tensor = _C.Tensor
     for name in _FUNCTIONS:
         setattr(tensor, name, _method(getattr(_C, name)))
-    for name in ("remainder", "fmod", "floor_divide", "logical_and", "logical_or", "logical_xor",
-                 "logical_not", "nan_to_num"):
-        setattr(tensor, name + "_", _in_place(getattr(_C, name)))
-    tensor.addcmul_, tensor.addcdiv_, tensor.lerp_ = _addcmul_, _addcdiv_, _lerp_
     tensor.moveaxis, tensor.swapdims = tensor.movedim, tensor.swapaxes
     tensor.where = lambda self, condition, y: _C.where(condition, self, y)
     tensor.__mod__ = lambda self, other: _C.remainder(self, other)

@@ -1,7 +1,10 @@
-// The composed ops (ember/ops/elementwise_composed.h and the rearranging ones in ember/ops/index.h) as
-// torch-level functions of _C with torch's argument names; ember/_composed.py makes the Tensor
+// The composed ops (ember/ops/elementwise_composed.h and the rearranging ones in ember/ops/index.h)
+// as torch-level functions of _C with torch's argument names; ember/_composed.py makes the Tensor
 // methods and operators from them.
 #include <pybind11/stl.h>
+
+#include <optional>
+#include <tuple>
 
 #include "bindings.h"
 
@@ -10,6 +13,79 @@ namespace {
 
 DimVector dims_of(py::handle dims, const char* op) {
   return dims.is_none() ? DimVector{} : int_list(dims, op);
+}
+
+// The in-place forms, as Tensor methods that return self (the C++ methods check that the result
+// fits the tensor's dtype, as torch does).
+void bind_in_place_forms(py::module_& m) {
+  auto cls = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
+  cls.def(
+      "addcmul_",
+      [](py::object self, const Tensor& t1, const Tensor& t2, py::handle value) {
+        as_tensor(self).addcmul_(t1, t2, to_scalar(value));
+        return self;
+      },
+      py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  cls.def(
+      "addcdiv_",
+      [](py::object self, const Tensor& t1, const Tensor& t2, py::handle value) {
+        as_tensor(self).addcdiv_(t1, t2, to_scalar(value));
+        return self;
+      },
+      py::arg("tensor1"), py::arg("tensor2"), py::kw_only(), py::arg("value") = 1);
+  cls.def(
+      "lerp_",
+      [](py::object self, const Tensor& end, py::handle weight) {
+        const Tensor& t = as_tensor(self);
+        if (is_tensor(weight))
+          t.lerp_(end, as_tensor(weight));
+        else
+          t.lerp_(end, to_scalar(weight));
+        return self;
+      },
+      py::arg("end"), py::arg("weight"));
+  using ForTensor = Tensor& (Tensor::*)(const Tensor&) const;
+  using ForScalar = Tensor& (Tensor::*)(const Scalar&) const;
+  for (auto [name, on_tensor, on_scalar] :
+       {std::tuple<const char*, ForTensor, ForScalar>{"remainder_", &Tensor::remainder_,
+                                                      &Tensor::remainder_},
+        {"fmod_", &Tensor::fmod_, &Tensor::fmod_},
+        {"floor_divide_", &Tensor::floor_divide_, &Tensor::floor_divide_}}) {
+    cls.def(
+        name,
+        [on_tensor = on_tensor, on_scalar = on_scalar](py::object self, py::handle other) {
+          const Tensor& t = as_tensor(self);
+          if (is_tensor(other))
+            (t.*on_tensor)(as_tensor(other));
+          else
+            (t.*on_scalar)(to_scalar(other));
+          return self;
+        },
+        py::arg("other"));
+  }
+  for (auto [name, fn] : {std::pair<const char*, ForTensor>{"logical_and_", &Tensor::logical_and_},
+                          {"logical_or_", &Tensor::logical_or_},
+                          {"logical_xor_", &Tensor::logical_xor_}}) {
+    cls.def(
+        name,
+        [fn = fn](py::object self, const Tensor& other) {
+          (as_tensor(self).*fn)(other);
+          return self;
+        },
+        py::arg("other"));
+  }
+  cls.def("logical_not_", [](py::object self) {
+    as_tensor(self).logical_not_();
+    return self;
+  });
+  cls.def(
+      "nan_to_num_",
+      [](py::object self, std::optional<double> nan, std::optional<double> posinf,
+         std::optional<double> neginf) {
+        as_tensor(self).nan_to_num_(nan, posinf, neginf);
+        return self;
+      },
+      py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
 }
 
 }  // namespace
@@ -29,19 +105,6 @@ void bind_composed(py::module_& m) {
       },
       py::arg("input"), py::arg("tensor1"), py::arg("tensor2"), py::kw_only(),
       py::arg("value") = 1);
-  // The in-place forms; ember/_composed.py returns self from them.
-  m.def("_addcmul_", [](const Tensor& self, const Tensor& t1, const Tensor& t2, py::handle value) {
-    self.addcmul_(t1, t2, to_scalar(value));
-  });
-  m.def("_addcdiv_", [](const Tensor& self, const Tensor& t1, const Tensor& t2, py::handle value) {
-    self.addcdiv_(t1, t2, to_scalar(value));
-  });
-  m.def("_lerp_", [](const Tensor& self, const Tensor& end, py::handle weight) {
-    if (is_tensor(weight))
-      self.add_(as_tensor(weight) * (end - self));
-    else
-      self.lerp_(end, to_scalar(weight));
-  });
   m.def(
       "lerp",
       [](const Tensor& self, const Tensor& end, py::handle weight) {
@@ -74,6 +137,7 @@ void bind_composed(py::module_& m) {
         py::arg("atol") = 1e-8, py::arg("equal_nan") = false);
   m.def("nan_to_num", &nan_to_num, py::arg("input"), py::arg("nan") = 0.0,
         py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
+  bind_in_place_forms(m);
 
   // einsum(equation, *operands) or einsum(equation, [operands]).
   m.def("einsum", [](const std::string& equation, const py::args& operands) {

@@ -184,4 +184,46 @@ Tensor Tensor::where(const Tensor& condition, const Tensor& other) const {
   return ember::where(condition, *this, other);
 }
 
+// ---- In-place forms ------------------------------------------------------------------------
+
+namespace {
+// The result of the out-of-place op, which must fit self's dtype, written back into self (with
+// copy_'s autograd: the history of the write is the result's).
+Tensor& write_back(const Tensor& self, const Tensor& result, const char* op) {
+  detail::check_can_cast(result.dtype(), self.dtype(), op);
+  return self.copy_(result);
+}
+}  // namespace
+
+Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) const {
+  return write_back(*this, ember::lerp(*this, end, weight), "lerp_");
+}
+#define EMBER_COMPOSED_IN_PLACE(name)                               \
+  Tensor& Tensor::name##_(const Tensor& other) const {              \
+    return write_back(*this, ember::name(*this, other), #name "_"); \
+  }
+EMBER_COMPOSED_IN_PLACE(remainder)
+EMBER_COMPOSED_IN_PLACE(fmod)
+EMBER_COMPOSED_IN_PLACE(floor_divide)
+EMBER_COMPOSED_IN_PLACE(logical_and)
+EMBER_COMPOSED_IN_PLACE(logical_or)
+EMBER_COMPOSED_IN_PLACE(logical_xor)
+#undef EMBER_COMPOSED_IN_PLACE
+Tensor& Tensor::remainder_(const Scalar& other) const {
+  return write_back(*this, ember::remainder(*this, other), "remainder_");
+}
+Tensor& Tensor::fmod_(const Scalar& other) const {
+  return write_back(*this, ember::fmod(*this, other), "fmod_");
+}
+Tensor& Tensor::floor_divide_(const Scalar& other) const {
+  return write_back(*this, ember::floor_divide(*this, other), "floor_divide_");
+}
+Tensor& Tensor::logical_not_() const {
+  return write_back(*this, ember::logical_not(*this), "logical_not_");
+}
+Tensor& Tensor::nan_to_num_(std::optional<double> nan, std::optional<double> posinf,
+                            std::optional<double> neginf) const {
+  return write_back(*this, ember::nan_to_num(*this, nan, posinf, neginf), "nan_to_num_");
+}
+
 }  // namespace ember

@@ -141,6 +141,37 @@ TEST(ComposedOps, DataDependentSelections) {
   expect_close(a().where(a().gt(0), b()), tensor({{1.5, 0.5, 3.0}, {1.0, 4.0, 2.0}}));
 }
 
+// The in-place forms write the out-of-place result back, refusing one the dtype cannot hold
+// (values and messages as torch 1.13's).
+TEST(ComposedOps, InPlaceFormsWriteBackAndKeepTheDtype) {
+  Tensor a = tensor({5.5, -3.0, 7.0}, kFloat64);
+  EXPECT_TRUE(a.remainder_(2.0).equal(tensor({1.5, 1.0, 1.0}, kFloat64)));
+  Tensor b = tensor({5.5, -3.0, 7.0}, kFloat64);
+  EXPECT_TRUE(
+      b.fmod_(tensor({2.0, 2.0, -4.0}, kFloat64)).equal(tensor({1.5, -1.0, 3.0}, kFloat64)));
+  Tensor c = tensor({7, -7});
+  EXPECT_TRUE(c.floor_divide_(2).equal(tensor({3, -4})));
+  EXPECT_EMBER_ERROR(c.remainder_(2.5),
+                     "remainder_: result type Float can't be cast to the desired output type Long");
+  Tensor d = tensor({1.5, 0.0, -2.0});
+  EXPECT_TRUE(d.logical_and_(tensor({1.0, 1.0, 0.0})).equal(tensor({1.f, 0.f, 0.f})));
+  Tensor e = tensor({0.0, 2.0});
+  EXPECT_TRUE(e.logical_not_().equal(tensor({1.f, 0.f})));
+  EXPECT_TRUE(
+      tensor({true, false}).logical_xor_(tensor({true, true})).equal(tensor({false, true})));
+  const double inf = std::numeric_limits<double>::infinity();
+  Tensor f = tensor({std::nan(""), inf, 1.0}, kFloat64);
+  EXPECT_TRUE(f.nan_to_num_(0.0, 9.0).equal(tensor({0.0, 9.0, 1.0}, kFloat64)));
+  Tensor g = tensor({1.0, 2.0}, kFloat64);
+  EXPECT_TRUE(g.lerp_(tensor({3.0, 4.0}, kFloat64), tensor({0.5, 0.25}, kFloat64))
+                  .equal(tensor({2.0, 2.5}, kFloat64)));
+  // Under autograd the write is recorded: d/dx of (x % 2) is 1.
+  Tensor x = tensor({3.0, -1.5}, kFloat64).requires_grad_();
+  Tensor y = x * 1;
+  y.remainder_(2.0).sum().backward();
+  EXPECT_TRUE(x.grad().equal(tensor({1.0, 1.0}, kFloat64)));
+}
+
 TEST(ComposedOps, EinsumAgreesWithTheProductsItNames) {
   manual_seed(0);
   const Tensor x = randn({3, 4}, kFloat64), y = randn({4, 5}, kFloat64);

@@ -166,6 +166,20 @@ class Tensor {
                  bool equal_nan = false) const;
   Tensor nan_to_num(std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
                     std::optional<double> neginf = std::nullopt) const;
+  /// In-place forms: the result, which this tensor's dtype must be able to hold, written back.
+  Tensor& lerp_(const Tensor& end, const Tensor& weight) const;
+  Tensor& remainder_(const Tensor& other) const;
+  Tensor& remainder_(const Scalar& other) const;
+  Tensor& fmod_(const Tensor& other) const;
+  Tensor& fmod_(const Scalar& other) const;
+  Tensor& floor_divide_(const Tensor& other) const;
+  Tensor& floor_divide_(const Scalar& other) const;
+  Tensor& logical_and_(const Tensor& other) const;
+  Tensor& logical_or_(const Tensor& other) const;
+  Tensor& logical_xor_(const Tensor& other) const;
+  Tensor& logical_not_() const;
+  Tensor& nan_to_num_(std::optional<double> nan = 0.0, std::optional<double> posinf = std::nullopt,
+                      std::optional<double> neginf = std::nullopt) const;
   /// where(condition, *this, other).
   Tensor where(const Tensor& condition, const Tensor& other) const;
   Tensor unsqueeze(int64_t dim) const;
