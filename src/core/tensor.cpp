@@ -27,11 +27,7 @@ T* Tensor::data_ptr() const {
 }
 
 #define EMBER_INSTANTIATE(T) template T* Tensor::data_ptr<T>() const;
-EMBER_INSTANTIATE(bool)
-EMBER_INSTANTIATE(int32_t)
-EMBER_INSTANTIATE(int64_t)
-EMBER_INSTANTIATE(float)
-EMBER_INSTANTIATE(double)
+EMBER_FORALL_SCALAR_TYPES(EMBER_INSTANTIATE)
 #undef EMBER_INSTANTIATE
 
 }  // namespace ember

@@ -268,11 +268,7 @@ std::string Tensor::toString() const {
 }
 
 #define EMBER_INSTANTIATE(T) template T Tensor::item<T>() const;
-EMBER_INSTANTIATE(bool)
-EMBER_INSTANTIATE(int32_t)
-EMBER_INSTANTIATE(int64_t)
-EMBER_INSTANTIATE(float)
-EMBER_INSTANTIATE(double)
+EMBER_FORALL_SCALAR_TYPES(EMBER_INSTANTIATE)
 #undef EMBER_INSTANTIATE
 
 }  // namespace ember

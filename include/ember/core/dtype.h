@@ -8,6 +8,8 @@ namespace ember {
 
 /// The element type of a tensor. Ordered so that promotion within a category picks the larger.
 enum class ScalarType : int8_t { Bool, Int32, Int64, Float32, Float64 };
+/// Calls _(T) for the C++ type of every ScalarType, in ScalarType's order.
+#define EMBER_FORALL_SCALAR_TYPES(_) _(bool) _(int32_t) _(int64_t) _(float) _(double)
 /// LibTorch's alias for ScalarType.
 using Dtype = ScalarType;
 
