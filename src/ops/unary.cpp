@@ -42,7 +42,6 @@ ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
 }
 
 using detail::record;
-using detail::Save;
 using detail::variable_list;
 
 // What a backward formula reads: nothing, the op's input x or its result y.
