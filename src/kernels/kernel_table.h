@@ -13,7 +13,7 @@ enum class UnaryOp : uint8_t {
 #include "ember/core/op_table.def"
 };
 enum class BinaryOp : uint8_t {
-#define EMBER_BINARY_OP(Name, name) Name,
+#define EMBER_BINARY_OP(Name, ...) Name,
 #include "ember/core/op_table.def"
 };
 enum class CompareOp : uint8_t {

@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "ember/autograd/grad_mode.h"
+#include "ember/core/op_table.h"
 #include "ember/ops/reduce.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
@@ -40,15 +41,24 @@ namespace {
 
 const char* binary_name(BinaryOp op) {
   static const char* names[] = {
-#define EMBER_BINARY_OP(Name, name) #name,
+#define EMBER_BINARY_OP(Name, name, ...) #name,
 #include "ember/core/op_table.def"
   };
   return names[static_cast<int>(op)];
 }
 
-// The dtype the kernel computes in; division and pow of negative integer powers have rules.
+// Ops such as div and atan2 are defined on floats only (the table's dtype rule).
+bool promotes_to_float(BinaryOp op) {
+  static const bool promotes[] = {
+#define EMBER_BINARY_OP(Name, name, dtype, ...) EMBER_PROMOTES(dtype),
+#include "ember/core/op_table.def"
+  };
+  return promotes[static_cast<int>(op)];
+}
+
+// The dtype the kernel computes in; pow of negative integer powers has rules.
 ScalarType compute_type(BinaryOp op, ScalarType promoted) {
-  if (op == BinaryOp::Div && !is_floating_point(promoted)) return get_default_dtype();
+  if (promotes_to_float(op) && !is_floating_point(promoted)) return get_default_dtype();
   EMBER_CHECK(!(op == BinaryOp::Pow && promoted == kBool), "pow: not implemented for 'Bool'");
   return promoted;
 }
@@ -72,10 +82,37 @@ Tensor only_for(const Tensor& input, const Tensor& t) {
   return input.defined() && input.requires_grad() ? t : Tensor();
 }
 
+// The derivatives of the ops whose surface comes from the table: the gradients with respect to
+// a and b from the incoming g and the saved inputs.
+template <BinaryOp op>
+struct BinaryGrad;
+#define EMBER_BINARY_GRAD(Name, grad_a, grad_b)                                              \
+  template <>                                                                                \
+  struct BinaryGrad<BinaryOp::Name> {                                                        \
+    static Tensor of_a(const Tensor& g, const Tensor& a, const Tensor& b) { return grad_a; } \
+    static Tensor of_b(const Tensor& g, const Tensor& a, const Tensor& b) { return grad_b; } \
+  };
+// d atan2(a, b) = (b da - a db) / (a^2 + b^2)
+EMBER_BINARY_GRAD(Atan2, g* b / (a * a + b * b), g * -a / (a * a + b * b))
+#undef EMBER_BINARY_GRAD
+
+// A table op saves both inputs and computes only the gradients that are needed.
+template <BinaryOp op>
+void record_with(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+  record(node, {&a, &b}, {&y}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
+    using Grad = BinaryGrad<op>;
+    return variable_list{detail::needs_grad(n, 0) ? Grad::of_a(g[0], s[0], s[1]) : Tensor(),
+                         detail::needs_grad(n, 1) ? Grad::of_b(g[0], s[0], s[1]) : Tensor()};
+  });
+}
+
 // Each op's derivative. Gradients come back in the broadcast shape and the result dtype; the
 // engine sums them to each input's shape and converts them to its dtype.
 void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& y) {
   switch (op) {
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node) \
+  EMBER_IF_FULL(surface, case BinaryOp::Name : return record_with<BinaryOp::Name>(node, a, b, y);)
+#include "ember/core/op_table.def"
     case BinaryOp::Add:  // d(a + b) = da + db
       return record("AddBackward0", {&a, &b}, {&y}, {}, [](auto&, auto& g, auto&) {
         return variable_list{g[0], g[0]};
@@ -347,6 +384,20 @@ Tensor& maximum_out(Tensor& out, const Tensor& a, const Tensor& b) {
 Tensor& minimum_out(Tensor& out, const Tensor& a, const Tensor& b) {
   return binary_out(BinaryOp::Minimum, out, a, b);
 }
+
+// The table's four forms of every binary op with a full surface.
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)                   \
+  EMBER_IF_FULL(                                                            \
+      surface,                                                              \
+      Tensor name(const Tensor& a, const Tensor& b) {                       \
+        return binary(BinaryOp::Name, a, b);                                \
+      } Tensor& name##_out(Tensor& out, const Tensor& a, const Tensor& b) { \
+        return binary_out(BinaryOp::Name, out, a, b);                       \
+      } Tensor Tensor::name(const Tensor& other) const {                    \
+        return binary(BinaryOp::Name, *this, other);                        \
+      } Tensor& Tensor::name##_(const Tensor& other)                        \
+          const { return binary_(BinaryOp::Name, self(), other); })
+#include "ember/core/op_table.def"
 
 Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const {
   return ember::add(*this, o, alpha);

@@ -321,6 +321,9 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("pow_scalar_base", x34, F1(pow(2.0, x)), ""));
   s.push_back(unary("pow_scalar_base_e", transposed(x34), F1(pow(0.7, x)), ""));
 
+  s.push_back(binary("atan2", x34, normal({3, 4}, {0.0}, 0.3), F2(a.atan2(b)), "Atan2Backward0"));
+  s.push_back(binary("atan2_broadcast", normal({3, 1}, {0.0}, 0.3), strided(normal({4})),
+                     F2(atan2(a, b)), "Atan2Backward0"));
   s.push_back(no_ties("maximum", {3, 4}, {3, 4}, F2(a.maximum(b)), "MaximumBackward0"));
   s.push_back(no_ties("maximum_broadcast", {3, 1}, {1, 4}, F2(maximum(a, b)), "MaximumBackward0"));
   s.push_back(no_ties("minimum", {3, 4}, {3, 4}, F2(a.minimum(b)), "MinimumBackward0"));
@@ -685,7 +688,7 @@ TEST(OpTable, EveryOpHasASampleRow) {
   const std::vector<OpSample> samples = op_samples();
   std::vector<std::string> ops;
 #define EMBER_UNARY_OP(Name, name, ...) ops.push_back(#name);
-#define EMBER_BINARY_OP(Name, name) ops.push_back(#name);
+#define EMBER_BINARY_OP(Name, name, ...) ops.push_back(#name);
 #define EMBER_REDUCE_OP(Name, name) ops.push_back(#name);
 #include "ember/core/op_table.def"
   EXPECT_GE(ops.size(), 30u);

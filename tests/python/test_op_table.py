@@ -101,3 +101,57 @@ def test_integer_and_bool_inputs_follow_torch(name, dtype, torch):
     assert str(got.dtype) == str(expected.dtype)
     np.testing.assert_allclose(got.numpy().astype(np.float64),
                                expected.numpy().astype(np.float64), rtol=1e-6, equal_nan=True)
+
+
+BINARY = sorted(ember._C._binary_ops)
+
+
+def test_the_table_lists_the_binary_ops_this_file_knows():
+    assert "atan2" in BINARY
+    assert "add" not in BINARY  # alpha and the scalar overloads are written by hand
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_forward_backward_and_double_backward(name, torch):
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((3, 1)), rng.standard_normal((4,))  # they broadcast to (3, 4)
+    ae, be = (ember.tensor(v, dtype=ember.float64, requires_grad=True) for v in (a, b))
+    at, bt = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (a, b))
+    ye, yt = getattr(ae, name)(be), getattr(at, name)(bt)
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    assert ye.grad_fn.name() == yt.grad_fn.name()
+    w = rng.standard_normal((3, 4))
+    ge = ember.autograd.grad((ye * ember.tensor(w)).sum(), (ae, be), create_graph=True)
+    gt = torch.autograd.grad((yt * torch.tensor(w)).sum(), (at, bt), create_graph=True)
+    for e, t in zip(ge, gt):
+        np.testing.assert_allclose(e.detach().numpy(), torch_values(t), rtol=1e-10, atol=1e-12)
+    gge = ember.autograd.grad(ge[0].sum() + ge[1].sum(), (ae, be))
+    ggt = torch.autograd.grad(gt[0].sum() + gt[1].sum(), (at, bt))
+    for e, t in zip(gge, ggt):
+        np.testing.assert_allclose(e.numpy(), torch_values(t), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_float32_strided_in_place_and_out(name, torch):
+    rng = np.random.default_rng(4)
+    a = rng.standard_normal((29, 37)).astype(np.float32)
+    b = rng.standard_normal((37,)).astype(np.float32)
+    expected = getattr(torch.tensor(a).t(), name)(torch.tensor(b)[:29]).numpy()
+    got = getattr(ember.tensor(a).t(), name)(ember.tensor(b)[:29])
+    np.testing.assert_allclose(got.numpy(), expected, rtol=2e-6, atol=1e-6)
+    x = ember.tensor(a)
+    assert getattr(x, name + "_")(ember.tensor(b)) is x
+    np.testing.assert_allclose(x.numpy(), getattr(torch, name)(torch.tensor(a), torch.tensor(b)),
+                               rtol=2e-6, atol=1e-6)
+    out = ember.empty(29, 37)
+    assert getattr(ember, name)(ember.tensor(a), ember.tensor(b), out=out) is out
+    np.testing.assert_allclose(out.numpy(), x.numpy())
+    with pytest.raises(TypeError):
+        getattr(ember.tensor(a), name)(2.0)  # torch's signature takes a tensor
+    ints = getattr(ember.tensor([[1, -2]]), name)(ember.tensor([3, 4]))
+    assert str(ints.dtype) == str(getattr(torch.tensor([[1, -2]]), name)(torch.tensor([3, 4])).dtype)
+    try:
+        getattr(torch.tensor([1, 2]), name + "_")(torch.tensor([3, 4]))
+    except RuntimeError:  # a float result an int tensor can't hold
+        with pytest.raises(RuntimeError, match="can't be cast"):
+            getattr(ember.tensor([1, 2]), name + "_")(ember.tensor([3, 4]))

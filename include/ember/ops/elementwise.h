@@ -25,6 +25,12 @@ Tensor maximum(const Tensor& a, const Tensor& b);
 Tensor minimum(const Tensor& a, const Tensor& b);
 /// grad where self > threshold (or is NaN), else 0: the gradient of relu and threshold.
 Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold);
+/// The op table's other binary math (atan2, ...; see ember/core/op_table.def) and each op's
+/// _out form. a and b broadcast together.
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)               \
+  EMBER_IF_FULL(surface, Tensor name(const Tensor& a, const Tensor& b); \
+                Tensor & name##_out(Tensor & out, const Tensor& a, const Tensor& b);)
+#include "ember/core/op_table.def"
 
 /// The op table's unary math (neg, abs, sqrt, exp, log, sin, ..., erf, floor, ceil, round,
 /// trunc, reciprocal, rsqrt, log1p, expm1; see ember/core/op_table.def) and each op's _out form.

@@ -6,6 +6,7 @@
 #include <limits>
 #include <type_traits>
 
+#include "ember/core/op_table.h"
 #include "kernels/kernel_table.h"
 
 namespace ember::detail {
@@ -168,10 +169,26 @@ void with_unary_fn(UnaryOp op, const UnaryParams& p, Body&& body) {
   }
 }
 
+/// The scalar function of each binary op with a table-made surface, for element type T (`a`
+/// and `b` the elements; the float-only ops never see integers, which are promoted first).
+template <BinaryOp op, typename T>
+struct BinaryFn;
+#define EMBER_BINARY_FN(Name, ...)                       \
+  template <typename T>                                  \
+  struct BinaryFn<BinaryOp::Name, T> {                   \
+    T operator()(T a, T b) const { return __VA_ARGS__; } \
+  };
+EMBER_BINARY_FN(Atan2,
+                static_cast<T>(std::atan2(static_cast<FloatOf<T>>(a), static_cast<FloatOf<T>>(b))))
+#undef EMBER_BINARY_FN
+
 /// Calls body(f) with f the scalar function of op for element type T.
 template <typename T, typename Body>
 void with_binary_fn(BinaryOp op, Body&& body) {
   switch (op) {
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node) \
+  EMBER_IF_FULL(surface, case BinaryOp::Name : return body(BinaryFn<BinaryOp::Name, T>{});)
+#include "ember/core/op_table.def"
     case BinaryOp::Add:
       if constexpr (std::is_same_v<T, bool>)
         return body([](T a, T b) { return T(a || b); });
