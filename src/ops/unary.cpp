@@ -102,6 +102,17 @@ EMBER_UNARY_GRAD(Asin, Input, g*(1 - s * s).rsqrt())
 EMBER_UNARY_GRAD(Acos, Input, g * -(1 - s * s).rsqrt())
 // d/dx atan(x) = 1 / (1 + x^2)
 EMBER_UNARY_GRAD(Atan, Input, g / (s * s + 1))
+// d/dx sinh(x) = cosh(x), d/dx cosh(x) = sinh(x)
+EMBER_UNARY_GRAD(Sinh, Input, g* s.cosh())
+EMBER_UNARY_GRAD(Cosh, Input, g* s.sinh())
+// d/dx asinh(x) = 1 / sqrt(x^2 + 1), d/dx acosh(x) = 1 / sqrt(x^2 - 1)
+EMBER_UNARY_GRAD(Asinh, Input, g*(s* s + 1).rsqrt())
+EMBER_UNARY_GRAD(Acosh, Input, g*(s* s - 1).rsqrt())
+// d/dx atanh(x) = 1 / (1 - x^2)
+EMBER_UNARY_GRAD(Atanh, Input, g / (1 - s * s))
+// d/dx log_b(x) = 1 / (x ln b)
+EMBER_UNARY_GRAD(Log2, Input, g / (s * std::numbers::ln2))
+EMBER_UNARY_GRAD(Log10, Input, g / (s * std::numbers::ln10))
 #undef EMBER_UNARY_GRAD
 
 // d/dx clamp(x, lo, hi) = 1 inside [lo, hi], else 0

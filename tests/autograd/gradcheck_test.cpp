@@ -194,6 +194,13 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("asin", uniform({3, 4}, -0.9, 0.9), F1(x.asin()), "AsinBackward0"));
   s.push_back(unary("acos", strided(uniform({3, 4}, -0.9, 0.9)), F1(acos(x)), "AcosBackward0"));
   s.push_back(unary("atan", transposed(normal({3, 4})), F1(x.atan()), "AtanBackward0"));
+  s.push_back(unary("sinh", x34, F1(x.sinh()), "SinhBackward0"));
+  s.push_back(unary("cosh", strided(x34), F1(cosh(x)), "CoshBackward0"));
+  s.push_back(unary("asinh", transposed(x34), F1(x.asinh()), "AsinhBackward0"));
+  s.push_back(unary("acosh", uniform({3, 4}, 1.2, 3.0), F1(acosh(x)), "AcoshBackward0"));
+  s.push_back(unary("atanh", uniform({3, 4}, -0.9, 0.9), F1(x.atanh()), "AtanhBackward0"));
+  s.push_back(unary("log2", uniform({3, 4}, 0.5, 2.0), F1(x.log2()), "Log2Backward0"));
+  s.push_back(unary("log10", strided(uniform({3, 4}, 0.5, 2.0)), F1(log10(x)), "Log10Backward0"));
   s.push_back(unary("flip", x34, F1(x.flip({0, 1})), "FlipBackward0"));
   s.push_back(unary("flip_strided", strided(x34), F1(flip(x, {-1})), "FlipBackward0"));
   s.push_back(unary("repeat", x34, F1(x.repeat({2, 1, 3})), "RepeatBackward0"));

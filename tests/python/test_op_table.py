@@ -11,6 +11,7 @@ import ember
 DOMAIN = {
     "sqrt": (0.5, 2.0), "log": (0.5, 2.0), "rsqrt": (0.5, 2.0), "reciprocal": (0.5, 2.0),
     "log1p": (-0.5, 2.0), "asin": (-0.9, 0.9), "acos": (-0.9, 0.9), "tan": (-1.2, 1.2),
+    "acosh": (1.2, 3.0), "atanh": (-0.9, 0.9), "log2": (0.5, 2.0), "log10": (0.5, 2.0),
 }
 UNARY = sorted(ember._C._unary_ops)
 

@@ -123,6 +123,13 @@ EMBER_UNARY_FN(Expm1, static_cast<T>(std::expm1(x)))
 EMBER_UNARY_FN(Asin, static_cast<T>(std::asin(x)))
 EMBER_UNARY_FN(Acos, static_cast<T>(std::acos(x)))
 EMBER_UNARY_FN(Atan, static_cast<T>(std::atan(x)))
+EMBER_UNARY_FN(Sinh, static_cast<T>(std::sinh(x)))
+EMBER_UNARY_FN(Cosh, static_cast<T>(std::cosh(x)))
+EMBER_UNARY_FN(Asinh, static_cast<T>(std::asinh(x)))
+EMBER_UNARY_FN(Acosh, static_cast<T>(std::acosh(x)))
+EMBER_UNARY_FN(Atanh, static_cast<T>(std::atanh(x)))
+EMBER_UNARY_FN(Log2, static_cast<T>(std::log2(x)))
+EMBER_UNARY_FN(Log10, static_cast<T>(std::log10(x)))
 #undef EMBER_UNARY_FN
 
 template <typename T>
