@@ -105,8 +105,8 @@ bool compare(const std::vector<Tensor>& analytical, const std::vector<Tensor>& n
 bool gradcheck(const TensorFunction& fn, const variable_list& inputs, double eps, double atol,
                double rtol, bool raise) {
   for (const Tensor& t : inputs)
-    EMBER_CHECK(t.dtype() == kFloat64 && t.requires_grad(),
-                "gradcheck: inputs must be float64 tensors that require grad");
+    EMBER_CHECK(t.is_floating_point() && t.requires_grad(),
+                "gradcheck: inputs must be floating-point tensors that require grad");
   return compare(analytical_jacobian(fn, inputs), numerical_jacobian(fn, inputs, eps), atol, rtol,
                  raise, "gradcheck");
 }

@@ -9,6 +9,7 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/reduce.h"
+#include "ops/in_place.h"
 #include "ops/op_utils.h"
 
 namespace ember {
@@ -187,43 +188,54 @@ Tensor Tensor::where(const Tensor& condition, const Tensor& other) const {
 // ---- In-place forms ------------------------------------------------------------------------
 
 namespace {
-// The result of the out-of-place op, which must fit self's dtype, written back into self (with
-// copy_'s autograd: the history of the write is the result's).
-Tensor& write_back(const Tensor& self, const Tensor& result, const char* op) {
+// The out-of-place result f(self), which self's dtype must hold, written back into self. Under
+// autograd f runs on a copy of self's old value (its backward may save it, as torch's in-place
+// ops save self.clone()) and self takes the result's history.
+template <typename F>
+Tensor& write_back(Tensor& self, const char* op, std::initializer_list<const Tensor*> sources,
+                   F f) {
+  const bool history = detail::in_place_needs_history(self, op, sources);
+  const Tensor result = f(history ? detail::history_input(self, /*copy=*/true) : self);
   detail::check_can_cast(result.dtype(), self.dtype(), op);
-  return self.copy_(result);
+  if (!history) return self.copy_(result);
+  return detail::commit_in_place(self, result.to(self.dtype()));
 }
 }  // namespace
 
 Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) const {
-  return write_back(*this, ember::lerp(*this, end, weight), "lerp_");
+  return write_back(self(), "lerp_", {&end, &weight},
+                    [&](const Tensor& x) { return ember::lerp(x, end, weight); });
 }
-#define EMBER_COMPOSED_IN_PLACE(name)                               \
-  Tensor& Tensor::name##_(const Tensor& other) const {              \
-    return write_back(*this, ember::name(*this, other), #name "_"); \
+#define EMBER_COMPOSED_IN_PLACE(name)                                          \
+  Tensor& Tensor::name##_(const Tensor& other) const {                         \
+    return write_back(self(), #name "_", {&other},                             \
+                      [&](const Tensor& x) { return ember::name(x, other); }); \
+  }                                                                            \
+  Tensor& Tensor::name##_(const Scalar& other) const {                         \
+    return write_back(self(), #name "_", {},                                   \
+                      [&](const Tensor& x) { return ember::name(x, other); }); \
   }
 EMBER_COMPOSED_IN_PLACE(remainder)
 EMBER_COMPOSED_IN_PLACE(fmod)
 EMBER_COMPOSED_IN_PLACE(floor_divide)
-EMBER_COMPOSED_IN_PLACE(logical_and)
-EMBER_COMPOSED_IN_PLACE(logical_or)
-EMBER_COMPOSED_IN_PLACE(logical_xor)
 #undef EMBER_COMPOSED_IN_PLACE
-Tensor& Tensor::remainder_(const Scalar& other) const {
-  return write_back(*this, ember::remainder(*this, other), "remainder_");
-}
-Tensor& Tensor::fmod_(const Scalar& other) const {
-  return write_back(*this, ember::fmod(*this, other), "fmod_");
-}
-Tensor& Tensor::floor_divide_(const Scalar& other) const {
-  return write_back(*this, ember::floor_divide(*this, other), "floor_divide_");
-}
+#define EMBER_LOGICAL_IN_PLACE(name)                                           \
+  Tensor& Tensor::name##_(const Tensor& other) const {                         \
+    return write_back(self(), #name "_", {&other},                             \
+                      [&](const Tensor& x) { return ember::name(x, other); }); \
+  }
+EMBER_LOGICAL_IN_PLACE(logical_and)
+EMBER_LOGICAL_IN_PLACE(logical_or)
+EMBER_LOGICAL_IN_PLACE(logical_xor)
+#undef EMBER_LOGICAL_IN_PLACE
 Tensor& Tensor::logical_not_() const {
-  return write_back(*this, ember::logical_not(*this), "logical_not_");
+  return write_back(self(), "logical_not_", {},
+                    [](const Tensor& x) { return ember::logical_not(x); });
 }
 Tensor& Tensor::nan_to_num_(std::optional<double> nan, std::optional<double> posinf,
                             std::optional<double> neginf) const {
-  return write_back(*this, ember::nan_to_num(*this, nan, posinf, neginf), "nan_to_num_");
+  return write_back(self(), "nan_to_num_", {},
+                    [&](const Tensor& x) { return ember::nan_to_num(x, nan, posinf, neginf); });
 }
 
 }  // namespace ember

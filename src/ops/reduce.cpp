@@ -179,7 +179,8 @@ Tensor recorded_prod(const Tensor& t, IntArrayRef dims, bool keepdim, ScalarType
         const Tensor is_zero = x.eq(0);
         const Tensor zero_count = is_zero.sum(reduced, /*keepdim=*/true);
         EMBER_CHECK(
-            !GradMode::is_enabled() || zero_count.max().item<int64_t>() < 2,
+            !GradMode::is_enabled() || zero_count.numel() == 0 ||
+                zero_count.max().item<int64_t>() < 2,
             "prod: double backward through a slice with two or more zeros is not supported");
         const Tensor safe = where(is_zero, 1.0, x);
         const Tensor p = all_dims ? prod(safe).reshape(keep) : prod(safe, reduced[0], true);

@@ -32,18 +32,33 @@ void LRScheduler::step() {
   last_lr_ = get_current_lrs();
 }
 
-StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
-    : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
+namespace {
+// The rules are also called on their own (from Python), so they check their period themselves.
+void check_step_size(int64_t step_size) {
   if (step_size <= 0)
     throw Error(fmt::format("StepLR: step_size must be positive, got {}", step_size),
                 ErrorKind::Value);
 }
+void check_t_max(int64_t t_max) {
+  if (t_max <= 0)
+    throw Error(fmt::format("CosineAnnealingLR: T_max must be positive, got {}", t_max),
+                ErrorKind::Value);
+}
+}  // namespace
+
+StepLR::StepLR(Optimizer& optimizer, int64_t step_size, double gamma)
+    : LRScheduler(optimizer), step_size_(step_size), gamma_(gamma) {
+  check_step_size(step_size);
+}
 
 double StepLR::chained_lr(double lr, int64_t epoch, int64_t step_size, double gamma) {
-  return epoch == 0 || epoch % step_size != 0 ? lr : lr * gamma;
+  if (epoch == 0) return lr;  // as torch, whose first (construction) step divides nothing
+  check_step_size(step_size);
+  return epoch % step_size != 0 ? lr : lr * gamma;
 }
 
 double StepLR::closed_form_lr(double base_lr, int64_t epoch, int64_t step_size, double gamma) {
+  check_step_size(step_size);
   return base_lr * std::pow(gamma, static_cast<double>(epoch / step_size));
 }
 
@@ -55,9 +70,7 @@ std::vector<double> StepLR::get_lrs() {
 
 CosineAnnealingLR::CosineAnnealingLR(Optimizer& optimizer, int64_t t_max, double eta_min)
     : LRScheduler(optimizer), t_max_(t_max), eta_min_(eta_min) {
-  if (t_max <= 0)
-    throw Error(fmt::format("CosineAnnealingLR: T_max must be positive, got {}", t_max),
-                ErrorKind::Value);
+  check_t_max(t_max);
 }
 
 // PyTorch's recursive form (not the closed form), so that values agree to rounding and lrs
@@ -66,6 +79,7 @@ double CosineAnnealingLR::chained_lr(double lr, double base_lr, int64_t epoch, i
                                      double eta_min) {
   constexpr double pi = std::numbers::pi;
   if (epoch == 0) return lr;
+  check_t_max(t_max);
   const auto t = static_cast<double>(epoch);
   const auto period = static_cast<double>(t_max);
   if ((epoch - 1 - t_max) % (2 * t_max) == 0)
@@ -79,6 +93,7 @@ double CosineAnnealingLR::chained_lr(double lr, double base_lr, int64_t epoch, i
 double CosineAnnealingLR::closed_form_lr(double base_lr, int64_t epoch, int64_t t_max,
                                          double eta_min) {
   constexpr double pi = std::numbers::pi;
+  check_t_max(t_max);
   return eta_min +
          (base_lr - eta_min) *
              (1 + std::cos(pi * static_cast<double>(epoch) / static_cast<double>(t_max))) / 2;

@@ -165,6 +165,11 @@ TEST(ComposedOps, InPlaceFormsWriteBackAndKeepTheDtype) {
   Tensor g = tensor({1.0, 2.0}, kFloat64);
   EXPECT_TRUE(g.lerp_(tensor({3.0, 4.0}, kFloat64), tensor({0.5, 0.25}, kFloat64))
                   .equal(tensor({2.0, 2.5}, kFloat64)));
+  // The old value is kept for the other operand's gradient: d(a % b)/db = -floor(a / b).
+  Tensor a2 = tensor({5.0, 7.0}, kFloat64), b2 = tensor({2.0, 3.0}, kFloat64).requires_grad_();
+  a2.remainder_(b2).sum().backward();
+  EXPECT_TRUE(b2.grad().equal(tensor({-2.0, -2.0}, kFloat64)));
+  EXPECT_TRUE(a2.equal(tensor({1.0, 1.0}, kFloat64)));
   // Under autograd the write is recorded: d/dx of (x % 2) is 1.
   Tensor x = tensor({3.0, -1.5}, kFloat64).requires_grad_();
   Tensor y = x * 1;

@@ -385,3 +385,17 @@ def test_grad_mode_switches_under_autograd():
     with ember.autograd.set_grad_enabled(False):
         assert not ember.is_grad_enabled()
     assert not ember.is_anomaly_enabled()
+
+
+def test_gradcheck_argument_rules_follow_torch():
+    with pytest.raises(ValueError, match="at least one input tensor to require gradient"):
+        ember.autograd.gradcheck(lambda t: t * 2, (ember.ones(2),))
+    x = ember.tensor([1.0, 2.0], requires_grad=True)  # float32: checked, with torch's warning
+    with pytest.warns(UserWarning, match="not a double precision"):
+        assert ember.autograd.gradcheck(lambda t: t * 2, (x,), eps=1e-3, atol=1e-2)
+
+
+def test_prod_double_backward_of_an_empty_slice_is_empty():
+    x = ember.zeros(0, 3, dtype=ember.float64, requires_grad=True)
+    (g,) = ember.autograd.grad(x.prod(1).sum(), x, create_graph=True)
+    assert tuple(g.shape) == (0, 3)

@@ -150,3 +150,14 @@ def test_errors_match_torch(torch):
                 case(lib)
             kinds.append(info.type)
         assert kinds[1] is kinds[0], (case, kinds)
+
+
+def test_in_place_remainder_keeps_the_old_value_for_the_other_gradient(torch):
+    def run(lib):
+        x = lib.tensor([5.0, 7.0])
+        y = lib.tensor([2.0, 3.0], requires_grad=True)
+        x.remainder_(y)
+        x.sum().backward()
+        return x.tolist(), y.grad.tolist()
+
+    assert run(ember) == run(torch)

@@ -321,3 +321,15 @@ def test_cuda_module_without_a_device(torch):
         for call in (lib.cuda.current_device, lib.cuda.synchronize):
             with pytest.raises(AssertionError):
                 call()
+
+
+def test_scheduler_arguments_are_checked():
+    opt = ember.optim.SGD([ember.ones(1, requires_grad=True)], lr=0.1)
+    sched = ember.optim.lr_scheduler.StepLR(opt, step_size=0)  # torch, too, fails only at step()
+    with pytest.raises(ValueError, match="step_size must be positive"):
+        sched.step()
+    with pytest.raises(ValueError, match="expected 1 min_lrs, got 2"):
+        ember.optim.lr_scheduler.ReduceLROnPlateau(opt, min_lr=[0.1, 0.2])
+    cosine = ember.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4.0)  # a whole float, as torch
+    cosine.step()
+    assert opt.param_groups[0]["lr"] < 0.1

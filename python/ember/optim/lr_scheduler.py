@@ -10,6 +10,11 @@ from .optimizer import Optimizer
 _rules = _C._optim
 
 
+def _count(value):
+    """An epoch count given as a whole float (T_max=10.0) as the int the C++ rules take."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 class LRScheduler:
     """Base: subclasses give get_lr(), the lrs for epoch last_epoch."""
 
@@ -80,7 +85,7 @@ class StepLR(LRScheduler):
     """Multiplies lr by gamma every step_size epochs."""
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1, verbose=False):
-        self.step_size, self.gamma = step_size, gamma
+        self.step_size, self.gamma = _count(step_size), gamma
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self):
@@ -130,7 +135,7 @@ class CosineAnnealingLR(LRScheduler):
     """Anneals lr from its initial value to eta_min along half a cosine over T_max epochs."""
 
     def __init__(self, optimizer, T_max, eta_min=0, last_epoch=-1, verbose=False):
-        self.T_max, self.eta_min = T_max, eta_min
+        self.T_max, self.eta_min = _count(T_max), eta_min
         super().__init__(optimizer, last_epoch, verbose)
 
     def get_lr(self):
@@ -161,6 +166,8 @@ class ReduceLROnPlateau:
         self.threshold, self.threshold_mode, self.cooldown, self.eps = (threshold, threshold_mode,
                                                                         cooldown, eps)
         n = len(optimizer.param_groups)
+        if isinstance(min_lr, (list, tuple)) and len(min_lr) != n:
+            raise ValueError(f"expected {n} min_lrs, got {len(min_lr)}")
         self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
         self.best = math.inf if mode == "min" else -math.inf
         self.num_bad_epochs, self.cooldown_counter, self.last_epoch = 0, 0, 0
