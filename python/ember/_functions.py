@@ -5,7 +5,7 @@ from . import _C
 # The unary math (and its in-place forms) and the binary math come from the op table
 # (_C._unary_ops, _C._binary_ops); the rest are written by hand.
 _METHODS = list(_C._unary_ops) + [name + "_" for name in _C._unary_ops] + list(_C._binary_ops) + [
-    "add", "sub", "mul", "div", "maximum", "minimum", "clamp", "clamp_min", "clamp_max",
+    "add", "sub", "mul", "div", "clamp", "clamp_min", "clamp_max",
     "eq", "ne", "lt", "le", "gt", "ge", "masked_fill", "equal", "allclose", "sum", "mean", "prod",
     "max", "min", "argmax", "argmin", "amax", "amin", "norm", "var", "std", "all", "any",
     "softmax", "log_softmax", "logsumexp", "mm", "bmm", "matmul", "dot", "mv", "index_select",

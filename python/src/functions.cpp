@@ -70,11 +70,8 @@ using BinaryOut = Tensor& (*)(Tensor&, const Tensor&, const Tensor&);
 // ember._C._out.<op>(out, ...): what torch.<op>(..., out=out) calls; returns out itself.
 void bind_out_variants(py::module_& parent) {
   py::module_ m = parent.attr("_out");
-  for (auto [name, fn] : {std::pair<const char*, BinaryOut>{"mul", &mul_out},
-                          {"div", &div_out},
-                          {"pow", &pow_out},
-                          {"maximum", &maximum_out},
-                          {"minimum", &minimum_out}}) {
+  for (auto [name, fn] :
+       {std::pair<const char*, BinaryOut>{"mul", &mul_out}, {"div", &div_out}, {"pow", &pow_out}}) {
     m.def(name, [fn](py::object out, py::handle a, py::handle b) {
       Tensor target = as_tensor(out);
       fn(target, operand(a), operand(b));

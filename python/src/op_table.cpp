@@ -36,20 +36,20 @@ void bind_op_table(py::module_& m) {
   EMBER_IF_FULL(surface, cls.def(                                                               \
                              #name, [](const Tensor& a, const Tensor& b) { return a.name(b); }, \
                              py::arg("other"));                                                 \
-                cls.def(                                                                        \
-                    #name "_",                                                                  \
-                    [](py::object self, const Tensor& other) {                                  \
-                      as_tensor(self).name##_(other);                                           \
-                      return self;                                                              \
-                    },                                                                          \
-                    py::arg("other"));                                                          \
                 out.def(#name,                                                                  \
                         [](py::object target, const Tensor& a, const Tensor& b) {               \
                           Tensor t = as_tensor(target);                                         \
                           name##_out(t, a, b);                                                  \
                           return target;                                                        \
                         });                                                                     \
-                binary_names.append(#name);)
+                binary_names.append(#name);)                                                    \
+  EMBER_IF_INPLACE(surface, cls.def(                                                            \
+                                #name "_",                                                      \
+                                [](py::object self, const Tensor& other) {                      \
+                                  as_tensor(self).name##_(other);                               \
+                                  return self;                                                  \
+                                },                                                              \
+                                py::arg("other"));)
 #include "ember/core/op_table.def"
 
 #define EMBER_COMPARE_OP(Name, name)                                             \

@@ -585,8 +585,6 @@ void bind_tensor(py::module_& m) {
              as_tensor(self).pow_(to_scalar(b));
              return self;
            })
-      .def("maximum", &Tensor::maximum)
-      .def("minimum", &Tensor::minimum)
       .def(
           "clamp",
           [](const Tensor& t, py::handle min, py::handle max) {

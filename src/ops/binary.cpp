@@ -92,6 +92,11 @@ struct BinaryGrad;
     static Tensor of_a(const Tensor& g, const Tensor& a, const Tensor& b) { return grad_a; } \
     static Tensor of_b(const Tensor& g, const Tensor& a, const Tensor& b) { return grad_b; } \
   };
+// The gradient goes to the larger (smaller) input, split evenly on ties.
+EMBER_BINARY_GRAD(Maximum, g*(a.gt(b).to(g.dtype()) + a.eq(b).to(g.dtype()) * 0.5),
+                  g*(b.gt(a).to(g.dtype()) + a.eq(b).to(g.dtype()) * 0.5))
+EMBER_BINARY_GRAD(Minimum, g*(a.lt(b).to(g.dtype()) + a.eq(b).to(g.dtype()) * 0.5),
+                  g*(b.lt(a).to(g.dtype()) + a.eq(b).to(g.dtype()) * 0.5))
 // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
 EMBER_BINARY_GRAD(Atan2, g* b / (a * a + b * b), g * -a / (a * a + b * b))
 #undef EMBER_BINARY_GRAD
@@ -152,19 +157,6 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
                           detail::needs_grad(n, 0) ? threshold_backward(g[0], s[0], 0) : Tensor(),
                           detail::needs_grad(n, 1) ? zeros_like(g[0]) : Tensor()};
                     });
-    case BinaryOp::Maximum:
-    case BinaryOp::Minimum: {
-      // The gradient goes to the larger (smaller) input, split evenly on ties.
-      const bool is_max = op == BinaryOp::Maximum;
-      return record(is_max ? "MaximumBackward0" : "MinimumBackward0", {&a, &b}, {&y}, {{a}, {b}},
-                    [is_max](auto&, auto& g, auto& s) {
-                      const ScalarType t = g[0].dtype();
-                      Tensor a_wins = (is_max ? s[0].gt(s[1]) : s[0].lt(s[1])).to(t);
-                      Tensor tie = s[0].eq(s[1]).to(t) * 0.5;
-                      Tensor b_wins = (is_max ? s[1].gt(s[0]) : s[1].lt(s[0])).to(t);
-                      return variable_list{g[0] * (a_wins + tie), g[0] * (b_wins + tie)};
-                    });
-    }
   }
 }
 
@@ -349,8 +341,6 @@ Tensor pow(const Scalar& base, const Tensor& exponent) {
   const ScalarType dtype = result_type(exponent, base);
   return pow(detail::scalar_tensor(base, dtype, exponent.device()), exponent);
 }
-Tensor maximum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Maximum, a, b); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Minimum, a, b); }
 Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold) {
   const bool at_zero =
       threshold.is_floating_point() ? threshold.to<double>() == 0 : threshold.to<int64_t>() == 0;
@@ -378,14 +368,8 @@ Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent) {
                     {&base, &exponent});
   return out.copy_(result);
 }
-Tensor& maximum_out(Tensor& out, const Tensor& a, const Tensor& b) {
-  return binary_out(BinaryOp::Maximum, out, a, b);
-}
-Tensor& minimum_out(Tensor& out, const Tensor& a, const Tensor& b) {
-  return binary_out(BinaryOp::Minimum, out, a, b);
-}
 
-// The table's four forms of every binary op with a full surface.
+// The table's forms of every binary op whose surface it makes.
 #define EMBER_BINARY_OP(Name, name, dtype, surface, node)                   \
   EMBER_IF_FULL(                                                            \
       surface,                                                              \
@@ -393,10 +377,11 @@ Tensor& minimum_out(Tensor& out, const Tensor& a, const Tensor& b) {
         return binary(BinaryOp::Name, a, b);                                \
       } Tensor& name##_out(Tensor& out, const Tensor& a, const Tensor& b) { \
         return binary_out(BinaryOp::Name, out, a, b);                       \
-      } Tensor Tensor::name(const Tensor& other) const {                    \
-        return binary(BinaryOp::Name, *this, other);                        \
-      } Tensor& Tensor::name##_(const Tensor& other)                        \
-          const { return binary_(BinaryOp::Name, self(), other); })
+      } Tensor Tensor::name(const Tensor& other)                            \
+          const { return binary(BinaryOp::Name, *this, other); })           \
+  EMBER_IF_INPLACE(                                                         \
+      surface, Tensor& Tensor::name##_(const Tensor& other)                 \
+                   const { return binary_(BinaryOp::Name, self(), other); })
 #include "ember/core/op_table.def"
 
 Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const {
@@ -417,8 +402,6 @@ Tensor Tensor::div(const Tensor& o) const { return ember::div(*this, o); }
 Tensor Tensor::div(const Scalar& o) const { return ember::div(*this, o); }
 Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
 Tensor Tensor::pow(const Scalar& e) const { return ember::pow(*this, e); }
-Tensor Tensor::maximum(const Tensor& o) const { return ember::maximum(*this, o); }
-Tensor Tensor::minimum(const Tensor& o) const { return ember::minimum(*this, o); }
 
 Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) const {
   return binary_(BinaryOp::Add, self(), with_alpha(self(), o, alpha));

@@ -214,12 +214,11 @@ class Tensor {
   Tensor div(const Scalar& other) const;
   Tensor pow(const Tensor& exponent) const;
   Tensor pow(const Scalar& exponent) const;
-  Tensor maximum(const Tensor& other) const;
-  Tensor minimum(const Tensor& other) const;
-  /// The op table's other binary math (atan2, ...) and its in-place forms (atan2_, ...).
-#define EMBER_BINARY_OP(Name, name, dtype, surface, node)        \
-  EMBER_IF_FULL(surface, Tensor name(const Tensor& other) const; \
-                Tensor & name##_(const Tensor& other) const;)
+  /// The op table's other binary math (maximum, minimum, atan2, ...) and the in-place forms of
+  /// those torch has them for (atan2_, ...).
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)         \
+  EMBER_IF_FULL(surface, Tensor name(const Tensor& other) const;) \
+  EMBER_IF_INPLACE(surface, Tensor& name##_(const Tensor& other) const;)
 #include "ember/core/op_table.def"
   Tensor& add_(const Tensor& other, const Scalar& alpha = 1) const;
   Tensor& add_(const Scalar& other, const Scalar& alpha = 1) const;

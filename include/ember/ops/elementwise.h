@@ -21,12 +21,10 @@ Tensor div(const Tensor& a, const Scalar& b);
 Tensor pow(const Tensor& base, const Tensor& exponent);
 Tensor pow(const Tensor& base, const Scalar& exponent);
 Tensor pow(const Scalar& base, const Tensor& exponent);
-Tensor maximum(const Tensor& a, const Tensor& b);
-Tensor minimum(const Tensor& a, const Tensor& b);
 /// grad where self > threshold (or is NaN), else 0: the gradient of relu and threshold.
 Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold);
-/// The op table's other binary math (atan2, ...; see ember/core/op_table.def) and each op's
-/// _out form. a and b broadcast together.
+/// The op table's other binary math (maximum and minimum, which propagate NaN; atan2, ...; see
+/// ember/core/op_table.def) and each op's _out form. a and b broadcast together.
 #define EMBER_BINARY_OP(Name, name, dtype, surface, node)               \
   EMBER_IF_FULL(surface, Tensor name(const Tensor& a, const Tensor& b); \
                 Tensor & name##_out(Tensor & out, const Tensor& a, const Tensor& b);)
@@ -56,8 +54,6 @@ Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alp
 Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b);
 Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b);
 Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent);
-Tensor& maximum_out(Tensor& out, const Tensor& a, const Tensor& b);
-Tensor& minimum_out(Tensor& out, const Tensor& a, const Tensor& b);
 
 /// Elements of a where condition holds, else of b (all three broadcast together).
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);

@@ -185,6 +185,9 @@ struct BinaryFn;
   struct BinaryFn<BinaryOp::Name, T> {                   \
     T operator()(T a, T b) const { return __VA_ARGS__; } \
   };
+// maximum and minimum propagate NaN from either side, as PyTorch's do.
+EMBER_BINARY_FN(Maximum, a != a ? a : b != b ? b : (a > b ? a : b))
+EMBER_BINARY_FN(Minimum, a != a ? a : b != b ? b : (a < b ? a : b))
 EMBER_BINARY_FN(Atan2,
                 static_cast<T>(std::atan2(static_cast<FloatOf<T>>(a), static_cast<FloatOf<T>>(b))))
 #undef EMBER_BINARY_FN
@@ -222,10 +225,6 @@ void with_binary_fn(BinaryOp op, Body&& body) {
         return body([](T a, T b) { return int_pow(a, b); });
       else
         return body([](T a, T b) { return static_cast<T>(std::pow(a, b)); });
-    case BinaryOp::Maximum:
-      return body([](T a, T b) { return a != a ? a : b != b ? b : (a > b ? a : b); });
-    case BinaryOp::Minimum:
-      return body([](T a, T b) { return a != a ? a : b != b ? b : (a < b ? a : b); });
     case BinaryOp::ThresholdBackward:  // a gradient, zeroed where b <= 0
       return body([](T a, T b) { return b <= T(0) ? T(0) : a; });
   }
