@@ -12,8 +12,6 @@ namespace ember::python {
 
 namespace {
 
-using TensorFn = Tensor (*)(const Tensor&, const Tensor&);
-
 std::optional<Scalar> optional_scalar(py::handle obj) {
   if (obj.is_none()) return std::nullopt;
   return to_scalar(obj);

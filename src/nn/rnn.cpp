@@ -1,4 +1,5 @@
-// The recurrent layers: parameters, initialization and printing; the math is in functional_recurrent.cpp.
+// The recurrent layers: parameters, initialization and printing; the math is in
+// functional_recurrent.cpp.
 #include "ember/nn/modules/rnn.h"
 
 #include <fmt/format.h>

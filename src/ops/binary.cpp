@@ -82,32 +82,42 @@ Tensor only_for(const Tensor& input, const Tensor& t) {
   return input.defined() && input.requires_grad() ? t : Tensor();
 }
 
-// The derivatives of the ops whose surface comes from the table: the gradients with respect to
-// a and b from the incoming g and the saved inputs.
+// The derivatives of the ops whose surface comes from the table: {d/da, d/db} from the incoming
+// g and the saved inputs, each only when need_a / need_b (shared pieces computed once).
 template <BinaryOp op>
 struct BinaryGrad;
-#define EMBER_BINARY_GRAD(Name, grad_a, grad_b)                                              \
-  template <>                                                                                \
-  struct BinaryGrad<BinaryOp::Name> {                                                        \
-    static Tensor of_a(const Tensor& g, const Tensor& a, const Tensor& b) { return grad_a; } \
-    static Tensor of_b(const Tensor& g, const Tensor& a, const Tensor& b) { return grad_b; } \
-  };
+
 // The gradient goes to the larger (smaller) input, split evenly on ties.
-EMBER_BINARY_GRAD(Maximum, g*(a.gt(b).to(g.dtype()) + a.eq(b).to(g.dtype()) * 0.5),
-                  g*(b.gt(a).to(g.dtype()) + a.eq(b).to(g.dtype()) * 0.5))
-EMBER_BINARY_GRAD(Minimum, g*(a.lt(b).to(g.dtype()) + a.eq(b).to(g.dtype()) * 0.5),
-                  g*(b.lt(a).to(g.dtype()) + a.eq(b).to(g.dtype()) * 0.5))
+template <bool kMax>
+struct ExtremeGrad {
+  static variable_list of(const Tensor& g, const Tensor& a, const Tensor& b, bool need_a,
+                          bool need_b) {
+    const ScalarType t = g.dtype();
+    const Tensor tie = a.eq(b).to(t) * 0.5;
+    auto wins = [&](const Tensor& x, const Tensor& y) { return (kMax ? x.gt(y) : x.lt(y)).to(t); };
+    return {need_a ? g * (wins(a, b) + tie) : Tensor(), need_b ? g * (wins(b, a) + tie) : Tensor()};
+  }
+};
+template <>
+struct BinaryGrad<BinaryOp::Maximum> : ExtremeGrad<true> {};
+template <>
+struct BinaryGrad<BinaryOp::Minimum> : ExtremeGrad<false> {};
+
 // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
-EMBER_BINARY_GRAD(Atan2, g* b / (a * a + b * b), g * -a / (a * a + b * b))
-#undef EMBER_BINARY_GRAD
+template <>
+struct BinaryGrad<BinaryOp::Atan2> {
+  static variable_list of(const Tensor& g, const Tensor& a, const Tensor& b, bool need_a,
+                          bool need_b) {
+    const Tensor scaled = g * (a * a + b * b).reciprocal();
+    return {need_a ? scaled * b : Tensor(), need_b ? scaled * -a : Tensor()};
+  }
+};
 
 // A table op saves both inputs and computes only the gradients that are needed.
 template <BinaryOp op>
 void record_with(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
   record(node, {&a, &b}, {&y}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
-    using Grad = BinaryGrad<op>;
-    return variable_list{detail::needs_grad(n, 0) ? Grad::of_a(g[0], s[0], s[1]) : Tensor(),
-                         detail::needs_grad(n, 1) ? Grad::of_b(g[0], s[0], s[1]) : Tensor()};
+    return BinaryGrad<op>::of(g[0], s[0], s[1], detail::needs_grad(n, 0), detail::needs_grad(n, 1));
   });
 }
 

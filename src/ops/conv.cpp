@@ -6,9 +6,9 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/conv.h"
+#include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
-#include "ember/ops/index.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"
 

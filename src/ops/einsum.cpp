@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
-#include "ember/ops/index.h"
 #include "ops/op_utils.h"
 
 namespace ember {

@@ -4,8 +4,8 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/indexing.h"
-#include "ember/ops/reduce.h"
 #include "ember/ops/index.h"
+#include "ember/ops/reduce.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"

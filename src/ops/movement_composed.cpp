@@ -9,8 +9,8 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/elementwise_composed.h"
-#include "ember/ops/reduce.h"
 #include "ember/ops/index.h"
+#include "ember/ops/reduce.h"
 #include "ops/op_utils.h"
 
 namespace ember {

@@ -173,19 +173,20 @@ bool plateau_step(PlateauState& state, double metric, const PlateauOptions& o) {
   return true;
 }
 
-ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(
-    Optimizer& optimizer, Mode mode, double factor, int64_t patience, double threshold,
-    ThresholdMode threshold_mode, int64_t cooldown, std::vector<double> min_lrs, double eps)
+ReduceLROnPlateauScheduler::ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode,
+                                                       float factor, int patience, double threshold,
+                                                       ThresholdMode threshold_mode, int cooldown,
+                                                       const std::vector<float>& min_lr, double eps,
+                                                       bool /*verbose*/)
     : optimizer_(optimizer),
-      options_{mode == Mode::Max, threshold, threshold_mode == ThresholdMode::Rel, patience,
-               cooldown},
+      options_{mode == max, threshold, threshold_mode == rel, patience, cooldown},
       state_(plateau_start(options_)),
       factor_(factor),
       eps_(eps),
-      min_lrs_(std::move(min_lrs)) {
+      min_lrs_(min_lr.begin(), min_lr.end()) {
   if (!(factor < 1.0)) throw Error("Factor should be < 1.0.", ErrorKind::Value);
   const size_t groups = optimizer.param_groups().size();
-  if (min_lrs_.size() == 1) min_lrs_.resize(groups, min_lrs_[0]);
+  if (min_lrs_.empty()) min_lrs_.resize(groups, 0.0);
   if (min_lrs_.size() != groups)
     throw Error(fmt::format("expected {} min_lrs, got {}", groups, min_lrs_.size()),
                 ErrorKind::Value);
@@ -196,7 +197,7 @@ double ReduceLROnPlateauScheduler::reduced_lr(double lr, double factor, double m
   return lr - new_lr > eps ? new_lr : lr;
 }
 
-void ReduceLROnPlateauScheduler::step(double metric) {
+void ReduceLROnPlateauScheduler::step(float metric) {
   if (!plateau_step(state_, metric, options_)) return;
   std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
   for (size_t i = 0; i < groups.size() && i < min_lrs_.size(); ++i) {

@@ -9,9 +9,10 @@ namespace ember::autograd {
 /// A differentiable function of several tensors.
 using TensorFunction = std::function<variable_list(const variable_list&)>;
 
-/// Compares every entry of the Jacobian of fn at inputs (floating-point tensors that require grad;
-/// float64, or the differences are too coarse) with central differences of step eps: |analytical - numerical| <= atol + rtol * |numerical|.
-/// Throws ember::Error describing the first mismatch when raise is set; else returns false.
+/// Compares every entry of the Jacobian of fn at inputs with central differences of step eps:
+/// |analytical - numerical| <= atol + rtol * |numerical|. Inputs are floating-point tensors that
+/// require grad (float64, or the differences are too coarse). Throws ember::Error describing the
+/// first mismatch when raise is set; else returns false.
 bool gradcheck(const TensorFunction& fn, const variable_list& inputs, double eps = 1e-6,
                double atol = 1e-5, double rtol = 1e-3, bool raise = true);
 

@@ -130,15 +130,17 @@ bool plateau_step(PlateauState& state, double metric, const PlateauOptions& opti
 /// passed to step() stops improving (LibTorch 2's ReduceLROnPlateauScheduler).
 class ReduceLROnPlateauScheduler {
  public:
-  enum class Mode { Min, Max };
-  enum class ThresholdMode { Rel, Abs };
-  /// Throws a ValueError for factor >= 1 or min_lrs whose count is neither 1 nor the groups'.
-  ReduceLROnPlateauScheduler(Optimizer& optimizer, Mode mode = Mode::Min, double factor = 0.1,
-                             int64_t patience = 10, double threshold = 1e-4,
-                             ThresholdMode threshold_mode = ThresholdMode::Rel,
-                             int64_t cooldown = 0, std::vector<double> min_lrs = {0.0},
-                             double eps = 1e-8);
-  void step(double metric);
+  enum SchedulerMode { min, max };
+  enum ThresholdMode { rel, abs };
+  /// min_lr: one floor per parameter group, or none for 0. Throws a ValueError for factor >= 1
+  /// or a min_lr whose count is not the groups'. verbose is accepted and ignored.
+  ReduceLROnPlateauScheduler(Optimizer& optimizer, SchedulerMode mode = min, float factor = 0.1,
+                             int patience = 10, double threshold = 1e-4,
+                             ThresholdMode threshold_mode = rel, int cooldown = 0,
+                             const std::vector<float>& min_lr = std::vector<float>(),
+                             double eps = 1e-8, bool verbose = false);
+  virtual ~ReduceLROnPlateauScheduler() = default;
+  void step(float metric);
   /// lr * factor, not below min_lr; lr itself when that changes it by eps or less.
   static double reduced_lr(double lr, double factor, double min_lr, double eps);
   const PlateauState& state() const noexcept { return state_; }
