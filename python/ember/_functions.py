@@ -2,12 +2,13 @@
 
 from . import _C
 
-# The unary math (and its in-place forms) and the binary math come from the op table
-# (_C._unary_ops, _C._binary_ops); the rest are written by hand.
-_METHODS = list(_C._unary_ops) + [name + "_" for name in _C._unary_ops] + list(_C._binary_ops) + [
-    "add", "sub", "mul", "div", "clamp", "clamp_min", "clamp_max",
-    "eq", "ne", "lt", "le", "gt", "ge", "masked_fill", "equal", "allclose", "sum", "mean", "prod",
-    "max", "min", "argmax", "argmin", "amax", "amin", "norm", "var", "std", "all", "any",
+# The unary math (and its in-place forms), the binary math, the comparisons and the reductions
+# come from the op table (_C._unary_ops, ...); the rest are written by hand.
+_TABLE = (list(_C._unary_ops) + [name + "_" for name in _C._unary_ops] + list(_C._binary_ops)
+          + list(_C._compare_ops) + list(_C._reduce_ops))
+_METHODS = _TABLE + [
+    "clamp", "clamp_min", "clamp_max", "masked_fill", "equal", "allclose", "mean",
+    "max", "min", "argmax", "argmin", "norm", "var", "std", "all", "any",
     "softmax", "log_softmax", "logsumexp", "mm", "bmm", "matmul", "dot", "mv", "index_select",
     "gather", "scatter_add", "transpose", "permute", "reshape", "flatten", "squeeze", "unsqueeze",
     "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "flip", "tril", "triu",
@@ -29,9 +30,7 @@ def _mirror(name):
             return method(input, *args, **kwargs)
         if out_form is None:
             raise TypeError(f"{name}() got an unexpected keyword argument 'out'")
-        if name in ("add", "sub"):
-            return out_form(out, input, *args, kwargs.get("alpha", 1))
-        return out_form(out, input, *args)
+        return out_form(out, input, *args, **kwargs)
 
     function.__name__ = name
     function.__qualname__ = name

@@ -49,6 +49,8 @@ py::object scalar_object(const Scalar& s);
 DimVector shape_from_args(const py::args& args, const char* op);
 /// A shape or list of dims given as one int or a sequence of ints.
 DimVector int_list(py::handle obj, const char* op);
+/// One int for argument `arg` of op (an index-like object; bool refused), else a TypeError.
+int64_t int_arg(py::handle obj, const char* op, const char* arg);
 /// sizes() as a `torch.Size`.
 py::object size_object(IntArrayRef sizes);
 

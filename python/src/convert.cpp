@@ -178,6 +178,12 @@ DimVector int_list(py::handle obj, const char* op) {
   return out;
 }
 
+int64_t int_arg(py::handle obj, const char* op, const char* arg) {
+  if (PyBool_Check(obj.ptr()) || !PyIndex_Check(obj.ptr()))
+    type_error(std::string(op) + "(): argument '" + arg + "' must be int, not " + type_name(obj));
+  return index_value(obj);
+}
+
 DimVector shape_from_args(const py::args& args, const char* op) {
   if (args.size() == 1 && !PyLong_Check(args[0].ptr())) return int_list(args[0], op);
   DimVector out;

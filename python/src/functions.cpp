@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "bindings.h"
+#include "operands.h"
 
 namespace ember::python {
 
@@ -57,35 +58,12 @@ Tensor arange_from(const py::args& args, const py::kwargs& kwargs) {
   return arange(bounds[0], bounds[1], bounds.size() == 3 ? bounds[2] : Scalar(1), options);
 }
 
-// An operand of an out= op: a tensor, or a number as a 0-dim tensor of its Python type's dtype
-// (which type promotion ranks below dimensioned tensors, as PyTorch's wrapped numbers).
-Tensor operand(py::handle obj) {
-  if (is_tensor(obj)) return as_tensor(obj);
-  const Scalar s = to_scalar(obj);
-  return full({}, s, TensorOptions(s.is_boolean() ? kBool : s.is_integral() ? kInt64 : kFloat64));
-}
-
-using BinaryOut = Tensor& (*)(Tensor&, const Tensor&, const Tensor&);
-
-// ember._C._out.<op>(out, ...): what torch.<op>(..., out=out) calls; returns out itself.
-void bind_out_variants(py::module_& parent) {
+// torch.pow(..., out=): either operand may be a number.
+void bind_pow_out(py::module_& parent) {
   py::module_ m = parent.attr("_out");
-  for (auto [name, fn] :
-       {std::pair<const char*, BinaryOut>{"mul", &mul_out}, {"div", &div_out}, {"pow", &pow_out}}) {
-    m.def(name, [fn](py::object out, py::handle a, py::handle b) {
-      Tensor target = as_tensor(out);
-      fn(target, operand(a), operand(b));
-      return out;
-    });
-  }
-  m.def("add", [](py::object out, py::handle a, py::handle b, py::handle alpha) {
+  m.def("pow", [](py::object out, py::handle a, py::handle b) {
     Tensor target = as_tensor(out);
-    add_out(target, operand(a), operand(b), to_scalar(alpha));
-    return out;
-  });
-  m.def("sub", [](py::object out, py::handle a, py::handle b, py::handle alpha) {
-    Tensor target = as_tensor(out);
-    sub_out(target, operand(a), operand(b), to_scalar(alpha));
+    pow_out(target, operand(a), operand(b));
     return out;
   });
 }
@@ -93,7 +71,7 @@ void bind_out_variants(py::module_& parent) {
 }  // namespace
 
 void bind_functions(py::module_& m) {
-  bind_out_variants(m);
+  bind_pow_out(m);
   def_sized(m, "zeros", &zeros);
   def_sized(m, "ones", &ones);
   def_sized(m, "empty", &empty);

@@ -523,65 +523,14 @@ void bind_tensor(py::module_& m) {
             [](const Tensor& x, const Scalar& y) { x.div_(y); });
       });
 
-  // Methods with an alpha (add, sub and their in-place forms).
-  cls.def(
-         "add",
-         [](const Tensor& a, py::handle b, py::handle alpha) {
-           const Scalar s = to_scalar(alpha);
-           return binary_method(
-               "add", a, b, [&](const Tensor& x, const Tensor& y) { return x.add(y, s); },
-               [&](const Tensor& x, const Scalar& y) { return x.add(y, s); });
-         },
-         py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def(
-          "sub",
-          [](const Tensor& a, py::handle b, py::handle alpha) {
-            const Scalar s = to_scalar(alpha);
-            return binary_method(
-                "sub", a, b, [&](const Tensor& x, const Tensor& y) { return x.sub(y, s); },
-                [&](const Tensor& x, const Scalar& y) { return x.sub(y, s); });
-          },
-          py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def(
-          "add_",
-          [](py::object self, py::handle b, py::handle alpha) {
-            const Scalar s = to_scalar(alpha);
-            return in_place(
-                self, b, [&](const Tensor& x, const Tensor& y) { x.add_(y, s); },
-                [&](const Tensor& x, const Scalar& y) { x.add_(y, s); });
-          },
-          py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def(
-          "sub_",
-          [](py::object self, py::handle b, py::handle alpha) {
-            const Scalar s = to_scalar(alpha);
-            return in_place(
-                self, b, [&](const Tensor& x, const Tensor& y) { x.sub_(y, s); },
-                [&](const Tensor& x, const Scalar& y) { x.sub_(y, s); });
-          },
-          py::arg("other"), py::kw_only(), py::arg("alpha") = 1)
-      .def("mul",
-           [=](const Tensor& a, py::handle b) { return binary_method("mul", a, b, mul_t, mul_s); })
-      .def("div",
-           [=](const Tensor& a, py::handle b) { return binary_method("div", a, b, div_t, div_s); })
-      .def("pow",
-           [=](const Tensor& a, py::handle b) { return binary_method("pow", a, b, pow_t, pow_s); })
-      .def("mul_",
-           [](py::object s, py::handle b) {
-             return in_place(
-                 s, b, [](const Tensor& x, const Tensor& y) { x.mul_(y); },
-                 [](const Tensor& x, const Scalar& y) { x.mul_(y); });
-           })
-      .def("div_",
-           [](py::object s, py::handle b) {
-             return in_place(
-                 s, b, [](const Tensor& x, const Tensor& y) { x.div_(y); },
-                 [](const Tensor& x, const Scalar& y) { x.div_(y); });
-           })
+  // pow's number forms are other ops (PowBackward0, and number ** tensor): bound by hand.
+  cls.def("pow",
+          [=](const Tensor& a, py::handle b) { return binary_method("pow", a, b, pow_t, pow_s); })
       .def("pow_",
            [](py::object self, py::handle b) {
-             as_tensor(self).pow_(to_scalar(b));
-             return self;
+             return in_place_method(
+                 "pow_", self, b, [](const Tensor& x, const Tensor& y) { x.pow_(y); },
+                 [](const Tensor& x, const Scalar& y) { x.pow_(y); });
            })
       .def(
           "clamp",

@@ -19,26 +19,10 @@ DimVector dims_or_all(py::handle dim, const char* op) {
 void bind_tensor_reductions(py::module_& m) {
   auto cls = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
   cls.def(
-         "sum",
-         [](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
-           if (dim.is_none()) return t.sum(to_optional_dtype(dtype));
-           return t.sum(int_list(dim, "sum"), keepdim, to_optional_dtype(dtype));
-         },
-         py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-         py::arg("dtype") = py::none())
-      .def(
           "mean",
           [](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
             if (dim.is_none()) return t.mean(to_optional_dtype(dtype));
             return t.mean(int_list(dim, "mean"), keepdim, to_optional_dtype(dtype));
-          },
-          py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-          py::arg("dtype") = py::none())
-      .def(
-          "prod",
-          [](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
-            if (dim.is_none()) return t.prod(to_optional_dtype(dtype));
-            return t.prod(dim.cast<int64_t>(), keepdim, to_optional_dtype(dtype));
           },
           py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
           py::arg("dtype") = py::none())
@@ -86,18 +70,6 @@ void bind_tensor_reductions(py::module_& m) {
           py::arg("k"), py::arg("dim") = -1, py::arg("largest") = true, py::arg("sorted") = true)
       .def("argmax", &Tensor::argmax, py::arg("dim") = py::none(), py::arg("keepdim") = false)
       .def("argmin", &Tensor::argmin, py::arg("dim") = py::none(), py::arg("keepdim") = false)
-      .def(
-          "amax",
-          [](const Tensor& t, py::handle dim, bool keepdim) {
-            return t.amax(dims_or_all(dim, "amax"), keepdim);
-          },
-          py::arg("dim") = py::tuple(), py::arg("keepdim") = false)
-      .def(
-          "amin",
-          [](const Tensor& t, py::handle dim, bool keepdim) {
-            return t.amin(dims_or_all(dim, "amin"), keepdim);
-          },
-          py::arg("dim") = py::tuple(), py::arg("keepdim") = false)
       .def(
           "norm",
           [](const Tensor& t, py::handle p, py::handle dim, bool keepdim) {

@@ -21,7 +21,7 @@ enum class CompareOp : uint8_t {
 #include "ember/core/op_table.def"
 };
 enum class ReduceOp : uint8_t {
-#define EMBER_REDUCE_OP(Name, name) Name,
+#define EMBER_REDUCE_OP(Name, ...) Name,
 #include "ember/core/op_table.def"
 };
 

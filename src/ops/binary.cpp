@@ -82,14 +82,103 @@ Tensor only_for(const Tensor& input, const Tensor& t) {
   return input.defined() && input.requires_grad() ? t : Tensor();
 }
 
-// The derivatives of the ops whose surface comes from the table: {d/da, d/db} from the incoming
-// g and the saved inputs, each only when need_a / need_b (shared pieces computed once).
+// ---- Derivatives ------------------------------------------------------------------------------
+// BinaryGrad<op> holds each op's derivative beside what it saves: record(node, a, b, y) makes
+// the node of y = a op b and, for the ops that take a number, record_number(node, a, b, y) the
+// node of y = a op number (as PyTorch's node for a wrapped number, with a second, empty edge
+// where the number stands). Gradients come back in the broadcast shape and the result dtype; the
+// engine sums them to each input's shape and converts them to its dtype.
 template <BinaryOp op>
 struct BinaryGrad;
 
+// An op that reads both inputs saves them and computes only the gradients that are needed:
+// Grad::of(g, a, b, need_a, need_b) gives {d/da, d/db} (shared pieces computed once).
+template <typename Grad>
+struct SavesInputs {
+  static void record(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+    detail::record(node, {&a, &b}, {&y}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
+      return Grad::of(g[0], s[0], s[1], detail::needs_grad(n, 0), detail::needs_grad(n, 1));
+    });
+  }
+};
+
+// d(a + b) = da + db and d(a - b) = da - db: nothing saved.
+template <bool kSubtracts>
+struct LinearGrad {
+  static void record(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+    detail::record(node, {&a, &b}, {&y}, {}, [](auto& n, auto& g, auto&) {
+      if constexpr (kSubtracts)
+        return variable_list{g[0], detail::needs_grad(n, 1) ? -g[0] : Tensor()};
+      else
+        return variable_list{g[0], g[0]};
+    });
+  }
+  static void record_number(const char* node, const Tensor& a, const Scalar&, const Tensor& y) {
+    const Tensor number;
+    detail::record(node, {&a, &number}, {&y}, {}, [](auto&, auto& g, auto&) {
+      return variable_list{g[0], Tensor()};
+    });
+  }
+};
+template <>
+struct BinaryGrad<BinaryOp::Add> : LinearGrad<false> {};
+template <>
+struct BinaryGrad<BinaryOp::Sub> : LinearGrad<true> {};
+
+// d(a * number) = number da and d(a / number) = da / number. PyTorch saves the number, so a
+// second backward through the freed node fails as it does for a saved tensor.
+template <bool kDivides>
+void record_scaled_by_number(const char* node, const Tensor& a, const Scalar& b, const Tensor& y) {
+  const Tensor number;
+  record(node, {&a, &number}, {&y}, {{{}, false, true}}, [b](auto&, auto& g, auto&) {
+    return variable_list{kDivides ? g[0] / b : g[0] * b, Tensor()};
+  });
+}
+
+// d(a b) = b da + a db: each input is saved only for the other's gradient.
+template <>
+struct BinaryGrad<BinaryOp::Mul> {
+  static void record(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+    detail::record(node, {&a, &b}, {&y}, {{only_for(b, a)}, {only_for(a, b)}},
+                   [](auto& n, auto& g, auto& s) {
+                     return variable_list{detail::needs_grad(n, 0) ? g[0] * s[1] : Tensor(),
+                                          detail::needs_grad(n, 1) ? g[0] * s[0] : Tensor()};
+                   });
+  }
+  static constexpr auto record_number = record_scaled_by_number<false>;
+};
+
+// d(a / b) = da / b - a db / b^2
+template <>
+struct BinaryGrad<BinaryOp::Div> {
+  static void record(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+    detail::record(node, {&a, &b}, {&y}, {{only_for(b, a)}, {b}}, [](auto& n, auto& g, auto& s) {
+      return variable_list{detail::needs_grad(n, 0) ? g[0] / s[1] : Tensor(),
+                           detail::needs_grad(n, 1) ? -g[0] * s[0] / (s[1] * s[1]) : Tensor()};
+    });
+  }
+  static constexpr auto record_number = record_scaled_by_number<true>;
+};
+
+// d(a^b) = b a^(b-1) da + a^b log(a) db
+template <>
+struct BinaryGrad<BinaryOp::Pow> {
+  static void record(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+    detail::record(
+        node, {&a, &b}, {&y}, {{a}, {b}, {only_for(b, y), true}}, [](auto& n, auto& g, auto& s) {
+          Tensor da, db;
+          if (detail::needs_grad(n, 0)) da = g[0] * s[1] * s[0].pow(s[1] - 1);
+          // 0^b with b >= 0 has no finite log; PyTorch's gradient there is 0.
+          if (detail::needs_grad(n, 1))
+            db = where(s[0].eq(0).mul(s[1].ge(0)), zeros_like(g[0]), g[0] * s[2] * s[0].log());
+          return variable_list{da, db};
+        });
+  }
+};
+
 // The gradient goes to the larger (smaller) input, split evenly on ties.
 template <bool kMax>
-struct ExtremeGrad {
+struct ExtremeGrad : SavesInputs<ExtremeGrad<kMax>> {
   static variable_list of(const Tensor& g, const Tensor& a, const Tensor& b, bool need_a,
                           bool need_b) {
     const ScalarType t = g.dtype();
@@ -103,9 +192,21 @@ struct BinaryGrad<BinaryOp::Maximum> : ExtremeGrad<true> {};
 template <>
 struct BinaryGrad<BinaryOp::Minimum> : ExtremeGrad<false> {};
 
+// threshold_backward(g, x) is g masked where x <= 0: d/dg is the same mask over the incoming
+// gradient; x gets none.
+template <>
+struct BinaryGrad<BinaryOp::ThresholdBackward> {
+  static void record(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+    detail::record(node, {&a, &b}, {&y}, {{only_for(a, b)}}, [](auto& n, auto& g, auto& s) {
+      return variable_list{detail::needs_grad(n, 0) ? threshold_backward(g[0], s[0], 0) : Tensor(),
+                           detail::needs_grad(n, 1) ? zeros_like(g[0]) : Tensor()};
+    });
+  }
+};
+
 // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
 template <>
-struct BinaryGrad<BinaryOp::Atan2> {
+struct BinaryGrad<BinaryOp::Atan2> : SavesInputs<BinaryGrad<BinaryOp::Atan2>> {
   static variable_list of(const Tensor& g, const Tensor& a, const Tensor& b, bool need_a,
                           bool need_b) {
     const Tensor scaled = g * (a * a + b * b).reciprocal();
@@ -113,62 +214,27 @@ struct BinaryGrad<BinaryOp::Atan2> {
   }
 };
 
-// A table op saves both inputs and computes only the gradients that are needed.
-template <BinaryOp op>
-void record_with(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
-  record(node, {&a, &b}, {&y}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
-    return BinaryGrad<op>::of(g[0], s[0], s[1], detail::needs_grad(n, 0), detail::needs_grad(n, 1));
-  });
-}
-
-// Each op's derivative. Gradients come back in the broadcast shape and the result dtype; the
-// engine sums them to each input's shape and converts them to its dtype.
 void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& y) {
   switch (op) {
 #define EMBER_BINARY_OP(Name, name, dtype, surface, node) \
-  EMBER_IF_FULL(surface, case BinaryOp::Name : return record_with<BinaryOp::Name>(node, a, b, y);)
+  case BinaryOp::Name:                                    \
+    return BinaryGrad<BinaryOp::Name>::record(node, a, b, y);
 #include "ember/core/op_table.def"
-    case BinaryOp::Add:  // d(a + b) = da + db
-      return record("AddBackward0", {&a, &b}, {&y}, {}, [](auto&, auto& g, auto&) {
-        return variable_list{g[0], g[0]};
-      });
-    case BinaryOp::Sub:  // d(a - b) = da - db
-      return record("SubBackward0", {&a, &b}, {&y}, {}, [](auto&, auto& g, auto&) {
-        return variable_list{g[0], -g[0]};
-      });
-    case BinaryOp::Mul:  // d(a b) = b da + a db
-      return record("MulBackward0", {&a, &b}, {&y}, {{only_for(b, a)}, {only_for(a, b)}},
-                    [](auto& n, auto& g, auto& s) {
-                      return variable_list{detail::needs_grad(n, 0) ? g[0] * s[1] : Tensor(),
-                                           detail::needs_grad(n, 1) ? g[0] * s[0] : Tensor()};
-                    });
-    case BinaryOp::Div:  // d(a / b) = da / b - a db / b^2
-      return record("DivBackward0", {&a, &b}, {&y}, {{only_for(b, a)}, {b}},
-                    [](auto& n, auto& g, auto& s) {
-                      return variable_list{
-                          detail::needs_grad(n, 0) ? g[0] / s[1] : Tensor(),
-                          detail::needs_grad(n, 1) ? -g[0] * s[0] / (s[1] * s[1]) : Tensor()};
-                    });
-    case BinaryOp::Pow:  // d(a^b) = b a^(b-1) da + a^b log(a) db
-      return record("PowBackward1", {&a, &b}, {&y}, {{a}, {b}, {only_for(b, y), true}},
-                    [](auto& n, auto& g, auto& s) {
-                      Tensor da, db;
-                      if (detail::needs_grad(n, 0)) da = g[0] * s[1] * s[0].pow(s[1] - 1);
-                      // 0^b with b >= 0 has no finite log; PyTorch's gradient there is 0.
-                      if (detail::needs_grad(n, 1))
-                        db = where(s[0].eq(0).mul(s[1].ge(0)), zeros_like(g[0]),
-                                   g[0] * s[2] * s[0].log());
-                      return variable_list{da, db};
-                    });
-    case BinaryOp::ThresholdBackward:  // d/da = the same mask over the incoming gradient; b: none
-      return record("ThresholdBackwardBackward0", {&a, &b}, {&y}, {{only_for(a, b)}},
-                    [](auto& n, auto& g, auto& s) {
-                      return variable_list{
-                          detail::needs_grad(n, 0) ? threshold_backward(g[0], s[0], 0) : Tensor(),
-                          detail::needs_grad(n, 1) ? zeros_like(g[0]) : Tensor()};
-                    });
   }
 }
+
+void record_binary_number(BinaryOp op, const Tensor& a, const Scalar& b, const Tensor& y) {
+  switch (op) {
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node) \
+  EMBER_IF_NUMBER(surface, case BinaryOp::Name            \
+                  : return BinaryGrad<BinaryOp::Name>::record_number(node, a, b, y);)
+#include "ember/core/op_table.def"
+    default:  // binary() gives the others the number as a 0-dim tensor
+      break;
+  }
+}
+
+// ---- Forward ----------------------------------------------------------------------------------
 
 Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType promoted) {
   const char* name = binary_name(op);
@@ -200,33 +266,24 @@ Tensor& binary_out(BinaryOp op, Tensor& out, const Tensor& a, const Tensor& b) {
   return out;
 }
 
-// Tensor op number for the four arithmetic ops: the number goes to the kernel as a value and
-// the node saves no tensor. As PyTorch's node for a wrapped Python number, it has a second,
-// empty edge where the number stands.
-void record_binary_scalar(BinaryOp op, const Tensor& a, const Scalar& b, const Tensor& y) {
-  const Tensor number;
-  if (op == BinaryOp::Add || op == BinaryOp::Sub) {
-    record(op == BinaryOp::Add ? "AddBackward0" : "SubBackward0", {&a, &number}, {&y}, {},
-           [](auto&, auto& g, auto&) {
-             return variable_list{g[0], Tensor()};
-           });
-  } else {  // d(a * b) = b da, d(a / b) = da / b; PyTorch saves b, so a second backward fails
-    const char* name = op == BinaryOp::Mul ? "MulBackward0" : "DivBackward0";
-    record(name, {&a, &number}, {&y}, {{{}, false, true}}, [op, b](auto&, auto& g, auto&) {
-      return variable_list{op == BinaryOp::Mul ? g[0] * b : g[0] / b, Tensor()};
-    });
-  }
+// Which ops take a number as a value (the table's number and alpha surfaces); the others take
+// it as a 0-dim tensor.
+bool takes_number(BinaryOp op) {
+  static const bool takes[] = {
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node) false EMBER_IF_NUMBER(surface, || true),
+#include "ember/core/op_table.def"
+  };
+  return takes[static_cast<int>(op)];
 }
 
 Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
   const ScalarType promoted = result_type(a, b);
-  // (pow, maximum and minimum take the number as a 0-dim tensor)
-  if (op != BinaryOp::Add && op != BinaryOp::Sub && op != BinaryOp::Mul && op != BinaryOp::Div)
+  if (!takes_number(op))
     return binary(op, a, detail::scalar_tensor(b, promoted, a.device()), promoted);
   const ScalarType dtype = compute_type(op, promoted);
   Tensor out = empty(a.sizes(), TensorOptions(dtype).device(a.device()));
   detail::kernels_for(a).binary_scalar(op, out, a.to(dtype), b);
-  record_binary_scalar(op, a, b, out);
+  record_binary_number(op, a, b, out);
   return out;
 }
 
@@ -289,6 +346,69 @@ Scalar scaled(const Tensor& a, const Scalar& other, const Scalar& alpha) {
   return Scalar(other.to_long() * alpha.to_long());
 }
 
+// ---- The forms the table makes ------------------------------------------------------------------
+// Each form checks its operands (sub refuses bool), scales the second by alpha where the op takes
+// one, and runs the op.
+
+constexpr bool kTakesAlpha[] = {
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node) EMBER_TAKES_ALPHA(surface),
+#include "ember/core/op_table.def"
+};
+
+template <BinaryOp op>
+void check_operands(bool, bool) {}
+template <>
+void check_operands<BinaryOp::Sub>(bool a_is_bool, bool b_is_bool) {
+  check_sub(a_is_bool, b_is_bool);
+}
+
+template <BinaryOp op>
+Tensor tensor_form(const Tensor& a, const Tensor& b, const Scalar& alpha = 1) {
+  check_operands<op>(a.dtype() == kBool, b.dtype() == kBool);
+  if constexpr (kTakesAlpha[static_cast<int>(op)])
+    return binary(op, a, with_alpha(a, b, alpha));
+  else
+    return binary(op, a, b);
+}
+
+template <BinaryOp op>
+Tensor number_form(const Tensor& a, const Scalar& b, const Scalar& alpha = 1) {
+  check_operands<op>(a.dtype() == kBool, b.is_boolean());
+  if constexpr (kTakesAlpha[static_cast<int>(op)])
+    return binary(op, a, scaled(a, b, alpha));
+  else
+    return binary(op, a, b);
+}
+
+template <BinaryOp op>
+Tensor& out_form(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = 1) {
+  check_operands<op>(a.dtype() == kBool, b.dtype() == kBool);
+  if constexpr (kTakesAlpha[static_cast<int>(op)])
+    return binary_out(op, out, a, with_alpha(a, b, alpha));
+  else
+    return binary_out(op, out, a, b);
+}
+
+template <BinaryOp op>
+Tensor& in_place_form(Tensor& self, const Tensor& other, const Scalar& alpha = 1) {
+  check_operands<op>(self.dtype() == kBool, other.dtype() == kBool);
+  if constexpr (kTakesAlpha[static_cast<int>(op)])
+    return binary_(op, self, with_alpha(self, other, alpha));
+  else
+    return binary_(op, self, other);
+}
+
+template <BinaryOp op>
+Tensor& in_place_number_form(Tensor& self, const Scalar& other, const Scalar& alpha = 1) {
+  check_operands<op>(self.dtype() == kBool, other.is_boolean());
+  if constexpr (kTakesAlpha[static_cast<int>(op)])
+    return binary_(op, self, scaled(self, other, alpha));
+  else
+    return binary_(op, self, other);
+}
+
+// ---- pow ------------------------------------------------------------------------------------
+
 // PyTorch computes a scalar exponent of 0.5 as sqrt and -0.5 as 1 / sqrt, which differ from pow
 // at -inf and -0; a tensor exponent always takes pow.
 bool is_sqrt_exponent(const Tensor& base, const Scalar& exponent) {
@@ -305,31 +425,42 @@ void check_int_pow(const Tensor& base, const Scalar& exponent) {
       !(is_integral(base.dtype(), true) && exponent.is_integral() && exponent.to_long() < 0),
       "pow: Integers to negative integer powers are not allowed.");
 }
-
-}  // namespace
-
-Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  return binary(BinaryOp::Add, a, with_alpha(a, b, alpha));
-}
-Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha) {
-  return binary(BinaryOp::Add, a, scaled(a, b, alpha));
-}
-Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  check_sub(a.dtype() == kBool, b.dtype() == kBool);
-  return binary(BinaryOp::Sub, a, with_alpha(a, b, alpha));
-}
-Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha) {
-  check_sub(a.dtype() == kBool, b.is_boolean());
-  return binary(BinaryOp::Sub, a, scaled(a, b, alpha));
-}
-Tensor mul(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Mul, a, b); }
-Tensor mul(const Tensor& a, const Scalar& b) { return binary(BinaryOp::Mul, a, b); }
-Tensor div(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Div, a, b); }
-Tensor div(const Tensor& a, const Scalar& b) { return binary(BinaryOp::Div, a, b); }
-Tensor pow(const Tensor& base, const Tensor& exponent) {
+void check_int_pow(const Tensor& base, const Tensor& exponent) {
   if (is_integral(result_type(base, exponent), true))
     EMBER_CHECK(!ember::lt(exponent, detail::scalar_tensor(0, exponent.dtype())).any().item<bool>(),
                 "pow: Integers to negative integer powers are not allowed.");
+}
+
+}  // namespace
+
+// The table's forms of every binary op whose surface it makes.
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)                                       \
+  EMBER_IF_FULL(                                                                                \
+      surface,                                                                                  \
+      Tensor name(const Tensor& a, const Tensor& b EMBER_ALPHA_PARAM(surface)) {                \
+        return tensor_form<BinaryOp::Name>(a, b EMBER_ALPHA_ARG(surface));                      \
+      } Tensor& name##_out(Tensor& out, const Tensor& a,                                        \
+                           const Tensor& b EMBER_ALPHA_PARAM(surface)) {                        \
+        return out_form<BinaryOp::Name>(out, a, b EMBER_ALPHA_ARG(surface));                    \
+      } Tensor Tensor::name(const Tensor& other EMBER_ALPHA_PARAM(surface))                     \
+          const { return tensor_form<BinaryOp::Name>(*this, other EMBER_ALPHA_ARG(surface)); }) \
+  EMBER_IF_INPLACE(                                                                             \
+      surface, Tensor& Tensor::name##_(const Tensor& other EMBER_ALPHA_PARAM(surface)) const {  \
+        return in_place_form<BinaryOp::Name>(self(), other EMBER_ALPHA_ARG(surface));           \
+      })                                                                                        \
+  EMBER_IF_NUMBER(                                                                              \
+      surface,                                                                                  \
+      Tensor name(const Tensor& a, const Scalar& b EMBER_ALPHA_PARAM(surface)) {                \
+        return number_form<BinaryOp::Name>(a, b EMBER_ALPHA_ARG(surface));                      \
+      } Tensor Tensor::name(const Scalar& other EMBER_ALPHA_PARAM(surface)) const {             \
+        return number_form<BinaryOp::Name>(*this, other EMBER_ALPHA_ARG(surface));              \
+      } Tensor& Tensor::name##_(const Scalar& other EMBER_ALPHA_PARAM(surface)) const {         \
+        return in_place_number_form<BinaryOp::Name>(self(), other EMBER_ALPHA_ARG(surface));    \
+      })
+#include "ember/core/op_table.def"
+
+Tensor pow(const Tensor& base, const Tensor& exponent) {
+  check_int_pow(base, exponent);
   return binary(BinaryOp::Pow, base, exponent);
 }
 Tensor pow(const Tensor& base, const Scalar& exponent) {
@@ -351,6 +482,26 @@ Tensor pow(const Scalar& base, const Tensor& exponent) {
   const ScalarType dtype = result_type(exponent, base);
   return pow(detail::scalar_tensor(base, dtype, exponent.device()), exponent);
 }
+Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent) {
+  Tensor result = pow(base, exponent);
+  detail::check_out(out, result.sizes(), result.dtype(), result.device(), "pow",
+                    {&base, &exponent});
+  return out.copy_(result);
+}
+Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
+Tensor Tensor::pow(const Scalar& e) const { return ember::pow(*this, e); }
+Tensor& Tensor::pow_(const Tensor& e) const {
+  check_int_pow(self(), e);
+  return binary_(BinaryOp::Pow, self(), e);
+}
+Tensor& Tensor::pow_(const Scalar& e) const {
+  check_int_pow(self(), e);
+  if (detail::in_place_needs_history(self(), "pow_"))
+    return detail::commit_in_place(self(), ember::pow(detail::history_input(self(), true), e));
+  if (is_floating_point() && is_sqrt_exponent(self(), e)) return copy_(sqrt_pow(self(), e));
+  return binary_(BinaryOp::Pow, self(), e);
+}
+
 Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold) {
   const bool at_zero =
       threshold.is_floating_point() ? threshold.to<double>() == 0 : threshold.to<int64_t>() == 0;
@@ -359,85 +510,7 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& 
   return where(self.le(threshold), zeros_like(grad), grad);
 }
 
-Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  return binary_out(BinaryOp::Add, out, a, with_alpha(a, b, alpha));
-}
-Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha) {
-  check_sub(a.dtype() == kBool, b.dtype() == kBool);
-  return binary_out(BinaryOp::Sub, out, a, with_alpha(a, b, alpha));
-}
-Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b) {
-  return binary_out(BinaryOp::Mul, out, a, b);
-}
-Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
-  return binary_out(BinaryOp::Div, out, a, b);
-}
-Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent) {
-  Tensor result = pow(base, exponent);
-  detail::check_out(out, result.sizes(), result.dtype(), result.device(), "pow",
-                    {&base, &exponent});
-  return out.copy_(result);
-}
-
-// The table's forms of every binary op whose surface it makes.
-#define EMBER_BINARY_OP(Name, name, dtype, surface, node)                   \
-  EMBER_IF_FULL(                                                            \
-      surface,                                                              \
-      Tensor name(const Tensor& a, const Tensor& b) {                       \
-        return binary(BinaryOp::Name, a, b);                                \
-      } Tensor& name##_out(Tensor& out, const Tensor& a, const Tensor& b) { \
-        return binary_out(BinaryOp::Name, out, a, b);                       \
-      } Tensor Tensor::name(const Tensor& other)                            \
-          const { return binary(BinaryOp::Name, *this, other); })           \
-  EMBER_IF_INPLACE(                                                         \
-      surface, Tensor& Tensor::name##_(const Tensor& other)                 \
-                   const { return binary_(BinaryOp::Name, self(), other); })
-#include "ember/core/op_table.def"
-
-Tensor Tensor::add(const Tensor& o, const Scalar& alpha) const {
-  return ember::add(*this, o, alpha);
-}
-Tensor Tensor::add(const Scalar& o, const Scalar& alpha) const {
-  return ember::add(*this, o, alpha);
-}
-Tensor Tensor::sub(const Tensor& o, const Scalar& alpha) const {
-  return ember::sub(*this, o, alpha);
-}
-Tensor Tensor::sub(const Scalar& o, const Scalar& alpha) const {
-  return ember::sub(*this, o, alpha);
-}
-Tensor Tensor::mul(const Tensor& o) const { return ember::mul(*this, o); }
-Tensor Tensor::mul(const Scalar& o) const { return ember::mul(*this, o); }
-Tensor Tensor::div(const Tensor& o) const { return ember::div(*this, o); }
-Tensor Tensor::div(const Scalar& o) const { return ember::div(*this, o); }
-Tensor Tensor::pow(const Tensor& e) const { return ember::pow(*this, e); }
-Tensor Tensor::pow(const Scalar& e) const { return ember::pow(*this, e); }
-
-Tensor& Tensor::add_(const Tensor& o, const Scalar& alpha) const {
-  return binary_(BinaryOp::Add, self(), with_alpha(self(), o, alpha));
-}
-Tensor& Tensor::add_(const Scalar& o, const Scalar& alpha) const {
-  return binary_(BinaryOp::Add, self(), scaled(self(), o, alpha));
-}
-Tensor& Tensor::sub_(const Tensor& o, const Scalar& alpha) const {
-  check_sub(dtype() == kBool, o.dtype() == kBool);
-  return binary_(BinaryOp::Sub, self(), with_alpha(self(), o, alpha));
-}
-Tensor& Tensor::sub_(const Scalar& o, const Scalar& alpha) const {
-  check_sub(dtype() == kBool, o.is_boolean());
-  return binary_(BinaryOp::Sub, self(), scaled(self(), o, alpha));
-}
-Tensor& Tensor::mul_(const Tensor& o) const { return binary_(BinaryOp::Mul, self(), o); }
-Tensor& Tensor::mul_(const Scalar& o) const { return binary_(BinaryOp::Mul, self(), o); }
-Tensor& Tensor::div_(const Tensor& o) const { return binary_(BinaryOp::Div, self(), o); }
-Tensor& Tensor::div_(const Scalar& o) const { return binary_(BinaryOp::Div, self(), o); }
-Tensor& Tensor::pow_(const Scalar& e) const {
-  check_int_pow(self(), e);
-  if (detail::in_place_needs_history(self(), "pow_"))
-    return detail::commit_in_place(self(), ember::pow(detail::history_input(self(), true), e));
-  if (is_floating_point() && is_sqrt_exponent(self(), e)) return copy_(sqrt_pow(self(), e));
-  return binary_(BinaryOp::Pow, self(), e);
-}
+// ---- Operators --------------------------------------------------------------------------------
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
 Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }

@@ -385,17 +385,21 @@ Tensor any(const Tensor& t) {
   return reduce(ReduceOp::Amax, t.dtype() == kBool ? t : t.ne(0), {}, false, kBool, "any");
 }
 
-Tensor Tensor::sum(std::optional<ScalarType> d) const { return ember::sum(*this, d); }
-Tensor Tensor::sum(IntArrayRef dim, bool keepdim, std::optional<ScalarType> d) const {
-  return ember::sum(*this, dim, keepdim, d);
-}
+// The table's methods forward to the functions above.
+#define EMBER_REDUCE_OP(Name, name, surface)                                                \
+  EMBER_IF_REDUCE_DTYPE(                                                                    \
+      surface,                                                                              \
+      Tensor Tensor::name(std::optional<ScalarType> dtype)                                  \
+          const { return ember::name(*this, dtype); } Tensor Tensor::name(                  \
+              EMBER_REDUCE_DIM(surface) dim, bool keepdim, std::optional<ScalarType> dtype) \
+              const { return ember::name(*this, dim, keepdim, dtype); })                    \
+  EMBER_IF_REDUCE_NO_DTYPE(                                                                 \
+      surface, Tensor Tensor::name(IntArrayRef dim, bool keepdim)                           \
+                   const { return ember::name(*this, dim, keepdim); })
+#include "ember/core/op_table.def"
 Tensor Tensor::mean(std::optional<ScalarType> d) const { return ember::mean(*this, d); }
 Tensor Tensor::mean(IntArrayRef dim, bool keepdim, std::optional<ScalarType> d) const {
   return ember::mean(*this, dim, keepdim, d);
-}
-Tensor Tensor::prod(std::optional<ScalarType> d) const { return ember::prod(*this, d); }
-Tensor Tensor::prod(int64_t dim, bool keepdim, std::optional<ScalarType> d) const {
-  return ember::prod(*this, dim, keepdim, d);
 }
 Tensor Tensor::max() const { return ember::max(*this); }
 std::tuple<Tensor, Tensor> Tensor::max(int64_t dim, bool keepdim) const {
@@ -410,12 +414,6 @@ Tensor Tensor::argmax(std::optional<int64_t> dim, bool keepdim) const {
 }
 Tensor Tensor::argmin(std::optional<int64_t> dim, bool keepdim) const {
   return ember::argmin(*this, dim, keepdim);
-}
-Tensor Tensor::amax(IntArrayRef dim, bool keepdim) const {
-  return ember::amax(*this, dim, keepdim);
-}
-Tensor Tensor::amin(IntArrayRef dim, bool keepdim) const {
-  return ember::amin(*this, dim, keepdim);
 }
 Tensor Tensor::norm(const Scalar& p) const { return ember::norm(*this, p); }
 Tensor Tensor::norm(const Scalar& p, IntArrayRef dim, bool keepdim) const {

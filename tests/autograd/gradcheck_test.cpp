@@ -696,7 +696,7 @@ TEST(OpTable, EveryOpHasASampleRow) {
   std::vector<std::string> ops;
 #define EMBER_UNARY_OP(Name, name, ...) ops.push_back(#name);
 #define EMBER_BINARY_OP(Name, name, ...) ops.push_back(#name);
-#define EMBER_REDUCE_OP(Name, name) ops.push_back(#name);
+#define EMBER_REDUCE_OP(Name, name, ...) ops.push_back(#name);
 #include "ember/core/op_table.def"
   EXPECT_GE(ops.size(), 30u);
   for (const std::string& op : ops) {

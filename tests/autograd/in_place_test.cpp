@@ -67,6 +67,23 @@ TEST(InPlace, DivAndSqrtPow) {
   expect_close(x2.grad(), 0.5f / sqrt(x2.detach()));
 }
 
+// torch.Tensor.pow_ takes a tensor exponent too: PowBackward1, with d/da = b a^(b-1) at the old
+// value and d/db = a^b log(a).
+TEST(InPlace, PowWithTensorExponent) {
+  Tensor x = x3(), y = y3();
+  Tensor a = x * 1;
+  a.pow_(y);
+  EXPECT_EQ(a.grad_fn()->name(), "PowBackward1");
+  a.sum().backward();
+  const Tensor xv = x.detach(), yv = y.detach();
+  expect_close(x.grad(), yv * xv.pow(yv - 1), 1e-4);
+  expect_close(y.grad(), xv.pow(yv) * xv.log(), 1e-3);
+  Tensor ints = tensor({2, 3});
+  ints.pow_(tensor({3, 2}));
+  EXPECT_EQ(ints.equal(tensor({8, 9})), true);
+  EXPECT_THROW(ints.pow_(tensor({-1, 2})), Error);
+}
+
 TEST(InPlace, CopyIntoNonLeaf) {
   Tensor x = x3(), y = y3();
   Tensor a = x * 1;

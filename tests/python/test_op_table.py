@@ -1,7 +1,9 @@
-"""Every unary op of the op table (ember._C._unary_ops) against real PyTorch: forward values in
-float64 and float32 (contiguous and strided, so the vector kernels run), gradients and second
+"""Every op of the op table against real PyTorch. Unary ops (ember._C._unary_ops): forward values
+in float64 and float32 (contiguous and strided, so the vector kernels run), gradients and second
 derivatives, the grad_fn name, the in-place, out= and function forms, and the dtype rules for
-integer and bool inputs."""
+integer and bool inputs. Binary ops (_C._binary_ops): the same, broadcasting, with the number and
+alpha forms. Comparisons and reductions (_C._compare_ops, _C._reduce_ops): every form torch
+accepts, by its keywords."""
 import numpy as np
 import pytest
 
@@ -108,8 +110,8 @@ BINARY = sorted(ember._C._binary_ops)
 
 
 def test_the_table_lists_the_binary_ops_this_file_knows():
-    assert {"atan2", "maximum", "minimum"} <= set(BINARY)
-    assert "add" not in BINARY  # alpha and the scalar overloads are written by hand
+    assert {"add", "sub", "mul", "div", "atan2", "maximum", "minimum"} <= set(BINARY)
+    assert "pow" not in BINARY  # its number forms are other ops, written by hand
 
 
 @pytest.mark.parametrize("name", BINARY)
@@ -156,8 +158,6 @@ def test_binary_float32_strided_in_place_and_out(name, torch):
         x = ember.tensor(a)
         assert getattr(x, name + "_")(ember.tensor(b)) is x
         np.testing.assert_allclose(x.numpy(), both, rtol=2e-6, atol=1e-6)
-    with pytest.raises(TypeError):
-        getattr(ember.tensor(a), name)(2.0)  # torch's signature takes a tensor
     ints = getattr(ember.tensor([[1, -2]]), name)(ember.tensor([3, 4]))
     expected = getattr(torch.tensor([[1, -2]]), name)(torch.tensor([3, 4]))
     assert str(ints.dtype) == str(expected.dtype)
@@ -167,3 +167,104 @@ def test_binary_float32_strided_in_place_and_out(name, torch):
     except RuntimeError:  # a float result an int tensor can't hold
         with pytest.raises(RuntimeError, match="can't be cast"):
             getattr(ember.tensor([1, 2]), name + "_")(ember.tensor([3, 4]))
+
+
+def _forms(lib, name, a, b):
+    """Each form of a binary op with a number or an alpha, each as a thunk."""
+    t = lambda: lib.tensor(a)  # noqa: E731
+    other = lambda: lib.tensor(b)  # noqa: E731
+    return {
+        "method with a number": lambda: getattr(t(), name)(2.5),
+        "in-place with a number": lambda: getattr(t(), name + "_")(2.5),
+        "method with alpha": lambda: getattr(t(), name)(other(), alpha=2.5),
+        "method with a number and alpha": lambda: getattr(t(), name)(2.5, alpha=-2),
+        "in-place with alpha": lambda: getattr(t(), name + "_")(other(), alpha=2.5),
+        "function with alpha": lambda: getattr(lib, name)(t(), other(), alpha=2.5),
+        "function with a number": lambda: getattr(lib, name)(t(), 2.5),
+        "out= with alpha": lambda: getattr(lib, name)(t(), other(), alpha=2.5, out=lib.empty(2, 3)),
+        "out= with a number": lambda: getattr(lib, name)(t(), 2.5, out=lib.empty(2, 3)),
+        "method with a string": lambda: getattr(t(), name)("2"),
+        "in-place with a string": lambda: getattr(t(), name + "_")("2"),
+    }
+
+
+@pytest.mark.parametrize("name", BINARY)
+def test_binary_number_and_alpha_forms_follow_torch(name, torch):
+    """The table's number and alpha surfaces: each form torch accepts gives torch's values, and
+    each it refuses (atan2(2.5), mul(alpha=), a string) raises the same exception type."""
+    rng = np.random.default_rng(5)
+    a, b = rng.standard_normal((2, 3)), rng.standard_normal((3,))
+    expected_forms, got_forms = _forms(torch, name, a, b), _forms(ember, name, a, b)
+    for form, run in expected_forms.items():
+        if not hasattr(torch.Tensor, name + "_") and "in-place" in form:
+            continue
+        try:
+            expected = run()
+        except (TypeError, RuntimeError) as e:
+            with pytest.raises(type(e)):
+                got_forms[form]()
+            continue
+        got = got_forms[form]()
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-12, err_msg=form)
+        assert str(got.dtype) == str(expected.dtype), form
+
+
+REDUCE = sorted(ember._C._reduce_ops)
+
+
+def test_the_table_lists_the_reductions_and_comparisons_this_file_knows():
+    assert set(REDUCE) == {"sum", "prod", "amax", "amin"}
+    assert set(ember._C._compare_ops) == {"eq", "ne", "lt", "le", "gt", "ge"}
+
+
+def _reduction_calls(lib, name):
+    """Each way a program calls a reduction, as (label, call(x))."""
+    fn, dt = getattr(lib, name), lib.float64
+    return [
+        ("method", lambda x: getattr(x, name)()),
+        ("function", lambda x: fn(x)),
+        ("dim 1", lambda x: getattr(x, name)(1)),
+        ("dim=-1 keepdim", lambda x: getattr(x, name)(dim=-1, keepdim=True)),
+        ("dims (0, 2)", lambda x: fn(x, (0, 2))),
+        ("dim=[1] keepdim", lambda x: fn(x, dim=[1], keepdim=True)),
+        ("dtype=float64", lambda x: getattr(x, name)(dtype=dt)),
+        ("dim 0 dtype", lambda x: fn(x, 0, dtype=dt)),
+        ("dim None", lambda x: getattr(x, name)(dim=None)),
+    ]
+
+
+@pytest.mark.parametrize("name", REDUCE)
+def test_reductions_follow_torch_in_every_form(name, torch):
+    rng = np.random.default_rng(6)
+    data = rng.uniform(0.5, 1.5, size=(2, 3, 4))
+    for (label, mine), (_, theirs) in zip(_reduction_calls(ember, name), _reduction_calls(torch, name)):
+        if name == "prod" and label == "dim None":
+            continue  # torch reads prod(dim=None) as a named dim and fails; ember reduces all
+        xt = torch.tensor(data, requires_grad=True)
+        try:
+            expected = theirs(xt)
+        except (TypeError, RuntimeError) as e:
+            with pytest.raises(type(e)):
+                mine(ember.tensor(data, requires_grad=True))
+            continue
+        xe = ember.tensor(data, requires_grad=True)
+        got = mine(xe)
+        assert tuple(got.shape) == tuple(expected.shape), label
+        assert str(got.dtype) == str(expected.dtype), label
+        np.testing.assert_allclose(got.detach().numpy(), expected.detach().numpy(), rtol=1e-12,
+                                   err_msg=label)
+        got.sum().backward()
+        expected.sum().backward()
+        np.testing.assert_allclose(xe.grad.numpy(), xt.grad.numpy(), rtol=1e-12, err_msg=label)
+    ints = ember.tensor([[1, 2], [3, 4]])
+    assert str(getattr(ints, name)().dtype) == str(getattr(torch.tensor([[1, 2], [3, 4]]), name)().dtype)
+
+
+@pytest.mark.parametrize("name", sorted(ember._C._compare_ops))
+def test_comparisons_follow_torch_as_methods_and_functions(name, torch):
+    a, b = [[1.0, 2.0, 3.0]], [[2.0], [1.0]]
+    for lib_call in (lambda lib: getattr(lib.tensor(a), name)(lib.tensor(b)),
+                     lambda lib: getattr(lib, name)(lib.tensor(a), lib.tensor(b)),
+                     lambda lib: getattr(lib.tensor(a), name)(2),
+                     lambda lib: getattr(lib, name)(lib.tensor(a), 2.5)):
+        assert lib_call(ember).tolist() == lib_call(torch).tolist()

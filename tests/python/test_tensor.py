@@ -227,6 +227,30 @@ def test_unary_in_place_matches_torch(torch, name):
         pytest.approx(getattr(torch, name)(torch.tensor(values)).tolist(), rel=1e-6)
 
 
+def test_pow_in_place_takes_a_tensor_or_a_number_as_torch(torch):
+    def run(lib, exponent):
+        w = lib.tensor([0.5, 1.5, 2.0], dtype=lib.float64, requires_grad=True)
+        e = lib.tensor([2.0, -1.0, 0.5], dtype=lib.float64, requires_grad=True)
+        y = w * 1.0
+        assert y.pow_(e if exponent == "tensor" else 3) is y
+        y.sum().backward()
+        return (y.detach().tolist(), y.grad_fn.name(), w.grad.tolist(),
+                None if e.grad is None else e.grad.tolist())
+
+    for exponent in ("tensor", "number"):
+        mine, theirs = run(ember, exponent), run(torch, exponent)
+        np.testing.assert_allclose(mine[0], theirs[0], rtol=1e-12)
+        assert mine[1] == theirs[1]
+        np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-12)
+        assert (mine[3] is None) == (theirs[3] is None)
+        if theirs[3] is not None:
+            np.testing.assert_allclose(mine[3], theirs[3], rtol=1e-12)
+    with pytest.raises(TypeError):
+        torch.tensor([1.0]).pow_("2")
+    with pytest.raises(TypeError):
+        ember.tensor([1.0]).pow_("2")
+
+
 def test_out_arguments_match_torch(torch):
     data = np.array([[0.5, -1.0], [2.0, 3.0]], dtype=np.float32)
     cases = [

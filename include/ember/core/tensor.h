@@ -204,30 +204,18 @@ class Tensor {
   std::vector<Tensor> unbind(int64_t dim = 0) const;
 
   // ---- Elementwise ------------------------------------------------------------------------
-  Tensor add(const Tensor& other, const Scalar& alpha = 1) const;
-  Tensor add(const Scalar& other, const Scalar& alpha = 1) const;
-  Tensor sub(const Tensor& other, const Scalar& alpha = 1) const;
-  Tensor sub(const Scalar& other, const Scalar& alpha = 1) const;
-  Tensor mul(const Tensor& other) const;
-  Tensor mul(const Scalar& other) const;
-  Tensor div(const Tensor& other) const;
-  Tensor div(const Scalar& other) const;
+  /// The op table's binary math (add, sub, mul, div, maximum, atan2, ...) and the in-place
+  /// forms of those torch has them for; add and sub take an alpha (self + alpha * other), and
+  /// the arithmetic ops also take a number for other.
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)                                          \
+  EMBER_IF_FULL(surface, Tensor name(const Tensor& other EMBER_ALPHA_DECL(surface)) const;)        \
+  EMBER_IF_INPLACE(surface, Tensor& name##_(const Tensor& other EMBER_ALPHA_DECL(surface)) const;) \
+  EMBER_IF_NUMBER(surface, Tensor name(const Scalar& other EMBER_ALPHA_DECL(surface)) const;       \
+                  Tensor & name##_(const Scalar& other EMBER_ALPHA_DECL(surface)) const;)
+#include "ember/core/op_table.def"
   Tensor pow(const Tensor& exponent) const;
   Tensor pow(const Scalar& exponent) const;
-  /// The op table's other binary math (maximum, minimum, atan2, ...) and the in-place forms of
-  /// those torch has them for (atan2_, ...).
-#define EMBER_BINARY_OP(Name, name, dtype, surface, node)         \
-  EMBER_IF_FULL(surface, Tensor name(const Tensor& other) const;) \
-  EMBER_IF_INPLACE(surface, Tensor& name##_(const Tensor& other) const;)
-#include "ember/core/op_table.def"
-  Tensor& add_(const Tensor& other, const Scalar& alpha = 1) const;
-  Tensor& add_(const Scalar& other, const Scalar& alpha = 1) const;
-  Tensor& sub_(const Tensor& other, const Scalar& alpha = 1) const;
-  Tensor& sub_(const Scalar& other, const Scalar& alpha = 1) const;
-  Tensor& mul_(const Tensor& other) const;
-  Tensor& mul_(const Scalar& other) const;
-  Tensor& div_(const Tensor& other) const;
-  Tensor& div_(const Scalar& other) const;
+  Tensor& pow_(const Tensor& exponent) const;
   Tensor& pow_(const Scalar& exponent) const;
 
   /// The op table's unary math (exp, tanh, ...) and its in-place forms (exp_, ...).
@@ -255,14 +243,16 @@ class Tensor {
   bool allclose(const Tensor& other, double rtol = 1e-5, double atol = 1e-8) const;
 
   // ---- Reductions ------------------------------------------------------------------------
-  Tensor sum(std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor sum(IntArrayRef dim, bool keepdim = false,
-             std::optional<ScalarType> dtype = std::nullopt) const;
+  /// The op table's reductions (sum, prod, amax, amin), over all elements or over dims.
+#define EMBER_REDUCE_OP(Name, name, surface)                                                \
+  EMBER_IF_REDUCE_DTYPE(surface,                                                            \
+                        Tensor name(std::optional<ScalarType> dtype = std::nullopt) const;  \
+                        Tensor name(EMBER_REDUCE_DIM(surface) dim, bool keepdim = false,    \
+                                    std::optional<ScalarType> dtype = std::nullopt) const;) \
+  EMBER_IF_REDUCE_NO_DTYPE(surface, Tensor name(IntArrayRef dim = {}, bool keepdim = false) const;)
+#include "ember/core/op_table.def"
   Tensor mean(std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor mean(IntArrayRef dim, bool keepdim = false,
-              std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor prod(std::optional<ScalarType> dtype = std::nullopt) const;
-  Tensor prod(int64_t dim, bool keepdim = false,
               std::optional<ScalarType> dtype = std::nullopt) const;
   Tensor max() const;
   /// (values, indices) of the maximum along dim.
@@ -278,8 +268,6 @@ class Tensor {
                                   bool sorted = true) const;
   Tensor argmax(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
   Tensor argmin(std::optional<int64_t> dim = std::nullopt, bool keepdim = false) const;
-  Tensor amax(IntArrayRef dim = {}, bool keepdim = false) const;
-  Tensor amin(IntArrayRef dim = {}, bool keepdim = false) const;
   /// The p-norm over all elements, or over dims.
   Tensor norm(const Scalar& p = 2) const;
   Tensor norm(const Scalar& p, IntArrayRef dim, bool keepdim = false) const;

@@ -7,29 +7,22 @@
 
 namespace ember {
 
-/// a + alpha * b.
-Tensor add(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
-Tensor add(const Tensor& a, const Scalar& b, const Scalar& alpha = 1);
-/// a - alpha * b.
-Tensor sub(const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
-Tensor sub(const Tensor& a, const Scalar& b, const Scalar& alpha = 1);
-Tensor mul(const Tensor& a, const Tensor& b);
-Tensor mul(const Tensor& a, const Scalar& b);
-/// True division: integer inputs give a floating-point result.
-Tensor div(const Tensor& a, const Tensor& b);
-Tensor div(const Tensor& a, const Scalar& b);
+/// The op table's binary math (add and sub, a + alpha * b and a - alpha * b; mul; div, true
+/// division, giving integers a floating-point result; maximum and minimum, which propagate NaN;
+/// atan2, ...; see ember/core/op_table.def), each with its _out form. a and b broadcast together;
+/// the arithmetic ops also take a number for b.
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)                                         \
+  EMBER_IF_FULL(surface, Tensor name(const Tensor& a, const Tensor& b EMBER_ALPHA_DECL(surface)); \
+                Tensor & name##_out(Tensor & out, const Tensor& a,                                \
+                                    const Tensor& b EMBER_ALPHA_DECL(surface));)                  \
+  EMBER_IF_NUMBER(surface, Tensor name(const Tensor& a, const Scalar& b EMBER_ALPHA_DECL(surface));)
+#include "ember/core/op_table.def"
 Tensor pow(const Tensor& base, const Tensor& exponent);
 Tensor pow(const Tensor& base, const Scalar& exponent);
 Tensor pow(const Scalar& base, const Tensor& exponent);
+Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent);
 /// grad where self > threshold (or is NaN), else 0: the gradient of relu and threshold.
 Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& threshold);
-/// The op table's other binary math (maximum and minimum, which propagate NaN; atan2, ...; see
-/// ember/core/op_table.def) and each op's _out form. a and b broadcast together.
-#define EMBER_BINARY_OP(Name, name, dtype, surface, node)               \
-  EMBER_IF_FULL(surface, Tensor name(const Tensor& a, const Tensor& b); \
-                Tensor & name##_out(Tensor & out, const Tensor& a, const Tensor& b);)
-#include "ember/core/op_table.def"
-
 /// The op table's unary math (neg, abs, sqrt, exp, log, sin, ..., erf, floor, ceil, round,
 /// trunc, reciprocal, rsqrt, log1p, expm1; see ember/core/op_table.def) and each op's _out form.
 /// Rounding leaves integers as they are; round takes halves to even.
@@ -47,13 +40,6 @@ Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> m
 /// The op table's comparisons (eq, ne, lt, le, gt, ge): bool results.
 #define EMBER_COMPARE_OP(Name, name) Tensor name(const Tensor& a, const Tensor& b);
 #include "ember/core/op_table.def"
-
-/// The same ops writing into a preallocated `out` of the result's shape (LibTorch's _out forms).
-Tensor& add_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
-Tensor& sub_out(Tensor& out, const Tensor& a, const Tensor& b, const Scalar& alpha = 1);
-Tensor& mul_out(Tensor& out, const Tensor& a, const Tensor& b);
-Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b);
-Tensor& pow_out(Tensor& out, const Tensor& base, const Tensor& exponent);
 
 /// Elements of a where condition holds, else of b (all three broadcast together).
 Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b);

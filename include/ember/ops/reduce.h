@@ -3,27 +3,29 @@
 #include <optional>
 #include <tuple>
 
+#include "ember/core/op_table.h"
 #include "ember/core/tensor.h"
 
 namespace ember {
 
-/// Sum of all elements (integers and bools sum to int64).
-Tensor sum(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
-/// Sum over dims; keepdim keeps them with size 1. An empty dim list means all dims.
-Tensor sum(const Tensor& t, IntArrayRef dim, bool keepdim = false,
-           std::optional<ScalarType> dtype = std::nullopt);
+/// The op table's reductions (sum, prod, amax, amin; see ember/core/op_table.def), over all
+/// elements or over dims; keepdim keeps the reduced dims with size 1, and an empty dim list means
+/// all dims. Integers and bools sum and multiply to int64 unless dtype says otherwise.
+#define EMBER_REDUCE_OP(Name, name, surface)                                                 \
+  EMBER_IF_REDUCE_DTYPE(                                                                     \
+      surface, Tensor name(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt); \
+      Tensor name(const Tensor& t, EMBER_REDUCE_DIM(surface) dim, bool keepdim = false,      \
+                  std::optional<ScalarType> dtype = std::nullopt);)                          \
+  EMBER_IF_REDUCE_NO_DTYPE(                                                                  \
+      surface, Tensor name(const Tensor& t, IntArrayRef dim = {}, bool keepdim = false);)
+#include "ember/core/op_table.def"
 Tensor mean(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
 Tensor mean(const Tensor& t, IntArrayRef dim, bool keepdim = false,
-            std::optional<ScalarType> dtype = std::nullopt);
-Tensor prod(const Tensor& t, std::optional<ScalarType> dtype = std::nullopt);
-Tensor prod(const Tensor& t, int64_t dim, bool keepdim = false,
             std::optional<ScalarType> dtype = std::nullopt);
 Tensor max(const Tensor& t);
 std::tuple<Tensor, Tensor> max(const Tensor& t, int64_t dim, bool keepdim = false);
 Tensor min(const Tensor& t);
 std::tuple<Tensor, Tensor> min(const Tensor& t, int64_t dim, bool keepdim = false);
-Tensor amax(const Tensor& t, IntArrayRef dim = {}, bool keepdim = false);
-Tensor amin(const Tensor& t, IntArrayRef dim = {}, bool keepdim = false);
 Tensor argmax(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor argmin(const Tensor& t, std::optional<int64_t> dim = std::nullopt, bool keepdim = false);
 Tensor norm(const Tensor& t, const Scalar& p = 2);

@@ -53,7 +53,9 @@ inline T wrapping_neg(T x) {
 }
 template <typename T>
 inline T wrapping_add(T a, T b) {
-  if constexpr (kWraps<T>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return a || b;
+  } else if constexpr (kWraps<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
   } else
@@ -68,7 +70,9 @@ inline T wrapping_sub(T a, T b) {
 }
 template <typename T>
 inline T wrapping_mul(T a, T b) {
-  if constexpr (kWraps<T>) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return a && b;
+  } else if constexpr (kWraps<T>) {
     using U = std::make_unsigned_t<T>;
     return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
   } else
@@ -85,6 +89,27 @@ inline T int_pow(T base, T exp) {
     exp >>= 1;
   }
   return result;
+}
+
+/// Division; for integers (the in-place and composed forms) a zero divisor gives 0 rather than
+/// trapping, and dividing by -1 wraps.
+template <typename T>
+inline T divide(T a, T b) {
+  if constexpr (std::is_integral_v<T>)
+    return b == T(0) ? T(0) : b == T(-1) ? wrapping_neg(a) : static_cast<T>(a / b);
+  else
+    return a / b;
+}
+
+/// a to the power b: `a or not b` for bool, by squaring for integers, std::pow for floats.
+template <typename T>
+inline T power(T a, T b) {
+  if constexpr (std::is_same_v<T, bool>)
+    return T(a || !b);
+  else if constexpr (std::is_integral_v<T>)
+    return int_pow(a, b);
+  else
+    return static_cast<T>(std::pow(a, b));
 }
 
 /// The scalar function of each unary op for element type T: one specialisation per op of the
@@ -176,8 +201,8 @@ void with_unary_fn(UnaryOp op, const UnaryParams& p, Body&& body) {
   }
 }
 
-/// The scalar function of each binary op with a table-made surface, for element type T (`a`
-/// and `b` the elements; the float-only ops never see integers, which are promoted first).
+/// The scalar function of each binary op, for element type T (`a` and `b` the elements; the
+/// float-only ops never see integers, which are promoted first).
 template <BinaryOp op, typename T>
 struct BinaryFn;
 #define EMBER_BINARY_FN(Name, ...)                       \
@@ -185,9 +210,17 @@ struct BinaryFn;
   struct BinaryFn<BinaryOp::Name, T> {                   \
     T operator()(T a, T b) const { return __VA_ARGS__; } \
   };
+// Integer arithmetic wraps around, as PyTorch's (for bool, add is `or` and mul is `and`).
+EMBER_BINARY_FN(Add, wrapping_add(a, b))
+EMBER_BINARY_FN(Sub, wrapping_sub(a, b))
+EMBER_BINARY_FN(Mul, wrapping_mul(a, b))
+EMBER_BINARY_FN(Div, divide(a, b))
+EMBER_BINARY_FN(Pow, power(a, b))
 // maximum and minimum propagate NaN from either side, as PyTorch's do.
 EMBER_BINARY_FN(Maximum, a != a ? a : b != b ? b : (a > b ? a : b))
 EMBER_BINARY_FN(Minimum, a != a ? a : b != b ? b : (a < b ? a : b))
+// A gradient (a), zeroed where the input (b) is <= 0.
+EMBER_BINARY_FN(ThresholdBackward, b <= T(0) ? T(0) : a)
 EMBER_BINARY_FN(Atan2,
                 static_cast<T>(std::atan2(static_cast<FloatOf<T>>(a), static_cast<FloatOf<T>>(b))))
 #undef EMBER_BINARY_FN
@@ -196,56 +229,37 @@ EMBER_BINARY_FN(Atan2,
 template <typename T, typename Body>
 void with_binary_fn(BinaryOp op, Body&& body) {
   switch (op) {
-#define EMBER_BINARY_OP(Name, name, dtype, surface, node) \
-  EMBER_IF_FULL(surface, case BinaryOp::Name : return body(BinaryFn<BinaryOp::Name, T>{});)
+#define EMBER_BINARY_OP(Name, ...) \
+  case BinaryOp::Name:             \
+    return body(BinaryFn<BinaryOp::Name, T>{});
 #include "ember/core/op_table.def"
-    case BinaryOp::Add:
-      if constexpr (std::is_same_v<T, bool>)
-        return body([](T a, T b) { return T(a || b); });
-      else
-        return body([](T a, T b) { return wrapping_add(a, b); });
-    case BinaryOp::Sub:
-      return body([](T a, T b) { return wrapping_sub(a, b); });
-    case BinaryOp::Mul:
-      if constexpr (std::is_same_v<T, bool>)
-        return body([](T a, T b) { return T(a && b); });
-      else
-        return body([](T a, T b) { return wrapping_mul(a, b); });
-    case BinaryOp::Div:
-      if constexpr (std::is_integral_v<T>)
-        return body([](T a, T b) {
-          return b == T(0) ? T(0) : b == T(-1) ? wrapping_neg(a) : static_cast<T>(a / b);
-        });
-      else
-        return body([](T a, T b) { return a / b; });
-    case BinaryOp::Pow:
-      if constexpr (std::is_same_v<T, bool>)
-        return body([](T a, T b) { return T(a || !b); });
-      else if constexpr (std::is_integral_v<T>)
-        return body([](T a, T b) { return int_pow(a, b); });
-      else
-        return body([](T a, T b) { return static_cast<T>(std::pow(a, b)); });
-    case BinaryOp::ThresholdBackward:  // a gradient, zeroed where b <= 0
-      return body([](T a, T b) { return b <= T(0) ? T(0) : a; });
   }
 }
+
+/// The comparison of each compare op, for element type T.
+template <CompareOp op, typename T>
+struct CompareFn;
+#define EMBER_COMPARE_FN(Name, expr)                 \
+  template <typename T>                              \
+  struct CompareFn<CompareOp::Name, T> {             \
+    bool operator()(T a, T b) const { return expr; } \
+  };
+EMBER_COMPARE_FN(Eq, a == b)
+EMBER_COMPARE_FN(Ne, a != b)
+EMBER_COMPARE_FN(Lt, a < b)
+EMBER_COMPARE_FN(Le, a <= b)
+EMBER_COMPARE_FN(Gt, a > b)
+EMBER_COMPARE_FN(Ge, a >= b)
+#undef EMBER_COMPARE_FN
 
 /// Calls body(f) with f the comparison of op for element type T.
 template <typename T, typename Body>
 void with_compare_fn(CompareOp op, Body&& body) {
   switch (op) {
-    case CompareOp::Eq:
-      return body([](T a, T b) { return a == b; });
-    case CompareOp::Ne:
-      return body([](T a, T b) { return a != b; });
-    case CompareOp::Lt:
-      return body([](T a, T b) { return a < b; });
-    case CompareOp::Le:
-      return body([](T a, T b) { return a <= b; });
-    case CompareOp::Gt:
-      return body([](T a, T b) { return a > b; });
-    case CompareOp::Ge:
-      return body([](T a, T b) { return a >= b; });
+#define EMBER_COMPARE_OP(Name, name) \
+  case CompareOp::Name:              \
+    return body(CompareFn<CompareOp::Name, T>{});
+#include "ember/core/op_table.def"
   }
 }
 
