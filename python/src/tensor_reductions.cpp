@@ -19,13 +19,13 @@ DimVector dims_or_all(py::handle dim, const char* op) {
 void bind_tensor_reductions(py::module_& m) {
   auto cls = py::reinterpret_borrow<py::class_<Tensor>>(m.attr("Tensor"));
   cls.def(
-          "mean",
-          [](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
-            if (dim.is_none()) return t.mean(to_optional_dtype(dtype));
-            return t.mean(int_list(dim, "mean"), keepdim, to_optional_dtype(dtype));
-          },
-          py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
-          py::arg("dtype") = py::none())
+         "mean",
+         [](const Tensor& t, py::handle dim, bool keepdim, py::handle dtype) {
+           if (dim.is_none()) return t.mean(to_optional_dtype(dtype));
+           return t.mean(int_list(dim, "mean"), keepdim, to_optional_dtype(dtype));
+         },
+         py::arg("dim") = py::none(), py::arg("keepdim") = false, py::kw_only(),
+         py::arg("dtype") = py::none())
       .def(
           "max",
           [](const Tensor& t, py::handle dim, bool keepdim) -> py::object {
