@@ -156,9 +156,10 @@ class Graph {
 // Runs backward from `roots` with `grads`. With `captures`, only what is needed to compute
 // the gradients arriving at those edges runs, and those gradients are returned; with
 // `run_captured_leaves` too, the AccumulateGrad nodes among the captures run as well
-// (backward's `inputs`).
+// (backward's `inputs`). Only backward writes the gradients of tensors that retain theirs
+// (`accumulate`): autograd::grad leaves every .grad alone, as PyTorch 2's does.
 variable_list execute(const edge_list& roots, const variable_list& grads, bool keep_graph,
-                      bool create_graph, const edge_list& captures,
+                      bool create_graph, bool accumulate, const edge_list& captures,
                       bool run_captured_leaves = false) {
   auto root = std::make_shared<GraphRoot>(roots, grads);
   Graph graph;
@@ -235,6 +236,7 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
         for (size_t k = 0; k < captures.size(); ++k)
           if (capture_slot[k] == slot) captured[k] = inputs[captures[k].input_nr];
       for (const auto& [nr, weak_slot] : node->retained_grads()) {
+        if (!accumulate) break;
         auto retained = weak_slot.lock();
         if (!retained || !inputs[nr].defined()) continue;
         // A first gradient is copied (contiguous), as in PyTorch: the engine's tensor may be
@@ -318,7 +320,7 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors,
   variable_list grads = initial_grads(tensors, grad_tensors);
   const bool keep_graph = retain_graph.value_or(create_graph);
   if (inputs.empty()) {
-    execute(edges_of(tensors), grads, keep_graph, create_graph, {});
+    execute(edges_of(tensors), grads, keep_graph, create_graph, /*accumulate=*/true, {});
     return;
   }
   // Only the given inputs get gradients: leaves through their AccumulateGrad node (so their
@@ -326,7 +328,8 @@ void backward(const variable_list& tensors, const variable_list& grad_tensors,
   for (const Tensor& t : inputs)
     EMBER_CHECK(t.requires_grad(), "can't retain_grad on Tensor that has requires_grad=False");
   variable_list reached = execute(edges_of(tensors), grads, keep_graph, create_graph,
-                                  edges_of(inputs), /*run_captured_leaves=*/true);
+                                  /*accumulate=*/true, edges_of(inputs),
+                                  /*run_captured_leaves=*/true);
   for (size_t i = 0; i < inputs.size(); ++i) {
     // A non-leaf that retains its gradient already got it in the pass.
     const Tensor& t = inputs[i];
@@ -346,7 +349,7 @@ variable_list grad(const variable_list& outputs, const variable_list& inputs,
   for (const Tensor& t : inputs)
     EMBER_CHECK(t.requires_grad(), "One of the differentiated Tensors does not require grad");
   variable_list result = execute(edges_of(outputs), grads, retain_graph.value_or(create_graph),
-                                 create_graph, edges_of(inputs));
+                                 create_graph, /*accumulate=*/false, edges_of(inputs));
   for (Tensor& g : result) {
     EMBER_CHECK(g.defined() || allow_unused,
                 "One of the differentiated Tensors appears to not have been used in the graph. "

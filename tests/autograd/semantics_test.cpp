@@ -324,6 +324,24 @@ TEST(Autograd, RetainGradKeepsNonLeafGradients) {
   EXPECT_FALSE(w.grad().defined());  // not retained
 }
 
+// autograd::grad returns gradients and leaves every .grad alone, a retained one included,
+// whether the tensor is one of its inputs or lies on the way to them.
+TEST(Autograd, GradLeavesRetainedGradientsAlone) {
+  Tensor x = tensor({1.f, 2.f}, requires_grad());
+  Tensor m = x * 2;
+  m.retain_grad();
+  Tensor out = (m * m).sum();
+  out.backward({}, /*retain_graph=*/true);
+  testing::expect_close(m.grad(), tensor({4.f, 8.f}));
+  testing::expect_close(autograd::grad({out}, {m}, {}, true)[0], tensor({4.f, 8.f}));
+  testing::expect_close(m.grad(), tensor({4.f, 8.f}));
+  testing::expect_close(autograd::grad({out}, {x}, {}, true)[0], tensor({8.f, 16.f}));
+  testing::expect_close(m.grad(), tensor({4.f, 8.f}));
+  testing::expect_close(x.grad(), tensor({8.f, 16.f}));
+  out.backward();  // backward still accumulates
+  testing::expect_close(m.grad(), tensor({8.f, 16.f}));
+}
+
 TEST(Autograd, DetachSharesDataButNotHistory) {
   Tensor x = ones({3}, requires_grad());
   Tensor y = x * 2;
