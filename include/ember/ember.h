@@ -14,3 +14,4 @@
 #include "ember/ops.h"
 #include "ember/optim.h"
 #include "ember/parallel.h"
+#include "ember/version.h"

@@ -8,9 +8,10 @@ from ._C import (Tensor, dtype, device, bool, int32, int64, float32, float64, ze
                  rand, randn, zeros_like, ones_like, empty_like, rand_like, randn_like, tensor, full,
                  full_like, arange, linspace, eye, randint, randperm, manual_seed, cat, stack, where,
                  is_tensor, numel, from_numpy, set_num_threads, get_num_threads, is_grad_enabled,
-                 is_anomaly_enabled, get_default_dtype, set_default_dtype)
+                 is_anomaly_enabled, is_inference_mode_enabled, get_default_dtype,
+                 set_default_dtype)
 from ._size import Size
-from ._creation import as_tensor
+from ._creation import as_tensor, scalar_tensor
 from ._grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor
 from . import _functions
@@ -21,7 +22,7 @@ from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzer
                  floor_divide, fmod, hstack, isclose, lerp, logical_and, logical_not, logical_or,
                  logical_xor, masked_select, movedim, nan_to_num, nonzero, remainder, roll,
                  swapaxes, tile, trace, vstack)
-from . import autograd, cuda, nn, optim, return_types, utils
+from . import accelerator, autograd, backends, cuda, nn, onnx, optim, return_types, utils
 from .serialization import load, save
 # torch's recurrent functions (torch.lstm, torch.gru_cell, ...), which nn's layers call.
 gru, gru_cell, lstm, lstm_cell = _C._nn.gru, _C._nn.gru_cell, _C._nn.lstm, _C._nn.lstm_cell

@@ -1,4 +1,4 @@
-"""torch.as_tensor: a tensor that shares data's memory where it can."""
+"""torch.as_tensor (a tensor that shares data's memory where it can) and torch.scalar_tensor."""
 
 from . import _C
 
@@ -15,3 +15,9 @@ def as_tensor(data, dtype=None, device=None):
             return _C.tensor(data, dtype=dtype, device=device)
         return shared.to(dtype=dtype, device=device)
     return _C.tensor(data, dtype=dtype, device=device)
+
+
+def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
+    """A 0-dim tensor holding the number s, of the default dtype unless dtype is given."""
+    return _C.full((), s, dtype=dtype or _C.get_default_dtype(), device=device,
+                   requires_grad=requires_grad)

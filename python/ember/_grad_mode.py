@@ -40,14 +40,24 @@ class enable_grad(_GradModeSwitch):
     _enabled = True
 
 
-class inference_mode(_GradModeSwitch):
-    """Like no_grad (Ember has no separate inference tensors)."""
+class inference_mode:
+    """No history is recorded inside, and is_inference_mode_enabled() is true (Ember has no
+    separate inference tensors: results are ordinary tensors)."""
 
     def __init__(self, mode=True):
-        self._enabled = not mode
+        self._mode = mode
+
+    def __enter__(self):
+        self._guard = _C._InferenceMode(self._mode)
+        return self
+
+    def __exit__(self, *exc):
+        guard, self._guard = self._guard, None
+        del guard  # the C++ guard restores the previous modes as it goes
+        return False
 
     def __call__(self, fn):
-        mode = not self._enabled
+        mode = self._mode
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):

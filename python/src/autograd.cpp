@@ -10,6 +10,38 @@
 
 namespace ember::python {
 
+py::object node_object(const std::shared_ptr<autograd::Node>& node) {
+  if (!node) return py::none();
+  py::object obj = py::cast(node);
+  // One subclass per node kind, made on first sight. With empty __slots__ it has Node's layout,
+  // so an instance can take it as its __class__.
+  static py::dict* kinds = new py::dict();  // lives as long as the interpreter's types do
+  const std::string name = node->name();
+  py::str key(name);
+  if (!kinds->contains(key)) {
+    py::object base = py::type::of<autograd::Node>();
+    py::dict attrs;
+    attrs["__slots__"] = py::tuple();
+    attrs["__module__"] = base.attr("__module__");
+    py::object kind = py::type::of(base)(key, py::make_tuple(base), attrs);
+    // Its instances are pybind11's Node instances under another name, so they keep Node's
+    // allocation: no GC header (type() gives heap subclasses one), Node's deallocator and free.
+    // CPython allows the __class__ assignment below only between such compatible layouts.
+    auto* sub = reinterpret_cast<PyTypeObject*>(kind.ptr());
+    auto* node_type = reinterpret_cast<PyTypeObject*>(base.ptr());
+    sub->tp_flags &= ~Py_TPFLAGS_HAVE_GC;
+    sub->tp_traverse = node_type->tp_traverse;
+    sub->tp_clear = node_type->tp_clear;
+    sub->tp_dealloc = node_type->tp_dealloc;
+    sub->tp_free = node_type->tp_free;
+    PyType_Modified(sub);
+    (*kinds)[key] = kind;
+  }
+  py::object kind = (*kinds)[key];
+  if (!py::type::handle_of(obj).is(kind)) obj.attr("__class__") = kind;
+  return obj;
+}
+
 namespace {
 
 using autograd::AutogradContext;
@@ -157,6 +189,12 @@ void bind_function_ctx(py::module_& m) {
 void bind_autograd(py::module_& m) {
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled);
+  m.def("is_inference_mode_enabled", &InferenceMode::is_enabled);
+  // torch.inference_mode's scope: the C++ guard, held from __enter__ to __exit__.
+  py::class_<InferenceMode>(m, "_InferenceMode")
+      .def(py::init<bool>())
+      .def("__enter__", [](InferenceMode&) {})
+      .def("__exit__", [](InferenceMode&, py::args) { return false; });
   m.def("is_anomaly_enabled", &autograd::AnomalyMode::is_enabled);
   m.def("_set_anomaly_enabled", &autograd::AnomalyMode::set_enabled);
 
@@ -167,8 +205,7 @@ void bind_autograd(py::module_& m) {
                                py::tuple out(n.num_outputs());
                                for (size_t i = 0; i < n.num_outputs(); ++i) {
                                  const autograd::Edge& e = n.next_edge(i);
-                                 out[i] = py::make_tuple(
-                                     e.function ? py::cast(e.function) : py::none(), e.input_nr);
+                                 out[i] = py::make_tuple(node_object(e.function), e.input_nr);
                                }
                                return out;
                              })

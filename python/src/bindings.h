@@ -61,6 +61,10 @@ bool is_tensor(py::handle obj);
 const Tensor& as_tensor(py::handle obj);
 /// A new Python handle on t (what returning a Tensor from a binding does, without the lookups).
 py::object wrap(Tensor t);
+/// A graph node as a Python object whose type is named after the node's kind (MulBackward0, or
+/// MyReLUBackward for a custom Function), a subclass of ember._C.Node made once per kind, as
+/// torch's grad_fn classes; None for a null node.
+py::object node_object(const std::shared_ptr<autograd::Node>& node);
 /// Caches the Tensor class for the three above; called once bind_tensor has registered it.
 void register_tensor_type();
 

@@ -589,7 +589,7 @@ void bind_tensor(py::module_& m) {
               throw std::runtime_error("assigned grad has data of a different size");
             t.mutable_grad() = value;
           })
-      .def_property_readonly("grad_fn", &Tensor::grad_fn)
+      .def_property_readonly("grad_fn", [](const Tensor& t) { return node_object(t.grad_fn()); })
       .def_property_readonly("output_nr", &Tensor::output_nr)
       .def_property_readonly("retains_grad", &Tensor::retains_grad)
       .def("retain_grad", [](Tensor& t) { t.retain_grad(); })

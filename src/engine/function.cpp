@@ -97,6 +97,12 @@ void CustomNode::link_outputs(const tensor_list& inputs, tensor_list& outputs) {
 
 variable_list CustomNode::apply(variable_list&& grads) {
   tensor_list result = call_backward(&ctx_, std::move(grads));
+  // As LibTorch's, backward may return undefined gradients past the arguments forward was
+  // given: those of defaulted arguments the call left out (an optional bias).
+  if (result.size() > is_tensor_.size() &&
+      std::none_of(result.begin() + is_tensor_.size(), result.end(),
+                   [](const Tensor& g) { return g.defined(); }))
+    result.resize(is_tensor_.size());
   EMBER_CHECK(result.size() == is_tensor_.size(),
               "function {} returned an incorrect number of gradients (expected {}, got {})", name(),
               is_tensor_.size(), result.size());

@@ -51,6 +51,10 @@ Tensor empty(IntArrayRef size, const TensorOptions& options) {
   });
 }
 
+Tensor scalar_tensor(const Scalar& value, const TensorOptions& options) {
+  return full({}, value, options.has_dtype() ? options : options.dtype(get_default_dtype()));
+}
+
 Tensor full(IntArrayRef size, const Scalar& value, const TensorOptions& options) {
   return make_factory(options, [&] {
     TensorOptions o = options;

@@ -139,5 +139,46 @@ TEST(CustomFunction, BackwardMustReturnOneGradientPerArgument) {
   EXPECT_EMBER_ERROR(WrongCount::apply(x).sum().backward(), "incorrect number of gradients");
 }
 
+// The LibTorch C++ autograd tutorial's LinearFunction: an optional bias left out of the call,
+// for which backward still returns a (then undefined) gradient.
+struct LinearFunction : autograd::Function<LinearFunction> {
+  static Tensor forward(AutogradContext* ctx, Tensor input, Tensor weight, Tensor bias = Tensor()) {
+    ctx->save_for_backward({input, weight, bias});
+    Tensor output = input.mm(weight.t());
+    if (bias.defined()) output += bias.unsqueeze(0).expand_as(output);
+    return output;
+  }
+  static tensor_list backward(AutogradContext* ctx, tensor_list grad_outputs) {
+    auto saved = ctx->get_saved_variables();
+    Tensor input = saved[0], weight = saved[1], bias = saved[2];
+    Tensor grad_output = grad_outputs[0];
+    Tensor grad_bias;
+    if (bias.defined()) grad_bias = grad_output.sum(0);
+    return {grad_output.mm(weight), grad_output.t().mm(input), grad_bias};
+  }
+};
+
+TEST(CustomFunction, UndefinedGradientsOfArgumentsLeftOutAreDropped) {
+  Tensor x = randn({2, 3}, kFloat64).requires_grad_();
+  Tensor weight = randn({4, 3}, kFloat64).requires_grad_();
+  LinearFunction::apply(x, weight).sum().backward();
+  testing::expect_close(x.grad(), ones({2, 4}, kFloat64).mm(weight.detach()));
+  testing::expect_close(weight.grad(), ones({4, 2}, kFloat64).mm(x.detach()));
+  Tensor bias = randn({4}, kFloat64).requires_grad_();
+  LinearFunction::apply(x, weight, bias).sum().backward();
+  testing::expect_close(bias.grad(), full({4}, 2.0, kFloat64));
+}
+
+struct ExtraDefinedGradient : autograd::Function<ExtraDefinedGradient> {
+  static Tensor forward(AutogradContext*, Tensor x) { return x * 2; }
+  static tensor_list backward(AutogradContext*, tensor_list g) { return {g[0] * 2, g[0]}; }
+};
+
+TEST(CustomFunction, ADefinedGradientPastTheArgumentsIsAnError) {
+  Tensor x = ones({2}, requires_grad());
+  EXPECT_EMBER_ERROR(ExtraDefinedGradient::apply(x).sum().backward(),
+                     "incorrect number of gradients (expected 1, got 2)");
+}
+
 }  // namespace
 }  // namespace ember

@@ -415,3 +415,64 @@ def test_autograd_grad_leaves_retained_gradients_alone(torch):
     # to x, torch 1.13 still adds it into m.grad, which torch 2 fixed: ember follows torch 2.
     assert run(ember, through=False) == run(torch, through=False) == ([4.0, 8.0], [4.0, 8.0])
     assert run(ember, through=True) == ([8.0, 16.0], [4.0, 8.0])
+
+
+def test_inference_mode_follows_torch(torch):
+    def run(lib):
+        w = lib.ones(2, requires_grad=True)
+        seen = [lib.is_inference_mode_enabled()]
+        with lib.inference_mode():
+            seen += [lib.is_inference_mode_enabled(), lib.is_grad_enabled(), (w * 2).requires_grad]
+            with lib.inference_mode(False):
+                seen += [lib.is_inference_mode_enabled(), (w * 2).requires_grad]
+            seen.append(lib.is_inference_mode_enabled())
+
+        @lib.inference_mode()
+        def predict(x):
+            return lib.is_inference_mode_enabled(), (x * 2).requires_grad
+
+        seen += [*predict(w), lib.is_inference_mode_enabled(), lib.is_grad_enabled()]
+        return seen
+
+    assert run(ember) == run(torch) == [False, True, False, False, False, True, True, True, False,
+                                        False, True]
+
+
+def test_scalar_tensor_follows_torch(torch):
+    for args, kwargs in [((3,), {}), ((True,), {}), ((2.5,), {"dtype": "float64"}),
+                         ((7,), {"dtype": "int64", "requires_grad": False})]:
+        def call(lib):
+            kw = {k: getattr(lib, v) if k == "dtype" else v for k, v in kwargs.items()}
+            return lib.scalar_tensor(*args, **kw)
+        mine, theirs = call(ember), call(torch)
+        assert str(mine.dtype) == str(theirs.dtype) and mine.dim() == theirs.dim() == 0
+        assert mine.item() == theirs.item()
+
+
+def test_grad_fn_types_are_named_as_torch(torch):
+    def graph(lib):
+        class MyReLU(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                ctx.save_for_backward(x)
+                return x.clamp(min=0)
+
+            @staticmethod
+            def backward(ctx, g):
+                (x,) = ctx.saved_tensors
+                return g * (x > 0)
+
+        x = lib.tensor([1.0, -2.0], requires_grad=True)
+        y = MyReLU.apply(x * 2).exp().sum()
+        names, node = [], y.grad_fn
+        while node is not None:
+            names.append((type(node).__name__, node.name()))
+            node = next((f for f, _ in node.next_functions if f is not None), None)
+        return names, y.grad_fn is y.grad_fn, isinstance(y.grad_fn, type(y.grad_fn))
+
+    (mine, *same), (theirs, *same_in_torch) = graph(ember), graph(torch)
+    assert same == same_in_torch == [True, True]
+    assert [kind for kind, _ in mine] == [kind for kind, _ in theirs] == [
+        "SumBackward0", "ExpBackward0", "MyReLUBackward", "MulBackward0", "AccumulateGrad"]
+    # name() too, but for AccumulateGrad's, which torch spells with its C++ namespace.
+    assert mine[:-1] == theirs[:-1] and mine[-1][1] == "AccumulateGrad"

@@ -36,4 +36,21 @@ class EnableGradGuard : public AutoGradMode {
   EnableGradGuard() : AutoGradMode(true) {}
 };
 
+/// LibTorch's c10::InferenceMode (also torch::InferenceMode): a scope for running a model, with
+/// no history recorded, as under NoGradGuard, and InferenceMode::is_enabled() true. Unlike
+/// LibTorch, tensors made inside are ordinary tensors (no "inference tensors").
+class InferenceMode {
+ public:
+  explicit InferenceMode(bool enabled = true);
+  ~InferenceMode();
+  InferenceMode(const InferenceMode&) = delete;
+  InferenceMode& operator=(const InferenceMode&) = delete;
+  /// True inside an enabled InferenceMode scope on this thread.
+  static bool is_enabled();
+
+ private:
+  bool previous_grad_;
+  bool previous_inference_;
+};
+
 }  // namespace ember

@@ -38,8 +38,10 @@ class Tensor {
   explicit Tensor(IntrusivePtr<TensorImpl> impl) : impl_(std::move(impl)) {}
 
   // ---- Identity and geometry -------------------------------------------------------------
-  /// False for a default-constructed handle.
+  /// False for a default-constructed handle (and one moved from, or reset).
   bool defined() const { return static_cast<bool>(impl_); }
+  /// Lets go of the tensor: this handle becomes undefined.
+  void reset() { impl_.reset(); }
   /// The implementation object (for backends and tests).
   TensorImpl* unsafe_impl() const { return impl_.get(); }
   const IntrusivePtr<TensorImpl>& impl() const { return impl_; }
@@ -347,6 +349,8 @@ class Tensor {
   Tensor& detach_() const;
   /// The same data with no history and requires_grad false (PyTorch's `.data`).
   Tensor variable_data() const;
+  /// LibTorch's spelling of variable_data().
+  Tensor data() const { return variable_data(); }
   /// Makes this tensor use new_data's memory, dtype and shape while keeping its own autograd
   /// state (PyTorch's `x.data = new_data`).
   void set_data(const Tensor& new_data) const;

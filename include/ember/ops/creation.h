@@ -14,6 +14,9 @@ Tensor zeros(IntArrayRef size, const TensorOptions& options = {});
 Tensor ones(IntArrayRef size, const TensorOptions& options = {});
 /// Every element set to value; the dtype follows value's category when options give none.
 Tensor full(IntArrayRef size, const Scalar& value, const TensorOptions& options = {});
+/// A 0-dim tensor holding value, of the default dtype unless options give one (whatever the
+/// number's type, as LibTorch's).
+Tensor scalar_tensor(const Scalar& value, const TensorOptions& options = {});
 /// 0, 1, ..., end-1 (int64 for integer arguments, float32 otherwise).
 Tensor arange(const Scalar& end, const TensorOptions& options = {});
 Tensor arange(const Scalar& start, const Scalar& end, const Scalar& step = 1,

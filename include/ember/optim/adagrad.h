@@ -9,15 +9,15 @@ struct AdagradOptions : public OptimizerCloneableOptions<AdagradOptions> {
   /// Options with this lr and PyTorch's defaults for the rest.
   AdagradOptions(double lr = 1e-2) : lr_(lr) {}
   /// The learning rate.
-  EMBER_OPTIM_ARG(double, lr);
+  EMBER_ARG(double, lr);
   /// The step size at step t is lr / (1 + (t - 1) lr_decay).
-  EMBER_OPTIM_ARG(double, lr_decay) = 0;
+  EMBER_ARG(double, lr_decay) = 0;
   /// The L2 penalty added to the gradient.
-  EMBER_OPTIM_ARG(double, weight_decay) = 0;
+  EMBER_ARG(double, weight_decay) = 0;
   /// The starting value of the squared-gradient sum.
-  EMBER_OPTIM_ARG(double, initial_accumulator_value) = 0;
+  EMBER_ARG(double, initial_accumulator_value) = 0;
   /// Added to the denominator for stability.
-  EMBER_OPTIM_ARG(double, eps) = 1e-10;
+  EMBER_ARG(double, eps) = 1e-10;
 
  public:
   /// PyTorch's checks, in PyTorch's order.
@@ -36,9 +36,9 @@ struct AdagradOptions : public OptimizerCloneableOptions<AdagradOptions> {
 /// Adagrad's per-parameter state.
 struct AdagradParamState : public OptimizerCloneableParamState<AdagradParamState> {
   /// Steps taken so far.
-  EMBER_OPTIM_ARG(int64_t, step) = 0;
+  EMBER_ARG(int64_t, step) = 0;
   /// The accumulated squared gradient.
-  EMBER_OPTIM_ARG(Tensor, sum);
+  EMBER_ARG(Tensor, sum);
 
  public:
   /// Calls f(name, field) for each field, in state_dict order.

@@ -13,15 +13,15 @@ struct AdamOptions : public OptimizerCloneableOptions<AdamOptions> {
   /// Options with this lr and PyTorch's defaults for the rest.
   AdamOptions(double lr = 1e-3) : lr_(lr) {}
   /// The learning rate.
-  EMBER_OPTIM_ARG(double, lr);
+  EMBER_ARG(double, lr);
   /// Decay rates of the first and second moment averages, each in [0, 1).
-  EMBER_OPTIM_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
+  EMBER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
   /// Added to the denominator for stability.
-  EMBER_OPTIM_ARG(double, eps) = 1e-8;
+  EMBER_ARG(double, eps) = 1e-8;
   /// The L2 penalty added to the gradient.
-  EMBER_OPTIM_ARG(double, weight_decay) = 0;
+  EMBER_ARG(double, weight_decay) = 0;
   /// Divide by the running maximum of the second moment (AMSGrad).
-  EMBER_OPTIM_ARG(bool, amsgrad) = false;
+  EMBER_ARG(bool, amsgrad) = false;
 
  public:
   /// PyTorch's checks, in PyTorch's order.
@@ -44,15 +44,15 @@ struct AdamWOptions : public OptimizerCloneableOptions<AdamWOptions> {
   /// Options with this lr and PyTorch's defaults for the rest.
   AdamWOptions(double lr = 1e-3) : lr_(lr) {}
   /// The learning rate.
-  EMBER_OPTIM_ARG(double, lr);
+  EMBER_ARG(double, lr);
   /// Decay rates of the moment averages, each in [0, 1).
-  EMBER_OPTIM_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
+  EMBER_ARG(betas_t, betas) = std::make_tuple(0.9, 0.999);
   /// Added to the denominator for stability.
-  EMBER_OPTIM_ARG(double, eps) = 1e-8;
+  EMBER_ARG(double, eps) = 1e-8;
   /// The parameter shrinks by lr * weight_decay each step.
-  EMBER_OPTIM_ARG(double, weight_decay) = 1e-2;
+  EMBER_ARG(double, weight_decay) = 1e-2;
   /// Divide by the running maximum of the second moment (AMSGrad).
-  EMBER_OPTIM_ARG(bool, amsgrad) = false;
+  EMBER_ARG(bool, amsgrad) = false;
 
  public:
   /// PyTorch's checks, in PyTorch's order.
@@ -71,12 +71,12 @@ struct AdamWOptions : public OptimizerCloneableOptions<AdamWOptions> {
 /// Adam's (and AdamW's) per-parameter state.
 struct AdamParamState : public OptimizerCloneableParamState<AdamParamState> {
   /// Steps taken so far.
-  EMBER_OPTIM_ARG(int64_t, step) = 0;
+  EMBER_ARG(int64_t, step) = 0;
   /// Running averages of the gradient and of its square.
-  EMBER_OPTIM_ARG(Tensor, exp_avg);
-  EMBER_OPTIM_ARG(Tensor, exp_avg_sq);
+  EMBER_ARG(Tensor, exp_avg);
+  EMBER_ARG(Tensor, exp_avg_sq);
   /// The running maximum of exp_avg_sq (AMSGrad only).
-  EMBER_OPTIM_ARG(Tensor, max_exp_avg_sq);
+  EMBER_ARG(Tensor, max_exp_avg_sq);
 
  public:
   /// Calls f(name, field) for each field, in state_dict order.

@@ -6,22 +6,9 @@
 #include <string_view>
 #include <tuple>
 
+#include "ember/core/arg.h"
 #include "ember/core/tensor.h"
 #include "ember/core/tensor_dict.h"
-
-/// Declares a field `name_` of type T with a getter `name()` and a chained setter `name(value)`
-/// (LibTorch's TORCH_ARG). Leaves the class in `private:`; follow it with `= default_value;`.
-#define EMBER_OPTIM_ARG(T, name)                           \
- public:                                                   \
-  auto name(const T& new_##name)->decltype(*this) {        \
-    this->name##_ = new_##name;                            \
-    return *this;                                          \
-  }                                                        \
-  const T& name() const noexcept { return this->name##_; } \
-  T& name() noexcept { return this->name##_; }             \
-                                                           \
- private:                                                  \
-  T name##_
 
 namespace ember::optim::detail {
 

@@ -9,17 +9,17 @@ struct RMSpropOptions : public OptimizerCloneableOptions<RMSpropOptions> {
   /// Options with this lr and PyTorch's defaults for the rest.
   RMSpropOptions(double lr = 1e-2) : lr_(lr) {}
   /// The learning rate.
-  EMBER_OPTIM_ARG(double, lr);
+  EMBER_ARG(double, lr);
   /// The decay rate of the squared-gradient average.
-  EMBER_OPTIM_ARG(double, alpha) = 0.99;
+  EMBER_ARG(double, alpha) = 0.99;
   /// Added to the denominator for stability.
-  EMBER_OPTIM_ARG(double, eps) = 1e-8;
+  EMBER_ARG(double, eps) = 1e-8;
   /// The L2 penalty added to the gradient.
-  EMBER_OPTIM_ARG(double, weight_decay) = 0;
+  EMBER_ARG(double, weight_decay) = 0;
   /// The factor on the previous update (0: none).
-  EMBER_OPTIM_ARG(double, momentum) = 0;
+  EMBER_ARG(double, momentum) = 0;
   /// Normalize by the estimated variance (subtracting the squared mean gradient).
-  EMBER_OPTIM_ARG(bool, centered) = false;
+  EMBER_ARG(bool, centered) = false;
 
  public:
   /// PyTorch's checks, in PyTorch's order.
@@ -39,13 +39,13 @@ struct RMSpropOptions : public OptimizerCloneableOptions<RMSpropOptions> {
 /// RMSprop's per-parameter state.
 struct RMSpropParamState : public OptimizerCloneableParamState<RMSpropParamState> {
   /// Steps taken so far.
-  EMBER_OPTIM_ARG(int64_t, step) = 0;
+  EMBER_ARG(int64_t, step) = 0;
   /// The running average of the squared gradient.
-  EMBER_OPTIM_ARG(Tensor, square_avg);
+  EMBER_ARG(Tensor, square_avg);
   /// The momentum buffer (momentum > 0 only).
-  EMBER_OPTIM_ARG(Tensor, momentum_buffer);
+  EMBER_ARG(Tensor, momentum_buffer);
   /// The running average of the gradient (centered only).
-  EMBER_OPTIM_ARG(Tensor, grad_avg);
+  EMBER_ARG(Tensor, grad_avg);
 
  public:
   /// Calls f(name, field) for each field, in state_dict order.

@@ -8,15 +8,15 @@ namespace ember::optim {
 struct SGDOptions : public OptimizerCloneableOptions<SGDOptions> {
   SGDOptions(double lr) : lr_(lr) {}
   /// The step size (no default, as in PyTorch).
-  EMBER_OPTIM_ARG(double, lr);
+  EMBER_ARG(double, lr);
   /// The factor on the previous update (0: plain SGD).
-  EMBER_OPTIM_ARG(double, momentum) = 0;
+  EMBER_ARG(double, momentum) = 0;
   /// The fraction of the gradient left out of the momentum buffer.
-  EMBER_OPTIM_ARG(double, dampening) = 0;
+  EMBER_ARG(double, dampening) = 0;
   /// The L2 penalty added to the gradient (weight_decay * param).
-  EMBER_OPTIM_ARG(double, weight_decay) = 0;
+  EMBER_ARG(double, weight_decay) = 0;
   /// Nesterov momentum (needs momentum > 0 and dampening 0).
-  EMBER_OPTIM_ARG(bool, nesterov) = false;
+  EMBER_ARG(bool, nesterov) = false;
 
  public:
   /// PyTorch's checks, in PyTorch's order.
@@ -35,7 +35,7 @@ struct SGDOptions : public OptimizerCloneableOptions<SGDOptions> {
 /// SGD's per-parameter state: the momentum buffer (undefined while momentum is 0).
 struct SGDParamState : public OptimizerCloneableParamState<SGDParamState> {
   /// The running update direction.
-  EMBER_OPTIM_ARG(Tensor, momentum_buffer);
+  EMBER_ARG(Tensor, momentum_buffer);
 
  public:
   /// Calls f(name, field) for each field, in state_dict order.
