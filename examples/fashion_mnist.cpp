@@ -127,7 +127,7 @@ double accuracy(nn::Sequential& model, ember::data::DataLoader& loader) {
   ember::NoGradGuard no_grad;
   model->eval();
   int64_t correct = 0, total = 0;
-  for (const ember::data::Example& batch : loader) {
+  for (const ember::data::Example<>& batch : loader) {
     Tensor predicted = model->forward(batch.data).argmax(1);
     correct += predicted.eq(batch.target).sum().item<int64_t>();
     total += batch.target.numel();
@@ -173,7 +173,7 @@ bool train_and_check(const std::string& kind, const Flags& flags,
     auto it = train_loader.begin();
     waited += since(first);
     while (it != train_loader.end()) {
-      const ember::data::Example& batch = *it;
+      const ember::data::Example<>& batch = *it;
       optimizer.zero_grad();
       Tensor loss = F::cross_entropy(model->forward(batch.data), batch.target);
       loss.backward();

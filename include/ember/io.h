@@ -1,3 +1,4 @@
 #pragma once
 /// Reading and writing tensors: safetensors checkpoints and ember::save / ember::load.
 #include "ember/io/safetensors.h"
+#include "ember/io/serialize.h"

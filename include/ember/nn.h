@@ -1,6 +1,7 @@
 #pragma once
 /// The neural-network layer: modules, containers, initialization and functional ops.
 #include "ember/nn/functional.h"
+#include "ember/nn/functional_aten.h"
 #include "ember/nn/init.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"

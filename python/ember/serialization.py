@@ -1,8 +1,11 @@
 """ember.save / ember.load: pickle with tensors stored as their raw elements.
 
 The files are Ember's own (a pickle), not PyTorch's zip format: ember.load reads what ember.save
-wrote, state dicts and whole objects alike."""
+wrote, state dicts and whole objects alike. load(..., weights_only=True) reads only tensors and
+plain containers (and the globals allowed with add_safe_globals / safe_globals), refusing any
+other global before it is called, as torch's does."""
 
+import collections
 import pickle
 
 from . import _C
@@ -35,9 +38,77 @@ def save(obj, f, pickle_protocol=pickle.DEFAULT_PROTOCOL):
         pickle.dump(obj, out, protocol=pickle_protocol)
 
 
+# What a weights-only load may construct: tensors, the containers of a state dict, sizes.
+_WEIGHTS_GLOBALS = {
+    ("collections", "OrderedDict"): collections.OrderedDict,
+    (__name__, "_rebuild_tensor"): _rebuild_tensor,
+    ("ember._size", "Size"): None,
+}
+_user_globals = {}
+
+
+def _key(obj):
+    return (obj.__module__, obj.__qualname__)
+
+
+def add_safe_globals(safe_globals):
+    """Allows weights-only loads to construct these classes and call these functions."""
+    for obj in safe_globals:
+        if isinstance(obj, tuple):  # (obj, "module.qualname"), as torch 2.x accepts
+            obj, name = obj
+            module, _, qualname = name.rpartition(".")
+            _user_globals[(module, qualname)] = obj
+        else:
+            _user_globals[_key(obj)] = obj
+
+
+def get_safe_globals():
+    return list(_user_globals.values())
+
+
+def clear_safe_globals():
+    _user_globals.clear()
+
+
+class safe_globals:
+    """Allows the globals for the duration of a ``with`` block."""
+
+    def __init__(self, safe_globals):
+        self._globals = safe_globals
+
+    def __enter__(self):
+        self._saved = dict(_user_globals)
+        add_safe_globals(self._globals)
+
+    def __exit__(self, *exc):
+        _user_globals.clear()
+        _user_globals.update(self._saved)
+        return False
+
+
+class _WeightsUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):
+        key = (module, name)
+        if key in _WEIGHTS_GLOBALS or key in _user_globals:
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(
+            "Weights only load failed. Re-running `torch.load` with `weights_only` set to `False` "
+            "will likely succeed, but it can result in arbitrary code execution. Do it only if "
+            f"you got the file from a trusted source. Unsupported global: GLOBAL {module}.{name} "
+            "was not an allowed global by default. Please use "
+            f"`torch.serialization.add_safe_globals([{name}])` or the "
+            f"`torch.serialization.safe_globals([{name}])` context manager to allowlist this "
+            "global if you trust this class/function.")
+
+
+def _read(source, weights_only):
+    return _WeightsUnpickler(source).load() if weights_only else pickle.load(source)
+
+
 def load(f, map_location=None, weights_only=False):
-    """Reads what save wrote. map_location may only name the CPU, Ember's one device."""
+    """Reads what save wrote. map_location may only name the CPU, Ember's one device. With
+    weights_only, only tensors, plain containers and allowed globals are read."""
     if hasattr(f, "read"):
-        return pickle.load(f)
+        return _read(f, weights_only)
     with open(f, "rb") as source:
-        return pickle.load(source)
+        return _read(source, weights_only)

@@ -29,7 +29,7 @@ struct DataLoader::Shuffler {
 struct DataLoader::Iterator::Epoch {
   struct Slot {
     bool ready = false;
-    Example value;
+    Example<> value;
     std::exception_ptr error;
   };
 
@@ -41,7 +41,7 @@ struct DataLoader::Iterator::Epoch {
   // Consumer side: the batch in `current` is number `position`; position == num_batches is the
   // end. Only the consuming thread touches these.
   size_t position = 0;
-  Example current;
+  Example<> current;
 
   // Shared with the workers, under mutex.
   std::mutex mutex;
@@ -109,7 +109,7 @@ struct DataLoader::Iterator::Epoch {
 
   // Makes `current` hold batch `position` (or nothing at the end), rethrowing a load error.
   void fetch() {
-    current = Example();
+    current = Example<>();
     if (position >= num_batches) return;
     try {
       current = threads.empty() ? load_inline() : take_from_ring();
@@ -121,12 +121,12 @@ struct DataLoader::Iterator::Epoch {
     }
   }
 
-  Example load_inline() {
+  Example<> load_inline() {
     if (stopping) throw stopped_error();
     return dataset->get_batch(batch_indices(position));
   }
 
-  Example take_from_ring() {
+  Example<> take_from_ring() {
     Slot slot;
     {
       std::unique_lock<std::mutex> lock(mutex);
@@ -162,6 +162,11 @@ DataLoader::DataLoader(std::shared_ptr<Dataset> dataset, DataLoaderOptions optio
                             "disable multithreading, but got workers={}",
                             options_.workers()),
                 ErrorKind::Value);
+  if (options_.max_jobs() || options_.timeout())
+    throw Error(
+        "DataLoader: max_jobs and timeout are taken by make_data_loader's loaders only; "
+        "DataLoader bounds its work with prefetch",
+        ErrorKind::Value);
   if (options_.prefetch() < 1)
     throw Error(fmt::format("DataLoader: prefetch should be a positive integer, but got "
                             "prefetch={}",
@@ -219,7 +224,7 @@ bool DataLoader::Iterator::at_end() const {
   return !epoch_ || epoch_->position >= epoch_->num_batches;
 }
 
-const Example& DataLoader::Iterator::operator*() const {
+const Example<>& DataLoader::Iterator::operator*() const {
   if (at_end()) throw Error("DataLoader: dereferenced an iterator past the end", ErrorKind::Index);
   return epoch_->current;
 }

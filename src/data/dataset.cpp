@@ -1,9 +1,10 @@
-// Dataset collation and the tensor-backed dataset.
+// Dataset collation and the tensor-backed datasets (Ember's and LibTorch's).
 #include <fmt/format.h>
 
 #include <cstring>
 
 #include "ember/data/dataset.h"
+#include "ember/data/datasets/tensor.h"
 #include "ember/ops.h"
 
 namespace ember::data {
@@ -21,8 +22,8 @@ Tensor index_tensor(const std::vector<int64_t>& indices) {
 
 }  // namespace
 
-Example Dataset::get_batch(const std::vector<int64_t>& indices) const {
-  std::vector<Example> examples;
+Example<> Dataset::get_batch(const std::vector<int64_t>& indices) const {
+  std::vector<Example<>> examples;
   examples.reserve(indices.size());
   for (int64_t i : indices) {
     if (i < 0)
@@ -34,14 +35,14 @@ Example Dataset::get_batch(const std::vector<int64_t>& indices) const {
   return collate(examples);
 }
 
-Example collate(const std::vector<Example>& examples) {
+Example<> collate(const std::vector<Example<>>& examples) {
   if (examples.empty())
     throw Error("collate: expected at least one example, got an empty batch", ErrorKind::Value);
   const bool has_target = examples.front().target.defined();
   std::vector<Tensor> data, target;
   data.reserve(examples.size());
   target.reserve(examples.size());
-  for (const Example& e : examples) {
+  for (const Example<>& e : examples) {
     if (!e.data.defined()) throw Error("collate: an example has undefined data", ErrorKind::Value);
     if (e.target.defined() != has_target)
       throw Error("collate: some examples have a target and others do not", ErrorKind::Value);
@@ -67,7 +68,7 @@ TensorDataset::TensorDataset(Tensor data, Tensor target)
 
 size_t TensorDataset::size() const { return static_cast<size_t>(data_.size(0)); }
 
-Example TensorDataset::get(size_t index) const {
+Example<> TensorDataset::get(size_t index) const {
   if (index >= size())
     throw Error(fmt::format("TensorDataset: index {} is out of range for a dataset of size {}",
                             index, size()),
@@ -76,7 +77,7 @@ Example TensorDataset::get(size_t index) const {
   return {data_.select(0, i), target_.defined() ? target_.select(0, i) : Tensor()};
 }
 
-Example TensorDataset::get_batch(const std::vector<int64_t>& indices) const {
+Example<> TensorDataset::get_batch(const std::vector<int64_t>& indices) const {
   if (indices.empty())
     throw Error("TensorDataset: expected at least one index, got an empty batch", ErrorKind::Value);
   const auto n = static_cast<int64_t>(size());
@@ -88,5 +89,19 @@ Example TensorDataset::get_batch(const std::vector<int64_t>& indices) const {
   const Tensor idx = index_tensor(indices);
   return {data_.index_select(0, idx), target_.defined() ? target_.index_select(0, idx) : Tensor()};
 }
+
+datasets::TensorDataset::TensorDataset(const std::vector<Tensor>& tensors)
+    : TensorDataset(stack(tensors)) {}
+
+datasets::TensorDataset::TensorDataset(Tensor tensor) : tensor(std::move(tensor)) {
+  if (this->tensor.dim() == 0)
+    throw Error("TensorDataset: the tensor must have a first dim to index, got a 0-dim tensor");
+}
+
+TensorExample datasets::TensorDataset::get(size_t index) {
+  return tensor.select(0, static_cast<int64_t>(index));
+}
+
+std::optional<size_t> datasets::TensorDataset::size() const { return tensor.size(0); }
 
 }  // namespace ember::data

@@ -1,6 +1,8 @@
 // MNIST-layout datasets: four IDX files, found with or without their .gz suffix.
 #include "ember/data/mnist.h"
 
+#include "ember/data/datasets/mnist.h"
+
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -21,7 +23,7 @@ std::string find_file(const std::string& root, const std::string& name) {
   throw Error(fmt::format("MNIST: cannot find {} or {}.gz in {}", name, name, root));
 }
 
-Example load(const std::string& root, bool train) {
+Example<> load(const std::string& root, bool train) {
   const std::string prefix = train ? "train" : "t10k";
   const std::string images_path = find_file(root, prefix + "-images-idx3-ubyte");
   const std::string labels_path = find_file(root, prefix + "-labels-idx1-ubyte");
@@ -37,7 +39,7 @@ Example load(const std::string& root, bool train) {
 
 MNIST::MNIST(const std::string& root, bool train) : MNIST(load(root, train)) {}
 
-MNIST::MNIST(Example loaded) : TensorDataset(std::move(loaded.data), std::move(loaded.target)) {}
+MNIST::MNIST(Example<> loaded) : TensorDataset(std::move(loaded.data), std::move(loaded.target)) {}
 
 MNIST& MNIST::normalize(double mean, double std) {
   if (!(std > 0))
@@ -48,5 +50,18 @@ MNIST& MNIST::normalize(double mean, double std) {
   images.sub_(mean).div_(std);
   return *this;
 }
+
+datasets::MNIST::MNIST(const std::string& root, Mode mode) : train_(mode == Mode::kTrain) {
+  Example<> loaded = load(root, train_);
+  images_ = std::move(loaded.data);
+  targets_ = std::move(loaded.target);
+}
+
+Example<> datasets::MNIST::get(size_t index) {
+  return {images_.select(0, static_cast<int64_t>(index)),
+          targets_.select(0, static_cast<int64_t>(index))};
+}
+
+std::optional<size_t> datasets::MNIST::size() const { return images_.size(0); }
 
 }  // namespace ember::data

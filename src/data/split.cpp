@@ -39,7 +39,7 @@ Subset::Subset(std::shared_ptr<Dataset> dataset, std::vector<int64_t> indices)
                   ErrorKind::Index);
 }
 
-Example Subset::get(size_t index) const {
+Example<> Subset::get(size_t index) const {
   if (index >= indices_.size())
     throw Error(fmt::format("Subset: index {} is out of range for a subset of size {}", index,
                             indices_.size()),
@@ -47,7 +47,7 @@ Example Subset::get(size_t index) const {
   return dataset_->get(static_cast<size_t>(indices_[index]));
 }
 
-Example Subset::get_batch(const std::vector<int64_t>& indices) const {
+Example<> Subset::get_batch(const std::vector<int64_t>& indices) const {
   std::vector<int64_t> mapped;
   mapped.reserve(indices.size());
   for (int64_t i : indices) {

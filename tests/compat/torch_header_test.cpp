@@ -32,6 +32,15 @@ TEST(TorchHeader, ModulesAndOptionsSpelledAsLibTorch) {
   EXPECT_EQ(ScaleOptions().factor(), 1.0);
 }
 
+TEST(TorchHeader, ModuleAsGivesTheModuleClass) {
+  Net net(3, 2);
+  torch::nn::Module& base = *net->fc;
+  EXPECT_EQ(base.as<torch::nn::Linear>(), net->fc.get());  // a holder gives its Impl
+  EXPECT_EQ(base.as<torch::nn::LinearImpl>(), net->fc.get());
+  EXPECT_EQ(base.as<torch::nn::ReLU>(), nullptr);
+  EXPECT_EQ(net->as<NetImpl>(), net.get());
+}
+
 TEST(TorchHeader, DataSharesStorageWithoutHistory) {
   torch::Tensor x = torch::randn({2, 3}, torch::requires_grad());
   torch::Tensor h = x * 2;

@@ -20,7 +20,7 @@ std::shared_ptr<TensorDataset> rows(int64_t n) {
 // The target values of every batch of one epoch.
 std::vector<std::vector<int64_t>> epoch(DataLoader& loader) {
   std::vector<std::vector<int64_t>> out;
-  for (const Example& batch : loader) {
+  for (const Example<>& batch : loader) {
     std::vector<int64_t> ids;
     for (double v : values(batch.target)) ids.push_back(static_cast<int64_t>(v));
     // data and target stay row-aligned.
@@ -41,7 +41,7 @@ class Tricky : public Dataset {
  public:
   Tricky(size_t n, int64_t bad, int sleep_us = 0) : n_(n), bad_(bad), sleep_us_(sleep_us) {}
   size_t size() const override { return n_; }
-  Example get(size_t i) const override {
+  Example<> get(size_t i) const override {
     ++calls;
     if (sleep_us_) std::this_thread::sleep_for(std::chrono::microseconds(sleep_us_));
     if (static_cast<int64_t>(i) == bad_)
@@ -162,7 +162,7 @@ TEST(DataLoaderTest, WorkersKeepOrderWithTheDefaultCollation) {
   auto ds = std::make_shared<Tricky>(40, -1, 200);
   DataLoader loader(ds, DataLoaderOptions(3).workers(4));
   std::vector<double> seen;
-  for (const Example& b : loader) {
+  for (const Example<>& b : loader) {
     EXPECT_EQ(b.data.sizes()[1], 1);
     for (double v : values(b.target)) seen.push_back(v);
   }
@@ -174,7 +174,7 @@ TEST(DataLoaderTest, DatasetErrorReachesTheConsumerInline) {
   DataLoader loader(std::make_shared<Tricky>(10, 6), DataLoaderOptions(3));
   int delivered = 0;
   try {
-    for (const Example& b : loader) {
+    for (const Example<>& b : loader) {
       (void)b;
       ++delivered;
     }
@@ -191,7 +191,7 @@ TEST(DataLoaderTest, DatasetErrorInAWorkerIsRethrownInOrder) {
     DataLoader loader(std::make_shared<Tricky>(30, 13, 100), DataLoaderOptions(4).workers(workers));
     std::vector<double> seen;
     try {
-      for (const Example& b : loader)
+      for (const Example<>& b : loader)
         for (double v : values(b.target)) seen.push_back(v);
       ADD_FAILURE() << "expected the dataset's error";
     } catch (const Error& e) {
@@ -203,7 +203,7 @@ TEST(DataLoaderTest, DatasetErrorInAWorkerIsRethrownInOrder) {
     int batches = 0;
     EXPECT_THROW(
         {
-          for (const Example& b : loader) {
+          for (const Example<>& b : loader) {
             (void)b;
             ++batches;
           }
@@ -218,7 +218,7 @@ TEST(DataLoaderTest, EarlyBreakStopsWorkers) {
   {
     DataLoader loader(ds, DataLoaderOptions(2).workers(3).prefetch(2));
     int n = 0;
-    for (const Example& b : loader) {
+    for (const Example<>& b : loader) {
       (void)b;
       if (++n == 3) break;
     }
@@ -233,7 +233,7 @@ TEST(DataLoaderTest, EarlyBreakStopsWorkers) {
 
 TEST(DataLoaderTest, BreakThenRestartBeginsANewEpoch) {
   DataLoader loader(rows(10), DataLoaderOptions(3).workers(2));
-  for (const Example& b : loader) {
+  for (const Example<>& b : loader) {
     EXPECT_EQ(values(b.target), (std::vector<double>{0, 1, 2}));
     break;
   }
@@ -246,7 +246,7 @@ TEST(DataLoaderTest, ManyQuickStartStopCycles) {
   DataLoader loader(ds, DataLoaderOptions(2).workers(4).prefetch(1).shuffle(true).seed(1));
   for (int cycle = 0; cycle < 200; ++cycle) {
     int n = 0;
-    for (const Example& b : loader) {
+    for (const Example<>& b : loader) {
       EXPECT_EQ(b.target.size(0), 2);
       if (++n > cycle % 3) break;
     }

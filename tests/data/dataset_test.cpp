@@ -14,7 +14,7 @@ class Computed : public Dataset {
  public:
   explicit Computed(size_t n) : n_(n) {}
   size_t size() const override { return n_; }
-  Example get(size_t i) const override {
+  Example<> get(size_t i) const override {
     if (i >= n_) throw Error("Computed: index out of range", ErrorKind::Index);
     const auto v = static_cast<double>(i);
     return {tensor({v, 10 * v}), tensor(static_cast<int64_t>(i % 3))};
@@ -32,7 +32,7 @@ std::shared_ptr<TensorDataset> rows(int64_t n) {
 TEST(DataDataset, TensorDatasetGetReturnsRows) {
   auto ds = rows(5);
   EXPECT_EQ(ds->size(), 5u);
-  Example e = ds->get(3);
+  Example<> e = ds->get(3);
   EXPECT_EQ(values(e.data), (std::vector<double>{6, 7}));
   EXPECT_EQ(e.target.dim(), 0);
   EXPECT_EQ(e.target.item<int64_t>(), 30);
@@ -41,7 +41,7 @@ TEST(DataDataset, TensorDatasetGetReturnsRows) {
 
 TEST(DataDataset, TensorDatasetGetBatchGathersRows) {
   auto ds = rows(5);
-  Example b = ds->get_batch({4, 0, 2});
+  Example<> b = ds->get_batch({4, 0, 2});
   EXPECT_EQ(b.data.sizes().vec(), (std::vector<int64_t>{3, 2}));
   EXPECT_EQ(b.data.dtype(), kFloat32);
   EXPECT_EQ(values(b.data), (std::vector<double>{8, 9, 0, 1, 4, 5}));
@@ -54,7 +54,7 @@ TEST(DataDataset, TensorDatasetGetBatchGathersRows) {
 TEST(DataDataset, TensorDatasetWithoutTarget) {
   TensorDataset ds(arange(6).reshape({3, 2}));
   EXPECT_FALSE(ds.get(1).target.defined());
-  Example b = ds.get_batch({2, 1});
+  Example<> b = ds.get_batch({2, 1});
   EXPECT_EQ(values(b.data), (std::vector<double>{4, 5, 2, 3}));
   EXPECT_FALSE(b.target.defined());
 }
@@ -73,7 +73,7 @@ TEST(DataDataset, TensorDatasetShapeMismatchNamesBothShapes) {
 
 TEST(DataDataset, DefaultGetBatchStacksExamples) {
   Computed ds(6);
-  Example b = ds.get_batch({5, 1, 4});
+  Example<> b = ds.get_batch({5, 1, 4});
   EXPECT_EQ(b.data.sizes().vec(), (std::vector<int64_t>{3, 2}));
   EXPECT_EQ(values(b.data), (std::vector<double>{5, 50, 1, 10, 4, 40}));
   EXPECT_EQ(b.target.sizes().vec(), (std::vector<int64_t>{3}));
@@ -82,7 +82,7 @@ TEST(DataDataset, DefaultGetBatchStacksExamples) {
 }
 
 TEST(DataDataset, CollateRejectsMixedTargets) {
-  std::vector<Example> ex = {{zeros({2}), tensor(1)}, {zeros({2}), Tensor()}};
+  std::vector<Example<>> ex = {{zeros({2}), tensor(1)}, {zeros({2}), Tensor()}};
   EXPECT_EMBER_ERROR(collate(ex), "some examples have a target");
 }
 
@@ -92,7 +92,7 @@ TEST(DataDataset, SubsetMapsIndices) {
   EXPECT_EQ(sub.size(), 3u);
   EXPECT_EQ(sub.get(0).target.item<int64_t>(), 50);
   EXPECT_EQ(sub.get(2).target.item<int64_t>(), 30);
-  Example b = sub.get_batch({2, 0});
+  Example<> b = sub.get_batch({2, 0});
   EXPECT_EQ(values(b.target), (std::vector<double>{30, 50}));
   EXPECT_EQ(values(b.data), (std::vector<double>{6, 7, 10, 11}));
   EXPECT_EMBER_ERROR(sub.get(3), "index 3 is out of range for a subset of size 3");

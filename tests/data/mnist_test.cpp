@@ -22,7 +22,7 @@ TEST(DataMnist, FashionMnistTrainSplit) {
   EXPECT_EQ(ds.images().max().item<float>(), 1.0f);
   // Image 0: bytes sum to 76247 (each pixel is a float32 rounding of b / 255); row 14,
   // columns 10..17 hold 0 0 237 226 217 223 222 219.
-  Example first = ds.get(0);
+  Example<> first = ds.get(0);
   EXPECT_EQ(first.data.sizes().vec(), (std::vector<int64_t>{1, 28, 28}));
   EXPECT_EQ(first.target.item<int64_t>(), 9);
   EXPECT_NEAR(first.data.sum(kFloat64).item<double>(), 76247.0 / 255.0, 1e-4);
@@ -42,7 +42,7 @@ TEST(DataMnist, FashionMnistTestSplitThroughALoader) {
   DataLoader loader(ds, DataLoaderOptions(256).workers(2));
   EXPECT_EQ(loader.size(), 40u);
   int64_t seen = 0, label_sum = 0;
-  for (const Example& b : loader) {
+  for (const Example<>& b : loader) {
     EXPECT_EQ(b.data.size(1), 1);
     seen += b.data.size(0);
     label_sum += b.target.sum().item<int64_t>();

@@ -96,7 +96,7 @@ TEST(SeedPrograms, TensorDatasetAndDataLoader) {
   optim::SGD optimizer(model->parameters(), optim::SGDOptions(1e-4));
   auto epoch_loss = [&](bool train) {
     double total = 0;
-    for (const data::Example& batch : loader) {
+    for (const data::Example<>& batch : loader) {
       EXPECT_EQ(batch.data.sizes(), IntArrayRef({kN, kDIn}));
       Tensor loss = criterion(model->forward(batch.data), batch.target);
       total += loss.item<double>();

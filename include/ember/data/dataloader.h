@@ -1,5 +1,6 @@
 #pragma once
 /// DataLoader: batches of a Dataset, optionally shuffled and prefetched by background threads.
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -31,6 +32,15 @@ class DataLoaderOptions {
   /// Seeds the shuffling generator: the same seed gives the same sequence of epoch orders.
   /// Unseeded loaders draw each epoch's order from Ember's global generator (manual_seed).
   DataLoaderOptions& seed(uint64_t s) { return seed_ = s, *this; }
+  /// LibTorch's: whether batches must arrive in the sampler's order. Ember's loaders always
+  /// keep the order, which satisfies either setting (default true).
+  DataLoaderOptions& enforce_ordering(bool on) { return enforce_ordering_ = on, *this; }
+  /// LibTorch's: the most batches being loaded ahead at once (default two per worker). Only
+  /// make_data_loader's loaders take it; DataLoader has prefetch.
+  DataLoaderOptions& max_jobs(size_t n) { return max_jobs_ = n, *this; }
+  /// LibTorch's: how long to wait for a batch before failing (default: as long as it takes).
+  /// Only make_data_loader's loaders take it.
+  DataLoaderOptions& timeout(std::chrono::milliseconds t) { return timeout_ = t, *this; }
 
   /// The settings as set above.
   int64_t batch_size() const { return batch_size_; }
@@ -39,6 +49,9 @@ class DataLoaderOptions {
   int64_t workers() const { return workers_; }
   int64_t prefetch() const { return prefetch_; }
   std::optional<uint64_t> seed() const { return seed_; }
+  bool enforce_ordering() const { return enforce_ordering_; }
+  std::optional<size_t> max_jobs() const { return max_jobs_; }
+  std::optional<std::chrono::milliseconds> timeout() const { return timeout_; }
 
  private:
   int64_t batch_size_ = 1;
@@ -47,16 +60,20 @@ class DataLoaderOptions {
   int64_t workers_ = 0;
   int64_t prefetch_ = 2;
   std::optional<uint64_t> seed_;
+  bool enforce_ordering_ = true;
+  std::optional<size_t> max_jobs_;
+  std::optional<std::chrono::milliseconds> timeout_;
 };
 
-/// Iterates over a dataset in batches: `for (const Example& batch : loader)`. Each begin()
+/// Iterates over a dataset in batches: `for (const Example<>& batch : loader)`. Each begin()
 /// starts a new epoch (stopping any epoch in progress); batches arrive in order whatever the
 /// number of workers, and an exception thrown while loading is rethrown to the consumer.
 /// Breaking out of the loop leaves the workers parked; the next begin() or the destructor stops
 /// them, waiting at most for the batches they are loading at that moment.
 class DataLoader {
  public:
-  /// Checks the options (batch_size >= 1, workers >= 0, prefetch >= 1) and the dataset.
+  /// Checks the options (batch_size >= 1, workers >= 0, prefetch >= 1, no max_jobs or timeout,
+  /// which only make_data_loader's loaders take) and the dataset.
   DataLoader(std::shared_ptr<Dataset> dataset, DataLoaderOptions options = {});
   ~DataLoader();
   DataLoader(DataLoader&&) noexcept;
@@ -68,15 +85,15 @@ class DataLoader {
   class Iterator {
    public:
     using iterator_category = std::input_iterator_tag;
-    using value_type = Example;
+    using value_type = Example<>;
     using difference_type = std::ptrdiff_t;
-    using pointer = const Example*;
-    using reference = const Example&;
+    using pointer = const Example<>*;
+    using reference = const Example<>&;
 
     Iterator() = default;
     /// The current batch.
-    const Example& operator*() const;
-    const Example* operator->() const { return &**this; }
+    const Example<>& operator*() const;
+    const Example<>* operator->() const { return &**this; }
     /// Loads the next batch (or waits for a worker to finish it).
     Iterator& operator++();
     /// Equal when both are past the end, or both belong to the same epoch at the same batch.

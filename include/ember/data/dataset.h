@@ -8,14 +8,9 @@
 #include <vector>
 
 #include "ember/core/tensor.h"
+#include "ember/data/example.h"
 
 namespace ember::data {
-
-/// One sample, or a batch of samples stacked along a new dim 0. target may be undefined.
-struct Example {
-  Tensor data;
-  Tensor target;
-};
 
 /// A map-style dataset. get and get_batch may be called from several DataLoader workers at once,
 /// so implementations must be safe to call concurrently (they are const for that reason).
@@ -25,14 +20,14 @@ class Dataset {
   /// Number of examples.
   virtual size_t size() const = 0;
   /// The example at index (0 <= index < size(); otherwise an IndexError).
-  virtual Example get(size_t index) const = 0;
+  virtual Example<> get(size_t index) const = 0;
   /// The examples at indices, collated: data and targets each stacked along a new dim 0.
   /// The default calls get for each index; datasets held in tensors override it with a gather.
-  virtual Example get_batch(const std::vector<int64_t>& indices) const;
+  virtual Example<> get_batch(const std::vector<int64_t>& indices) const;
 };
 
 /// Stacks the examples' data and targets along a new dim 0 (PyTorch's default_collate).
-Example collate(const std::vector<Example>& examples);
+Example<> collate(const std::vector<Example<>>& examples);
 
 /// Examples that are rows of tensors: example i is (data[i], target[i]).
 class TensorDataset : public Dataset {
@@ -41,9 +36,9 @@ class TensorDataset : public Dataset {
   TensorDataset(Tensor data, Tensor target = {});
   size_t size() const override;
   /// Views of row index of data and target.
-  Example get(size_t index) const override;
+  Example<> get(size_t index) const override;
   /// One index_select per tensor.
-  Example get_batch(const std::vector<int64_t>& indices) const override;
+  Example<> get_batch(const std::vector<int64_t>& indices) const override;
   const Tensor& data() const { return data_; }
   const Tensor& target() const { return target_; }
 
@@ -58,9 +53,9 @@ class Subset : public Dataset {
   /// Each index must lie in [0, dataset->size()).
   Subset(std::shared_ptr<Dataset> dataset, std::vector<int64_t> indices);
   size_t size() const override { return indices_.size(); }
-  Example get(size_t index) const override;
+  Example<> get(size_t index) const override;
   /// Maps the indices and forwards to the underlying dataset's get_batch (keeping its fast path).
-  Example get_batch(const std::vector<int64_t>& indices) const override;
+  Example<> get_batch(const std::vector<int64_t>& indices) const override;
   const std::shared_ptr<Dataset>& dataset() const { return dataset_; }
   const std::vector<int64_t>& indices() const { return indices_; }
 

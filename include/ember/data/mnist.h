@@ -19,7 +19,7 @@ class MNIST : public TensorDataset {
   const Tensor& targets() const { return target(); }
 
  private:
-  explicit MNIST(Example loaded);
+  explicit MNIST(Example<> loaded);
 };
 
 /// Fashion-MNIST: the same files and layout as MNIST (Debian's dataset-fashion-mnist installs

@@ -8,6 +8,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -101,6 +102,19 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules();
   /// Calls fn on every submodule (depth first) and then on this module.
   void apply(const std::function<void(Module&)>& fn);
+  /// This module as a ModuleType (a module class such as LinearImpl, or a holder such as
+  /// nn::Linear, which gives its module class), or nullptr when it is not one (LibTorch's as).
+  template <typename ModuleType>
+  auto* as() noexcept {
+    if constexpr (std::is_base_of_v<Module, ModuleType>)
+      return dynamic_cast<ModuleType*>(this);
+    else
+      return dynamic_cast<typename ModuleType::ContainedType*>(this);
+  }
+  template <typename ModuleType>
+  const auto* as() const noexcept {
+    return const_cast<Module*>(this)->as<ModuleType>();
+  }
 
   // ---- Modes and gradients ---------------------------------------------------------------
   /// Sets training mode on this module and its descendants.
