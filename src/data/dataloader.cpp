@@ -149,19 +149,23 @@ struct DataLoader::Iterator::Epoch {
   }
 };
 
+void check_loader_options(const DataLoaderOptions& options) {
+  if (options.batch_size() < 1)
+    throw Error(fmt::format("DataLoader: batch_size should be a positive integer value, but got "
+                            "batch_size={}",
+                            options.batch_size()),
+                ErrorKind::Value);
+  if (options.workers() < 0)
+    throw Error(fmt::format("DataLoader: workers option should be non-negative; use workers=0 to "
+                            "disable multithreading, but got workers={}",
+                            options.workers()),
+                ErrorKind::Value);
+}
+
 DataLoader::DataLoader(std::shared_ptr<Dataset> dataset, DataLoaderOptions options)
     : dataset_(std::move(dataset)), options_(options), shuffler_(std::make_unique<Shuffler>()) {
   if (!dataset_) throw Error("DataLoader: dataset is null", ErrorKind::Value);
-  if (options_.batch_size() < 1)
-    throw Error(fmt::format("DataLoader: batch_size should be a positive integer value, but got "
-                            "batch_size={}",
-                            options_.batch_size()),
-                ErrorKind::Value);
-  if (options_.workers() < 0)
-    throw Error(fmt::format("DataLoader: workers option should be non-negative; use workers=0 to "
-                            "disable multithreading, but got workers={}",
-                            options_.workers()),
-                ErrorKind::Value);
+  check_loader_options(options_);
   if (options_.max_jobs() || options_.timeout())
     throw Error(
         "DataLoader: max_jobs and timeout are taken by make_data_loader's loaders only; "

@@ -65,6 +65,9 @@ class DataLoaderOptions {
   std::optional<std::chrono::milliseconds> timeout_;
 };
 
+/// Checks what every loader needs of its options: batch_size >= 1 and workers >= 0.
+void check_loader_options(const DataLoaderOptions& options);
+
 /// Iterates over a dataset in batches: `for (const Example<>& batch : loader)`. Each begin()
 /// starts a new epoch (stopping any epoch in progress); batches arrive in order whatever the
 /// number of workers, and an exception thrown while loading is rethrown to the consumer.

@@ -31,16 +31,7 @@ class StatelessDataLoader {
 
   StatelessDataLoader(Dataset dataset, Sampler sampler, DataLoaderOptions options)
       : dataset_(std::move(dataset)), sampler_(std::move(sampler)), options_(std::move(options)) {
-    if (options_.batch_size() < 1)
-      throw Error(fmt::format("DataLoader: batch_size should be a positive integer value, but "
-                              "got batch_size={}",
-                              options_.batch_size()),
-                  ErrorKind::Value);
-    if (options_.workers() < 0)
-      throw Error(fmt::format("DataLoader: workers option should be non-negative; use workers=0 "
-                              "to disable multithreading, but got workers={}",
-                              options_.workers()),
-                  ErrorKind::Value);
+    check_loader_options(options_);
   }
   ~StatelessDataLoader() { join(); }
   StatelessDataLoader(const StatelessDataLoader&) = delete;
