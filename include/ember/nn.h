@@ -18,3 +18,4 @@
 #include "ember/nn/modules/pooling.h"
 #include "ember/nn/modules/rnn.h"
 #include "ember/nn/recurrent.h"
+#include "ember/nn/utils.h"

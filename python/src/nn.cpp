@@ -82,6 +82,24 @@ void bind_init(py::module_& m) {
   });
 }
 
+// torch.nn.utils: the Python functions take lists of tensors.
+void bind_utils(py::module_& m) {
+  m.def("_clip_grad_norm_",
+        [](py::handle parameters, double max_norm, double norm_type, bool error_if_nonfinite) {
+          return nn::utils::clip_grad_norm_tensor(tensor_list(parameters), max_norm, norm_type,
+                                                  error_if_nonfinite);
+        });
+  m.def("_clip_grad_value_", [](py::handle parameters, double clip_value) {
+    nn::utils::clip_grad_value_(tensor_list(parameters), clip_value);
+  });
+  m.def("_parameters_to_vector", [](py::handle parameters) {
+    return nn::utils::parameters_to_vector(tensor_list(parameters));
+  });
+  m.def("_vector_to_parameters", [](const Tensor& vec, py::handle parameters) {
+    nn::utils::vector_to_parameters(vec, tensor_list(parameters));
+  });
+}
+
 }  // namespace
 
 namespace {
@@ -184,6 +202,7 @@ void bind_activations(py::module_& m) {
 
 void bind_nn(py::module_& parent) {
   py::module_ m = parent.def_submodule("_nn", "the C++ functional layer behind ember.nn");
+  bind_utils(m);
   m.def(
       "linear",
       [](const Tensor& x, const Tensor& w, py::handle b) {
