@@ -5,6 +5,7 @@
 // intermediate through one buffer per update.
 #include "ember/ops/optim_step.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ember/ops/creation.h"
@@ -214,6 +215,153 @@ void _fused_adagrad_(Tensor& param, const Tensor& grad, Tensor& sum, double lr, 
   div_out(tmp, g, tmp);
   tmp.mul_(clr);
   param.sub_(tmp);
+}
+
+void _fused_adamax_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_inf, double lr,
+                    double beta1, double beta2, double eps, double weight_decay, int64_t step,
+                    bool maximize) {
+  const char* op = "_fused_adamax_";
+  check_step(op, param, grad, {&grad, &exp_avg, &exp_inf});
+  EMBER_CHECK(step >= 1, "{}: step must be at least 1, got {}", op, step);
+  if (!exp_avg.defined()) exp_avg = zeros_like(param);
+  if (!exp_inf.defined()) exp_inf = zeros_like(param);
+  const Tensor g = effective_grad(grad, param, weight_decay, maximize);
+  Tensor tmp = empty_like(param);
+  // m = b1 m + (1 - b1) g
+  exp_avg.mul_(beta1);
+  add_scaled_(exp_avg, g, 1 - beta1, tmp);
+  // u = max(b2 u, |g| + eps)
+  exp_inf.mul_(beta2);
+  abs_out(tmp, g);
+  tmp.add_(eps);
+  maximum_out(exp_inf, exp_inf, tmp);
+  // p -= lr / (1 - b1^t) m / u
+  div_out(tmp, exp_avg, exp_inf);
+  tmp.mul_(lr / (1 - std::pow(beta1, static_cast<double>(step))));
+  param.sub_(tmp);
+}
+
+void _fused_nadam_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                   double& mu_product, double lr, double beta1, double beta2, double eps,
+                   double weight_decay, double momentum_decay, int64_t step) {
+  const char* op = "_fused_nadam_";
+  check_step(op, param, grad, {&grad, &exp_avg, &exp_avg_sq});
+  EMBER_CHECK(step >= 1, "{}: step must be at least 1, got {}", op, step);
+  if (!exp_avg.defined()) exp_avg = zeros_like(param);
+  if (!exp_avg_sq.defined()) exp_avg_sq = zeros_like(param);
+  const double t = static_cast<double>(step);
+  const Tensor g = effective_grad(grad, param, weight_decay, false);
+  const double bias_correction2 = 1 - std::pow(beta2, t);
+  const double mu = beta1 * (1 - 0.5 * std::pow(0.96, t * momentum_decay));
+  const double mu_next = beta1 * (1 - 0.5 * std::pow(0.96, (t + 1) * momentum_decay));
+  mu_product *= mu;
+  const double mu_product_next = mu_product * mu_next;
+  Tensor tmp = empty_like(param);
+  exp_avg.mul_(beta1);
+  add_scaled_(exp_avg, g, 1 - beta1, tmp);
+  exp_avg_sq.mul_(beta2);
+  addcmul_(exp_avg_sq, g, g, 1 - beta2, tmp);
+  // denom = sqrt(v / (1 - b2^t)) + eps
+  Tensor denom = exp_avg_sq.div(bias_correction2).sqrt_().add_(eps);
+  // p -= lr (1 - mu) / (1 - prod mu) g / denom + lr mu' / (1 - prod mu mu') m / denom
+  div_out(tmp, g, denom);
+  tmp.mul_(lr * (1 - mu) / (1 - mu_product));
+  param.sub_(tmp);
+  div_out(tmp, exp_avg, denom);
+  tmp.mul_(lr * mu_next / (1 - mu_product_next));
+  param.sub_(tmp);
+}
+
+void _fused_radam_(Tensor& param, const Tensor& grad, Tensor& exp_avg, Tensor& exp_avg_sq,
+                   double lr, double beta1, double beta2, double eps, double weight_decay,
+                   int64_t step) {
+  const char* op = "_fused_radam_";
+  check_step(op, param, grad, {&grad, &exp_avg, &exp_avg_sq});
+  EMBER_CHECK(step >= 1, "{}: step must be at least 1, got {}", op, step);
+  if (!exp_avg.defined()) exp_avg = zeros_like(param);
+  if (!exp_avg_sq.defined()) exp_avg_sq = zeros_like(param);
+  const double t = static_cast<double>(step);
+  const Tensor g = effective_grad(grad, param, weight_decay, false);
+  Tensor tmp = empty_like(param);
+  exp_avg.mul_(beta1);
+  add_scaled_(exp_avg, g, 1 - beta1, tmp);
+  exp_avg_sq.mul_(beta2);
+  addcmul_(exp_avg_sq, g, g, 1 - beta2, tmp);
+  const double bias_correction1 = 1 - std::pow(beta1, t);
+  const double bias_correction2 = 1 - std::pow(beta2, t);
+  // The length of the approximated simple moving average, and its limit.
+  const double rho_inf = 2 / (1 - beta2) - 1;
+  const double rho_t = rho_inf - 2 * t * std::pow(beta2, t) / bias_correction2;
+  Tensor update = exp_avg / bias_correction1 * lr;
+  if (rho_t > 5.0) {
+    const double rect =
+        std::sqrt((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t));
+    // adaptive lr = sqrt(1 - b2^t) / (sqrt(v) + eps)
+    sqrt_out(tmp, exp_avg_sq);
+    tmp.add_(eps);
+    update.mul_(std::sqrt(bias_correction2) / tmp).mul_(rect);
+  }
+  param.sub_(update);
+}
+
+void _fused_adadelta_(Tensor& param, const Tensor& grad, Tensor& square_avg, Tensor& acc_delta,
+                      double lr, double rho, double eps, double weight_decay, bool maximize) {
+  check_step("_fused_adadelta_", param, grad, {&grad, &square_avg, &acc_delta});
+  if (!square_avg.defined()) square_avg = zeros_like(param);
+  if (!acc_delta.defined()) acc_delta = zeros_like(param);
+  const Tensor g = effective_grad(grad, param, weight_decay, maximize);
+  Tensor tmp = empty_like(param);
+  // s = rho s + (1 - rho) g^2
+  square_avg.mul_(rho);
+  addcmul_(square_avg, g, g, 1 - rho, tmp);
+  // d = sqrt(a + eps) / sqrt(s + eps) g
+  Tensor delta = acc_delta.add(eps).sqrt_();
+  delta.div_(square_avg.add(eps).sqrt_()).mul_(g);
+  // a = rho a + (1 - rho) d^2;  p -= lr d
+  acc_delta.mul_(rho);
+  addcmul_(acc_delta, delta, delta, 1 - rho, tmp);
+  add_scaled_(param, delta, -lr, tmp);
+}
+
+void _fused_rprop_(Tensor& param, const Tensor& grad, Tensor& prev, Tensor& step_size,
+                   double eta_minus, double eta_plus, double step_size_min, double step_size_max,
+                   bool maximize) {
+  check_step("_fused_rprop_", param, grad, {&grad, &prev, &step_size});
+  EMBER_CHECK(prev.defined() && step_size.defined(),
+              "{}: every tensor must have the parameter's shape {} and dtype {}", "_fused_rprop_",
+              param.sizes(), dtype_name(param.dtype()));
+  Tensor g = maximize ? grad.neg() : grad.clone();
+  // The factor each step size takes: eta_plus where g kept its sign, eta_minus where it flipped.
+  const Tensor agreement = (g * prev).sign();
+  const Tensor factor = where(agreement.gt(0), scalar_like(eta_plus, g),
+                              where(agreement.lt(0), scalar_like(eta_minus, g), scalar_like(1, g)));
+  step_size.mul_(factor).clamp_(step_size_min, step_size_max);
+  // Where the sign flipped, this step does not move and the next sees no previous gradient.
+  g.masked_fill_(factor.eq(eta_minus), 0);
+  param.sub_(g.sign() * step_size);
+  prev.copy_(g);
+}
+
+void _fused_asgd_(Tensor& param, const Tensor& grad, Tensor& ax, double& eta, double& mu, double lr,
+                  double lambd, double alpha, double t0, double weight_decay, int64_t step,
+                  bool maximize) {
+  const char* op = "_fused_asgd_";
+  check_step(op, param, grad, {&grad, &ax});
+  EMBER_CHECK(step >= 1, "{}: step must be at least 1, got {}", op, step);
+  if (!ax.defined()) ax = zeros_like(param);
+  const Tensor g = effective_grad(grad, param, weight_decay, maximize);
+  Tensor tmp;
+  // p = p (1 - lambd eta) - eta g
+  param.mul_(1 - lambd * eta);
+  add_scaled_(param, g, -eta, tmp);
+  // The average: ax += mu (p - ax), or ax = p while mu is 1.
+  if (mu != 1)
+    ax.add_((param - ax).mul_(mu));
+  else
+    ax.copy_(param);
+  const double t = static_cast<double>(step);
+  eta = lr / std::pow(1 + lambd * lr * t, alpha);
+  mu = 1 / std::max(1.0, t - t0);
 }
 
 }  // namespace ember

@@ -273,5 +273,125 @@ TEST(OptimParity, AdamAmsgradOnQuadraticLoss) {
   EXPECT_NEAR(fit.loss().item<double>(), 19.34441073219243, 1e-9);
 }
 
+// The optimizers torch has beyond LibTorch's (Adamax, NAdam, RAdam, Adadelta, Rprop, ASGD), on the
+// same problem, against PyTorch 1.13 with foreach=False. NAdam's expected values come from 1.13's
+// code with torch 2's fix to mu_product_next (1.13 multiplies by mu twice).
+TEST(OptimParity, AdamaxDefaults) {
+  Problem pb;
+  Adamax opt({pb.w, pb.b}, AdamaxOptions(0.1));
+  pb.run(opt);
+  pb.expect({{0.1945694613369985, -0.6803581170916452, 1.175709906747163},
+             {1.7287831091485226, -0.5757165515966368, 0.3535318197170894}},
+            {-0.030293659085780588, -0.06411292808175316, 0.15971814138218415});
+}
+
+TEST(OptimParity, AdamaxGroups) {
+  Problem pb;
+  auto opt = two_groups<Adamax>(
+      pb, AdamaxOptions(0.05).eps(1e-3),
+      AdamaxOptions(0.05).eps(1e-3).betas({0.8, 0.9}).weight_decay(0.05).maximize(true));
+  pb.run(opt);
+  pb.expect({{0.340677028747291, -0.8369608363536892, 1.3357288123221267},
+             {1.8624201046383606, -0.5388337520188877, 0.3026994504467258}},
+            {0.1736685016893921, -0.2758430118578289, 0.377540880064634});
+}
+
+TEST(OptimParity, NAdamDefaults) {
+  Problem pb;
+  NAdam opt({pb.w, pb.b}, NAdamOptions(0.1));
+  pb.run(opt);
+  pb.expect({{0.15806705063616427, -0.6316768504008945, 1.1229726307113115},
+             {1.7417355317743255, -0.6258951587819077, 0.4094094665602703}},
+            {-0.09118259146110552, -0.002170219605416227, 0.09699863372981092});
+}
+
+TEST(OptimParity, NAdamGroups) {
+  Problem pb;
+  auto opt = two_groups<NAdam>(
+      pb, NAdamOptions(0.05),
+      NAdamOptions(0.05).betas({0.8, 0.9}).weight_decay(0.05).momentum_decay(0.01));
+  pb.run(opt);
+  pb.expect({{0.3158384287563117, -0.8093260593443442, 1.307178310691195},
+             {1.8652681281822252, -0.56456695696394, 0.33136149693099837}},
+            {-0.0076230861636682355, -0.08826793346717794, 0.1850840302542895});
+}
+
+TEST(OptimParity, RAdamDefaults) {
+  Problem pb;
+  RAdam opt({pb.w, pb.b}, RAdamOptions(0.1));
+  pb.run(opt);
+  pb.expect({{0.4110173803130762, -0.8241632301322671, 1.2373090803167743},
+             {1.7657657741797854, -0.4994677656100646, 0.3002709921416987}},
+            {-0.015560546161615334, -0.05561209563375005, 0.12679367291166874});
+}
+
+TEST(OptimParity, RAdamRectified) {
+  Problem pb;
+  auto opt = two_groups<RAdam>(pb, RAdamOptions(0.05).betas({0.9, 0.9}),
+                               RAdamOptions(0.05).betas({0.5, 0.8}).weight_decay(0.05));
+  pb.run(opt);
+  pb.expect({{0.44536581180771867, -0.9011928765737423, 1.3570199415348563},
+             {1.876006011907386, -0.5029042306360244, 0.27984737475841126}},
+            {-0.015601382457731003, -0.05918465182124954, 0.1339706861002301});
+}
+
+TEST(OptimParity, AdadeltaDefaults) {
+  Problem pb;
+  Adadelta opt({pb.w, pb.b}, AdadeltaOptions());
+  pb.run(opt);
+  pb.expect({{0.48546516577928034, -0.9854249114324155, 1.485411615033426},
+             {1.990287275847344, -0.5053340591768363, 0.256785144691286}},
+            {0.09185875666883049, -0.19160583352044638, 0.2914113655421215});
+}
+
+TEST(OptimParity, AdadeltaGroups) {
+  Problem pb;
+  auto opt = two_groups<Adadelta>(
+      pb, AdadeltaOptions(0.5).eps(1e-4),
+      AdadeltaOptions(0.5).eps(1e-4).rho(0.5).weight_decay(0.05).maximize(true));
+  pb.run(opt);
+  pb.expect({{0.42943252835669987, -0.9280500094802407, 1.427645206902242},
+             {1.9525930059041117, -0.5264174037196354, 0.2836904752598753}},
+            {0.11896527177081336, -0.2195275330528621, 0.3199643273988358});
+}
+
+TEST(OptimParity, RpropDefaults) {
+  Problem pb;
+  Rprop opt({pb.w, pb.b}, RpropOptions(0.1));
+  pb.run(opt);
+  pb.expect({{0.13160000000000005, -0.6316, 1.1315999999999997}, {1.5639999999999998, -0.74, 0.49}},
+            {-0.14, 0.039999999999999994, 0.05999999999999997});
+}
+
+TEST(OptimParity, RpropGroups) {
+  Problem pb;
+  auto opt =
+      two_groups<Rprop>(pb, RpropOptions(0.05),
+                        RpropOptions(0.05).etas({0.3, 1.5}).step_sizes({0.01, 0.2}).maximize(true));
+  pb.run(opt);
+  pb.expect(
+      {{0.3158, -0.8157999999999999, 1.3158}, {1.7819999999999998, -0.6200000000000001, 0.37}},
+      {0.19750000000000004, -0.29750000000000004, 0.3975});
+}
+
+TEST(OptimParity, AsgdDefaults) {
+  Problem pb;
+  ASGD opt({pb.w, pb.b}, ASGDOptions(0.1));
+  pb.run(opt);
+  pb.expect({{0.38021627142699327, -0.7604325428539865, 1.1406488142809799},
+             {1.8108284389726503, -0.5976887863755017, 0.42570336024104743}},
+            {-0.17042559598957752, 0.12337867703064671, -0.07633175807171584});
+}
+
+TEST(OptimParity, AsgdGroups) {
+  Problem pb;
+  auto opt = two_groups<ASGD>(
+      pb, ASGDOptions(0.05).t0(3),
+      ASGDOptions(0.05).lambd(0.01).alpha(0.5).t0(2).weight_decay(0.05).maximize(true));
+  pb.run(opt);
+  pb.expect({{0.4382069572575898, -0.8764139145151796, 1.3146208717727692},
+             {1.9002970559920764, -0.5488088774788775, 0.3389222255351899}},
+            {0.24033255315766086, -0.36673553275046106, 0.4931385123432611});
+}
 }  // namespace
 }  // namespace ember::optim

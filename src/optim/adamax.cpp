@@ -1,0 +1,37 @@
+#include "ember/optim/adamax.h"
+
+#include "check_args.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/optim_step.h"
+
+namespace ember::optim {
+
+void AdamaxOptions::validate() const {
+  detail::check_arg(0.0 <= lr(), "learning rate", lr());
+  detail::check_arg(0.0 <= eps(), "epsilon value", eps());
+  const auto [beta1, beta2] = betas();
+  detail::check_arg(0.0 <= beta1 && beta1 < 1.0, "beta parameter at index 0", beta1);
+  detail::check_arg(0.0 <= beta2 && beta2 < 1.0, "beta parameter at index 1", beta2);
+  detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
+}
+
+Adamax::Adamax(std::vector<OptimizerParamGroup> param_groups, AdamaxOptions defaults)
+    : Optimizer("Adamax", std::move(param_groups), std::make_unique<AdamaxOptions>(defaults)) {}
+
+Adamax::Adamax(std::vector<Tensor> params, AdamaxOptions defaults)
+    : Adamax(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+
+std::unique_ptr<OptimizerParamState> Adamax::make_state() const {
+  return std::make_unique<AdamaxParamState>();
+}
+
+void Adamax::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
+                    const OptimizerOptions& options) {
+  const auto& o = static_cast<const AdamaxOptions&>(options);
+  auto& s = static_cast<AdamaxParamState&>(state);
+  const auto [beta1, beta2] = o.betas();
+  _fused_adamax_(param, grad, s.exp_avg(), s.exp_inf(), o.lr(), beta1, beta2, o.eps(),
+                 o.weight_decay(), ++s.step(), o.maximize());
+}
+
+}  // namespace ember::optim

@@ -1,0 +1,38 @@
+#include "ember/optim/nadam.h"
+
+#include "check_args.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/optim_step.h"
+
+namespace ember::optim {
+
+void NAdamOptions::validate() const {
+  detail::check_arg(0.0 <= lr(), "learning rate", lr());
+  detail::check_arg(0.0 <= eps(), "epsilon value", eps());
+  const auto [beta1, beta2] = betas();
+  detail::check_arg(0.0 <= beta1 && beta1 < 1.0, "beta parameter at index 0", beta1);
+  detail::check_arg(0.0 <= beta2 && beta2 < 1.0, "beta parameter at index 1", beta2);
+  detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
+  detail::check_arg(0.0 <= momentum_decay(), "momentum_decay value", momentum_decay());
+}
+
+NAdam::NAdam(std::vector<OptimizerParamGroup> param_groups, NAdamOptions defaults)
+    : Optimizer("NAdam", std::move(param_groups), std::make_unique<NAdamOptions>(defaults)) {}
+
+NAdam::NAdam(std::vector<Tensor> params, NAdamOptions defaults)
+    : NAdam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+
+std::unique_ptr<OptimizerParamState> NAdam::make_state() const {
+  return std::make_unique<NAdamParamState>();
+}
+
+void NAdam::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
+                   const OptimizerOptions& options) {
+  const auto& o = static_cast<const NAdamOptions&>(options);
+  auto& s = static_cast<NAdamParamState&>(state);
+  const auto [beta1, beta2] = o.betas();
+  _fused_nadam_(param, grad, s.exp_avg(), s.exp_avg_sq(), s.mu_product(), o.lr(), beta1, beta2,
+                o.eps(), o.weight_decay(), o.momentum_decay(), ++s.step());
+}
+
+}  // namespace ember::optim

@@ -1,0 +1,37 @@
+#include "ember/optim/radam.h"
+
+#include "check_args.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/optim_step.h"
+
+namespace ember::optim {
+
+void RAdamOptions::validate() const {
+  detail::check_arg(0.0 <= lr(), "learning rate", lr());
+  detail::check_arg(0.0 <= eps(), "epsilon value", eps());
+  const auto [beta1, beta2] = betas();
+  detail::check_arg(0.0 <= beta1 && beta1 < 1.0, "beta parameter at index 0", beta1);
+  detail::check_arg(0.0 <= beta2 && beta2 < 1.0, "beta parameter at index 1", beta2);
+  detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
+}
+
+RAdam::RAdam(std::vector<OptimizerParamGroup> param_groups, RAdamOptions defaults)
+    : Optimizer("RAdam", std::move(param_groups), std::make_unique<RAdamOptions>(defaults)) {}
+
+RAdam::RAdam(std::vector<Tensor> params, RAdamOptions defaults)
+    : RAdam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
+
+std::unique_ptr<OptimizerParamState> RAdam::make_state() const {
+  return std::make_unique<RAdamParamState>();
+}
+
+void RAdam::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
+                   const OptimizerOptions& options) {
+  const auto& o = static_cast<const RAdamOptions&>(options);
+  auto& s = static_cast<RAdamParamState&>(state);
+  const auto [beta1, beta2] = o.betas();
+  _fused_radam_(param, grad, s.exp_avg(), s.exp_avg_sq(), o.lr(), beta1, beta2, o.eps(),
+                o.weight_decay(), ++s.step());
+}
+
+}  // namespace ember::optim
