@@ -58,6 +58,50 @@ void bind_optim(py::module_& parent) {
       py::arg("param"), py::arg("grad"), py::arg("sum"), py::arg("lr"), py::arg("lr_decay"),
       py::arg("weight_decay"), py::arg("eps"), py::arg("step"), py::arg("maximize"));
 
+  m.def("_fused_adamax_", [](Tensor param, const Tensor& grad, py::handle exp_avg,
+                             py::handle exp_inf, double lr, double beta1, double beta2, double eps,
+                             double weight_decay, int64_t step, bool maximize) {
+    Tensor average = tensor_or_undefined(exp_avg), norm = tensor_or_undefined(exp_inf);
+    _fused_adamax_(param, grad, average, norm, lr, beta1, beta2, eps, weight_decay, step, maximize);
+    return py::make_tuple(average, norm);
+  });
+  m.def("_fused_nadam_",
+        [](Tensor param, const Tensor& grad, py::handle exp_avg, py::handle exp_avg_sq,
+           double mu_product, double lr, double beta1, double beta2, double eps,
+           double weight_decay, double momentum_decay, int64_t step) {
+          Tensor average = tensor_or_undefined(exp_avg), square = tensor_or_undefined(exp_avg_sq);
+          _fused_nadam_(param, grad, average, square, mu_product, lr, beta1, beta2, eps,
+                        weight_decay, momentum_decay, step);
+          return py::make_tuple(average, square, mu_product);
+        });
+  m.def("_fused_radam_",
+        [](Tensor param, const Tensor& grad, py::handle exp_avg, py::handle exp_avg_sq, double lr,
+           double beta1, double beta2, double eps, double weight_decay, int64_t step) {
+          Tensor average = tensor_or_undefined(exp_avg), square = tensor_or_undefined(exp_avg_sq);
+          _fused_radam_(param, grad, average, square, lr, beta1, beta2, eps, weight_decay, step);
+          return py::make_tuple(average, square);
+        });
+  m.def("_fused_adadelta_",
+        [](Tensor param, const Tensor& grad, py::handle square_avg, py::handle acc_delta, double lr,
+           double rho, double eps, double weight_decay, bool maximize) {
+          Tensor square = tensor_or_undefined(square_avg), delta = tensor_or_undefined(acc_delta);
+          _fused_adadelta_(param, grad, square, delta, lr, rho, eps, weight_decay, maximize);
+          return py::make_tuple(square, delta);
+        });
+  m.def("_fused_rprop_",
+        [](Tensor param, const Tensor& grad, Tensor prev, Tensor step_size, double eta_minus,
+           double eta_plus, double step_size_min, double step_size_max, bool maximize) {
+          _fused_rprop_(param, grad, prev, step_size, eta_minus, eta_plus, step_size_min,
+                        step_size_max, maximize);
+        });
+  m.def("_fused_asgd_", [](Tensor param, const Tensor& grad, py::handle ax, double eta, double mu,
+                           double lr, double lambd, double alpha, double t0, double weight_decay,
+                           int64_t step, bool maximize) {
+    Tensor average = tensor_or_undefined(ax);
+    _fused_asgd_(param, grad, average, eta, mu, lr, lambd, alpha, t0, weight_decay, step, maximize);
+    return py::make_tuple(average, eta, mu);
+  });
+
   // The schedulers' rules, on one lr (chained from the previous epoch's, or in closed form from
   // the base lr), which lr_scheduler.py applies to each parameter group.
   m.def("_step_lr", &optim::StepLR::chained_lr);

@@ -97,6 +97,34 @@ TEST(OptimStateDict, AdagradRoundTrip) {
       [](auto g) { return std::make_unique<Adagrad>(g); });
 }
 
+TEST(OptimStateDict, AdamaxNAdamRAdamRoundTrip) {
+  expect_round_trip(
+      [](auto g) { return std::make_unique<Adamax>(g, AdamaxOptions(0.1).weight_decay(0.1)); },
+      [](auto g) { return std::make_unique<Adamax>(g); });
+  expect_round_trip(  // mu_product, a number in the state, must come back exactly
+      [](auto g) { return std::make_unique<NAdam>(g, NAdamOptions(0.1).momentum_decay(0.1)); },
+      [](auto g) { return std::make_unique<NAdam>(g); });
+  expect_round_trip(
+      [](auto g) {
+        return std::make_unique<RAdam>(g, RAdamOptions(0.1).betas({0.5, 0.6}));
+      },
+      [](auto g) { return std::make_unique<RAdam>(g); });
+}
+
+TEST(OptimStateDict, AdadeltaRpropAsgdRoundTrip) {
+  expect_round_trip(
+      [](auto g) { return std::make_unique<Adadelta>(g, AdadeltaOptions(0.5).rho(0.6)); },
+      [](auto g) { return std::make_unique<Adadelta>(g); });
+  expect_round_trip(
+      [](auto g) {
+        return std::make_unique<Rprop>(g, RpropOptions(0.1).etas({0.3, 1.4}));
+      },
+      [](auto g) { return std::make_unique<Rprop>(g); });
+  expect_round_trip(  // eta and mu, numbers in the state, as well
+      [](auto g) { return std::make_unique<ASGD>(g, ASGDOptions(0.1).t0(1).lambd(0.1)); },
+      [](auto g) { return std::make_unique<ASGD>(g); });
+}
+
 TEST(OptimStateDict, LayoutFollowsPyTorch) {
   Model m;
   Adam opt(m.groups(), AdamOptions(0.1).betas({0.8, 0.9}).amsgrad(true));

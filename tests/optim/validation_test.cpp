@@ -58,6 +58,28 @@ void expect_adam_errors() {
 }
 
 TEST(OptimValidation, Adam) { expect_adam_errors<Adam, AdamOptions>(); }
+TEST(OptimValidation, Adamax) { expect_adam_errors<Adamax, AdamaxOptions>(); }
+TEST(OptimValidation, NAdam) {
+  expect_adam_errors<NAdam, NAdamOptions>();
+  expect_value_error([] { NAdam(params(), NAdamOptions().momentum_decay(-1.)); },
+                     "Invalid momentum_decay value: -1.0");
+}
+TEST(OptimValidation, RAdam) { expect_adam_errors<RAdam, RAdamOptions>(); }
+
+TEST(OptimValidation, AdadeltaRpropAsgd) {
+  expect_value_error([] { Adadelta(params(), AdadeltaOptions().rho(1.5)); },
+                     "Invalid rho value: 1.5");
+  expect_value_error([] { Adadelta(params(), AdadeltaOptions().eps(-1.)); },
+                     "Invalid epsilon value: -1.0");
+  expect_value_error(
+      [] {
+        Rprop(params(), RpropOptions().etas({1.5, 1.2}));
+      },
+      "Invalid eta values: 1.5, 1.2");
+  expect_value_error([] { Rprop(params(), RpropOptions(-0.1)); }, "Invalid learning rate: -0.1");
+  expect_value_error([] { ASGD(params(), ASGDOptions().weight_decay(-1.)); },
+                     "Invalid weight_decay value: -1.0");
+}
 TEST(OptimValidation, AdamW) { expect_adam_errors<AdamW, AdamWOptions>(); }
 
 TEST(OptimValidation, Rmsprop) {

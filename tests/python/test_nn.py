@@ -55,7 +55,13 @@ def test_module_registration_and_printing(torch):
     lambda lib, p: lib.optim.AdamW(p, lr=0.01),
     lambda lib, p: lib.optim.RMSprop(p, lr=0.01, momentum=0.5, centered=True),
     lambda lib, p: lib.optim.Adagrad(p, lr=0.1),
-], ids=["sgd", "sgd_nesterov", "adam", "adam_amsgrad", "adamw", "rmsprop", "adagrad"])
+    lambda lib, p: lib.optim.Adamax(p, lr=0.01, weight_decay=0.01),
+    lambda lib, p: lib.optim.RAdam(p, lr=0.01, betas=(0.9, 0.9)),
+    lambda lib, p: lib.optim.Adadelta(p, lr=0.5, maximize=False),
+    lambda lib, p: lib.optim.Rprop(p, lr=0.01, etas=(0.4, 1.3)),
+    lambda lib, p: lib.optim.ASGD(p, lr=0.05, t0=3, lambd=1e-3),
+], ids=["sgd", "sgd_nesterov", "adam", "adam_amsgrad", "adamw", "rmsprop", "adagrad", "adamax",
+        "radam", "adadelta", "rprop", "asgd"])
 @pytest.mark.parametrize("loss_name", ["MSELoss", "CrossEntropyLoss"])
 def test_training_matches_torch(torch, make_optimizer, loss_name):
     rng = np.random.default_rng(0)
@@ -333,3 +339,31 @@ def test_scheduler_arguments_are_checked():
     cosine = ember.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=4.0)  # a whole float, as torch
     cosine.step()
     assert opt.param_groups[0]["lr"] < 0.1
+
+
+def test_nadam_matches_torch_2(torch, monkeypatch):
+    """torch 1.13's NAdam multiplies mu into the next momentum product twice, which torch 2
+    fixed; Ember follows torch 2, so the oracle is 1.13's code with that one line fixed."""
+    import inspect
+    import sys
+    module = sys.modules[torch.optim.NAdam.__module__]
+    source = inspect.getsource(module._single_tensor_nadam)
+    assert "mu_product * mu * mu_next" in source  # the line torch 2 changed
+    fixed = {}
+    exec(source.replace("mu_product * mu * mu_next", "mu_product * mu_next"), module.__dict__,
+         fixed)
+    monkeypatch.setattr(module, "_single_tensor_nadam", fixed["_single_tensor_nadam"])
+    rng = np.random.default_rng(1)
+    start = rng.standard_normal((4, 3))
+    results = []
+    for lib in (torch, ember):
+        w = lib.tensor(start, requires_grad=True)
+        opt = lib.optim.NAdam([w], lr=0.05, weight_decay=0.01, momentum_decay=0.01,
+                              **({"foreach": False} if lib is torch else {}))
+        for step in range(8):
+            opt.zero_grad()
+            ((w - step * 0.1) ** 2).sum().backward()
+            opt.step()
+        results.append(w.detach().numpy())
+    # torch keeps mu_product in a float32 tensor, Ember in a double: they part at ~1e-9.
+    np.testing.assert_allclose(results[1], results[0], rtol=1e-7)

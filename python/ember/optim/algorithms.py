@@ -1,4 +1,5 @@
-"""SGD, Adam, AdamW, RMSprop and Adagrad, with torch's update rules and defaults."""
+"""SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD, with torch's
+update rules and defaults."""
 
 from .. import _C
 from .optimizer import Optimizer
@@ -95,3 +96,101 @@ class Adagrad(Optimizer):
         _C._optim._fused_adagrad_(p, grad, state["sum"], group["lr"], group["lr_decay"],
                                   group["weight_decay"], group["eps"], state["step"],
                                   group["maximize"])
+
+
+class Adamax(Optimizer):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable))
+
+    def _update(self, group, p, grad, state):
+        state["step"] = state.get("step", 0) + 1
+        beta1, beta2 = group["betas"]
+        state["exp_avg"], state["exp_inf"] = _C._optim._fused_adamax_(
+            p, grad, state.get("exp_avg"), state.get("exp_inf"), group["lr"], beta1, beta2,
+            group["eps"], group["weight_decay"], state["step"], group["maximize"])
+
+
+class NAdam(Optimizer):
+    """NAdam with torch 2's momentum schedule (torch 1.13 multiplied mu into the next product
+    twice)."""
+
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 momentum_decay=4e-3, foreach=None, *, differentiable=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      momentum_decay=momentum_decay, foreach=foreach,
+                                      differentiable=differentiable))
+
+    def _update(self, group, p, grad, state):
+        state["step"] = state.get("step", 0) + 1
+        beta1, beta2 = group["betas"]
+        state["exp_avg"], state["exp_avg_sq"], state["mu_product"] = _C._optim._fused_nadam_(
+            p, grad, state.get("exp_avg"), state.get("exp_avg_sq"), state.get("mu_product", 1.0),
+            group["lr"], beta1, beta2, group["eps"], group["weight_decay"],
+            group["momentum_decay"], state["step"])
+
+
+class RAdam(Optimizer):
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 foreach=None, *, differentiable=False):
+        super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                                      foreach=foreach, differentiable=differentiable))
+
+    def _update(self, group, p, grad, state):
+        state["step"] = state.get("step", 0) + 1
+        beta1, beta2 = group["betas"]
+        state["exp_avg"], state["exp_avg_sq"] = _C._optim._fused_radam_(
+            p, grad, state.get("exp_avg"), state.get("exp_avg_sq"), group["lr"], beta1, beta2,
+            group["eps"], group["weight_decay"], state["step"])
+
+
+class Adadelta(Optimizer):
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
+                 maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
+                                      foreach=foreach, maximize=maximize,
+                                      differentiable=differentiable))
+
+    def _update(self, group, p, grad, state):
+        state["step"] = state.get("step", 0) + 1
+        state["square_avg"], state["acc_delta"] = _C._optim._fused_adadelta_(
+            p, grad, state.get("square_avg"), state.get("acc_delta"), group["lr"], group["rho"],
+            group["eps"], group["weight_decay"], group["maximize"])
+
+
+class Rprop(Optimizer):
+    def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), foreach=None,
+                 maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = 0
+            state["prev"] = _C.zeros_like(p)
+            state["step_size"] = _C.full_like(p, group["lr"])
+        state["step"] += 1
+        eta_minus, eta_plus = group["etas"]
+        smallest, largest = group["step_sizes"]
+        _C._optim._fused_rprop_(p, grad, state["prev"], state["step_size"], eta_minus, eta_plus,
+                                smallest, largest, group["maximize"])
+
+
+class ASGD(Optimizer):
+    def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
+                 foreach=None, maximize=False, differentiable=False):
+        super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
+                                      weight_decay=weight_decay, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
+
+    def _update(self, group, p, grad, state):
+        if not state:
+            state["step"] = 0
+            state["eta"] = group["lr"]
+            state["mu"] = 1.0
+        state["step"] += 1
+        state["ax"], state["eta"], state["mu"] = _C._optim._fused_asgd_(
+            p, grad, state.get("ax"), state["eta"], state["mu"], group["lr"], group["lambd"],
+            group["alpha"], group["t0"], group["weight_decay"], state["step"], group["maximize"])
