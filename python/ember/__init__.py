@@ -24,6 +24,7 @@ from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzer
                  swapaxes, tile, trace, vstack)
 from . import accelerator, autograd, backends, cuda, nn, onnx, optim, return_types, utils
 from .serialization import load, save
+from .utils.dlpack import from_dlpack
 # torch's recurrent functions (torch.lstm, torch.gru_cell, ...), which nn's layers call.
 gru, gru_cell, lstm, lstm_cell = _C._nn.gru, _C._nn.gru_cell, _C._nn.lstm, _C._nn.lstm_cell
 rnn_tanh, rnn_tanh_cell = _C._nn.rnn_tanh, _C._nn.rnn_tanh_cell

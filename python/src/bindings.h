@@ -22,6 +22,7 @@ void bind_numpy(py::module_& m);
 void bind_nn(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_composed(py::module_& m);
+void bind_dlpack(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ PYBIND11_MODULE(_C, m) {
   bind_numpy(m);
   bind_nn(m);
   bind_optim(m);
+  bind_dlpack(m);
   bind_composed(m);
   m.def("_set_python_types", &set_python_types, py::arg("size"));
 }

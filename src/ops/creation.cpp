@@ -303,10 +303,10 @@ Tensor from_blob(void* data, IntArrayRef sizes, const TensorOptions& options) {
                       [&] { return from_blob(data, sizes, contiguous_strides(sizes), options); });
 }
 
-Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter,
-                 const TensorOptions& options) {
+Tensor from_blob(void* data, IntArrayRef sizes, IntArrayRef strides,
+                 std::function<void(void*)> deleter, const TensorOptions& options) {
   return make_factory(options, [&] {
-    Tensor t = from_blob(data, sizes, options);
+    Tensor t = from_blob(data, sizes, strides, options);
     auto* ctx = new BlobDeleter{std::move(deleter), data};
     Storage storage = Storage::make(DataPtr{data, ctx,
                                             [](void* c) {
@@ -317,6 +317,13 @@ Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> delet
                                     t.impl()->storage()->nbytes(), options.device());
     return Tensor(
         IntrusivePtr<TensorImpl>::make(std::move(storage), t.dtype(), t.sizes(), t.strides(), 0));
+  });
+}
+
+Tensor from_blob(void* data, IntArrayRef sizes, std::function<void(void*)> deleter,
+                 const TensorOptions& options) {
+  return make_factory(options, [&] {
+    return from_blob(data, sizes, contiguous_strides(sizes), std::move(deleter), options);
   });
 }
 

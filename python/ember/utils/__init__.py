@@ -1,3 +1,3 @@
-"""ember.utils: data loading (ember.utils.data)."""
+"""ember.utils: data loading (ember.utils.data) and DLPack exchange (ember.utils.dlpack)."""
 
-from . import data
+from . import data, dlpack
