@@ -13,17 +13,6 @@ void AdadeltaOptions::validate() const {
   detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
 }
 
-Adadelta::Adadelta(std::vector<OptimizerParamGroup> param_groups, AdadeltaOptions defaults)
-    : Optimizer("Adadelta", std::move(param_groups), std::make_unique<AdadeltaOptions>(defaults)) {}
-
-Adadelta::Adadelta(std::vector<Tensor> params, AdadeltaOptions defaults)
-    : Adadelta(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {
-}
-
-std::unique_ptr<OptimizerParamState> Adadelta::make_state() const {
-  return std::make_unique<AdadeltaParamState>();
-}
-
 void Adadelta::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                       const OptimizerOptions& options) {
   const auto& o = static_cast<const AdadeltaOptions&>(options);

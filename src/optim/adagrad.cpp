@@ -15,16 +15,6 @@ void AdagradOptions::validate() const {
   detail::check_arg(0.0 <= eps(), "epsilon value", eps());
 }
 
-Adagrad::Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults)
-    : Optimizer("Adagrad", std::move(param_groups), std::make_unique<AdagradOptions>(defaults)) {}
-
-Adagrad::Adagrad(std::vector<Tensor> params, AdagradOptions defaults)
-    : Adagrad(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> Adagrad::make_state() const {
-  return std::make_unique<AdagradParamState>();
-}
-
 void Adagrad::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                      const OptimizerOptions& options) {
   const auto& o = static_cast<const AdagradOptions&>(options);

@@ -52,30 +52,10 @@ void adam_update(Tensor& param, const Tensor& grad, AdamParamState& s, const Ada
 void AdamOptions::validate() const { validate_adam(*this); }
 void AdamWOptions::validate() const { validate_adam(*this); }
 
-Adam::Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults)
-    : Optimizer("Adam", std::move(param_groups), std::make_unique<AdamOptions>(defaults)) {}
-
-Adam::Adam(std::vector<Tensor> params, AdamOptions defaults)
-    : Adam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> Adam::make_state() const {
-  return std::make_unique<AdamParamState>();
-}
-
 void Adam::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                   const OptimizerOptions& options) {
   adam_update(param, grad, static_cast<AdamParamState&>(state),
               hyper(static_cast<const AdamOptions&>(options), false));
-}
-
-AdamW::AdamW(std::vector<OptimizerParamGroup> param_groups, AdamWOptions defaults)
-    : Optimizer("AdamW", std::move(param_groups), std::make_unique<AdamWOptions>(defaults)) {}
-
-AdamW::AdamW(std::vector<Tensor> params, AdamWOptions defaults)
-    : AdamW(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> AdamW::make_state() const {
-  return std::make_unique<AdamWParamState>();
 }
 
 void AdamW::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,

@@ -15,16 +15,6 @@ void AdamaxOptions::validate() const {
   detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
 }
 
-Adamax::Adamax(std::vector<OptimizerParamGroup> param_groups, AdamaxOptions defaults)
-    : Optimizer("Adamax", std::move(param_groups), std::make_unique<AdamaxOptions>(defaults)) {}
-
-Adamax::Adamax(std::vector<Tensor> params, AdamaxOptions defaults)
-    : Adamax(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> Adamax::make_state() const {
-  return std::make_unique<AdamaxParamState>();
-}
-
 void Adamax::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                     const OptimizerOptions& options) {
   const auto& o = static_cast<const AdamaxOptions&>(options);

@@ -11,16 +11,6 @@ void ASGDOptions::validate() const {
   detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
 }
 
-ASGD::ASGD(std::vector<OptimizerParamGroup> param_groups, ASGDOptions defaults)
-    : Optimizer("ASGD", std::move(param_groups), std::make_unique<ASGDOptions>(defaults)) {}
-
-ASGD::ASGD(std::vector<Tensor> params, ASGDOptions defaults)
-    : ASGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> ASGD::make_state() const {
-  return std::make_unique<ASGDParamState>();
-}
-
 void ASGD::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                   const OptimizerOptions& options) {
   const auto& o = static_cast<const ASGDOptions&>(options);

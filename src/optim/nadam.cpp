@@ -16,16 +16,6 @@ void NAdamOptions::validate() const {
   detail::check_arg(0.0 <= momentum_decay(), "momentum_decay value", momentum_decay());
 }
 
-NAdam::NAdam(std::vector<OptimizerParamGroup> param_groups, NAdamOptions defaults)
-    : Optimizer("NAdam", std::move(param_groups), std::make_unique<NAdamOptions>(defaults)) {}
-
-NAdam::NAdam(std::vector<Tensor> params, NAdamOptions defaults)
-    : NAdam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> NAdam::make_state() const {
-  return std::make_unique<NAdamParamState>();
-}
-
 void NAdam::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                    const OptimizerOptions& options) {
   const auto& o = static_cast<const NAdamOptions&>(options);

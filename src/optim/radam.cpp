@@ -15,16 +15,6 @@ void RAdamOptions::validate() const {
   detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
 }
 
-RAdam::RAdam(std::vector<OptimizerParamGroup> param_groups, RAdamOptions defaults)
-    : Optimizer("RAdam", std::move(param_groups), std::make_unique<RAdamOptions>(defaults)) {}
-
-RAdam::RAdam(std::vector<Tensor> params, RAdamOptions defaults)
-    : RAdam(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> RAdam::make_state() const {
-  return std::make_unique<RAdamParamState>();
-}
-
 void RAdam::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                    const OptimizerOptions& options) {
   const auto& o = static_cast<const RAdamOptions&>(options);

@@ -13,16 +13,6 @@ void RMSpropOptions::validate() const {
   detail::check_arg(0.0 <= alpha(), "alpha value", alpha());
 }
 
-RMSprop::RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions defaults)
-    : Optimizer("RMSprop", std::move(param_groups), std::make_unique<RMSpropOptions>(defaults)) {}
-
-RMSprop::RMSprop(std::vector<Tensor> params, RMSpropOptions defaults)
-    : RMSprop(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> RMSprop::make_state() const {
-  return std::make_unique<RMSpropParamState>();
-}
-
 void RMSprop::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                      const OptimizerOptions& options) {
   const auto& o = static_cast<const RMSpropOptions&>(options);

@@ -18,16 +18,6 @@ void RpropOptions::validate() const {
                 ErrorKind::Value);
 }
 
-Rprop::Rprop(std::vector<OptimizerParamGroup> param_groups, RpropOptions defaults)
-    : Optimizer("Rprop", std::move(param_groups), std::make_unique<RpropOptions>(defaults)) {}
-
-Rprop::Rprop(std::vector<Tensor> params, RpropOptions defaults)
-    : Rprop(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> Rprop::make_state() const {
-  return std::make_unique<RpropParamState>();
-}
-
 void Rprop::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                    const OptimizerOptions& options) {
   const auto& o = static_cast<const RpropOptions&>(options);

@@ -14,16 +14,6 @@ void SGDOptions::validate() const {
     throw Error("Nesterov momentum requires a momentum and zero dampening", ErrorKind::Value);
 }
 
-SGD::SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults)
-    : Optimizer("SGD", std::move(param_groups), std::make_unique<SGDOptions>(defaults)) {}
-
-SGD::SGD(std::vector<Tensor> params, SGDOptions defaults)
-    : SGD(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))}, defaults) {}
-
-std::unique_ptr<OptimizerParamState> SGD::make_state() const {
-  return std::make_unique<SGDParamState>();
-}
-
 void SGD::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                  const OptimizerOptions& options) {
   const auto& o = static_cast<const SGDOptions&>(options);

@@ -56,19 +56,15 @@ struct AdadeltaParamState : public OptimizerCloneableParamState<AdadeltaParamSta
 
 /// PyTorch 1.13's Adadelta: g += wd p; s = rho s + (1 - rho) g^2;
 /// d = sqrt(a + eps) / sqrt(s + eps) g; a = rho a + (1 - rho) d^2; p -= lr d.
-class Adadelta : public Optimizer {
+class Adadelta : public OptimizerOf<Adadelta, AdadeltaOptions, AdadeltaParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  Adadelta(std::vector<OptimizerParamGroup> param_groups, AdadeltaOptions defaults = {});
-  /// One group of params with `defaults`.
-  Adadelta(std::vector<Tensor> params, AdadeltaOptions defaults = {});
+  static constexpr const char* kName = "Adadelta";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

@@ -51,19 +51,15 @@ struct AdagradParamState : public OptimizerCloneableParamState<AdagradParamState
 
 /// PyTorch 1.13's Adagrad: g += wd p; s += g^2; p -= lr / (1 + (t - 1) lr_decay) g / (sqrt(s) +
 /// eps).
-class Adagrad : public Optimizer {
+class Adagrad : public OptimizerOf<Adagrad, AdagradOptions, AdagradParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  Adagrad(std::vector<OptimizerParamGroup> param_groups, AdagradOptions defaults = {});
-  /// One group of params with `defaults`.
-  Adagrad(std::vector<Tensor> params, AdagradOptions defaults = {});
+  static constexpr const char* kName = "Adagrad";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

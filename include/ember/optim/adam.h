@@ -92,37 +92,27 @@ using AdamWParamState = AdamParamState;
 
 /// PyTorch 1.13's Adam: g += wd p; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
 /// p -= lr / (1 - b1^t) * m / (sqrt(v) / sqrt(1 - b2^t) + eps) (v: its running max for AMSGrad).
-class Adam : public Optimizer {
+class Adam : public OptimizerOf<Adam, AdamOptions, AdamParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  Adam(std::vector<OptimizerParamGroup> param_groups, AdamOptions defaults = {});
-  /// One group of params with `defaults`.
-  Adam(std::vector<Tensor> params, AdamOptions defaults = {});
+  static constexpr const char* kName = "Adam";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 /// PyTorch 1.13's AdamW: p *= 1 - lr wd, then Adam's update without the L2 term.
-class AdamW : public Optimizer {
+class AdamW : public OptimizerOf<AdamW, AdamWOptions, AdamWParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  AdamW(std::vector<OptimizerParamGroup> param_groups, AdamWOptions defaults = {});
-  /// One group of params with `defaults`.
-  AdamW(std::vector<Tensor> params, AdamWOptions defaults = {});
+  static constexpr const char* kName = "AdamW";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

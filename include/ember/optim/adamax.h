@@ -58,19 +58,15 @@ struct AdamaxParamState : public OptimizerCloneableParamState<AdamaxParamState> 
 
 /// PyTorch 1.13's Adamax: g += wd p; m = b1 m + (1 - b1) g; u = max(b2 u, |g| + eps);
 /// p -= lr / (1 - b1^t) m / u.
-class Adamax : public Optimizer {
+class Adamax : public OptimizerOf<Adamax, AdamaxOptions, AdamaxParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  Adamax(std::vector<OptimizerParamGroup> param_groups, AdamaxOptions defaults = {});
-  /// One group of params with `defaults`.
-  Adamax(std::vector<Tensor> params, AdamaxOptions defaults = {});
+  static constexpr const char* kName = "Adamax";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

@@ -62,19 +62,15 @@ struct ASGDParamState : public OptimizerCloneableParamState<ASGDParamState> {
 
 /// PyTorch 1.13's ASGD: p = p (1 - lambd eta) - eta (g + wd p); ax averages p from step t0 on;
 /// eta = lr / (1 + lambd lr t)^alpha.
-class ASGD : public Optimizer {
+class ASGD : public OptimizerOf<ASGD, ASGDOptions, ASGDParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  ASGD(std::vector<OptimizerParamGroup> param_groups, ASGDOptions defaults = {});
-  /// One group of params with `defaults`.
-  ASGD(std::vector<Tensor> params, ASGDOptions defaults = {});
+  static constexpr const char* kName = "ASGD";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

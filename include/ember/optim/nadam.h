@@ -61,19 +61,15 @@ struct NAdamParamState : public OptimizerCloneableParamState<NAdamParamState> {
 
 /// PyTorch 1.13's NAdam: Adam's moments, with mu_t = b1 (1 - 0.96^(t momentum_decay) / 2)
 /// weighting the gradient and the average by the Nesterov look-ahead.
-class NAdam : public Optimizer {
+class NAdam : public OptimizerOf<NAdam, NAdamOptions, NAdamParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  NAdam(std::vector<OptimizerParamGroup> param_groups, NAdamOptions defaults = {});
-  /// One group of params with `defaults`.
-  NAdam(std::vector<Tensor> params, NAdamOptions defaults = {});
+  static constexpr const char* kName = "NAdam";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

@@ -168,4 +168,25 @@ class Optimizer {
   StateMap state_;
 };
 
+/// What optimizers have alike, given the optimizer's options and per-parameter state types: the
+/// two constructors (groups, or one list of parameters, with defaults) and the state factory.
+/// Derived names itself in kName and supplies update().
+template <typename Derived, typename Options, typename ParamState>
+class OptimizerOf : public Optimizer {
+ public:
+  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
+  OptimizerOf(std::vector<OptimizerParamGroup> param_groups, Options defaults = {})
+      : Optimizer(Derived::kName, std::move(param_groups), std::make_unique<Options>(defaults)) {}
+  /// One group of params with `defaults`.
+  OptimizerOf(std::vector<Tensor> params, Options defaults = {})
+      : OptimizerOf(std::vector<OptimizerParamGroup>{OptimizerParamGroup(std::move(params))},
+                    defaults) {}
+
+ protected:
+  /// An empty state, filled on the parameter's first step.
+  std::unique_ptr<OptimizerParamState> make_state() const override {
+    return std::make_unique<ParamState>();
+  }
+};
+
 }  // namespace ember::optim

@@ -55,19 +55,15 @@ struct RAdamParamState : public OptimizerCloneableParamState<RAdamParamState> {
 
 /// PyTorch 1.13's RAdam: Adam's moments; while the SMA length rho_t is at most 5 the step is
 /// lr m / (1 - b1^t), after that it is rectified by r_t sqrt(1 - b2^t) / (sqrt(v) + eps).
-class RAdam : public Optimizer {
+class RAdam : public OptimizerOf<RAdam, RAdamOptions, RAdamParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  RAdam(std::vector<OptimizerParamGroup> param_groups, RAdamOptions defaults = {});
-  /// One group of params with `defaults`.
-  RAdam(std::vector<Tensor> params, RAdamOptions defaults = {});
+  static constexpr const char* kName = "RAdam";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

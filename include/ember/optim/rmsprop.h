@@ -61,19 +61,15 @@ struct RMSpropParamState : public OptimizerCloneableParamState<RMSpropParamState
 /// PyTorch 1.13's RMSprop: g += wd p; s = alpha s + (1 - alpha) g^2; d = sqrt(s - a^2) + eps with
 /// a = alpha a + (1 - alpha) g when centered, else sqrt(s) + eps; then with momentum
 /// b = momentum b + g / d and p -= lr b, else p -= lr g / d.
-class RMSprop : public Optimizer {
+class RMSprop : public OptimizerOf<RMSprop, RMSpropOptions, RMSpropParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  RMSprop(std::vector<OptimizerParamGroup> param_groups, RMSpropOptions defaults = {});
-  /// One group of params with `defaults`.
-  RMSprop(std::vector<Tensor> params, RMSpropOptions defaults = {});
+  static constexpr const char* kName = "RMSprop";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

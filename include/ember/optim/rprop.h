@@ -55,19 +55,15 @@ struct RpropParamState : public OptimizerCloneableParamState<RpropParamState> {
 
 /// PyTorch 1.13's Rprop: each step size grows by eta_plus while its gradient keeps its sign and
 /// shrinks by eta_minus when it flips, within step_sizes; p -= sign(g) step_size.
-class Rprop : public Optimizer {
+class Rprop : public OptimizerOf<Rprop, RpropOptions, RpropParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  Rprop(std::vector<OptimizerParamGroup> param_groups, RpropOptions defaults = {});
-  /// One group of params with `defaults`.
-  Rprop(std::vector<Tensor> params, RpropOptions defaults = {});
+  static constexpr const char* kName = "Rprop";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim

@@ -47,19 +47,15 @@ struct SGDParamState : public OptimizerCloneableParamState<SGDParamState> {
 
 /// PyTorch 1.13's SGD: g += wd p; b = momentum b + (1 - dampening) g (b = g at first);
 /// g = nesterov ? g + momentum b : b; p -= lr g.
-class SGD : public Optimizer {
+class SGD : public OptimizerOf<SGD, SGDOptions, SGDParamState> {
  public:
-  /// Groups without options use `defaults`; throws a ValueError for invalid hyper-parameters.
-  SGD(std::vector<OptimizerParamGroup> param_groups, SGDOptions defaults);
-  /// One group of params with `defaults`.
-  SGD(std::vector<Tensor> params, SGDOptions defaults);
+  static constexpr const char* kName = "SGD";
+  using OptimizerOf::OptimizerOf;
 
  protected:
   /// One parameter's update (the rule above).
   void update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
               const OptimizerOptions& options) override;
-  /// An empty state, filled on the parameter's first step.
-  std::unique_ptr<OptimizerParamState> make_state() const override;
 };
 
 }  // namespace ember::optim
