@@ -25,16 +25,6 @@ AdamHyper hyper(const Options& o, bool decoupled) {
           decoupled};
 }
 
-template <typename Options>
-void validate_adam(const Options& o) {
-  const auto [beta1, beta2] = o.betas();
-  detail::check_arg(0.0 <= o.lr(), "learning rate", o.lr());
-  detail::check_arg(0.0 <= o.eps(), "epsilon value", o.eps());
-  detail::check_arg(0.0 <= beta1 && beta1 < 1.0, "beta parameter at index 0", beta1);
-  detail::check_arg(0.0 <= beta2 && beta2 < 1.0, "beta parameter at index 1", beta2);
-  detail::check_arg(0.0 <= o.weight_decay(), "weight_decay value", o.weight_decay());
-}
-
 void adam_update(Tensor& param, const Tensor& grad, AdamParamState& s, const AdamHyper& h) {
   if (!s.exp_avg().defined()) {
     s.exp_avg(zeros_like(param));
@@ -49,8 +39,8 @@ void adam_update(Tensor& param, const Tensor& grad, AdamParamState& s, const Ada
 
 }  // namespace
 
-void AdamOptions::validate() const { validate_adam(*this); }
-void AdamWOptions::validate() const { validate_adam(*this); }
+void AdamOptions::validate() const { detail::check_adam_family(*this); }
+void AdamWOptions::validate() const { detail::check_adam_family(*this); }
 
 void Adam::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                   const OptimizerOptions& options) {

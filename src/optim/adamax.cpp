@@ -6,14 +6,7 @@
 
 namespace ember::optim {
 
-void AdamaxOptions::validate() const {
-  detail::check_arg(0.0 <= lr(), "learning rate", lr());
-  detail::check_arg(0.0 <= eps(), "epsilon value", eps());
-  const auto [beta1, beta2] = betas();
-  detail::check_arg(0.0 <= beta1 && beta1 < 1.0, "beta parameter at index 0", beta1);
-  detail::check_arg(0.0 <= beta2 && beta2 < 1.0, "beta parameter at index 1", beta2);
-  detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
-}
+void AdamaxOptions::validate() const { detail::check_adam_family(*this); }
 
 void Adamax::update(Tensor& param, const Tensor& grad, OptimizerParamState& state,
                     const OptimizerOptions& options) {

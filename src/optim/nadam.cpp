@@ -7,12 +7,7 @@
 namespace ember::optim {
 
 void NAdamOptions::validate() const {
-  detail::check_arg(0.0 <= lr(), "learning rate", lr());
-  detail::check_arg(0.0 <= eps(), "epsilon value", eps());
-  const auto [beta1, beta2] = betas();
-  detail::check_arg(0.0 <= beta1 && beta1 < 1.0, "beta parameter at index 0", beta1);
-  detail::check_arg(0.0 <= beta2 && beta2 < 1.0, "beta parameter at index 1", beta2);
-  detail::check_arg(0.0 <= weight_decay(), "weight_decay value", weight_decay());
+  detail::check_adam_family(*this);
   detail::check_arg(0.0 <= momentum_decay(), "momentum_decay value", momentum_decay());
 }
 
