@@ -3,12 +3,49 @@
 // their bookkeeping. State a step creates (a first momentum buffer, say) is returned.
 #include <pybind11/stl.h>
 
+#include <type_traits>
+#include <utility>
+
 #include "bindings.h"
 
 namespace ember::python {
+namespace {
+
+// The C++ options of one optimizer, filled from a Python group's entries of the same names and
+// checked: torch.optim's constructors raise the same ValueErrors as the C++ optimizers.
+template <typename Options>
+void validate(py::dict group) {
+  Options options(group["lr"].cast<double>());
+  auto read = [&](const char* name, auto& field) {
+    if (group.contains(name)) field = group[name].cast<std::decay_t<decltype(field)>>();
+  };
+  Options::fields(options, read);
+  options.validate();
+}
+
+void bind_validation(py::module_& m) {
+  using Check = void (*)(py::dict);
+  const std::pair<const char*, Check> checks[] = {{"SGD", &validate<optim::SGDOptions>},
+                                                  {"Adam", &validate<optim::AdamOptions>},
+                                                  {"AdamW", &validate<optim::AdamWOptions>},
+                                                  {"RMSprop", &validate<optim::RMSpropOptions>},
+                                                  {"Adagrad", &validate<optim::AdagradOptions>},
+                                                  {"Adadelta", &validate<optim::AdadeltaOptions>},
+                                                  {"Adamax", &validate<optim::AdamaxOptions>},
+                                                  {"NAdam", &validate<optim::NAdamOptions>},
+                                                  {"RAdam", &validate<optim::RAdamOptions>},
+                                                  {"Rprop", &validate<optim::RpropOptions>},
+                                                  {"ASGD", &validate<optim::ASGDOptions>}};
+  py::dict table;
+  for (const auto& [name, check] : checks) table[name] = py::cpp_function(check);
+  m.attr("_validators") = table;
+}
+
+}  // namespace
 
 void bind_optim(py::module_& parent) {
   py::module_ m = parent.def_submodule("_optim", "fused optimizer steps");
+  bind_validation(m);
   m.def(
       "_fused_adam_",
       [](Tensor param, const Tensor& grad, Tensor exp_avg, Tensor exp_avg_sq,

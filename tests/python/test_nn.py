@@ -367,3 +367,21 @@ def test_nadam_matches_torch_2(torch, monkeypatch):
         results.append(w.detach().numpy())
     # torch keeps mu_product in a float32 tensor, Ember in a double: they part at ~1e-9.
     np.testing.assert_allclose(results[1], results[0], rtol=1e-7)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("SGD", {"lr": -0.1}), ("SGD", {"lr": 0.1, "momentum": -1.0}),
+    ("SGD", {"lr": 0.1, "nesterov": True}), ("SGD", {"lr": 0.1, "weight_decay": -1e-08}),
+    ("Adam", {"betas": (1.0, 0.999)}), ("Adam", {"eps": -1.0}), ("AdamW", {"betas": (0.9, 1.5)}),
+    ("RMSprop", {"alpha": -0.5}), ("Adagrad", {"lr_decay": -1.0}),
+    ("Adadelta", {"rho": 1.5}), ("Adamax", {"betas": (-0.1, 0.9)}),
+    ("NAdam", {"momentum_decay": -1.0}), ("RAdam", {"weight_decay": -0.5}),
+    ("Rprop", {"etas": (1.5, 1.2)}), ("ASGD", {"weight_decay": -1.0}),
+])
+def test_optimizers_refuse_bad_hyper_parameters_as_torch(torch, name, kwargs):
+    def message(lib):
+        with pytest.raises(ValueError) as error:
+            getattr(lib.optim, name)([lib.zeros(2, requires_grad=True)], **kwargs)
+        return str(error.value)
+
+    assert message(ember) == message(torch)

@@ -1,5 +1,6 @@
 """optim.Optimizer: parameter groups with their options, per-parameter state, zero_grad."""
 
+from .. import _C
 from .._grad_mode import no_grad
 from .._params import zero_grads
 
@@ -12,6 +13,10 @@ class Optimizer:
         if defaults.get("differentiable") or defaults.get("capturable") or defaults.get("fused"):
             raise NotImplementedError("differentiable, capturable and fused optimizer steps are "
                                       "not supported by Ember")
+        # The hyper-parameters are checked by the C++ optimizer's options, with torch's messages.
+        check = _C._optim._validators.get(type(self).__name__)
+        if check is not None:
+            check(defaults)
         # foreach picks one of torch's CPU implementations; Ember has one, so it is only kept.
         self.defaults = dict(defaults)
         self.state = {}
