@@ -245,9 +245,8 @@ def main(argv=None):
         for ns, (counted, present, missing, _) in result.items():
             now = percent(present, counted)
             if ns not in floor or round(now, 1) < floor[ns]:
-                lost = [n for n in missing]
                 dropped.append(f"{ns}: {now:.1f}% < recorded {floor.get(ns, 'none')}% "
-                               f"(missing now: {', '.join(lost[:20])})")
+                               f"(missing now: {', '.join(missing[:20])})")
         for line in dropped:
             print("coverage dropped: " + line, file=sys.stderr)
         if not dropped:

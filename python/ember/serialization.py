@@ -5,7 +5,6 @@ wrote, state dicts and whole objects alike. load(..., weights_only=True) reads o
 plain containers (and the globals allowed with add_safe_globals / safe_globals), refusing any
 other global before it is called, as torch's does."""
 
-import collections
 import pickle
 
 from . import _C
@@ -39,11 +38,8 @@ def save(obj, f, pickle_protocol=pickle.DEFAULT_PROTOCOL):
 
 
 # What a weights-only load may construct: tensors, the containers of a state dict, sizes.
-_WEIGHTS_GLOBALS = {
-    ("collections", "OrderedDict"): collections.OrderedDict,
-    (__name__, "_rebuild_tensor"): _rebuild_tensor,
-    ("ember._size", "Size"): None,
-}
+_WEIGHTS_GLOBALS = {("collections", "OrderedDict"), (__name__, "_rebuild_tensor"),
+                    ("ember._size", "Size")}
 _user_globals = {}
 
 
