@@ -125,13 +125,13 @@ void bind_op_table(py::module_& m) {
                         return a.name(b EMBER_ALPHA_ARG(surface));                              \
                       },                                                                        \
                       [](const Tensor& a, const Scalar& b, const Scalar& alpha) {               \
-                        return a.name(b EMBER_ALPHA_ARG(surface));                              \
+                        return detail::name##_wrapped(a, b EMBER_ALPHA_ARG(surface));           \
                       },                                                                        \
                       [](const Tensor& a, const Tensor& b, const Scalar& alpha) {               \
                         a.name##_(b EMBER_ALPHA_ARG(surface));                                  \
                       },                                                                        \
-                      [](const Tensor& a, const Scalar& b, const Scalar& alpha) {               \
-                        a.name##_(b EMBER_ALPHA_ARG(surface));                                  \
+                      [](Tensor a, const Scalar& b, const Scalar& alpha) {                      \
+                        detail::name##_wrapped_(a, b EMBER_ALPHA_ARG(surface));                 \
                       },                                                                        \
                       [](Tensor& t, const Tensor& a, const Tensor& b, const Scalar& alpha) {    \
                         name##_out(t, a, b EMBER_ALPHA_ARG(surface));                           \

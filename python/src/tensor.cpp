@@ -432,18 +432,22 @@ void bind_tensor(py::module_& m) {
       });
 
   // ---- Elementwise ----
+  // A number operand is recorded as Python's torch records it (detail::add_wrapped, ...).
   const auto add_t = [](const Tensor& a, const Tensor& b) { return a + b; };
-  const auto add_s = [](const Tensor& a, const Scalar& b) { return a + b; };
+  const auto add_s = [](const Tensor& a, const Scalar& b) { return detail::add_wrapped(a, b); };
   const auto sub_t = [](const Tensor& a, const Tensor& b) { return a - b; };
-  const auto sub_s = [](const Tensor& a, const Scalar& b) { return a - b; };
+  const auto sub_s = [](const Tensor& a, const Scalar& b) { return detail::sub_wrapped(a, b); };
   const auto rsub_t = [](const Tensor& a, const Tensor& b) { return b - a; };
-  const auto rsub_s = [](const Tensor& a, const Scalar& b) { return b - a; };
+  const auto rsub_s = [](const Tensor& a, const Scalar& b) { return ember::rsub(a, b); };
   const auto mul_t = [](const Tensor& a, const Tensor& b) { return a * b; };
-  const auto mul_s = [](const Tensor& a, const Scalar& b) { return a * b; };
+  const auto mul_s = [](const Tensor& a, const Scalar& b) { return detail::mul_wrapped(a, b); };
   const auto div_t = [](const Tensor& a, const Tensor& b) { return a / b; };
-  const auto div_s = [](const Tensor& a, const Scalar& b) { return a / b; };
+  const auto div_s = [](const Tensor& a, const Scalar& b) { return detail::div_wrapped(a, b); };
   const auto rdiv_t = [](const Tensor& a, const Tensor& b) { return b / a; };
-  const auto rdiv_s = [](const Tensor& a, const Scalar& b) { return b / a; };
+  // torch's number / t is t.reciprocal() * number
+  const auto rdiv_s = [](const Tensor& a, const Scalar& b) {
+    return detail::mul_wrapped(a.reciprocal(), b);
+  };
   const auto pow_t = [](const Tensor& a, const Tensor& b) { return ember::pow(a, b); };
   const auto pow_s = [](const Tensor& a, const Scalar& b) { return ember::pow(a, b); };
   const auto rpow_t = [](const Tensor& a, const Tensor& b) { return ember::pow(b, a); };
@@ -503,24 +507,24 @@ void bind_tensor(py::module_& m) {
            [](py::object s, py::handle b) {
              return in_place(
                  s, b, [](const Tensor& x, const Tensor& y) { x.add_(y); },
-                 [](const Tensor& x, const Scalar& y) { x.add_(y); });
+                 [](Tensor x, const Scalar& y) { detail::add_wrapped_(x, y); });
            })
       .def("__isub__",
            [](py::object s, py::handle b) {
              return in_place(
                  s, b, [](const Tensor& x, const Tensor& y) { x.sub_(y); },
-                 [](const Tensor& x, const Scalar& y) { x.sub_(y); });
+                 [](Tensor x, const Scalar& y) { detail::sub_wrapped_(x, y); });
            })
       .def("__imul__",
            [](py::object s, py::handle b) {
              return in_place(
                  s, b, [](const Tensor& x, const Tensor& y) { x.mul_(y); },
-                 [](const Tensor& x, const Scalar& y) { x.mul_(y); });
+                 [](Tensor x, const Scalar& y) { detail::mul_wrapped_(x, y); });
            })
       .def("__itruediv__", [](py::object s, py::handle b) {
         return in_place(
             s, b, [](const Tensor& x, const Tensor& y) { x.div_(y); },
-            [](const Tensor& x, const Scalar& y) { x.div_(y); });
+            [](Tensor x, const Scalar& y) { detail::div_wrapped_(x, y); });
       });
 
   // pow's number forms are other ops (PowBackward0, and number ** tensor): bound by hand.

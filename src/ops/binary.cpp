@@ -1,5 +1,7 @@
 // Elementwise ops of two tensors (or a tensor and a scalar), comparisons and where.
 #include <cmath>
+#include <string>
+#include <vector>
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/core/op_table.h"
@@ -38,6 +40,10 @@ ScalarType result_type(const Tensor& a, const Scalar& b) {
 }
 
 namespace {
+
+// Which node `a op number` records: LibTorch's Scalar overload (ember::add(t, 2), t + 2 in C++)
+// or Python's torch, which wraps the number in a tensor (detail::add_wrapped, for the bindings).
+enum class NumberNode { kScalarOverload, kWrapped };
 
 const char* binary_name(BinaryOp op) {
   static const char* names[] = {
@@ -84,12 +90,32 @@ Tensor only_for(const Tensor& input, const Tensor& t) {
 
 // ---- Derivatives ------------------------------------------------------------------------------
 // BinaryGrad<op> holds each op's derivative beside what it saves: record(node, a, b, y) makes
-// the node of y = a op b and, for the ops that take a number, record_number(node, a, b, y) the
-// node of y = a op number (as PyTorch's node for a wrapped number, with a second, empty edge
-// where the number stands). Gradients come back in the broadcast shape and the result dtype; the
-// engine sums them to each input's shape and converts them to its dtype.
+// the node of y = a op b and, for the ops that take a number, record_number(node, a, b, y, how)
+// the node of y = a op number (see NumberNode). Gradients come back in the broadcast shape and
+// the result dtype; the engine sums them to each input's shape and converts them to its dtype.
 template <BinaryOp op>
 struct BinaryGrad;
+
+// The node of y = a op number, whose gradient da(g) flows to a only. Python's torch wraps the
+// number in a 0-dim tensor and records the tensor overload's node (AddBackward0) with a second,
+// empty edge where the number stands, saving the number when the formula reads it (so a second
+// backward through the freed node fails); LibTorch's Scalar overload records its own node
+// (AddBackward1) with one edge and keeps the number as a plain value.
+template <typename Da>
+void record_number_node(const char* node, const char* scalar_node, const Tensor& a, const Tensor& y,
+                        NumberNode how, bool reads_number, Da da) {
+  if (how == NumberNode::kScalarOverload) {
+    record(scalar_node, {&a}, {&y}, {},
+           [da](auto&, auto& g, auto&) { return variable_list{da(g[0])}; });
+    return;
+  }
+  const Tensor number;
+  const auto formula = [da](auto&, auto& g, auto&) { return variable_list{da(g[0]), Tensor()}; };
+  if (reads_number)
+    record(node, {&a, &number}, {&y}, {{{}, false, true}}, formula);
+  else
+    record(node, {&a, &number}, {&y}, {}, formula);
+}
 
 // An op that reads both inputs saves them and computes only the gradients that are needed:
 // Grad::of(g, a, b, need_a, need_b) gives {d/da, d/db} (shared pieces computed once).
@@ -113,11 +139,9 @@ struct LinearGrad {
         return variable_list{g[0], g[0]};
     });
   }
-  static void record_number(const char* node, const Tensor& a, const Scalar&, const Tensor& y) {
-    const Tensor number;
-    detail::record(node, {&a, &number}, {&y}, {}, [](auto&, auto& g, auto&) {
-      return variable_list{g[0], Tensor()};
-    });
+  static void record_number(const char* node, const char* scalar_node, const Tensor& a,
+                            const Scalar&, const Tensor& y, NumberNode how) {
+    record_number_node(node, scalar_node, a, y, how, false, [](const Tensor& g) { return g; });
   }
 };
 template <>
@@ -125,14 +149,12 @@ struct BinaryGrad<BinaryOp::Add> : LinearGrad<false> {};
 template <>
 struct BinaryGrad<BinaryOp::Sub> : LinearGrad<true> {};
 
-// d(a * number) = number da and d(a / number) = da / number. PyTorch saves the number, so a
-// second backward through the freed node fails as it does for a saved tensor.
+// d(a * number) = number da and d(a / number) = da / number.
 template <bool kDivides>
-void record_scaled_by_number(const char* node, const Tensor& a, const Scalar& b, const Tensor& y) {
-  const Tensor number;
-  record(node, {&a, &number}, {&y}, {{{}, false, true}}, [b](auto&, auto& g, auto&) {
-    return variable_list{kDivides ? g[0] / b : g[0] * b, Tensor()};
-  });
+void record_scaled_by_number(const char* node, const char* scalar_node, const Tensor& a,
+                             const Scalar& b, const Tensor& y, NumberNode how) {
+  record_number_node(node, scalar_node, a, y, how, true,
+                     [b](const Tensor& g) { return kDivides ? g / b : g * b; });
 }
 
 // d(a b) = b da + a db: each input is saved only for the other's gradient.
@@ -223,11 +245,25 @@ void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& 
   }
 }
 
-void record_binary_number(BinaryOp op, const Tensor& a, const Scalar& b, const Tensor& y) {
+// The Scalar overload's node name: the tensor overload's with its last digit 1 (AddBackward1).
+const char* scalar_overload_node(BinaryOp op) {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> all;
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node) all.emplace_back(node);
+#include "ember/core/op_table.def"
+    for (std::string& n : all) n.back() = '1';
+    return all;
+  }();
+  return names[static_cast<size_t>(op)].c_str();
+}
+
+void record_binary_number(BinaryOp op, const Tensor& a, const Scalar& b, const Tensor& y,
+                          NumberNode how) {
   switch (op) {
-#define EMBER_BINARY_OP(Name, name, dtype, surface, node) \
-  EMBER_IF_NUMBER(surface, case BinaryOp::Name            \
-                  : return BinaryGrad<BinaryOp::Name>::record_number(node, a, b, y);)
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)             \
+  EMBER_IF_NUMBER(surface, case BinaryOp::Name                        \
+                  : return BinaryGrad<BinaryOp::Name>::record_number( \
+                      node, scalar_overload_node(BinaryOp::Name), a, b, y, how);)
 #include "ember/core/op_table.def"
     default:  // binary() gives the others the number as a 0-dim tensor
       break;
@@ -276,14 +312,15 @@ bool takes_number(BinaryOp op) {
   return takes[static_cast<int>(op)];
 }
 
-Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b) {
+Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b,
+              NumberNode how = NumberNode::kScalarOverload) {
   const ScalarType promoted = result_type(a, b);
   if (!takes_number(op))
     return binary(op, a, detail::scalar_tensor(b, promoted, a.device()), promoted);
   const ScalarType dtype = compute_type(op, promoted);
   Tensor out = empty(a.sizes(), TensorOptions(dtype).device(a.device()));
   detail::kernels_for(a).binary_scalar(op, out, a.to(dtype), b);
-  record_binary_number(op, a, b, out);
+  record_binary_number(op, a, b, out, how);
   return out;
 }
 
@@ -316,8 +353,16 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other) {
   return binary_(op, self, other, result_type(self, other));
 }
 
-Tensor& binary_(BinaryOp op, Tensor& self, const Scalar& other) {
+Tensor& binary_(BinaryOp op, Tensor& self, const Scalar& other,
+                NumberNode how = NumberNode::kScalarOverload) {
   const ScalarType promoted = result_type(self, other);
+  if (how == NumberNode::kScalarOverload && takes_number(op) &&
+      detail::in_place_needs_history(self, binary_name(op))) {
+    detail::check_can_cast(compute_type(op, promoted), self.dtype(), binary_name(op));
+    // The number forms' backward never reads self's old value.
+    return detail::commit_in_place(self,
+                                   binary(op, detail::history_input(self, false), other, how));
+  }
   return binary_(op, self, detail::scalar_tensor(other, promoted, self.device()), promoted);
 }
 
@@ -372,12 +417,12 @@ Tensor tensor_form(const Tensor& a, const Tensor& b, const Scalar& alpha = 1) {
 }
 
 template <BinaryOp op>
-Tensor number_form(const Tensor& a, const Scalar& b, const Scalar& alpha = 1) {
+Tensor number_form(NumberNode how, const Tensor& a, const Scalar& b, const Scalar& alpha = 1) {
   check_operands<op>(a.dtype() == kBool, b.is_boolean());
   if constexpr (kTakesAlpha[static_cast<int>(op)])
-    return binary(op, a, scaled(a, b, alpha));
+    return binary(op, a, scaled(a, b, alpha), how);
   else
-    return binary(op, a, b);
+    return binary(op, a, b, how);
 }
 
 template <BinaryOp op>
@@ -399,12 +444,13 @@ Tensor& in_place_form(Tensor& self, const Tensor& other, const Scalar& alpha = 1
 }
 
 template <BinaryOp op>
-Tensor& in_place_number_form(Tensor& self, const Scalar& other, const Scalar& alpha = 1) {
+Tensor& in_place_number_form(NumberNode how, Tensor& self, const Scalar& other,
+                             const Scalar& alpha = 1) {
   check_operands<op>(self.dtype() == kBool, other.is_boolean());
   if constexpr (kTakesAlpha[static_cast<int>(op)])
-    return binary_(op, self, scaled(self, other, alpha));
+    return binary_(op, self, scaled(self, other, alpha), how);
   else
-    return binary_(op, self, other);
+    return binary_(op, self, other, how);
 }
 
 // ---- pow ------------------------------------------------------------------------------------
@@ -434,28 +480,38 @@ void check_int_pow(const Tensor& base, const Tensor& exponent) {
 }  // namespace
 
 // The table's forms of every binary op whose surface it makes.
-#define EMBER_BINARY_OP(Name, name, dtype, surface, node)                                       \
-  EMBER_IF_FULL(                                                                                \
-      surface,                                                                                  \
-      Tensor name(const Tensor& a, const Tensor& b EMBER_ALPHA_PARAM(surface)) {                \
-        return tensor_form<BinaryOp::Name>(a, b EMBER_ALPHA_ARG(surface));                      \
-      } Tensor& name##_out(Tensor& out, const Tensor& a,                                        \
-                           const Tensor& b EMBER_ALPHA_PARAM(surface)) {                        \
-        return out_form<BinaryOp::Name>(out, a, b EMBER_ALPHA_ARG(surface));                    \
-      } Tensor Tensor::name(const Tensor& other EMBER_ALPHA_PARAM(surface))                     \
-          const { return tensor_form<BinaryOp::Name>(*this, other EMBER_ALPHA_ARG(surface)); }) \
-  EMBER_IF_INPLACE(                                                                             \
-      surface, Tensor& Tensor::name##_(const Tensor& other EMBER_ALPHA_PARAM(surface)) const {  \
-        return in_place_form<BinaryOp::Name>(self(), other EMBER_ALPHA_ARG(surface));           \
-      })                                                                                        \
-  EMBER_IF_NUMBER(                                                                              \
-      surface,                                                                                  \
-      Tensor name(const Tensor& a, const Scalar& b EMBER_ALPHA_PARAM(surface)) {                \
-        return number_form<BinaryOp::Name>(a, b EMBER_ALPHA_ARG(surface));                      \
-      } Tensor Tensor::name(const Scalar& other EMBER_ALPHA_PARAM(surface)) const {             \
-        return number_form<BinaryOp::Name>(*this, other EMBER_ALPHA_ARG(surface));              \
-      } Tensor& Tensor::name##_(const Scalar& other EMBER_ALPHA_PARAM(surface)) const {         \
-        return in_place_number_form<BinaryOp::Name>(self(), other EMBER_ALPHA_ARG(surface));    \
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)                                        \
+  EMBER_IF_FULL(                                                                                 \
+      surface,                                                                                   \
+      Tensor name(const Tensor& a, const Tensor& b EMBER_ALPHA_PARAM(surface)) {                 \
+        return tensor_form<BinaryOp::Name>(a, b EMBER_ALPHA_ARG(surface));                       \
+      } Tensor& name##_out(Tensor& out, const Tensor& a,                                         \
+                           const Tensor& b EMBER_ALPHA_PARAM(surface)) {                         \
+        return out_form<BinaryOp::Name>(out, a, b EMBER_ALPHA_ARG(surface));                     \
+      } Tensor Tensor::name(const Tensor& other EMBER_ALPHA_PARAM(surface))                      \
+          const { return tensor_form<BinaryOp::Name>(*this, other EMBER_ALPHA_ARG(surface)); })  \
+  EMBER_IF_INPLACE(                                                                              \
+      surface, Tensor& Tensor::name##_(const Tensor& other EMBER_ALPHA_PARAM(surface)) const {   \
+        return in_place_form<BinaryOp::Name>(self(), other EMBER_ALPHA_ARG(surface));            \
+      })                                                                                         \
+  EMBER_IF_NUMBER(                                                                               \
+      surface,                                                                                   \
+      Tensor name(const Tensor& a, const Scalar& b EMBER_ALPHA_PARAM(surface)) {                 \
+        return number_form<BinaryOp::Name>(NumberNode::kScalarOverload, a,                       \
+                                           b EMBER_ALPHA_ARG(surface));                          \
+      } Tensor detail::name##_wrapped(const Tensor& a,                                           \
+                                      const Scalar& b EMBER_ALPHA_PARAM(surface)) {              \
+        return number_form<BinaryOp::Name>(NumberNode::kWrapped, a, b EMBER_ALPHA_ARG(surface)); \
+      } Tensor Tensor::name(const Scalar& other EMBER_ALPHA_PARAM(surface)) const {              \
+        return number_form<BinaryOp::Name>(NumberNode::kScalarOverload, *this,                   \
+                                           other EMBER_ALPHA_ARG(surface));                      \
+      } Tensor& Tensor::name##_(const Scalar& other EMBER_ALPHA_PARAM(surface)) const {          \
+        return in_place_number_form<BinaryOp::Name>(NumberNode::kScalarOverload, self(),         \
+                                                    other EMBER_ALPHA_ARG(surface));             \
+      } Tensor& detail::name##_wrapped_(Tensor& self,                                            \
+                                        const Scalar& other EMBER_ALPHA_PARAM(surface)) {        \
+        return in_place_number_form<BinaryOp::Name>(NumberNode::kWrapped, self,                  \
+                                                    other EMBER_ALPHA_ARG(surface));             \
       })
 #include "ember/core/op_table.def"
 
@@ -510,6 +566,22 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& 
   return where(self.le(threshold), zeros_like(grad), grad);
 }
 
+// other - alpha * t, recorded as one node with an edge to t only (RsubBackward1).
+Tensor rsub(const Tensor& t, const Scalar& other, const Scalar& alpha) {
+  check_sub(other.is_boolean(), t.dtype() == kBool);
+  const ScalarType dtype = result_type(t, other);
+  Tensor y;
+  {
+    NoGradGuard recorded_below;
+    y = sub(detail::scalar_tensor(other, dtype, t.device()), t, alpha);
+  }
+  // d(other - alpha t)/dt = -alpha
+  record("RsubBackward1", {&t}, {&y}, {}, [alpha](auto&, auto& g, auto&) {
+    return variable_list{is_one(alpha) ? -g[0] : g[0] * -alpha.to_double()};
+  });
+  return y;
+}
+
 // ---- Operators --------------------------------------------------------------------------------
 
 Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
@@ -517,25 +589,19 @@ Tensor operator+(const Tensor& a, const Scalar& b) { return add(a, b); }
 Tensor operator+(const Scalar& a, const Tensor& b) { return add(b, a); }
 Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
 Tensor operator-(const Tensor& a, const Scalar& b) { return sub(a, b); }
-// number - t is PyTorch's rsub: one node, RsubBackward1, with an edge to t only.
+// LibTorch's number - t: a tensor filled with the number, minus t (SubBackward0, with an empty
+// first edge).
 Tensor operator-(const Scalar& a, const Tensor& b) {
   check_sub(a.is_boolean(), b.dtype() == kBool);
-  const ScalarType dtype = result_type(b, a);
-  Tensor y;
-  {
-    NoGradGuard recorded_below;
-    y = sub(detail::scalar_tensor(a, dtype, b.device()), b);
-  }
-  // d(a - b)/db = -1
-  record("RsubBackward1", {&b}, {&y}, {},
-         [](auto&, auto& g, auto&) { return variable_list{-g[0]}; });
-  return y;
+  return sub(detail::scalar_tensor(a, result_type(b, a), b.device()), b);
 }
 Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
 Tensor operator*(const Tensor& a, const Scalar& b) { return mul(a, b); }
 Tensor operator*(const Scalar& a, const Tensor& b) { return mul(b, a); }
 Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
 Tensor operator/(const Tensor& a, const Scalar& b) { return div(a, b); }
+// As LibTorch's: a tensor filled with the number, divided by t (DivBackward0, with an empty
+// first edge).
 Tensor operator/(const Scalar& a, const Tensor& b) {
   const ScalarType dtype = result_type(b, a);
   return div(detail::scalar_tensor(a, dtype, b.device()), b);

@@ -68,7 +68,8 @@ Gen strided(Gen g) {
 }
 
 // One way of calling an op: how to make its inputs, the function of them to check, and the
-// name PyTorch 1.13 gives its result's grad_fn.
+// name PyTorch 1.13 gives its result's grad_fn (LibTorch's, for C++ spellings whose node differs
+// from Python's, as x + number: AddBackward1 in C++, AddBackward0 in Python).
 struct Case {
   variable_list inputs;
   TensorFunction fn;
@@ -287,21 +288,22 @@ std::vector<OpSample> op_samples() {
   s.push_back(binary("add_alpha", x34, transposed(x34), F2(a.add(b, 2.5)), "AddBackward0"));
   s.push_back(binary("add_alpha_broadcast", normal({2, 3, 4}), strided(normal({3, 4})),
                      F2(add(a, b, -1.5)), "AddBackward0"));
-  s.push_back(unary("add_scalar_alpha", x34, F1(x.add(2, 3)), "AddBackward0"));
+  s.push_back(unary("add_scalar_alpha", x34, F1(x.add(2, 3)), "AddBackward1"));
   s.push_back(binary("sub", x34, x34, F2(a - b), "SubBackward0"));
   s.push_back(binary("sub_alpha_broadcast", normal({3, 1}), normal({1, 4}), F2(a.sub(b, 0.75)),
                      "SubBackward0"));
   s.push_back(binary("sub_broadcast_2x3x4_4", normal({2, 3, 4}), normal({4}), F2(sub(a, b, 2)),
                      "SubBackward0"));
-  s.push_back(unary("sub_scalar", x34, F1(x - 2.0), "SubBackward0"));
-  // PyTorch: RsubBackward1 (see KnownNameDeviations).
-  s.push_back(unary("rsub_scalar", x34, F1(2.0 - x), "RsubBackward1"));
+  s.push_back(unary("sub_scalar", x34, F1(x - 2.0), "SubBackward1"));
+  // LibTorch computes number - x as a filled tensor minus x.
+  s.push_back(unary("rsub_scalar", x34, F1(2.0 - x), "SubBackward0"));
+  s.push_back(unary("rsub", x34, F1(rsub(x, 2.0, 3)), "RsubBackward1"));
   s.push_back(binary("mul", x34, x34, F2(a * b), "MulBackward0"));
   s.push_back(binary("mul_broadcast_3x1_1x4", normal({3, 1}), strided(normal({1, 4})), F2(a.mul(b)),
                      "MulBackward0"));
   s.push_back(binary("mul_broadcast_4_2x3x4", normal({4}), normal({2, 3, 4}), F2(mul(a, b)),
                      "MulBackward0"));
-  s.push_back(unary("mul_scalar", x34, F1(x * 3.0), "MulBackward0"));
+  s.push_back(unary("mul_scalar", x34, F1(x * 3.0), "MulBackward1"));
   s.push_back(unary("mul_self", x34, F1(x * x), "MulBackward0"));
   Gen denom34 = normal({3, 4}, {0.0}, 0.5);
   s.push_back(binary("div", x34, denom34, F2(a / b), "DivBackward0"));
@@ -309,9 +311,9 @@ std::vector<OpSample> op_samples() {
                      F2(a.div(b)), "DivBackward0"));
   s.push_back(binary("div_broadcast_2x3x4_4", strided(normal({2, 3, 4})), normal({4}, {0.0}, 0.5),
                      F2(div(a, b)), "DivBackward0"));
-  s.push_back(unary("div_scalar", x34, F1(x / 4.0), "DivBackward0"));
-  // PyTorch computes 2 / x as reciprocal(x) * 2: MulBackward0 (see KnownNameDeviations).
-  s.push_back(unary("rdiv_scalar", denom34, F1(2.0 / x), ""));
+  s.push_back(unary("div_scalar", x34, F1(x / 4.0), "DivBackward1"));
+  // LibTorch computes number / x as a filled tensor divided by x.
+  s.push_back(unary("rdiv_scalar", denom34, F1(2.0 / x), "DivBackward0"));
 
   s.push_back(unary("pow_2", x34, F1(x.pow(2)), "PowBackward0"));
   s.push_back(unary("pow_3", transposed(x34), F1(pow(x, 3)), "PowBackward0"));
@@ -619,17 +621,16 @@ struct NameDeviation {
 const NameDeviation kNameDeviations[] = {
     {"clamp_min_method", "ClampBackward1", "ClampMinBackward0"},
     {"clamp_max_method", "ClampBackward1", "ClampMaxBackward0"},
-    {"rdiv_scalar", "DivBackward0", "MulBackward0"},
     {"pow_scalar_base", "PowBackward1", "PowBackward2"},
     {"pow_scalar_base_e", "PowBackward1", "PowBackward2"},
     {"masked_fill", "WhereBackward0", "MaskedFillBackward0"},
     {"masked_fill_broadcast_mask", "WhereBackward0", "MaskedFillBackward0"},
     {"norm_inf", "AmaxBackward0", "NormBackward1"},
     {"norm_minus_inf_dim", "AminBackward0", "NormBackward1"},
-    {"var", "DivBackward0", "VarBackward0"},
-    {"var_biased", "DivBackward0", "VarBackward0"},
-    {"var_dim", "DivBackward0", "VarBackward0"},
-    {"var_dims_biased_keepdim", "DivBackward0", "VarBackward0"},
+    {"var", "DivBackward1", "VarBackward0"},
+    {"var_biased", "DivBackward1", "VarBackward0"},
+    {"var_dim", "DivBackward1", "VarBackward0"},
+    {"var_dims_biased_keepdim", "DivBackward1", "VarBackward0"},
     {"std", "SqrtBackward0", "StdBackward0"},
     {"std_dim", "SqrtBackward0", "StdBackward0"},
     {"std_dims_keepdim_biased", "SqrtBackward0", "StdBackward0"},

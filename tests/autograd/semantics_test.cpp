@@ -52,38 +52,86 @@ TEST(Autograd, SecondBackwardWithoutRetainGraphFails) {
   EXPECT_EMBER_ERROR(y.backward(), "Trying to backward through the graph a second time");
 }
 
-TEST(Autograd, SecondBackwardFailsWhereSomethingWasSaved) {
-  // As in PyTorch: x * 2 and x / 2 save the number, x + 2 and x - 2 save nothing, so only
-  // the first two refuse a second backward.
-  const std::pair<std::function<Tensor(const Tensor&)>, bool> cases[] = {
-      {[](const Tensor& x) { return x * 2; }, true},
-      {[](const Tensor& x) { return x / 2; }, true},
-      {[](const Tensor& x) { return x + 2; }, false},
-      {[](const Tensor& x) { return x - 2; }, false},
-  };
-  for (const auto& [f, fails] : cases) {
-    Tensor x = ones({2}, requires_grad());
-    Tensor y = f(x).sum();
+// y.backward() twice: returns whether the second one was refused (the graph was freed).
+bool second_backward_fails(const Tensor& x, const std::function<Tensor(const Tensor&)>& f) {
+  Tensor y = f(x).sum();
+  y.backward();
+  try {
     y.backward();
-    if (fails) {
-      EXPECT_EMBER_ERROR(y.backward(), "Trying to backward through the graph a second time");
-    } else {
-      y.backward();
-      EXPECT_TRUE(x.grad().equal(full({2}, 2.f)));
-    }
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Trying to backward through the graph a second time"),
+              std::string::npos);
+    return true;
   }
+  return false;
 }
 
-TEST(Autograd, ANumberOperandIsAnEmptyEdge) {
-  // torch: (x * 2).grad_fn.next_functions == ((AccumulateGrad, 0), (None, 0))
+TEST(Autograd, SecondBackwardFailsWhereSomethingWasSaved) {
+  using F = std::function<Tensor(const Tensor&)>;
+  // LibTorch's Scalar overloads keep the number as a value: nothing saved, so a second backward
+  // runs. number / x divides a filled tensor by x and saves x.
+  const std::vector<std::pair<F, bool>> scalar_overloads = {
+      {[](const Tensor& x) { return x * 2; }, false},
+      {[](const Tensor& x) { return x / 2; }, false},
+      {[](const Tensor& x) { return x + 2; }, false},
+      {[](const Tensor& x) { return x - 2; }, false},
+      {[](const Tensor& x) { return 2 / x; }, true},
+  };
+  // Python's torch wraps the number in a tensor: x * 2 and x / 2 save it, x + 2 and x - 2 do not.
+  const std::vector<std::pair<F, bool>> wrapped = {
+      {[](const Tensor& x) { return detail::mul_wrapped(x, 2); }, true},
+      {[](const Tensor& x) { return detail::div_wrapped(x, 2); }, true},
+      {[](const Tensor& x) { return detail::add_wrapped(x, 2); }, false},
+      {[](const Tensor& x) { return detail::sub_wrapped(x, 2); }, false},
+  };
+  for (const auto* cases : {&scalar_overloads, &wrapped})
+    for (const auto& [f, fails] : *cases) {
+      Tensor x = ones({2}, requires_grad());
+      EXPECT_EQ(second_backward_fails(x, f), fails);
+    }
+}
+
+TEST(Autograd, ANumberOperandIsOneEdgeInCppAndAnEmptyEdgeInPython) {
   Tensor x = ones({2}, requires_grad());
-  for (const Tensor& y : {x * 2, x + 2, x - 2, x / 2}) {
+  // LibTorch: (x * 2).grad_fn()->name() == "MulBackward1", with one edge.
+  const std::pair<Tensor, const char*> cpp[] = {{x * 2, "MulBackward1"},
+                                                {x + 2, "AddBackward1"},
+                                                {x - 2, "SubBackward1"},
+                                                {x / 2, "DivBackward1"},
+                                                {x.add(2, 3), "AddBackward1"}};
+  for (const auto& [y, name] : cpp) {
+    EXPECT_EQ(y.grad_fn()->name(), name);
+    ASSERT_EQ(y.grad_fn()->next_edges().size(), 1u);
+    EXPECT_EQ(y.grad_fn()->next_edges()[0].function->name(), "AccumulateGrad");
+  }
+  // torch: (x * 2).grad_fn.next_functions == ((AccumulateGrad, 0), (None, 0))
+  const std::pair<Tensor, const char*> python[] = {{detail::mul_wrapped(x, 2), "MulBackward0"},
+                                                   {detail::add_wrapped(x, 2), "AddBackward0"},
+                                                   {detail::sub_wrapped(x, 2), "SubBackward0"},
+                                                   {detail::div_wrapped(x, 2), "DivBackward0"}};
+  for (const auto& [y, name] : python) {
+    EXPECT_EQ(y.grad_fn()->name(), name);
     ASSERT_EQ(y.grad_fn()->next_edges().size(), 2u);
     EXPECT_EQ(y.grad_fn()->next_edges()[0].function->name(), "AccumulateGrad");
     EXPECT_FALSE(y.grad_fn()->next_edges()[1].function);
   }
-  EXPECT_EQ((x * 2).grad_fn()->name(), "MulBackward0");
-  EXPECT_EQ((x / 2).grad_fn()->name(), "DivBackward0");
+}
+
+TEST(Autograd, InPlaceWithANumberRecordsTheScalarOverload) {
+  // LibTorch: (x * 1).add_(2) is AddBackward1 with one edge; torch's x.add_(2) is AddBackward0.
+  Tensor x = ones({2}, requires_grad());
+  Tensor a = x * 1;
+  a.add_(2);
+  EXPECT_EQ(a.grad_fn()->name(), "AddBackward1");
+  EXPECT_EQ(a.grad_fn()->next_edges().size(), 1u);
+  a.mul_(3);
+  EXPECT_EQ(a.grad_fn()->name(), "MulBackward1");
+  Tensor b = x * 1;
+  detail::mul_wrapped_(b, 3);
+  EXPECT_EQ(b.grad_fn()->name(), "MulBackward0");
+  EXPECT_EQ(b.grad_fn()->next_edges().size(), 2u);
+  (a + b).sum().backward();
+  EXPECT_TRUE(x.grad().equal(full({2}, 6.f)));
 }
 
 TEST(Autograd, OnlyWhatAGradientReadsIsSaved) {

@@ -22,6 +22,31 @@ def test_backward_and_grad_fn_names():
     assert fn.name() == "MulBackward0" and nr == 0
 
 
+NUMBER_FORMS = ["x + 2", "x - 2", "x * 2", "x / 2", "2 + x", "2 - x", "2 * x", "2 / x",
+                "x.add(2, alpha=3)", "x.mul(2)", "x.div(2)", "x.sub(2)", "torch.add(x, 2)",
+                "torch.mul(x, 2)", "x.clone().add_(2)", "x.clone().mul_(2)", "x.clone().div_(2)"]
+
+
+def _number_form_graph(lib, expr):
+    x = lib.ones(2, requires_grad=True)
+    y = eval(expr, {"torch": lib, "x": x})
+    edges = [type(f).__name__ if f is not None else None for f, _ in y.grad_fn.next_functions]
+    y.sum().backward()
+    try:
+        y.sum().backward()
+        second = "runs"
+    except RuntimeError as e:
+        second = str(e).split(".")[0]
+    return y.grad_fn.name(), edges, second
+
+
+@pytest.mark.parametrize("expr", NUMBER_FORMS)
+def test_number_operands_record_torchs_nodes(torch, expr):
+    # Python wraps the number in a tensor: AddBackward0 with an empty second edge (C++ records
+    # LibTorch's Scalar overloads instead; see tests/autograd/semantics_test.cpp).
+    assert _number_form_graph(ember, expr) == _number_form_graph(torch, expr)
+
+
 def test_accumulation_and_retain_graph():
     x = ember.tensor([4.0], requires_grad=True)
     y = x ** 3 + 2 * x ** 2 + 8 * x

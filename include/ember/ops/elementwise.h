@@ -17,6 +17,19 @@ namespace ember {
                                     const Tensor& b EMBER_ALPHA_DECL(surface));)                  \
   EMBER_IF_NUMBER(surface, Tensor name(const Tensor& a, const Scalar& b EMBER_ALPHA_DECL(surface));)
 #include "ember/core/op_table.def"
+namespace detail {
+/// a op number (and a op= number) as Python's torch records it, for the Python bindings: torch
+/// wraps the number in a 0-dim tensor, so the node is the tensor overload's (AddBackward0) with a
+/// second, empty edge. ember::add(a, number) records LibTorch's Scalar overload (AddBackward1, one
+/// edge).
+#define EMBER_BINARY_OP(Name, name, dtype, surface, node)                                         \
+  EMBER_IF_NUMBER(                                                                                \
+      surface, Tensor name##_wrapped(const Tensor& a, const Scalar& b EMBER_ALPHA_DECL(surface)); \
+      Tensor & name##_wrapped_(Tensor & self, const Scalar& b EMBER_ALPHA_DECL(surface));)
+#include "ember/core/op_table.def"
+}  // namespace detail
+/// other - alpha * t (LibTorch's rsub, which Python's number - t calls).
+Tensor rsub(const Tensor& t, const Scalar& other, const Scalar& alpha = 1);
 Tensor pow(const Tensor& base, const Tensor& exponent);
 Tensor pow(const Tensor& base, const Scalar& exponent);
 Tensor pow(const Scalar& base, const Tensor& exponent);
