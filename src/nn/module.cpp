@@ -145,40 +145,38 @@ std::shared_ptr<Module> Module::self_ptr() {
   return std::shared_ptr<Module>(std::shared_ptr<Module>(), this);
 }
 
-std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_children() const {
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> out;
+Module::NamedModules Module::named_children() const {
+  NamedModules out("named_children");
   std::unordered_set<const Module*> seen;
   for (const auto& [name, child] : children_)
-    if (seen.insert(child.get()).second) out.emplace_back(name, child);
+    if (seen.insert(child.get()).second) out.insert(name, child);
   return out;
 }
 
-std::vector<std::shared_ptr<Module>> Module::children() const {
-  std::vector<std::shared_ptr<Module>> out;
-  for (auto& entry : named_children()) out.push_back(std::move(entry.second));
-  return out;
-}
+std::vector<std::shared_ptr<Module>> Module::children() const { return named_children().values(); }
 
-std::vector<std::pair<std::string, std::shared_ptr<Module>>> Module::named_modules() {
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> out;
+Module::NamedModules Module::named_modules(const std::string& name_prefix,
+                                           bool include_self) const {
+  NamedModules out("named_modules");
   std::unordered_set<const Module*> seen;
-  // Depth first, pre-order, with an explicit stack so deep nests cannot overflow.
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> stack{{"", self_ptr()}};
+  // Depth first, pre-order, with an explicit stack so deep nests cannot overflow. Handing out
+  // this module needs a non-const pointer; nothing is changed through it here.
+  auto* self = const_cast<Module*>(this);
+  std::vector<std::pair<std::string, std::shared_ptr<Module>>> stack{
+      {name_prefix, self->self_ptr()}};
   while (!stack.empty()) {
     auto [prefix, module] = std::move(stack.back());
     stack.pop_back();
     if (!seen.insert(module.get()).second) continue;
     for (auto it = module->children_.rbegin(); it != module->children_.rend(); ++it)
       stack.emplace_back(join_name(prefix, it->first), it->second);
-    out.emplace_back(std::move(prefix), std::move(module));
+    if (include_self || module.get() != this) out.insert(std::move(prefix), std::move(module));
   }
   return out;
 }
 
-std::vector<std::shared_ptr<Module>> Module::modules() {
-  std::vector<std::shared_ptr<Module>> out;
-  for (auto& entry : named_modules()) out.push_back(std::move(entry.second));
-  return out;
+std::vector<std::shared_ptr<Module>> Module::modules(bool include_self) const {
+  return named_modules("", include_self).values();
 }
 
 void Module::apply(const std::function<void(Module&)>& fn) {
@@ -189,13 +187,11 @@ void Module::apply(const std::function<void(Module&)>& fn) {
 TensorDict Module::named_tensors(bool recurse, bool buffers) const {
   TensorDict out;
   std::unordered_set<const TensorImpl*> seen;
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> modules;
-  // named_modules() is not const (it may hand out this module); only read through it here.
-  auto* self = const_cast<Module*>(this);
+  NamedModules modules;
   if (recurse)
-    modules = self->named_modules();
+    modules = named_modules();
   else
-    modules.emplace_back("", self->self_ptr());
+    modules.insert("", const_cast<Module*>(this)->self_ptr());
   for (const auto& [prefix, module] : modules)
     for (const Slot& slot : buffers ? module->buffers_ : module->parameters_)
       if (slot.value.defined() && seen.insert(slot.value.unsafe_impl()).second)

@@ -108,6 +108,24 @@ TEST(NnModuleTest, NamedParametersOfNestedModulesInRegistrationOrder) {
   EXPECT_EQ(net.name(), "TwoLayerNet");
 }
 
+TEST(NnModuleTest, NamedListsAreLibTorchOrderedDicts) {
+  auto seq = nested();
+  // LibTorch's spelling: items with key() and value(), lookup by name.
+  std::vector<std::string> seen;
+  for (const auto& child : seq->named_children())
+    seen.push_back(child.key() + "=" + child.value()->name());
+  EXPECT_EQ(seen, (std::vector<std::string>{"0=Linear", "1=Sequential", "2=Linear"}));
+  EXPECT_EQ(seq->named_modules()["1.0"].get(), seq->at<nn::SequentialImpl>(1)[0].get());
+  for (const auto& p : seq->named_parameters()) EXPECT_TRUE(p.value().requires_grad()) << p.key();
+  EXPECT_EQ(names(seq->named_modules("model")),
+            (std::vector<std::string>{"model", "model.0", "model.1", "model.1.0", "model.1.1",
+                                      "model.2"}));
+  EXPECT_EQ(names(seq->named_modules("", /*include_self=*/false)),
+            (std::vector<std::string>{"0", "1", "1.0", "1.1", "2"}));
+  EXPECT_EQ(seq->modules(/*include_self=*/false).size(), 5u);
+  EXPECT_EMBER_ERROR(seq->named_children()["9"], "named_children: no entry named '9'");
+}
+
 TEST(NnModuleTest, SharedModuleReportedOnceButSavedUnderEachName) {
   auto shared = std::make_shared<E>();
   nn::Linear l(2, 2);

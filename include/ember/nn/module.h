@@ -14,6 +14,7 @@
 
 #include "ember/core/device.h"
 #include "ember/core/dtype.h"
+#include "ember/core/ordered_dict.h"
 #include "ember/core/tensor.h"
 #include "ember/core/tensor_dict.h"
 
@@ -91,15 +92,20 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<Tensor> buffers(bool recurse = true) const;
   /// Buffers by dotted name in registration order, each once.
   TensorDict named_buffers(bool recurse = true) const;
+  /// Modules by name, in order: entries have `.key()`/`.value()` (LibTorch) and
+  /// `.first`/`.second`.
+  using NamedModules = OrderedDict<std::string, std::shared_ptr<Module>>;
   /// The direct submodules, each once.
   std::vector<std::shared_ptr<Module>> children() const;
   /// The direct submodules with their names.
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_children() const;
-  /// This module followed by all its descendants (depth first), each once. For a module not
-  /// owned by a shared_ptr, the first entry does not own it.
-  std::vector<std::shared_ptr<Module>> modules();
-  /// modules() with dotted names; this module's name is "".
-  std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules();
+  NamedModules named_children() const;
+  /// This module (unless include_self is false) followed by all its descendants (depth first),
+  /// each once. For a module not owned by a shared_ptr, the first entry does not own it.
+  std::vector<std::shared_ptr<Module>> modules(bool include_self = true) const;
+  /// modules() with dotted names, each prefixed by name_prefix; this module's name is the
+  /// prefix ("" by default).
+  NamedModules named_modules(const std::string& name_prefix = std::string(),
+                             bool include_self = true) const;
   /// Calls fn on every submodule (depth first) and then on this module.
   void apply(const std::function<void(Module&)>& fn);
   /// This module as a ModuleType (a module class such as LinearImpl, or a holder such as
