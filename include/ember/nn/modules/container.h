@@ -11,12 +11,13 @@
 #include "ember/core/tensor.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"
+#include "ember/nn/modules/any.h"
 
 namespace ember::nn {
 
-/// Anything a container accepts: a module holder or a shared_ptr to a module.
+/// What a container's constructor accepts: a module holder or a shared_ptr to a module.
 template <typename T>
-concept AnyModule = std::convertible_to<T, std::shared_ptr<Module>>;
+concept ModulePointer = std::convertible_to<T, std::shared_ptr<Module>>;
 
 namespace detail {
 
@@ -25,6 +26,10 @@ class ModuleSequence : public Module {
  public:
   /// Appends a module named after its position.
   void push_back(std::shared_ptr<Module> module);
+  template <std::same_as<AnyModule> Any>  // a template, so modules never convert to it
+  void push_back(const Any& module) {
+    push_back(module.ptr());
+  }
   size_t size() const { return modules_.size(); }
   bool is_empty() const { return modules_.empty(); }
   /// The module at index (negative counts from the end); out of range is an IndexError.
@@ -58,7 +63,7 @@ class ModuleListImpl : public detail::ModuleSequence {
  public:
   ModuleListImpl() : ModuleSequence("ModuleList") {}
   /// The list of the given modules, in order.
-  template <AnyModule... Modules>
+  template <ModulePointer... Modules>
   requires(sizeof...(Modules) > 0) explicit ModuleListImpl(Modules&&... modules)
       : ModuleListImpl() {
     (push_back(std::shared_ptr<Module>(std::forward<Modules>(modules))), ...);
@@ -75,7 +80,7 @@ class SequentialImpl : public detail::ModuleSequence {
  public:
   SequentialImpl() : ModuleSequence("Sequential") {}
   /// A chain of the given modules, named "0", "1", ...
-  template <AnyModule... Modules>
+  template <ModulePointer... Modules>
   requires(sizeof...(Modules) > 0) explicit SequentialImpl(Modules&&... modules)
       : SequentialImpl() {
     (push_back(std::shared_ptr<Module>(std::forward<Modules>(modules))), ...);
