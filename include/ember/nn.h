@@ -2,6 +2,7 @@
 /// The neural-network layer: modules, containers, initialization and functional ops.
 #include "ember/nn/functional.h"
 #include "ember/nn/functional_aten.h"
+#include "ember/nn/functional_options.h"
 #include "ember/nn/init.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"

@@ -182,20 +182,25 @@ void bind_recurrent(py::module_& m) {
 void bind_activations(py::module_& m) {
   const auto x = py::arg("input");
   const auto inplace = py::arg("inplace") = false;
-  m.def("elu", &F::elu, x, py::arg("alpha") = 1.0, inplace);
-  m.def("selu", &F::selu, x, inplace);
-  m.def("celu", &F::celu, x, py::arg("alpha") = 1.0, inplace);
+  m.def("elu", py::overload_cast<const Tensor&, double, bool>(&F::elu), x, py::arg("alpha") = 1.0,
+        inplace);
+  m.def("selu", py::overload_cast<const Tensor&, bool>(&F::selu), x, inplace);
+  m.def("celu", py::overload_cast<const Tensor&, double, bool>(&F::celu), x, py::arg("alpha") = 1.0,
+        inplace);
   m.def("silu", &F::silu, x, inplace);
   m.def("mish", &F::mish, x, inplace);
-  m.def("softplus", &F::softplus, x, py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
+  m.def("softplus", py::overload_cast<const Tensor&, double, double>(&F::softplus), x,
+        py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
   m.def("softsign", &F::softsign, x);
-  m.def("hardtanh", &F::hardtanh, x, py::arg("min_val") = -1.0, py::arg("max_val") = 1.0, inplace);
-  m.def("relu6", &F::relu6, x, inplace);
+  m.def("hardtanh", py::overload_cast<const Tensor&, double, double, bool>(&F::hardtanh), x,
+        py::arg("min_val") = -1.0, py::arg("max_val") = 1.0, inplace);
+  m.def("relu6", py::overload_cast<const Tensor&, bool>(&F::relu6), x, inplace);
   m.def("logsigmoid", &F::logsigmoid, x);
   m.def("hardsigmoid", &F::hardsigmoid, x, inplace);
   m.def("hardswish", &F::hardswish, x, inplace);
-  m.def("threshold", &F::threshold, x, py::arg("threshold"), py::arg("value"), inplace);
-  m.def("glu", &F::glu, x, py::arg("dim") = -1);
+  m.def("threshold", py::overload_cast<const Tensor&, double, double, bool>(&F::threshold), x,
+        py::arg("threshold"), py::arg("value"), inplace);
+  m.def("glu", py::overload_cast<const Tensor&, int64_t>(&F::glu), x, py::arg("dim") = -1);
 }
 
 }  // namespace
@@ -241,15 +246,18 @@ void bind_nn(py::module_& parent) {
   m.def(
       "relu", [](const Tensor& x, bool inplace) { return F::relu(x, inplace); }, py::arg("input"),
       py::arg("inplace") = false);
-  m.def("leaky_relu", &F::leaky_relu, py::arg("input"), py::arg("negative_slope") = 0.01);
+  m.def("leaky_relu", py::overload_cast<const Tensor&, double, bool>(&F::leaky_relu),
+        py::arg("input"), py::arg("negative_slope") = 0.01, py::arg("inplace") = false);
   m.def(
       "gelu",
       [](const Tensor& x, const std::string& approximate) { return F::gelu(x, approximate); },
       py::arg("input"), py::arg("approximate") = "none");
-  m.def("dropout", &F::dropout, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
+  m.def("dropout", py::overload_cast<const Tensor&, double, bool, bool>(&F::dropout),
+        py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
         py::arg("inplace") = false);
-  m.def("embedding", &F::embedding, py::arg("input"), py::arg("weight"),
-        py::arg("padding_idx") = py::none());
+  m.def("embedding",
+        py::overload_cast<const Tensor&, const Tensor&, std::optional<int64_t>>(&F::embedding),
+        py::arg("input"), py::arg("weight"), py::arg("padding_idx") = py::none());
   bind_recurrent(m);
   bind_activations(m);
   m.def("one_hot", &F::one_hot, py::arg("tensor"), py::arg("num_classes") = -1);
@@ -260,12 +268,16 @@ void bind_nn(py::module_& parent) {
       },
       py::arg("input"), py::arg("pad"), py::arg("mode") = "constant",
       py::arg("value") = py::none());
-  m.def("normalize", &F::normalize, py::arg("input"), py::arg("p") = 2.0, py::arg("dim") = 1,
-        py::arg("eps") = 1e-12);
-  m.def("cosine_similarity", &F::cosine_similarity, py::arg("x1"), py::arg("x2"),
-        py::arg("dim") = 1, py::arg("eps") = 1e-8);
-  m.def("pairwise_distance", &F::pairwise_distance, py::arg("x1"), py::arg("x2"),
-        py::arg("p") = 2.0, py::arg("eps") = 1e-6, py::arg("keepdim") = false);
+  m.def("normalize", py::overload_cast<const Tensor&, double, int64_t, double>(&F::normalize),
+        py::arg("input"), py::arg("p") = 2.0, py::arg("dim") = 1, py::arg("eps") = 1e-12);
+  m.def("cosine_similarity",
+        py::overload_cast<const Tensor&, const Tensor&, int64_t, double>(&F::cosine_similarity),
+        py::arg("x1"), py::arg("x2"), py::arg("dim") = 1, py::arg("eps") = 1e-8);
+  m.def(
+      "pairwise_distance",
+      py::overload_cast<const Tensor&, const Tensor&, double, double, bool>(&F::pairwise_distance),
+      py::arg("x1"), py::arg("x2"), py::arg("p") = 2.0, py::arg("eps") = 1e-6,
+      py::arg("keepdim") = false);
   m.def(
       "layer_norm",
       [](const Tensor& x, py::handle shape, py::handle w, py::handle b, double eps) {

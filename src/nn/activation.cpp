@@ -28,18 +28,7 @@ LeakyReLUImpl::LeakyReLUImpl(const LeakyReLUOptions& options)
     : Module("LeakyReLU"), options(options) {}
 
 Tensor LeakyReLUImpl::forward(const Tensor& input) {
-  const double slope = options.negative_slope();
-  if (!options.inplace()) return functional::leaky_relu(input, slope);
-  // Multiplying in place by the per-element slope (1 or negative_slope) gives the same values
-  // and, since the factor is a constant, the right gradient.
-  Tensor factor;
-  {
-    NoGradGuard no_grad;
-    factor = input.gt(0).to(input.dtype()) * (1 - slope) + slope;
-  }
-  Tensor out = input;
-  out.mul_(factor);
-  return out;
+  return functional::leaky_relu(input, options.negative_slope(), options.inplace());
 }
 
 std::string LeakyReLUImpl::extra_repr() const {

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "ember/autograd/grad_mode.h"
 #include "ember/nn/functional.h"
 #include "ember/ops.h"
 
@@ -17,9 +18,19 @@ Tensor relu(const Tensor& x, bool inplace) {
   return out;
 }
 
-Tensor leaky_relu(const Tensor& x, double negative_slope) {
+Tensor leaky_relu(const Tensor& x, double negative_slope, bool inplace) {
   // The slope applies at 0 too, matching PyTorch's gradient there.
-  return where(x.gt(0), x, x * negative_slope);
+  if (!inplace) return where(x.gt(0), x, x * negative_slope);
+  // Multiplying in place by the per-element slope (1 or negative_slope) gives the same values
+  // and, since the factor is a constant, the right gradient.
+  Tensor factor;
+  {
+    NoGradGuard no_grad;
+    factor = x.gt(0).to(x.dtype()) * (1 - negative_slope) + negative_slope;
+  }
+  Tensor out = x;
+  out.mul_(factor);
+  return out;
 }
 
 Tensor sigmoid(const Tensor& x) { return ember::sigmoid(x); }

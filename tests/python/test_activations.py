@@ -62,7 +62,8 @@ MODULES = [("ELU", ()), ("ELU", (0.5, True)), ("SELU", (True,)), ("CELU", ()), (
            ("Mish", (True,)), ("Softplus", ()), ("Softplus", (2.0, 10.0)), ("Softsign", ()),
            ("Hardtanh", ()), ("Hardtanh", (-2, 2)), ("ReLU6", (True,)), ("LogSigmoid", ()),
            ("Hardsigmoid", ()), ("Hardswish", (True,)), ("Threshold", (0.1, 20)), ("GLU", ()),
-           ("SmoothL1Loss", ()), ("HuberLoss", ()), ("KLDivLoss", ())]
+           ("LeakyReLU", ()), ("LeakyReLU", (0.2, True)), ("SmoothL1Loss", ()), ("HuberLoss", ()),
+           ("KLDivLoss", ())]
 
 
 @pytest.mark.parametrize("name,args", MODULES)

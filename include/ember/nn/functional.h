@@ -19,7 +19,7 @@ namespace functional {
 /// max(x, 0); inplace overwrites x (relu_).
 Tensor relu(const Tensor& x, bool inplace = false);
 /// x where x > 0, else negative_slope * x.
-Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01);
+Tensor leaky_relu(const Tensor& x, double negative_slope = 0.01, bool inplace = false);
 /// 1 / (1 + exp(-x)).
 Tensor sigmoid(const Tensor& x);
 /// Hyperbolic tangent.

@@ -9,7 +9,6 @@ _nn = _C._nn
 linear = _nn.linear
 conv2d = _nn.conv2d
 avg_pool2d = _nn.avg_pool2d
-leaky_relu = _nn.leaky_relu
 gelu = _nn.gelu
 embedding = _nn.embedding
 layer_norm = _nn.layer_norm
@@ -89,6 +88,11 @@ def sigmoid(input):
 
 
 # The in-place forms return the input object itself, as torch's do.
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    out = _nn.leaky_relu(input, negative_slope, inplace)
+    return input if inplace else out
+
+
 def elu(input, alpha=1.0, inplace=False):
     out = _nn.elu(input, alpha, inplace)
     return input if inplace else out
