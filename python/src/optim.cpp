@@ -3,6 +3,8 @@
 // their bookkeeping. State a step creates (a first momentum buffer, say) is returned.
 #include <pybind11/stl.h>
 
+#include <deque>
+#include <optional>
 #include <type_traits>
 #include <utility>
 
@@ -14,13 +16,74 @@ namespace {
 // The C++ options of one optimizer, filled from a Python group's entries of the same names and
 // checked: torch.optim's constructors raise the same ValueErrors as the C++ optimizers.
 template <typename Options>
-void validate(py::dict group) {
+Options options_from(py::dict group) {
   Options options(group["lr"].cast<double>());
   auto read = [&](const char* name, auto& field) {
     if (group.contains(name)) field = group[name].cast<std::decay_t<decltype(field)>>();
   };
   Options::fields(options, read);
   options.validate();
+  return options;
+}
+
+template <typename Options>
+void validate(py::dict group) {
+  options_from<Options>(group);
+}
+
+// A state field from Python, where None stands for an undefined tensor (torch keeps `al` as a
+// list of Nones until used).
+template <typename T>
+T field_from(py::handle value) {
+  if constexpr (std::is_same_v<T, Tensor>) {
+    return tensor_or_undefined(value);
+  } else if constexpr (std::is_same_v<T, std::deque<Tensor>>) {
+    const std::vector<Tensor> list = tensor_list(value);
+    return T(list.begin(), list.end());
+  } else if constexpr (std::is_same_v<T, std::optional<std::vector<Tensor>>>) {
+    return value.is_none() ? T() : T(tensor_list(value));
+  } else {
+    return value.cast<T>();
+  }
+}
+
+template <typename T>
+py::object field_to(const T& value) {
+  if constexpr (std::is_same_v<T, Tensor>) {
+    return optional_tensor(value);
+  } else if constexpr (std::is_same_v<T, std::deque<Tensor>> ||
+                       std::is_same_v<T, std::vector<Tensor>>) {
+    py::list list;
+    for (const Tensor& t : value) list.append(optional_tensor(t));
+    return std::move(list);
+  } else if constexpr (std::is_same_v<T, std::optional<std::vector<Tensor>>>) {
+    return value ? field_to(*value) : py::none();
+  } else {
+    return py::cast(value);
+  }
+}
+
+// torch.optim.LBFGS.step: the C++ step over the group's parameters, its state kept in the
+// Python state dict under torch's names. Returns what the closure first returned.
+py::object lbfgs_step(const std::vector<Tensor>& params, py::dict group, py::dict state,
+                      py::object closure) {
+  const auto options = options_from<optim::LBFGSOptions>(group);
+  optim::LBFGSParamState s;
+  auto read = [&](const char* name, auto& field) {
+    if (state.contains(name)) field = field_from<std::decay_t<decltype(field)>>(state[name]);
+  };
+  optim::LBFGSParamState::fields(s, read);
+  py::object first;
+  auto evaluate = [&]() -> Tensor {
+    py::object loss = closure();
+    if (!first) first = loss;
+    return is_tensor(loss) ? as_tensor(loss)
+                           : scalar_tensor(py::float_(loss).cast<double>(), kFloat64);
+  };
+  optim::detail::lbfgs_step(params, options, s, evaluate);
+  auto write = [&](const char* name, const auto& field) { state[name] = field_to(field); };
+  optim::LBFGSParamState::fields(std::as_const(s), write);
+  return first;
 }
 
 void bind_validation(py::module_& m) {
@@ -35,7 +98,8 @@ void bind_validation(py::module_& m) {
                                                   {"NAdam", &validate<optim::NAdamOptions>},
                                                   {"RAdam", &validate<optim::RAdamOptions>},
                                                   {"Rprop", &validate<optim::RpropOptions>},
-                                                  {"ASGD", &validate<optim::ASGDOptions>}};
+                                                  {"ASGD", &validate<optim::ASGDOptions>},
+                                                  {"LBFGS", &validate<optim::LBFGSOptions>}};
   py::dict table;
   for (const auto& [name, check] : checks) table[name] = py::cpp_function(check);
   m.attr("_validators") = table;
@@ -46,6 +110,8 @@ void bind_validation(py::module_& m) {
 void bind_optim(py::module_& parent) {
   py::module_ m = parent.def_submodule("_optim", "fused optimizer steps");
   bind_validation(m);
+  m.def("_lbfgs_step", &lbfgs_step, py::arg("params"), py::arg("group"), py::arg("state"),
+        py::arg("closure"));
   m.def(
       "_fused_adam_",
       [](Tensor param, const Tensor& grad, Tensor exp_avg, Tensor exp_avg_sq,

@@ -71,8 +71,8 @@ Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
 }
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& o) {
-  return batch_norm(x, running_mean, running_var, o.weight(), o.bias(), o.training(),
-                    o.momentum(), o.eps());
+  return batch_norm(x, running_mean, running_var, o.weight(), o.bias(), o.training(), o.momentum(),
+                    o.eps());
 }
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Conv2dFuncOptions& o) {
   return ember::conv2d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
@@ -81,10 +81,9 @@ Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& o) {
   return ember::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
                            o.ceil_mode());
 }
-std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x,
-                                                   const MaxPool2dFuncOptions& o) {
-  return ember::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(),
-                                        o.dilation(), o.ceil_mode());
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const MaxPool2dFuncOptions& o) {
+  return ember::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
+                                        o.ceil_mode());
 }
 Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o) {
   return ember::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
@@ -97,8 +96,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOpti
 Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& o) {
   return l1_loss(input, target, o.reduction());
 }
-Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,
-                      const SmoothL1LossFuncOptions& o) {
+Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, const SmoothL1LossFuncOptions& o) {
   return smooth_l1_loss(input, target, o.reduction(), o.beta());
 }
 Tensor huber_loss(const Tensor& input, const Tensor& target, const HuberLossFuncOptions& o) {
@@ -110,8 +108,7 @@ Tensor kl_div(const Tensor& input, const Tensor& target, const KLDivFuncOptions&
 Tensor nll_loss(const Tensor& input, const Tensor& target, const NLLLossFuncOptions& o) {
   return nll_loss(input, target, o.reduction(), o.ignore_index(), o.weight());
 }
-Tensor cross_entropy(const Tensor& input, const Tensor& target,
-                     const CrossEntropyFuncOptions& o) {
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const CrossEntropyFuncOptions& o) {
   return cross_entropy(input, target, o.reduction(), o.ignore_index(), o.label_smoothing(),
                        o.weight());
 }
@@ -121,8 +118,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
 }
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
                                         const BinaryCrossEntropyWithLogitsFuncOptions& o) {
-  return binary_cross_entropy_with_logits(input, target, o.weight(), o.reduction(),
-                                          o.pos_weight());
+  return binary_cross_entropy_with_logits(input, target, o.weight(), o.reduction(), o.pos_weight());
 }
 
 }  // namespace ember::nn::functional

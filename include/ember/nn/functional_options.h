@@ -138,8 +138,7 @@ Tensor glu(const Tensor& x, const GLUFuncOptions& options);
 Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& options);
 Tensor log_softmax(const Tensor& x, const LogSoftmaxFuncOptions& options);
 Tensor dropout(const Tensor& x, const DropoutFuncOptions& options);
-Tensor embedding(const Tensor& indices, const Tensor& weight,
-                 const EmbeddingFuncOptions& options);
+Tensor embedding(const Tensor& indices, const Tensor& weight, const EmbeddingFuncOptions& options);
 Tensor pad(const Tensor& x, const PadFuncOptions& options);
 Tensor normalize(const Tensor& x, const NormalizeFuncOptions& options);
 Tensor cosine_similarity(const Tensor& x1, const Tensor& x2,

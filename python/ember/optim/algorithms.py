@@ -1,5 +1,5 @@
-"""SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop and ASGD, with torch's
-update rules and defaults."""
+"""SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, NAdam, RAdam, Rprop, ASGD and LBFGS, with
+torch's update rules and defaults."""
 
 from .. import _C
 from .optimizer import Optimizer
@@ -192,3 +192,24 @@ class ASGD(Optimizer):
         state["ax"], state["eta"], state["mu"] = _C._optim._fused_asgd_(
             p, grad, state.get("ax"), state["eta"], state["mu"], group["lr"], group["lambd"],
             group["alpha"], group["t0"], group["weight_decay"], state["step"], group["maximize"])
+
+
+class LBFGS(Optimizer):
+    def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7,
+                 tolerance_change=1e-9, history_size=100, line_search_fn=None):
+        if max_eval is None:
+            max_eval = max_iter * 5 // 4
+        super().__init__(params, dict(lr=lr, max_iter=max_iter, max_eval=max_eval,
+                                      tolerance_grad=tolerance_grad,
+                                      tolerance_change=tolerance_change,
+                                      history_size=history_size, line_search_fn=line_search_fn))
+        if len(self.param_groups) != 1:
+            raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
+        self._params = self.param_groups[0]["params"]
+
+    def step(self, closure):
+        """Re-evaluates the model through closure up to max_iter times (C++'s LBFGS step);
+        returns the closure's first loss."""
+        state = self.state.setdefault(id(self._params[0]), {})
+        return _C._optim._lbfgs_step(self._params, self.param_groups[0], state, closure)
+
