@@ -255,6 +255,17 @@ void bind_nn(py::module_& parent) {
   m.def("dropout", py::overload_cast<const Tensor&, double, bool, bool>(&F::dropout),
         py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
         py::arg("inplace") = false);
+  using DropoutFn = Tensor (*)(const Tensor&, double, bool, bool);
+  const std::pair<const char*, DropoutFn> channel_dropouts[] = {
+      {"dropout1d", &F::dropout1d}, {"dropout2d", &F::dropout2d}, {"dropout3d", &F::dropout3d}};
+  for (const auto& [name, fn] : channel_dropouts)
+    m.def(name, fn, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = true,
+          py::arg("inplace") = false);
+  const std::pair<const char*, DropoutFn> alpha_dropouts[] = {
+      {"alpha_dropout", &F::alpha_dropout}, {"feature_alpha_dropout", &F::feature_alpha_dropout}};
+  for (const auto& [name, fn] : alpha_dropouts)
+    m.def(name, fn, py::arg("input"), py::arg("p") = 0.5, py::arg("training") = false,
+          py::arg("inplace") = false);
   m.def("embedding",
         py::overload_cast<const Tensor&, const Tensor&, std::optional<int64_t>>(&F::embedding),
         py::arg("input"), py::arg("weight"), py::arg("padding_idx") = py::none());

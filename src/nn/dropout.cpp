@@ -1,4 +1,4 @@
-// nn::Dropout, built on functional::dropout.
+// The dropout layers, built on the functional dropout family.
 #include "ember/nn/modules/dropout.h"
 
 #include <fmt/format.h>
@@ -15,9 +15,9 @@ std::string float_repr(double v) {
   return s;
 }
 
-const DropoutOptions& checked(const DropoutOptions& options) {
+const DropoutOptions& checked(const std::string& name, const DropoutOptions& options) {
   if (!(options.p() >= 0 && options.p() <= 1))
-    throw Error(fmt::format("Dropout: dropout probability has to be between 0 and 1, but got {}",
+    throw Error(fmt::format("{}: dropout probability has to be between 0 and 1, but got {}", name,
                             float_repr(options.p())),
                 ErrorKind::Value);
   return options;
@@ -25,16 +25,31 @@ const DropoutOptions& checked(const DropoutOptions& options) {
 
 }  // namespace
 
-DropoutImpl::DropoutImpl(const DropoutOptions& options)
-    : Module("Dropout"), options(checked(options)) {}
+detail::DropoutBase::DropoutBase(std::string name, const DropoutOptions& options)
+    : Module(name), options(checked(name, options)) {}
+
+std::string detail::DropoutBase::extra_repr() const {
+  return fmt::format("p={}, inplace={}", float_repr(options.p()),
+                     options.inplace() ? "True" : "False");
+}
 
 Tensor DropoutImpl::forward(const Tensor& input) {
   return functional::dropout(input, options.p(), is_training(), options.inplace());
 }
-
-std::string DropoutImpl::extra_repr() const {
-  return fmt::format("p={}, inplace={}", float_repr(options.p()),
-                     options.inplace() ? "True" : "False");
+Tensor Dropout1dImpl::forward(const Tensor& input) {
+  return functional::dropout1d(input, options.p(), is_training(), options.inplace());
+}
+Tensor Dropout2dImpl::forward(const Tensor& input) {
+  return functional::dropout2d(input, options.p(), is_training(), options.inplace());
+}
+Tensor Dropout3dImpl::forward(const Tensor& input) {
+  return functional::dropout3d(input, options.p(), is_training(), options.inplace());
+}
+Tensor AlphaDropoutImpl::forward(const Tensor& input) {
+  return functional::alpha_dropout(input, options.p(), is_training(), options.inplace());
+}
+Tensor FeatureAlphaDropoutImpl::forward(const Tensor& input) {
+  return functional::feature_alpha_dropout(input, options.p(), is_training(), options.inplace());
 }
 
 }  // namespace ember::nn

@@ -1,4 +1,4 @@
-// The functions behind the simple layers: dropout, linear, embedding and flatten; one_hot and pad.
+// The functions behind the simple layers: linear, embedding and flatten; one_hot and pad.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -10,28 +10,6 @@
 #include "ember/ops.h"
 
 namespace ember::nn::functional {
-
-Tensor dropout(const Tensor& x, double p, bool training, bool inplace) {
-  if (!(p >= 0 && p <= 1))
-    throw Error(
-        fmt::format("dropout: dropout probability has to be between 0 and 1, but got {}", p),
-        ErrorKind::Value);
-  if (!training || p == 0) return x;
-  if (!x.is_floating_point())
-    throw Error(fmt::format("dropout: expected a floating-point input, but got {}",
-                            dtype_legacy_name(x.dtype())),
-                ErrorKind::Runtime);
-  Tensor out = x;
-  if (p == 1) return inplace ? out.mul_(0) : x * 0;
-  // One mask tensor holding 0 or 1/(1-p): the only recorded op is the product with it.
-  Tensor mask;
-  {
-    NoGradGuard no_grad;
-    mask = rand_like(x).lt(1 - p).to(x.dtype());
-    mask.mul_(1 / (1 - p));
-  }
-  return inplace ? out.mul_(mask) : x * mask;
-}
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (weight.dim() != 2 || x.dim() < 1 || x.size(-1) != weight.size(1))

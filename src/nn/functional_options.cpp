@@ -51,6 +51,18 @@ Tensor log_softmax(const Tensor& x, const LogSoftmaxFuncOptions& o) {
 Tensor dropout(const Tensor& x, const DropoutFuncOptions& o) {
   return dropout(x, o.p(), o.training(), o.inplace());
 }
+Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& o) {
+  return dropout2d(x, o.p(), o.training(), o.inplace());
+}
+Tensor dropout3d(const Tensor& x, const Dropout3dFuncOptions& o) {
+  return dropout3d(x, o.p(), o.training(), o.inplace());
+}
+Tensor alpha_dropout(const Tensor& x, const AlphaDropoutFuncOptions& o) {
+  return alpha_dropout(x, o.p(), o.training(), o.inplace());
+}
+Tensor feature_alpha_dropout(const Tensor& x, const FeatureAlphaDropoutFuncOptions& o) {
+  return feature_alpha_dropout(x, o.p(), o.training(), o.inplace());
+}
 Tensor embedding(const Tensor& indices, const Tensor& weight, const EmbeddingFuncOptions& o) {
   return embedding(indices, weight, o.padding_idx());
 }

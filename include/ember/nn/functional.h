@@ -63,6 +63,19 @@ Tensor glu(const Tensor& x, int64_t dim = -1);
 /// Zeroes each element with probability p (global generator) and scales the rest by 1/(1-p);
 /// returns x itself when not training. p outside [0, 1] is a ValueError.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true, bool inplace = false);
+/// Channel-wise dropout: zeroes whole channels (dim 1) with probability p and scales the rest by
+/// 1/(1-p). dropout1d takes [N, C, L] or [C, L]; dropout2d [N, C, H, W], or [N, C, L] (torch
+/// 1.13 reads a 3-D input as batched); dropout3d [N, C, D, H, W] or [C, D, H, W]. A 1-D input
+/// is a RuntimeError, as is any but a 2-D or 3-D one for dropout1d.
+Tensor dropout1d(const Tensor& x, double p = 0.5, bool training = true, bool inplace = false);
+Tensor dropout2d(const Tensor& x, double p = 0.5, bool training = true, bool inplace = false);
+Tensor dropout3d(const Tensor& x, double p = 0.5, bool training = true, bool inplace = false);
+/// Dropout for SELU networks: dropped elements take SELU's negative saturation value and all are
+/// then scaled and shifted so that mean and variance are kept; feature_alpha_dropout drops whole
+/// channels. Unlike dropout, training defaults to false, as in torch.
+Tensor alpha_dropout(const Tensor& x, double p = 0.5, bool training = false, bool inplace = false);
+Tensor feature_alpha_dropout(const Tensor& x, double p = 0.5, bool training = false,
+                             bool inplace = false);
 /// x W^T + b for x [..., in_features], weight [out_features, in_features], bias [out_features].
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 /// Rows of weight [num_embeddings, dim] picked by integer indices of any shape: [..., dim].

@@ -16,6 +16,7 @@
 #include "ember/nn/modules/activation.h"
 #include "ember/nn/modules/conv.h"
 #include "ember/nn/modules/distance.h"
+#include "ember/nn/modules/dropout.h"
 #include "ember/nn/modules/loss.h"
 #include "ember/nn/modules/pooling.h"
 
@@ -71,6 +72,22 @@ class LogSoftmaxFuncOptions {
 class DropoutFuncOptions {
   EMBER_ARG(double, p) = 0.5;
   EMBER_ARG(bool, training) = true;
+  EMBER_ARG(bool, inplace) = false;
+};
+
+using Dropout2dFuncOptions = DropoutFuncOptions;
+using Dropout3dFuncOptions = DropoutFuncOptions;
+
+/// F::alpha_dropout's arguments (training defaults to false, as in torch).
+class AlphaDropoutFuncOptions {
+  EMBER_ARG(double, p) = 0.5;
+  EMBER_ARG(bool, training) = false;
+  EMBER_ARG(bool, inplace) = false;
+};
+/// F::feature_alpha_dropout's arguments.
+class FeatureAlphaDropoutFuncOptions {
+  EMBER_ARG(double, p) = 0.5;
+  EMBER_ARG(bool, training) = false;
   EMBER_ARG(bool, inplace) = false;
 };
 
@@ -138,6 +155,10 @@ Tensor glu(const Tensor& x, const GLUFuncOptions& options);
 Tensor softmax(const Tensor& x, const SoftmaxFuncOptions& options);
 Tensor log_softmax(const Tensor& x, const LogSoftmaxFuncOptions& options);
 Tensor dropout(const Tensor& x, const DropoutFuncOptions& options);
+Tensor dropout2d(const Tensor& x, const Dropout2dFuncOptions& options);
+Tensor dropout3d(const Tensor& x, const Dropout3dFuncOptions& options);
+Tensor alpha_dropout(const Tensor& x, const AlphaDropoutFuncOptions& options);
+Tensor feature_alpha_dropout(const Tensor& x, const FeatureAlphaDropoutFuncOptions& options);
 Tensor embedding(const Tensor& indices, const Tensor& weight, const EmbeddingFuncOptions& options);
 Tensor pad(const Tensor& x, const PadFuncOptions& options);
 Tensor normalize(const Tensor& x, const NormalizeFuncOptions& options);

@@ -6,7 +6,8 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
                    MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module
 from .modules import (CELU, ELU, GELU, GLU, SELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d,
-                      Dropout, Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity,
+                      Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
+                      Embedding, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity,
                       LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, ReLU,
                       ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh, Threshold,
                       Unflatten, CosineSimilarity, PairwiseDistance)

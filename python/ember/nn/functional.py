@@ -172,6 +172,51 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _nn.dropout(input, p, training, inplace)
 
 
+def _channel_dropout(name, input, p, training, inplace):
+    out = getattr(_nn, name)(input, p, training, inplace)
+    return input if inplace else out
+
+
+def _warn_channel_dims(name, input, spatial):
+    # torch 1.13's deprecation warnings for inputs of other ranks (they still run).
+    if input.dim() not in (spatial + 1, spatial + 2):
+        warnings.warn(f"{name}: Received a {input.dim()}-D input to {name}, which is deprecated "
+                      "and will result in an error in a future release. To retain the behavior "
+                      "and silence this warning, please use dropout instead. Note that "
+                      f"{name} exists to provide channel-wise dropout on inputs with {spatial} "
+                      "spatial dimensions, a channel dimension, and an optional batch dimension "
+                      f"(i.e. {spatial + 1}D or {spatial + 2}D inputs).")
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    return _channel_dropout("dropout1d", input, p, training, inplace)
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    _warn_channel_dims("dropout2d", input, 2)
+    if input.dim() == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that channel-wise "
+                      "1D dropout behavior is desired - input is interpreted as shape (N, C, L), "
+                      "where C is the channel dim. This behavior will change in a future release "
+                      "to interpret the input as one without a batch dimension, i.e. shape "
+                      "(C, H, W). To maintain the 1D channel-wise dropout behavior, please switch "
+                      "to using dropout1d instead.")
+    return _channel_dropout("dropout2d", input, p, training, inplace)
+
+
+def dropout3d(input, p=0.5, training=True, inplace=False):
+    _warn_channel_dims("dropout3d", input, 3)
+    return _channel_dropout("dropout3d", input, p, training, inplace)
+
+
+def alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _channel_dropout("alpha_dropout", input, p, training, inplace)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    return _channel_dropout("feature_alpha_dropout", input, p, training, inplace)
+
+
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     if return_indices:
