@@ -224,6 +224,18 @@ void bind_nn(py::module_& parent) {
       py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
       py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1);
   m.def(
+      "conv_transpose2d",
+      [](const Tensor& x, const Tensor& w, py::handle b, py::handle stride, py::handle padding,
+         py::handle output_padding, int64_t groups, py::handle dilation) {
+        const char* name = "conv_transpose2d";
+        return conv_transpose2d(x, w, tensor_or_undefined(b), pair(stride, name),
+                                pair(padding, name), pair(output_padding, name), groups,
+                                pair(dilation, name));
+      },
+      py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
+      py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1,
+      py::arg("dilation") = 1);
+  m.def(
       "max_pool2d",
       [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
          py::handle dilation, bool ceil_mode) {

@@ -89,6 +89,11 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Conv2dFuncOptions& o) {
   return ember::conv2d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
 }
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight,
+                        const ConvTranspose2dFuncOptions& o) {
+  return ember::conv_transpose2d(x, weight, o.bias(), o.stride(), o.padding(), o.output_padding(),
+                                 o.groups(), o.dilation());
+}
 Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& o) {
   return ember::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
                            o.ceil_mode());

@@ -293,4 +293,163 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   return out;
 }
 
+namespace {
+
+void check_conv_transpose_args(const Tensor& x, const Tensor& weight, const Tensor& bias,
+                               const Window2d& win, const Pair& output_padding, int64_t groups) {
+  EMBER_CHECK(win.sh > 0 && win.sw > 0, "conv_transpose2d: non-positive stride is not supported");
+  EMBER_CHECK(win.ph >= 0 && win.pw >= 0, "conv_transpose2d: negative padding is not supported");
+  EMBER_CHECK(win.dh > 0 && win.dw > 0,
+              "conv_transpose2d: dilation should be greater than zero, but got {}",
+              IntArrayRef({win.dh, win.dw}));
+  EMBER_CHECK(groups > 0, "conv_transpose2d: non-positive groups is not supported");
+  EMBER_CHECK(weight.dim() == 4,
+              "conv_transpose2d: Expected 4-dimensional weight for 4-dimensional input {}, but "
+              "got {}-dimensional weight of size {} instead",
+              x.sizes(), weight.dim(), weight.sizes());
+  EMBER_CHECK(win.kh > 0 && win.kw > 0,
+              "conv_transpose2d: kernel size should be greater than zero, but got kernel_height: "
+              "{} kernel_width: {}",
+              win.kh, win.kw);
+  const int64_t c = weight.sizes()[0];
+  EMBER_CHECK(c % groups == 0,
+              "conv_transpose2d: Given groups={}, expected weight to be divisible by {} at "
+              "dimension 0, but got weight of size {} instead",
+              groups, groups, weight.sizes());
+  EMBER_CHECK(x.sizes()[1] == c,
+              "conv_transpose2d: Given transposed=1, weight of size {}, expected input{} to have "
+              "{} channels, but got {} channels instead",
+              weight.sizes(), x.sizes(), c, x.sizes()[1]);
+  const Pair op = output_padding;
+  EMBER_CHECK(op[0] >= 0 && op[1] >= 0 && (op[0] < win.sh || op[0] < win.dh) &&
+                  (op[1] < win.sw || op[1] < win.dw),
+              "conv_transpose2d: output padding must be smaller than either stride or dilation, "
+              "but got output_padding_height: {} output_padding_width: {} stride_height: {} "
+              "stride_width: {} dilation_height: {} dilation_width: {}",
+              op[0], op[1], win.sh, win.sw, win.dh, win.dw);
+  detail::check_same_device(x, weight, "conv_transpose2d");
+  EMBER_CHECK(x.dtype() == weight.dtype(), "conv_transpose2d: expected scalar type {} but found {}",
+              dtype_legacy_name(x.dtype()), dtype_legacy_name(weight.dtype()));
+  EMBER_CHECK(is_floating_point(x.dtype()),
+              "conv_transpose2d: not implemented for '{}' (a floating-point input is needed)",
+              dtype_legacy_name(x.dtype()));
+  if (!bias.defined()) return;
+  const int64_t o = weight.sizes()[1] * groups;
+  EMBER_CHECK(bias.dim() == 1 && bias.sizes()[0] == o,
+              "conv_transpose2d: Given transposed=1, weight of size {}, expected bias to be "
+              "1-dimensional with {} elements, but got bias of size {} instead",
+              weight.sizes(), o, bias.sizes());
+  detail::check_same_device(x, bias, "conv_transpose2d");
+  EMBER_CHECK(x.dtype() == bias.dtype(),
+              "conv_transpose2d: Input type ({}) and bias type ({}) should be the same",
+              dtype_name(x.dtype()), dtype_name(bias.dtype()));
+}
+
+// One group of a transposed convolution, y = col2im(W^T x), in recorded ops; x [N, C, H, W] is
+// zero-extended to the window count of the output when output_padding adds a window.
+Tensor conv_transpose_group(const Tensor& x, const Tensor& weight, const Window2d& win, int64_t ho,
+                            int64_t wo) {
+  const int64_t n = x.sizes()[0], c = weight.sizes()[0], rows = weight.numel() / c;
+  const int64_t bh = blocks(ho, win.kh, win.sh, win.ph, win.dh);
+  const int64_t bw = blocks(wo, win.kw, win.sw, win.pw, win.dw);
+  Tensor input = x;
+  if (bh != x.sizes()[2] || bw != x.sizes()[3]) {
+    input = zeros({n, c, bh, bw}, x.options());
+    input.narrow(2, 0, x.sizes()[2]).narrow(3, 0, x.sizes()[3]).copy_(x);
+  }
+  const Tensor wt = weight.reshape({c, rows}).t().unsqueeze(0).expand({n, rows, c});
+  return col2im_window(bmm(wt, input.reshape({n, c, bh * bw})), ho, wo, win);
+}
+
+// Its gradients: grad_x = W im2col(g) (cropped to x), grad_W = sum over samples of
+// x im2col(g)^T.
+std::pair<Tensor, Tensor> conv_transpose_group_backward(const Tensor& g, const Tensor& x,
+                                                        const Tensor& weight, const Window2d& win,
+                                                        bool need_x, bool need_w) {
+  const int64_t n = x.sizes()[0], c = weight.sizes()[0], rows = weight.numel() / c;
+  const int64_t h = x.sizes()[2], w = x.sizes()[3];
+  const int64_t bh = blocks(g.sizes()[2], win.kh, win.sh, win.ph, win.dh);
+  const int64_t bw = blocks(g.sizes()[3], win.kw, win.sw, win.pw, win.dw);
+  const Tensor cols = im2col_window(g, win);  // [N, rows, bh * bw]
+  Tensor gx, gw;
+  if (need_x) {
+    const Tensor wm = weight.reshape({c, rows}).unsqueeze(0).expand({n, c, rows});
+    gx = bmm(wm, cols).view({n, c, bh, bw});
+    if (bh != h || bw != w) gx = gx.narrow(2, 0, h).narrow(3, 0, w);
+  }
+  if (need_w) {
+    Tensor xm = x.reshape({n, c, h * w});
+    Tensor used = cols;
+    if (bh != h || bw != w)
+      used = cols.view({n, rows, bh, bw}).narrow(2, 0, h).narrow(3, 0, w).reshape({n, rows, h * w});
+    gw = bmm(xm, used.transpose(1, 2)).sum({0}).view(weight.sizes());
+  }
+  return {gx, gw};
+}
+
+}  // namespace
+
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias,
+                        IntArrayRef stride, IntArrayRef padding, IntArrayRef output_padding,
+                        int64_t groups, IntArrayRef dilation) {
+  EMBER_CHECK(input.dim() == 3 || input.dim() == 4,
+              "conv_transpose2d: Expected 3D (unbatched) or 4D (batched) input to "
+              "conv_transpose2d, but got input of size: {}",
+              input.sizes());
+  if (input.dim() == 3)
+    return conv_transpose2d(input.unsqueeze(0), weight, bias, stride, padding, output_padding,
+                            groups, dilation)
+        .squeeze(0);
+  const Pair s = conv_param(stride, "stride"), p = conv_param(padding, "padding");
+  const Pair d = conv_param(dilation, "dilation");
+  const Pair op = conv_param(output_padding, "output_padding");
+  Window2d win{1, 1, s[0], s[1], p[0], p[1], d[0], d[1]};
+  if (weight.dim() == 4) win.kh = weight.sizes()[2], win.kw = weight.sizes()[3];
+  check_conv_transpose_args(input, weight, bias, win, op, groups);
+
+  const int64_t n = input.sizes()[0], h = input.sizes()[2], w = input.sizes()[3];
+  const int64_t ho = (h - 1) * win.sh - 2 * win.ph + win.dh * (win.kh - 1) + op[0] + 1;
+  const int64_t wo = (w - 1) * win.sw - 2 * win.pw + win.dw * (win.kw - 1) + op[1] + 1;
+  EMBER_CHECK(ho > 0 && wo > 0,
+              "conv_transpose2d: Given input size per channel: ({} x {}). Calculated output size "
+              "per channel: ({} x {}). Output size is too small",
+              h, w, ho, wo);
+  const int64_t cg = weight.sizes()[0] / groups, og = weight.sizes()[1], o = og * groups;
+  Tensor out;
+  {
+    NoGradGuard no_grad;
+    if (groups == 1) {
+      out = conv_transpose_group(input, weight, win, ho, wo);
+    } else {
+      out = empty({n, o, ho, wo}, input.options());
+      for (int64_t i = 0; i < groups; ++i)
+        out.narrow(1, i * og, og)
+            .copy_(conv_transpose_group(input.narrow(1, i * cg, cg), weight.narrow(0, i * cg, cg),
+                                        win, ho, wo));
+    }
+    if (bias.defined()) out.add_(bias.view({1, o, 1, 1}));
+  }
+  // Per group, y = col2im(W^T x) + b: the adjoints of conv2d's, in recorded ops.
+  detail::record("ConvolutionBackward0", {&input, &weight, &bias}, {&out}, {{input}, {weight}},
+                 [win, groups](auto& node, auto& g, auto& saved) {
+                   const bool need_x = detail::needs_grad(node, 0),
+                              need_w = detail::needs_grad(node, 1);
+                   const Tensor& x = saved[0];
+                   const Tensor& wt = saved[1];
+                   const int64_t cg = wt.sizes()[0] / groups, og = wt.sizes()[1];
+                   std::vector<Tensor> gxs, gws;
+                   for (int64_t i = 0; i < groups; ++i) {
+                     auto [a, b] = conv_transpose_group_backward(
+                         g[0].narrow(1, i * og, og), x.narrow(1, i * cg, cg),
+                         wt.narrow(0, i * cg, cg), win, need_x, need_w);
+                     gxs.push_back(a), gws.push_back(b);
+                   }
+                   Tensor gx = need_x ? (groups == 1 ? gxs[0] : cat(gxs, 1)) : Tensor();
+                   Tensor gw = need_w ? (groups == 1 ? gws[0] : cat(gws, 0)) : Tensor();
+                   Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
+                   return variable_list{gx, gw, gb};
+                 });
+  return out;
+}
+
 }  // namespace ember

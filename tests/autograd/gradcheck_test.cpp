@@ -532,6 +532,21 @@ std::vector<OpSample> op_samples() {
                      "ConvolutionBackward0"));
   s.push_back(binary("conv2d_unbatched", normal({2, 4, 4}), strided(normal({2, 2, 2, 2})),
                      F2(conv2d(a, b)), "SqueezeBackward1"));
+  s.push_back({"conv_transpose2d_bias_output_padding",
+               [=] {
+                 Tensor x = leaf(normal({2, 2, 3, 4})()), w = leaf(normal({2, 3, 3, 2})());
+                 Tensor b = leaf(normal({3})());
+                 return Case{
+                     {x, w, b}, [](const variable_list& v) {
+                       return variable_list{conv_transpose2d(v[0], v[1], v[2], {2}, {1}, {1, 0})};
+                     }};
+               },
+               "ConvolutionBackward0"});
+  s.push_back(binary(
+      "conv_transpose2d_groups_dilated", transposed(normal({1, 4, 3, 3})), normal({4, 1, 2, 3}),
+      F2(conv_transpose2d(a, b, {}, {1, 2}, {0, 1}, {1, 1}, 2, {2, 1})), "ConvolutionBackward0"));
+  s.push_back(binary("conv_transpose2d_unbatched", normal({2, 3, 3}), normal({2, 2, 2, 2}),
+                     F2(conv_transpose2d(a, b, {}, {2})), "SqueezeBackward1"));
   s.push_back(unary("im2col", normal({2, 2, 4, 5}), F1(im2col(x, {2, 3}, {1}, {1}, {2, 1})),
                     "Im2ColBackward0"));
   s.push_back(unary("col2im", strided(normal({8, 4})), F1(col2im(x, {3, 4}, {2}, {1}, {0}, {1, 2})),

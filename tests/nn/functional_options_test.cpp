@@ -44,6 +44,10 @@ TEST(FunctionalOptions, LayersTakeTheirOptions) {
   expect_close(F::conv2d(x, weight, F::Conv2dFuncOptions().bias(bias).stride(2).padding(1)),
                conv2d(x, weight, bias, {2, 2}, {1, 1}));
   expect_close(F::conv2d(x, weight), conv2d(x, weight));
+  Tensor up = randn({3, 2, 2, 2}, TensorOptions(kFloat64));
+  expect_close(F::conv_transpose2d(
+                   x, up, F::ConvTranspose2dFuncOptions().stride(2).output_padding(1).padding(1)),
+               conv_transpose2d(x, up, {}, {2, 2}, {1, 1}, {1, 1}));
   expect_close(F::max_pool2d(x, F::MaxPool2dFuncOptions(3).stride(2).padding(1)),
                max_pool2d(x, {3, 3}, {2, 2}, {1, 1}));
   expect_close(std::get<1>(F::max_pool2d_with_indices(x, F::MaxPool2dFuncOptions(2))),

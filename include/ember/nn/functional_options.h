@@ -141,6 +141,16 @@ class Conv2dFuncOptions {
   EMBER_ARG(int64_t, groups) = 1;
 };
 
+/// F::conv_transpose2d's arguments: `ConvTranspose2dFuncOptions().stride(2).padding(1)`.
+class ConvTranspose2dFuncOptions {
+  EMBER_ARG(Tensor, bias) = {};
+  EMBER_ARG(ExpandingArray2, stride) = 1;
+  EMBER_ARG(ExpandingArray2, padding) = 0;
+  EMBER_ARG(ExpandingArray2, output_padding) = 0;
+  EMBER_ARG(int64_t, groups) = 1;
+  EMBER_ARG(ExpandingArray2, dilation) = 1;
+};
+
 Tensor relu(const Tensor& x, const ReLUFuncOptions& options);
 Tensor leaky_relu(const Tensor& x, const LeakyReLUFuncOptions& options);
 Tensor gelu(const Tensor& x, const GELUFuncOptions& options);
@@ -171,6 +181,8 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const BatchNormFuncOptions& options);
 Tensor conv2d(const Tensor& x, const Tensor& weight,
               const Conv2dFuncOptions& options = Conv2dFuncOptions());
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight,
+                        const ConvTranspose2dFuncOptions& options = ConvTranspose2dFuncOptions());
 Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& options);
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x,
                                                    const MaxPool2dFuncOptions& options);

@@ -14,6 +14,16 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}
               IntArrayRef stride = {1, 1}, IntArrayRef padding = {0, 0},
               IntArrayRef dilation = {1, 1}, int64_t groups = 1);
 
+/// The transpose (adjoint) of conv2d, "deconvolution": input [N, C, H, W] (or unbatched
+/// [C, H, W]) with weight [C, O / groups, kh, kw] gives [N, O, Ho, Wo], Ho = (H - 1) stride -
+/// 2 padding + dilation (kh - 1) + output_padding + 1. output_padding (smaller than stride or
+/// dilation) only adds rows and columns at the far end. As at::conv_transpose2d, groups comes
+/// before dilation.
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},
+                        IntArrayRef stride = {1, 1}, IntArrayRef padding = {0, 0},
+                        IntArrayRef output_padding = {0, 0}, int64_t groups = 1,
+                        IntArrayRef dilation = {1, 1});
+
 /// The sliding windows of input [N, C, H, W] as columns: [N, C * kh * kw, L] with L the number
 /// of window positions (torch.nn.functional.unfold); padding reads as zeros.
 Tensor im2col(const Tensor& input, IntArrayRef kernel_size, IntArrayRef dilation = {1, 1},

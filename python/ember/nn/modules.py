@@ -35,17 +35,23 @@ def _pair(v):
     return tuple(v) if isinstance(v, (tuple, list)) else (v, v)
 
 
-class Conv2d(Module):
-    """2-D convolution over [N, C, H, W] inputs."""
+class _ConvNd(Module):
+    """What Conv2d and ConvTranspose2d share: torch's checks, parameters and repr."""
 
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
-                 groups=1, bias=True, dtype=None):
+    def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                 bias, weight_shape, dtype):
         super().__init__()
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride = _pair(kernel_size), _pair(stride)
         self.padding, self.dilation, self.groups = _pair(padding), _pair(dilation), groups
-        self.weight = Parameter(_C.empty(out_channels, in_channels // groups, *self.kernel_size,
-                                         dtype=dtype))
+        self.output_padding = (0, 0)
+        self.weight = Parameter(_C.empty(*weight_shape, *self.kernel_size, dtype=dtype))
         if bias:
             self.bias = Parameter(_C.empty(out_channels, dtype=dtype))
         else:
@@ -55,18 +61,60 @@ class Conv2d(Module):
     def reset_parameters(self):
         _C._nn._reset_affine_(self.weight, self.bias)
 
-    def forward(self, input):
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
-
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding != (0, 0):
             s += f", padding={self.padding}"
+        if self.dilation != (1, 1):
+            s += f", dilation={self.dilation}"
+        if self.output_padding != (0, 0):
+            s += f", output_padding={self.output_padding}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
         return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over [N, C, H, W] inputs."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
+                 groups=1, bias=True, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, (out_channels, in_channels // groups), dtype)
+
+    def forward(self, input):
+        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+
+
+class ConvTranspose2d(_ConvNd):
+    """The transpose of Conv2d: upsamples [N, C, H, W] inputs."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 output_padding=0, groups=1, bias=True, dilation=1, dtype=None):
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
+                         bias, (in_channels, out_channels // groups), dtype)
+        self.output_padding = _pair(output_padding)
+
+    def forward(self, input, output_size=None):
+        output_padding = self.output_padding
+        if output_size is not None:
+            output_padding = self._output_padding(input, list(output_size)[-2:])
+        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
+                                  output_padding, self.groups, self.dilation)
+
+    def _output_padding(self, input, size):
+        spatial = list(input.shape[-2:])
+        smallest = [(spatial[d] - 1) * self.stride[d] - 2 * self.padding[d] +
+                    self.dilation[d] * (self.kernel_size[d] - 1) + 1 for d in range(2)]
+        largest = [smallest[d] + max(self.stride[d], self.dilation[d]) - 1 for d in range(2)]
+        if len(size) != 2 or any(not lo <= s <= hi for s, lo, hi in zip(size, smallest, largest)):
+            raise ValueError(f"requested an output size of {size}, but valid sizes range from "
+                             f"{smallest} to {largest} (for an input of {spatial})")
+        return tuple(s - lo for s, lo in zip(size, smallest))
 
 
 class MaxPool2d(Module):

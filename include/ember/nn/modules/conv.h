@@ -6,6 +6,7 @@
 #include <initializer_list>
 #include <string>
 
+#include "ember/core/arg.h"
 #include "ember/core/tensor.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"
@@ -96,5 +97,57 @@ class Conv2dImpl : public Module {
 
 /// A shared handle to a Conv2dImpl: `Conv2d conv(Conv2dOptions(1, 32, 3).padding(1))`.
 EMBER_MODULE(Conv2d);
+
+/// The arguments of ConvTranspose2d: `ConvTranspose2dOptions(64, 1, 4).stride(2).padding(1)`.
+class ConvTranspose2dOptions {
+ public:
+  ConvTranspose2dOptions(int64_t in_channels, int64_t out_channels, ExpandingArray2 kernel_size)
+      : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
+  EMBER_ARG(int64_t, in_channels);
+  EMBER_ARG(int64_t, out_channels);
+  EMBER_ARG(ExpandingArray2, kernel_size);
+  /// The step between input positions in the output (default 1).
+  EMBER_ARG(ExpandingArray2, stride) = 1;
+  /// Rows and columns removed from each side of the full output (default 0).
+  EMBER_ARG(ExpandingArray2, padding) = 0;
+  /// Rows and columns added at the far end of the output (default 0).
+  EMBER_ARG(ExpandingArray2, output_padding) = 0;
+  /// Channel groups, which must divide both channel counts (default 1).
+  EMBER_ARG(int64_t, groups) = 1;
+  /// Whether the layer adds a learned bias (default true).
+  EMBER_ARG(bool, bias) = true;
+  /// The spacing between kernel taps (default 1).
+  EMBER_ARG(ExpandingArray2, dilation) = 1;
+};
+
+/// The transpose of Conv2d (functional conv_transpose2d), with a learned
+/// [in_channels, out_channels / groups, kh, kw] weight and a bias per output channel: the
+/// upsampling layer of generators and decoders.
+class ConvTranspose2dImpl : public Module {
+ public:
+  ConvTranspose2dImpl(int64_t in_channels, int64_t out_channels, ExpandingArray2 kernel_size)
+      : ConvTranspose2dImpl(ConvTranspose2dOptions(in_channels, out_channels, kernel_size)) {}
+  /// Channel counts not divisible by groups, or non-positive sizes, are a ValueError.
+  explicit ConvTranspose2dImpl(const ConvTranspose2dOptions& options);
+  Tensor forward(const Tensor& input) override;
+  /// Picks the output padding that makes the output's last two dims output_size (one of the
+  /// sizes the input can give; another is a ValueError listing them).
+  Tensor forward(const Tensor& input, IntArrayRef output_size);
+  /// As PyTorch's: padding, dilation, output_padding, groups and bias only when not at their
+  /// defaults.
+  std::string extra_repr() const override;
+  /// PyTorch's initialization, as Conv2d's (fan_in = out_channels / groups * kh * kw).
+  void reset_parameters();
+
+  /// The options the layer was built with.
+  const ConvTranspose2dOptions options;
+  /// [in_channels, out_channels / groups, kh, kw]; the registered slot.
+  Tensor& weight;
+  /// [out_channels], or undefined without bias.
+  Tensor& bias;
+};
+
+/// A shared handle to a ConvTranspose2dImpl.
+EMBER_MODULE(ConvTranspose2d);
 
 }  // namespace ember::nn
