@@ -49,6 +49,7 @@ std::string check_message(const char* condition, const Args&... args) {
       throw ::ember::Error(::ember::detail::check_message(#cond __VA_OPT__(, ) __VA_ARGS__)); \
   } while (false)
 #define TORCH_INTERNAL_ASSERT(cond, ...) TORCH_CHECK(cond __VA_OPT__(, ) __VA_ARGS__)
+#define AT_ASSERT(cond, ...) TORCH_CHECK(cond __VA_OPT__(, ) __VA_ARGS__)
 
 /// The LibTorch release whose C++ API Ember follows (its torch 2.x spellings included).
 #define TORCH_VERSION_MAJOR 2
