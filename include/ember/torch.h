@@ -26,17 +26,28 @@ using optional = std::optional<T>;
 inline constexpr std::nullopt_t nullopt = std::nullopt;
 }  // namespace c10
 
+namespace ember {
+/// Its arguments streamed together into one string (c10::str, torch::str).
+template <typename... Args>
+std::string str(const Args&... args) {
+  std::ostringstream os;
+  (os << ... << args);
+  return os.str();
+}
+}  // namespace ember
+
+namespace c10 {
+using ::ember::str;
+}  // namespace c10
+
 namespace ember::detail {
 /// TORCH_CHECK's message: its arguments streamed together, or LibTorch's default.
 template <typename... Args>
 std::string check_message(const char* condition, const Args&... args) {
-  if constexpr (sizeof...(Args) == 0) {
+  if constexpr (sizeof...(Args) == 0)
     return std::string("Expected ") + condition + " to be true, but got false.";
-  } else {
-    std::ostringstream os;
-    (os << ... << args);
-    return os.str();
-  }
+  else
+    return str(args...);
 }
 }  // namespace ember::detail
 
