@@ -215,6 +215,15 @@ void bind_optim(py::module_& parent) {
   m.def("_exponential_lr_closed_form", &optim::ExponentialLR::closed_form_lr);
   m.def("_cosine_annealing_lr", &optim::CosineAnnealingLR::chained_lr);
   m.def("_cosine_annealing_lr_closed_form", &optim::CosineAnnealingLR::closed_form_lr);
+  m.def("_constant_lr", &optim::ConstantLR::chained_lr);
+  m.def("_constant_lr_closed_form", &optim::ConstantLR::closed_form_lr);
+  m.def("_constant_lr_check", &optim::ConstantLR::check);
+  m.def("_linear_lr", &optim::LinearLR::chained_lr);
+  m.def("_linear_lr_closed_form", &optim::LinearLR::closed_form_lr);
+  m.def("_linear_lr_check", &optim::LinearLR::check);
+  m.def("_polynomial_lr", &optim::PolynomialLR::chained_lr);
+  m.def("_polynomial_lr_closed_form", &optim::PolynomialLR::closed_form_lr);
+  m.def("_polynomial_lr_check", &optim::PolynomialLR::check);
   m.def("_plateau_reduced_lr", &optim::ReduceLROnPlateauScheduler::reduced_lr);
   // One epoch of ReduceLROnPlateau: (best, num_bad_epochs, cooldown_counter, reduce now).
   m.def("_plateau_step", [](double metric, double best, int64_t num_bad_epochs,

@@ -19,6 +19,13 @@ std::vector<double> LRScheduler::get_current_lrs() const {
   return lrs;
 }
 
+void LRScheduler::initial_step() {
+  std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
+  const std::vector<double> lrs = get_lrs();
+  for (size_t i = 0; i < groups.size(); ++i) groups[i].options().set_lr(lrs[i]);
+  last_lr_ = get_current_lrs();
+}
+
 void LRScheduler::step() {
   std::vector<OptimizerParamGroup>& groups = optimizer_.param_groups();
   if (groups.size() != base_lrs_.size())

@@ -28,6 +28,9 @@ class LRScheduler {
   virtual std::vector<double> get_lrs() = 0;
   /// The groups' lrs now.
   std::vector<double> get_current_lrs() const;
+  /// For schedules that change the lrs at construction (epoch 0, as ConstantLR's factor):
+  /// writes get_lrs() for epoch 0. Called from the derived constructor.
+  void initial_step();
 
  private:
   Optimizer& optimizer_;

@@ -2,6 +2,7 @@
 group's lr for the next epoch, with the same (chained) update rules as torch. The rules are the
 C++ schedulers' (ember._C._optim); these classes keep the epochs and the groups."""
 
+import bisect
 import math
 
 from .. import _C
@@ -149,6 +150,142 @@ class CosineAnnealingLR(LRScheduler):
         return [_rules._cosine_annealing_lr_closed_form(base, self.last_epoch, self.T_max,
                                                         self.eta_min)
                 for base in self.base_lrs]
+
+
+class ConstantLR(LRScheduler):
+    """Multiplies lr by factor until epoch total_iters, then restores it."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1, verbose=False):
+        _rules._constant_lr_check(factor)
+        self.factor, self.total_iters = factor, total_iters
+        super().__init__(optimizer, last_epoch, verbose)
+
+    def get_lr(self):
+        return [_rules._constant_lr(group["lr"], self.last_epoch, self.factor, self.total_iters)
+                for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self):
+        return [_rules._constant_lr_closed_form(base, self.last_epoch, self.factor,
+                                                self.total_iters)
+                for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    """Scales lr by a factor going linearly from start_factor to end_factor over total_iters."""
+
+    def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
+                 last_epoch=-1, verbose=False):
+        _rules._linear_lr_check(start_factor, end_factor)
+        self.start_factor, self.end_factor, self.total_iters = (start_factor, end_factor,
+                                                                total_iters)
+        super().__init__(optimizer, last_epoch, verbose)
+
+    def get_lr(self):
+        return [_rules._linear_lr(group["lr"], self.last_epoch, self.start_factor,
+                                  self.end_factor, self.total_iters)
+                for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self):
+        return [_rules._linear_lr_closed_form(base, self.last_epoch, self.start_factor,
+                                              self.end_factor, self.total_iters)
+                for base in self.base_lrs]
+
+
+class PolynomialLR(LRScheduler):
+    """Decays lr to 0 over total_iters epochs as (1 - epoch / total_iters) ** power."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1, verbose=False):
+        _rules._polynomial_lr_check(total_iters)
+        self.total_iters, self.power = total_iters, power
+        super().__init__(optimizer, last_epoch, verbose)
+
+    def get_lr(self):
+        return [_rules._polynomial_lr(group["lr"], self.last_epoch, self.total_iters, self.power)
+                for group in self.optimizer.param_groups]
+
+    def _closed_form_lr(self):
+        return [_rules._polynomial_lr_closed_form(base, self.last_epoch, self.total_iters,
+                                                  self.power)
+                for base in self.base_lrs]
+
+
+class MultiplicativeLR(LambdaLR):
+    """Multiplies lr by lr_lambda(epoch) at every step after construction."""
+
+    def get_lr(self):
+        if self.last_epoch <= 0:
+            return [group["lr"] for group in self.optimizer.param_groups]
+        return [group["lr"] * f(self.last_epoch)
+                for f, group in zip(self.lr_lambdas, self.optimizer.param_groups)]
+
+
+def _same_optimizer(kind, schedulers, optimizer=None):
+    for i, scheduler in enumerate(schedulers):
+        if optimizer is not None and scheduler.optimizer is not optimizer:
+            raise ValueError(f"{kind} expects all schedulers to belong to the same optimizer, "
+                             f"but got schedulers at index {i} to be different than the "
+                             "optimizer passed in.")
+        if scheduler.optimizer is not schedulers[0].optimizer:
+            raise ValueError(f"{kind} expects all schedulers to belong to the same optimizer, "
+                             f"but got schedulers at index 0 and {i} to be different")
+
+
+class SequentialLR(LRScheduler):
+    """Runs schedulers one after another, switching at each milestone epoch."""
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1, verbose=False):
+        _same_optimizer("Sequential Schedulers", schedulers, optimizer)
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError("Sequential Schedulers expects number of schedulers provided to be "
+                             "one more than the number of milestone points, but got number of "
+                             f"schedulers {len(schedulers)} and the number of milestones to be "
+                             f"equal to {len(milestones)}")
+        self._schedulers, self._milestones = list(schedulers), list(milestones)
+        self.optimizer, self.last_epoch, self.verbose = optimizer, last_epoch + 1, verbose
+        # Undo the schedulers' own first steps and start again from the first scheduler.
+        for group in optimizer.param_groups:
+            group["lr"] = group["initial_lr"]
+        for scheduler in self._schedulers:
+            scheduler.last_epoch -= 1
+        self._schedulers[0]._step_count = 0
+        self._schedulers[0].step()
+        self._last_lr = self._schedulers[0].get_last_lr()
+
+    def step(self):
+        self.last_epoch += 1
+        index = bisect.bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[index]
+        if index > 0 and self._milestones[index - 1] == self.last_epoch:
+            scheduler.step(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state_dict = dict(state_dict)
+        for scheduler, state in zip(self._schedulers, state_dict.pop("_schedulers")):
+            scheduler.load_state_dict(state)
+        self.__dict__.update(state_dict)
+
+
+class ChainedScheduler(SequentialLR):
+    """Steps every scheduler at once, so that their changes to lr compose."""
+
+    def __init__(self, schedulers):
+        _same_optimizer("ChainedScheduler", schedulers)
+        self._schedulers = list(schedulers)
+        self.optimizer = schedulers[0].optimizer
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+    def step(self):
+        for scheduler in self._schedulers:
+            scheduler.step()
+        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
 
 
 class ReduceLROnPlateau:
