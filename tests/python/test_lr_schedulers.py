@@ -101,3 +101,63 @@ def test_errors_match_torch(torch):
             s.SequentialLR(opt, [s.ExponentialLR(opt, 0.9)], [2])
         with pytest.raises(ValueError, match="to belong to the same optimizer"):
             s.ChainedScheduler([s.ExponentialLR(opt, 0.9), s.ExponentialLR(other, 0.9)])
+
+
+CYCLES = [
+    lambda m, o: _sched(m).OneCycleLR(o, max_lr=1.0, total_steps=14),
+    lambda m, o: _sched(m).OneCycleLR(o, max_lr=[0.8], epochs=2, steps_per_epoch=8,
+                                      anneal_strategy="linear", three_phase=True),
+    lambda m, o: _sched(m).CosineAnnealingWarmRestarts(o, T_0=3, T_mult=2, eta_min=0.01),
+    lambda m, o: _sched(m).CosineAnnealingWarmRestarts(o, T_0=4),
+]
+
+
+@pytest.mark.parametrize("make", CYCLES)
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam"])
+def test_cycles_match_torch(torch, make, optimizer):
+    def run(lib):
+        w = lib.ones(1, requires_grad=True)
+        opt = (lib.optim.SGD([w], lr=0.5, momentum=0.9) if optimizer == "SGD"
+               else lib.optim.Adam([w], lr=0.5))
+        schedule = make(lib, opt)
+        out = []
+        for _ in range(14):
+            opt.step()
+            schedule.step()
+            group = opt.param_groups[0]
+            out += [group["lr"], group["momentum"] if optimizer == "SGD" else group["betas"][0]]
+        return out
+
+    np.testing.assert_allclose(run(ember), run(torch), rtol=1e-12)
+
+
+def test_warm_restarts_take_fractional_epochs_as_torch(torch):
+    def run(lib):
+        opt = lib.optim.SGD([lib.ones(1, requires_grad=True)], lr=0.5)
+        schedule = _sched(lib).CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=3)
+        out = []
+        for epoch in (0.5, 1.75, 2.0, 7.5, 9.0, 30.2):
+            schedule.step(epoch)
+            out.append(opt.param_groups[0]["lr"])
+        return out
+
+    np.testing.assert_allclose(run(ember), run(torch), rtol=1e-12)
+
+
+def test_cycle_errors_match_torch(torch):
+    for lib in (ember, torch):
+        opt = lib.optim.SGD([lib.ones(1, requires_grad=True)], lr=0.5)
+        s = _sched(lib)
+        with pytest.raises(ValueError, match="You must define either total_steps OR"):
+            s.OneCycleLR(opt, max_lr=1.0)
+        with pytest.raises(ValueError, match="optimizer must support momentum"):
+            s.OneCycleLR(lib.optim.Adagrad([lib.ones(1, requires_grad=True)]), 1.0,
+                         total_steps=3)
+        one = s.OneCycleLR(opt, max_lr=1.0, total_steps=2)
+        one.step()
+        one.step()
+        with pytest.raises(ValueError, match="Tried to step 4 times. The specified number of "
+                                             "total steps is 2"):
+            one.step()
+        with pytest.raises(ValueError, match="Expected positive integer T_0, but got 0"):
+            s.CosineAnnealingWarmRestarts(opt, T_0=0)
