@@ -59,6 +59,27 @@ def default_convert(data):
     return data
 
 
+class WorkerInfo:
+    """What get_worker_info() tells a worker: its id, the worker count, its seed and the
+    dataset."""
+
+    def __init__(self, id, num_workers, seed, dataset):
+        self.id, self.num_workers, self.seed, self.dataset = id, num_workers, seed, dataset
+
+    def __repr__(self):
+        return (f"WorkerInfo(id={self.id}, num_workers={self.num_workers}, seed={self.seed}, "
+                f"dataset={self.dataset!r})")
+
+
+_worker = threading.local()
+
+
+def get_worker_info():
+    """In a DataLoader worker, its WorkerInfo; None in the main thread (Ember's workers are
+    threads of this process, torch's are processes)."""
+    return getattr(_worker, "info", None)
+
+
 class DataLoader:
     """Iterates over a dataset in batches. With num_workers > 0, that many threads fetch and
     collate batches ahead of the loop: threads rather than torch's worker processes, which
@@ -138,10 +159,14 @@ class DataLoader:
         ids = itertools.count()
         lock = threading.Lock()
 
+        base_seed = int(_C.randint(0, 2 ** 62, (1,)).item())
+
         def start_worker():
+            with lock:
+                worker_id = next(ids)
+            _worker.info = WorkerInfo(worker_id, self.num_workers, base_seed + worker_id,
+                                      self.dataset)
             if self.worker_init_fn is not None:
-                with lock:
-                    worker_id = next(ids)
                 self.worker_init_fn(worker_id)
 
         ahead = self.num_workers * self.prefetch_factor

@@ -1,6 +1,12 @@
 """Samplers: the order in which a DataLoader visits a dataset's indices."""
 
+import bisect
+import itertools
+import math
+import random
+
 from ... import _C
+from ..._creation import as_tensor
 
 
 class Sampler:
@@ -90,3 +96,86 @@ class BatchSampler(Sampler):
     def __len__(self):
         n = len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+
+class WeightedRandomSampler(Sampler):
+    """num_samples indices drawn with probabilities proportional to weights (with replacement,
+    or without: each index at most once)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if not isinstance(num_samples, int) or isinstance(num_samples, bool) or num_samples <= 0:
+            raise ValueError("num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError("replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        weights = as_tensor(weights, dtype=_C.float64)
+        if weights.dim() != 1:
+            raise ValueError("weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(weights.shape)}")
+        self.weights, self.num_samples, self.replacement = weights, num_samples, replacement
+
+    def __iter__(self):
+        w = self.weights.tolist()
+        if any(x < 0 or math.isnan(x) for x in w) or sum(w) <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0 or "
+                               "a probability is negative or NaN)")
+        u = _C.rand(self.num_samples if self.replacement else len(w),
+                    dtype=_C.float64).tolist()
+        if self.replacement:
+            total = list(itertools.accumulate(w))
+            return iter(min(bisect.bisect_right(total, x * total[-1]), len(w) - 1) for x in u)
+        if self.num_samples > len(w):
+            raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
+                               "replacement")
+        # Efraimidis-Spirakis: the num_samples largest u^(1 / w) are a weighted draw without
+        # replacement (zero weights come last, taken only when the rest run out, as torch's).
+        keys = [(x ** (1.0 / wi) if wi > 0 else -1.0, i) for i, (x, wi) in enumerate(zip(u, w))]
+        return iter(i for _, i in sorted(keys, reverse=True)[:self.num_samples])
+
+    def __len__(self):
+        return self.num_samples
+
+
+class DistributedSampler(Sampler):
+    """The share of a dataset's indices that replica `rank` of num_replicas visits: every
+    num_replicas-th index of one order (shuffled by seed + epoch, the same on every replica;
+    set_epoch changes it), padded by repetition or cut so that each share has the same length."""
+
+    def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
+                 drop_last=False):
+        if num_replicas is None or rank is None:
+            raise RuntimeError("Default process group has not been initialized, please make "
+                               "sure to call init_process_group.")
+        if rank >= num_replicas or rank < 0:
+            raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
+                             f"[0, {num_replicas - 1}]")
+        self.dataset, self.num_replicas, self.rank = dataset, num_replicas, rank
+        self.epoch, self.drop_last, self.shuffle, self.seed = 0, drop_last, shuffle, seed
+        n = len(dataset)
+        if drop_last and n % num_replicas != 0:
+            self.num_samples = math.ceil((n - num_replicas) / num_replicas)
+        else:
+            self.num_samples = math.ceil(n / num_replicas)
+        self.total_size = self.num_samples * num_replicas
+
+    def __iter__(self):
+        indices = list(range(len(self.dataset)))
+        if self.shuffle:
+            # Python's generator, not torch's: the order differs from torch's for the same seed.
+            random.Random(self.seed + self.epoch).shuffle(indices)
+        if not self.drop_last:
+            padding = self.total_size - len(indices)
+            if padding <= len(indices):
+                indices += indices[:padding]
+            else:
+                indices += (indices * math.ceil(padding / len(indices)))[:padding]
+        else:
+            indices = indices[:self.total_size]
+        return iter(indices[self.rank:self.total_size:self.num_replicas])
+
+    def __len__(self):
+        return self.num_samples
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
