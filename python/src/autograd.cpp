@@ -2,6 +2,7 @@
 // written in Python.
 #include <pybind11/stl.h>
 
+#include <any>
 #include <memory>
 #include <string>
 #include <utility>
@@ -53,6 +54,26 @@ py::tuple tensor_tuple(const std::vector<Tensor>& tensors) {
   for (size_t i = 0; i < tensors.size(); ++i) out[i] = optional_tensor(tensors[i]);
   return out;
 }
+
+// What a grad_fn hook returns: None keeps the gradients, a sequence replaces them.
+std::vector<Tensor> hook_result(py::handle r) {
+  if (r.is_none()) return {};
+  if (!py::isinstance<py::sequence>(r) || is_tensor(r))
+    throw py::type_error(
+        "a grad_fn hook must return a tuple of Tensors (or Nones) or None, but "
+        "got " +
+        std::string(py::str(py::type::of(r).attr("__name__"))));
+  return tensor_list(r);
+}
+
+/// What grad_fn.register_hook and register_prehook return: remove() takes the hook off again.
+struct NodeHookHandle {
+  std::weak_ptr<Node> node;
+  unsigned id;
+  void remove() {
+    if (auto n = node.lock()) n->remove_function_hook(id);
+  }
+};
 
 std::optional<bool> optional_bool(py::handle obj) {
   if (obj.is_none()) return std::nullopt;
@@ -198,6 +219,11 @@ void bind_autograd(py::module_& m) {
   m.def("is_anomaly_enabled", &autograd::AnomalyMode::is_enabled);
   m.def("_set_anomaly_enabled", &autograd::AnomalyMode::set_enabled);
 
+  py::class_<NodeHookHandle>(m, "_NodeHookHandle")
+      .def("remove", &NodeHookHandle::remove)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](NodeHookHandle& h, py::args) { h.remove(); });
+
   py::class_<Node, std::shared_ptr<Node>>(m, "Node")
       .def("name", &Node::name)
       .def_property_readonly("next_functions",
@@ -208,6 +234,35 @@ void bind_autograd(py::module_& m) {
                                  out[i] = py::make_tuple(node_object(e.function), e.input_nr);
                                }
                                return out;
+                             })
+      .def("register_hook",
+           [](const std::shared_ptr<Node>& n, py::object fn) {
+             auto ref = std::make_shared<PyObjectRef>(std::move(fn));
+             const unsigned id =
+                 n->add_post_hook([ref](const autograd::variable_list& grad_inputs,
+                                        const autograd::variable_list& grad_outputs) {
+                   py::gil_scoped_acquire gil;
+                   return hook_result(
+                       ref->get()(tensor_tuple(grad_inputs), tensor_tuple(grad_outputs)));
+                 });
+             return NodeHookHandle{n, id};
+           })
+      .def("register_prehook",
+           [](const std::shared_ptr<Node>& n, py::object fn) {
+             auto ref = std::make_shared<PyObjectRef>(std::move(fn));
+             const unsigned id =
+                 n->add_function_pre_hook([ref](const autograd::variable_list& grad_outputs) {
+                   py::gil_scoped_acquire gil;
+                   return hook_result(ref->get()(tensor_tuple(grad_outputs)));
+                 });
+             return NodeHookHandle{n, id};
+           })
+      .def_property_readonly("metadata",
+                             [](const std::shared_ptr<Node>& n) {
+                               std::any& data = n->binding_data();
+                               if (!data.has_value())
+                                 data = std::make_shared<PyObjectRef>(py::dict());
+                               return std::any_cast<std::shared_ptr<PyObjectRef>&>(data)->get();
                              })
       .def("__repr__", [](py::handle self) {
         const auto& n = self.cast<const Node&>();

@@ -255,7 +255,14 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
             const InputMetadata& m = node->input_metadata(i);
             inputs[i] = zeros(m.shape, TensorOptions(m.dtype).device(m.device));
           }
-        outputs = node->apply(std::move(inputs));
+        node->run_function_pre_hooks(inputs);
+        if (node->has_post_hooks()) {
+          const variable_list grad_outputs = inputs;
+          outputs = node->apply(std::move(inputs));
+          node->run_post_hooks(outputs, grad_outputs);
+        } else {
+          outputs = node->apply(std::move(inputs));
+        }
         EMBER_CHECK(outputs.size() == node->num_outputs() || node->num_outputs() == 0,
                     "function {} returned an incorrect number of gradients (expected {}, got {})",
                     node->name(), node->num_outputs(), outputs.size());

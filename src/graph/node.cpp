@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "core/check.h"
 #include "graph/autograd_meta.h"
 
 namespace ember::autograd {
@@ -36,6 +37,43 @@ void Node::run_pre_hooks(variable_list& grads) const {
     if (!g.defined()) continue;
     Tensor replaced = h.hook(g);
     if (replaced.defined()) g = replaced;
+  }
+}
+
+unsigned Node::add_function_pre_hook(FunctionPreHook hook) {
+  function_pre_hooks_.emplace_back(next_function_hook_id_, std::move(hook));
+  return next_function_hook_id_++;
+}
+
+unsigned Node::add_post_hook(FunctionPostHook hook) {
+  post_hooks_.emplace_back(next_function_hook_id_, std::move(hook));
+  return next_function_hook_id_++;
+}
+
+bool Node::remove_function_hook(unsigned id) {
+  auto matches = [id](const auto& h) { return h.first == id; };
+  return std::erase_if(function_pre_hooks_, matches) + std::erase_if(post_hooks_, matches) > 0;
+}
+
+void Node::run_function_pre_hooks(variable_list& grad_outputs) const {
+  for (const auto& [id, hook] : function_pre_hooks_) {
+    variable_list replaced = hook(grad_outputs);
+    if (replaced.empty()) continue;
+    EMBER_CHECK(replaced.size() == grad_outputs.size(),
+                "{}: a pre-hook returned {} gradients, but the node has {} outputs", name(),
+                replaced.size(), grad_outputs.size());
+    grad_outputs = std::move(replaced);
+  }
+}
+
+void Node::run_post_hooks(variable_list& grad_inputs, const variable_list& grad_outputs) const {
+  for (const auto& [id, hook] : post_hooks_) {
+    variable_list replaced = hook(grad_inputs, grad_outputs);
+    if (replaced.empty()) continue;
+    EMBER_CHECK(replaced.size() == grad_inputs.size(),
+                "{}: a hook returned {} gradients, but the node has {} inputs", name(),
+                replaced.size(), grad_inputs.size());
+    grad_inputs = std::move(replaced);
   }
 }
 

@@ -37,3 +37,46 @@ TEST(AutogradTools, GraphvizShowsNodesAndLeaves) {
 
 }  // namespace
 }  // namespace ember
+
+namespace ember {
+namespace {
+
+TEST(NodeHooks, PreAndPostHooksSeeAndReplaceTheGradients) {
+  Tensor x = tensor({1.0, 2.0}, kFloat64).requires_grad_();
+  Tensor y = x * x;
+  std::vector<double> seen_out, seen_in;
+  const unsigned pre = y.grad_fn()->add_function_pre_hook([&](const autograd::variable_list& g) {
+    seen_out = {g[0][0].item<double>(), g[0][1].item<double>()};
+    return autograd::variable_list{g[0] * 3};
+  });
+  y.grad_fn()->add_post_hook(
+      [&](const autograd::variable_list& grad_inputs, const autograd::variable_list& grad_outputs) {
+        seen_in = {grad_inputs[0][1].item<double>(), grad_outputs[0][1].item<double>()};
+        return autograd::variable_list{grad_inputs[0] + 1, grad_inputs[1]};
+      });
+  y.backward(ones({2}, kFloat64), /*retain_graph=*/true);
+  EXPECT_EQ(seen_out, (std::vector<double>{1, 1}));
+  // x * x sends the tripled gradient times x along each of its two edges (6 for x = 2); the
+  // post-hook adds 1 to the first: x.grad = 6x + 1.
+  EXPECT_EQ(seen_in, (std::vector<double>{6, 3}));
+  EXPECT_TRUE(x.grad().equal(tensor({7.0, 13.0}, kFloat64)));
+  EXPECT_TRUE(y.grad_fn()->remove_function_hook(pre));
+  EXPECT_FALSE(y.grad_fn()->remove_function_hook(pre));
+  x.mutable_grad() = Tensor();
+  y.backward(ones({2}, kFloat64));
+  EXPECT_TRUE(x.grad().equal(tensor({3.0, 5.0}, kFloat64)));  // 2x + 1
+}
+
+TEST(NodeHooks, AHookReturningTheWrongCountIsAnError) {
+  Tensor x = ones({2}).requires_grad_();
+  Tensor y = x * 2;
+  y.grad_fn()->add_post_hook([](const autograd::variable_list&, const autograd::variable_list&) {
+    return autograd::variable_list{Tensor(), Tensor(), Tensor()};
+  });
+  EXPECT_EMBER_ERROR(y.sum().backward(),
+                     "MulBackward1: a hook returned 3 gradients, but the "
+                     "node has 1 inputs");
+}
+
+}  // namespace
+}  // namespace ember

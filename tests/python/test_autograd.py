@@ -501,3 +501,41 @@ def test_grad_fn_types_are_named_as_torch(torch):
         "SumBackward0", "ExpBackward0", "MyReLUBackward", "MulBackward0", "AccumulateGrad"]
     # name() too, but for AccumulateGrad's, which torch spells with its C++ namespace.
     assert mine[:-1] == theirs[:-1] and mine[-1][1] == "AccumulateGrad"
+
+
+def _node_hooks(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    w = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = x * w
+    seen = []
+
+    def post(grad_inputs, grad_outputs):
+        seen.append(("post", [None if g is None else g.tolist() for g in grad_inputs],
+                     [g.tolist() for g in grad_outputs]))
+        return (grad_inputs[0] * 10, grad_inputs[1])
+
+    def pre(grad_outputs):
+        seen.append(("pre", [g.tolist() for g in grad_outputs]))
+        return (grad_outputs[0] + 1,)
+
+    y.grad_fn.register_hook(post)
+    handle = y.grad_fn.register_prehook(pre)
+    y.grad_fn.metadata["tag"] = "mul"
+    y.backward(lib.ones(3), retain_graph=True)
+    first = (x.grad.tolist(), w.grad.tolist())
+    handle.remove()
+    x.grad = None
+    y.backward(lib.ones(3))
+    return seen, first, x.grad.tolist(), y.grad_fn.metadata, type(y.grad_fn.metadata).__name__
+
+
+def test_grad_fn_hooks_and_metadata_match_torch(torch):
+    assert _node_hooks(ember) == _node_hooks(torch)
+
+
+def test_grad_fn_hook_must_return_a_tuple():
+    x = ember.ones(2, requires_grad=True)
+    y = x * 2
+    y.grad_fn.register_hook(lambda gi, go: gi[0])
+    with pytest.raises(TypeError, match="a grad_fn hook must return a tuple"):
+        y.sum().backward()

@@ -1,6 +1,7 @@
 #pragma once
 /// The recorded graph: a Node per differentiable op application, linked by Edges to the nodes
 /// that produced its inputs. Printing a tensor shows its node's name (`grad_fn=<MulBackward0>`).
+#include <any>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -85,6 +86,26 @@ class Node : public std::enable_shared_from_this<Node> {
   /// Applies the pre-hooks to the incoming gradients (called by the engine).
   void run_pre_hooks(variable_list& grads) const;
 
+  /// A function of all the gradients flowing into the node (its forward outputs'), run before
+  /// apply; a non-empty result replaces them (PyTorch's grad_fn.register_prehook).
+  using FunctionPreHook = std::function<variable_list(const variable_list& grad_outputs)>;
+  /// Run after apply with (grad_inputs, grad_outputs); a non-empty result replaces grad_inputs,
+  /// the gradients passed on (PyTorch's grad_fn.register_hook).
+  using FunctionPostHook = std::function<variable_list(const variable_list& grad_inputs,
+                                                       const variable_list& grad_outputs)>;
+  /// Each returns an id for remove_function_hook.
+  unsigned add_function_pre_hook(FunctionPreHook hook);
+  unsigned add_post_hook(FunctionPostHook hook);
+  /// Removes the function pre-hook or post-hook with this id; false when there is none.
+  bool remove_function_hook(unsigned id);
+  bool has_post_hooks() const { return !post_hooks_.empty(); }
+  /// Called by the engine around apply.
+  void run_function_pre_hooks(variable_list& grad_outputs) const;
+  void run_post_hooks(variable_list& grad_inputs, const variable_list& grad_outputs) const;
+
+  /// Data a binding attaches to the node (the dict behind Python's grad_fn.metadata).
+  std::any& binding_data() { return binding_data_; }
+
   /// Held by the engine while it runs this node, so backward passes in several threads that
   /// share the node run it one at a time (recursive: a hook may start a nested backward).
   std::recursive_mutex& mutex() const { return mutex_; }
@@ -103,6 +124,10 @@ class Node : public std::enable_shared_from_this<Node> {
     GradHook hook;
   };
   std::vector<PreHook> pre_hooks_;
+  std::vector<std::pair<unsigned, FunctionPreHook>> function_pre_hooks_;
+  std::vector<std::pair<unsigned, FunctionPostHook>> post_hooks_;
+  unsigned next_function_hook_id_ = 0;
+  std::any binding_data_;
   mutable std::recursive_mutex mutex_;
 };
 
