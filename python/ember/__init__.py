@@ -30,6 +30,8 @@ gru, gru_cell, lstm, lstm_cell = _C._nn.gru, _C._nn.gru_cell, _C._nn.lstm, _C._n
 rnn_tanh, rnn_tanh_cell = _C._nn.rnn_tanh, _C._nn.rnn_tanh_cell
 rnn_relu, rnn_relu_cell = _C._nn.rnn_relu, _C._nn.rnn_relu_cell
 moveaxis, swapdims = movedim, swapaxes
+from . import _aliases
+_aliases.install(globals())
 
 _C._set_python_types(Size)
 
