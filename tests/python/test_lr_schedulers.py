@@ -161,3 +161,22 @@ def test_cycle_errors_match_torch(torch):
             one.step()
         with pytest.raises(ValueError, match="Expected positive integer T_0, but got 0"):
             s.CosineAnnealingWarmRestarts(opt, T_0=0)
+
+
+@pytest.mark.parametrize("kwargs", [dict(step_size_up=3), dict(step_size_up=2, step_size_down=4,
+                                                                mode="triangular2"),
+                                    dict(step_size_up=3, mode="exp_range", gamma=0.9),
+                                    dict(step_size_up=2, scale_fn=lambda x: 1 / x,
+                                         cycle_momentum=False)])
+def test_cyclic_lr_matches_torch(torch, kwargs):
+    def run(lib):
+        opt = lib.optim.SGD([lib.ones(1, requires_grad=True)], lr=0.5, momentum=0.9)
+        schedule = _sched(lib).CyclicLR(opt, base_lr=0.01, max_lr=0.1, **kwargs)
+        out = []
+        for _ in range(15):
+            opt.step()
+            schedule.step()
+            out += [opt.param_groups[0]["lr"], opt.param_groups[0]["momentum"]]
+        return out
+
+    np.testing.assert_allclose(run(ember), run(torch), rtol=1e-12)

@@ -130,6 +130,11 @@ class Module:
 
     def register_buffer(self, name, tensor, persistent=True):
         self.__dict__.setdefault("_buffer_names", set()).add(name)
+        transient = self.__dict__.setdefault("_non_persistent_buffers_set", set())
+        if persistent:
+            transient.discard(name)
+        else:
+            transient.add(name)
         self._buffers[name] = tensor
 
     def add_module(self, name, module):
@@ -236,17 +241,22 @@ class Module:
         return self
 
     # ---- Checkpoints ----
-    def state_dict(self, prefix=""):
-        out = OrderedDict()
-        for name, p in self.named_parameters(prefix):
-            out[name] = p.detach()
-        for name, b in self.named_buffers(prefix):
-            out[name] = b.detach()
+    def state_dict(self, *, destination=None, prefix="", keep_vars=False):
+        """Parameters and persistent buffers by dotted name, module by module as torch orders
+        them (a module's own entries, then each child's); a tensor shared by two modules appears
+        under both names."""
+        out = OrderedDict() if destination is None else destination
+        transient = self.__dict__.get("_non_persistent_buffers_set", ())
+        for name, value in itertools.chain(self._parameters.items(), self._buffers.items()):
+            if value is not None and name not in transient:
+                out[prefix + name] = value if keep_vars else value.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                child.state_dict(destination=out, prefix=prefix + name + ".", keep_vars=keep_vars)
         return out
 
     def load_state_dict(self, state_dict, strict=True):
-        own = dict(self.named_parameters())
-        own.update(self.named_buffers())
+        own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         errors = [f"size mismatch for {name}: copying a param with shape {value.shape} from "
