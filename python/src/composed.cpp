@@ -112,6 +112,14 @@ void bind_composed(py::module_& m) {
                                  : lerp(self, end, to_scalar(weight));
       },
       py::arg("input"), py::arg("end"), py::arg("weight"));
+  m.def(
+      "rsub",
+      [](const Tensor& self, py::handle other, py::handle alpha) {
+        // other - alpha * input; a tensor other is sub's other way round.
+        if (is_tensor(other)) return as_tensor(other).sub(self, to_scalar(alpha));
+        return rsub(self, to_scalar(other), to_scalar(alpha));
+      },
+      py::arg("input"), py::arg("other"), py::kw_only(), py::arg("alpha") = 1);
   // Python numbers on the right promote as scalars do (int tensor % 2.5 is float).
   const auto number_aware = [&](const char* name, Tensor (*on_tensor)(const Tensor&, const Tensor&),
                                 Tensor (*on_scalar)(const Tensor&, const Scalar&)) {

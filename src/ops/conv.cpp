@@ -104,21 +104,40 @@ Pair conv_param(IntArrayRef v, const char* name) {
   return {v[0], v[v.size() - 1]};
 }
 
+// The checks conv2d and conv_transpose2d share: the window, groups and the weight's rank.
+void check_window(const char* op, const Tensor& x, const Tensor& weight, const Window2d& win,
+                  int64_t groups) {
+  EMBER_CHECK(win.sh > 0 && win.sw > 0, "{}: non-positive stride is not supported", op);
+  EMBER_CHECK(win.ph >= 0 && win.pw >= 0, "{}: negative padding is not supported", op);
+  EMBER_CHECK(win.dh > 0 && win.dw > 0, "{}: dilation should be greater than zero, but got {}", op,
+              IntArrayRef({win.dh, win.dw}));
+  EMBER_CHECK(groups > 0, "{}: non-positive groups is not supported", op);
+  EMBER_CHECK(weight.dim() == 4,
+              "{}: Expected 4-dimensional weight for 4-dimensional input {}, but got "
+              "{}-dimensional weight of size {} instead",
+              op, x.sizes(), weight.dim(), weight.sizes());
+  EMBER_CHECK(win.kh > 0 && win.kw > 0,
+              "{}: kernel size should be greater than zero, but got kernel_height: {} "
+              "kernel_width: {}",
+              op, win.kh, win.kw);
+}
+
+// And their operands' devices and dtypes.
+void check_operand_types(const char* op, const Tensor& x, const Tensor& weight,
+                         const Tensor& bias) {
+  detail::check_same_device(x, weight, op);
+  EMBER_CHECK(x.dtype() == weight.dtype(), "{}: expected scalar type {} but found {}", op,
+              dtype_legacy_name(x.dtype()), dtype_legacy_name(weight.dtype()));
+  if (!bias.defined()) return;
+  detail::check_same_device(x, bias, op);
+  EMBER_CHECK(x.dtype() == bias.dtype(),
+              "{}: Input type ({}) and bias type ({}) should be the same", op,
+              dtype_name(x.dtype()), dtype_name(bias.dtype()));
+}
+
 void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, const Window2d& win,
                      int64_t groups) {
-  EMBER_CHECK(win.sh > 0 && win.sw > 0, "conv2d: non-positive stride is not supported");
-  EMBER_CHECK(win.ph >= 0 && win.pw >= 0, "conv2d: negative padding is not supported");
-  EMBER_CHECK(win.dh > 0 && win.dw > 0, "conv2d: dilation should be greater than zero, but got {}",
-              IntArrayRef({win.dh, win.dw}));
-  EMBER_CHECK(groups > 0, "conv2d: non-positive groups is not supported");
-  EMBER_CHECK(weight.dim() == 4,
-              "conv2d: Expected 4-dimensional weight for 4-dimensional input {}, but got "
-              "{}-dimensional weight of size {} instead",
-              x.sizes(), weight.dim(), weight.sizes());
-  EMBER_CHECK(win.kh > 0 && win.kw > 0,
-              "conv2d: kernel size should be greater than zero, but got kernel_height: {} "
-              "kernel_width: {}",
-              win.kh, win.kw);
+  check_window("conv2d", x, weight, win, groups);
   const int64_t o = weight.sizes()[0];
   EMBER_CHECK(o >= groups,
               "conv2d: Given groups={}, expected weight to be at least {} at dimension 0, but got "
@@ -138,19 +157,12 @@ void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, 
               "conv2d: Calculated padded input size per channel: ({} x {}). Kernel size: ({} x "
               "{}). Kernel size can't be greater than actual input size",
               ph, pw, kh, kw);
-  detail::check_same_device(x, weight, "conv2d");
-  EMBER_CHECK(x.dtype() == weight.dtype(), "conv2d: expected scalar type {} but found {}",
-              dtype_legacy_name(x.dtype()), dtype_legacy_name(weight.dtype()));
   EMBER_CHECK(x.dtype() != kBool, "conv2d: not implemented for 'Bool'");
-  if (!bias.defined()) return;
-  EMBER_CHECK(bias.dim() == 1 && bias.sizes()[0] == o,
+  EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.sizes()[0] == o),
               "conv2d: Given weight of size {}, expected bias to be 1-dimensional with {} "
               "elements, but got bias of size {} instead",
               weight.sizes(), o, bias.sizes());
-  detail::check_same_device(x, bias, "conv2d");
-  EMBER_CHECK(x.dtype() == bias.dtype(),
-              "conv2d: Input type ({}) and bias type ({}) should be the same",
-              dtype_name(x.dtype()), dtype_name(bias.dtype()));
+  check_operand_types("conv2d", x, weight, bias);
 }
 
 // One group's convolution without history: weight [O, C, kh, kw] times im2col(x) per sample.
@@ -297,20 +309,7 @@ namespace {
 
 void check_conv_transpose_args(const Tensor& x, const Tensor& weight, const Tensor& bias,
                                const Window2d& win, const Pair& output_padding, int64_t groups) {
-  EMBER_CHECK(win.sh > 0 && win.sw > 0, "conv_transpose2d: non-positive stride is not supported");
-  EMBER_CHECK(win.ph >= 0 && win.pw >= 0, "conv_transpose2d: negative padding is not supported");
-  EMBER_CHECK(win.dh > 0 && win.dw > 0,
-              "conv_transpose2d: dilation should be greater than zero, but got {}",
-              IntArrayRef({win.dh, win.dw}));
-  EMBER_CHECK(groups > 0, "conv_transpose2d: non-positive groups is not supported");
-  EMBER_CHECK(weight.dim() == 4,
-              "conv_transpose2d: Expected 4-dimensional weight for 4-dimensional input {}, but "
-              "got {}-dimensional weight of size {} instead",
-              x.sizes(), weight.dim(), weight.sizes());
-  EMBER_CHECK(win.kh > 0 && win.kw > 0,
-              "conv_transpose2d: kernel size should be greater than zero, but got kernel_height: "
-              "{} kernel_width: {}",
-              win.kh, win.kw);
+  check_window("conv_transpose2d", x, weight, win, groups);
   const int64_t c = weight.sizes()[0];
   EMBER_CHECK(c % groups == 0,
               "conv_transpose2d: Given groups={}, expected weight to be divisible by {} at "
@@ -327,22 +326,15 @@ void check_conv_transpose_args(const Tensor& x, const Tensor& weight, const Tens
               "but got output_padding_height: {} output_padding_width: {} stride_height: {} "
               "stride_width: {} dilation_height: {} dilation_width: {}",
               op[0], op[1], win.sh, win.sw, win.dh, win.dw);
-  detail::check_same_device(x, weight, "conv_transpose2d");
-  EMBER_CHECK(x.dtype() == weight.dtype(), "conv_transpose2d: expected scalar type {} but found {}",
-              dtype_legacy_name(x.dtype()), dtype_legacy_name(weight.dtype()));
   EMBER_CHECK(is_floating_point(x.dtype()),
               "conv_transpose2d: not implemented for '{}' (a floating-point input is needed)",
               dtype_legacy_name(x.dtype()));
-  if (!bias.defined()) return;
   const int64_t o = weight.sizes()[1] * groups;
-  EMBER_CHECK(bias.dim() == 1 && bias.sizes()[0] == o,
+  EMBER_CHECK(!bias.defined() || (bias.dim() == 1 && bias.sizes()[0] == o),
               "conv_transpose2d: Given transposed=1, weight of size {}, expected bias to be "
               "1-dimensional with {} elements, but got bias of size {} instead",
               weight.sizes(), o, bias.sizes());
-  detail::check_same_device(x, bias, "conv_transpose2d");
-  EMBER_CHECK(x.dtype() == bias.dtype(),
-              "conv_transpose2d: Input type ({}) and bias type ({}) should be the same",
-              dtype_name(x.dtype()), dtype_name(bias.dtype()));
+  check_operand_types("conv_transpose2d", x, weight, bias);
 }
 
 // One group of a transposed convolution, y = col2im(W^T x), in recorded ops; x [N, C, H, W] is

@@ -61,3 +61,17 @@ def test_positive_ravel_and_square_match_torch(torch):
             lib.tensor([True]).positive()
     y, z = ember.tensor(VALUES), torch.tensor(VALUES)
     np.testing.assert_allclose(y.square_().numpy(), z.square_().numpy())
+
+
+def test_rsub_matches_torch(torch):
+    def run(lib):
+        x = lib.tensor(VALUES, requires_grad=True)
+        a = lib.rsub(x, 2.0, alpha=3)
+        b = lib.rsub(x, lib.tensor(OTHER))
+        (a.sum() + b.sum()).backward()
+        return a.detach().numpy(), b.detach().numpy(), x.grad.numpy(), type(a.grad_fn).__name__
+
+    mine, ref = run(ember), run(torch)
+    for m, r in zip(mine[:3], ref[:3]):
+        np.testing.assert_allclose(m, r, rtol=1e-12)
+    assert mine[3] == ref[3] == "RsubBackward1"

@@ -59,13 +59,8 @@ class SoftmaxFuncOptions {
   EMBER_ARG(int64_t, dim);
   EMBER_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
 };
-/// F::log_softmax's arguments, as SoftmaxFuncOptions.
-class LogSoftmaxFuncOptions {
- public:
-  LogSoftmaxFuncOptions(int64_t dim) : dim_(dim) {}
-  EMBER_ARG(int64_t, dim);
-  EMBER_ARG(std::optional<ScalarType>, dtype) = std::nullopt;
-};
+/// F::log_softmax's arguments, the same (LibTorch has two classes; one name serves).
+using LogSoftmaxFuncOptions = SoftmaxFuncOptions;
 
 /// F::dropout's arguments: the probability, whether training (no dropout otherwise) and
 /// whether to overwrite the input.
@@ -78,18 +73,14 @@ class DropoutFuncOptions {
 using Dropout2dFuncOptions = DropoutFuncOptions;
 using Dropout3dFuncOptions = DropoutFuncOptions;
 
-/// F::alpha_dropout's arguments (training defaults to false, as in torch).
+/// F::alpha_dropout's and F::feature_alpha_dropout's arguments (training defaults to false, as
+/// in torch).
 class AlphaDropoutFuncOptions {
   EMBER_ARG(double, p) = 0.5;
   EMBER_ARG(bool, training) = false;
   EMBER_ARG(bool, inplace) = false;
 };
-/// F::feature_alpha_dropout's arguments.
-class FeatureAlphaDropoutFuncOptions {
-  EMBER_ARG(double, p) = 0.5;
-  EMBER_ARG(bool, training) = false;
-  EMBER_ARG(bool, inplace) = false;
-};
+using FeatureAlphaDropoutFuncOptions = AlphaDropoutFuncOptions;
 
 /// F::embedding's arguments: the row that gets no gradient.
 class EmbeddingFuncOptions {
