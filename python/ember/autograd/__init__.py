@@ -68,3 +68,13 @@ def _volatile(self):
 
 
 _C.Tensor.volatile = property(_volatile)
+
+from . import functional  # noqa: E402  (it builds on grad above)
+
+
+def is_tensor_like(inp):
+    """True for a tensor (or an object of a type that acts as one through __torch_function__)."""
+    return isinstance(inp, _C.Tensor) or hasattr(type(inp), "__torch_function__")
+
+
+from . import grad_mode, variable  # noqa: E402
