@@ -5,16 +5,11 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/nn/functional.h"
+#include "repr.h"
 
 namespace ember::nn {
 namespace {
-
-// A double as Python's repr prints it ("0.01", "1e-05", "1.0"), so reprs match PyTorch's.
-std::string float_repr(double v) {
-  std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
-  return s;
-}
+using detail::float_repr;
 
 }  // namespace
 

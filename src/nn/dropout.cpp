@@ -4,16 +4,11 @@
 #include <fmt/format.h>
 
 #include "ember/nn/functional.h"
+#include "repr.h"
 
 namespace ember::nn {
 namespace {
-
-// A double as Python's repr prints it ("0.5", "1.0"), so reprs match PyTorch's.
-std::string float_repr(double v) {
-  std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
-  return s;
-}
+using detail::float_repr;
 
 const DropoutOptions& checked(const std::string& name, const DropoutOptions& options) {
   if (!(options.p() >= 0 && options.p() <= 1))

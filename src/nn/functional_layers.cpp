@@ -151,4 +151,9 @@ Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode, double value
   return out;
 }
 
+Tensor pad(const Tensor& x, IntArrayRef pad, PadMode mode, double value) {
+  constexpr std::string_view names[] = {"constant", "reflect", "replicate", "circular"};
+  return functional::pad(x, pad, names[static_cast<int>(mode)], value);
+}
+
 }  // namespace ember::nn::functional

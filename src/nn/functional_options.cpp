@@ -5,24 +5,6 @@
 #include "ember/ops/conv.h"
 
 namespace ember::nn::functional {
-namespace {
-
-std::string_view pad_mode_name(PadMode mode) {
-  switch (mode) {
-    case PadMode::Constant:
-      return "constant";
-    case PadMode::Reflect:
-      return "reflect";
-    case PadMode::Replicate:
-      return "replicate";
-    case PadMode::Circular:
-      return "circular";
-  }
-  return "constant";
-}
-
-}  // namespace
-
 Tensor relu(const Tensor& x, const ReLUFuncOptions& o) { return relu(x, o.inplace()); }
 Tensor leaky_relu(const Tensor& x, const LeakyReLUFuncOptions& o) {
   return leaky_relu(x, o.negative_slope(), o.inplace());
@@ -67,7 +49,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, const EmbeddingFun
   return embedding(indices, weight, o.padding_idx());
 }
 Tensor pad(const Tensor& x, const PadFuncOptions& o) {
-  return pad(x, o.pad(), pad_mode_name(o.mode()), o.value());
+  return pad(x, o.pad(), o.mode(), o.value());
 }
 Tensor normalize(const Tensor& x, const NormalizeFuncOptions& o) {
   return normalize(x, o.p(), o.dim(), o.eps());

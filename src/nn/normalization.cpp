@@ -8,16 +8,11 @@
 #include "ember/nn/functional.h"
 #include "ember/nn/init.h"
 #include "ember/ops/creation.h"
+#include "repr.h"
 
 namespace ember::nn {
 namespace {
-
-// A double as Python's repr prints it ("0.1", "1e-05", "1.0"), so reprs match PyTorch's.
-std::string float_repr(double v) {
-  std::string s = fmt::format("{}", v);
-  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
-  return s;
-}
+using detail::float_repr;
 
 const char* py_bool(bool b) { return b ? "True" : "False"; }
 

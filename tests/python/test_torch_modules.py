@@ -36,3 +36,26 @@ def test_onnx_export_says_it_is_not_supported():
     with pytest.raises(NotImplementedError, match="ONNX export is not supported"):
         ember.onnx.export(ember.nn.Linear(2, 2), (ember.ones(1, 2),), "model.onnx")
     assert ember.onnx.is_in_onnx_export() is False
+
+
+PADS = [("ReflectionPad1d", (2,)), ("ReflectionPad2d", ((1, 2, 0, 1),)), ("ReflectionPad3d", (1,)),
+        ("ReplicationPad1d", ((0, 2),)), ("ReplicationPad2d", (1,)),
+        ("ReplicationPad3d", ((1, 0, 1, 0, 0, 1),)), ("ConstantPad1d", (2, 3.5)),
+        ("ConstantPad2d", ((1, 0, 2, 1), -1)), ("ConstantPad3d", (1, 0.0)),
+        ("ZeroPad2d", ((0, 1, 2, 3),))]
+
+
+@pytest.mark.parametrize("name,args", PADS)
+def test_padding_layers_match_torch(torch, name, args):
+    import numpy as np
+    mine, ref = getattr(ember.nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(mine) == repr(ref)
+    dims = int(name[-2])
+    x = np.random.default_rng(0).standard_normal((1, 2) + (3,) * dims)
+    a = ember.tensor(x, requires_grad=True)
+    b = torch.tensor(x, requires_grad=True)
+    ya, yb = mine(a), ref(b)
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy())
+    ya.pow(2).sum().backward()
+    yb.pow(2).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy())

@@ -13,6 +13,9 @@ namespace ember::nn {
 /// alone also takes BatchMean, the sum divided by the batch size.
 enum class Reduction { None, Mean, Sum, BatchMean };
 
+/// How F::pad fills: a constant, or x's own elements reflected, replicated or wrapped around.
+enum class PadMode { Constant, Reflect, Replicate, Circular };
+
 namespace functional {
 
 // ---- Activations ---------------------------------------------------------------------------
@@ -91,6 +94,8 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes = -1);
 /// "circular" repeat x's own elements.
 Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode = "constant",
            double value = 0.0);
+/// F::pad with the mode as a PadMode.
+Tensor pad(const Tensor& x, IntArrayRef pad, PadMode mode, double value = 0.0);
 
 // ---- Distances -----------------------------------------------------------------------------
 /// x divided by its p-norm along dim (at least eps).
@@ -154,3 +159,11 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 
 }  // namespace functional
 }  // namespace ember::nn
+
+namespace ember {
+/// LibTorch's spellings of the pad modes: `PadFuncOptions({1, 1}).mode(kReflect)`.
+inline constexpr nn::PadMode kConstant = nn::PadMode::Constant;
+inline constexpr nn::PadMode kReflect = nn::PadMode::Reflect;
+inline constexpr nn::PadMode kReplicate = nn::PadMode::Replicate;
+inline constexpr nn::PadMode kCircular = nn::PadMode::Circular;
+}  // namespace ember

@@ -22,9 +22,6 @@
 
 namespace ember::nn {
 
-/// How F::pad fills: a constant, or x's own elements reflected, replicated or wrapped around.
-enum class PadMode { Constant, Reflect, Replicate, Circular };
-
 namespace functional {
 
 using ReLUFuncOptions = ReLUOptions;
@@ -194,11 +191,3 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
 
 }  // namespace functional
 }  // namespace ember::nn
-
-namespace ember {
-/// LibTorch's spellings of the pad modes: `PadFuncOptions({1, 1}).mode(kReflect)`.
-inline constexpr nn::PadMode kConstant = nn::PadMode::Constant;
-inline constexpr nn::PadMode kReflect = nn::PadMode::Reflect;
-inline constexpr nn::PadMode kReplicate = nn::PadMode::Replicate;
-inline constexpr nn::PadMode kCircular = nn::PadMode::Circular;
-}  // namespace ember

@@ -413,6 +413,53 @@ class FeatureAlphaDropout(Dropout):
         return F.feature_alpha_dropout(input, self.p, self.training)
 
 
+class _PadNd(Module):
+    """A fixed F.pad of the last dims: one value for every side, or one per side."""
+
+    _mode, _dims = "constant", 2
+
+    def __init__(self, padding, value=0.0):
+        super().__init__()
+        sides = 2 * self._dims
+        self.padding = tuple(padding) if isinstance(padding, (tuple, list)) else (padding,) * sides
+        if len(self.padding) != sides:
+            raise ValueError(f"expected {sides} padding values, got {len(self.padding)}")
+        self.value = value
+
+    def forward(self, input):
+        if self._mode == "constant":
+            return F.pad(input, self.padding, "constant", self.value)
+        return F.pad(input, self.padding, self._mode)
+
+    def extra_repr(self):
+        if type(self).__name__.startswith("ConstantPad"):
+            return f"padding={self.padding}, value={self.value}"
+        return f"{self.padding}"
+
+
+def _pad_class(name, mode, dims, constant=False):
+    if constant:
+        def init(self, padding, value):
+            _PadNd.__init__(self, padding, value)
+    else:
+        def init(self, padding):
+            _PadNd.__init__(self, padding)
+    return type(name, (_PadNd,), {"_mode": mode, "_dims": dims, "__init__": init,
+                                  "__module__": __name__})
+
+
+ReflectionPad1d = _pad_class("ReflectionPad1d", "reflect", 1)
+ReflectionPad2d = _pad_class("ReflectionPad2d", "reflect", 2)
+ReflectionPad3d = _pad_class("ReflectionPad3d", "reflect", 3)
+ReplicationPad1d = _pad_class("ReplicationPad1d", "replicate", 1)
+ReplicationPad2d = _pad_class("ReplicationPad2d", "replicate", 2)
+ReplicationPad3d = _pad_class("ReplicationPad3d", "replicate", 3)
+ConstantPad1d = _pad_class("ConstantPad1d", "constant", 1, constant=True)
+ConstantPad2d = _pad_class("ConstantPad2d", "constant", 2, constant=True)
+ConstantPad3d = _pad_class("ConstantPad3d", "constant", 3, constant=True)
+ZeroPad2d = _pad_class("ZeroPad2d", "constant", 2)
+
+
 class Identity(Module):
     def forward(self, input):
         return input
