@@ -20,5 +20,6 @@
 #include "ember/nn/modules/padding.h"
 #include "ember/nn/modules/pooling.h"
 #include "ember/nn/modules/rnn.h"
+#include "ember/nn/modules/shrinkage.h"
 #include "ember/nn/recurrent.h"
 #include "ember/nn/utils.h"

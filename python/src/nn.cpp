@@ -192,6 +192,9 @@ void bind_activations(py::module_& m) {
   m.def("softplus", py::overload_cast<const Tensor&, double, double>(&F::softplus), x,
         py::arg("beta") = 1.0, py::arg("threshold") = 20.0);
   m.def("softsign", &F::softsign, x);
+  m.def("softshrink", &F::softshrink, x, py::arg("lambd") = 0.5);
+  m.def("hardshrink", &F::hardshrink, x, py::arg("lambd") = 0.5);
+  m.def("tanhshrink", &F::tanhshrink, x);
   m.def("hardtanh", py::overload_cast<const Tensor&, double, double, bool>(&F::hardtanh), x,
         py::arg("min_val") = -1.0, py::arg("max_val") = 1.0, inplace);
   m.def("relu6", py::overload_cast<const Tensor&, bool>(&F::relu6), x, inplace);

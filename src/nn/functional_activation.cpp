@@ -111,6 +111,22 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
 
 Tensor softsign(const Tensor& x) { return x / (x.abs() + 1); }
 
+Tensor softshrink(const Tensor& x, double lambda) {
+  // The gradient is 1 outside [-lambda, lambda] and 0 inside, as torch's.
+  const Tensor zero = zeros_like(x);
+  return where(x.gt(lambda), x - lambda, where(x.lt(-lambda), x + lambda, zero));
+}
+
+Tensor hardshrink(const Tensor& x, double lambda) {
+  return where(x.abs().gt(lambda), x, zeros_like(x));
+}
+
+Tensor tanhshrink(const Tensor& x) { return x - x.tanh(); }
+
+Tensor softmin(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
+  return functional::softmax(-(dtype ? x.to(*dtype) : x), dim, std::nullopt);
+}
+
 Tensor hardtanh(const Tensor& x, double min_val, double max_val, bool inplace) {
   return apply(x, inplace, [&](const Tensor& v) { return v.clamp(min_val, max_val); });
 }

@@ -122,3 +122,33 @@ def test_inplace_on_a_non_leaf_keeps_the_gradient():
     y = ember.tensor(x.detach().numpy(), requires_grad=True)
     ember.nn.functional.silu(y * 2).sum().backward()
     assert ember.allclose(x.grad, y.grad)
+
+
+SHRINKS = [("Softshrink", ()), ("Softshrink", (0.2,)), ("Hardshrink", (0.3,)), ("Tanhshrink", ()),
+           ("Softmin", (1,)), ("Softmax2d", ())]
+
+
+@pytest.mark.parametrize("name,args", SHRINKS)
+def test_shrinks_and_softmins_match_torch(torch, name, args):
+    mine, ref = getattr(ember.nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(mine) == repr(ref)
+    x = np.random.default_rng(4).standard_normal((2, 3, 4, 5))
+    a, b = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yb = mine(a), ref(b)
+    np.testing.assert_allclose(ya.detach().numpy(), yb.detach().numpy(), rtol=1e-10, atol=1e-12)
+    ya.pow(2).sum().backward()
+    yb.pow(2).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_functional_in_place_forms_match_torch(torch):
+    for name, args in [("relu_", ()), ("elu_", (0.5,)), ("selu_", ()), ("celu_", (1.5,)),
+                       ("leaky_relu_", (0.2,)), ("hardtanh_", (-0.5, 0.5)),
+                       ("threshold_", (0.1, -1.0))]:
+        x = np.random.default_rng(5).standard_normal((3, 4))
+        a, b = ember.tensor(x), torch.tensor(x)
+        assert getattr(ember.nn.functional, name)(a, *args) is a
+        getattr(torch.nn.functional, name)(b, *args)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, err_msg=name)
+    with pytest.raises(AssertionError, match="Softmax2d requires a 3D or 4D tensor as input"):
+        ember.nn.Softmax2d()(ember.ones(2, 3))

@@ -47,6 +47,14 @@ Tensor mish(const Tensor& x, bool inplace = false);
 Tensor softplus(const Tensor& x, double beta = 1.0, double threshold = 20.0);
 /// x / (1 + |x|).
 Tensor softsign(const Tensor& x);
+/// x - lambda above lambda, x + lambda below -lambda, 0 between.
+Tensor softshrink(const Tensor& x, double lambda = 0.5);
+/// x where |x| > lambda, 0 elsewhere.
+Tensor hardshrink(const Tensor& x, double lambda = 0.5);
+/// x - tanh(x).
+Tensor tanhshrink(const Tensor& x);
+/// softmax(-x) along dim.
+Tensor softmin(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);
 /// x clamped to [min_val, max_val].
 Tensor hardtanh(const Tensor& x, double min_val = -1.0, double max_val = 1.0, bool inplace = false);
 /// x clamped to [0, 6].

@@ -81,7 +81,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 
 def relu(input, inplace=False):
-    return _nn.relu(input, inplace)
+    out = _nn.relu(input, inplace)
+    return input if inplace else out
 
 
 def sigmoid(input):
@@ -227,3 +228,43 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
+
+
+softshrink = _nn.softshrink
+hardshrink = _nn.hardshrink
+tanhshrink = _nn.tanhshrink
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-input) along dim."""
+    x = input if dtype is None else input.to(dtype)
+    return (-x).softmax(dim)
+
+
+# The in-place forms torch spells with a trailing underscore.
+def relu_(input):
+    return relu(input, inplace=True)
+
+
+def elu_(input, alpha=1.0):
+    return elu(input, alpha, inplace=True)
+
+
+def selu_(input):
+    return selu(input, inplace=True)
+
+
+def celu_(input, alpha=1.0):
+    return celu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input, threshold, value):
+    return globals()["threshold"](input, threshold, value, inplace=True)

@@ -460,6 +460,46 @@ ConstantPad3d = _pad_class("ConstantPad3d", "constant", 3, constant=True)
 ZeroPad2d = _pad_class("ZeroPad2d", "constant", 2)
 
 
+class Softshrink(Module):
+    def __init__(self, lambd=0.5):
+        super().__init__()
+        self.lambd = lambd
+
+    def forward(self, input):
+        return F.softshrink(input, self.lambd)
+
+    def extra_repr(self):
+        return str(self.lambd)
+
+
+class Hardshrink(Softshrink):
+    def forward(self, input):
+        return F.hardshrink(input, self.lambd)
+
+
+class Tanhshrink(Module):
+    def forward(self, input):
+        return F.tanhshrink(input)
+
+
+class Softmin(Module):
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
+
+    def forward(self, input):
+        return F.softmin(input, self.dim)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax2d(Module):
+    def forward(self, input):
+        assert input.dim() in (3, 4), "Softmax2d requires a 3D or 4D tensor as input"
+        return F.softmax(input, -3)
+
+
 class Identity(Module):
     def forward(self, input):
         return input
