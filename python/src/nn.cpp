@@ -227,6 +227,13 @@ void bind_nn(py::module_& parent) {
       py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
       py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1);
   m.def(
+      "group_norm",
+      [](const Tensor& x, int64_t num_groups, py::handle w, py::handle b, double eps) {
+        return F::group_norm(x, num_groups, tensor_or_undefined(w), tensor_or_undefined(b), eps);
+      },
+      py::arg("input"), py::arg("num_groups"), py::arg("weight") = py::none(),
+      py::arg("bias") = py::none(), py::arg("eps") = 1e-5);
+  m.def(
       "conv_transpose2d",
       [](const Tensor& x, const Tensor& w, py::handle b, py::handle stride, py::handle padding,
          py::handle output_padding, int64_t groups, py::handle dilation) {

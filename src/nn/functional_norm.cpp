@@ -1,4 +1,4 @@
-// Layer and batch normalization, composed of differentiable ops so that second derivatives
+// Layer, group and batch normalization, composed of differentiable ops so that second derivatives
 // come for free.
 #include <fmt/format.h>
 
@@ -51,6 +51,35 @@ Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& w
   Tensor y = centered * (var + eps).pow(-0.5);
   if (weight.defined()) y = y * weight;
   if (bias.defined()) y = y + bias;
+  return y;
+}
+
+Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias,
+                  double eps) {
+  if (x.dim() < 2)
+    fail(fmt::format("group_norm: Expected at least 2 dimensions for input tensor but received {}",
+                     x.dim()));
+  const int64_t n = x.size(0), c = x.size(1);
+  if (num_groups <= 0 || c % num_groups != 0)
+    fail(
+        fmt::format("group_norm: Expected number of channels in input to be divisible by "
+                    "num_groups, but got input of shape {} and num_groups={}",
+                    shape_str(x.sizes()), num_groups));
+  for (const auto& [t, name] : {std::pair{&weight, "weight"}, std::pair{&bias, "bias"}})
+    if (t->defined() && (t->dim() != 1 || t->numel() != c))
+      fail(
+          fmt::format("group_norm: Expected {} to be a vector of size equal to the number of "
+                      "channels in input, but got {} of shape {} and input of shape {}",
+                      name, name, shape_str(t->sizes()), shape_str(x.sizes())));
+  // Each sample's groups of c / num_groups channels are normalized together (biased variance).
+  const Tensor grouped = x.reshape({n, num_groups, -1});
+  const Tensor centered = grouped - grouped.mean({2}, true);
+  const Tensor var = (centered * centered).mean({2}, true);
+  Tensor y = (centered * (var + eps).pow(-0.5)).reshape(x.sizes());
+  DimVector per_channel(static_cast<size_t>(x.dim()), 1);
+  per_channel[1] = c;
+  if (weight.defined()) y = y * weight.reshape(per_channel);
+  if (bias.defined()) y = y + bias.reshape(per_channel);
   return y;
 }
 

@@ -65,6 +65,35 @@ std::string LayerNormImpl::extra_repr() const {
                      float_repr(options.eps()), py_bool(options.elementwise_affine()));
 }
 
+GroupNormImpl::GroupNormImpl(const GroupNormOptions& opts)
+    : Module("GroupNorm"),
+      options(opts),
+      weight(register_parameter("weight",
+                                opts.affine() ? ember::empty({opts.num_channels()}) : Tensor())),
+      bias(register_parameter("bias",
+                              opts.affine() ? ember::empty({opts.num_channels()}) : Tensor())) {
+  if (opts.num_groups() <= 0 || opts.num_channels() % opts.num_groups() != 0)
+    throw Error(fmt::format("GroupNorm: num_channels must be divisible by num_groups, but got "
+                            "num_channels={}, num_groups={}",
+                            opts.num_channels(), opts.num_groups()),
+                ErrorKind::Value);
+  reset_parameters();
+}
+
+void GroupNormImpl::reset_parameters() {
+  if (weight.defined()) init::ones_(weight);
+  if (bias.defined()) init::zeros_(bias);
+}
+
+Tensor GroupNormImpl::forward(const Tensor& input) {
+  return functional::group_norm(input, options.num_groups(), weight, bias, options.eps());
+}
+
+std::string GroupNormImpl::extra_repr() const {
+  return fmt::format("{}, {}, eps={}, affine={}", options.num_groups(), options.num_channels(),
+                     float_repr(options.eps()), py_bool(options.affine()));
+}
+
 namespace detail {
 
 BatchNormImplBase::BatchNormImplBase(std::string name, const BatchNormOptions& opts)

@@ -59,3 +59,28 @@ def test_padding_layers_match_torch(torch, name, args):
     ya.pow(2).sum().backward()
     yb.pow(2).sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy())
+
+
+@pytest.mark.parametrize("args,kwargs", [((2, 4), {}), ((3, 6), dict(eps=1e-3, affine=False)),
+                                         ((1, 4), {}), ((4, 4), {})])
+def test_group_norm_matches_torch(torch, args, kwargs):
+    import numpy as np
+    mine, ref = ember.nn.GroupNorm(*args, **kwargs), torch.nn.GroupNorm(*args, **kwargs)
+    assert repr(mine) == repr(ref)
+    assert list(mine.state_dict()) == list(ref.state_dict())
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((2, args[1], 3, 2))
+    if kwargs.get("affine", True):
+        w, b = rng.standard_normal(args[1]), rng.standard_normal(args[1])
+        for lib, layer in ((ember, mine), (torch, ref)):
+            layer.weight.data = lib.tensor(w)
+            layer.bias.data = lib.tensor(b)
+    a, c = ember.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ya, yc = mine(a), ref(c)
+    np.testing.assert_allclose(ya.detach().numpy(), yc.detach().numpy(), rtol=1e-7, atol=1e-9)
+    (ya * ya.detach().exp()).sum().backward()
+    (yc * yc.detach().exp()).sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), c.grad.numpy(), rtol=1e-7, atol=1e-9)
+    for lib in (ember, torch):
+        with pytest.raises(ValueError, match="num_channels must be divisible by num_groups"):
+            lib.nn.GroupNorm(3, 4)

@@ -119,6 +119,10 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2.0, dou
 /// the elementwise affine weight and bias (each of shape normalized_shape) when given.
 Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5);
+/// Normalizes each sample's channels [N, C, ...] in num_groups groups (biased variance), then
+/// scales and shifts per channel by weight and bias [C] when given.
+Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight = {},
+                  const Tensor& bias = {}, double eps = 1e-5);
 /// Per-channel normalization of x [N, C, ...]. Training uses the batch statistics and updates
 /// the running ones in place (unbiased variance, weight momentum); evaluation uses the running
 /// statistics, which must then be given. weight and bias are [C].

@@ -8,7 +8,7 @@ from .module import Module
 from .modules import (CELU, ELU, GELU, GLU, SELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d,
                       ConvTranspose2d,
                       Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
-                      Embedding, Softshrink, Hardshrink, Tanhshrink, Softmin, Softmax2d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                      Embedding, GroupNorm, Softshrink, Hardshrink, Tanhshrink, Softmin, Softmax2d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
                       ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ConstantPad1d,
                       ConstantPad2d, ConstantPad3d, ZeroPad2d, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity,
                       LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, ReLU,

@@ -9,6 +9,7 @@ _nn = _C._nn
 linear = _nn.linear
 conv2d = _nn.conv2d
 conv_transpose2d = _nn.conv_transpose2d
+group_norm = _nn.group_norm
 avg_pool2d = _nn.avg_pool2d
 gelu = _nn.gelu
 embedding = _nn.embedding

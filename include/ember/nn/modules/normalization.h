@@ -1,10 +1,11 @@
 #pragma once
-/// Normalization layers: LayerNorm, BatchNorm1d and BatchNorm2d.
+/// Normalization layers: LayerNorm, GroupNorm, BatchNorm1d and BatchNorm2d.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ember/core/arg.h"
 #include "ember/core/tensor.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"
@@ -57,6 +58,40 @@ class LayerNormImpl : public Module {
 
 /// A shared handle to a LayerNormImpl.
 EMBER_MODULE(LayerNorm);
+
+/// The arguments of GroupNorm: `GroupNormOptions(8, 64).eps(1e-6)`.
+class GroupNormOptions {
+ public:
+  GroupNormOptions(int64_t num_groups, int64_t num_channels)
+      : num_groups_(num_groups), num_channels_(num_channels) {}
+  EMBER_ARG(int64_t, num_groups);
+  EMBER_ARG(int64_t, num_channels);
+  /// Added to the variance for stability (default 1e-5).
+  EMBER_ARG(double, eps) = 1e-5;
+  /// Whether the layer learns a weight and bias per channel (default true).
+  EMBER_ARG(bool, affine) = true;
+};
+
+/// Normalizes each sample's channels in num_groups groups, then scales and shifts per channel
+/// (functional::group_norm).
+class GroupNormImpl : public Module {
+ public:
+  GroupNormImpl(int64_t num_groups, int64_t num_channels)
+      : GroupNormImpl(GroupNormOptions(num_groups, num_channels)) {}
+  /// num_channels not divisible by num_groups is a ValueError.
+  explicit GroupNormImpl(const GroupNormOptions& options);
+  Tensor forward(const Tensor& input) override;
+  /// "2, 4, eps=1e-05, affine=True".
+  std::string extra_repr() const override;
+  /// weight to ones and bias to zeros.
+  void reset_parameters();
+
+  const GroupNormOptions options;
+  /// [num_channels], or undefined without affine.
+  Tensor& weight;
+  Tensor& bias;
+};
+EMBER_MODULE(GroupNorm);
 
 /// The arguments of BatchNorm1d and BatchNorm2d: `BatchNormOptions(3).momentum(0.2)`.
 class BatchNormOptions {
