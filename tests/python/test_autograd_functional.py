@@ -89,6 +89,12 @@ def test_errors_match_torch(torch):
         with pytest.raises(RuntimeError, match="is independent of input 1. This is not allowed "
                                                "in strict mode"):
             F.vjp(lambda x, y: x.sum(), (lib.tensor(X), lib.tensor(Y)), strict=True)
+        for fn in (F.vhp, F.hvp):
+            with pytest.raises(RuntimeError, match="The vector v can only be None if the input "
+                                                   "to the user-provided function is a single "
+                                                   "Tensor with a single element"):
+                fn(lambda x: x.sum(), lib.ones(2))
+        _close(_numpy(F.vhp(lambda x: x.pow(3).sum(), lib.tensor(2.0))), (8.0, 12.0))
         with pytest.raises(TypeError, match="must be either a Tensor or a tuple of Tensors"):
             F.vjp(lambda x: 3, lib.tensor(X))
 

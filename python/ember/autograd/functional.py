@@ -37,11 +37,13 @@ def _finish(values, create_graph):
     return tuple(v if v is None or create_graph else v.detach() for v in values)
 
 
-def _check_v(v, outputs, fn_name, arg_name="v"):
+def _check_v(v, outputs, fn_name, arg_name="v", of="user-provided function returns"):
+    """v checked against `outputs` (the function's outputs, or for vhp and hvp its inputs, with
+    `of` naming which); None stands for ones when there is one single-element tensor."""
     if v is None:
         if len(outputs) != 1 or outputs[0].numel() != 1:
-            raise RuntimeError("The vector v can only be None if the user-provided function "
-                               "returns a single Tensor with a single element.")
+            raise RuntimeError(f"The vector v can only be None if the {of} a single Tensor "
+                               "with a single element.")
         return (_C.ones_like(outputs[0]),)
     values, _ = _as_tuple(v, arg_name, fn_name)
     if len(values) != len(outputs):
@@ -179,7 +181,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
         inputs, inputs_tuple = _as_tuple(inputs, "inputs", "vhp")
         inputs = _prepare(inputs, create_graph)
         output, grads = _scalar_and_gradient(func, inputs, "vhp", strict)
-        v = _check_v(v, inputs, "vhp") if v is not None else _check_v(None, inputs, "vhp")
+        v = _check_v(v, inputs, "vhp", of="input to the user-provided function is")
         result = _grads(grads, inputs, v, create_graph, strict, "jacobian")
     return (_finish((output,), create_graph)[0],
             _restore(_finish(result, create_graph), inputs_tuple))
@@ -191,7 +193,7 @@ def hvp(func, inputs, v=None, create_graph=False, strict=False):
         inputs, inputs_tuple = _as_tuple(inputs, "inputs", "hvp")
         inputs = _prepare(inputs, create_graph)
         output, grads = _scalar_and_gradient(func, inputs, "hvp", strict)
-        v = _check_v(v, inputs, "hvp") if v is not None else _check_v(None, inputs, "hvp")
+        v = _check_v(v, inputs, "hvp", of="input to the user-provided function is")
         dummies = tuple(_C.zeros_like(x).requires_grad_(True) for x in inputs)
         back = _grads(grads, inputs, dummies, True, strict, "jacobian")
         result = _grads(back, dummies, v, create_graph, strict, "jacobian")
