@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset="${1:-default}"
-# The Python tests run under Debian's python3 with pytest and NumPy, and compare against PyTorch.
-extra=(python3-pytest python3-numpy python3-torch)
+# The Python tests run under Debian's python3 with pytest and NumPy, and compare against PyTorch
+# (and mpmath, for the special functions).
+extra=(python3-pytest python3-numpy python3-torch python3-mpmath)
 # The asan preset builds with clang, whose runtime also carries libFuzzer.
 [ "$preset" = asan ] && extra=(clang libclang-rt-dev)
 # The sanitizer builds leave the Python package out (an instrumented extension needs its runtime

@@ -20,9 +20,11 @@ from . import _composed
 from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzero, diag, diagonal,
                  einsum,
                  floor_divide, fmod, hstack, isclose, lerp, logical_and, logical_not, logical_or,
-                 logical_xor, masked_select, movedim, nan_to_num, nonzero, remainder, roll, rsub,
+                 logical_xor, masked_select, movedim, nan_to_num, nonzero, polygamma, remainder, roll,
+                 rsub,
                  swapaxes, tile, trace, vstack)
-from . import accelerator, autograd, backends, cuda, nn, onnx, optim, return_types, utils
+from . import (accelerator, autograd, backends, cuda, nn, onnx, optim, return_types, special,
+               utils)
 from .serialization import load, save
 from .utils.dlpack import from_dlpack
 # torch's recurrent functions (torch.lstm, torch.gru_cell, ...), which nn's layers call.

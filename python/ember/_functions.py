@@ -12,7 +12,7 @@ _METHODS = _TABLE + [
     "softmax", "log_softmax", "logsumexp", "mm", "bmm", "matmul", "dot", "mv", "index_select",
     "gather", "scatter_add", "transpose", "permute", "reshape", "flatten", "squeeze", "unsqueeze",
     "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "flip", "tril", "triu",
-    "outer", "isnan", "isinf", "isfinite", "cumsum", "sort", "argsort", "topk",
+    "outer", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit", "logit", "logit_", "cumsum", "sort", "argsort", "topk",
     "addmm",
 ]
 

@@ -52,5 +52,6 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_dlpack(m);
   bind_composed(m);
+  bind_math(m);
   m.def("_set_python_types", &set_python_types, py::arg("size"));
 }

@@ -65,6 +65,23 @@ Tensor isinf(const Tensor& t) {
   return t.abs().eq(std::numeric_limits<double>::infinity());
 }
 
+Tensor isposinf(const Tensor& t) {
+  NoGradGuard no_history;
+  return t.eq(std::numeric_limits<double>::infinity());
+}
+
+Tensor isneginf(const Tensor& t) {
+  NoGradGuard no_history;
+  return t.eq(-std::numeric_limits<double>::infinity());
+}
+
+// Negative numbers, and -0.0 (the only zero whose reciprocal is negative).
+Tensor signbit(const Tensor& t) {
+  NoGradGuard no_history;
+  if (!t.is_floating_point()) return t.lt(0);
+  return t.lt(0).logical_or(t.eq(0).logical_and(t.reciprocal().lt(0)));
+}
+
 Tensor isfinite(const Tensor& t) {
   NoGradGuard no_history;
   if (!t.is_floating_point()) return ones(t.sizes(), TensorOptions(kBool).device(t.device()));
@@ -137,6 +154,9 @@ Tensor outer(const Tensor& a, const Tensor& b) {
 }
 
 Tensor Tensor::isnan() const { return ember::isnan(*this); }
+Tensor Tensor::isposinf() const { return ember::isposinf(*this); }
+Tensor Tensor::isneginf() const { return ember::isneginf(*this); }
+Tensor Tensor::signbit() const { return ember::signbit(*this); }
 Tensor Tensor::isinf() const { return ember::isinf(*this); }
 Tensor Tensor::isfinite() const { return ember::isfinite(*this); }
 Tensor Tensor::flip(IntArrayRef dims) const { return ember::flip(*this, dims); }

@@ -3,6 +3,7 @@
 
 #include "ember/core/op_table.h"
 #include "ember/core/tensor.h"
+#include "ember/ops/elementwise.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"
@@ -36,8 +37,10 @@ ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
   EMBER_CHECK(t.dtype() != kBool || op != UnaryOp::Neg,
               "Negation, the `-` operator, on a bool tensor is not supported. If you are trying "
               "to invert a mask, use the `~` or `logical_not()` operator instead.");
-  EMBER_CHECK(t.dtype() != kBool || op == UnaryOp::Sign, "{}: not implemented for 'Bool'",
-              unary_name(op));
+  EMBER_CHECK(t.dtype() != kBool || op == UnaryOp::Sign || op == UnaryOp::Sgn,
+              "{}: not implemented for 'Bool'", unary_name(op));
+  EMBER_CHECK(op != UnaryOp::Frac || t.is_floating_point(), "frac: not implemented for '{}'",
+              dtype_legacy_name(t.dtype()));
   return t.dtype();
 }
 
@@ -113,6 +116,70 @@ EMBER_UNARY_GRAD(Atanh, Input, g / (1 - s * s))
 // d/dx log_b(x) = 1 / (x ln b)
 EMBER_UNARY_GRAD(Log2, Input, g / (s * std::numbers::ln2))
 EMBER_UNARY_GRAD(Log10, Input, g / (s * std::numbers::ln10))
+// d/dx erfc(x) = -2 / sqrt(pi) * exp(-x^2)
+EMBER_UNARY_GRAD(Erfc, Input, g*(-2 * std::numbers::inv_sqrtpi) * (-(s * s)).exp())
+// d/dx erfinv(x) = sqrt(pi) / 2 * exp(erfinv(x)^2)
+EMBER_UNARY_GRAD(Erfinv, Result, g*(0.5 / std::numbers::inv_sqrtpi) * (s * s).exp())
+// d/dx lgamma(x) = digamma(x), d/dx digamma(x) = polygamma(1, x)
+EMBER_UNARY_GRAD(Lgamma, Input, g* s.digamma())
+EMBER_UNARY_GRAD(Digamma, Input, g* polygamma(1, s))
+// d/dx 2^x = 2^x ln 2
+EMBER_UNARY_GRAD(Exp2, Result, g*(s* std::numbers::ln2))
+// d/dx (x - trunc(x)) = 1
+EMBER_UNARY_GRAD(Frac, Nothing, g)
+// Degrees and radians differ by a constant factor.
+EMBER_UNARY_GRAD(Deg2rad, Nothing, g*(std::numbers::pi / 180))
+EMBER_UNARY_GRAD(Rad2deg, Nothing, g*(180 / std::numbers::pi))
+// d/dx I0(x) = I1(x)
+EMBER_UNARY_GRAD(I0, Input, g* special::i1(s))
+// sgn is sign for real numbers: piecewise constant
+EMBER_UNARY_GRAD(Sgn, Nothing, zeros_like(g))
+#undef EMBER_UNARY_GRAD
+
+// x where it is not 0, else 1: the denominators of the formulas below, whose value at 0 is
+// taken by where() (a NaN there would reach the second derivative through where's backward).
+Tensor nonzero_or_one(const Tensor& x) { return where(x.eq(0), ones_like(x), x); }
+
+// d/dx sinc(x) = (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at 0
+template <>
+struct UnaryGrad<UnaryOp::Sinc> {
+  static constexpr Reads kReads = Reads::Input;
+  static Tensor of(const Tensor& g, const Tensor& s, const UnaryParams&) {
+    const Tensor x = nonzero_or_one(s);
+    const Tensor px = x * std::numbers::pi;
+    return where(s.eq(0), 0.0, g * ((px * px.cos() - px.sin()) / (px * x)));
+  }
+};
+
+// d/dx I1(x) = I0(x) - I1(x) / x, 1/2 at 0
+template <>
+struct UnaryGrad<UnaryOp::SpecialI1> {
+  static constexpr Reads kReads = Reads::Input;
+  static Tensor of(const Tensor& g, const Tensor& s, const UnaryParams&) {
+    const Tensor x = nonzero_or_one(s);
+    return g * where(s.eq(0), 0.5, s.i0() - special::i1(x) / x);
+  }
+};
+
+// d/dx polygamma(n, x) = polygamma(n + 1, x)
+template <>
+struct UnaryGrad<UnaryOp::Polygamma> {
+  static constexpr Reads kReads = Reads::Input;
+  static Tensor of(const Tensor& g, const Tensor& s, const UnaryParams& p) {
+    return g * polygamma(static_cast<int64_t>(p.lo) + 1, s);
+  }
+};
+
+// d/dx logit(x) = 1 / (x (1 - x)); 0 where eps clamped x, NaN outside [0, 1] without eps.
+template <>
+struct UnaryGrad<UnaryOp::Logit> {
+  static constexpr Reads kReads = Reads::Input;
+  static Tensor of(const Tensor& g, const Tensor& s, const UnaryParams& p) {
+    const Tensor grad = g / (s * (1 - s));
+    if (p.has_lo) return where(s.lt(p.lo).logical_or(s.gt(1 - p.lo)), 0.0, grad);
+    return where(s.lt(0).logical_or(s.gt(1)), std::numeric_limits<double>::quiet_NaN(), grad);
+  }
+};
 #undef EMBER_UNARY_GRAD
 
 // d/dx clamp(x, lo, hi) = 1 inside [lo, hi], else 0
@@ -225,5 +292,35 @@ Tensor& Tensor::clamp_(std::optional<Scalar> min, std::optional<Scalar> max) con
               dtype_legacy_name(result), dtype_legacy_name(dtype()));
   return unary_(UnaryOp::Clamp, self(), p);
 }
+
+Tensor polygamma(int64_t n, const Tensor& t) {
+  EMBER_CHECK(n >= 0, "polygamma(n, x) does not support negative n (got {}).", n);
+  UnaryParams p;
+  p.lo = static_cast<double>(n);
+  return unary(UnaryOp::Polygamma, t, p);
+}
+Tensor Tensor::polygamma(int64_t n) const { return ember::polygamma(n, *this); }
+Tensor& Tensor::polygamma_(int64_t n) const {
+  EMBER_CHECK(n >= 0, "polygamma(n, x) does not support negative n (got {}).", n);
+  UnaryParams p;
+  p.lo = static_cast<double>(n);
+  return unary_(UnaryOp::Polygamma, self(), p);
+}
+
+Tensor logit(const Tensor& t, std::optional<double> eps) {
+  UnaryParams p;
+  if (eps && *eps >= 0) p.lo = *eps, p.has_lo = true;  // a negative eps means none, as in torch
+  return unary(UnaryOp::Logit, t, p);
+}
+Tensor Tensor::logit(std::optional<double> eps) const { return ember::logit(*this, eps); }
+Tensor& Tensor::logit_(std::optional<double> eps) const {
+  UnaryParams p;
+  if (eps && *eps >= 0) p.lo = *eps, p.has_lo = true;
+  return unary_(UnaryOp::Logit, self(), p);
+}
+
+namespace special {
+Tensor i1(const Tensor& t) { return unary(UnaryOp::SpecialI1, t); }
+}  // namespace special
 
 }  // namespace ember

@@ -202,6 +202,28 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("atanh", uniform({3, 4}, -0.9, 0.9), F1(x.atanh()), "AtanhBackward0"));
   s.push_back(unary("log2", uniform({3, 4}, 0.5, 2.0), F1(x.log2()), "Log2Backward0"));
   s.push_back(unary("log10", strided(uniform({3, 4}, 0.5, 2.0)), F1(log10(x)), "Log10Backward0"));
+  s.push_back(unary("erfc", x34, F1(x.erfc()), "ErfcBackward0"));
+  s.push_back(
+      unary("erfinv", strided(uniform({3, 4}, -0.9, 0.9)), F1(erfinv(x)), "ErfinvBackward0"));
+  s.push_back(unary("lgamma", uniform({3, 4}, 0.2, 4.0), F1(x.lgamma()), "LgammaBackward0"));
+  s.push_back(
+      unary("lgamma_negative", uniform({3, 4}, -0.9, -0.1), F1(lgamma(x)), "LgammaBackward0"));
+  s.push_back(
+      unary("digamma", transposed(uniform({3, 4}, 0.2, 4.0)), F1(x.digamma()), "DigammaBackward0"));
+  s.push_back(
+      unary("polygamma", uniform({3, 4}, 0.5, 3.0), F1(polygamma(2, x)), "PolygammaBackward0"));
+  s.push_back(
+      unary("polygamma_0", uniform({3, 4}, 0.5, 3.0), F1(x.polygamma(0)), "PolygammaBackward0"));
+  s.push_back(unary("exp2", x34, F1(x.exp2()), "Exp2Backward0"));
+  s.push_back(unary("frac", strided(x34), F1(frac(x)), "FracBackward0"));
+  s.push_back(unary("deg2rad", x34, F1(x.deg2rad()), "Deg2RadBackward0"));
+  s.push_back(unary("rad2deg", transposed(x34), F1(rad2deg(x)), "Rad2DegBackward0"));
+  s.push_back(unary("sinc", x34, F1(x.sinc()), "SincBackward0"));
+  s.push_back(unary("logit", uniform({3, 4}, 0.1, 0.9), F1(x.logit()), "LogitBackward0"));
+  s.push_back(unary("logit_eps", uniform({3, 4}, 0.1, 0.9), F1(logit(x, 0.05)), "LogitBackward0"));
+  s.push_back(unary("i0", x34, F1(x.i0()), "I0Backward0"));
+  s.push_back(unary("special_i1", strided(x34), F1(special::i1(x)), "SpecialI1Backward0"));
+  s.push_back(unary("sgn", x34_nz, F1(x.sgn()), "SgnBackward0"));
   s.push_back(unary("flip", x34, F1(x.flip({0, 1})), "FlipBackward0"));
   s.push_back(unary("flip_strided", strided(x34), F1(flip(x, {-1})), "FlipBackward0"));
   s.push_back(unary("repeat", x34, F1(x.repeat({2, 1, 3})), "RepeatBackward0"));

@@ -14,7 +14,11 @@ DOMAIN = {
     "sqrt": (0.5, 2.0), "log": (0.5, 2.0), "rsqrt": (0.5, 2.0), "reciprocal": (0.5, 2.0),
     "log1p": (-0.5, 2.0), "asin": (-0.9, 0.9), "acos": (-0.9, 0.9), "tan": (-1.2, 1.2),
     "acosh": (1.2, 3.0), "atanh": (-0.9, 0.9), "log2": (0.5, 2.0), "log10": (0.5, 2.0),
+    "erfinv": (-0.9, 0.9), "lgamma": (0.2, 4.0), "digamma": (0.2, 4.0), "logit": (0.1, 0.9),
 }
+# torch's trigamma (the derivative of digamma, the second of lgamma) is off by up to 5e-10
+# relative; Ember's agrees with mpmath to 1e-15 (test_special.py).
+GRAD_RTOL = {"digamma": 1e-9, "lgamma": 1e-9}
 UNARY = sorted(ember._C._unary_ops)
 
 
@@ -53,11 +57,12 @@ def test_forward_backward_and_double_backward(name, torch):
     w = rng.standard_normal((3, 4))
     (ge,) = ember.autograd.grad((ye * ember.tensor(w)).sum(), xe, create_graph=True)
     (gt,) = torch.autograd.grad((yt * torch.tensor(w)).sum(), xt, create_graph=True)
-    np.testing.assert_allclose(ge.detach().numpy(), torch_values(gt), rtol=1e-10, atol=1e-12)
+    rtol = GRAD_RTOL.get(name, 1e-10)
+    np.testing.assert_allclose(ge.detach().numpy(), torch_values(gt), rtol=rtol, atol=1e-12)
     if gt.requires_grad:  # ops with a constant derivative have no second one in torch either
         (gge,) = ember.autograd.grad(ge.sum(), xe)
         (ggt,) = torch.autograd.grad(gt.sum(), xt)
-        np.testing.assert_allclose(gge.numpy(), torch_values(ggt), rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(gge.numpy(), torch_values(ggt), rtol=rtol, atol=1e-12)
 
 
 @pytest.mark.parametrize("name", UNARY)

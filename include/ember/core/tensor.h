@@ -224,6 +224,13 @@ class Tensor {
 #define EMBER_UNARY_OP(Name, name, dtype, surface, node) \
   EMBER_IF_FULL(surface, Tensor name() const; Tensor & name##_() const;)
 #include "ember/core/op_table.def"
+  Tensor polygamma(int64_t n) const;
+  Tensor& polygamma_(int64_t n) const;
+  Tensor logit(std::optional<double> eps = std::nullopt) const;
+  Tensor& logit_(std::optional<double> eps = std::nullopt) const;
+  Tensor signbit() const;
+  Tensor isposinf() const;
+  Tensor isneginf() const;
   Tensor isnan() const;
   Tensor isinf() const;
   Tensor isfinite() const;

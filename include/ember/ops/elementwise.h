@@ -47,6 +47,15 @@ Tensor threshold_backward(const Tensor& grad, const Tensor& self, const Scalar& 
 Tensor isnan(const Tensor& t);
 Tensor isinf(const Tensor& t);
 Tensor isfinite(const Tensor& t);
+/// The n-th derivative of digamma (n >= 0; polygamma(0, t) is digamma(t)).
+Tensor polygamma(int64_t n, const Tensor& t);
+/// log(p / (1 - p)), with p first clamped to [eps, 1 - eps] when eps is given.
+Tensor logit(const Tensor& t, std::optional<double> eps = std::nullopt);
+/// Whether the sign bit is set (true for -0.0): bool results.
+Tensor signbit(const Tensor& t);
+/// Where elements are +inf (isposinf) or -inf (isneginf): bool results.
+Tensor isposinf(const Tensor& t);
+Tensor isneginf(const Tensor& t);
 /// Limits every element to [min, max]; either bound may be left out (not both).
 Tensor clamp(const Tensor& t, std::optional<Scalar> min, std::optional<Scalar> max = std::nullopt);
 
@@ -69,5 +78,10 @@ DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broad
 
 bool equal(const Tensor& a, const Tensor& b);
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+
+namespace special {
+/// The modified Bessel function of the first kind of order 1 (torch.special.i1).
+Tensor i1(const Tensor& t);
+}  // namespace special
 
 }  // namespace ember

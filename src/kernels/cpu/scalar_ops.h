@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <type_traits>
 
 #include "ember/core/op_table.h"
+#include "kernels/cpu/special_functions.h"
 #include "kernels/kernel_table.h"
 
 namespace ember::detail {
@@ -112,6 +114,18 @@ inline T power(T a, T b) {
     return static_cast<T>(std::pow(a, b));
 }
 
+/// A special function (special_functions.h) at x, in x's float type.
+#define EMBER_SPECIAL(f, x) static_cast<T>(f(static_cast<FloatOf<T>>(x)))
+
+/// sin(pi x) / (pi x), 1 at 0.
+template <typename T>
+inline T sinc(T x) {
+  using F = FloatOf<T>;
+  if (x == T(0)) return T(1);
+  const F px = std::numbers::pi_v<F> * static_cast<F>(x);
+  return static_cast<T>(std::sin(px) / px);
+}
+
 /// The scalar function of each unary op for element type T: one specialisation per op of the
 /// op table, `x` the element.
 template <UnaryOp op, typename T>
@@ -155,7 +169,20 @@ EMBER_UNARY_FN(Acosh, static_cast<T>(std::acosh(x)))
 EMBER_UNARY_FN(Atanh, static_cast<T>(std::atanh(x)))
 EMBER_UNARY_FN(Log2, static_cast<T>(std::log2(x)))
 EMBER_UNARY_FN(Log10, static_cast<T>(std::log10(x)))
+EMBER_UNARY_FN(Erfc, static_cast<T>(std::erfc(x)))
+EMBER_UNARY_FN(Erfinv, EMBER_SPECIAL(erfinv, x))
+EMBER_UNARY_FN(Lgamma, EMBER_SPECIAL(lgamma, x))
+EMBER_UNARY_FN(Digamma, EMBER_SPECIAL(digamma, x))
+EMBER_UNARY_FN(Exp2, static_cast<T>(std::exp2(x)))
+EMBER_UNARY_FN(Frac, round_with(x, [](auto v) { return v - std::trunc(v); }))
+EMBER_UNARY_FN(Deg2rad, static_cast<T>(x*(std::numbers::pi_v<FloatOf<T>> / 180)))
+EMBER_UNARY_FN(Rad2deg, static_cast<T>(x*(180 / std::numbers::pi_v<FloatOf<T>>)))
+EMBER_UNARY_FN(Sinc, sinc(x))
+EMBER_UNARY_FN(I0, EMBER_SPECIAL(bessel_i0, x))
+EMBER_UNARY_FN(SpecialI1, EMBER_SPECIAL(bessel_i1, x))
+EMBER_UNARY_FN(Sgn, static_cast<T>((T(0) < x) - (x < T(0))))
 #undef EMBER_UNARY_FN
+#undef EMBER_SPECIAL
 
 template <typename T>
 struct UnaryFn<UnaryOp::Clamp, T> {
@@ -179,6 +206,28 @@ struct UnaryFn<UnaryOp::Clamp, T> {
   }
   T lo, hi;
   bool has_lo, has_hi;
+};
+
+// polygamma(n, x): n is the parameter.
+template <typename T>
+struct UnaryFn<UnaryOp::Polygamma, T> {
+  explicit UnaryFn(const UnaryParams& p) : n(static_cast<int>(p.lo)) {}
+  T operator()(T x) const { return static_cast<T>(polygamma(n, static_cast<FloatOf<T>>(x))); }
+  int n;
+};
+
+// log(x / (1 - x)), with x first clamped to [eps, 1 - eps] when an eps is given.
+template <typename T>
+struct UnaryFn<UnaryOp::Logit, T> {
+  explicit UnaryFn(const UnaryParams& p) : eps(p.lo), has_eps(p.has_lo) {}
+  T operator()(T x) const {
+    using F = FloatOf<T>;
+    F v = static_cast<F>(x);
+    if (has_eps) v = v < F(eps) ? F(eps) : v > F(1 - eps) ? F(1 - eps) : v;
+    return static_cast<T>(std::log(v / (1 - v)));
+  }
+  double eps;
+  bool has_eps;
 };
 
 /// An op's functor, given the op's parameters when it takes any.
