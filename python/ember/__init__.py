@@ -19,7 +19,7 @@ from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method 
 from . import _composed
 from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzero, diag, diagonal,
                  einsum,
-                 floor_divide, fmod, hstack, isclose, lerp, logical_and, logical_not, logical_or,
+                 float_power, floor_divide, fmod, heaviside, hstack, ldexp, isclose, lerp, logical_and, logical_not, logical_or,
                  logical_xor, masked_select, movedim, nan_to_num, nonzero, polygamma, remainder, roll,
                  rsub,
                  swapaxes, tile, trace, vstack)

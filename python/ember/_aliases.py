@@ -13,6 +13,7 @@ METHOD_ALIASES = {
     "divide": "div", "divide_": "div_", "subtract": "sub", "subtract_": "sub_",
     "greater": "gt", "greater_equal": "ge", "less": "lt", "less_equal": "le",
     "not_equal": "ne", "clip": "clamp", "clip_": "clamp_", "fix": "trunc", "fix_": "trunc_",
+    "true_divide": "div", "true_divide_": "div_",
 }
 
 # torch functions that have no method of the same name.

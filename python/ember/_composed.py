@@ -3,7 +3,8 @@
 
 from . import _C
 
-_FUNCTIONS = ["addcmul", "addcdiv", "lerp", "remainder", "fmod", "floor_divide", "logical_and",
+_FUNCTIONS = ["addcmul", "addcdiv", "lerp", "remainder", "fmod", "floor_divide", "float_power",
+              "ldexp", "heaviside", "logical_and",
               "logical_or", "logical_xor", "logical_not", "isclose", "nan_to_num", "diagonal",
               "diag", "trace", "broadcast_to", "movedim", "swapaxes", "roll", "tile", "nonzero",
               "masked_select", "count_nonzero"]

@@ -50,6 +50,7 @@ void bind_in_place_forms(py::module_& m) {
        {std::tuple<const char*, ForTensor, ForScalar>{"remainder_", &Tensor::remainder_,
                                                       &Tensor::remainder_},
         {"fmod_", &Tensor::fmod_, &Tensor::fmod_},
+        {"float_power_", &Tensor::float_power_, &Tensor::float_power_},
         {"floor_divide_", &Tensor::floor_divide_, &Tensor::floor_divide_}}) {
     cls.def(
         name,
@@ -64,6 +65,8 @@ void bind_in_place_forms(py::module_& m) {
         py::arg("other"));
   }
   for (auto [name, fn] : {std::pair<const char*, ForTensor>{"logical_and_", &Tensor::logical_and_},
+                          {"ldexp_", &Tensor::ldexp_},
+                          {"heaviside_", &Tensor::heaviside_},
                           {"logical_or_", &Tensor::logical_or_},
                           {"logical_xor_", &Tensor::logical_xor_}}) {
     cls.def(
@@ -137,6 +140,16 @@ void bind_composed(py::module_& m) {
   number_aware("remainder", &remainder, &remainder);
   number_aware("fmod", &fmod, &fmod);
   number_aware("floor_divide", &floor_divide, &floor_divide);
+  m.def(
+      "float_power",
+      [](py::handle a, py::handle b) {
+        if (!is_tensor(a)) return float_power(to_scalar(a), as_tensor(b));
+        if (is_tensor(b)) return float_power(as_tensor(a), as_tensor(b));
+        return float_power(as_tensor(a), to_scalar(b));
+      },
+      py::arg("input"), py::arg("exponent"));
+  m.def("ldexp", &ldexp, py::arg("input"), py::arg("other"));
+  m.def("heaviside", &heaviside, py::arg("input"), py::arg("values"));
   m.def("logical_and", &logical_and, py::arg("input"), py::arg("other"));
   m.def("logical_or", &logical_or, py::arg("input"), py::arg("other"));
   m.def("logical_xor", &logical_xor, py::arg("input"), py::arg("other"));

@@ -62,9 +62,20 @@ bool promotes_to_float(BinaryOp op) {
   return promotes[static_cast<int>(op)];
 }
 
+// Ops such as hypot refuse integer and bool inputs, as PyTorch does.
+bool float_only(BinaryOp op) {
+  static const bool only[] = {
+#define EMBER_BINARY_OP(Name, name, dtype, ...) EMBER_FLOAT_ONLY(dtype),
+#include "ember/core/op_table.def"
+  };
+  return only[static_cast<int>(op)];
+}
+
 // The dtype the kernel computes in; pow of negative integer powers has rules.
 ScalarType compute_type(BinaryOp op, ScalarType promoted) {
   if (promotes_to_float(op) && !is_floating_point(promoted)) return get_default_dtype();
+  EMBER_CHECK(!float_only(op) || is_floating_point(promoted), "{}: not implemented for '{}'",
+              binary_name(op), dtype_legacy_name(promoted));
   EMBER_CHECK(!(op == BinaryOp::Pow && promoted == kBool), "pow: not implemented for 'Bool'");
   return promoted;
 }
@@ -115,6 +126,21 @@ void record_number_node(const char* node, const char* scalar_node, const Tensor&
     record(node, {&a, &number}, {&y}, {{{}, false, true}}, formula);
   else
     record(node, {&a, &number}, {&y}, {}, formula);
+}
+
+// The same for a formula that reads a as well: da(g, a).
+template <typename Da>
+void record_number_node_reading_a(const char* node, const char* scalar_node, const Tensor& a,
+                                  const Tensor& y, NumberNode how, Da da) {
+  if (how == NumberNode::kScalarOverload) {
+    record(scalar_node, {&a}, {&y}, {{a}},
+           [da](auto&, auto& g, auto& s) { return variable_list{da(g[0], s[0])}; });
+    return;
+  }
+  const Tensor number;
+  record(node, {&a, &number}, {&y}, {{a}, {{}, false, true}}, [da](auto&, auto& g, auto& s) {
+    return variable_list{da(g[0], s[0]), Tensor()};
+  });
 }
 
 // An op that reads both inputs saves them and computes only the gradients that are needed:
@@ -236,6 +262,90 @@ struct BinaryGrad<BinaryOp::Atan2> : SavesInputs<BinaryGrad<BinaryOp::Atan2>> {
   }
 };
 
+// fmax and fmin: the gradient goes to the input chosen, a on ties, the other one where an input
+// is NaN.
+template <bool kMax>
+struct NanIgnoringExtremeGrad : SavesInputs<NanIgnoringExtremeGrad<kMax>> {
+  static variable_list of(const Tensor& g, const Tensor& a, const Tensor& b, bool need_a,
+                          bool need_b) {
+    const Tensor a_chosen = (kMax ? a.ge(b) : a.le(b)).logical_or(b.isnan());
+    return {need_a ? where(a_chosen, g, 0.0) : Tensor(),
+            need_b ? where(a_chosen, 0.0, g) : Tensor()};
+  }
+};
+template <>
+struct BinaryGrad<BinaryOp::Fmax> : NanIgnoringExtremeGrad<true> {};
+template <>
+struct BinaryGrad<BinaryOp::Fmin> : NanIgnoringExtremeGrad<false> {};
+
+// d hypot(a, b) = (a da + b db) / hypot(a, b)
+template <>
+struct BinaryGrad<BinaryOp::Hypot> {
+  static void record(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+    detail::record(node, {&a, &b}, {&y}, {{a}, {b}, {y, true}}, [](auto& n, auto& g, auto& s) {
+      const Tensor scaled = g[0] / s[2];
+      return variable_list{detail::needs_grad(n, 0) ? scaled * s[0] : Tensor(),
+                           detail::needs_grad(n, 1) ? scaled * s[1] : Tensor()};
+    });
+  }
+};
+
+// d log(e^a + e^b) = da / (1 + e^(b - a)) + db / (1 + e^(a - b)), and likewise in base 2
+template <bool kBase2>
+struct LogAddExpGrad : SavesInputs<LogAddExpGrad<kBase2>> {
+  static variable_list of(const Tensor& g, const Tensor& a, const Tensor& b, bool need_a,
+                          bool need_b) {
+    auto share = [&](const Tensor& x, const Tensor& other) {
+      return g / ((kBase2 ? (other - x).exp2() : (other - x).exp()) + 1);
+    };
+    return {need_a ? share(a, b) : Tensor(), need_b ? share(b, a) : Tensor()};
+  }
+};
+template <>
+struct BinaryGrad<BinaryOp::Logaddexp> : LogAddExpGrad<false> {};
+template <>
+struct BinaryGrad<BinaryOp::Logaddexp2> : LogAddExpGrad<true> {};
+
+// d (a log b) = log(b) da + a / b db (torch's gradient, log(b), at a = 0 too)
+template <>
+struct BinaryGrad<BinaryOp::Xlogy> : SavesInputs<BinaryGrad<BinaryOp::Xlogy>> {
+  static variable_list of(const Tensor& g, const Tensor& a, const Tensor& b, bool need_a,
+                          bool need_b) {
+    return {need_a ? g * b.log() : Tensor(), need_b ? g * a / b : Tensor()};
+  }
+  static void record_number(const char* node, const char* scalar_node, const Tensor& a,
+                            const Scalar& b, const Tensor& y, NumberNode how) {
+    const double log_b = std::log(b.to_double());
+    record_number_node(node, scalar_node, a, y, how, true,
+                       [log_b](const Tensor& g) { return g * log_b; });
+  }
+};
+
+// d copysign(a, b) = sign(a) sign(b) da, 0 where a is 0; b gets none
+template <>
+struct BinaryGrad<BinaryOp::Copysign> {
+  static void record(const char* node, const Tensor& a, const Tensor& b, const Tensor& y) {
+    detail::record(node, {&a, &b}, {&y}, {{only_for(a, a)}, {only_for(a, y), true}},
+                   [](auto& n, auto& g, auto& s) {
+                     return variable_list{
+                         detail::needs_grad(n, 0) ? copysign_grad(g[0], s[0], s[1]) : Tensor(),
+                         detail::needs_grad(n, 1) ? zeros_like(g[0]) : Tensor()};
+                   });
+  }
+  static void record_number(const char* node, const char* scalar_node, const Tensor& a,
+                            const Scalar& b, const Tensor& y, NumberNode how) {
+    const double sign_b = std::signbit(b.to_double()) ? -1.0 : 1.0;
+    record_number_node_reading_a(node, scalar_node, a, y, how,
+                                 [sign_b](const Tensor& g, const Tensor& x) {
+                                   return where(x.ne(0), g * x.sign() * sign_b, 0.0);
+                                 });
+  }
+  // The result over the input is sign(a) sign(b) wherever a is not 0.
+  static Tensor copysign_grad(const Tensor& g, const Tensor& a, const Tensor& y) {
+    return where(a.ne(0), g * (y / where(a.eq(0), ones_like(a), a)), 0.0);
+  }
+};
+
 void record_binary(BinaryOp op, const Tensor& a, const Tensor& b, const Tensor& y) {
   switch (op) {
 #define EMBER_BINARY_OP(Name, name, dtype, surface, node) \
@@ -252,6 +362,8 @@ const char* scalar_overload_node(BinaryOp op) {
 #define EMBER_BINARY_OP(Name, name, dtype, surface, node) all.emplace_back(node);
 #include "ember/core/op_table.def"
     for (std::string& n : all) n.back() = '1';
+    // torch's xlogy has two number overloads: XlogyBackward1 for a number self, 2 for other.
+    all[static_cast<size_t>(BinaryOp::Xlogy)].back() = '2';
     return all;
   }();
   return names[static_cast<size_t>(op)].c_str();

@@ -91,6 +91,20 @@ Tensor floor_divide(const Tensor& a, const Scalar& b) {
   return floor_divide(a, scalar_operand(a, b));
 }
 
+Tensor float_power(const Tensor& a, const Tensor& b) { return a.to(kFloat64).pow(b.to(kFloat64)); }
+Tensor float_power(const Tensor& a, const Scalar& b) { return a.to(kFloat64).pow(b); }
+Tensor float_power(const Scalar& a, const Tensor& b) { return pow(a, b.to(kFloat64)); }
+
+Tensor ldexp(const Tensor& a, const Tensor& b) { return a * pow(2.0, b); }
+
+Tensor heaviside(const Tensor& t, const Tensor& values) {
+  EMBER_CHECK(t.dtype() == values.dtype(),
+              "heaviside is not yet implemented for tensors with different dtypes ({} and {})",
+              dtype_legacy_name(t.dtype()), dtype_legacy_name(values.dtype()));
+  NoGradGuard no_history;  // a step function: torch gives it no derivative either
+  return where(t.eq(0), values, t.gt(0).to(t.dtype()));
+}
+
 Tensor logical_and(const Tensor& a, const Tensor& b) {
   NoGradGuard no_history;  // bool results have no gradient
   return where(truth(a), truth(b), bool_scalar(false, a));
@@ -170,6 +184,10 @@ Tensor Tensor::fmod(const Tensor& other) const { return ember::fmod(*this, other
 Tensor Tensor::fmod(const Scalar& other) const { return ember::fmod(*this, other); }
 Tensor Tensor::floor_divide(const Tensor& other) const { return ember::floor_divide(*this, other); }
 Tensor Tensor::floor_divide(const Scalar& other) const { return ember::floor_divide(*this, other); }
+Tensor Tensor::float_power(const Tensor& other) const { return ember::float_power(*this, other); }
+Tensor Tensor::float_power(const Scalar& other) const { return ember::float_power(*this, other); }
+Tensor Tensor::ldexp(const Tensor& other) const { return ember::ldexp(*this, other); }
+Tensor Tensor::heaviside(const Tensor& values) const { return ember::heaviside(*this, values); }
 Tensor Tensor::logical_and(const Tensor& other) const { return ember::logical_and(*this, other); }
 Tensor Tensor::logical_or(const Tensor& other) const { return ember::logical_or(*this, other); }
 Tensor Tensor::logical_xor(const Tensor& other) const { return ember::logical_xor(*this, other); }
@@ -219,6 +237,30 @@ EMBER_COMPOSED_IN_PLACE(remainder)
 EMBER_COMPOSED_IN_PLACE(fmod)
 EMBER_COMPOSED_IN_PLACE(floor_divide)
 #undef EMBER_COMPOSED_IN_PLACE
+Tensor& Tensor::float_power_(const Tensor& other) const {
+  EMBER_CHECK(dtype() == kFloat64,
+              "the base given to float_power_ has dtype {} but the operation's result requires "
+              "dtype Double",
+              dtype_legacy_name(dtype()));
+  return write_back(self(), "float_power_", {&other},
+                    [&](const Tensor& x) { return ember::float_power(x, other); });
+}
+Tensor& Tensor::float_power_(const Scalar& other) const {
+  EMBER_CHECK(dtype() == kFloat64,
+              "the base given to float_power_ has dtype {} but the operation's result requires "
+              "dtype Double",
+              dtype_legacy_name(dtype()));
+  return write_back(self(), "float_power_", {},
+                    [&](const Tensor& x) { return ember::float_power(x, other); });
+}
+Tensor& Tensor::ldexp_(const Tensor& other) const {
+  return write_back(self(), "ldexp_", {&other},
+                    [&](const Tensor& x) { return ember::ldexp(x, other); });
+}
+Tensor& Tensor::heaviside_(const Tensor& values) const {
+  return write_back(self(), "heaviside_", {&values},
+                    [&](const Tensor& x) { return ember::heaviside(x, values); });
+}
 #define EMBER_LOGICAL_IN_PLACE(name)                                           \
   Tensor& Tensor::name##_(const Tensor& other) const {                         \
     return write_back(self(), #name "_", {&other},                             \

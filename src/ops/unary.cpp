@@ -32,6 +32,15 @@ bool promotes_to_float(UnaryOp op) {
   return promotes[static_cast<int>(op)];
 }
 
+// Ops such as frac refuse integer and bool inputs, as PyTorch does.
+bool float_only(UnaryOp op) {
+  static const bool only[] = {
+#define EMBER_UNARY_OP(Name, name, dtype, ...) EMBER_FLOAT_ONLY(dtype),
+#include "ember/core/op_table.def"
+  };
+  return only[static_cast<int>(op)];
+}
+
 ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
   if (promotes_to_float(op) && !t.is_floating_point()) return get_default_dtype();
   EMBER_CHECK(t.dtype() != kBool || op != UnaryOp::Neg,
@@ -39,8 +48,8 @@ ScalarType unary_result_type(UnaryOp op, const Tensor& t) {
               "to invert a mask, use the `~` or `logical_not()` operator instead.");
   EMBER_CHECK(t.dtype() != kBool || op == UnaryOp::Sign || op == UnaryOp::Sgn,
               "{}: not implemented for 'Bool'", unary_name(op));
-  EMBER_CHECK(op != UnaryOp::Frac || t.is_floating_point(), "frac: not implemented for '{}'",
-              dtype_legacy_name(t.dtype()));
+  EMBER_CHECK(!float_only(op) || t.is_floating_point(), "{}: not implemented for '{}'",
+              unary_name(op), dtype_legacy_name(t.dtype()));
   return t.dtype();
 }
 

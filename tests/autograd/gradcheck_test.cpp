@@ -356,6 +356,16 @@ std::vector<OpSample> op_samples() {
   s.push_back(binary("atan2_broadcast", normal({3, 1}, {0.0}, 0.3), strided(normal({4})),
                      F2(atan2(a, b)), "Atan2Backward0"));
   s.push_back(no_ties("maximum", {3, 4}, {3, 4}, F2(a.maximum(b)), "MaximumBackward0"));
+  s.push_back(no_ties("fmax", {3, 4}, {3, 4}, F2(a.fmax(b)), "FmaxBackward0"));
+  s.push_back(no_ties("fmin_broadcast", {3, 1}, {1, 4}, F2(fmin(a, b)), "FminBackward0"));
+  s.push_back(binary("hypot", x34, strided(normal({3, 4})), F2(a.hypot(b)), "HypotBackward0"));
+  s.push_back(binary("logaddexp", x34, normal({4}), F2(a.logaddexp(b)), "LogaddexpBackward0"));
+  s.push_back(binary("logaddexp2", transposed(x34), normal({3, 4}), F2(logaddexp2(a, b)),
+                     "Logaddexp2Backward0"));
+  s.push_back(binary("xlogy", x34, uniform({3, 4}, 0.5, 2.0), F2(a.xlogy(b)), "XlogyBackward0"));
+  s.push_back(unary("xlogy_scalar", x34, F1(xlogy(x, 2.5)), "XlogyBackward2"));
+  s.push_back(binary("copysign", x34, x34_nz, F2(a.copysign(b)), "CopysignBackward0"));
+  s.push_back(unary("copysign_scalar", x34, F1(x.copysign(-1.5)), "CopysignBackward1"));
   s.push_back(no_ties("maximum_broadcast", {3, 1}, {1, 4}, F2(maximum(a, b)), "MaximumBackward0"));
   s.push_back(no_ties("minimum", {3, 4}, {3, 4}, F2(a.minimum(b)), "MinimumBackward0"));
   s.push_back(no_ties("minimum_broadcast", {4}, {2, 3, 4}, F2(minimum(a, b)), "MinimumBackward0"));

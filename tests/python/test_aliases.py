@@ -18,8 +18,9 @@ def _call(lib, name, in_place):
     base = name.rstrip("_")
     if base in ("clip",):
         out = method(-0.3, 0.4)
-    elif base in ("arctan2", "multiply", "divide", "subtract", "greater", "greater_equal",
-                  "less", "less_equal", "not_equal", "eq", "ne", "lt", "le", "gt", "ge"):
+    elif base in ("arctan2", "multiply", "divide", "true_divide", "subtract", "greater",
+                  "greater_equal", "less", "less_equal", "not_equal", "eq", "ne", "lt", "le",
+                  "gt", "ge"):
         out = method(y)
     elif base == "arccosh":
         x = lib.tensor(VALUES + 2)

@@ -84,3 +84,9 @@
 #define EMBER_PROMOTES(dtype) EMBER_PROMOTES_##dtype
 #define EMBER_PROMOTES_same false
 #define EMBER_PROMOTES_float true
+#define EMBER_PROMOTES_float_only false
+/// EMBER_FLOAT_ONLY(dtype): whether integer and bool inputs are refused.
+#define EMBER_FLOAT_ONLY(dtype) EMBER_FLOAT_ONLY_##dtype
+#define EMBER_FLOAT_ONLY_same false
+#define EMBER_FLOAT_ONLY_float false
+#define EMBER_FLOAT_ONLY_float_only true

@@ -170,6 +170,14 @@ class Tensor {
                     std::optional<double> neginf = std::nullopt) const;
   /// In-place forms: the result, which this tensor's dtype must be able to hold, written back.
   Tensor& lerp_(const Tensor& end, const Tensor& weight) const;
+  Tensor float_power(const Tensor& other) const;
+  Tensor float_power(const Scalar& other) const;
+  Tensor& float_power_(const Tensor& other) const;
+  Tensor& float_power_(const Scalar& other) const;
+  Tensor ldexp(const Tensor& other) const;
+  Tensor& ldexp_(const Tensor& other) const;
+  Tensor heaviside(const Tensor& values) const;
+  Tensor& heaviside_(const Tensor& values) const;
   Tensor& remainder_(const Tensor& other) const;
   Tensor& remainder_(const Scalar& other) const;
   Tensor& fmod_(const Tensor& other) const;

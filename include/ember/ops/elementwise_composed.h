@@ -24,6 +24,14 @@ Tensor fmod(const Tensor& a, const Scalar& b);
 /// floor(a / b); integers stay integers.
 Tensor floor_divide(const Tensor& a, const Tensor& b);
 Tensor floor_divide(const Tensor& a, const Scalar& b);
+/// a^b computed in float64 (a float64 result whatever the inputs' dtypes).
+Tensor float_power(const Tensor& a, const Tensor& b);
+Tensor float_power(const Tensor& a, const Scalar& b);
+Tensor float_power(const Scalar& a, const Tensor& b);
+/// a * 2^b.
+Tensor ldexp(const Tensor& a, const Tensor& b);
+/// The step function: 0 where t < 0, 1 where t > 0 and values where t is 0 (no gradient).
+Tensor heaviside(const Tensor& t, const Tensor& values);
 /// Logical connectives on truth values (non-zero is true); bool results.
 Tensor logical_and(const Tensor& a, const Tensor& b);
 Tensor logical_or(const Tensor& a, const Tensor& b);

@@ -250,6 +250,28 @@ void with_unary_fn(UnaryOp op, const UnaryParams& p, Body&& body) {
   }
 }
 
+/// log(e^a + e^b) (or log2(2^a + 2^b)) without overflow: the larger plus the log of one plus
+/// the smaller's share; equal infinities give themselves.
+template <typename T>
+inline T log_add_exp(T a, T b, bool base2) {
+  using F = FloatOf<T>;
+  const F x = static_cast<F>(a), y = static_cast<F>(b);
+  if (std::isinf(x) && x == y) return static_cast<T>(x);
+  const F m = std::max(x, y), d = -std::abs(x - y);
+  if (base2) return static_cast<T>(m + std::log1p(std::exp2(d)) / std::numbers::ln2_v<F>);
+  return static_cast<T>(m + std::log1p(std::exp(d)));
+}
+
+/// a log(b), 0 where a is 0 (unless b is NaN).
+template <typename T>
+inline T xlogy(T a, T b) {
+  using F = FloatOf<T>;
+  const F x = static_cast<F>(a), y = static_cast<F>(b);
+  if (y != y) return static_cast<T>(y);
+  if (x == 0) return T(0);
+  return static_cast<T>(x * std::log(y));
+}
+
 /// The scalar function of each binary op, for element type T (`a` and `b` the elements; the
 /// float-only ops never see integers, which are promoted first).
 template <BinaryOp op, typename T>
@@ -272,6 +294,15 @@ EMBER_BINARY_FN(Minimum, a != a ? a : b != b ? b : (a < b ? a : b))
 EMBER_BINARY_FN(ThresholdBackward, b <= T(0) ? T(0) : a)
 EMBER_BINARY_FN(Atan2,
                 static_cast<T>(std::atan2(static_cast<FloatOf<T>>(a), static_cast<FloatOf<T>>(b))))
+// fmax and fmin ignore a NaN operand (NaN only when both are).
+EMBER_BINARY_FN(Fmax, a != a ? b : b != b ? a : (a > b ? a : b))
+EMBER_BINARY_FN(Fmin, a != a ? b : b != b ? a : (a < b ? a : b))
+EMBER_BINARY_FN(Hypot, static_cast<T>(std::hypot(a, b)))
+EMBER_BINARY_FN(Logaddexp, log_add_exp(a, b, false))
+EMBER_BINARY_FN(Logaddexp2, log_add_exp(a, b, true))
+EMBER_BINARY_FN(Xlogy, xlogy(a, b))
+EMBER_BINARY_FN(Copysign, static_cast<T>(std::copysign(static_cast<FloatOf<T>>(a),
+                                                       static_cast<FloatOf<T>>(b))))
 #undef EMBER_BINARY_FN
 
 /// Calls body(f) with f the scalar function of op for element type T.

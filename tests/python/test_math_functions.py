@@ -1,0 +1,96 @@
+"""Math functions composed of other ops (float_power, ldexp, heaviside, true_divide) against
+torch: values, dtypes, gradients, the in-place forms and the errors."""
+import numpy as np
+import pytest
+
+import ember
+
+
+def _pair(lib, a, b, dtype="float64"):
+    return (lib.tensor(a, dtype=getattr(lib, dtype), requires_grad=dtype.startswith("float")),
+            lib.tensor(b, dtype=getattr(lib, dtype), requires_grad=dtype.startswith("float")))
+
+
+def test_float_power_is_float64_with_gradients(torch):
+    a, b = [[0.5, 1.5, 2.0]], [[2.0], [-0.5]]
+    for lib_args in [("float64",), ("float32",)]:
+        ae, be = _pair(ember, a, b, *lib_args)
+        at, bt = _pair(torch, a, b, *lib_args)
+        ye, yt = ember.float_power(ae, be), torch.float_power(at, bt)
+        assert ye.dtype == ember.float64 and yt.dtype == torch.float64
+        np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+        ge = ember.autograd.grad(ye.sum(), (ae, be))
+        gt = torch.autograd.grad(yt.sum(), (at, bt))
+        for e, t in zip(ge, gt):
+            assert str(e.dtype) == str(t.dtype)
+            np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-6)
+    ints = ember.tensor([1, 2, 3]).float_power(2)
+    assert ints.dtype == ember.float64
+    np.testing.assert_allclose(ints.numpy(), [1.0, 4.0, 9.0])
+    np.testing.assert_allclose(ember.float_power(2, ember.tensor([1.0, 3.0])).numpy(), [2.0, 8.0])
+    x = ember.tensor([1.0, 2.0], dtype=ember.float64)
+    assert x.float_power_(3) is x
+    np.testing.assert_allclose(x.numpy(), [1.0, 8.0])
+    with pytest.raises(RuntimeError, match="float_power_ has dtype Float"):
+        ember.tensor([1.0, 2.0]).float_power_(2)
+    with pytest.raises(RuntimeError):
+        torch.tensor([1.0, 2.0]).float_power_(2)
+
+
+def test_ldexp_and_its_gradient(torch):
+    a, b = [[0.5, -1.5, 3.0]], [[1.0], [-2.0]]
+    ae, be = _pair(ember, a, b)
+    at, bt = _pair(torch, a, b)
+    ye, yt = ember.ldexp(ae, be), torch.ldexp(at, bt)
+    np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-12)
+    for e, t in zip(ember.autograd.grad(ye.sum(), (ae, be)), torch.autograd.grad(yt.sum(), (at, bt))):
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-12)
+    assert ember.ldexp(ember.tensor([1, 2]), ember.tensor([3, 1])).dtype == ember.float32
+    x = ember.tensor([1.0, 3.0])
+    assert x.ldexp_(ember.tensor([2.0, 1.0])) is x
+    np.testing.assert_allclose(x.numpy(), [4.0, 6.0])
+
+
+def test_heaviside_follows_torch(torch):
+    v, w = [-2.0, 0.0, 3.0, -0.0], [0.5, 0.25, 0.75, 1.0]
+    got = ember.heaviside(ember.tensor(v), ember.tensor(w))
+    np.testing.assert_array_equal(got.numpy(), torch.heaviside(torch.tensor(v), torch.tensor(w)).numpy())
+    got = ember.tensor([-1, 0, 4]).heaviside(ember.tensor([7]))
+    assert got.dtype == ember.int64
+    np.testing.assert_array_equal(got.numpy(), [0, 7, 1])
+    with pytest.raises(RuntimeError, match="different dtypes"):
+        ember.heaviside(ember.tensor([1.0]), ember.tensor([1]))
+    x = ember.tensor(v)
+    assert x.heaviside_(ember.tensor(w)) is x
+
+
+def test_true_divide_is_div(torch):
+    a, b = [3, 4], [2, 8]
+    got = ember.tensor(a).true_divide(ember.tensor(b))
+    expected = torch.tensor(a).true_divide(torch.tensor(b))
+    assert str(got.dtype) == str(expected.dtype)
+    np.testing.assert_allclose(got.numpy(), expected.numpy())
+    x = ember.tensor([3.0, 4.0])
+    assert x.true_divide_(2) is x
+    np.testing.assert_allclose(ember.true_divide(ember.tensor([1.0]), 4).numpy(), [0.25])
+
+
+def test_new_binary_ops_at_nan_and_infinity(torch):
+    inf, nan = float("inf"), float("nan")
+    a = [nan, 1.0, nan, inf, -inf, inf, 0.0, -0.0]
+    b = [2.0, nan, nan, inf, -inf, -inf, 3.0, -1.0]
+    for name in ("fmax", "fmin", "hypot", "logaddexp", "logaddexp2", "xlogy", "copysign"):
+        got = getattr(ember, name)(ember.tensor(a, dtype=ember.float64), ember.tensor(b, dtype=ember.float64))
+        expected = getattr(torch, name)(torch.tensor(a, dtype=torch.float64), torch.tensor(b, dtype=torch.float64))
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-15, err_msg=name)
+
+
+def test_number_forms_of_xlogy_and_copysign_record_torch_nodes(torch):
+    xe = ember.tensor([0.0, 0.5, -2.0], dtype=ember.float64, requires_grad=True)
+    xt = torch.tensor([0.0, 0.5, -2.0], dtype=torch.float64, requires_grad=True)
+    for name, other in (("xlogy", 3.0), ("copysign", -0.0), ("copysign", 2.0)):
+        ye, yt = getattr(xe, name)(other), getattr(xt, name)(other)
+        np.testing.assert_allclose(ye.detach().numpy(), yt.detach().numpy(), rtol=1e-15)
+        (ge,) = ember.autograd.grad(ye.sum(), xe)
+        (gt,) = torch.autograd.grad(yt.sum(), xt)
+        np.testing.assert_allclose(ge.numpy(), gt.numpy(), rtol=1e-15, err_msg=name)
