@@ -8,6 +8,8 @@
 #include "ember/ops/index.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/optim_step.h"
+#include "ember/ops/order_statistics.h"
 #include "ember/ops/reduce.h"
+#include "ember/ops/scan.h"
 #include "ember/ops/softmax.h"
 #include "ember/ops/sort.h"

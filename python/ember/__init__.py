@@ -21,7 +21,7 @@ from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzer
                  einsum,
                  float_power, floor_divide, fmod, heaviside, hstack, ldexp, isclose, lerp, logical_and, logical_not, logical_or,
                  logical_xor, masked_select, movedim, nan_to_num, nonzero, polygamma, remainder, roll,
-                 rsub,
+                 rsub, std_mean, var_mean,
                  swapaxes, tile, trace, vstack)
 from . import (accelerator, autograd, backends, cuda, nn, onnx, optim, return_types, special,
                utils)

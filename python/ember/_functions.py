@@ -12,6 +12,8 @@ _METHODS = _TABLE + [
     "softmax", "log_softmax", "logsumexp", "mm", "bmm", "matmul", "dot", "mv", "index_select",
     "gather", "scatter_add", "transpose", "permute", "reshape", "flatten", "squeeze", "unsqueeze",
     "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "flip", "tril", "triu",
+    "cumprod", "cummax", "cummin", "logcumsumexp", "kthvalue", "median", "nanmedian", "mode",
+    "quantile", "nanquantile", "msort", "nansum", "nanmean", "aminmax",
     "outer", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit", "logit", "logit_", "cumsum", "sort", "argsort", "topk",
     "addmm",
 ]

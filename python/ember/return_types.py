@@ -3,7 +3,16 @@
 
 from collections import namedtuple
 
-__all__ = ["max", "min", "sort", "topk"]
+__all__ = ["aminmax", "cummax", "cummin", "kthvalue", "max", "median", "min", "mode",
+           "nanmedian", "sort", "topk"]
+
+aminmax = namedtuple("aminmax", ["min", "max"])
+cummax = namedtuple("cummax", ["values", "indices"])
+cummin = namedtuple("cummin", ["values", "indices"])
+kthvalue = namedtuple("kthvalue", ["values", "indices"])
+median = namedtuple("median", ["values", "indices"])
+mode = namedtuple("mode", ["values", "indices"])
+nanmedian = namedtuple("nanmedian", ["values", "indices"])
 
 max = namedtuple("max", ["values", "indices"])
 min = namedtuple("min", ["values", "indices"])

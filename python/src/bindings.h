@@ -24,6 +24,7 @@ void bind_optim(py::module_& m);
 void bind_composed(py::module_& m);
 void bind_dlpack(py::module_& m);
 void bind_math(py::module_& m);
+void bind_order_statistics(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------
 

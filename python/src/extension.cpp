@@ -53,5 +53,6 @@ PYBIND11_MODULE(_C, m) {
   bind_dlpack(m);
   bind_composed(m);
   bind_math(m);
+  bind_order_statistics(m);
   m.def("_set_python_types", &set_python_types, py::arg("size"));
 }

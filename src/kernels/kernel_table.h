@@ -37,6 +37,10 @@ struct Window2d {
   int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
 };
 
+/// The running reductions other than the sum: products, extremes (with the index of the latest
+/// extreme, NaN counting as the extreme) and log(sum(exp)).
+enum class ScanOp { Prod, Max, Min, LogSumExp };
+
 /// The constants of one Adam step (see _fused_adam_ in ops/optim_step.cpp).
 struct AdamStep {
   double beta1, beta2, eps, step_size, bias_correction2_sqrt;
@@ -58,6 +62,10 @@ struct KernelTable {
                             const Tensor& in, int64_t dim);
   /// Running sums of in along dim into out (in's shape and dtype, contiguous).
   void (*cumsum)(const Tensor& out, const Tensor& in, int64_t dim);
+  /// The running op of in along dim into out (in's shape and dtype, contiguous); Max and Min
+  /// also write each extreme's position into indices (int64, out's shape), the others leave it
+  /// undefined. LogSumExp is for floats only.
+  void (*scan)(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim);
   /// in sorted along dim into values (in's shape and dtype) with each element's position in
   /// the row into indices (int64), both contiguous; equal elements keep their order.
   void (*sort)(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim,

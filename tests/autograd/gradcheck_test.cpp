@@ -282,6 +282,34 @@ std::vector<OpSample> op_samples() {
       "AddmmBackward0"));
   s.push_back(unary("cumsum", x34, F1(x.cumsum(1)), "CumsumBackward0"));
   s.push_back(unary("cumsum_transposed", transposed(x34), F1(cumsum(x, 0)), "CumsumBackward0"));
+  s.push_back(unary("cumprod", uniform({3, 4}, 0.5, 1.5), F1(x.cumprod(1)), "CumprodBackward0"));
+  s.push_back(
+      unary("cumprod_negative_transposed", transposed(x34), F1(cumprod(x, 0)), "CumprodBackward0"));
+  // Zeros take the explicit-products path of cumprod's backward.
+  Gen with_zeros = [] {
+    return tensor({2.0, 0.0, 3.0, 0.5, 0.0, 0.0, 1.5, 2.0, 1.0, 2.0, 3.0, 0.0}, kFloat64)
+        .view({3, 4});
+  };
+  s.push_back(unary("cumprod_with_zeros", with_zeros, F1(x.cumprod(1)), "CumprodBackward0"));
+  s.push_back(unary("cummax", x34, F1(std::get<0>(x.cummax(1))), "CummaxBackward0"));
+  s.push_back(
+      unary("cummin_strided", strided(x34), F1(std::get<0>(cummin(x, 0))), "CumminBackward0"));
+  s.push_back(unary("logcumsumexp", x34, F1(x.logcumsumexp(1)), "LogcumsumexpBackward0"));
+  // Spread-out values, where exp alone would underflow in the running sum.
+  Gen spread = [] { return randn({3, 4}, kFloat64) * 30; };
+  s.push_back(unary("logcumsumexp_transposed", transposed(spread), F1(logcumsumexp(x, 0)),
+                    "LogcumsumexpBackward0"));
+  s.push_back(unary("kthvalue", x34, F1(std::get<0>(x.kthvalue(2, 1))), "KthvalueBackward0"));
+  s.push_back(unary("median", x34, F1(x.median()), "MedianBackward0"));
+  s.push_back(unary("median_dim_keepdim", strided(x34), F1(std::get<0>(median(x, 0, true))),
+                    "MedianBackward1"));
+  s.push_back(unary("nanmedian", x34, F1(std::get<0>(x.nanmedian(1))), "NanmedianBackward1"));
+  s.push_back(unary("mode", x34, F1(std::get<0>(x.mode(0))), "ModeBackward0"));
+  s.push_back(unary("msort", x34, F1(x.msort()), "SortBackward0"));
+  s.push_back(unary("quantile", x34, F1(quantile(x, 0.3, 1)), ""));
+  s.push_back(unary("nanquantile_keepdim", transposed(x34), F1(nanquantile(x, 0.6, 0, true)), ""));
+  s.push_back(unary("nansum", x34, F1(x.nansum({1})), ""));
+  s.push_back(unary("nanmean", x34, F1(nanmean(x)), "DivBackward0"));
   s.push_back(unary("sort", x34, F1(std::get<0>(x.sort(1))), "SortBackward0"));
   s.push_back(unary("sort_descending_strided", strided(x34), F1(std::get<0>(sort(x, 0, true))),
                     "SortBackward0"));
@@ -666,6 +694,9 @@ struct NameDeviation {
   const char* torch;
 };
 const NameDeviation kNameDeviations[] = {
+    {"quantile", "SqueezeBackward1", "SqueezeBackward3"},
+    {"nanquantile_keepdim", "SqueezeBackward1", "SqueezeBackward3"},
+    {"nansum", "SumBackward1", "NansumBackward0"},
     {"clamp_min_method", "ClampBackward1", "ClampMinBackward0"},
     {"clamp_max_method", "ClampBackward1", "ClampMaxBackward0"},
     {"pow_scalar_base", "PowBackward1", "PowBackward2"},

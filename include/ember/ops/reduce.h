@@ -44,6 +44,20 @@ template <typename Bool, std::enable_if_t<std::is_same_v<Bool, bool>, int> = 0>
 Tensor std(const Tensor& t, Bool unbiased) {
   return std(t, IntArrayRef{}, unbiased, false);
 }
+/// sum and mean with NaNs left out (counted as 0 and not counted); NaN-free inputs give sum and
+/// mean.
+Tensor nansum(const Tensor& t, IntArrayRef dim = {}, bool keepdim = false,
+              std::optional<ScalarType> dtype = std::nullopt);
+Tensor nanmean(const Tensor& t, IntArrayRef dim = {}, bool keepdim = false,
+               std::optional<ScalarType> dtype = std::nullopt);
+/// (var, mean) and (std, mean) over dims (all when empty), in one call.
+std::tuple<Tensor, Tensor> var_mean(const Tensor& t, IntArrayRef dim = {}, bool unbiased = true,
+                                    bool keepdim = false);
+std::tuple<Tensor, Tensor> std_mean(const Tensor& t, IntArrayRef dim = {}, bool unbiased = true,
+                                    bool keepdim = false);
+/// (amin, amax) over all elements or along dim.
+std::tuple<Tensor, Tensor> aminmax(const Tensor& t, std::optional<int64_t> dim = std::nullopt,
+                                   bool keepdim = false);
 /// Running sums along dim: out[i] = t[0] + ... + t[i]. Integers and bools sum to int64 unless
 /// dtype says otherwise.
 Tensor cumsum(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype = std::nullopt);

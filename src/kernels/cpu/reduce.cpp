@@ -326,6 +326,48 @@ void cumsum(const Tensor& out, const Tensor& in, int64_t dim) {
   EMBER_DISPATCH_ALL(in.dtype(), "cumsum", [&] { cumsum_typed<scalar_t>(out, in, dim); });
 }
 
+template <typename T>
+void scan_typed(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in,
+                int64_t dim) {
+  const int64_t n = in.sizes()[dim], in_step = in.strides()[dim], out_step = out.strides()[dim];
+  const T* src = in.data_ptr<T>();
+  T* dst = out.data_ptr<T>();
+  int64_t* idx = indices.defined() ? indices.data_ptr<int64_t>() : nullptr;
+  for_each_row(out, in, dim, [&](int64_t io, int64_t oo) {
+    if (n == 0) return;
+    T acc = src[io];
+    int64_t at = 0;
+    for (int64_t k = 0; k < n; ++k) {
+      const T x = src[io + k * in_step];
+      if (k > 0) {
+        switch (op) {
+          case ScanOp::Prod:
+            acc = wrapping_mul(acc, x);
+            break;
+          // The latest extreme wins ties, and a NaN, once seen, stays (a later NaN moves the
+          // index), as in PyTorch.
+          case ScanOp::Max:
+          case ScanOp::Min: {
+            bool take = op == ScanOp::Max ? x >= acc : x <= acc;
+            if constexpr (std::is_floating_point_v<T>) take = x != x || (take && acc == acc);
+            if (take) acc = x, at = k;
+            break;
+          }
+          case ScanOp::LogSumExp:
+            if constexpr (std::is_floating_point_v<T>) acc = log_add_exp(acc, x, false);
+            break;
+        }
+      }
+      dst[oo + k * out_step] = acc;
+      if (idx) idx[oo + k * out_step] = at;
+    }
+  });
+}
+
+void scan(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim) {
+  EMBER_DISPATCH_ALL(in.dtype(), "scan", [&] { scan_typed<scalar_t>(op, out, indices, in, dim); });
+}
+
 // Sorts each row along dim, keeping equal elements in their order (so `stable` needs nothing
 // more); NaN sorts above every number, as in PyTorch.
 template <typename T>
@@ -372,6 +414,7 @@ void fill_reduce_kernels(KernelTable& table) {
   table.reduce = reduce;
   table.reduce_with_index = reduce_with_index;
   table.cumsum = cumsum;
+  table.scan = scan;
   table.sort = sort;
 }
 
