@@ -17,6 +17,11 @@ from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTenso
 from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
 from . import _composed
+from ._C import (addbmm, addmv, addr, atleast_1d, atleast_2d, atleast_3d, baddbmm, block_diag,
+                 cartesian_prod, cdist, column_stack, cross, diag_embed, diagflat, diff, dsplit,
+                 dstack, fliplr, flipud, hsplit, index_add, index_fill, inner, kron,
+                 repeat_interleave, rot90, take, take_along_dim, tensor_split, tensordot,
+                 tril_indices, triu_indices, unflatten, vdot, vsplit)
 from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzero, diag, diagonal,
                  einsum,
                  float_power, floor_divide, fmod, heaviside, hstack, ldexp, isclose, lerp, logical_and, logical_not, logical_or,

@@ -7,7 +7,12 @@ _FUNCTIONS = ["addcmul", "addcdiv", "lerp", "remainder", "fmod", "floor_divide",
               "ldexp", "heaviside", "logical_and",
               "logical_or", "logical_xor", "logical_not", "isclose", "nan_to_num", "diagonal",
               "diag", "trace", "broadcast_to", "movedim", "swapaxes", "roll", "tile", "nonzero",
-              "masked_select", "count_nonzero"]
+              "masked_select", "count_nonzero", "kron", "cross", "inner", "vdot", "addr", "addmv",
+              "baddbmm", "addbmm", "rot90", "fliplr", "flipud", "diff", "repeat_interleave",
+              "take_along_dim", "take", "index_add", "index_fill", "tensor_split", "hsplit",
+              "vsplit", "dsplit", "diag_embed", "diagflat", "unflatten"]
+# In-place forms: self takes the out-of-place result (torch's are in place too).
+_IN_PLACE = ["addr", "addmv", "baddbmm", "addbmm", "index_add", "index_fill"]
 
 
 def _method(function):
@@ -18,6 +23,35 @@ def _method(function):
     return method
 
 
+def _in_place(function):
+    def method(self, *args, **kwargs):
+        result = function(self, *args, **kwargs)
+        if result.dtype != self.dtype:
+            raise RuntimeError(f"{function.__name__}_: result type {result.dtype} can't be cast "
+                               f"to the desired output type {self.dtype}")
+        return self.copy_(result)
+    method.__name__ = method.__qualname__ = function.__name__ + "_"
+    return method
+
+
+def _unfold(self, dimension, size, step):
+    """Every slice of `size` elements along `dimension`, `step` apart, as a new last dim (a
+    view)."""
+    dim = dimension + self.dim() if dimension < 0 else dimension
+    length = self.shape[dim] if self.dim() > 0 else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is "
+                           f"{size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if self.dim() == 0:
+        return self.reshape(1)
+    sizes, strides = list(self.shape), list(self.stride())
+    sizes[dim] = (length - size) // step + 1
+    strides[dim] *= step
+    return self.as_strided(sizes + [size], strides + [self.stride(dim)], self.storage_offset())
+
+
 def _number_as_tensor(value):
     return value if isinstance(value, _C.Tensor) else _C.tensor(value)
 
@@ -26,6 +60,10 @@ def _install():
     tensor = _C.Tensor
     for name in _FUNCTIONS:
         setattr(tensor, name, _method(getattr(_C, name)))
+    for name in _IN_PLACE:
+        setattr(tensor, name + "_", _in_place(getattr(_C, name)))
+    tensor.ger = tensor.outer
+    tensor.unfold = _unfold
     tensor.moveaxis, tensor.swapdims = tensor.movedim, tensor.swapaxes
     tensor.where = lambda self, condition, y: _C.where(condition, self, y)
     tensor.__mod__ = lambda self, other: _C.remainder(self, other)

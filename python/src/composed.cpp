@@ -91,6 +91,159 @@ void bind_in_place_forms(py::module_& m) {
       py::arg("nan") = 0.0, py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
 }
 
+// ember/ops/linalg_composed.h and ember/ops/index_composed.h.
+void bind_products_and_rearrangements(py::module_& m) {
+  m.def("kron", &kron, py::arg("input"), py::arg("other"));
+  m.def(
+      "tensordot",
+      [](const Tensor& a, const Tensor& b, py::handle dims) {
+        if (py::isinstance<py::int_>(dims)) return tensordot(a, b, dims.cast<int64_t>());
+        auto pair = dims.cast<py::sequence>();
+        if (pair.size() == 2 && !py::isinstance<py::int_>(pair[0]))
+          return tensordot(a, b, int_list(pair[0], "tensordot"), int_list(pair[1], "tensordot"));
+        throw py::type_error("tensordot expects dims to be an int or a pair of dim lists");
+      },
+      py::arg("a"), py::arg("b"), py::arg("dims") = 2);
+  m.def("cross", &cross, py::arg("input"), py::arg("other"), py::arg("dim") = py::none());
+  m.def(
+      "cdist",
+      [](const Tensor& x1, const Tensor& x2, double p, py::handle) { return cdist(x1, x2, p); },
+      py::arg("x1"), py::arg("x2"), py::arg("p") = 2.0,
+      py::arg("compute_mode") = "use_mm_for_euclid_dist_if_necessary");
+  m.def("inner", &inner, py::arg("input"), py::arg("other"));
+  m.def("vdot", &vdot, py::arg("input"), py::arg("other"));
+  using Accumulate =
+      Tensor (*)(const Tensor&, const Tensor&, const Tensor&, const Scalar&, const Scalar&);
+  for (auto [name, fn, a, b] : {std::tuple<const char*, Accumulate, const char*, const char*>{
+                                    "addr", &addr, "vec1", "vec2"},
+                                {"addmv", &addmv, "mat", "vec"},
+                                {"baddbmm", &baddbmm, "batch1", "batch2"},
+                                {"addbmm", &addbmm, "batch1", "batch2"}}) {
+    m.def(
+        name,
+        [fn = fn](const Tensor& self, const Tensor& x, const Tensor& y, py::handle beta,
+                  py::handle alpha) { return fn(self, x, y, to_scalar(beta), to_scalar(alpha)); },
+        py::arg("input"), py::arg(a), py::arg(b), py::kw_only(), py::arg("beta") = 1,
+        py::arg("alpha") = 1);
+  }
+  m.def("block_diag", [](const py::args& tensors) { return block_diag(tensor_list(tensors)); });
+  m.def(
+      "rot90",
+      [](const Tensor& t, int64_t k, py::handle dims) {
+        return rot90(t, k, int_list(dims, "rot90"));
+      },
+      py::arg("input"), py::arg("k") = 1, py::arg("dims") = py::make_tuple(0, 1));
+  m.def("fliplr", &fliplr, py::arg("input"));
+  m.def("flipud", &flipud, py::arg("input"));
+  for (auto [name, fn] : {std::pair{"atleast_1d", &atleast_1d},
+                          {"atleast_2d", &atleast_2d},
+                          {"atleast_3d", &atleast_3d}}) {
+    m.def(name, [fn = fn](const py::args& args) -> py::object {
+      if (args.size() == 1 && is_tensor(args[0])) return py::cast(fn(as_tensor(args[0])));
+      std::vector<Tensor> in = args.size() == 1 ? tensor_list(args[0]) : tensor_list(args);
+      py::tuple out(in.size());
+      for (size_t i = 0; i < in.size(); ++i) out[i] = py::cast(fn(in[i]));
+      return out;
+    });
+  }
+  m.def(
+      "diff",
+      [](const Tensor& t, int64_t n, int64_t dim, std::optional<Tensor> prepend,
+         std::optional<Tensor> append) {
+        return diff(t, n, dim, prepend.value_or(Tensor()), append.value_or(Tensor()));
+      },
+      py::arg("input"), py::arg("n") = 1, py::arg("dim") = -1, py::arg("prepend") = py::none(),
+      py::arg("append") = py::none());
+  m.def(
+      "repeat_interleave",
+      [](const Tensor& t, py::handle repeats, std::optional<int64_t> dim,
+         std::optional<int64_t>) -> Tensor {
+        if (repeats.is_none()) return repeat_interleave(t);
+        if (is_tensor(repeats)) return repeat_interleave(t, as_tensor(repeats), dim);
+        return repeat_interleave(t, int_arg(repeats, "repeat_interleave", "repeats"), dim);
+      },
+      py::arg("input"), py::arg("repeats") = py::none(), py::arg("dim") = py::none(), py::kw_only(),
+      py::arg("output_size") = py::none());
+  m.def("take_along_dim", &take_along_dim, py::arg("input"), py::arg("indices"),
+        py::arg("dim") = py::none());
+  m.def("take", &take, py::arg("input"), py::arg("index"));
+  m.def(
+      "index_add",
+      [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src, py::handle alpha) {
+        return index_add(t, dim, index, src, to_scalar(alpha));
+      },
+      py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("source"), py::kw_only(),
+      py::arg("alpha") = 1);
+  m.def(
+      "index_fill",
+      [](const Tensor& t, int64_t dim, const Tensor& index, py::handle value) {
+        return index_fill(t, dim, index,
+                          is_tensor(value) ? Scalar(as_tensor(value).item()) : to_scalar(value));
+      },
+      py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("value"));
+  m.def(
+      "tensor_split",
+      [](const Tensor& t, py::handle sections, int64_t dim) {
+        if (py::isinstance<py::int_>(sections))
+          return tensor_split(t, sections.cast<int64_t>(), dim);
+        if (is_tensor(sections) && as_tensor(sections).dim() == 0)
+          return tensor_split(t, as_tensor(sections).item<int64_t>(), dim);
+        if (is_tensor(sections)) {
+          const Tensor s = as_tensor(sections).to(kInt64).contiguous();
+          return tensor_split(t, IntArrayRef(s.data_ptr<int64_t>(), s.numel()), dim);
+        }
+        return tensor_split(t, int_list(sections, "tensor_split"), dim);
+      },
+      py::arg("input"), py::arg("indices_or_sections"), py::arg("dim") = 0);
+  for (auto [name, dim_of] :
+       {std::pair<const char*, int>{"hsplit", 1}, {"vsplit", 0}, {"dsplit", 2}}) {
+    m.def(
+        name,
+        [name = name, dim_of = dim_of](const Tensor& t, py::handle sections) {
+          if (py::isinstance<py::int_>(sections)) {
+            const int64_t s = sections.cast<int64_t>();
+            return dim_of == 1 ? hsplit(t, s) : dim_of == 0 ? vsplit(t, s) : dsplit(t, s);
+          }
+          const int64_t d = dim_of == 1 && t.dim() == 1 ? 0 : dim_of;
+          return tensor_split(t, int_list(sections, name), d);
+        },
+        py::arg("input"), py::arg("indices_or_sections"));
+  }
+  m.def(
+      "dstack", [](py::handle tensors) { return dstack(tensor_list(tensors)); },
+      py::arg("tensors"));
+  m.def(
+      "column_stack", [](py::handle tensors) { return column_stack(tensor_list(tensors)); },
+      py::arg("tensors"));
+  m.def("cartesian_prod",
+        [](const py::args& tensors) { return cartesian_prod(tensor_list(tensors)); });
+  m.def(
+      "tril_indices",
+      [](int64_t row, int64_t col, int64_t offset, py::handle dtype, py::handle, py::handle) {
+        return tril_indices(row, col, offset).to(to_optional_dtype(dtype).value_or(kInt64));
+      },
+      py::arg("row"), py::arg("col"), py::arg("offset") = 0, py::kw_only(),
+      py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+      py::arg("layout") = py::none());
+  m.def(
+      "triu_indices",
+      [](int64_t row, int64_t col, int64_t offset, py::handle dtype, py::handle, py::handle) {
+        return triu_indices(row, col, offset).to(to_optional_dtype(dtype).value_or(kInt64));
+      },
+      py::arg("row"), py::arg("col"), py::arg("offset") = 0, py::kw_only(),
+      py::arg("dtype") = py::none(), py::arg("device") = py::none(),
+      py::arg("layout") = py::none());
+  m.def("diag_embed", &diag_embed, py::arg("input"), py::arg("offset") = 0, py::arg("dim1") = -2,
+        py::arg("dim2") = -1);
+  m.def("diagflat", &diagflat, py::arg("input"), py::arg("offset") = 0);
+  m.def(
+      "unflatten",
+      [](const Tensor& t, int64_t dim, py::handle sizes) {
+        return unflatten(t, dim, int_list(sizes, "unflatten"));
+      },
+      py::arg("input"), py::arg("dim"), py::arg("sizes"));
+}
+
 }  // namespace
 
 void bind_composed(py::module_& m) {
@@ -159,6 +312,7 @@ void bind_composed(py::module_& m) {
   m.def("nan_to_num", &nan_to_num, py::arg("input"), py::arg("nan") = 0.0,
         py::arg("posinf") = py::none(), py::arg("neginf") = py::none());
   bind_in_place_forms(m);
+  bind_products_and_rearrangements(m);
 
   // einsum(equation, *operands) or einsum(equation, [operands]).
   m.def("einsum", [](const std::string& equation, const py::args& operands) {
