@@ -12,6 +12,8 @@
 #include "ember/ops/optim_step.h"
 #include "ember/ops/order_statistics.h"
 #include "ember/ops/reduce.h"
+#include "ember/ops/sampling.h"
 #include "ember/ops/scan.h"
+#include "ember/ops/search.h"
 #include "ember/ops/softmax.h"
 #include "ember/ops/sort.h"

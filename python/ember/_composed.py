@@ -10,7 +10,8 @@ _FUNCTIONS = ["addcmul", "addcdiv", "lerp", "remainder", "fmod", "floor_divide",
               "masked_select", "count_nonzero", "kron", "cross", "inner", "vdot", "addr", "addmv",
               "baddbmm", "addbmm", "rot90", "fliplr", "flipud", "diff", "repeat_interleave",
               "take_along_dim", "take", "index_add", "index_fill", "tensor_split", "hsplit",
-              "vsplit", "dsplit", "diag_embed", "diagflat", "unflatten"]
+              "vsplit", "dsplit", "diag_embed", "diagflat", "unflatten", "unique",
+              "unique_consecutive", "bincount", "histc", "multinomial"]
 # In-place forms: self takes the out-of-place result (torch's are in place too).
 _IN_PLACE = ["addr", "addmv", "baddbmm", "addbmm", "index_add", "index_fill"]
 

@@ -25,6 +25,7 @@ void bind_composed(py::module_& m);
 void bind_dlpack(py::module_& m);
 void bind_math(py::module_& m);
 void bind_order_statistics(py::module_& m);
+void bind_search(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------
 

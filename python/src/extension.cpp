@@ -54,5 +54,6 @@ PYBIND11_MODULE(_C, m) {
   bind_composed(m);
   bind_math(m);
   bind_order_statistics(m);
+  bind_search(m);
   m.def("_set_python_types", &set_python_types, py::arg("size"));
 }

@@ -84,6 +84,14 @@ struct KernelTable {
   void (*gather)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
   /// out[..index[i][j]..] += src[i][j] along dim; index is int64 and checked.
   void (*scatter_add)(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src);
+  /// scatter_add's loop writing src (multiply: multiplying it in) instead of adding; with
+  /// repeated positions the last write wins, in index order.
+  void (*scatter)(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
+                  bool multiply);
+  /// For each value (row b of values, [B, m] contiguous) the number of elements of row b of
+  /// sorted ([B or 1, n] contiguous, ascending) below it (right: at or below it), as int64 into
+  /// out ([B, m] contiguous). NaN sorts above every number.
+  void (*searchsorted)(const Tensor& out, const Tensor& sorted, const Tensor& values, bool right);
   void (*uniform)(const Tensor& out, double from, double to);
   void (*normal)(const Tensor& out, double mean, double std);
   /// Sliding windows of in [N, C, H, W] (any strides) as columns of out [N, C*kh*kw, L]

@@ -205,20 +205,7 @@ Tensor Tensor::where(const Tensor& condition, const Tensor& other) const {
 
 // ---- In-place forms ------------------------------------------------------------------------
 
-namespace {
-// The out-of-place result f(self), which self's dtype must hold, written back into self. Under
-// autograd f runs on a copy of self's old value (its backward may save it, as torch's in-place
-// ops save self.clone()) and self takes the result's history.
-template <typename F>
-Tensor& write_back(Tensor& self, const char* op, std::initializer_list<const Tensor*> sources,
-                   F f) {
-  const bool history = detail::in_place_needs_history(self, op, sources);
-  const Tensor result = f(history ? detail::history_input(self, /*copy=*/true) : self);
-  detail::check_can_cast(result.dtype(), self.dtype(), op);
-  if (!history) return self.copy_(result);
-  return detail::commit_in_place(self, result.to(self.dtype()));
-}
-}  // namespace
+using detail::write_back;
 
 Tensor& Tensor::lerp_(const Tensor& end, const Tensor& weight) const {
   return write_back(self(), "lerp_", {&end, &weight},

@@ -5,6 +5,7 @@
 // every view of that base regenerates its own grad_fn from the base when next asked (see
 // Note [View histories] in in_place.cpp).
 #include "ember/core/tensor.h"
+#include "ops/op_utils.h"
 
 namespace ember::detail {
 
@@ -20,6 +21,20 @@ Tensor history_input(const Tensor& t, bool copy);
 
 /// Writes result (computed from history_input(t)) into t and makes result's history t's.
 Tensor& commit_in_place(Tensor& t, const Tensor& result);
+
+/// self = f(self) for an op composed of out-of-place ones: the result, which self's dtype must
+/// hold, is written back into self. Under autograd f runs on a copy of self's old value (its
+/// backward may save it, as torch's in-place ops save self.clone()) and self takes the result's
+/// history.
+template <typename F>
+Tensor& write_back(Tensor& self, const char* op, std::initializer_list<const Tensor*> sources,
+                   F f) {
+  const bool history = in_place_needs_history(self, op, sources);
+  const Tensor result = f(history ? history_input(self, /*copy=*/true) : self);
+  check_can_cast(result.dtype(), self.dtype(), op);
+  if (!history) return self.copy_(result);
+  return commit_in_place(self, result.to(self.dtype()));
+}
 
 /// Rebuilds a view's grad_fn from its base's current history (after a write through the view).
 void regenerate_view_history(const Tensor& view);

@@ -4,6 +4,7 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/indexing.h"
+#include "ember/ops/creation.h"
 #include "ember/ops/index.h"
 #include "ember/ops/reduce.h"
 #include "ops/in_place.h"
@@ -263,6 +264,135 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
                    return detail::variable_list{g[0], grad_src};
                  });
   return out;
+}
+
+namespace {
+// t with src written (or, with multiply, multiplied in) at the positions index names along dim,
+// unrecorded; the checks are scatter_add's.
+Tensor scattered(const char* op, const Tensor& t, int64_t d, const Tensor& index, const Tensor& src,
+                 bool multiply) {
+  check_gather_index(t, d, index, t.sizes(), op);
+  EMBER_CHECK(src.dim() == index.dim(),
+              "{}(): src must have the same number of dimensions as index", op);
+  for (int64_t i = 0; i < index.dim(); ++i)
+    EMBER_CHECK(index.sizes()[i] <= src.sizes()[i],
+                "{}(): Expected index {} to be smaller than src {} in every dimension", op,
+                index.sizes(), src.sizes());
+  detail::check_same_device(t, src, op);
+  EMBER_CHECK(t.dtype() == src.dtype(), "{}(): Expected self.dtype to be equal to src.dtype", op);
+  check_index_range(index, t.dim() == 0 ? 1 : t.sizes()[d], d, op);
+  NoGradGuard recorded_by_caller;
+  Tensor out = t.clone();
+  detail::kernels_for(t).scatter(t.dim() == 0 ? out.view({1}) : out, d, index.contiguous(),
+                                 src.contiguous(), multiply);
+  return out;
+}
+
+// "add" and "multiply", scatter's reductions; none means plain writes.
+std::optional<bool> reduction(std::optional<std::string_view> reduce) {
+  if (!reduce) return std::nullopt;
+  EMBER_CHECK(*reduce == "add" || *reduce == "multiply",
+              "scatter: reduce argument must be either add or multiply (got {})", *reduce);
+  return *reduce == "multiply";
+}
+
+// torch gives scatter with a reduction no derivative: its backward raises.
+void record_without_derivative(const Tensor& t, const Tensor& src, const Tensor& out) {
+  detail::record("ScatterBackward0", {&t, &src}, {&out}, {}, [](auto&, auto&, auto&) {
+    EMBER_CHECK(false, "scatter: derivative for scatter with reduce is not implemented");
+    return detail::variable_list{};
+  });
+}
+}  // namespace
+
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+               std::optional<std::string_view> reduce) {
+  const int64_t d = wrap_dim(dim, t.dim(), "scatter");
+  const std::optional<bool> multiply = reduction(reduce);
+  if (multiply && !*multiply) {
+    Tensor out;
+    {
+      NoGradGuard recorded_below;
+      out = scatter_add(t, d, index, src);
+    }
+    record_without_derivative(t, src, out);
+    return out;
+  }
+  Tensor out = scattered("scatter", t, d, index, src, multiply.value_or(false));
+  if (multiply) {
+    record_without_derivative(t, src, out);
+    return out;
+  }
+  // d out / d t: the gradient where nothing was written; d out / d src: gathered back.
+  const Tensor wrapped = index.contiguous();
+  detail::record("ScatterBackward0", {&t, &src}, {&out}, {{wrapped}},
+                 [d](auto& node, auto& g, auto& s) {
+                   return detail::variable_list{
+                       detail::needs_grad(node, 0) ? scatter(g[0], d, s[0], Scalar(0.0)) : Tensor(),
+                       detail::needs_grad(node, 1) ? g[0].gather(d, s[0]) : Tensor()};
+                 });
+  return out;
+}
+
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value,
+               std::optional<std::string_view> reduce) {
+  const int64_t d = wrap_dim(dim, t.dim(), "scatter");
+  const Tensor src = full(index.sizes(), value, t.options());
+  if (reduce) {
+    NoGradGuard the_number_has_no_gradient;
+    Tensor out = scatter(t, d, index, src, reduce);
+    record_without_derivative(t, src, out);
+    return out;
+  }
+  Tensor out = scattered("scatter", t, d, index, src, false);
+  const Tensor wrapped = index.contiguous();
+  detail::record("ScatterBackward1", {&t}, {&out}, {{wrapped}}, [d](auto&, auto& g, auto& s) {
+    return detail::variable_list{scatter(g[0], d, s[0], Scalar(0.0))};
+  });
+  return out;
+}
+
+Tensor index_copy(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src) {
+  const int64_t d = wrap_dim(dim, t.dim(), "index_copy");
+  EMBER_CHECK(index.dim() <= 1, "index_copy_(): Index should have dimension 1 or 0 (got {})",
+              index.dim());
+  const Tensor s = src.dim() == 0 ? src.reshape({1}) : src;
+  EMBER_CHECK(s.dim() == std::max<int64_t>(t.dim(), 1) && index.numel() == s.size(d),
+              "index_copy_(): Number of indices ({}) should be equal to source.size(dim) ({}) "
+              "(source {}, self {})",
+              index.numel(), s.dim() > d ? s.size(d) : 0, src.sizes(), t.sizes());
+  DimVector along(static_cast<size_t>(s.dim()), 1);
+  along[d] = index.numel();
+  const Tensor base = t.dim() == 0 ? t.reshape({1}) : t;
+  return scatter(base, d, index.reshape(along).expand(s.sizes()), s).reshape(t.sizes());
+}
+
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src,
+                       std::optional<std::string_view> reduce) const {
+  return ember::scatter(*this, dim, index, src, reduce);
+}
+Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Scalar& value,
+                       std::optional<std::string_view> reduce) const {
+  return ember::scatter(*this, dim, index, value, reduce);
+}
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Tensor& src,
+                         std::optional<std::string_view> reduce) const {
+  return detail::write_back(self(), "scatter_", {&index, &src}, [&](const Tensor& x) {
+    return ember::scatter(x, dim, index, src, reduce);
+  });
+}
+Tensor& Tensor::scatter_(int64_t dim, const Tensor& index, const Scalar& value,
+                         std::optional<std::string_view> reduce) const {
+  return detail::write_back(self(), "scatter_", {&index}, [&](const Tensor& x) {
+    return ember::scatter(x, dim, index, value, reduce);
+  });
+}
+Tensor Tensor::index_copy(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return ember::index_copy(*this, dim, index, src);
+}
+Tensor& Tensor::index_copy_(int64_t dim, const Tensor& index, const Tensor& src) const {
+  return detail::write_back(self(), "index_copy_", {&index, &src},
+                            [&](const Tensor& x) { return ember::index_copy(x, dim, index, src); });
 }
 
 Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {

@@ -7,6 +7,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -336,6 +337,16 @@ class Tensor {
   Tensor index_select(int64_t dim, const Tensor& index) const;
   Tensor gather(int64_t dim, const Tensor& index) const;
   Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src,
+                 std::optional<std::string_view> reduce = std::nullopt) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Scalar& value,
+                 std::optional<std::string_view> reduce = std::nullopt) const;
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Tensor& src,
+                   std::optional<std::string_view> reduce = std::nullopt) const;
+  Tensor& scatter_(int64_t dim, const Tensor& index, const Scalar& value,
+                   std::optional<std::string_view> reduce = std::nullopt) const;
+  Tensor index_copy(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor& index_copy_(int64_t dim, const Tensor& index, const Tensor& src) const;
 
   // ---- Autograd ---------------------------------------------------------------------------
   /// True when ops on this tensor record history (set on leaves, inherited by results).

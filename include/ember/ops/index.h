@@ -1,5 +1,7 @@
 #pragma once
 /// Joining and splitting tensors, and gathering along a dim.
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "ember/core/tensor.h"
@@ -19,6 +21,15 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index);
 /// t with src added at the positions index names along dim (out[index[i][j]][j] += src[i][j]
 /// for dim 0); repeated indices add up.
 Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
+/// t with src[i][j] written at out[index[i][j]][j] for dim 0 (and likewise for other dims); with
+/// reduce "add" or "multiply" combined with what is there instead (no derivative then, as in
+/// torch). Repeated positions keep the last write.
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+               std::optional<std::string_view> reduce = std::nullopt);
+Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value,
+               std::optional<std::string_view> reduce = std::nullopt);
+/// t with the slices of src along dim copied to the positions in index.
+Tensor index_copy(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);
 Tensor permute(const Tensor& t, IntArrayRef dims);
 Tensor reshape(const Tensor& t, IntArrayRef shape);

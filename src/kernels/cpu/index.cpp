@@ -81,12 +81,62 @@ void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tens
   });
 }
 
+void scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
+             bool multiply) {
+  EMBER_DISPATCH_ALL(out.dtype(), "scatter", [&] {
+    scalar_t* dst = out.data_ptr<scalar_t>();
+    const scalar_t* from = src.data_ptr<scalar_t>();
+    const int64_t* idx = index.data_ptr<int64_t>();
+    for (int64_t i = 0; i < index.numel(); ++i) {
+      scalar_t& d = dst[indexed_offset(i, index, idx, dim, out.strides())];
+      const scalar_t v = from[offset_of(i, index.sizes(), src.strides())];
+      d = multiply ? wrapping_mul(d, v) : v;
+    }
+  });
+}
+
+void searchsorted(const Tensor& out, const Tensor& sorted, const Tensor& values, bool right) {
+  EMBER_DISPATCH_ALL(values.dtype(), "searchsorted", [&] {
+    const int64_t rows = out.size(0), m = out.size(1), n = sorted.size(1);
+    const bool shared = sorted.size(0) == 1;
+    const scalar_t* seq = sorted.data_ptr<scalar_t>();
+    const scalar_t* val = values.data_ptr<scalar_t>();
+    int64_t* dst = out.data_ptr<int64_t>();
+    // a < b with NaN above every number (the order sort gives).
+    auto less = [](scalar_t a, scalar_t b) {
+      if constexpr (std::is_floating_point_v<scalar_t>)
+        if (b != b) return a == a;
+      if constexpr (std::is_floating_point_v<scalar_t>)
+        if (a != a) return false;
+      return a < b;
+    };
+    parallel_for(0, rows * m, kElementwiseGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i) {
+        const scalar_t* row = seq + (shared ? 0 : (i / m) * n);
+        const scalar_t v = val[i];
+        int64_t lo = 0, hi = n;
+        while (lo < hi) {
+          const int64_t mid = lo + (hi - lo) / 2;
+          const bool go_right = right ? !less(v, row[mid]) : less(row[mid], v);
+          if (go_right)
+            lo = mid + 1;
+          else
+            hi = mid;
+        }
+        dst[i] = lo;
+      }
+    });
+  });
+}
+
 }  // namespace
 
 void fill_index_kernels(KernelTable& table) {
   table.index_select = index_select;
   table.gather = gather;
   table.scatter_add = scatter_add;
+  table.scatter = scatter;
+  table.searchsorted = searchsorted;
 }
 
 }  // namespace ember::detail::cpu
