@@ -13,7 +13,7 @@ _METHODS = _TABLE + [
     "gather", "scatter_add", "transpose", "permute", "reshape", "flatten", "squeeze", "unsqueeze",
     "t", "narrow", "select", "split", "chunk", "unbind", "clone", "detach", "flip", "tril", "triu",
     "cumprod", "cummax", "cummin", "logcumsumexp", "kthvalue", "median", "nanmedian", "mode",
-    "quantile", "nanquantile", "msort", "nansum", "nanmean", "aminmax",
+    "quantile", "nanquantile", "msort", "nansum", "nanmean", "aminmax", "index_put", "index_put_",
     "outer", "isnan", "isinf", "isfinite", "isposinf", "isneginf", "signbit", "logit", "logit_", "cumsum", "sort", "argsort", "topk",
     "addmm",
 ]

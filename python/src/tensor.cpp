@@ -421,15 +421,36 @@ void bind_tensor(py::module_& m) {
              }
              return t.index(to_indices(key));
            })
-      .def("__setitem__", [](const Tensor& t, py::handle key, py::handle value) {
-        const std::vector<indexing::TensorIndex> indices = to_indices(key);
-        if (is_tensor(value))
-          t.index_put_(indices, as_tensor(value));
-        else if (is_number(value))
-          t.index_put_(indices, to_scalar(value));
-        else
-          t.index_put_(indices, tensor_from_data(value, t.dtype()));
-      });
+      .def("__setitem__",
+           [](const Tensor& t, py::handle key, py::handle value) {
+             const std::vector<indexing::TensorIndex> indices = to_indices(key);
+             if (is_tensor(value))
+               t.index_put_(indices, as_tensor(value));
+             else if (is_number(value))
+               t.index_put_(indices, to_scalar(value));
+             else
+               t.index_put_(indices, tensor_from_data(value, t.dtype()));
+           })
+      // index_put_((i0, i1, ...), values, accumulate): the indices are tensors, one per dim.
+      .def(
+          "index_put_",
+          [](py::object self, py::handle indices, const Tensor& values, bool accumulate) {
+            std::vector<indexing::TensorIndex> list;
+            for (py::handle i : indices) list.emplace_back(as_tensor(i));
+            as_tensor(self).index_put_(list, values, accumulate);
+            return self;
+          },
+          py::arg("indices"), py::arg("values"), py::arg("accumulate") = false)
+      .def(
+          "index_put",
+          [](const Tensor& t, py::handle indices, const Tensor& values, bool accumulate) {
+            std::vector<indexing::TensorIndex> list;
+            for (py::handle i : indices) list.emplace_back(as_tensor(i));
+            Tensor out = t.clone();
+            out.index_put_(list, values, accumulate);
+            return out;
+          },
+          py::arg("indices"), py::arg("values"), py::arg("accumulate") = false);
 
   // ---- Elementwise ----
   // A number operand is recorded as Python's torch records it (detail::add_wrapped, ...).

@@ -6,6 +6,7 @@
 #include "ember/indexing.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/index.h"
+#include "ember/ops/index_composed.h"
 #include "ember/ops/reduce.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
@@ -411,10 +412,9 @@ namespace {
 using indexing::TensorIndex;
 
 struct IndexResult {
-  Tensor view;              // after integers, slices, None and Ellipsis
-  int64_t tensor_dim = -1;  // the dim an integer index tensor applies to, if any
-  Tensor tensor_index;      // that index tensor
-  Tensor mask;              // a boolean mask over the whole tensor, if given
+  Tensor view;                  // after integers, slices, None and Ellipsis
+  std::vector<int64_t> dims;    // the dims of view that index tensors apply to, in order
+  std::vector<Tensor> tensors;  // one integer index tensor per dim (masks become these)
 };
 
 IndexResult apply_indices(const Tensor& self, ArrayRef<TensorIndex> indices) {
@@ -465,21 +465,33 @@ IndexResult apply_indices(const Tensor& self, ArrayRef<TensorIndex> indices) {
       case TensorIndex::Kind::Tensor: {
         const Tensor& t = i.tensor();
         if (t.dtype() == kBool) {
-          EMBER_CHECK_INDEX(d == 0 && t.sizes() == r.view.sizes(),
-                            "index: a boolean mask must have the shape of the tensor it indexes "
-                            "(mask {}, tensor {})",
-                            t.sizes(), r.view.sizes());
-          EMBER_CHECK(!r.mask.defined() && !r.tensor_index.defined(),
-                      "index: only one tensor index is supported");
-          r.mask = t;
+          // A mask over the next t.dim() dims picks the positions where it holds: one integer
+          // index per dim it covers.
+          for (int64_t k = 0; k < t.dim(); ++k)
+            EMBER_CHECK_INDEX(t.size(k) == r.view.size(d + k),
+                              "index: the shape of the mask {} at index {} does not match the "
+                              "shape of the indexed tensor {} at index {}",
+                              t.sizes(), k, r.view.sizes(), d + k);
+          const Tensor positions = t.dim() == 0 ? Tensor() : t.nonzero();
+          if (t.dim() == 0) {  // a 0-D mask adds a dim of size 1 or 0, as a bool does
+            r.view = r.view.unsqueeze(d);
+            if (!t.item<bool>()) r.view = r.view.slice(d, 0, 0);
+            ++d;
+            break;
+          }
+          for (int64_t k = 0; k < t.dim(); ++k) {
+            r.dims.push_back(d + k);
+            r.tensors.push_back(positions.select(1, k));
+          }
           d += t.dim();
         } else {
-          EMBER_CHECK(!r.mask.defined() && !r.tensor_index.defined(),
-                      "index: only one tensor index is supported");
-          EMBER_CHECK(t.dim() <= 1, "index: integer index tensors must be 0-D or 1-D, got shape {}",
-                      t.sizes());
-          r.tensor_index = t;
-          r.tensor_dim = d++;
+          EMBER_CHECK_INDEX(t.dtype() == kInt64 || t.dtype() == kInt32,
+                            "index: tensors used as indices must be long, int or bool tensors "
+                            "(got {})",
+                            dtype_legacy_name(t.dtype()));
+          r.dims.push_back(d);
+          r.tensors.push_back(t);
+          ++d;
         }
         break;
       }
@@ -488,65 +500,126 @@ IndexResult apply_indices(const Tensor& self, ArrayRef<TensorIndex> indices) {
   return r;
 }
 
-// Elements of t where mask holds, in row-major order, as a 1-D tensor.
-Tensor masked_select_all(const Tensor& t, const Tensor& mask) {
-  Tensor flat_mask = mask.reshape({-1}).contiguous();
-  const bool* m = flat_mask.data_ptr<bool>();
-  std::vector<int64_t> picks;
-  for (int64_t i = 0; i < flat_mask.numel(); ++i)
-    if (m[i]) picks.push_back(i);
-  Tensor idx = empty({static_cast<int64_t>(picks.size())}, TensorOptions(kInt64));
-  std::copy(picks.begin(), picks.end(), idx.data_ptr<int64_t>());
-  return t.reshape({-1}).index_select(0, idx);
+// The view with the indexed dims made one: `flat` has them flattened into dim `start` (moved to
+// the front first unless they are adjacent, as numpy and torch place the result), `linear` the
+// row-major position within them (int64, in the broadcast shape of the index tensors, `shape`).
+struct Flattened {
+  Tensor moved;  // the view with the indexed dims at start..start+k-1 (a view of self)
+  Tensor flat;
+  int64_t start = 0;
+  Tensor linear;
+  DimVector shape;
+};
+
+Flattened flatten_indexed(const IndexResult& r) {
+  Flattened f;
+  const int64_t k = static_cast<int64_t>(r.dims.size());
+  bool adjacent = true;
+  for (int64_t j = 1; j < k; ++j) adjacent = adjacent && r.dims[j] == r.dims[j - 1] + 1;
+  if (adjacent) {
+    f.moved = r.view;
+    f.start = r.dims[0];
+  } else {
+    DimVector front;
+    for (int64_t j = 0; j < k; ++j) front.push_back(j);
+    f.moved = r.view.movedim(IntArrayRef(r.dims.data(), r.dims.size()), front);
+    f.start = 0;
+  }
+  for (size_t j = 1; j < r.tensors.size(); ++j) {
+    const IntArrayRef a = r.tensors[0].sizes(), b = r.tensors[j].sizes();
+    bool fits = true;
+    for (size_t i = 1; i <= std::min(a.size(), b.size()); ++i) {
+      const int64_t x = a[a.size() - i], y = b[b.size() - i];
+      fits = fits && (x == y || x == 1 || y == 1);
+    }
+    EMBER_CHECK_INDEX(fits,
+                      "index: shape mismatch: indexing tensors could not be broadcast together "
+                      "with shapes {}, {}",
+                      a, b);
+  }
+  const std::vector<Tensor> indices = broadcast_tensors(r.tensors);
+  f.shape.assign(indices[0].sizes().begin(), indices[0].sizes().end());
+  Tensor linear = zeros(f.shape, TensorOptions(kInt64).device(r.view.device()));
+  for (int64_t j = 0; j < k; ++j) {
+    const int64_t size = f.moved.size(f.start + j);
+    linear = linear * size + wrap_python_indices(indices[j], size, r.dims[j]);
+  }
+  f.linear = linear.reshape({-1});
+  f.flat = f.moved.flatten(f.start, f.start + k - 1);
+  return f;
+}
+
+// The result of indexing `flat` at `linear` along dim start, with that dim shaped as `shape`.
+Tensor unflatten_result(const Tensor& picked, int64_t start, IntArrayRef shape) {
+  DimVector sizes;
+  for (int64_t i = 0; i < start; ++i) sizes.push_back(picked.size(i));
+  for (int64_t s : shape) sizes.push_back(s);
+  for (int64_t i = start + 1; i < picked.dim(); ++i) sizes.push_back(picked.size(i));
+  return picked.sizes() == IntArrayRef(sizes) ? picked : picked.reshape(sizes);
+}
+
+// Writes value (broadcast to the indexing result) at the indexed positions of r.view, or adds it
+// there with accumulate: out of place on the flattened view, then copied back through the view.
+void put_indexed(const IndexResult& r, const Tensor& value, bool accumulate) {
+  const Flattened f = flatten_indexed(r);
+  DimVector result_shape;
+  for (int64_t i = 0; i < f.start; ++i) result_shape.push_back(f.flat.size(i));
+  for (int64_t s : f.shape) result_shape.push_back(s);
+  for (int64_t i = f.start + 1; i < f.flat.dim(); ++i) result_shape.push_back(f.flat.size(i));
+  bool fits = value.dim() <= static_cast<int64_t>(result_shape.size());
+  for (int64_t i = 1; fits && i <= value.dim(); ++i) {
+    const int64_t v = value.size(-i), want = result_shape[result_shape.size() - i];
+    fits = v == want || v == 1;
+  }
+  EMBER_CHECK(fits,
+              "index_put_: shape mismatch: value tensor of shape {} cannot be broadcast to "
+              "indexing result of shape {}",
+              value.sizes(), result_shape);
+  DimVector flat_shape(f.flat.sizes().begin(), f.flat.sizes().end());
+  flat_shape[f.start] = f.linear.numel();
+  const Tensor values = value.to(r.view.dtype()).expand(result_shape).reshape(flat_shape);
+  const Tensor updated = accumulate ? index_add(f.flat, f.start, f.linear, values)
+                                    : index_copy(f.flat, f.start, f.linear, values);
+  f.moved.copy_(updated.reshape(f.moved.sizes()));
 }
 }  // namespace
 
 Tensor Tensor::index(ArrayRef<indexing::TensorIndex> indices) const {
   IndexResult r = apply_indices(*this, indices);
-  if (r.mask.defined()) return masked_select_all(r.view, r.mask);
-  if (r.tensor_index.defined()) {
-    const Tensor idx = wrap_python_indices(r.tensor_index.reshape({-1}),
-                                           r.view.sizes()[r.tensor_dim], r.tensor_dim);
-    Tensor out = r.view.index_select(r.tensor_dim, idx);
-    return r.tensor_index.dim() == 0 ? out.select(r.tensor_dim, 0) : out;
-  }
-  return r.view;
+  if (r.tensors.empty()) return r.view;
+  const Flattened f = flatten_indexed(r);
+  return unflatten_result(f.flat.index_select(f.start, f.linear), f.start, f.shape);
 }
 Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const {
   return index(ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()));
 }
 
-Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value) const {
+Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value,
+                           bool accumulate) const {
   IndexResult r = apply_indices(self(), indices);
-  if (r.mask.defined()) {
-    EMBER_CHECK(value.numel() == 1,
-                "index_put_: with a boolean mask, only a single value can be "
-                "assigned (got {} values)",
-                value.numel());
-    r.view.masked_fill_(r.mask, value.item());
+  if (r.tensors.empty()) {
+    if (accumulate)
+      r.view.add_(value);
+    else
+      r.view.copy_(value);
     return self();
   }
-  EMBER_CHECK(!r.tensor_index.defined(),
-              "index_put_: integer index tensors are not supported yet; "
-              "use index_select and copy_");
-  r.view.copy_(value);
+  put_indexed(r, value, accumulate);
   return self();
 }
 Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const {
   IndexResult r = apply_indices(self(), indices);
-  if (r.mask.defined()) {
-    r.view.masked_fill_(r.mask, value);
+  if (r.tensors.empty()) {
+    r.view.fill_(value);
     return self();
   }
-  EMBER_CHECK(!r.tensor_index.defined(),
-              "index_put_: integer index tensors are not supported yet; "
-              "use index_select and copy_");
-  r.view.fill_(value);
+  put_indexed(r, full({}, value, r.view.options()), false);
   return self();
 }
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
-                           const Tensor& value) const {
-  return index_put_(ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()), value);
+                           const Tensor& value, bool accumulate) const {
+  return index_put_(ArrayRef<indexing::TensorIndex>(indices.begin(), indices.size()), value,
+                    accumulate);
 }
 Tensor& Tensor::index_put_(std::initializer_list<indexing::TensorIndex> indices,
                            const Scalar& value) const {

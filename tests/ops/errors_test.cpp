@@ -162,13 +162,9 @@ TEST(Errors, IndexArgumentTypes) {
   expect_error([&] { return t.gather(0, tensor({{0}}).to(kInt32)); }, kRuntime,
                {"gather", "int64"});
   expect_error([&] { return t.gather(0, tensor({0})); }, kRuntime, {"gather", "dimensions"});
-  expect_error(
-      [&] {
-        return t.index_put_({Slice(), tensor({0, 1})}, 1);
-      },
-      kRuntime, {"index_put_"});
   expect_error([&] { return t.index_put_({t.gt(3)}, ones({3}, kInt64)); }, kRuntime,
-               {"index_put_"});
+               {"index_put_", "[3]", "[8]"});
+  expect_error([&] { return t.index({tensor({0.5})}); }, kIndex, {"index", "long, int or bool"});
   expect_error([&] { return t.split(IntArrayRef{1, 1}); }, kRuntime, {"split_with_sizes"});
   expect_error([&] { return t.chunk(0); }, kRuntime, {"chunk"});
   expect_error([&] { return t.split(-1); }, kRuntime, {"split"});

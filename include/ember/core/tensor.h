@@ -202,12 +202,15 @@ class Tensor {
   /// PyTorch-style indexing: t.index({Slice(), 0}) is t[:, 0].
   Tensor index(ArrayRef<indexing::TensorIndex> indices) const;
   Tensor index(std::initializer_list<indexing::TensorIndex> indices) const;
-  /// t.index_put_({Slice(), 0}, v) is t[:, 0] = v.
-  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices,
-                     const Tensor& value) const;
+  /// t.index_put_({Slice(), 0}, v) is t[:, 0] = v. Any number of integer or boolean index
+  /// tensors may appear (advanced indexing, as numpy's); accumulate adds value at the indexed
+  /// positions instead, repeated positions adding up.
+  Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices, const Tensor& value,
+                     bool accumulate = false) const;
   Tensor& index_put_(std::initializer_list<indexing::TensorIndex> indices,
                      const Scalar& value) const;
-  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value) const;
+  Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value,
+                     bool accumulate = false) const;
   Tensor& index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const;
   std::vector<Tensor> split(int64_t split_size, int64_t dim = 0) const;
   std::vector<Tensor> split(IntArrayRef split_sizes, int64_t dim = 0) const;
