@@ -23,7 +23,7 @@ from ._C import (addbmm, addmv, addr, atleast_1d, atleast_2d, atleast_3d, baddbm
                  repeat_interleave, rot90, take, take_along_dim, tensor_split, tensordot,
                  tril_indices, triu_indices, unflatten, vdot, vsplit)
 from ._C import (bernoulli, bincount, bucketize, histc, index_copy, multinomial, scatter,
-                 searchsorted, unique, unique_consecutive)
+                 scatter_reduce, searchsorted, unique, unique_consecutive)
 from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzero, diag, diagonal,
                  einsum,
                  float_power, floor_divide, fmod, heaviside, hstack, ldexp, isclose, lerp, logical_and, logical_not, logical_or,

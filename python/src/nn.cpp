@@ -59,6 +59,28 @@ void bind_init(py::module_& m) {
       py::arg("tensor"), py::arg("a") = 0.0, py::arg("mode") = "fan_in",
       py::arg("nonlinearity") = "leaky_relu");
   m.def(
+      "eye_", [=](py::object t) { return fill(t, [](const Tensor& x) { nn::init::eye_(x); }); },
+      py::arg("tensor"));
+  m.def(
+      "dirac_",
+      [=](py::object t, int64_t groups) {
+        return fill(t, [&](const Tensor& x) { nn::init::dirac_(x, groups); });
+      },
+      py::arg("tensor"), py::arg("groups") = 1);
+  m.def(
+      "orthogonal_",
+      [=](py::object t, double gain) {
+        return fill(t, [&](const Tensor& x) { nn::init::orthogonal_(x, gain); });
+      },
+      py::arg("tensor"), py::arg("gain") = 1.0);
+  m.def(
+      "trunc_normal_",
+      [=](py::object t, double mean, double std, double a, double b) {
+        return fill(t, [&](const Tensor& x) { nn::init::trunc_normal_(x, mean, std, a, b); });
+      },
+      py::arg("tensor"), py::arg("mean") = 0.0, py::arg("std") = 1.0, py::arg("a") = -2.0,
+      py::arg("b") = 2.0);
+  m.def(
       "xavier_uniform_",
       [=](py::object t, double gain) {
         return fill(t, [&](const Tensor& x) { nn::init::xavier_uniform_(x, gain); });

@@ -103,6 +103,13 @@ void bind_search(py::module_& m) {
       py::arg("generator") = py::none());
   m.def("scatter", &scatter_any, py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"),
         py::kw_only(), py::arg("reduce") = py::none());
+  m.def(
+      "scatter_reduce",
+      [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+         const std::string& reduce,
+         bool include_self) { return scatter_reduce(t, dim, index, src, reduce, include_self); },
+      py::arg("input"), py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"),
+      py::kw_only(), py::arg("include_self") = true);
   m.def("index_copy", &index_copy, py::arg("input"), py::arg("dim"), py::arg("index"),
         py::arg("source"));
 
@@ -131,6 +138,22 @@ void bind_search(py::module_& m) {
       },
       py::arg("dim"), py::arg("index"), py::arg("src") = py::none(), py::kw_only(),
       py::arg("value") = py::none(), py::arg("reduce") = py::none());
+  cls.def(
+      "scatter_reduce",
+      [](const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+         const std::string& reduce,
+         bool include_self) { return t.scatter_reduce(dim, index, src, reduce, include_self); },
+      py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(),
+      py::arg("include_self") = true);
+  cls.def(
+      "scatter_reduce_",
+      [](py::object self, int64_t dim, const Tensor& index, const Tensor& src,
+         const std::string& reduce, bool include_self) {
+        as_tensor(self).scatter_reduce_(dim, index, src, reduce, include_self);
+        return self;
+      },
+      py::arg("dim"), py::arg("index"), py::arg("src"), py::arg("reduce"), py::kw_only(),
+      py::arg("include_self") = true);
   cls.def("index_copy", &Tensor::index_copy, py::arg("dim"), py::arg("index"), py::arg("source"));
   cls.def(
       "index_copy_",

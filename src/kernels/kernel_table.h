@@ -41,6 +41,9 @@ struct Window2d {
 /// extreme, NaN counting as the extreme) and log(sum(exp)).
 enum class ScanOp { Prod, Max, Min, LogSumExp };
 
+/// How scatter combines a source element with the one already there.
+enum class ScatterMode { Set, Multiply, Max, Min };
+
 /// The constants of one Adam step (see _fused_adam_ in ops/optim_step.cpp).
 struct AdamStep {
   double beta1, beta2, eps, step_size, bias_correction2_sqrt;
@@ -84,10 +87,10 @@ struct KernelTable {
   void (*gather)(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index);
   /// out[..index[i][j]..] += src[i][j] along dim; index is int64 and checked.
   void (*scatter_add)(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src);
-  /// scatter_add's loop writing src (multiply: multiplying it in) instead of adding; with
-  /// repeated positions the last write wins, in index order.
+  /// scatter_add's loop combining src into out by mode instead of adding (Set: the last write
+  /// wins, in index order; Max and Min propagate NaN).
   void (*scatter)(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
-                  bool multiply);
+                  ScatterMode mode);
   /// For each value (row b of values, [B, m] contiguous) the number of elements of row b of
   /// sorted ([B or 1, n] contiguous, ascending) below it (right: at or below it), as int64 into
   /// out ([B, m] contiguous). NaN sorts above every number.

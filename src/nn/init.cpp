@@ -8,8 +8,10 @@
 #include <cctype>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "ember/autograd/grad_mode.h"
+#include "ember/ops/creation.h"
 
 namespace ember::nn::init {
 namespace {
@@ -29,6 +31,13 @@ int64_t correct_fan(const Tensor& tensor, std::string_view mode) {
                 ErrorKind::Value);
   auto [fan_in, fan_out] = calculate_fan_in_and_fan_out(tensor);
   return lower == "fan_in" ? fan_in : fan_out;
+}
+
+// A [rows, cols] float64 tensor holding values (row-major).
+Tensor tensor_from(const std::vector<double>& values, int64_t rows, int64_t cols) {
+  Tensor out = empty({rows, cols}, TensorOptions(kFloat64));
+  std::copy(values.begin(), values.end(), out.data_ptr<double>());
+  return out;
 }
 
 // PyTorch skips zero-element tensors here (with a warning) rather than dividing by a zero fan.
@@ -127,6 +136,99 @@ Tensor kaiming_normal_(Tensor tensor, double a, std::string_view mode,
   const int64_t fan = correct_fan(tensor, mode);
   const double std = calculate_gain(nonlinearity, a) / std::sqrt(static_cast<double>(fan));
   return normal_(std::move(tensor), 0, std);
+}
+
+Tensor eye_(Tensor tensor) {
+  check_defined(tensor, "eye_");
+  if (tensor.dim() != 2)
+    throw Error(fmt::format("nn.init.eye_: Only tensors with 2 dimensions are supported (got shape "
+                            "{})",
+                            shape_str(tensor.sizes())),
+                ErrorKind::Value);
+  NoGradGuard no_grad;
+  tensor.copy_(eye(tensor.size(0), tensor.size(1), tensor.options()));
+  return tensor;
+}
+
+Tensor dirac_(Tensor tensor, int64_t groups) {
+  check_defined(tensor, "dirac_");
+  if (tensor.dim() < 3 || tensor.dim() > 5)
+    throw Error(fmt::format("nn.init.dirac_: Only tensors with 3, 4, or 5 dimensions are supported "
+                            "(got shape {})",
+                            shape_str(tensor.sizes())),
+                ErrorKind::Value);
+  if (groups <= 0 || tensor.size(0) % groups != 0)
+    throw Error(fmt::format("nn.init.dirac_: dim 0 ({}) must be divisible by groups ({})",
+                            tensor.size(0), groups),
+                ErrorKind::Value);
+  NoGradGuard no_grad;
+  tensor.zero_();
+  const int64_t per_group = tensor.size(0) / groups;
+  const int64_t channels = std::min(per_group, tensor.size(1));
+  for (int64_t g = 0; g < groups; ++g) {
+    for (int64_t d = 0; d < channels; ++d) {
+      Tensor centre = tensor.select(0, g * per_group + d).select(0, d);
+      while (centre.dim() > 0) centre = centre.select(0, centre.size(0) / 2);
+      centre.fill_(1);
+    }
+  }
+  return tensor;
+}
+
+namespace {
+// The columns of a [rows, cols] matrix (rows >= cols, row-major) made orthonormal in place by
+// Gram-Schmidt, each projection done twice (enough for a Gaussian matrix to stay orthogonal to
+// working precision).
+void orthonormalize_columns(std::vector<double>& m, int64_t rows, int64_t cols) {
+  for (int64_t j = 0; j < cols; ++j) {
+    for (int pass = 0; pass < 2; ++pass) {
+      for (int64_t k = 0; k < j; ++k) {
+        double dot = 0;
+        for (int64_t i = 0; i < rows; ++i) dot += m[i * cols + k] * m[i * cols + j];
+        for (int64_t i = 0; i < rows; ++i) m[i * cols + j] -= dot * m[i * cols + k];
+      }
+    }
+    double norm = 0;
+    for (int64_t i = 0; i < rows; ++i) norm += m[i * cols + j] * m[i * cols + j];
+    norm = std::sqrt(norm);
+    for (int64_t i = 0; i < rows; ++i) m[i * cols + j] /= norm;
+  }
+}
+}  // namespace
+
+Tensor orthogonal_(Tensor tensor, double gain) {
+  check_defined(tensor, "orthogonal_");
+  if (tensor.dim() < 2)
+    throw Error(fmt::format("nn.init.orthogonal_: Only tensors with 2 or more dimensions are "
+                            "supported (got shape {})",
+                            shape_str(tensor.sizes())),
+                ErrorKind::Value);
+  if (tensor.numel() == 0) return tensor;
+  NoGradGuard no_grad;
+  const int64_t rows = tensor.size(0), cols = tensor.numel() / rows;
+  const bool wide = rows < cols;
+  const int64_t tall_rows = wide ? cols : rows, tall_cols = wide ? rows : cols;
+  const Tensor gaussian = randn({tall_rows, tall_cols}, TensorOptions(kFloat64)).contiguous();
+  std::vector<double> m(gaussian.data_ptr<double>(),
+                        gaussian.data_ptr<double>() + gaussian.numel());
+  orthonormalize_columns(m, tall_rows, tall_cols);
+  Tensor q = tensor_from(m, tall_rows, tall_cols);
+  if (wide) q = q.t();
+  tensor.copy_((q * gain).reshape(tensor.sizes()));
+  return tensor;
+}
+
+Tensor trunc_normal_(Tensor tensor, double mean, double std, double a, double b) {
+  check_defined(tensor, "trunc_normal_");
+  NoGradGuard no_grad;
+  // Uniform values between the normal CDF at a and at b, mapped back through the inverse CDF.
+  auto cdf = [](double x) { return (1 + std::erf(x / std::sqrt(2.0))) / 2; };
+  const double lo = cdf((a - mean) / std), hi = cdf((b - mean) / std);
+  tensor.uniform_(2 * lo - 1, 2 * hi - 1);
+  tensor.erfinv_();
+  tensor.mul_(std * std::sqrt(2.0)).add_(mean);
+  tensor.clamp_(a, b);
+  return tensor;
 }
 
 void _reset_affine_(Tensor weight, Tensor bias) {

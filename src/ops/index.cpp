@@ -1,10 +1,12 @@
 // Joining, splitting, gathering and PyTorch-style indexing.
+#include <limits>
 #include <optional>
 #include <string_view>
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/indexing.h"
 #include "ember/ops/creation.h"
+#include "ember/ops/elementwise_composed.h"
 #include "ember/ops/index.h"
 #include "ember/ops/index_composed.h"
 #include "ember/ops/reduce.h"
@@ -268,10 +270,10 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
 }
 
 namespace {
-// t with src written (or, with multiply, multiplied in) at the positions index names along dim,
-// unrecorded; the checks are scatter_add's.
+// t with src combined by mode at the positions index names along dim, unrecorded; the checks
+// are scatter_add's.
 Tensor scattered(const char* op, const Tensor& t, int64_t d, const Tensor& index, const Tensor& src,
-                 bool multiply) {
+                 detail::ScatterMode mode) {
   check_gather_index(t, d, index, t.sizes(), op);
   EMBER_CHECK(src.dim() == index.dim(),
               "{}(): src must have the same number of dimensions as index", op);
@@ -285,7 +287,7 @@ Tensor scattered(const char* op, const Tensor& t, int64_t d, const Tensor& index
   NoGradGuard recorded_by_caller;
   Tensor out = t.clone();
   detail::kernels_for(t).scatter(t.dim() == 0 ? out.view({1}) : out, d, index.contiguous(),
-                                 src.contiguous(), multiply);
+                                 src.contiguous(), mode);
   return out;
 }
 
@@ -319,7 +321,8 @@ Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& 
     record_without_derivative(t, src, out);
     return out;
   }
-  Tensor out = scattered("scatter", t, d, index, src, multiply.value_or(false));
+  Tensor out = scattered("scatter", t, d, index, src,
+                         multiply ? detail::ScatterMode::Multiply : detail::ScatterMode::Set);
   if (multiply) {
     record_without_derivative(t, src, out);
     return out;
@@ -345,7 +348,7 @@ Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Scalar& 
     record_without_derivative(t, src, out);
     return out;
   }
-  Tensor out = scattered("scatter", t, d, index, src, false);
+  Tensor out = scattered("scatter", t, d, index, src, detail::ScatterMode::Set);
   const Tensor wrapped = index.contiguous();
   detail::record("ScatterBackward1", {&t}, {&out}, {{wrapped}}, [d](auto&, auto& g, auto& s) {
     return detail::variable_list{scatter(g[0], d, s[0], Scalar(0.0))};
@@ -366,6 +369,93 @@ Tensor index_copy(const Tensor& t, int64_t dim, const Tensor& index, const Tenso
   along[d] = index.numel();
   const Tensor base = t.dim() == 0 ? t.reshape({1}) : t;
   return scatter(base, d, index.reshape(along).expand(s.sizes()), s).reshape(t.sizes());
+}
+
+Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+                      std::string_view reduce, bool include_self) {
+  const int64_t d = wrap_dim(dim, t.dim(), "scatter_reduce");
+  EMBER_CHECK(
+      reduce == "sum" || reduce == "prod" || reduce == "mean" || reduce == "amax" ||
+          reduce == "amin",
+      "scatter_reduce: reduce argument must be either sum, prod, mean, amax or amin, got {}",
+      reduce);
+  // Without self, the scattered positions start from the reduction's identity.
+  auto start_from = [&](const Scalar& identity) {
+    return include_self ? t : scatter(t, d, index, identity);
+  };
+  if (reduce == "sum") return scatter_add(start_from(0), d, index, src);
+  if (reduce == "mean") {
+    const Tensor sum = scatter_add(start_from(0), d, index, src);
+    Tensor counts = ones_like(t);
+    if (!include_self) counts = scatter(counts, d, index, Scalar(0));
+    counts = scatter_add(counts, d, index, ones_like(src)).clamp_min(1);
+    return t.is_floating_point() ? sum / counts : floor_divide(sum, counts);
+  }
+  const bool is_max = reduce == "amax";
+  if (reduce == "prod") {
+    const Tensor base = start_from(1);
+    Tensor out = scattered("scatter_reduce", base, d, index, src, detail::ScatterMode::Multiply);
+    // d out / d x = out / x for each factor x (self and the src elements scattered to the
+    // position), written for inputs without zeros.
+    const Tensor wrapped = index.contiguous();
+    detail::record(
+        "ScatterReduceBackward0", {&t, &src}, {&out}, {{base}, {src}, {out, true}, {wrapped}},
+        [d, include_self](auto& node, auto& g, auto& s) {
+          const Tensor& x = s[0];
+          const Tensor& v = s[1];
+          const Tensor& y = s[2];
+          const Tensor scattered_to = scatter(zeros_like(x), d, s[3], Scalar(1)).gt(0);
+          // out / x is the product of the other factors only when x is not 0.
+          EMBER_CHECK(!v.eq(0).any().item<bool>() &&
+                          !(include_self && x.eq(0).logical_and(scattered_to).any().item<bool>()),
+                      "scatter_reduce: the gradient of reduce=\"prod\" with zeros among "
+                      "the reduced elements is not supported yet");
+          const Tensor gy = g[0] * y;
+          Tensor grad_self;
+          if (detail::needs_grad(node, 0))
+            grad_self = where(scattered_to, include_self ? gy / x : zeros_like(gy), g[0]);
+          Tensor grad_src;
+          if (detail::needs_grad(node, 1)) grad_src = gy.gather(d, s[3]) / v;
+          return detail::variable_list{grad_self, grad_src};
+        });
+    return out;
+  }
+  const Tensor base = start_from(is_max ? Scalar(-std::numeric_limits<double>::infinity())
+                                        : Scalar(std::numeric_limits<double>::infinity()));
+  Tensor out = scattered("scatter_reduce", base, d, index, src,
+                         is_max ? detail::ScatterMode::Max : detail::ScatterMode::Min);
+  // The gradient is shared evenly among the elements equal to the result (self's included when
+  // it took part).
+  const Tensor wrapped = index.contiguous();
+  detail::record("ScatterReduceBackward0", {&t, &src}, {&out}, {{t}, {src}, {out, true}, {wrapped}},
+                 [d, include_self](auto& node, auto& g, auto& s) {
+                   const Tensor& x = s[0];
+                   const Tensor& v = s[1];
+                   const Tensor& y = s[2];
+                   const Tensor& idx = s[3];
+                   const Tensor scattered_to = scatter(zeros_like(x), d, idx, Scalar(1)).gt(0);
+                   const Tensor self_wins =
+                       include_self ? x.eq(y) : x.eq(y).logical_and(scattered_to.logical_not());
+                   const Tensor src_wins = v.eq(y.gather(d, idx)).to(g[0].dtype());
+                   const Tensor count =
+                       scatter_add(self_wins.to(g[0].dtype()), d, idx, src_wins).clamp_min(1);
+                   const Tensor share = g[0] / count;
+                   return detail::variable_list{
+                       detail::needs_grad(node, 0) ? share * self_wins.to(g[0].dtype()) : Tensor(),
+                       detail::needs_grad(node, 1) ? share.gather(d, idx) * src_wins : Tensor()};
+                 });
+  return out;
+}
+
+Tensor Tensor::scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src,
+                              std::string_view reduce, bool include_self) const {
+  return ember::scatter_reduce(*this, dim, index, src, reduce, include_self);
+}
+Tensor& Tensor::scatter_reduce_(int64_t dim, const Tensor& index, const Tensor& src,
+                                std::string_view reduce, bool include_self) const {
+  return detail::write_back(self(), "scatter_reduce_", {&index, &src}, [&](const Tensor& x) {
+    return ember::scatter_reduce(x, dim, index, src, reduce, include_self);
+  });
 }
 
 Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src,

@@ -8,6 +8,7 @@
 
 namespace ember {
 namespace {
+using testing::expect_close;
 using testing::values;
 
 double mean_of(const Tensor& t) { return t.mean().item<double>(); }
@@ -126,6 +127,30 @@ TEST(NnInitTest, KaimingStatistics) {
   Tensor none = empty({0, 3});
   EXPECT_TRUE(nn::init::kaiming_uniform_(none).is_same(none));
   EXPECT_TRUE(nn::init::kaiming_normal_(empty({4, 0})).numel() == 0);
+}
+
+TEST(NnInitTest, StructuredFills) {
+  expect_close(nn::init::eye_(empty({2, 3})), tensor({{1.0, 0.0, 0.0}, {0.0, 1.0, 0.0}}));
+  // dirac_: conv1d with the weight passes the input channels through (and zeros the rest).
+  Tensor w = nn::init::dirac_(empty({4, 2, 3}), 2);
+  EXPECT_EQ(w.sum().item<double>(), 4.0);
+  EXPECT_EQ(w.index({0, 0, 1}).item<double>(), 1.0);
+  EXPECT_EQ(w.index({3, 1, 1}).item<double>(), 1.0);
+  EXPECT_THROW(nn::init::dirac_(empty({3, 3})), Error);
+  EXPECT_THROW(nn::init::eye_(empty({3})), Error);
+  // orthogonal_: Q^T Q = I for a tall matrix, Q Q^T = I for a wide one, scaled by gain.
+  manual_seed(0);
+  Tensor tall = nn::init::orthogonal_(empty({6, 3}, kFloat64));
+  expect_close(tall.t().mm(tall), eye(3, 3, TensorOptions(kFloat64)), 1e-10, 1e-10);
+  Tensor wide = nn::init::orthogonal_(empty({2, 3, 2}, kFloat64), 2.0).reshape({2, 6});
+  expect_close(wide.mm(wide.t()), eye(2, 2, TensorOptions(kFloat64)) * 4, 1e-10, 1e-10);
+  // trunc_normal_: inside [a, b], with the truncated distribution's mean.
+  Tensor t = nn::init::trunc_normal_(empty({20000}, kFloat64), 1.0, 2.0, 0.0, 3.0);
+  EXPECT_GE(t.min().item<double>(), 0.0);
+  EXPECT_LE(t.max().item<double>(), 3.0);
+  // The truncated mean: mu + sigma (phi(alpha) - phi(beta)) / (Phi(beta) - Phi(alpha)) with
+  // alpha = -0.5, beta = 1.
+  EXPECT_NEAR(mean_of(t), 1.4133, 0.03);
 }
 
 }  // namespace

@@ -67,6 +67,32 @@ TEST(Scatter, ValuesReductionsAndDerivatives) {
   EXPECT_TRUE(autograd::gradgradcheck(copy, copy_inputs));
 }
 
+TEST(Scatter, ReduceValuesAndDerivatives) {
+  const Tensor index = tensor({{0, 1}, {0, 0}});
+  const Tensor src = tensor({{1.0, 2.0}, {3.0, 4.0}});
+  expect_close(ones({2, 2}).scatter_reduce(0, index, src, "sum"), tensor({{5.0, 5.0}, {1.0, 3.0}}));
+  expect_close(ones({2, 2}).scatter_reduce(0, index, src, "sum", false),
+               tensor({{4.0, 4.0}, {1.0, 2.0}}));
+  expect_close(ones({2, 2}).scatter_reduce(0, index, src, "amax"),
+               tensor({{3.0, 4.0}, {1.0, 2.0}}));
+  expect_close(ones({2, 2}).scatter_reduce(0, index, src, "mean", false),
+               tensor({{2.0, 4.0}, {1.0, 2.0}}));
+  EXPECT_THROW(ones({2}).scatter_reduce(0, tensor({0}), tensor({1.0}), "max"), Error);
+  manual_seed(2);
+  for (const char* reduce : {"sum", "prod", "mean", "amax", "amin"}) {
+    for (bool include_self : {true, false}) {
+      SCOPED_TRACE(reduce);
+      auto fn = [&](const variable_list& v) {
+        return variable_list{v[0].scatter_reduce(0, index, v[1], reduce, include_self)};
+      };
+      const variable_list inputs{(rand({2, 2}, kFloat64) + 0.5).requires_grad_(),
+                                 (rand({2, 2}, kFloat64) + 0.5).requires_grad_()};
+      EXPECT_TRUE(autograd::gradcheck(fn, inputs));
+      EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
+    }
+  }
+}
+
 TEST(Sampling, DrawsFollowTheirDistributions) {
   manual_seed(1);
   const Tensor p = tensor({0.0, 0.5, 1.0}, kFloat64).expand({20000, 3});

@@ -165,3 +165,28 @@ def test_sampling_errors_follow_torch(torch):
             call(torch)
         with pytest.raises(type(expected.value)):
             call(ember)
+
+
+@pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_values_and_gradients_follow_torch(reduce, include_self, torch):
+    rng = np.random.default_rng(2)
+    x = rng.uniform(0.5, 2.0, (3, 4))
+    s = rng.uniform(0.5, 2.0, (4, 4))
+    s[1, 2] = s[3, 2] = 1.25  # a tie between two src elements sent to one place
+    index = [[0, 2, 1, 0], [2, 0, 1, 1], [0, 0, 0, 2], [2, 1, 1, 0]]
+    weights = rng.standard_normal((3, 4))
+    results = []
+    for lib in (ember, torch):
+        xs = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+        ss = lib.tensor(s, dtype=lib.float64, requires_grad=True)
+        out = xs.scatter_reduce(0, lib.tensor(index), ss, reduce, include_self=include_self)
+        (out * lib.tensor(weights, dtype=lib.float64)).sum().backward()
+        results.append((out.detach().numpy(), xs.grad.numpy(), ss.grad.numpy()))
+    for e, t in zip(*results):
+        np.testing.assert_allclose(e, t, rtol=1e-12)
+    ints = ember.zeros(3, dtype=ember.int64).scatter_reduce(0, ember.tensor([0, 0, 2]),
+                                                          ember.tensor([3, 4, 5]), "mean")
+    expected = torch.zeros(3, dtype=torch.int64).scatter_reduce(0, torch.tensor([0, 0, 2]),
+                                                               torch.tensor([3, 4, 5]), "mean")
+    np.testing.assert_array_equal(ints.numpy(), expected.numpy())

@@ -348,6 +348,10 @@ class Tensor {
                    std::optional<std::string_view> reduce = std::nullopt) const;
   Tensor& scatter_(int64_t dim, const Tensor& index, const Scalar& value,
                    std::optional<std::string_view> reduce = std::nullopt) const;
+  Tensor scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src,
+                        std::string_view reduce, bool include_self = true) const;
+  Tensor& scatter_reduce_(int64_t dim, const Tensor& index, const Tensor& src,
+                          std::string_view reduce, bool include_self = true) const;
   Tensor index_copy(int64_t dim, const Tensor& index, const Tensor& src) const;
   Tensor& index_copy_(int64_t dim, const Tensor& index, const Tensor& src) const;
 

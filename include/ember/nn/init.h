@@ -44,6 +44,17 @@ Tensor kaiming_uniform_(Tensor tensor, double a = 0, std::string_view mode = "fa
 Tensor kaiming_normal_(Tensor tensor, double a = 0, std::string_view mode = "fan_in",
                        std::string_view nonlinearity = "leaky_relu");
 
+/// Fills a matrix with the identity (ones on the main diagonal, zeros elsewhere).
+Tensor eye_(Tensor tensor);
+/// Fills a 3-, 4- or 5-D convolution weight [out, in, k...] with the Dirac delta: each of the
+/// first min(out / groups, in) output channels of each group passes its input channel through.
+Tensor dirac_(Tensor tensor, int64_t groups = 1);
+/// Fills with a (semi-)orthogonal matrix, the tensor seen as [size(0), rest], scaled by gain:
+/// the orthonormal factor of a Gaussian matrix.
+Tensor orthogonal_(Tensor tensor, double gain = 1);
+/// Fills with N(mean, std^2) values truncated to [a, b] (drawn by inverting the CDF).
+Tensor trunc_normal_(Tensor tensor, double mean = 0, double std = 1, double a = -2, double b = 2);
+
 /// What Linear and Conv layers do when made (torch's reset_parameters): kaiming_uniform_ with
 /// a = sqrt(5) on weight, which bounds it by 1/sqrt(fan_in), and U(-1/sqrt(fan_in),
 /// 1/sqrt(fan_in)) on bias when it is defined.

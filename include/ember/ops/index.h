@@ -28,6 +28,10 @@ Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& 
                std::optional<std::string_view> reduce = std::nullopt);
 Tensor scatter(const Tensor& t, int64_t dim, const Tensor& index, const Scalar& value,
                std::optional<std::string_view> reduce = std::nullopt);
+/// t with each src element reduced into the position index names along dim: "sum", "prod",
+/// "mean", "amax" or "amin", over the src elements sent there and, with include_self, t's own.
+Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
+                      std::string_view reduce, bool include_self = true);
 /// t with the slices of src along dim copied to the positions in index.
 Tensor index_copy(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src);
 Tensor transpose(const Tensor& t, int64_t dim0, int64_t dim1);

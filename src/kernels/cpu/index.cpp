@@ -82,7 +82,7 @@ void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tens
 }
 
 void scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
-             bool multiply) {
+             ScatterMode mode) {
   EMBER_DISPATCH_ALL(out.dtype(), "scatter", [&] {
     scalar_t* dst = out.data_ptr<scalar_t>();
     const scalar_t* from = src.data_ptr<scalar_t>();
@@ -90,7 +90,20 @@ void scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& 
     for (int64_t i = 0; i < index.numel(); ++i) {
       scalar_t& d = dst[indexed_offset(i, index, idx, dim, out.strides())];
       const scalar_t v = from[offset_of(i, index.sizes(), src.strides())];
-      d = multiply ? wrapping_mul(d, v) : v;
+      switch (mode) {
+        case ScatterMode::Set:
+          d = v;
+          break;
+        case ScatterMode::Multiply:
+          d = wrapping_mul(d, v);
+          break;
+        case ScatterMode::Max:
+          d = BinaryFn<BinaryOp::Maximum, scalar_t>{}(d, v);
+          break;
+        case ScatterMode::Min:
+          d = BinaryFn<BinaryOp::Minimum, scalar_t>{}(d, v);
+          break;
+      }
     }
   });
 }
