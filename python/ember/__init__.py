@@ -11,6 +11,7 @@ from ._C import (Tensor, dtype, device, bool, int32, int64, float32, float64, ze
                  is_anomaly_enabled, is_inference_mode_enabled, get_default_dtype,
                  set_default_dtype)
 from ._size import Size
+from ._dtype_info import broadcast_shapes, e, finfo, iinfo, inf, nan, pi
 from ._creation import as_tensor, scalar_tensor
 from ._grad_mode import no_grad, enable_grad, set_grad_enabled, inference_mode
 from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTensor
@@ -22,6 +23,7 @@ from ._C import (addbmm, addmv, addr, atleast_1d, atleast_2d, atleast_3d, baddbm
                  dstack, fliplr, flipud, hsplit, index_add, index_fill, inner, kron,
                  repeat_interleave, rot90, take, take_along_dim, tensor_split, tensordot,
                  tril_indices, triu_indices, unflatten, vdot, vsplit)
+from ._C import can_cast, promote_types, result_type
 from ._C import (bernoulli, bincount, bucketize, histc, index_copy, multinomial, scatter,
                  scatter_reduce, searchsorted, unique, unique_consecutive)
 from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzero, diag, diagonal,

@@ -46,12 +46,53 @@ def install(namespace):
         namespace.setdefault(alias, namespace.get(target, getattr(_C.Tensor, target)))
     for alias, target in FUNCTION_ALIASES.items():
         namespace.setdefault(alias, namespace[target])
+    for name, fn in _TENSOR_QUERIES.items():
+        setattr(_C.Tensor, name, fn)
+    for name in ("is_nonzero", "is_same_size", "is_floating_point", "is_signed"):
+        namespace.setdefault(name, getattr(_C.Tensor, name))
+    _C.Tensor.mT = _C.Tensor.mH = property(lambda self: self.transpose(-2, -1))
+    _C.Tensor.H = property(_conjugate_transpose)
     _C.Tensor.positive = _positive
     _C.Tensor.ravel = _ravel
     _C.Tensor.square_ = _square_
     namespace.setdefault("positive", _positive)
     namespace.setdefault("ravel", _ravel)
     namespace.setdefault("square_", _square_)
+
+
+def _is_nonzero(self):
+    """The truth value of a one-element tensor (torch's error for any other)."""
+    if self.numel() == 0:
+        raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+    if self.numel() > 1:
+        raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+    return bool(self.item())
+
+
+def _sum_to_size(self, *size):
+    """self summed over the dims it was broadcast along to reach its shape from `size`."""
+    size = tuple(size[0]) if len(size) == 1 and not isinstance(size[0], int) else size
+    lead = self.dim() - len(size)
+    dims = list(range(lead)) + [lead + i for i, s in enumerate(size)
+                                if s == 1 and self.shape[lead + i] != 1]
+    return self.sum(dims, keepdim=True).reshape(size) if dims else self.reshape(size)
+
+
+def _conjugate_transpose(self):
+    if self.dim() not in (0, 2):
+        raise RuntimeError("tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.dim()}-D tensor.")
+    return self if self.dim() == 0 else self.t()
+
+
+_TENSOR_QUERIES = {
+    "is_signed": lambda self: self.dtype != _C.bool,
+    "is_nonzero": _is_nonzero,
+    "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
+    "get_device": lambda self: -1 if self.device.type == "cpu" else self.device.index,
+    "square": lambda self: self * self,
+    "sum_to_size": _sum_to_size,
+}
 
 
 def _positive(input):

@@ -32,6 +32,34 @@ void bind_math(py::module_& m) {
 
   m.def("polygamma", py::overload_cast<int64_t, const Tensor&>(&polygamma), py::arg("n"),
         py::arg("input"));
+
+  // Type promotion, as torch.result_type, promote_types and can_cast.
+  m.def(
+      "result_type",
+      [](py::handle a, py::handle b) {
+        if (!is_tensor(a) && !is_tensor(b))
+          throw py::type_error("result_type(): at least one of the arguments must be a tensor");
+        if (!is_tensor(a)) std::swap(a, b);
+        return dtype_object(is_tensor(b) ? result_type(as_tensor(a), as_tensor(b))
+                                         : result_type(as_tensor(a), to_scalar(b)));
+      },
+      py::arg("tensor1"), py::arg("tensor2"));
+  m.def(
+      "promote_types",
+      [](py::handle a, py::handle b) {
+        return dtype_object(promote_types(to_dtype(a), to_dtype(b)));
+      },
+      py::arg("type1"), py::arg("type2"));
+  // A cast is allowed unless it lowers the category: float to integer, or anything but bool to
+  // bool.
+  m.def(
+      "can_cast",
+      [](py::handle from, py::handle to) {
+        const ScalarType f = to_dtype(from), t = to_dtype(to);
+        auto category = [](ScalarType s) { return s == kBool ? 0 : is_floating_point(s) ? 2 : 1; };
+        return category(f) <= category(t);
+      },
+      py::arg("from_"), py::arg("to"));
   m.def("special_i1", &special::i1, py::arg("input"));
 }
 
