@@ -182,6 +182,17 @@ void bind_functions(py::module_& m) {
     std::memcpy(out.data_ptr(), bytes.data(), bytes.size());
     return out;
   });
+  // A storage's identity and size, and all its bytes: ember.save writes each storage once, so
+  // views saved together stay views of one storage when loaded.
+  m.def("_storage_key", [](const Tensor& t) {
+    const auto& storage = t.impl()->storage();
+    return py::make_tuple(reinterpret_cast<uintptr_t>(storage->data()), storage->nbytes());
+  });
+  m.def("_storage_bytes", [](const Tensor& t) {
+    const Tensor host = t.cpu();
+    const auto& storage = host.impl()->storage();
+    return py::bytes(static_cast<const char*>(storage->data()), storage->nbytes());
+  });
   m.def("is_tensor", [](py::handle obj) { return is_tensor(obj); });
   m.def("numel", [](const Tensor& t) { return t.numel(); });
   m.def("set_num_threads", &set_num_threads, py::arg("num"));
