@@ -2,6 +2,7 @@
 /// All public ops.
 #include "ember/indexing.h"
 #include "ember/ops/conv.h"
+#include "ember/ops/conv_composed.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/elementwise_composed.h"
@@ -11,7 +12,9 @@
 #include "ember/ops/linalg_composed.h"
 #include "ember/ops/optim_step.h"
 #include "ember/ops/order_statistics.h"
+#include "ember/ops/pool_composed.h"
 #include "ember/ops/reduce.h"
+#include "ember/ops/resample.h"
 #include "ember/ops/sampling.h"
 #include "ember/ops/scan.h"
 #include "ember/ops/search.h"

@@ -40,6 +40,17 @@ from .utils.dlpack import from_dlpack
 gru, gru_cell, lstm, lstm_cell = _C._nn.gru, _C._nn.gru_cell, _C._nn.lstm, _C._nn.lstm_cell
 rnn_tanh, rnn_tanh_cell = _C._nn.rnn_tanh, _C._nn.rnn_tanh_cell
 rnn_relu, rnn_relu_cell = _C._nn.rnn_relu, _C._nn.rnn_relu_cell
+# The layer functions torch also exposes at top level (torch.conv1d, torch.max_pool1d, ...).
+from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, channel_shuffle, conv1d,  # noqa: E402
+                            conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
+                            max_pool1d, max_pool1d_with_indices, max_pool2d, pixel_shuffle,
+                            pixel_unshuffle)
+constant_pad_nd = _C._nn.constant_pad_nd
+native_channel_shuffle = channel_shuffle
+
+
+def adaptive_max_pool1d(input, output_size):
+    return _C._nn.adaptive_max_pool1d(input, output_size)
 moveaxis, swapdims = movedim, swapaxes
 from . import _aliases
 _aliases.install(globals())

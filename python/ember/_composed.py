@@ -35,24 +35,6 @@ def _in_place(function):
     return method
 
 
-def _unfold(self, dimension, size, step):
-    """Every slice of `size` elements along `dimension`, `step` apart, as a new last dim (a
-    view)."""
-    dim = dimension + self.dim() if dimension < 0 else dimension
-    length = self.shape[dim] if self.dim() > 0 else 1
-    if size > length:
-        raise RuntimeError(f"maximum size for tensor at dimension {dim} is {length} but size is "
-                           f"{size}")
-    if step <= 0:
-        raise RuntimeError(f"step is {step} but must be > 0")
-    if self.dim() == 0:
-        return self.reshape(1)
-    sizes, strides = list(self.shape), list(self.stride())
-    sizes[dim] = (length - size) // step + 1
-    strides[dim] *= step
-    return self.as_strided(sizes + [size], strides + [self.stride(dim)], self.storage_offset())
-
-
 def _number_as_tensor(value):
     return value if isinstance(value, _C.Tensor) else _C.tensor(value)
 
@@ -64,7 +46,6 @@ def _install():
     for name in _IN_PLACE:
         setattr(tensor, name + "_", _in_place(getattr(_C, name)))
     tensor.ger = tensor.outer
-    tensor.unfold = _unfold
     tensor.moveaxis, tensor.swapdims = tensor.movedim, tensor.swapaxes
     tensor.where = lambda self, condition, y: _C.where(condition, self, y)
     tensor.__mod__ = lambda self, other: _C.remainder(self, other)

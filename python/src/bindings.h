@@ -20,6 +20,8 @@ void bind_functions(py::module_& m);
 void bind_autograd(py::module_& m);
 void bind_numpy(py::module_& m);
 void bind_nn(py::module_& m);
+/// Into ember._C._nn: the composed convolutions, pools and resampling.
+void bind_nn_layers(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_composed(py::module_& m);
 void bind_dlpack(py::module_& m);

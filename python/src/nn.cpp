@@ -422,6 +422,7 @@ void bind_nn(py::module_& parent) {
       py::arg("reduction") = "mean", py::arg("pos_weight") = py::none());
 
   bind_init(m);
+  bind_nn_layers(m);
 }
 
 }  // namespace ember::python

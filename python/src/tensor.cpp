@@ -386,6 +386,7 @@ void bind_tensor(py::module_& m) {
       .def("isnan", &Tensor::isnan)
       .def("isinf", &Tensor::isinf)
       .def("isfinite", &Tensor::isfinite)
+      .def("unfold", &Tensor::unfold, py::arg("dimension"), py::arg("size"), py::arg("step"))
       .def(
           "as_strided",
           [](const Tensor& t, py::handle size, py::handle stride, std::optional<int64_t> offset) {

@@ -94,31 +94,6 @@ int64_t source_index(std::string_view mode, int64_t i, int64_t size) {
   return i < 0 ? -i : i >= size ? 2 * (size - 1) - i : i;  // reflect, without the edge
 }
 
-Tensor pad_constant(const Tensor& x, IntArrayRef pad, double value) {
-  // Negative pads crop first; the rest is a fill and one copy into the middle.
-  Tensor inner = x;
-  DimVector shape(x.sizes().begin(), x.sizes().end());
-  std::vector<std::pair<int64_t, int64_t>> offsets;  // (dim, start) of inner in the output
-  for (size_t k = 0; k < pad.size() / 2; ++k) {
-    const int64_t d = x.dim() - 1 - static_cast<int64_t>(k);
-    const int64_t left = pad[2 * k], right = pad[2 * k + 1];
-    const int64_t kept = inner.size(d) + std::min<int64_t>(left, 0) + std::min<int64_t>(right, 0);
-    if (kept < 0)
-      throw Error(fmt::format("pad: the padding ({}, {}) of dimension {} crops more than its size "
-                              "{}",
-                              left, right, d, x.size(d)),
-                  ErrorKind::Runtime);
-    inner = inner.narrow(d, std::max<int64_t>(-left, 0), kept);
-    shape[d] = kept + std::max<int64_t>(left, 0) + std::max<int64_t>(right, 0);
-    offsets.emplace_back(d, std::max<int64_t>(left, 0));
-  }
-  Tensor out = full(shape, value, x.options());
-  Tensor middle = out;
-  for (const auto& [d, start] : offsets) middle = middle.narrow(d, start, inner.size(d));
-  middle.copy_(inner);  // recorded: the gradient reaches x through the copy
-  return out;
-}
-
 }  // namespace
 
 Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode, double value) {
@@ -126,7 +101,7 @@ Tensor pad(const Tensor& x, IntArrayRef pad, std::string_view mode, double value
     throw Error("pad: Padding length must be divisible by 2", ErrorKind::Runtime);
   if (static_cast<int64_t>(pad.size() / 2) > x.dim())
     throw Error("pad: Padding length too large", ErrorKind::Runtime);
-  if (mode == "constant") return pad_constant(x, pad, value);
+  if (mode == "constant") return constant_pad_nd(x, pad, value);
   if (mode != "reflect" && mode != "replicate" && mode != "circular")
     throw Error(fmt::format("pad: Unrecognised padding mode {}", mode), ErrorKind::NotImplemented);
   Tensor out = x;

@@ -294,4 +294,26 @@ Tensor unflatten(const Tensor& t, int64_t dim, IntArrayRef sizes) {
   return t.view(shape);
 }
 
+Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad, double value) {
+  // Negative pads crop first; the rest is a fill and one copy into the middle.
+  Tensor inner = x;
+  DimVector shape(x.sizes().begin(), x.sizes().end());
+  std::vector<std::pair<int64_t, int64_t>> offsets;  // (dim, start) of inner in the output
+  for (size_t k = 0; k < pad.size() / 2; ++k) {
+    const int64_t d = x.dim() - 1 - static_cast<int64_t>(k);
+    const int64_t left = pad[2 * k], right = pad[2 * k + 1];
+    const int64_t kept = inner.size(d) + std::min<int64_t>(left, 0) + std::min<int64_t>(right, 0);
+    EMBER_CHECK(kept >= 0, "pad: the padding ({}, {}) of dimension {} crops more than its size {}",
+                left, right, d, x.size(d));
+    inner = inner.narrow(d, std::max<int64_t>(-left, 0), kept);
+    shape[d] = kept + std::max<int64_t>(left, 0) + std::max<int64_t>(right, 0);
+    offsets.emplace_back(d, std::max<int64_t>(left, 0));
+  }
+  Tensor out = full(shape, value, x.options());
+  Tensor middle = out;
+  for (const auto& [d, start] : offsets) middle = middle.narrow(d, start, inner.size(d));
+  middle.copy_(inner);  // recorded: the gradient reaches x through the copy
+  return out;
+}
+
 }  // namespace ember

@@ -4,7 +4,9 @@
 #include <optional>
 
 #include "ember/autograd/grad_mode.h"
+#include "ember/ops/creation.h"
 #include "ember/ops/index.h"
+#include "ember/ops/index_composed.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"
@@ -365,6 +367,53 @@ Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
     detail::record("AsStridedBackward0", {this}, {&out}, {}, [from, to](auto&, auto& g, auto&) {
       return variable_list{detail::view_grad_to_base(g[0], to, from)};
     });
+  }
+  return out;
+}
+
+namespace {
+
+// The gradient of unfold(dim, size, step) of an input of in_shape: window w's element k adds to
+// position w * step + k along dim.
+Tensor unfold_backward(const Tensor& grad, const DimVector& in_shape, int64_t dim, int64_t size,
+                       int64_t step) {
+  if (in_shape.empty()) return grad.reshape({});
+  const int64_t windows = grad.size(dim);
+  const Tensor starts = arange(0, windows * step, step, TensorOptions(kInt64)).unsqueeze(1);
+  const Tensor positions = (starts + arange(size, TensorOptions(kInt64))).flatten();
+  const Tensor spread = grad.movedim(-1, dim + 1).flatten(dim, dim + 1);
+  return index_add(zeros(in_shape, grad.options()), dim, positions, spread);
+}
+
+}  // namespace
+
+Tensor Tensor::unfold(int64_t dim, int64_t size, int64_t step) const {
+  const int64_t d = this->dim() == 0 ? 0 : wrap_dim(dim, this->dim(), "unfold");
+  const int64_t length = this->dim() == 0 ? 1 : sizes()[d];
+  EMBER_CHECK(size <= length,
+              "unfold: maximum size for tensor at dimension {} is {} but size is {}", d, length,
+              size);
+  EMBER_CHECK(size >= 0, "unfold: size is {} but must be >= 0", size);
+  EMBER_CHECK(step > 0, "unfold: step is {} but must be > 0", step);
+  DimVector shape(sizes().begin(), sizes().end()), stride(strides().begin(), strides().end());
+  if (this->dim() == 0) {
+    shape = {1};
+    stride = {1};
+  } else {
+    shape[d] = (length - size) / step + 1;
+    stride[d] *= step;
+    shape.push_back(size);
+    stride.push_back(strides()[d]);
+  }
+  Tensor out = make_view(*this, shape, stride, storage_offset());
+  if (autograd::any_requires_grad({this})) {
+    const DimVector in_shape(sizes().begin(), sizes().end());
+    // d/dx unfold(x): each window element's gradient adds to the element it reads. Done by
+    // position, not by memory, so it is right when x itself is an overlapping view.
+    detail::record("UnfoldBackward0", {this}, {&out}, {},
+                   [in_shape, d, size, step](auto&, auto& g, auto&) {
+                     return variable_list{unfold_backward(g[0], in_shape, d, size, step)};
+                   });
   }
   return out;
 }

@@ -74,6 +74,20 @@ class SmallVector {
     std::rotate(data_ + at, data_ + size_ - 1, data_ + size_);
     return data_ + at;
   }
+  /// Inserts count copies of v, or the range [first, last), before pos.
+  T* insert(T* pos, size_t count, T v) {
+    const size_t at = static_cast<size_t>(pos - data_), old = size_;
+    resize(size_ + count, v);
+    std::rotate(data_ + at, data_ + old, data_ + size_);
+    return data_ + at;
+  }
+  template <typename It>
+  requires(!std::is_integral_v<It>) T* insert(T* pos, It first, It last) {
+    const size_t at = static_cast<size_t>(pos - data_), old = size_;
+    for (; first != last; ++first) push_back(*first);
+    std::rotate(data_ + at, data_ + old, data_ + size_);
+    return data_ + at;
+  }
   T* erase(T* pos) {
     std::memmove(pos, pos + 1, static_cast<size_t>(end() - pos - 1) * sizeof(T));
     --size_;

@@ -122,6 +122,9 @@ class Tensor {
   Tensor select(int64_t dim, int64_t index) const;
   /// The diagonal of dims dim1 and dim2 shifted by offset, appended as the last dim.
   Tensor diagonal(int64_t offset = 0, int64_t dim1 = 0, int64_t dim2 = 1) const;
+  /// Every slice of size elements along dim, step apart, as a new last dim (overlapping when
+  /// step < size): the sliding windows of convolution and pooling, without a copy.
+  Tensor unfold(int64_t dim, int64_t size, int64_t step) const;
   Tensor expand(IntArrayRef size) const;
   Tensor expand_as(const Tensor& other) const { return expand(other.sizes()); }
   Tensor squeeze() const;

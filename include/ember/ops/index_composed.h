@@ -62,4 +62,8 @@ Tensor diagflat(const Tensor& t, int64_t offset = 0);
 /// dim of t split into sizes (one may be -1).
 Tensor unflatten(const Tensor& t, int64_t dim, IntArrayRef sizes);
 
+/// x padded with value: pad holds (before, after) pairs for the last dim first, then the one
+/// before it, ...; negative pads crop. (nn::functional::pad's constant mode.)
+Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad, double value = 0.0);
+
 }  // namespace ember

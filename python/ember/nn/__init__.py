@@ -5,14 +5,19 @@ from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Seq
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                    MSELoss, NLLLoss, SmoothL1Loss)
 from .module import Module
-from .modules import (CELU, ELU, GELU, GLU, SELU, AvgPool2d, BatchNorm1d, BatchNorm2d, Conv2d,
-                      ConvTranspose2d,
+from .modules import (CELU, ELU, GELU, GLU, SELU, BatchNorm1d, BatchNorm2d,
                       Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
                       Embedding, GroupNorm, Softshrink, Hardshrink, Tanhshrink, Softmin, Softmax2d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
                       ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ConstantPad1d,
                       ConstantPad2d, ConstantPad3d, ZeroPad2d, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity,
-                      LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, MaxPool2d, Mish, ReLU,
+                      LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, Mish, ReLU,
                       ReLU6, Sigmoid, SiLU, Softmax, Softplus, Softsign, Tanh, Threshold,
                       Unflatten, CosineSimilarity, PairwiseDistance)
+from .conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .parameter import Parameter
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
+                      AvgPool1d, AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d, MaxUnpool1d,
+                      MaxUnpool2d)
+from .resampling import (ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unfold, Upsample,
+                         UpsamplingBilinear2d, UpsamplingNearest2d)
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase

@@ -7,10 +7,10 @@ from .. import _C
 _nn = _C._nn
 
 linear = _nn.linear
-conv2d = _nn.conv2d
+conv_transpose1d = _nn.conv_transpose1d
 conv_transpose2d = _nn.conv_transpose2d
+conv_transpose3d = _nn.conv_transpose3d
 group_norm = _nn.group_norm
-avg_pool2d = _nn.avg_pool2d
 gelu = _nn.gelu
 embedding = _nn.embedding
 layer_norm = _nn.layer_norm
@@ -220,11 +220,29 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     return _channel_dropout("feature_alpha_dropout", input, p, training, inplace)
 
 
-def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices is not supported from Python yet")
-    return _nn.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+from ._spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: E402
+                       adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
+                       adaptive_max_pool2d_with_indices, avg_pool1d, channel_shuffle, conv1d,
+                       conv2d, conv3d, fold, interpolate, lp_pool1d, lp_pool2d, max_pool1d,
+                       max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices,
+                       max_unpool1d, max_unpool2d, pixel_shuffle, pixel_unshuffle, unfold,
+                       upsample, upsample_bilinear, upsample_nearest)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    out = _nn.avg_pool2d(input, kernel_size, stride, padding, ceil_mode,
+                         count_include_pad or divisor_override is not None)
+    if divisor_override is None:
+        return out
+    if divisor_override == 0:
+        raise RuntimeError("avg_pool2d: divisor must be not zero")
+    if ceil_mode:
+        raise NotImplementedError("avg_pool2d: divisor_override with ceil_mode is not supported "
+                                  "by Ember")
+    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    # Without ceil_mode every window holds kh * kw positions, padding included.
+    return out * (kh * kw / divisor_override)
 
 
 def flatten(input, start_dim=0, end_dim=-1):

@@ -1,0 +1,201 @@
+"""nn.functional's convolutions, pools and resampling: torch's signatures over ember._C._nn."""
+
+import math
+import warnings
+
+from .. import _C
+
+_nn = _C._nn
+
+
+def _ntuple(v, n):
+    return list(v) if isinstance(v, (tuple, list)) else [v] * n
+
+
+def _conv(function, dims):
+    def conv(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+        if isinstance(padding, str):
+            input, padding = _string_padding(input, weight, stride, padding, dilation, dims)
+        return function(input, weight, bias, stride, padding, dilation, groups)
+    conv.__name__ = conv.__qualname__ = function.__name__
+    return conv
+
+
+def _string_padding(input, weight, stride, padding, dilation, dims):
+    """'valid' (no padding) or 'same' (output as long as the input) as explicit padding; an odd
+    total pads one more at the end, as torch does."""
+    if padding == "valid":
+        return input, 0
+    if padding != "same":
+        raise RuntimeError(f"Invalid padding string '{padding}'")
+    if any(s != 1 for s in _ntuple(stride, dims)):
+        raise RuntimeError("padding='same' is not supported for strided convolutions")
+    totals = [d * (k - 1) for d, k in zip(_ntuple(dilation, dims), weight.shape[-dims:])]
+    if any(t % 2 for t in totals):
+        extra = []
+        for t in reversed(totals):
+            extra += [0, t % 2]
+        input = _nn.constant_pad_nd(input, extra)
+    return input, [t // 2 for t in totals]
+
+
+conv1d = _conv(_nn.conv1d, 1)
+conv2d = _conv(_nn.conv2d, 2)
+conv3d = _conv(_nn.conv3d, 3)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    return _nn.max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    return _nn.max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    out = _nn.max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+    return out if return_indices else out[0]
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    if return_indices:
+        return _nn.max_pool2d_with_indices(input, kernel_size, stride, padding, dilation,
+                                           ceil_mode)
+    return _nn.max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    return _nn.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
+
+
+adaptive_avg_pool1d = _nn.adaptive_avg_pool1d
+adaptive_avg_pool2d = _nn.adaptive_avg_pool2d
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    return _nn.adaptive_max_pool1d(input, output_size)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    return _nn.adaptive_max_pool2d(input, output_size)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    out = _nn.adaptive_max_pool1d(input, output_size)
+    return out if return_indices else out[0]
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    out = _nn.adaptive_max_pool2d(input, output_size)
+    return out if return_indices else out[0]
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _nn.max_unpool1d(input, indices, kernel_size, stride, padding, output_size)
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _nn.max_unpool2d(input, indices, kernel_size, stride, padding, output_size)
+
+
+def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _nn.lp_pool1d(input, float(norm_type), kernel_size, stride, ceil_mode)
+
+
+def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    return _nn.lp_pool2d(input, float(norm_type), kernel_size, stride, ceil_mode)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    return _nn.fold(input, output_size, kernel_size, dilation, padding, stride)
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    return _nn.unfold(input, kernel_size, dilation, padding, stride)
+
+
+pixel_shuffle = _nn.pixel_shuffle
+pixel_unshuffle = _nn.pixel_unshuffle
+channel_shuffle = _nn.channel_shuffle
+
+_LINEAR_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3}
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resamples the spatial dims of [N, C, ...] input to size, or by scale_factor."""
+    dims = input.dim() - 2
+    if mode in ("nearest", "area", "nearest-exact"):
+        if align_corners is not None:
+            raise ValueError("align_corners option can only be set with the interpolating modes: "
+                             "linear | bilinear | bicubic | trilinear")
+    elif align_corners is None:
+        align_corners = False
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported by Ember")
+    output_size, scales = _output_size(input, dims, size, scale_factor, recompute_scale_factor)
+    if mode in ("nearest", "nearest-exact") and 1 <= dims <= 3:
+        return _nn.upsample_nearest(input, output_size, scales, mode == "nearest-exact")
+    if mode == "area" and dims in (1, 2):
+        pool = _nn.adaptive_avg_pool1d if dims == 1 else _nn.adaptive_avg_pool2d
+        return pool(input, output_size)
+    if mode in _LINEAR_DIMS and dims == _LINEAR_DIMS[mode]:
+        return _nn.upsample_linear(input, output_size, align_corners, scales)
+    if mode in _LINEAR_DIMS:
+        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
+                                  f"{_LINEAR_DIMS[mode] + 2}D input")
+    if mode == "bicubic":
+        raise NotImplementedError("interpolate: mode 'bicubic' is not supported by Ember yet")
+    raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                              f"{input.dim()}D) for the modes: nearest | linear | bilinear | "
+                              f"bicubic | trilinear | area | nearest-exact (got {mode})")
+
+
+def _output_size(input, dims, size, scale_factor, recompute_scale_factor):
+    """The output's spatial sizes, and the scales the kernels should use (empty: from sizes)."""
+    spatial = list(input.shape[2:])
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size or scale_factor should be defined")
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
+        sizes = _ntuple(size, dims)
+        if len(sizes) != dims:
+            raise ValueError(f"Input and output must have the same number of spatial dimensions, "
+                             f"but got input with spatial dimensions of {spatial} and output size "
+                             f"of {list(sizes)}. Please provide input tensor in (N, C, d1, d2, "
+                             "...,dK) format and output size in (o1, o2, ...,oK) format.")
+        return [int(s) for s in sizes], []
+    if scale_factor is None:
+        raise ValueError("either size or scale_factor should be defined")
+    factors = _ntuple(scale_factor, dims)
+    if len(factors) != dims:
+        raise ValueError(f"Input and scale_factor must have the same number of spatial "
+                         f"dimensions, but got input with spatial dimensions of {spatial} and "
+                         f"scale_factor of shape {list(factors)}. Please provide input tensor in "
+                         "(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) "
+                         "format.")
+    sizes = [math.floor(float(n) * float(f)) for n, f in zip(spatial, factors)]
+    return sizes, [] if recompute_scale_factor else [float(f) for f in factors]
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    warnings.warn("nn.functional.upsample is deprecated. Use nn.functional.interpolate instead.")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    warnings.warn("nn.functional.upsample_nearest is deprecated. Use nn.functional.interpolate "
+                  "instead.")
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    warnings.warn("nn.functional.upsample_bilinear is deprecated. Use nn.functional.interpolate "
+                  "instead.")
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)

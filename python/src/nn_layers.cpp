@@ -1,0 +1,202 @@
+// ember._C._nn's convolutions, pools and resampling beyond the 2-D primitives: the composed 1-D
+// and 3-D forms, adaptive and power-average pooling, unpooling, interpolation, pixel shuffles and
+// fold/unfold. Window arguments take an int or a tuple, as torch's do.
+#include <pybind11/stl.h>
+
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+
+namespace ember::python {
+namespace {
+
+// A window argument: an int for every spatial dim, or a sequence of them; None gives `none`.
+DimVector window(py::handle obj, const char* op, DimVector none = {}) {
+  if (obj.is_none()) return none;
+  return int_list(obj, op);
+}
+
+// output_size for adaptive pooling: an int, or a tuple whose None entries keep the input's size.
+DimVector adaptive_size(py::handle obj, const Tensor& input, int64_t nd, const char* op) {
+  if (!py::isinstance<py::sequence>(obj)) return DimVector(nd, int_arg(obj, op, "output_size"));
+  DimVector out;
+  const auto items = py::reinterpret_borrow<py::sequence>(obj);
+  for (size_t i = 0; i < items.size(); ++i) {
+    const int64_t dim = input.dim() - static_cast<int64_t>(items.size()) + static_cast<int64_t>(i);
+    out.push_back(items[i].is_none() ? input.size(dim) : int_arg(items[i], op, "output_size"));
+  }
+  return out;
+}
+
+void bind_convolutions(py::module_& m) {
+  using Conv = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, IntArrayRef, IntArrayRef,
+                          IntArrayRef, int64_t);
+  const std::pair<const char*, Conv> convs[] = {{"conv1d", &conv1d}, {"conv3d", &conv3d}};
+  for (const auto& [name, fn] : convs)
+    m.def(
+        name,
+        [fn = fn, name = name](const Tensor& x, const Tensor& w, py::handle b, py::handle stride,
+                               py::handle padding, py::handle dilation, int64_t groups) {
+          return fn(x, w, tensor_or_undefined(b), window(stride, name), window(padding, name),
+                    window(dilation, name), groups);
+        },
+        py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
+        py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("groups") = 1);
+  using ConvTranspose = Tensor (*)(const Tensor&, const Tensor&, const Tensor&, IntArrayRef,
+                                   IntArrayRef, IntArrayRef, int64_t, IntArrayRef);
+  const std::pair<const char*, ConvTranspose> transposes[] = {
+      {"conv_transpose1d", &conv_transpose1d}, {"conv_transpose3d", &conv_transpose3d}};
+  for (const auto& [name, fn] : transposes)
+    m.def(
+        name,
+        [fn = fn, name = name](const Tensor& x, const Tensor& w, py::handle b, py::handle stride,
+                               py::handle padding, py::handle output_padding, int64_t groups,
+                               py::handle dilation) {
+          return fn(x, w, tensor_or_undefined(b), window(stride, name), window(padding, name),
+                    window(output_padding, name), groups, window(dilation, name));
+        },
+        py::arg("input"), py::arg("weight"), py::arg("bias") = py::none(), py::arg("stride") = 1,
+        py::arg("padding") = 0, py::arg("output_padding") = 0, py::arg("groups") = 1,
+        py::arg("dilation") = 1);
+  m.def(
+      "fold",
+      [](const Tensor& x, py::handle output_size, py::handle kernel_size, py::handle dilation,
+         py::handle padding, py::handle stride) {
+        const char* op = "fold";
+        return col2im(x, window(output_size, op), window(kernel_size, op), window(dilation, op),
+                      window(padding, op), window(stride, op));
+      },
+      py::arg("input"), py::arg("output_size"), py::arg("kernel_size"), py::arg("dilation") = 1,
+      py::arg("padding") = 0, py::arg("stride") = 1);
+  m.def(
+      "unfold",
+      [](const Tensor& x, py::handle kernel_size, py::handle dilation, py::handle padding,
+         py::handle stride) {
+        const char* op = "unfold";
+        return im2col(x, window(kernel_size, op), window(dilation, op), window(padding, op),
+                      window(stride, op));
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("dilation") = 1, py::arg("padding") = 0,
+      py::arg("stride") = 1);
+  m.def(
+      "constant_pad_nd",
+      [](const Tensor& x, py::handle pad, double value) {
+        return constant_pad_nd(x, int_list(pad, "constant_pad_nd"), value);
+      },
+      py::arg("input"), py::arg("pad"), py::arg("value") = 0.0);
+}
+
+void bind_pools(py::module_& m) {
+  m.def(
+      "max_pool1d_with_indices",
+      [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
+         py::handle dilation, bool ceil_mode) {
+        const char* op = "max_pool1d";
+        return max_pool1d_with_indices(x, window(kernel, op), window(stride, op),
+                                       window(padding, op), window(dilation, op), ceil_mode);
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false);
+  m.def(
+      "max_pool2d_with_indices",
+      [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
+         py::handle dilation, bool ceil_mode) {
+        const char* op = "max_pool2d";
+        return max_pool2d_with_indices(x, window(kernel, op), window(stride, op),
+                                       window(padding, op), window(dilation, op), ceil_mode);
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false);
+  m.def(
+      "avg_pool1d",
+      [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding, bool ceil_mode,
+         bool count_include_pad) {
+        const char* op = "avg_pool1d";
+        return avg_pool1d(x, window(kernel, op), window(stride, op), window(padding, op), ceil_mode,
+                          count_include_pad);
+      },
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
+  m.def(
+      "adaptive_avg_pool1d",
+      [](const Tensor& x, py::handle size) {
+        return adaptive_avg_pool1d(x, adaptive_size(size, x, 1, "adaptive_avg_pool1d"));
+      },
+      py::arg("input"), py::arg("output_size"));
+  m.def(
+      "adaptive_avg_pool2d",
+      [](const Tensor& x, py::handle size) {
+        return adaptive_avg_pool2d(x, adaptive_size(size, x, 2, "adaptive_avg_pool2d"));
+      },
+      py::arg("input"), py::arg("output_size"));
+  m.def(
+      "adaptive_max_pool1d",
+      [](const Tensor& x, py::handle size) {
+        return adaptive_max_pool1d(x, adaptive_size(size, x, 1, "adaptive_max_pool1d"));
+      },
+      py::arg("input"), py::arg("output_size"));
+  m.def(
+      "adaptive_max_pool2d",
+      [](const Tensor& x, py::handle size) {
+        return adaptive_max_pool2d(x, adaptive_size(size, x, 2, "adaptive_max_pool2d"));
+      },
+      py::arg("input"), py::arg("output_size"));
+  using Unpool =
+      Tensor (*)(const Tensor&, const Tensor&, IntArrayRef, IntArrayRef, IntArrayRef, IntArrayRef);
+  const std::pair<const char*, Unpool> unpools[] = {{"max_unpool1d", &max_unpool1d},
+                                                    {"max_unpool2d", &max_unpool2d}};
+  for (const auto& [name, fn] : unpools)
+    m.def(
+        name,
+        [fn = fn, name = name](const Tensor& x, const Tensor& indices, py::handle kernel,
+                               py::handle stride, py::handle padding, py::handle output_size) {
+          return fn(x, indices, window(kernel, name), window(stride, name), window(padding, name),
+                    window(output_size, name));
+        },
+        py::arg("input"), py::arg("indices"), py::arg("kernel_size"),
+        py::arg("stride") = py::none(), py::arg("padding") = 0,
+        py::arg("output_size") = py::none());
+  using LpPool = Tensor (*)(const Tensor&, double, IntArrayRef, IntArrayRef, bool);
+  const std::pair<const char*, LpPool> lp_pools[] = {{"lp_pool1d", &lp_pool1d},
+                                                     {"lp_pool2d", &lp_pool2d}};
+  for (const auto& [name, fn] : lp_pools)
+    m.def(
+        name,
+        [fn = fn, name = name](const Tensor& x, double norm_type, py::handle kernel,
+                               py::handle stride, bool ceil_mode) {
+          return fn(x, norm_type, window(kernel, name), window(stride, name), ceil_mode);
+        },
+        py::arg("input"), py::arg("norm_type"), py::arg("kernel_size"),
+        py::arg("stride") = py::none(), py::arg("ceil_mode") = false);
+}
+
+void bind_resampling(py::module_& m) {
+  m.def(
+      "upsample_nearest",
+      [](const Tensor& x, py::handle size, const std::vector<double>& scales, bool exact) {
+        return upsample_nearest(x, int_list(size, "interpolate"), scales, exact);
+      },
+      py::arg("input"), py::arg("output_size"), py::arg("scales") = std::vector<double>{},
+      py::arg("exact") = false);
+  m.def(
+      "upsample_linear",
+      [](const Tensor& x, py::handle size, bool align_corners, const std::vector<double>& scales) {
+        return upsample_linear(x, int_list(size, "interpolate"), align_corners, scales);
+      },
+      py::arg("input"), py::arg("output_size"), py::arg("align_corners"),
+      py::arg("scales") = std::vector<double>{});
+  m.def("pixel_shuffle", &pixel_shuffle, py::arg("input"), py::arg("upscale_factor"));
+  m.def("pixel_unshuffle", &pixel_unshuffle, py::arg("input"), py::arg("downscale_factor"));
+  m.def("channel_shuffle", &channel_shuffle, py::arg("input"), py::arg("groups"));
+}
+
+}  // namespace
+
+void bind_nn_layers(py::module_& m) {
+  bind_convolutions(m);
+  bind_pools(m);
+  bind_resampling(m);
+}
+
+}  // namespace ember::python
