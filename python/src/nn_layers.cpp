@@ -3,6 +3,7 @@
 // fold/unfold. Window arguments take an int or a tuple, as torch's do.
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -171,7 +172,45 @@ void bind_pools(py::module_& m) {
         py::arg("stride") = py::none(), py::arg("ceil_mode") = false);
 }
 
+nn::InterpolateMode interpolate_mode(const std::string& mode) {
+  static const std::pair<const char*, nn::InterpolateMode> modes[] = {
+      {"nearest", kNearest},   {"nearest-exact", kNearestExact}, {"linear", kLinear},
+      {"bilinear", kBilinear}, {"trilinear", kTrilinear},        {"bicubic", kBicubic},
+      {"area", kArea}};
+  for (const auto& [name, value] : modes)
+    if (mode == name) return value;
+  throw py::value_error("interpolate: mode '" + mode +
+                        "' is not one of nearest | linear | bilinear | bicubic | trilinear | area "
+                        "| nearest-exact");
+}
+
+// A scale factor given as one number or a sequence of them.
+std::vector<double> factors(py::handle obj) {
+  if (py::isinstance<py::sequence>(obj)) return obj.cast<std::vector<double>>();
+  return {obj.cast<double>()};
+}
+
 void bind_resampling(py::module_& m) {
+  m.def(
+      "interpolate",
+      [](const Tensor& x, py::handle size, py::handle scale_factor, const std::string& mode,
+         std::optional<bool> align_corners, std::optional<bool> recompute_scale_factor,
+         bool antialias) {
+        nn::functional::InterpolateFuncOptions options;
+        options.mode(interpolate_mode(mode))
+            .align_corners(align_corners)
+            .recompute_scale_factor(recompute_scale_factor)
+            .antialias(antialias);
+        if (!size.is_none()) {
+          const DimVector sizes = int_list(size, "interpolate");
+          options.size(std::vector<int64_t>(sizes.begin(), sizes.end()));
+        }
+        if (!scale_factor.is_none()) options.scale_factor(factors(scale_factor));
+        return nn::functional::interpolate(x, options);
+      },
+      py::arg("input"), py::arg("size") = py::none(), py::arg("scale_factor") = py::none(),
+      py::arg("mode") = "nearest", py::arg("align_corners") = py::none(),
+      py::arg("recompute_scale_factor") = py::none(), py::arg("antialias") = false);
   m.def(
       "upsample_nearest",
       [](const Tensor& x, py::handle size, const std::vector<double>& scales, bool exact) {

@@ -1,20 +1,45 @@
-// nn::Conv2d and nn::ConvTranspose2d, built on ember::conv2d and ember::conv_transpose2d, and
-// the ExpandingArray2 window parameter.
+// The convolution layers, built on ember::conv1d/2d/3d and conv_transpose1d/2d/3d, and the
+// window parameters they share with the pooling layers.
 #include "ember/nn/modules/conv.h"
 
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <cmath>
 
 #include "ember/nn/init.h"
 #include "ember/ops/conv.h"
+#include "ember/ops/conv_composed.h"
 #include "ember/ops/creation.h"
 
-namespace ember::nn {
+namespace ember {
+
+namespace detail {
+
+void throw_window_count(size_t dims, size_t got) {
+  throw Error(fmt::format("ExpandingArray: expected 1 or {} values for a {}-D window parameter, "
+                          "but got {}",
+                          dims, dims, got),
+              ErrorKind::Value);
+}
+
+std::string window_repr(const int64_t* values, size_t dims, bool single, bool as_given) {
+  if (as_given && single) return fmt::format("{}", values[0]);
+  if (dims == 1) return fmt::format("({},)", values[0]);
+  return fmt::format("({})", fmt::join(values, values + dims, ", "));
+}
+
+}  // namespace detail
+
+namespace nn {
 namespace {
 
-// The checks Conv2d and ConvTranspose2d share, naming the layer.
+constexpr bool is_transposed(const void*) { return false; }
+template <size_t D>
+constexpr bool is_transposed(const ConvTransposeOptions<D>*) {
+  return true;
+}
+
+// The checks every convolution layer makes on its options, naming the layer.
 template <typename Options>
 const Options& checked(const char* layer, const Options& options) {
   const auto fail = [](std::string message) { throw Error(message, ErrorKind::Value); };
@@ -34,78 +59,152 @@ const Options& checked(const char* layer, const Options& options) {
         fmt::format("{}: out_channels must be divisible by groups, but got out_channels={}, "
                     "groups={}",
                     layer, options.out_channels(), options.groups()));
-  if (options.kernel_size()[0] <= 0 || options.kernel_size()[1] <= 0)
-    fail(fmt::format("{}: kernel_size must be positive, but got {}", layer,
-                     options.kernel_size().repr()));
+  for (int64_t k : options.kernel_size().values())
+    if (k <= 0)
+      fail(fmt::format("{}: kernel_size must be positive, but got {}", layer,
+                       options.kernel_size().repr()));
   return options;
 }
 
-// "in, out, kernel_size=(..), stride=(..)" plus what is not at its default, in PyTorch's order.
-template <typename Options>
-std::string conv_repr(const Options& options, const ExpandingArray2* output_padding,
-                      bool has_bias) {
-  std::string s =
-      fmt::format("{}, {}, kernel_size={}, stride={}", options.in_channels(),
-                  options.out_channels(), options.kernel_size().repr(), options.stride().repr());
-  if (!(options.padding() == ExpandingArray2(0)))
-    s += fmt::format(", padding={}", options.padding().repr());
-  if (!(options.dilation() == ExpandingArray2(1)))
-    s += fmt::format(", dilation={}", options.dilation().repr());
-  if (output_padding && !(*output_padding == ExpandingArray2(0)))
-    s += fmt::format(", output_padding={}", output_padding->repr());
-  if (options.groups() != 1) s += fmt::format(", groups={}", options.groups());
-  if (!has_bias) s += ", bias=False";
-  return s;
+// The weight's shape: [out, in / groups, k...], or [in, out / groups, k...] when transposed.
+template <size_t D, typename Options>
+DimVector weight_shape(const Options& o) {
+  DimVector shape = is_transposed(&o) ? DimVector{o.in_channels(), o.out_channels() / o.groups()}
+                                      : DimVector{o.out_channels(), o.in_channels() / o.groups()};
+  for (int64_t k : o.kernel_size().values()) shape.push_back(k);
+  return shape;
+}
+
+const char* pad_mode_name(PadMode mode) {
+  switch (mode) {
+    case PadMode::Reflect:
+      return "reflect";
+    case PadMode::Replicate:
+      return "replicate";
+    case PadMode::Circular:
+      return "circular";
+    default:
+      return "zeros";
+  }
 }
 
 }  // namespace
 
-ExpandingArray2::ExpandingArray2(std::initializer_list<int64_t> values)
-    : values_{0, 0}, single_(values.size() == 1) {
-  if (values.size() != 1 && values.size() != 2)
-    throw Error(fmt::format("ExpandingArray2: expected 1 or 2 values for a 2-D window "
-                            "parameter, but got {}",
-                            values.size()),
-                ErrorKind::Value);
-  values_[0] = *values.begin();
-  values_[1] = *(values.end() - 1);
-}
+namespace detail {
 
-std::string ExpandingArray2::repr(bool as_given) const {
-  if (as_given && single_) return fmt::format("{}", values_[0]);
-  return fmt::format("({}, {})", values_[0], values_[1]);
-}
-
-Conv2dImpl::Conv2dImpl(const Conv2dOptions& opts)
-    : Module("Conv2d"),
-      options(checked("Conv2d", opts)),
-      weight(register_parameter("weight",
-                                empty({opts.out_channels(), opts.in_channels() / opts.groups(),
-                                       opts.kernel_size()[0], opts.kernel_size()[1]}))),
+template <size_t D, typename Options>
+ConvNdImpl<D, Options>::ConvNdImpl(const char* name, const Options& opts)
+    : Module(name),
+      options(checked(name, opts)),
+      weight(register_parameter("weight", empty(weight_shape<D>(opts)))),
       bias(register_parameter("bias", opts.bias() ? empty({opts.out_channels()}) : Tensor())) {
   reset_parameters();
 }
 
-void Conv2dImpl::reset_parameters() { init::_reset_affine_(weight, bias); }
+template <size_t D, typename Options>
+void ConvNdImpl<D, Options>::reset_parameters() {
+  init::_reset_affine_(weight, bias);
+}
+
+template <size_t D, typename Options>
+std::string ConvNdImpl<D, Options>::extra_repr() const {
+  const auto& o = options;
+  std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", o.in_channels(),
+                              o.out_channels(), o.kernel_size().repr(), o.stride().repr());
+  if (!(o.padding() == ExpandingArray<D>(0))) s += fmt::format(", padding={}", o.padding().repr());
+  if (!(o.dilation() == ExpandingArray<D>(1)))
+    s += fmt::format(", dilation={}", o.dilation().repr());
+  if constexpr (std::is_same_v<Options, ConvTransposeOptions<D>>) {
+    if (!(o.output_padding() == ExpandingArray<D>(0)))
+      s += fmt::format(", output_padding={}", o.output_padding().repr());
+  }
+  if (o.groups() != 1) s += fmt::format(", groups={}", o.groups());
+  if (!bias.defined()) s += ", bias=False";
+  if constexpr (std::is_same_v<Options, ConvOptions<D>>) {
+    if (o.padding_mode() != kZeros)
+      s += fmt::format(", padding_mode={}", pad_mode_name(o.padding_mode()));
+  }
+  return s;
+}
+
+template <size_t D, typename Options>
+std::pair<Tensor, ExpandingArray<D>> ConvNdImpl<D, Options>::padded(const Tensor& input) const {
+  if constexpr (std::is_same_v<Options, ConvOptions<D>>) {
+    if (options.padding_mode() != kZeros) {
+      // Pad widths, last dim first, as functional::pad takes them.
+      DimVector sides;
+      for (size_t i = D; i-- > 0;) sides.insert(sides.end(), 2, options.padding()[i]);
+      return {functional::pad(input, sides, options.padding_mode()), ExpandingArray<D>(0)};
+    }
+  }
+  return {input, options.padding()};
+}
+
+template class ConvNdImpl<1, Conv1dOptions>;
+template class ConvNdImpl<2, Conv2dOptions>;
+template class ConvNdImpl<3, Conv3dOptions>;
+template class ConvNdImpl<1, ConvTranspose1dOptions>;
+template class ConvNdImpl<2, ConvTranspose2dOptions>;
+template class ConvNdImpl<3, ConvTranspose3dOptions>;
+
+template <size_t D>
+ExpandingArray<D> output_padding_for(const char* layer, const ConvTransposeOptions<D>& options,
+                                     const Tensor& input, IntArrayRef output_size) {
+  if (output_size.size() < D || input.dim() < static_cast<int64_t>(D) + 1)
+    throw Error(fmt::format("{}: output_size must have at least {} elements (got {}) for an input "
+                            "of at least {} dims (got shape {})",
+                            layer, D, output_size.size(), D + 1, shape_str(input.sizes())),
+                ErrorKind::Value);
+  // The smallest output each dim can give, which output_padding extends by up to
+  // max(stride, dilation) - 1.
+  const IntArrayRef wanted(output_size.data() + output_size.size() - D, D);
+  const IntArrayRef spatial(input.sizes().data() + input.dim() - D, D);
+  int64_t smallest[D], largest[D], padding[D];
+  for (size_t d = 0; d < D; ++d) {
+    const int64_t s = options.stride()[d], k = options.kernel_size()[d];
+    smallest[d] =
+        (spatial[d] - 1) * s - 2 * options.padding()[d] + options.dilation()[d] * (k - 1) + 1;
+    largest[d] = smallest[d] + std::max(s, options.dilation()[d]) - 1;
+    padding[d] = wanted[d] - smallest[d];
+  }
+  for (size_t d = 0; d < D; ++d)
+    if (wanted[d] < smallest[d] || wanted[d] > largest[d])
+      throw Error(fmt::format("{}: requested an output size of {}, but valid sizes range from {} "
+                              "to {} (for an input of {})",
+                              layer, shape_str(wanted), shape_str(IntArrayRef(smallest, D)),
+                              shape_str(IntArrayRef(largest, D)), shape_str(spatial)),
+                  ErrorKind::Value);
+  return ExpandingArray<D>(IntArrayRef(padding, D));
+}
+
+}  // namespace detail
+
+Tensor Conv1dImpl::forward(const Tensor& input) {
+  const auto [x, padding] = padded(input);
+  return conv1d(x, weight, bias, options.stride(), padding, options.dilation(), options.groups());
+}
 
 Tensor Conv2dImpl::forward(const Tensor& input) {
-  return conv2d(input, weight, bias, options.stride(), options.padding(), options.dilation(),
-                options.groups());
+  const auto [x, padding] = padded(input);
+  return conv2d(x, weight, bias, options.stride(), padding, options.dilation(), options.groups());
 }
 
-std::string Conv2dImpl::extra_repr() const { return conv_repr(options, nullptr, bias.defined()); }
-
-ConvTranspose2dImpl::ConvTranspose2dImpl(const ConvTranspose2dOptions& opts)
-    : Module("ConvTranspose2d"),
-      options(checked("ConvTranspose2d", opts)),
-      weight(register_parameter("weight",
-                                empty({opts.in_channels(), opts.out_channels() / opts.groups(),
-                                       opts.kernel_size()[0], opts.kernel_size()[1]}))),
-      bias(register_parameter("bias", opts.bias() ? empty({opts.out_channels()}) : Tensor())) {
-  reset_parameters();
+Tensor Conv3dImpl::forward(const Tensor& input) {
+  const auto [x, padding] = padded(input);
+  return conv3d(x, weight, bias, options.stride(), padding, options.dilation(), options.groups());
 }
 
-void ConvTranspose2dImpl::reset_parameters() { init::_reset_affine_(weight, bias); }
+Tensor ConvTranspose1dImpl::forward(const Tensor& input) {
+  return conv_transpose1d(input, weight, bias, options.stride(), options.padding(),
+                          options.output_padding(), options.groups(), options.dilation());
+}
+
+Tensor ConvTranspose1dImpl::forward(const Tensor& input, IntArrayRef output_size) {
+  return conv_transpose1d(
+      input, weight, bias, options.stride(), options.padding(),
+      detail::output_padding_for("ConvTranspose1d", options, input, output_size), options.groups(),
+      options.dilation());
+}
 
 Tensor ConvTranspose2dImpl::forward(const Tensor& input) {
   return conv_transpose2d(input, weight, bias, options.stride(), options.padding(),
@@ -113,36 +212,23 @@ Tensor ConvTranspose2dImpl::forward(const Tensor& input) {
 }
 
 Tensor ConvTranspose2dImpl::forward(const Tensor& input, IntArrayRef output_size) {
-  if (output_size.size() < 2 || input.dim() < 3)
-    throw Error(fmt::format("ConvTranspose2d: output_size must have at least 2 elements (got {}) "
-                            "for an input of at least 3 dims (got shape {})",
-                            output_size.size(), shape_str(input.sizes())),
-                ErrorKind::Value);
-  // The last two entries of output_size; the smallest output each dim can give, which
-  // output_padding extends by up to max(stride, dilation) - 1.
-  const IntArrayRef wanted(output_size.data() + output_size.size() - 2, 2);
-  const IntArrayRef spatial(input.sizes().data() + input.dim() - 2, 2);
-  int64_t smallest[2], largest[2], padding[2];
-  for (int d = 0; d < 2; ++d) {
-    const int64_t s = options.stride()[d], k = options.kernel_size()[d];
-    smallest[d] =
-        (spatial[d] - 1) * s - 2 * options.padding()[d] + options.dilation()[d] * (k - 1) + 1;
-    largest[d] = smallest[d] + std::max(s, options.dilation()[d]) - 1;
-    padding[d] = wanted[d] - smallest[d];
-  }
-  for (int d = 0; d < 2; ++d)
-    if (wanted[d] < smallest[d] || wanted[d] > largest[d])
-      throw Error(fmt::format("ConvTranspose2d: requested an output size of {}, but valid sizes "
-                              "range from {} to {} (for an input of {})",
-                              shape_str(wanted), shape_str(IntArrayRef(smallest, 2)),
-                              shape_str(IntArrayRef(largest, 2)), shape_str(spatial)),
-                  ErrorKind::Value);
-  return conv_transpose2d(input, weight, bias, options.stride(), options.padding(),
-                          IntArrayRef(padding, 2), options.groups(), options.dilation());
+  return conv_transpose2d(
+      input, weight, bias, options.stride(), options.padding(),
+      detail::output_padding_for("ConvTranspose2d", options, input, output_size), options.groups(),
+      options.dilation());
 }
 
-std::string ConvTranspose2dImpl::extra_repr() const {
-  return conv_repr(options, &options.output_padding(), bias.defined());
+Tensor ConvTranspose3dImpl::forward(const Tensor& input) {
+  return conv_transpose3d(input, weight, bias, options.stride(), options.padding(),
+                          options.output_padding(), options.groups(), options.dilation());
 }
 
-}  // namespace ember::nn
+Tensor ConvTranspose3dImpl::forward(const Tensor& input, IntArrayRef output_size) {
+  return conv_transpose3d(
+      input, weight, bias, options.stride(), options.padding(),
+      detail::output_padding_for("ConvTranspose3d", options, input, output_size), options.groups(),
+      options.dilation());
+}
+
+}  // namespace nn
+}  // namespace ember

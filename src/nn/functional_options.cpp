@@ -68,27 +68,6 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   return batch_norm(x, running_mean, running_var, o.weight(), o.bias(), o.training(), o.momentum(),
                     o.eps());
 }
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Conv2dFuncOptions& o) {
-  return ember::conv2d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
-}
-Tensor conv_transpose2d(const Tensor& x, const Tensor& weight,
-                        const ConvTranspose2dFuncOptions& o) {
-  return ember::conv_transpose2d(x, weight, o.bias(), o.stride(), o.padding(), o.output_padding(),
-                                 o.groups(), o.dilation());
-}
-Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& o) {
-  return ember::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
-                           o.ceil_mode());
-}
-std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const MaxPool2dFuncOptions& o) {
-  return ember::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
-                                        o.ceil_mode());
-}
-Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o) {
-  return ember::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
-                           o.count_include_pad());
-}
-
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& o) {
   return mse_loss(input, target, o.reduction());
 }

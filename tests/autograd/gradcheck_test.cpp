@@ -622,6 +622,68 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("avg_pool2d_ceil_no_pad_count", strided(normal({1, 2, 6, 6})),
                     F1(avg_pool2d(x, {3}, {2}, {1}, true, false)), "AvgPool2DBackward0"));
 
+  // ---- Composed convolutions, pools and resampling -------------------------------------------
+  s.push_back({"conv1d_bias",
+               [=] {
+                 Tensor x = leaf(normal({2, 3, 7})()), w = leaf(normal({4, 3, 3})());
+                 Tensor b = leaf(normal({4})());
+                 return Case{{x, w, b}, [](const variable_list& v) {
+                               return variable_list{conv1d(v[0], v[1], v[2], {2}, {1})};
+                             }};
+               },
+               ""});
+  s.push_back(binary("conv1d_groups_dilated", strided(normal({1, 4, 9})), normal({4, 2, 2}),
+                     F2(conv1d(a, b, {}, {1}, {2}, {3}, 2)), ""));
+  s.push_back({"conv3d_bias",
+               [=] {
+                 Tensor x = leaf(normal({1, 2, 4, 3, 3})()), w = leaf(normal({3, 2, 2, 2, 2})());
+                 Tensor b = leaf(normal({3})());
+                 return Case{{x, w, b}, [](const variable_list& v) {
+                               return variable_list{conv3d(v[0], v[1], v[2], {1, 2, 1}, {1, 0, 1})};
+                             }};
+               },
+               ""});
+  s.push_back(binary("conv3d_groups_dilated_unbatched", transposed(normal({4, 3, 3, 3})),
+                     normal({2, 2, 2, 1, 2}), F2(conv3d(a, b, {}, {1}, {0}, {2, 1, 1}, 2)),
+                     "SqueezeBackward1"));
+  s.push_back(binary("conv_transpose1d", normal({2, 3, 4}), normal({3, 2, 3}),
+                     F2(conv_transpose1d(a, b, {}, {2}, {1}, {1})), ""));
+  s.push_back({"conv_transpose3d_bias_groups",
+               [=] {
+                 Tensor x = leaf(normal({1, 2, 2, 3, 2})()), w = leaf(normal({2, 2, 2, 2, 2})());
+                 Tensor b = leaf(normal({4})());
+                 return Case{
+                     {x, w, b}, [](const variable_list& v) {
+                       return variable_list{conv_transpose3d(v[0], v[1], v[2], {2}, {1}, {1}, 2)};
+                     }};
+               },
+               ""});
+  Gen distinct_1d = [=] { return distinct().reshape({2, 5, 5}); };
+  s.push_back(
+      unary("max_pool1d", distinct_1d, F1(max_pool1d(x, {3}, {2}, {1})), "SqueezeBackward1"));
+  s.push_back(unary("avg_pool1d_ceil", normal({2, 3, 7}),
+                    F1(avg_pool1d(x, {3}, {2}, {1}, true, false)), "SqueezeBackward1"));
+  s.push_back(unary("adaptive_avg_pool2d", strided(normal({2, 2, 7, 5})),
+                    F1(adaptive_avg_pool2d(x, {3, 2})), ""));
+  s.push_back(
+      unary("adaptive_max_pool1d", distinct_1d, F1(std::get<0>(adaptive_max_pool1d(x, {3}))), ""));
+  s.push_back(
+      unary("adaptive_max_pool2d", distinct, F1(std::get<0>(adaptive_max_pool2d(x, {3, 2}))), ""));
+  const Tensor pooled_at = std::get<1>(max_pool2d_with_indices(distinct(), {2}));
+  s.push_back(unary("max_unpool2d", normal({2, 1, 2, 2}),
+                    F1(max_unpool2d(x, pooled_at, {2}, {}, {0}, {5, 5})), ""));
+  s.push_back(unary("lp_pool2d", normal({1, 2, 4, 5}), F1(lp_pool2d(x, 2.0, {2, 3}, {1, 2})),
+                    "PowBackward0"));
+  s.push_back(unary("upsample_nearest", normal({1, 2, 3, 4}), F1(upsample_nearest(x, {5, 7})), ""));
+  s.push_back(
+      unary("upsample_bilinear", normal({1, 2, 3, 4}), F1(upsample_linear(x, {5, 7}, false)), ""));
+  s.push_back(unary("upsample_linear_align_corners", normal({2, 2, 4}),
+                    F1(upsample_linear(x, {7}, true)), ""));
+  s.push_back(unary("pixel_shuffle", normal({1, 8, 2, 3}), F1(pixel_shuffle(x, 2)), ""));
+  s.push_back(unary("pixel_unshuffle", normal({1, 2, 4, 6}), F1(pixel_unshuffle(x, 2)), ""));
+  s.push_back(unary("unfold_twice", strided(normal({4, 6})), F1(x.unfold(1, 3, 2).unfold(0, 2, 1)),
+                    "UnfoldBackward0"));
+
   // ---- Compositions --------------------------------------------------------------------------
   s.push_back(binary("linear_layer", normal({2, 3}), normal({4, 3}),
                      F2(a.matmul(b.t()).add(b.sum({1})).tanh().mean({0})), "MeanBackward1"));
@@ -743,6 +805,20 @@ const NameDeviation kNameDeviations[] = {
     {"lerp_tensor_weight", "AddBackward0", "LerpBackward1"},
     {"remainder", "SubBackward0", "RemainderBackward0"},
     {"fmod", "SubBackward0", "FmodBackward0"},
+    {"conv1d_bias", "SqueezeBackward1", "ConvolutionBackward0"},
+    {"conv1d_groups_dilated", "SqueezeBackward1", "ConvolutionBackward0"},
+    {"conv3d_bias", "AddBackward0", "ConvolutionBackward0"},
+    {"conv_transpose1d", "SqueezeBackward1", "ConvolutionBackward0"},
+    {"conv_transpose3d_bias_groups", "AddBackward0", "ConvolutionBackward0"},
+    {"adaptive_avg_pool2d", "PermuteBackward0", "AdaptiveAvgPool2DBackward0"},
+    {"adaptive_max_pool1d", "MaxBackward0", "SqueezeBackward1"},
+    {"adaptive_max_pool2d", "MaxBackward0", "AdaptiveMaxPool2DBackward0"},
+    {"max_unpool2d", "ViewBackward0", "MaxUnpool2DBackward0"},
+    {"upsample_nearest", "IndexSelectBackward0", "UpsampleNearest2DBackward1"},
+    {"upsample_bilinear", "PermuteBackward0", "UpsampleBilinear2DBackward1"},
+    {"upsample_linear_align_corners", "PermuteBackward0", "UpsampleLinear1DBackward1"},
+    {"pixel_shuffle", "UnsafeViewBackward0", "PixelShuffleBackward0"},
+    {"pixel_unshuffle", "UnsafeViewBackward0", "PixelUnshuffleBackward0"},
 };
 
 TEST(GradcheckNames, KnownNameDeviations) {

@@ -13,6 +13,7 @@
 #include "ember/core/arg.h"
 #include "ember/core/tensor.h"
 #include "ember/nn/functional.h"
+#include "ember/nn/functional_spatial.h"
 #include "ember/nn/modules/activation.h"
 #include "ember/nn/modules/conv.h"
 #include "ember/nn/modules/distance.h"
@@ -46,8 +47,6 @@ using NLLLossFuncOptions = NLLLossOptions;
 using CrossEntropyFuncOptions = CrossEntropyLossOptions;
 using BinaryCrossEntropyFuncOptions = BCELossOptions;
 using BinaryCrossEntropyWithLogitsFuncOptions = BCEWithLogitsLossOptions;
-using MaxPool2dFuncOptions = MaxPool2dOptions;
-using AvgPool2dFuncOptions = AvgPool2dOptions;
 
 /// F::softmax's arguments: `SoftmaxFuncOptions(1)`, optionally with the dtype to compute in.
 class SoftmaxFuncOptions {
@@ -120,25 +119,6 @@ class BatchNormFuncOptions {
   EMBER_ARG(double, eps) = 1e-5;
 };
 
-/// F::conv2d's arguments: `Conv2dFuncOptions().bias(b).stride(2).padding(1)`.
-class Conv2dFuncOptions {
-  EMBER_ARG(Tensor, bias) = {};
-  EMBER_ARG(ExpandingArray2, stride) = 1;
-  EMBER_ARG(ExpandingArray2, padding) = 0;
-  EMBER_ARG(ExpandingArray2, dilation) = 1;
-  EMBER_ARG(int64_t, groups) = 1;
-};
-
-/// F::conv_transpose2d's arguments: `ConvTranspose2dFuncOptions().stride(2).padding(1)`.
-class ConvTranspose2dFuncOptions {
-  EMBER_ARG(Tensor, bias) = {};
-  EMBER_ARG(ExpandingArray2, stride) = 1;
-  EMBER_ARG(ExpandingArray2, padding) = 0;
-  EMBER_ARG(ExpandingArray2, output_padding) = 0;
-  EMBER_ARG(int64_t, groups) = 1;
-  EMBER_ARG(ExpandingArray2, dilation) = 1;
-};
-
 Tensor relu(const Tensor& x, const ReLUFuncOptions& options);
 Tensor leaky_relu(const Tensor& x, const LeakyReLUFuncOptions& options);
 Tensor gelu(const Tensor& x, const GELUFuncOptions& options);
@@ -167,14 +147,6 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2,
 Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& options);
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& options);
-Tensor conv2d(const Tensor& x, const Tensor& weight,
-              const Conv2dFuncOptions& options = Conv2dFuncOptions());
-Tensor conv_transpose2d(const Tensor& x, const Tensor& weight,
-                        const ConvTranspose2dFuncOptions& options = ConvTranspose2dFuncOptions());
-Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& options);
-std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x,
-                                                   const MaxPool2dFuncOptions& options);
-Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& options);
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options);
 Tensor l1_loss(const Tensor& input, const Tensor& target, const L1LossFuncOptions& options);
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target,

@@ -1,6 +1,5 @@
 """nn.functional's convolutions, pools and resampling: torch's signatures over ember._C._nn."""
 
-import math
 import warnings
 
 from .. import _C
@@ -123,65 +122,11 @@ pixel_shuffle = _nn.pixel_shuffle
 pixel_unshuffle = _nn.pixel_unshuffle
 channel_shuffle = _nn.channel_shuffle
 
-_LINEAR_DIMS = {"linear": 1, "bilinear": 2, "trilinear": 3}
-
-
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """Resamples the spatial dims of [N, C, ...] input to size, or by scale_factor."""
-    dims = input.dim() - 2
-    if mode in ("nearest", "area", "nearest-exact"):
-        if align_corners is not None:
-            raise ValueError("align_corners option can only be set with the interpolating modes: "
-                             "linear | bilinear | bicubic | trilinear")
-    elif align_corners is None:
-        align_corners = False
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported by Ember")
-    output_size, scales = _output_size(input, dims, size, scale_factor, recompute_scale_factor)
-    if mode in ("nearest", "nearest-exact") and 1 <= dims <= 3:
-        return _nn.upsample_nearest(input, output_size, scales, mode == "nearest-exact")
-    if mode == "area" and dims in (1, 2):
-        pool = _nn.adaptive_avg_pool1d if dims == 1 else _nn.adaptive_avg_pool2d
-        return pool(input, output_size)
-    if mode in _LINEAR_DIMS and dims == _LINEAR_DIMS[mode]:
-        return _nn.upsample_linear(input, output_size, align_corners, scales)
-    if mode in _LINEAR_DIMS:
-        raise NotImplementedError(f"Got {input.dim()}D input, but {mode} mode needs "
-                                  f"{_LINEAR_DIMS[mode] + 2}D input")
-    if mode == "bicubic":
-        raise NotImplementedError("interpolate: mode 'bicubic' is not supported by Ember yet")
-    raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got "
-                              f"{input.dim()}D) for the modes: nearest | linear | bilinear | "
-                              f"bicubic | trilinear | area | nearest-exact (got {mode})")
-
-
-def _output_size(input, dims, size, scale_factor, recompute_scale_factor):
-    """The output's spatial sizes, and the scales the kernels should use (empty: from sizes)."""
-    spatial = list(input.shape[2:])
-    if size is not None and scale_factor is not None:
-        raise ValueError("only one of size or scale_factor should be defined")
-    if size is not None:
-        if recompute_scale_factor:
-            raise ValueError("recompute_scale_factor is not meaningful with an explicit size.")
-        sizes = _ntuple(size, dims)
-        if len(sizes) != dims:
-            raise ValueError(f"Input and output must have the same number of spatial dimensions, "
-                             f"but got input with spatial dimensions of {spatial} and output size "
-                             f"of {list(sizes)}. Please provide input tensor in (N, C, d1, d2, "
-                             "...,dK) format and output size in (o1, o2, ...,oK) format.")
-        return [int(s) for s in sizes], []
-    if scale_factor is None:
-        raise ValueError("either size or scale_factor should be defined")
-    factors = _ntuple(scale_factor, dims)
-    if len(factors) != dims:
-        raise ValueError(f"Input and scale_factor must have the same number of spatial "
-                         f"dimensions, but got input with spatial dimensions of {spatial} and "
-                         f"scale_factor of shape {list(factors)}. Please provide input tensor in "
-                         "(N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) "
-                         "format.")
-    sizes = [math.floor(float(n) * float(f)) for n, f in zip(spatial, factors)]
-    return sizes, [] if recompute_scale_factor else [float(f) for f in factors]
+    return _nn.interpolate(input, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                           antialias)
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -1,0 +1,219 @@
+// LibTorch's functional spelling of the convolutions, pools and resampling
+// (ember/nn/functional_spatial.h), and interpolate's argument rules.
+#include "ember/nn/functional_spatial.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "ember/ops/conv.h"
+#include "ember/ops/conv_composed.h"
+#include "ember/ops/pool_composed.h"
+#include "ember/ops/resample.h"
+
+namespace ember::nn::functional {
+namespace {
+
+const char* mode_name(InterpolateMode mode) {
+  switch (mode) {
+    case InterpolateMode::Nearest:
+      return "nearest";
+    case InterpolateMode::NearestExact:
+      return "nearest-exact";
+    case InterpolateMode::Linear:
+      return "linear";
+    case InterpolateMode::Bilinear:
+      return "bilinear";
+    case InterpolateMode::Trilinear:
+      return "trilinear";
+    case InterpolateMode::Bicubic:
+      return "bicubic";
+    default:
+      return "area";
+  }
+}
+
+[[noreturn]] void fail(std::string message, ErrorKind kind = ErrorKind::Value) {
+  throw Error(std::move(message), kind);
+}
+
+// The output's spatial sizes, and the scales the kernels use (empty: derived from the sizes).
+std::pair<std::vector<int64_t>, std::vector<double>> output_size(const Tensor& x,
+                                                                 const InterpolateFuncOptions& o) {
+  const int64_t dims = x.dim() - 2;
+  const IntArrayRef spatial(x.sizes().data() + 2, static_cast<size_t>(dims));
+  if (o.size() && o.scale_factor())
+    fail("interpolate: only one of size or scale_factor should be defined");
+  if (o.size()) {
+    if (o.recompute_scale_factor().value_or(false))
+      fail("interpolate: recompute_scale_factor is not meaningful with an explicit size.");
+    std::vector<int64_t> sizes = *o.size();
+    if (sizes.size() == 1) sizes.assign(static_cast<size_t>(dims), sizes[0]);
+    if (static_cast<int64_t>(sizes.size()) != dims)
+      fail(
+          fmt::format("interpolate: Input and output must have the same number of spatial "
+                      "dimensions, but got input with spatial dimensions of {} and output size "
+                      "of {}. Please provide input tensor in (N, C, d1, d2, ...,dK) format and "
+                      "output size in (o1, o2, ...,oK) format.",
+                      shape_str(spatial), shape_str(sizes)));
+    return {sizes, {}};
+  }
+  if (!o.scale_factor()) fail("interpolate: either size or scale_factor should be defined");
+  std::vector<double> factors = *o.scale_factor();
+  if (factors.size() == 1) factors.assign(static_cast<size_t>(dims), factors[0]);
+  if (static_cast<int64_t>(factors.size()) != dims)
+    fail(
+        fmt::format("interpolate: Input and scale_factor must have the same number of spatial "
+                    "dimensions, but got input with spatial dimensions of {} and scale_factor "
+                    "of shape [{}]. Please provide input tensor in (N, C, d1, d2, ...,dK) format "
+                    "and scale_factor in (s1, s2, ...,sK) format.",
+                    shape_str(spatial), fmt::join(factors, ", ")));
+  std::vector<int64_t> sizes;
+  for (int64_t i = 0; i < dims; ++i)
+    sizes.push_back(static_cast<int64_t>(
+        std::floor(static_cast<double>(spatial[i]) * factors[static_cast<size_t>(i)])));
+  if (o.recompute_scale_factor().value_or(false)) factors.clear();
+  return {sizes, factors};
+}
+
+}  // namespace
+
+Tensor conv1d(const Tensor& x, const Tensor& weight, const Conv1dFuncOptions& o) {
+  return ember::conv1d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+}
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Conv2dFuncOptions& o) {
+  return ember::conv2d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+}
+Tensor conv3d(const Tensor& x, const Tensor& weight, const Conv3dFuncOptions& o) {
+  return ember::conv3d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+}
+Tensor conv_transpose1d(const Tensor& x, const Tensor& weight,
+                        const ConvTranspose1dFuncOptions& o) {
+  return ember::conv_transpose1d(x, weight, o.bias(), o.stride(), o.padding(), o.output_padding(),
+                                 o.groups(), o.dilation());
+}
+Tensor conv_transpose2d(const Tensor& x, const Tensor& weight,
+                        const ConvTranspose2dFuncOptions& o) {
+  return ember::conv_transpose2d(x, weight, o.bias(), o.stride(), o.padding(), o.output_padding(),
+                                 o.groups(), o.dilation());
+}
+Tensor conv_transpose3d(const Tensor& x, const Tensor& weight,
+                        const ConvTranspose3dFuncOptions& o) {
+  return ember::conv_transpose3d(x, weight, o.bias(), o.stride(), o.padding(), o.output_padding(),
+                                 o.groups(), o.dilation());
+}
+Tensor max_pool1d(const Tensor& x, const MaxPool1dFuncOptions& o) {
+  return ember::max_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
+                           o.ceil_mode());
+}
+std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, const MaxPool1dFuncOptions& o) {
+  return ember::max_pool1d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
+                                        o.ceil_mode());
+}
+Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& o) {
+  return ember::max_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
+                           o.ceil_mode());
+}
+std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const MaxPool2dFuncOptions& o) {
+  return ember::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
+                                        o.ceil_mode());
+}
+Tensor avg_pool1d(const Tensor& x, const AvgPool1dFuncOptions& o) {
+  return ember::avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
+                           o.count_include_pad());
+}
+Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o) {
+  return ember::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
+                           o.count_include_pad());
+}
+Tensor adaptive_avg_pool1d(const Tensor& x, const AdaptiveAvgPool1dFuncOptions& o) {
+  return ember::adaptive_avg_pool1d(x, detail::adaptive_size(o.output_size(), x));
+}
+Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOptions& o) {
+  return ember::adaptive_avg_pool2d(x, detail::adaptive_size(o.output_size(), x));
+}
+Tensor adaptive_max_pool1d(const Tensor& x, const AdaptiveMaxPool1dFuncOptions& o) {
+  return std::get<0>(adaptive_max_pool1d_with_indices(x, o));
+}
+std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(const Tensor& x,
+                                                            const AdaptiveMaxPool1dFuncOptions& o) {
+  return ember::adaptive_max_pool1d(x, detail::adaptive_size(o.output_size(), x));
+}
+Tensor adaptive_max_pool2d(const Tensor& x, const AdaptiveMaxPool2dFuncOptions& o) {
+  return std::get<0>(adaptive_max_pool2d_with_indices(x, o));
+}
+std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x,
+                                                            const AdaptiveMaxPool2dFuncOptions& o) {
+  return ember::adaptive_max_pool2d(x, detail::adaptive_size(o.output_size(), x));
+}
+Tensor max_unpool1d(const Tensor& x, const Tensor& indices, const MaxUnpool1dFuncOptions& o) {
+  return ember::max_unpool1d(x, indices, o.kernel_size(), o.stride(), o.padding(),
+                             o.output_size() ? IntArrayRef(*o.output_size()) : IntArrayRef());
+}
+Tensor max_unpool2d(const Tensor& x, const Tensor& indices, const MaxUnpool2dFuncOptions& o) {
+  return ember::max_unpool2d(x, indices, o.kernel_size(), o.stride(), o.padding(),
+                             o.output_size() ? IntArrayRef(*o.output_size()) : IntArrayRef());
+}
+Tensor lp_pool1d(const Tensor& x, const LPPool1dFuncOptions& o) {
+  return ember::lp_pool1d(x, o.norm_type(), o.kernel_size(), o.stride(), o.ceil_mode());
+}
+Tensor lp_pool2d(const Tensor& x, const LPPool2dFuncOptions& o) {
+  return ember::lp_pool2d(x, o.norm_type(), o.kernel_size(), o.stride(), o.ceil_mode());
+}
+
+Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
+  const InterpolateMode mode = o.mode();
+  const bool nearest_like = mode == InterpolateMode::Nearest ||
+                            mode == InterpolateMode::NearestExact || mode == InterpolateMode::Area;
+  if (nearest_like && o.align_corners())
+    fail(
+        "interpolate: align_corners option can only be set with the interpolating modes: "
+        "linear | bilinear | bicubic | trilinear");
+  if (o.antialias())
+    fail("interpolate: antialias=True is not supported", ErrorKind::NotImplemented);
+  const int64_t dims = x.dim() - 2;
+  if (dims < 1 || dims > 3)
+    fail(fmt::format("interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
+                     "{}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
+                     "area | nearest-exact (got {})",
+                     x.dim(), mode_name(mode)),
+         ErrorKind::NotImplemented);
+  const auto [sizes, scales] = output_size(x, o);
+  switch (mode) {
+    case InterpolateMode::Nearest:
+    case InterpolateMode::NearestExact:
+      return upsample_nearest(x, sizes, scales, mode == InterpolateMode::NearestExact);
+    case InterpolateMode::Area:
+      if (dims == 1) return ember::adaptive_avg_pool1d(x, sizes);
+      if (dims == 2) return ember::adaptive_avg_pool2d(x, sizes);
+      fail("interpolate: mode 'area' supports 3D and 4D inputs in Ember",
+           ErrorKind::NotImplemented);
+    case InterpolateMode::Bicubic:
+      fail("interpolate: mode 'bicubic' is not supported yet", ErrorKind::NotImplemented);
+    default:
+      break;
+  }
+  const int64_t needed = mode == InterpolateMode::Linear     ? 1
+                         : mode == InterpolateMode::Bilinear ? 2
+                                                             : 3;
+  if (dims != needed)
+    fail(fmt::format("interpolate: Got {}D input, but {} mode needs {}D input", x.dim(),
+                     mode_name(mode), needed + 2),
+         ErrorKind::NotImplemented);
+  return upsample_linear(x, sizes, o.align_corners().value_or(false), scales);
+}
+
+Tensor pixel_shuffle(const Tensor& x, const PixelShuffleFuncOptions& o) {
+  return ember::pixel_shuffle(x, o.upscale_factor());
+}
+Tensor pixel_unshuffle(const Tensor& x, const PixelUnshuffleFuncOptions& o) {
+  return ember::pixel_unshuffle(x, o.downscale_factor());
+}
+Tensor fold(const Tensor& x, const FoldFuncOptions& o) {
+  return col2im(x, o.output_size(), o.kernel_size(), o.dilation(), o.padding(), o.stride());
+}
+Tensor unfold(const Tensor& x, const UnfoldFuncOptions& o) {
+  return im2col(x, o.kernel_size(), o.dilation(), o.padding(), o.stride());
+}
+
+}  // namespace ember::nn::functional
