@@ -230,12 +230,66 @@ void bind_resampling(py::module_& m) {
   m.def("channel_shuffle", &channel_shuffle, py::arg("input"), py::arg("groups"));
 }
 
+nn::functional::EmbeddingBagMode bag_mode(const std::string& mode) {
+  if (mode == "sum") return nn::functional::EmbeddingBagMode::Sum;
+  if (mode == "mean") return nn::functional::EmbeddingBagMode::Mean;
+  if (mode == "max") return nn::functional::EmbeddingBagMode::Max;
+  throw py::value_error("mode has to be one of sum, mean or max");
+}
+
+void bind_norms_and_bags(py::module_& m) {
+  namespace F = nn::functional;
+  m.def(
+      "instance_norm",
+      [](const Tensor& x, py::handle mean, py::handle var, py::handle w, py::handle b,
+         bool use_input_stats, double momentum, double eps) {
+        return F::instance_norm(x, tensor_or_undefined(mean), tensor_or_undefined(var),
+                                tensor_or_undefined(w), tensor_or_undefined(b), use_input_stats,
+                                momentum, eps);
+      },
+      py::arg("input"), py::arg("running_mean") = py::none(), py::arg("running_var") = py::none(),
+      py::arg("weight") = py::none(), py::arg("bias") = py::none(),
+      py::arg("use_input_stats") = true, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
+  m.def("local_response_norm", &F::local_response_norm, py::arg("input"), py::arg("size"),
+        py::arg("alpha") = 1e-4, py::arg("beta") = 0.75, py::arg("k") = 1.0);
+  m.def("prelu", &F::prelu, py::arg("input"), py::arg("weight"));
+  m.def(
+      "bilinear",
+      [](const Tensor& x1, const Tensor& x2, const Tensor& w, py::handle b) {
+        return F::bilinear(x1, x2, w, tensor_or_undefined(b));
+      },
+      py::arg("input1"), py::arg("input2"), py::arg("weight"), py::arg("bias") = py::none());
+  m.def(
+      "embedding_bag",
+      [](const Tensor& input, const Tensor& weight, py::handle offsets, const std::string& mode,
+         py::handle per_sample_weights, bool include_last_offset,
+         std::optional<int64_t> padding_idx) {
+        return F::embedding_bag(input, weight, tensor_or_undefined(offsets), bag_mode(mode),
+                                tensor_or_undefined(per_sample_weights), include_last_offset,
+                                padding_idx);
+      },
+      py::arg("input"), py::arg("weight"), py::arg("offsets") = py::none(),
+      py::arg("mode") = "mean", py::arg("per_sample_weights") = py::none(),
+      py::arg("include_last_offset") = false, py::arg("padding_idx") = py::none());
+  m.def(
+      "embedding_renorm_",
+      [](py::object weight, const Tensor& indices, double max_norm, double norm_type) {
+        Tensor w = as_tensor(weight);
+        F::embedding_renorm_(w, indices, max_norm, norm_type);
+        return weight;
+      },
+      py::arg("input"), py::arg("indices"), py::arg("max_norm"), py::arg("norm_type"));
+  m.def("scale_grad_by_frequency", &F::scale_grad_by_frequency, py::arg("rows"),
+        py::arg("indices"));
+}
+
 }  // namespace
 
 void bind_nn_layers(py::module_& m) {
   bind_convolutions(m);
   bind_pools(m);
   bind_resampling(m);
+  bind_norms_and_bags(m);
 }
 
 }  // namespace ember::python

@@ -5,6 +5,7 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/nn/functional.h"
+#include "ember/ops/creation.h"
 #include "repr.h"
 
 namespace ember::nn {
@@ -133,5 +134,23 @@ std::string ThresholdImpl::extra_repr() const {
 
 Tensor GLUImpl::forward(const Tensor& input) { return functional::glu(input, options.dim()); }
 std::string GLUImpl::extra_repr() const { return fmt::format("dim={}", options.dim()); }
+
+PReLUImpl::PReLUImpl(const PReLUOptions& options)
+    : Module("PReLU"),
+      options(options),
+      weight(register_parameter("weight", empty({options.num_parameters()}))) {
+  reset_parameters();
+}
+
+void PReLUImpl::reset_parameters() {
+  NoGradGuard no_grad;
+  weight.fill_(options.init());
+}
+
+Tensor PReLUImpl::forward(const Tensor& input) { return functional::prelu(input, weight); }
+
+std::string PReLUImpl::extra_repr() const {
+  return fmt::format("num_parameters={}", options.num_parameters());
+}
 
 }  // namespace ember::nn

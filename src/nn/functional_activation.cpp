@@ -166,4 +166,22 @@ Tensor glu(const Tensor& x, int64_t dim) {
   return halves[0] * halves[1].sigmoid();
 }
 
+Tensor prelu(const Tensor& x, const Tensor& weight) {
+  const int64_t channels = x.dim() >= 2 ? x.size(1) : 1;
+  if (weight.numel() != 1 && weight.numel() != channels)
+    throw Error(fmt::format("prelu: Mismatch of parameter numbers and input channel size. Found "
+                            "parameter numbers = {} and channel size = {}.",
+                            weight.numel(), channels),
+                ErrorKind::Runtime);
+  Tensor slope = weight.reshape({-1});
+  if (weight.numel() == 1) {
+    slope = slope.reshape({});
+  } else {
+    DimVector shape(static_cast<size_t>(x.dim()), 1);
+    shape[1] = channels;
+    slope = slope.view(shape);
+  }
+  return where(x > 0, x, slope * x);
+}
+
 }  // namespace ember::nn::functional

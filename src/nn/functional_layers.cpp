@@ -131,4 +131,27 @@ Tensor pad(const Tensor& x, IntArrayRef pad, PadMode mode, double value) {
   return functional::pad(x, pad, names[static_cast<int>(mode)], value);
 }
 
+Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const Tensor& bias) {
+  const auto leading = [](const Tensor& t) {
+    return IntArrayRef(t.sizes().data(), static_cast<size_t>(t.dim() - 1));
+  };
+  if (weight.dim() != 3 || x1.dim() < 1 || x2.dim() < 1 || x1.size(-1) != weight.size(1) ||
+      x2.size(-1) != weight.size(2) || leading(x1) != leading(x2))
+    throw Error(fmt::format("bilinear: expected input1 [..., {}] and input2 [..., {}] with equal "
+                            "leading dims for weight [out, in1, in2], but got input1 {}, input2 "
+                            "{} and weight {}",
+                            weight.dim() == 3 ? weight.size(1) : -1,
+                            weight.dim() == 3 ? weight.size(2) : -1, shape_str(x1.sizes()),
+                            shape_str(x2.sizes()), shape_str(weight.sizes())),
+                ErrorKind::Runtime);
+  const int64_t out = weight.size(0), in1 = weight.size(1), in2 = weight.size(2);
+  DimVector shape(x1.sizes().begin(), x1.sizes().end() - 1);
+  shape.push_back(out);
+  // (x1 A_o) . x2 for every o: one GEMM over the flattened leading dims, then a row-wise dot.
+  const Tensor left = x1.reshape({-1, in1}).matmul(weight.permute({1, 0, 2}).reshape({in1, -1}));
+  Tensor y = (left.view({-1, out, in2}) * x2.reshape({-1, 1, in2})).sum({-1});
+  if (bias.defined()) y = y + bias;
+  return y.reshape(shape);
+}
+
 }  // namespace ember::nn::functional

@@ -138,4 +138,70 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   return y;
 }
 
+Tensor instance_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                     const Tensor& weight, const Tensor& bias, bool use_input_stats,
+                     double momentum, double eps) {
+  if (x.dim() < 3)
+    fail(fmt::format("instance_norm: expected input of shape [N, C, ...] with at least 3 dims, "
+                     "but got input of size {}",
+                     shape_str(x.sizes())),
+         ErrorKind::Value);
+  const int64_t channels = x.size(1);
+  check_channels(running_mean, "running_mean", channels);
+  check_channels(running_var, "running_var", channels);
+  check_channels(weight, "weight", channels);
+  check_channels(bias, "bias", channels);
+  DimVector shape(static_cast<size_t>(x.dim()), 1), dims;
+  shape[1] = channels;
+  for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
+  Tensor y;
+  if (use_input_stats) {
+    const int64_t n = x.numel() / std::max<int64_t>(x.size(0) * channels, 1);
+    if (n <= 1)
+      fail(fmt::format("instance_norm: Expected more than 1 spatial element when training, got "
+                       "input size {}",
+                       shape_str(x.sizes())),
+           ErrorKind::Value);
+    const Tensor mean = x.mean(dims, true);
+    const Tensor centered = x - mean;
+    const Tensor var = (centered * centered).mean(dims, true);
+    if (running_mean.defined()) {
+      // Each sample's statistics update the running ones; the batch's updates are averaged.
+      NoGradGuard no_grad;
+      Tensor rm = running_mean, rv = running_var;
+      const double bessel = static_cast<double>(n) / static_cast<double>(n - 1);
+      rm.mul_(1 - momentum).add_(mean.mean({0}).reshape(rm.sizes()), momentum);
+      if (rv.defined())
+        rv.mul_(1 - momentum).add_(var.mean({0}).reshape(rv.sizes()), momentum * bessel);
+    }
+    y = centered * (var + eps).pow(-0.5);
+  } else {
+    if (!running_mean.defined() || !running_var.defined())
+      fail(
+          "instance_norm: Expected running_mean and running_var to be defined when "
+          "use_input_stats is false");
+    y = (x - running_mean.detach().clone().reshape(shape)) *
+        (running_var.detach() + eps).pow(-0.5).reshape(shape);
+  }
+  if (weight.defined()) y = y * weight.reshape(shape);
+  if (bias.defined()) y = y + bias.reshape(shape);
+  return y;
+}
+
+Tensor local_response_norm(const Tensor& x, int64_t size, double alpha, double beta, double k) {
+  if (x.dim() < 3)
+    fail(fmt::format("local_response_norm: Expected 3D or higher dimensionality input (got {} "
+                     "dimensions)",
+                     x.dim()),
+         ErrorKind::Value);
+  if (size <= 0) fail(fmt::format("local_response_norm: size must be positive, but got {}", size));
+  if (x.numel() == 0) return x;
+  // Squares averaged over a window of `size` channels (zeros beyond the ends), as a 2-D pool over
+  // [N, 1, C, rest] with a (size, 1) kernel.
+  const Tensor squares = (x * x).reshape({x.size(0), 1, x.size(1), -1});
+  const Tensor padded = constant_pad_nd(squares, {0, 0, size / 2, (size - 1) / 2});
+  const Tensor mean = avg_pool2d(padded, {size, 1}, {1, 1}).reshape(x.sizes());
+  return x / (mean * alpha + k).pow(beta);
+}
+
 }  // namespace ember::nn::functional

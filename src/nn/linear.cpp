@@ -44,4 +44,33 @@ std::string LinearImpl::extra_repr() const {
                      options.out_features(), bias.defined() ? "True" : "False");
 }
 
+BilinearImpl::BilinearImpl(const BilinearOptions& opts)
+    : Module("Bilinear"),
+      options(opts),
+      weight(register_parameter(
+          "weight", empty({opts.out_features(), opts.in1_features(), opts.in2_features()}))),
+      bias(register_parameter("bias", opts.bias() ? empty({opts.out_features()}) : Tensor())) {
+  reset_parameters();
+}
+
+void BilinearImpl::reset_parameters() {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(options.in1_features()));
+  init::uniform_(weight, -bound, bound);
+  if (bias.defined()) init::uniform_(bias, -bound, bound);
+}
+
+Tensor BilinearImpl::forward(const Tensor&) {
+  throw Error("Bilinear: forward takes two inputs, forward(input1, input2)", ErrorKind::Type);
+}
+
+Tensor BilinearImpl::forward(const Tensor& input1, const Tensor& input2) {
+  return functional::bilinear(input1, input2, weight, bias);
+}
+
+std::string BilinearImpl::extra_repr() const {
+  return fmt::format("in1_features={}, in2_features={}, out_features={}, bias={}",
+                     options.in1_features(), options.in2_features(), options.out_features(),
+                     bias.defined() ? "True" : "False");
+}
+
 }  // namespace ember::nn

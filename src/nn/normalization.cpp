@@ -165,4 +165,42 @@ void BatchNorm2dImpl::check_input_dim(const Tensor& input) const {
                 ErrorKind::Value);
 }
 
+void BatchNorm3dImpl::check_input_dim(const Tensor& input) const {
+  if (input.dim() != 5)
+    throw Error(fmt::format("BatchNorm3d: expected 5D input (got {}D input)", input.dim()),
+                ErrorKind::Value);
+}
+
+namespace detail {
+
+void InstanceNormImplBase::check_input_dim(const Tensor& input) const {
+  if (input.dim() != spatial_dims_ + 1 && input.dim() != spatial_dims_ + 2)
+    throw Error(fmt::format("{}: expected {}D or {}D input (got {}D input)", name(),
+                            spatial_dims_ + 1, spatial_dims_ + 2, input.dim()),
+                ErrorKind::Value);
+}
+
+Tensor InstanceNormImplBase::forward(const Tensor& input) {
+  check_input_dim(input);
+  if (input.dim() == spatial_dims_ + 1) return forward(input.unsqueeze(0)).squeeze(0);
+  return functional::instance_norm(input, running_mean, running_var, weight, bias,
+                                   is_training() || !running_mean.defined(),
+                                   options.momentum().value_or(0.1), options.eps());
+}
+
+}  // namespace detail
+
+LocalResponseNormImpl::LocalResponseNormImpl(const LocalResponseNormOptions& options)
+    : Module("LocalResponseNorm"), options(options) {}
+
+Tensor LocalResponseNormImpl::forward(const Tensor& input) {
+  return functional::local_response_norm(input, options.size(), options.alpha(), options.beta(),
+                                         options.k());
+}
+
+std::string LocalResponseNormImpl::extra_repr() const {
+  return fmt::format("{}, alpha={}, beta={}, k={}", options.size(), float_repr(options.alpha()),
+                     float_repr(options.beta()), float_repr(options.k()));
+}
+
 }  // namespace ember::nn

@@ -659,6 +659,7 @@ std::vector<OpSample> op_samples() {
                },
                ""});
   Gen distinct_1d = [=] { return distinct().reshape({2, 5, 5}); };
+  Gen distinct_rows = [=] { return distinct().reshape({-1}).narrow(0, 0, 18).reshape({6, 3}); };
   s.push_back(
       unary("max_pool1d", distinct_1d, F1(max_pool1d(x, {3}, {2}, {1})), "SqueezeBackward1"));
   s.push_back(unary("avg_pool1d_ceil", normal({2, 3, 7}),
@@ -683,6 +684,44 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("pixel_unshuffle", normal({1, 2, 4, 6}), F1(pixel_unshuffle(x, 2)), ""));
   s.push_back(unary("unfold_twice", strided(normal({4, 6})), F1(x.unfold(1, 3, 2).unfold(0, 2, 1)),
                     "UnfoldBackward0"));
+
+  // ---- Normalization, activation and lookup layers (nn::functional) ---------------------------
+  s.push_back({"instance_norm_affine",
+               [=] {
+                 Tensor x = leaf(normal({2, 3, 4})()), w = leaf(normal({3})());
+                 Tensor b = leaf(normal({3})());
+                 return Case{{x, w, b}, [](const variable_list& v) {
+                               return variable_list{
+                                   nn::functional::instance_norm(v[0], {}, {}, v[1], v[2])};
+                             }};
+               },
+               ""});
+  s.push_back(unary("local_response_norm", normal({2, 5, 3}),
+                    F1(nn::functional::local_response_norm(x, 3, 0.1)), "DivBackward0"));
+  s.push_back(binary("prelu_per_channel", normal({2, 3, 4}, {0.0}), normal({3}),
+                     F2(nn::functional::prelu(a, b)), ""));
+  s.push_back({"bilinear",
+               [=] {
+                 Tensor a = leaf(normal({4, 2})()), b = leaf(normal({4, 3})());
+                 Tensor w = leaf(normal({5, 2, 3})()), c = leaf(normal({5})());
+                 return Case{
+                     {a, b, w, c}, [](const variable_list& v) {
+                       return variable_list{nn::functional::bilinear(v[0], v[1], v[2], v[3])};
+                     }};
+               },
+               ""});
+  s.push_back(
+      binary("embedding_bag_sum_weighted", normal({6, 3}), normal({6}),
+             F2(nn::functional::embedding_bag(tensor({1, 2, 4, 5, 4, 3}, TensorOptions(kInt64)), a,
+                                              tensor({0, 2}, TensorOptions(kInt64)),
+                                              nn::functional::EmbeddingBagMode::Sum, b)),
+             ""));
+  s.push_back(
+      unary("embedding_bag_max", distinct_rows,
+            F1(nn::functional::embedding_bag(tensor({1, 2, 4, 5, 4, 3}, TensorOptions(kInt64)), x,
+                                             tensor({0, 2}, TensorOptions(kInt64)),
+                                             nn::functional::EmbeddingBagMode::Max)),
+            ""));
 
   // ---- Compositions --------------------------------------------------------------------------
   s.push_back(binary("linear_layer", normal({2, 3}), normal({4, 3}),
@@ -819,6 +858,11 @@ const NameDeviation kNameDeviations[] = {
     {"upsample_linear_align_corners", "PermuteBackward0", "UpsampleLinear1DBackward1"},
     {"pixel_shuffle", "UnsafeViewBackward0", "PixelShuffleBackward0"},
     {"pixel_unshuffle", "UnsafeViewBackward0", "PixelUnshuffleBackward0"},
+    {"instance_norm_affine", "AddBackward0", "ViewBackward0"},
+    {"prelu_per_channel", "WhereBackward0", "PreluBackward0"},
+    {"bilinear", "ReshapeAliasBackward0", "AddBackward0"},
+    {"embedding_bag_sum_weighted", "ReshapeAliasBackward0", "EmbeddingBagBackward0"},
+    {"embedding_bag_max", "ScatterReduceBackward0", "EmbeddingBagBackward0"},
 };
 
 TEST(GradcheckNames, KnownNameDeviations) {

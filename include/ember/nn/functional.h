@@ -93,6 +93,27 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = {});
 /// Rows at padding_idx get no gradient. An index outside [0, num_embeddings) is an IndexError.
 Tensor embedding(const Tensor& indices, const Tensor& weight,
                  std::optional<int64_t> padding_idx = std::nullopt);
+/// How embedding_bag reduces each bag's rows.
+enum class EmbeddingBagMode { Sum, Mean, Max };
+/// The reduction of the weight rows each bag of indices picks: [bags, dim]. A 2-D input is one
+/// bag per row; a 1-D input is split into bags at offsets (with include_last_offset, offsets
+/// ends with the input's length). per_sample_weights (Sum only) scale each row; indices equal
+/// to padding_idx are left out; an empty bag gives zeros.
+Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& offsets = {},
+                     EmbeddingBagMode mode = EmbeddingBagMode::Mean,
+                     const Tensor& per_sample_weights = {}, bool include_last_offset = false,
+                     std::optional<int64_t> padding_idx = std::nullopt);
+/// Rescales, in place and without recording, each row of weight that indices picks whose
+/// norm_type-norm exceeds max_norm, to norm max_norm (torch.embedding_renorm_).
+Tensor& embedding_renorm_(Tensor& weight, const Tensor& indices, double max_norm,
+                          double norm_type = 2.0);
+/// x with the gradient reaching it divided by how often its index occurs in indices (an
+/// embedding's scale_grad_by_freq): the value is unchanged.
+Tensor scale_grad_by_frequency(const Tensor& rows, const Tensor& indices);
+/// x1^T A x2 + b for x1 [..., in1], x2 [..., in2], weight [out, in1, in2], bias [out].
+Tensor bilinear(const Tensor& x1, const Tensor& x2, const Tensor& weight, const Tensor& bias = {});
+/// x where positive, weight * x elsewhere; weight has one value or one per channel (dim 1).
+Tensor prelu(const Tensor& x, const Tensor& weight);
 /// Dims start_dim..end_dim merged into one (torch.flatten).
 Tensor flatten(const Tensor& x, int64_t start_dim = 0, int64_t end_dim = -1);
 /// int64 class indices [...] as one-hot rows [..., num_classes] (num_classes -1: max + 1).
@@ -129,6 +150,17 @@ Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight = {}
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
                   double momentum = 0.1, double eps = 1e-5);
+
+/// Normalizes each sample's channels [N, C, ...] over their own spatial dims. With
+/// use_input_stats the sample statistics are used and the running ones (when given) updated
+/// with their mean over the batch; otherwise the running statistics are used.
+Tensor instance_norm(const Tensor& x, const Tensor& running_mean = {},
+                     const Tensor& running_var = {}, const Tensor& weight = {},
+                     const Tensor& bias = {}, bool use_input_stats = true, double momentum = 0.1,
+                     double eps = 1e-5);
+/// x divided by (k + alpha / size * sum of x^2 over the size neighbouring channels)^beta.
+Tensor local_response_norm(const Tensor& x, int64_t size, double alpha = 1e-4, double beta = 0.75,
+                           double k = 1.0);
 
 // ---- Losses --------------------------------------------------------------------------------
 /// (input - target)^2, reduced; input and target must have the same shape.

@@ -7,7 +7,7 @@ from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDi
 from .module import Module
 from .modules import (CELU, ELU, GELU, GLU, SELU, BatchNorm1d, BatchNorm2d,
                       Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
-                      Embedding, GroupNorm, Softshrink, Hardshrink, Tanhshrink, Softmin, Softmax2d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
+                      GroupNorm, Softshrink, Hardshrink, Tanhshrink, Softmin, Softmax2d, ReflectionPad1d, ReflectionPad2d, ReflectionPad3d,
                       ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ConstantPad1d,
                       ConstantPad2d, ConstantPad3d, ZeroPad2d, Flatten, Hardsigmoid, Hardswish, Hardtanh, Identity,
                       LayerNorm, LeakyReLU, Linear, LogSigmoid, LogSoftmax, Mish, ReLU,
@@ -20,4 +20,8 @@ from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, A
                       MaxUnpool2d)
 from .resampling import (ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unfold, Upsample,
                          UpsamplingBilinear2d, UpsamplingNearest2d)
+from .modules import Bilinear, PReLU
+from .normalization import (BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
+                            LocalResponseNorm)
+from .sparse import Embedding, EmbeddingBag
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase

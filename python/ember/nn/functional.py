@@ -12,7 +12,6 @@ conv_transpose2d = _nn.conv_transpose2d
 conv_transpose3d = _nn.conv_transpose3d
 group_norm = _nn.group_norm
 gelu = _nn.gelu
-embedding = _nn.embedding
 layer_norm = _nn.layer_norm
 batch_norm = _nn.batch_norm
 
@@ -243,6 +242,58 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     # Without ceil_mode every window holds kh * kw positions, padding included.
     return out * (kh * kw / divisor_override)
+
+
+def _refuse_sparse(sparse, name):
+    if sparse:
+        raise NotImplementedError(f"{name}: sparse=True (sparse gradients) is not supported: "
+                                  "Ember's tensors are dense")
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    _refuse_sparse(sparse, "embedding")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if max_norm is not None:
+        _nn.embedding_renorm_(weight, input.contiguous(), max_norm, norm_type)
+    out = _nn.embedding(input, weight, padding_idx)
+    return _nn.scale_grad_by_frequency(out, input) if scale_grad_by_freq else out
+
+
+def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale_grad_by_freq=False,
+                  mode="mean", sparse=False, per_sample_weights=None, include_last_offset=False,
+                  padding_idx=None):
+    _refuse_sparse(sparse, "embedding_bag")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += weight.shape[0]
+    if max_norm is not None:
+        _nn.embedding_renorm_(weight, input, max_norm, norm_type)
+    if not scale_grad_by_freq:
+        return _nn.embedding_bag(input, weight, offsets, mode, per_sample_weights,
+                                 include_last_offset, padding_idx)
+    # Each looked-up row with its gradient scaled by frequency, bagged by position; padding
+    # positions point at an appended zero row.
+    flat = input.reshape(-1)
+    count = flat.numel()
+    table = _nn.scale_grad_by_frequency(_nn.embedding(flat, weight), flat)
+    table = _C.cat([table, _C.zeros(1, weight.shape[1], dtype=weight.dtype)])
+    positions = _C.arange(count)
+    if padding_idx is not None:
+        positions = _C.where(flat == padding_idx, count, positions)
+    return _nn.embedding_bag(positions.reshape(input.shape), table, offsets, mode,
+                             per_sample_weights, include_last_offset, count)
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    return _nn.instance_norm(input, running_mean, running_var, weight, bias, use_input_stats,
+                             momentum, eps)
+
+
+local_response_norm = _nn.local_response_norm
+prelu = _nn.prelu
+bilinear = _nn.bilinear
 
 
 def flatten(input, start_dim=0, end_dim=-1):

@@ -323,6 +323,44 @@ class _PadNd(Module):
         return f"{self.padding}"
 
 
+class PReLU(Module):
+    def __init__(self, num_parameters=1, init=0.25, device=None, dtype=None):
+        super().__init__()
+        self.num_parameters, self.init = num_parameters, init
+        self.weight = Parameter(_C.full((num_parameters,), init, dtype=dtype))
+
+    def forward(self, input):
+        return F.prelu(input, self.weight)
+
+    def extra_repr(self):
+        return f"num_parameters={self.num_parameters}"
+
+
+class Bilinear(Module):
+    """y = x1^T A x2 + b, with A [out_features, in1_features, in2_features]."""
+
+    def __init__(self, in1_features, in2_features, out_features, bias=True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        bound = 1 / in1_features ** 0.5
+        self.weight = Parameter(_C.empty(out_features, in1_features, in2_features, dtype=dtype))
+        _C._nn.uniform_(self.weight, -bound, bound)
+        if bias:
+            self.bias = Parameter(_C.empty(out_features, dtype=dtype))
+            _C._nn.uniform_(self.bias, -bound, bound)
+        else:
+            self.register_parameter("bias", None)
+
+    def forward(self, input1, input2):
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self):
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")
+
+
 def _pad_class(name, mode, dims, constant=False):
     if constant:
         def init(self, padding, value):
@@ -389,23 +427,6 @@ class Softmax2d(Module):
 class Identity(Module):
     def forward(self, input):
         return input
-
-
-class Embedding(Module):
-    def __init__(self, num_embeddings, embedding_dim, padding_idx=None):
-        super().__init__()
-        self.num_embeddings, self.embedding_dim, self.padding_idx = (num_embeddings,
-                                                                     embedding_dim, padding_idx)
-        self.weight = Parameter(_C.randn(num_embeddings, embedding_dim))
-        if padding_idx is not None:
-            with no_grad():
-                self.weight[padding_idx] = 0
-
-    def forward(self, input):
-        return F.embedding(input, self.weight, self.padding_idx)
-
-    def extra_repr(self):
-        return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
 class LayerNorm(Module):

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "ember/core/arg.h"
 #include "ember/core/tensor.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"
@@ -368,5 +369,28 @@ class GLUImpl : public Module {
   GLUOptions options;
 };
 EMBER_MODULE(GLU);
+
+/// The arguments of PReLU: `PReLUOptions().num_parameters(3).init(0.1)`.
+class PReLUOptions {
+  /// One learned slope for all channels, or one per channel (dim 1).
+  EMBER_ARG(int64_t, num_parameters) = 1;
+  /// The slopes' starting value.
+  EMBER_ARG(double, init) = 0.25;
+};
+
+/// x where positive, a learned slope times x elsewhere (functional::prelu).
+class PReLUImpl : public Module {
+ public:
+  explicit PReLUImpl(const PReLUOptions& options = {});
+  Tensor forward(const Tensor& input) override;
+  /// "num_parameters=1".
+  std::string extra_repr() const override;
+  /// Every slope back to options.init().
+  void reset_parameters();
+  const PReLUOptions options;
+  /// [num_parameters].
+  Tensor& weight;
+};
+EMBER_MODULE(PReLU);
 
 }  // namespace ember::nn

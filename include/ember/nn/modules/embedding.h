@@ -4,9 +4,12 @@
 #include <optional>
 #include <string>
 
+#include "ember/core/arg.h"
 #include "ember/core/tensor.h"
+#include "ember/nn/functional.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"
+#include "ember/nn/modules/loss.h"
 
 namespace ember::nn {
 
@@ -49,4 +52,58 @@ class EmbeddingImpl : public Module {
 /// A shared handle to an EmbeddingImpl.
 EMBER_MODULE(Embedding);
 
+/// The arguments of EmbeddingBag: `EmbeddingBagOptions(10, 3).mode(torch::kSum)`.
+class EmbeddingBagOptions {
+ public:
+  EmbeddingBagOptions(int64_t num_embeddings, int64_t embedding_dim)
+      : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  EMBER_ARG(int64_t, num_embeddings);
+  EMBER_ARG(int64_t, embedding_dim);
+  /// Rows a lookup picks whose norm exceeds max_norm are rescaled to it, in place.
+  EMBER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  /// The p of that norm (default 2).
+  EMBER_ARG(double, norm_type) = 2.0;
+  /// Divide each row's gradient by how often its index occurs in the batch.
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  /// How a bag's rows combine: kSum, kMean (default) or kMax.
+  EMBER_ARG(functional::EmbeddingBagMode, mode) = functional::EmbeddingBagMode::Mean;
+
+ public:
+  /// LibTorch spells sum and mean with the loss reductions' constants.
+  EmbeddingBagOptions& mode(Reduction r) {
+    mode_ = r == Reduction::Sum ? functional::EmbeddingBagMode::Sum
+                                : functional::EmbeddingBagMode::Mean;
+    return *this;
+  }
+  /// offsets ends with the input's length (the CSR layout).
+  EMBER_ARG(bool, include_last_offset) = false;
+  /// Indices equal to padding_idx take no part in their bag.
+  EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+};
+
+/// Reduces bags of embedding rows: input [B, L] (one bag per row) or 1-D input with offsets.
+class EmbeddingBagImpl : public Module {
+ public:
+  EmbeddingBagImpl(int64_t num_embeddings, int64_t embedding_dim)
+      : EmbeddingBagImpl(EmbeddingBagOptions(num_embeddings, embedding_dim)) {}
+  explicit EmbeddingBagImpl(const EmbeddingBagOptions& options);
+  Tensor forward(const Tensor& input) override { return forward(input, Tensor(), Tensor()); }
+  /// [bags, embedding_dim]; per_sample_weights (mode kSum only) scale each looked-up row.
+  Tensor forward(const Tensor& input, const Tensor& offsets, const Tensor& per_sample_weights = {});
+  /// "10, 3, mode=mean" (plus max_norm, norm_type, scale_grad_by_freq, padding_idx when set).
+  std::string extra_repr() const override;
+  /// weight drawn from N(0, 1), the padding row zeroed.
+  void reset_parameters();
+
+  const EmbeddingBagOptions options;
+  /// [num_embeddings, embedding_dim].
+  Tensor& weight;
+};
+EMBER_MODULE(EmbeddingBag);
+
 }  // namespace ember::nn
+
+namespace ember {
+/// EmbeddingBag's kMax mode (kSum and kMean are the reductions' constants).
+inline constexpr nn::functional::EmbeddingBagMode kMax = nn::functional::EmbeddingBagMode::Max;
+}  // namespace ember

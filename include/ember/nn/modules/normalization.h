@@ -192,4 +192,107 @@ class BatchNorm2dImpl : public detail::BatchNormImplBase {
 /// A shared handle to a BatchNorm2dImpl.
 EMBER_MODULE(BatchNorm2d);
 
+/// Batch normalization over [N, C, D, H, W] inputs.
+class BatchNorm3dImpl : public detail::BatchNormImplBase {
+ public:
+  explicit BatchNorm3dImpl(int64_t num_features)
+      : BatchNorm3dImpl(BatchNormOptions(num_features)) {}
+  explicit BatchNorm3dImpl(const BatchNormOptions& options)
+      : BatchNormImplBase("BatchNorm3d", options) {}
+
+ protected:
+  void check_input_dim(const Tensor& input) const override;
+};
+EMBER_MODULE(BatchNorm3d);
+using BatchNorm3dOptions = BatchNormOptions;
+
+/// The arguments of InstanceNorm1d/2d/3d: BatchNormOptions whose affine and track_running_stats
+/// default to false.
+class InstanceNormOptions : public BatchNormOptions {
+ public:
+  InstanceNormOptions(int64_t num_features) : BatchNormOptions(num_features) {
+    affine(false);
+    track_running_stats(false);
+  }
+};
+using InstanceNorm1dOptions = InstanceNormOptions;
+using InstanceNorm2dOptions = InstanceNormOptions;
+using InstanceNorm3dOptions = InstanceNormOptions;
+
+namespace detail {
+
+/// What the instance norms share: each sample's channels normalized over their own spatial dims
+/// (functional::instance_norm), with the batch norms' parameters and buffers.
+class InstanceNormImplBase : public BatchNormImplBase {
+ public:
+  /// Sample statistics in training mode or without running statistics, else the running ones.
+  /// An input without a batch dim is taken as one sample.
+  Tensor forward(const Tensor& input) override;
+
+ protected:
+  InstanceNormImplBase(std::string name, const BatchNormOptions& options, int64_t spatial_dims)
+      : BatchNormImplBase(std::move(name), options), spatial_dims_(spatial_dims) {}
+  void check_input_dim(const Tensor& input) const override;
+
+ private:
+  int64_t spatial_dims_;
+};
+
+}  // namespace detail
+
+/// Instance normalization of [N, C, L] (or [C, L]) inputs.
+class InstanceNorm1dImpl : public detail::InstanceNormImplBase {
+ public:
+  explicit InstanceNorm1dImpl(int64_t num_features)
+      : InstanceNorm1dImpl(InstanceNormOptions(num_features)) {}
+  explicit InstanceNorm1dImpl(const BatchNormOptions& options)
+      : InstanceNormImplBase("InstanceNorm1d", options, 1) {}
+};
+EMBER_MODULE(InstanceNorm1d);
+
+/// Instance normalization of [N, C, H, W] (or [C, H, W]) inputs.
+class InstanceNorm2dImpl : public detail::InstanceNormImplBase {
+ public:
+  explicit InstanceNorm2dImpl(int64_t num_features)
+      : InstanceNorm2dImpl(InstanceNormOptions(num_features)) {}
+  explicit InstanceNorm2dImpl(const BatchNormOptions& options)
+      : InstanceNormImplBase("InstanceNorm2d", options, 2) {}
+};
+EMBER_MODULE(InstanceNorm2d);
+
+/// Instance normalization of [N, C, D, H, W] (or [C, D, H, W]) inputs.
+class InstanceNorm3dImpl : public detail::InstanceNormImplBase {
+ public:
+  explicit InstanceNorm3dImpl(int64_t num_features)
+      : InstanceNorm3dImpl(InstanceNormOptions(num_features)) {}
+  explicit InstanceNorm3dImpl(const BatchNormOptions& options)
+      : InstanceNormImplBase("InstanceNorm3d", options, 3) {}
+};
+EMBER_MODULE(InstanceNorm3d);
+
+/// The arguments of LocalResponseNorm: `LocalResponseNormOptions(5).alpha(1e-3)`.
+class LocalResponseNormOptions {
+ public:
+  LocalResponseNormOptions(int64_t size) : size_(size) {}
+  /// How many neighbouring channels each output sums over.
+  EMBER_ARG(int64_t, size);
+  EMBER_ARG(double, alpha) = 1e-4;
+  EMBER_ARG(double, beta) = 0.75;
+  EMBER_ARG(double, k) = 1.0;
+};
+
+/// Divides each element by (k + alpha / size * sum of squares over size neighbouring channels)
+/// to the power beta (functional::local_response_norm).
+class LocalResponseNormImpl : public Module {
+ public:
+  explicit LocalResponseNormImpl(int64_t size)
+      : LocalResponseNormImpl(LocalResponseNormOptions(size)) {}
+  explicit LocalResponseNormImpl(const LocalResponseNormOptions& options);
+  Tensor forward(const Tensor& input) override;
+  /// "2, alpha=0.0001, beta=0.75, k=1.0".
+  std::string extra_repr() const override;
+  const LocalResponseNormOptions options;
+};
+EMBER_MODULE(LocalResponseNorm);
+
 }  // namespace ember::nn

@@ -1,0 +1,81 @@
+// InstanceNorm, BatchNorm3d, LocalResponseNorm, PReLU, Identity, Bilinear and EmbeddingBag in
+// LibTorch's spelling: shapes, wiring to nn::functional (whose values and derivatives are checked
+// against torch from tests/python/test_norm_and_bag_layers.py and by the gradcheck table), reprs
+// as torch prints them, and errors.
+#include "testing.h"
+
+namespace ember {
+namespace {
+
+using testing::expect_close;
+using testing::repr;
+namespace F = nn::functional;
+
+TEST(NormAndBagLayers, InstanceNormNormalizesEachSampleAndTracksStatistics) {
+  nn::InstanceNorm2d norm(nn::InstanceNorm2dOptions(3).affine(true).track_running_stats(true));
+  Tensor x = randn({2, 3, 4, 5}) * 3 + 1;
+  Tensor y = norm(x);
+  expect_close(y.mean({2, 3}), zeros({2, 3}), 1e-5, 1e-5);
+  // The running mean moved a tenth of the way to the batch's mean of sample means.
+  expect_close(norm->running_mean, x.mean({0, 2, 3}) * 0.1, 1e-5, 1e-6);
+  norm->eval();
+  expect_close(norm(x), F::instance_norm(x, norm->running_mean, norm->running_var, norm->weight,
+                                         norm->bias, false));
+  nn::InstanceNorm1d plain(3);
+  EXPECT_FALSE(plain->weight.defined());
+  EXPECT_EQ(plain(randn({3, 6})).sizes(), IntArrayRef({3, 6}));
+  EXPECT_EQ(repr(*plain),
+            "InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)");
+  EXPECT_EMBER_ERROR(plain(randn({2, 3, 4, 5})), "InstanceNorm1d: expected 2D or 3D input");
+  nn::BatchNorm3d batch(2);
+  EXPECT_EQ(batch(randn({2, 2, 3, 3, 2})).sizes(), IntArrayRef({2, 2, 3, 3, 2}));
+  EXPECT_EMBER_ERROR(batch(randn({2, 2, 3})), "BatchNorm3d: expected 5D input");
+}
+
+TEST(NormAndBagLayers, LocalResponseNormPReLUAndBilinear) {
+  Tensor x = randn({2, 4, 3});
+  // A window of one channel: x / (k + alpha x^2)^beta.
+  expect_close(nn::LocalResponseNorm(nn::LocalResponseNormOptions(1).alpha(0.5).k(2))(x),
+               x / (x * x * 0.5 + 2).pow(0.75));
+  EXPECT_EQ(repr(*nn::LocalResponseNorm(2)),
+            "LocalResponseNorm(2, alpha=0.0001, beta=0.75, k=1.0)");
+  nn::PReLU prelu(nn::PReLUOptions().num_parameters(4).init(0.1));
+  expect_close(prelu(x), where(x > 0, x, x * 0.1));
+  EXPECT_EQ(repr(*prelu), "PReLU(num_parameters=4)");
+  nn::Bilinear bilinear(2, 3, 4);
+  Tensor a = randn({5, 2}), b = randn({5, 3});
+  expect_close(bilinear->forward(a, b),
+               einsum("bi,oij,bj->bo", {a, bilinear->weight, b}) + bilinear->bias, 1e-5, 1e-5);
+  EXPECT_EQ(repr(*bilinear), "Bilinear(in1_features=2, in2_features=3, out_features=4, bias=True)");
+  EXPECT_EMBER_ERROR(bilinear->forward(randn({5, 3}), b), "bilinear: expected input1 [..., 2]");
+  nn::Identity identity;
+  EXPECT_TRUE(identity(x).is_same(x));
+}
+
+TEST(NormAndBagLayers, EmbeddingBagReducesBags) {
+  nn::EmbeddingBag bag(nn::EmbeddingBagOptions(10, 3).mode(kSum));
+  const Tensor indices = tensor({1, 2, 4, 5, 4, 3}, TensorOptions(kInt64));
+  const Tensor offsets = tensor({0, 2}, TensorOptions(kInt64));
+  const Tensor rows = bag->weight.index_select(0, indices);
+  expect_close(bag->forward(indices, offsets),
+               stack({rows.narrow(0, 0, 2).sum({0}), rows.narrow(0, 2, 4).sum({0})}));
+  nn::EmbeddingBag maxima(nn::EmbeddingBagOptions(10, 3).mode(kMax).padding_idx(4));
+  // The second bag's 4s are padding: only its 5 and 3 (positions 3 and 5) count.
+  const Tensor max_rows = maxima->weight.index_select(0, indices);
+  expect_close(maxima->forward(indices, offsets),
+               stack({max_rows.narrow(0, 0, 2).amax({0}),
+                      max_rows.index_select(0, tensor({3, 5}, TensorOptions(kInt64))).amax({0})}));
+  EXPECT_EQ(repr(*maxima), "EmbeddingBag(10, 3, mode=max, padding_idx=4)");
+  nn::EmbeddingBag renormed(nn::EmbeddingBagOptions(10, 3).max_norm(0.5));
+  renormed->forward(indices, offsets);
+  EXPECT_LE(renormed->weight.index_select(0, indices).norm(2, {1}).max().item<double>(),
+            0.5 + 1e-6);
+  EXPECT_EMBER_ERROR(F::embedding_bag(indices, bag->weight, tensor({1}, TensorOptions(kInt64))),
+                     "embedding_bag: offsets[0] has to be 0");
+  EXPECT_EMBER_ERROR(
+      F::embedding_bag(indices, bag->weight, offsets, F::EmbeddingBagMode::Max, ones({6})),
+      "per_sample_weights is only supported for mode='sum'");
+}
+
+}  // namespace
+}  // namespace ember
