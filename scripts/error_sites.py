@@ -78,6 +78,9 @@ WRAPPERS = [
     Wrapper("fail", ("src/nn/functional_loss.cpp", "src/nn/functional_norm.cpp",
                      "src/nn/functional_recurrent.cpp"), 0,
             ("arg", 1, "Runtime")),
+    # nn: embedding_bag's fail(message, kind = Runtime); interpolate's fail(message, kind = Value).
+    Wrapper("fail", ("src/nn/functional_embedding_bag.cpp",), 0, ("arg", 1, "Runtime")),
+    Wrapper("fail", ("src/nn/functional_spatial.cpp",), 0, ("arg", 1, "Value")),
     # nn: Conv2d's option checks, a lambda raising ValueErrors.
     Wrapper("fail", ("src/nn/conv.cpp",), 0, "Value"),
 ]

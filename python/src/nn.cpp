@@ -198,6 +198,7 @@ void bind_recurrent(py::module_& m) {
       },
       py::arg("input"), py::arg("hx"), py::arg("w_ih"), py::arg("w_hh"),
       py::arg("b_ih") = py::none(), py::arg("b_hh") = py::none());
+  bind_packed_sequences(m);
 }
 
 // The activations beyond relu/gelu, with torch's argument names and defaults.

@@ -31,13 +31,13 @@ Tensor embedding_bag(const Tensor& input, const Tensor& weight, const Tensor& of
   if (per_sample_weights.defined()) {
     if (mode != EmbeddingBagMode::Sum)
       fail(
-          "embedding_bag: embedding_bag: per_sample_weights was not None. per_sample_weights is "
+          "embedding_bag: per_sample_weights was not None. per_sample_weights is "
           "only supported for mode='sum' (got mode='" +
               std::string(mode == EmbeddingBagMode::Mean ? "mean" : "max") +
               "'). Please open a feature request on GitHub.",
           ErrorKind::NotImplemented);
     if (per_sample_weights.sizes() != input.sizes())
-      fail(fmt::format("embedding_bag: embedding_bag: If per_sample_weights ({}) is not None, then "
+      fail(fmt::format("embedding_bag: If per_sample_weights ({}) is not None, then "
                        "it must have the same shape as the input ({})",
                        shape_str(per_sample_weights.sizes()), shape_str(input.sizes())),
            ErrorKind::Value);

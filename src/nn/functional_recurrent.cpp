@@ -4,6 +4,8 @@
 // rows at once) and then runs the recurrence step by step, so each step costs one small product
 // by W_hh plus the gate arithmetic. For tanh, relu and LSTM cells both biases are folded into that
 // first product; GRU keeps b_hh apart because its n gate scales (h W_hn^T + b_hn) by r.
+// The same networks over packed sequences are in functional_recurrent_packed.cpp, which shares
+// the step arithmetic and checks below through recurrent_cells.h.
 #include <fmt/format.h>
 
 #include <string>
@@ -13,11 +15,34 @@
 #include "ember/nn/functional.h"
 #include "ember/nn/recurrent.h"
 #include "ember/ops.h"
+#include "recurrent_cells.h"
 
 namespace ember::nn::functional {
 namespace {
 
-enum class CellKind { Tanh, Relu, Lstm, Gru };
+// ---- Checks, with PyTorch's messages ----------------------------------------------------------
+
+[[noreturn]] void fail(std::string message, ErrorKind kind = ErrorKind::Runtime) {
+  throw Error(std::move(message), kind);
+}
+
+std::string sizes_tuple(IntArrayRef sizes) {
+  return sizes.size() == 1 ? fmt::format("({},)", sizes[0])
+                           : fmt::format("({})", fmt::join(sizes, ", "));
+}
+
+void check_cell_weights(const char* op, const Tensor& w_ih, const Tensor& w_hh, int64_t gates) {
+  if (w_ih.dim() != 2 || w_hh.dim() != 2 || w_ih.size(0) % gates != 0 ||
+      w_hh.size(0) != w_ih.size(0))
+    fail(
+        fmt::format("{}: expected w_ih [{} * hidden_size, input_size] and w_hh [{} * "
+                    "hidden_size, hidden_size], got {} and {}",
+                    op, gates, gates, shape_str(w_ih.sizes()), shape_str(w_hh.sizes())));
+}
+
+}  // namespace
+
+namespace detail {
 
 int64_t gate_count(CellKind kind) {
   return kind == CellKind::Lstm ? 4 : kind == CellKind::Gru ? 3 : 1;
@@ -27,19 +52,12 @@ const char* module_name(CellKind kind) {
   return kind == CellKind::Lstm ? "LSTM" : kind == CellKind::Gru ? "GRU" : "RNN";
 }
 
-// The weights of one layer in one direction; the biases and w_hr may be undefined.
-struct LayerWeights {
-  Tensor w_ih, w_hh, b_ih, b_hh, w_hr;
-};
-
-// x W_ih^T plus the biases that can be added before the recurrence.
 Tensor input_part(CellKind kind, const Tensor& x, const LayerWeights& w) {
   Tensor bias = w.b_ih;
   if (kind != CellKind::Gru && w.b_hh.defined()) bias = bias.defined() ? bias + w.b_hh : w.b_hh;
   return linear(x, w.w_ih, bias);
 }
 
-// One step of a tanh, relu or GRU cell from gi, the step's input part.
 Tensor step(CellKind kind, const Tensor& gi, const Tensor& h, const LayerWeights& w) {
   if (kind == CellKind::Gru) {
     const std::vector<Tensor> i = gi.chunk(3, 1), hh = linear(h, w.w_hh, w.b_hh).chunk(3, 1);
@@ -61,6 +79,50 @@ std::tuple<Tensor, Tensor> lstm_step(const Tensor& gi, const Tensor& h, const Te
   return {h_next, c_next};
 }
 
+void check_hidden(const char* name, const Tensor& hx, IntArrayRef expected, const char* label) {
+  if (hx.sizes() != expected)
+    fail(fmt::format("{}: Expected hidden{} size {}, got {}", name, label, sizes_tuple(expected),
+                     shape_str(hx.sizes())));
+}
+
+StackWeights unpack_weights(CellKind kind, TensorList params, bool has_biases, int64_t num_layers,
+                            bool bidirectional) {
+  const char* name = module_name(kind);
+  const int64_t directions = bidirectional ? 2 : 1;
+  if (num_layers < 1 || params.empty())
+    fail(fmt::format("{}: expected at least one layer of weights, got num_layers={} and {} "
+                     "weight tensors",
+                     name, num_layers, params.size()),
+         ErrorKind::Value);
+  // An LSTM with projections has one more weight per layer and direction, w_hr.
+  const size_t plain = 2 + (has_biases ? 2 : 0);
+  const size_t count = static_cast<size_t>(num_layers * directions);
+  const bool has_proj = kind == CellKind::Lstm && params.size() == (plain + 1) * count;
+  const size_t per_layer = plain + (has_proj ? 1 : 0);
+  if (params.size() != per_layer * count)
+    fail(fmt::format("{}: expected {} weight tensors for {} layer(s) in {} direction(s), got {}",
+                     name, per_layer * count, num_layers, directions, params.size()),
+         ErrorKind::Value);
+  StackWeights out{{}, directions, 0, 0};
+  for (size_t at = 0; at < params.size(); at += per_layer) {
+    LayerWeights w{params[at], params[at + 1], {}, {}, {}};
+    if (has_biases) w.b_ih = params[at + 2], w.b_hh = params[at + 3];
+    if (has_proj) w.w_hr = params[at + per_layer - 1];
+    out.layers.push_back(std::move(w));
+  }
+  const LayerWeights& first = out.layers.front();
+  const int64_t gates = gate_count(kind);
+  check_cell_weights(name, first.w_ih, first.w_hh, gates);
+  out.hidden = first.w_ih.size(0) / gates;
+  out.out_hidden = has_proj ? first.w_hr.size(0) : out.hidden;
+  return out;
+}
+
+}  // namespace detail
+
+namespace {
+using namespace detail;
+
 // Splits [seq, batch, features] into its steps with one node whose backward stacks the steps'
 // gradients. Selecting the steps one by one would give each its own node, and each node a
 // gradient the size of the whole sequence: quadratic in the sequence length.
@@ -79,23 +141,6 @@ struct SequenceSteps : autograd::Function<SequenceSteps> {
   }
 };
 
-// ---- Checks, with PyTorch's messages ----------------------------------------------------------
-
-[[noreturn]] void fail(std::string message, ErrorKind kind = ErrorKind::Runtime) {
-  throw Error(std::move(message), kind);
-}
-
-std::string sizes_tuple(IntArrayRef sizes) {
-  return sizes.size() == 1 ? fmt::format("({},)", sizes[0])
-                           : fmt::format("({})", fmt::join(sizes, ", "));
-}
-
-void check_hidden(const char* name, const Tensor& hx, IntArrayRef expected, const char* label) {
-  if (hx.sizes() != expected)
-    fail(fmt::format("{}: Expected hidden{} size {}, got {}", name, label, sizes_tuple(expected),
-                     shape_str(hx.sizes())));
-}
-
 void check_cell(const char* op, const Tensor& input, const Tensor& hx, const Tensor& w_ih,
                 const Tensor& w_hh, const char* label) {
   if (input.size(-1) != w_ih.size(1))
@@ -111,15 +156,6 @@ void check_cell(const char* op, const Tensor& input, const Tensor& hx, const Ten
         fmt::format("{}: hidden{} has inconsistent hidden_size: got {}, "
                     "expected {}",
                     op, label, hx.size(-1), w_hh.size(1)));
-}
-
-void check_cell_weights(const char* op, const Tensor& w_ih, const Tensor& w_hh, int64_t gates) {
-  if (w_ih.dim() != 2 || w_hh.dim() != 2 || w_ih.size(0) % gates != 0 ||
-      w_hh.size(0) != w_ih.size(0))
-    fail(
-        fmt::format("{}: expected w_ih [{} * hidden_size, input_size] and w_hh [{} * "
-                    "hidden_size, hidden_size], got {} and {}",
-                    op, gates, gates, shape_str(w_ih.sizes()), shape_str(w_hh.sizes())));
 }
 
 // ---- One step --------------------------------------------------------------------------------
@@ -171,34 +207,11 @@ SequenceResult run_sequence(const SequenceConfig& cfg, const Tensor& input, Tens
   };
   check_state_dims(h0, c0);
 
-  const int64_t directions = cfg.bidirectional ? 2 : 1;
-  const int64_t layers = cfg.num_layers;
-  if (layers < 1 || params.empty())
-    fail(fmt::format("{}: expected at least one layer of weights, got num_layers={} and {} "
-                     "weight tensors",
-                     name, layers, params.size()),
-         ErrorKind::Value);
-  // An LSTM with projections has one more weight per layer and direction, w_hr.
-  const size_t plain = 2 + (cfg.has_biases ? 2 : 0);
-  const bool has_proj =
-      lstm && params.size() == (plain + 1) * static_cast<size_t>(layers * directions);
-  const size_t per_layer = plain + (has_proj ? 1 : 0);
-  if (params.size() != per_layer * static_cast<size_t>(layers * directions))
-    fail(fmt::format("{}: expected {} weight tensors for {} layer(s) in {} direction(s), got {}",
-                     name, per_layer * layers * directions, layers, directions, params.size()),
-         ErrorKind::Value);
-  const auto weights = [&](int64_t layer, int64_t direction) {
-    const size_t at = per_layer * static_cast<size_t>(layer * directions + direction);
-    LayerWeights w{params[at], params[at + 1], {}, {}, {}};
-    if (cfg.has_biases) w.b_ih = params[at + 2], w.b_hh = params[at + 3];
-    if (has_proj) w.w_hr = params[at + per_layer - 1];
-    return w;
-  };
-  const LayerWeights first = weights(0, 0);
-  const int64_t gates = gate_count(cfg.kind);
-  check_cell_weights(name, first.w_ih, first.w_hh, gates);
-  const int64_t hidden = first.w_ih.size(0) / gates;
-  const int64_t out_hidden = has_proj ? first.w_hr.size(0) : hidden;
+  const StackWeights weights =
+      unpack_weights(cfg.kind, params, cfg.has_biases, cfg.num_layers, cfg.bidirectional);
+  const int64_t directions = weights.directions, layers = cfg.num_layers;
+  const LayerWeights& first = weights.at(0, 0);
+  const int64_t hidden = weights.hidden, out_hidden = weights.out_hidden;
 
   // Work in [seq, batch, features].
   Tensor x = batched ? input : input.unsqueeze(1);
@@ -234,7 +247,7 @@ SequenceResult run_sequence(const SequenceConfig& cfg, const Tensor& input, Tens
   for (int64_t layer = 0; layer < layers; ++layer) {
     std::vector<Tensor> direction_outputs;
     for (int64_t direction = 0; direction < directions; ++direction) {
-      const LayerWeights w = weights(layer, direction);
+      const LayerWeights& w = weights.at(layer, direction);
       const int64_t in_features = layer_input.size(2);
       const Tensor rows = input_part(cfg.kind, layer_input.reshape({seq * batch, in_features}), w);
       const Tensor gi = rows.view({seq, batch, rows.size(1)});

@@ -90,6 +90,12 @@ std::vector<Tensor> RNNImplBase::all_weights() const {
   return out;
 }
 
+Tensor RNNImplBase::permute_hidden(const Tensor& hx, const Tensor& permutation) {
+  if (!hx.defined() || !permutation.defined() || hx.dim() != 3 || hx.size(1) != permutation.numel())
+    return hx;
+  return hx.index_select(1, permutation);
+}
+
 std::string RNNImplBase::extra_repr() const {
   std::string s = fmt::format("{}, {}", config_.input_size, config_.hidden_size);
   if (config_.proj_size != 0) s += fmt::format(", proj_size={}", config_.proj_size);
@@ -111,11 +117,35 @@ RNNImplBase::Config common(const Options& o, int64_t gates, int64_t proj_size) {
 
 RNNImpl::RNNImpl(const RNNOptions& o) : RNNImplBase("RNN", common(o, 1, 0)), options(o) {}
 
+namespace {
+// The two activations' functions, padded and packed (rnn_tanh and rnn_relu are overloaded).
+using PaddedRun = std::tuple<Tensor, Tensor> (*)(const Tensor&, const Tensor&, TensorList, bool,
+                                                 int64_t, double, bool, bool, bool);
+using PackedRun = std::tuple<Tensor, Tensor> (*)(const Tensor&, const Tensor&, const Tensor&,
+                                                 TensorList, bool, int64_t, double, bool, bool);
+}  // namespace
+
 std::tuple<Tensor, Tensor> RNNImpl::forward(const Tensor& input, const Tensor& hx) {
-  const auto run =
-      options.nonlinearity() == RNNNonlinearity::Tanh ? functional::rnn_tanh : functional::rnn_relu;
+  const PaddedRun run = options.nonlinearity() == RNNNonlinearity::Tanh
+                            ? PaddedRun(functional::rnn_tanh)
+                            : PaddedRun(functional::rnn_relu);
   return run(input, hx, all_weights(), options.bias(), options.num_layers(), active_dropout(),
              is_training(), options.bidirectional(), options.batch_first());
+}
+
+std::tuple<utils::rnn::PackedSequence, Tensor> RNNImpl::forward_with_packed_input(
+    const utils::rnn::PackedSequence& packed_input, Tensor hx) {
+  const PackedRun run = options.nonlinearity() == RNNNonlinearity::Tanh
+                            ? PackedRun(functional::rnn_tanh)
+                            : PackedRun(functional::rnn_relu);
+  auto [output, h_n] =
+      run(packed_input.data(), packed_input.batch_sizes(),
+          permute_hidden(hx, packed_input.sorted_indices()), all_weights(), options.bias(),
+          options.num_layers(), active_dropout(), is_training(), options.bidirectional());
+  return {
+      utils::rnn::PackedSequence(output, packed_input.batch_sizes(), packed_input.sorted_indices(),
+                                 packed_input.unsorted_indices()),
+      permute_hidden(h_n, packed_input.unsorted_indices())};
 }
 
 LSTMImpl::LSTMImpl(const LSTMOptions& o)
@@ -131,12 +161,39 @@ std::tuple<Tensor, std::tuple<Tensor, Tensor>> LSTMImpl::forward(
   return {output, {h, c}};
 }
 
+std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>>
+LSTMImpl::forward_with_packed_input(const utils::rnn::PackedSequence& packed_input,
+                                    std::optional<std::tuple<Tensor, Tensor>> hx) {
+  const Tensor& sorted = packed_input.sorted_indices();
+  const Tensor& unsorted = packed_input.unsorted_indices();
+  std::vector<Tensor> state;
+  if (hx)
+    state = {permute_hidden(std::get<0>(*hx), sorted), permute_hidden(std::get<1>(*hx), sorted)};
+  auto [output, h, c] = functional::lstm(packed_input.data(), packed_input.batch_sizes(), state,
+                                         all_weights(), options.bias(), options.num_layers(),
+                                         active_dropout(), is_training(), options.bidirectional());
+  return {utils::rnn::PackedSequence(output, packed_input.batch_sizes(), sorted, unsorted),
+          {permute_hidden(h, unsorted), permute_hidden(c, unsorted)}};
+}
+
 GRUImpl::GRUImpl(const GRUOptions& o) : RNNImplBase("GRU", common(o, 3, 0)), options(o) {}
 
 std::tuple<Tensor, Tensor> GRUImpl::forward(const Tensor& input, const Tensor& hx) {
   return functional::gru(input, hx, all_weights(), options.bias(), options.num_layers(),
                          active_dropout(), is_training(), options.bidirectional(),
                          options.batch_first());
+}
+
+std::tuple<utils::rnn::PackedSequence, Tensor> GRUImpl::forward_with_packed_input(
+    const utils::rnn::PackedSequence& packed_input, Tensor hx) {
+  auto [output, h_n] = functional::gru(packed_input.data(), packed_input.batch_sizes(),
+                                       permute_hidden(hx, packed_input.sorted_indices()),
+                                       all_weights(), options.bias(), options.num_layers(),
+                                       active_dropout(), is_training(), options.bidirectional());
+  return {
+      utils::rnn::PackedSequence(output, packed_input.batch_sizes(), packed_input.sorted_indices(),
+                                 packed_input.unsorted_indices()),
+      permute_hidden(h_n, packed_input.unsorted_indices())};
 }
 
 // ---- The cells -------------------------------------------------------------------------------

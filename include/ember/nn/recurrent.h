@@ -59,4 +59,33 @@ std::tuple<Tensor, Tensor> gru(const Tensor& input, const Tensor& hx, TensorList
                                bool has_biases, int64_t num_layers, double dropout, bool train,
                                bool bidirectional, bool batch_first);
 
+// ---- Packed sequences ------------------------------------------------------------------------
+// The same networks over a packed batch (as nn::utils::rnn::PackedSequence holds it, and as
+// ATen's data overloads take it): data is [sum of lengths, input_size], the steps one after the
+// other, and batch_sizes (a 1-D int64 CPU tensor of non-increasing positive counts) says how
+// many sequences are still running at each step; those are always the first rows of the batch,
+// so the sequences are sorted by decreasing length. Every layer and direction runs step by step
+// over the shrinking batch: the forward direction's final state for a sequence is its state after
+// its own last step, and the reverse direction starts each sequence at its own last step. hx is
+// [num_layers * directions, batch_sizes[0], hidden] in that sorted order (undefined or empty for
+// zeros). Returns the packed output [sum of lengths, directions * hidden] and the final states.
+
+/// rnn_tanh over packed data: {output data, h_n}.
+std::tuple<Tensor, Tensor> rnn_tanh(const Tensor& data, const Tensor& batch_sizes, const Tensor& hx,
+                                    TensorList params, bool has_biases, int64_t num_layers,
+                                    double dropout, bool train, bool bidirectional);
+/// rnn_relu over packed data: {output data, h_n}.
+std::tuple<Tensor, Tensor> rnn_relu(const Tensor& data, const Tensor& batch_sizes, const Tensor& hx,
+                                    TensorList params, bool has_biases, int64_t num_layers,
+                                    double dropout, bool train, bool bidirectional);
+/// lstm over packed data from hx = {h_0, c_0}: {output data, h_n, c_n}.
+std::tuple<Tensor, Tensor, Tensor> lstm(const Tensor& data, const Tensor& batch_sizes,
+                                        TensorList hx, TensorList params, bool has_biases,
+                                        int64_t num_layers, double dropout, bool train,
+                                        bool bidirectional);
+/// gru over packed data: {output data, h_n}.
+std::tuple<Tensor, Tensor> gru(const Tensor& data, const Tensor& batch_sizes, const Tensor& hx,
+                               TensorList params, bool has_biases, int64_t num_layers,
+                               double dropout, bool train, bool bidirectional);
+
 }  // namespace ember::nn::functional

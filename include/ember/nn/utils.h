@@ -1,9 +1,10 @@
 #pragma once
-/// nn::utils, as LibTorch's torch::nn::utils and torch.nn.utils: gradient clipping and moving
-/// parameters to and from one flat vector.
+/// nn::utils, as LibTorch's torch::nn::utils and torch.nn.utils: gradient clipping, moving
+/// parameters to and from one flat vector, and (nn::utils::rnn) packed sequences.
 #include <vector>
 
 #include "ember/core/tensor.h"
+#include "ember/nn/utils/rnn.h"
 
 namespace ember::nn::utils {
 

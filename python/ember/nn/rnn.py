@@ -10,6 +10,7 @@ import warnings
 from .. import _C
 from .module import Module
 from .parameter import Parameter
+from .utils.rnn import PackedSequence
 
 _nn = _C._nn
 
@@ -84,6 +85,27 @@ class RNNBase(Module):
         return (self.bias, self.num_layers, self.dropout, self.training, self.bidirectional,
                 self.batch_first)
 
+    def permute_hidden(self, hx, permutation):
+        """hx with its batch dim in the sorted order of a packed batch (as torch's); left alone
+        when its batch size does not match, so that the shape check names the problem."""
+        if (permutation is None or hx is None or hx.dim() != 3
+                or hx.size(1) != permutation.numel()):
+            return hx
+        return hx.index_select(1, permutation)
+
+    def _run_packed(self, run, input, hx):
+        """Runs _nn's packed overload `run` on a PackedSequence from hx (a tensor or None, a list
+        for an LSTM) in the caller's batch order; returns the packed output and the list of final
+        states, back in that order."""
+        data, batch_sizes, sorted_indices, unsorted_indices = input
+        if isinstance(hx, list):
+            hx = [self.permute_hidden(h, sorted_indices) for h in hx]
+        else:
+            hx = self.permute_hidden(hx, sorted_indices)
+        output, *states = run(data, batch_sizes, hx, self._flat_weights, *self._train_args()[:5])
+        states = [self.permute_hidden(h, unsorted_indices) for h in states]
+        return PackedSequence(output, batch_sizes, sorted_indices, unsorted_indices), states
+
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
         if self.proj_size != 0:
@@ -122,6 +144,9 @@ class RNN(RNNBase):
 
     def forward(self, input, hx=None):
         run = _nn.rnn_tanh if self.mode == "RNN_TANH" else _nn.rnn_relu
+        if isinstance(input, PackedSequence):
+            output, (h,) = self._run_packed(run, input, hx)
+            return output, h
         return run(input, hx, self._flat_weights, *self._train_args())
 
 
@@ -134,6 +159,9 @@ class LSTM(RNNBase):
     def forward(self, input, hx=None):
         # torch takes hx[0] and hx[1] of whatever is given, a stacked tensor included.
         state = [hx[0], hx[1]] if hx is not None else []
+        if isinstance(input, PackedSequence):
+            output, (h, c) = self._run_packed(_nn.lstm, input, state)
+            return output, (h, c)
         output, h, c = _nn.lstm(input, state, self._flat_weights, *self._train_args())
         return output, (h, c)
 
@@ -147,6 +175,9 @@ class GRU(RNNBase):
         super().__init__("GRU", *args, **kwargs)
 
     def forward(self, input, hx=None):
+        if isinstance(input, PackedSequence):
+            output, (h,) = self._run_packed(_nn.gru, input, hx)
+            return output, h
         return _nn.gru(input, hx, self._flat_weights, *self._train_args())
 
 

@@ -11,6 +11,7 @@
 #include "ember/core/tensor.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"
+#include "ember/nn/utils/rnn.h"
 
 namespace ember {
 namespace nn {
@@ -104,6 +105,10 @@ class RNNImplBase : public Module {
   RNNImplBase(std::string name, Config config);
   /// Dropout applies only while training.
   double active_dropout() const { return is_training() ? config_.dropout : 0.0; }
+  /// A state [layers * directions, batch, *] with its batch dim reordered by permutation (as
+  /// torch's permute_hidden); unchanged when there is no permutation, and when its batch size
+  /// does not match, so that the shape check reports it.
+  static Tensor permute_hidden(const Tensor& hx, const Tensor& permutation);
   Config config_;
 
  private:
@@ -118,6 +123,10 @@ class RNNImpl : public RNNImplBase {
   /// input [seq, batch, input_size] (see batch_first) or [seq, input_size]; hx, when given,
   /// [num_layers * directions, batch, hidden_size]. Returns {output, h_n}.
   std::tuple<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {});
+  /// forward over a packed batch: returns {packed output, h_n}. hx and h_n are
+  /// [num_layers * directions, batch, hidden_size] in the caller's batch order (before sorting).
+  std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
+      const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
   const RNNOptions options;
 };
 
@@ -130,6 +139,11 @@ class LSTMImpl : public RNNImplBase {
   /// Returns {output, {h_n, c_n}}; hx is {h_0, c_0}, zeros when not given.
   std::tuple<Tensor, std::tuple<Tensor, Tensor>> forward(
       const Tensor& input, std::optional<std::tuple<Tensor, Tensor>> hx = std::nullopt);
+  /// forward over a packed batch: returns {packed output, {h_n, c_n}}, the states in the
+  /// caller's batch order (before sorting), as hx is.
+  std::tuple<utils::rnn::PackedSequence, std::tuple<Tensor, Tensor>> forward_with_packed_input(
+      const utils::rnn::PackedSequence& packed_input,
+      std::optional<std::tuple<Tensor, Tensor>> hx = std::nullopt);
   const LSTMOptions options;
 };
 
@@ -140,6 +154,9 @@ class GRUImpl : public RNNImplBase {
   explicit GRUImpl(const GRUOptions& options);
   /// Returns {output, h_n}.
   std::tuple<Tensor, Tensor> forward(const Tensor& input, const Tensor& hx = {});
+  /// forward over a packed batch: returns {packed output, h_n}, in the caller's batch order.
+  std::tuple<utils::rnn::PackedSequence, Tensor> forward_with_packed_input(
+      const utils::rnn::PackedSequence& packed_input, Tensor hx = {});
   const GRUOptions options;
 };
 

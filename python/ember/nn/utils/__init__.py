@@ -1,7 +1,8 @@
-"""torch.nn.utils: gradient clipping and parameters as one vector, computed by Ember's C++
-nn::utils."""
+"""torch.nn.utils: gradient clipping, parameters as one vector and (rnn) packed sequences,
+computed by Ember's C++ nn::utils."""
 
 from ... import _C
+from . import rnn  # noqa: F401  torch.nn.utils.rnn, reachable as an attribute
 
 _nn = _C._nn
 
