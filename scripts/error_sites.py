@@ -72,6 +72,11 @@ WRAPPERS = [
     Wrapper("fail", ("src/data/idx.cpp",), 2, "Runtime", ("{}: {}: ", MSG)),
     # io: safetensors reading, File::fail(what, kind) -> "<fn>: <path>: <what>".
     Wrapper("fail", ("src/io/safetensors_read.cpp",), 0, ("arg", 1, "Runtime"), ("{}: {}: ", MSG)),
+    # io: torch.save reading, fail(problem) -> "<what>: <problem>"; the zip reader adds
+    # "not a valid zip archive: ".
+    Wrapper("fail", ("src/io/torch_checkpoint.cpp",), 0, "Runtime", ("{}: ", MSG)),
+    Wrapper("fail", ("src/io/zip_archive.cpp",), 0, "Runtime",
+            ("{}: not a valid zip archive: ", MSG)),
     # io: AtomicFile::fail(what, errno) -> "<fn>: <path>: <what> (<strerror>)".
     Wrapper("fail", ("src/io/atomic_file.cpp",), 0, "Runtime", ("{}: {}: ", MSG, " ({})")),
     # nn: local fail(message, kind = Runtime) helpers.

@@ -3,3 +3,4 @@
 #include "ember/io/dlpack.h"
 #include "ember/io/safetensors.h"
 #include "ember/io/serialize.h"
+#include "ember/io/torch_checkpoint.h"

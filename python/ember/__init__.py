@@ -35,6 +35,8 @@ from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzer
 from . import (accelerator, autograd, backends, cuda, nn, onnx, optim, return_types, special,
                utils)
 from .serialization import load, save
+from . import safetensors
+from .safetensors import load_file, save_file
 from .utils.dlpack import from_dlpack
 # torch's recurrent functions (torch.lstm, torch.gru_cell, ...), which nn's layers call.
 gru, gru_cell, lstm, lstm_cell = _C._nn.gru, _C._nn.gru_cell, _C._nn.lstm, _C._nn.lstm_cell

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <cstring>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -193,6 +194,35 @@ void bind_functions(py::module_& m) {
     const auto& storage = host.impl()->storage();
     return py::bytes(static_cast<const char*>(storage->data()), storage->nbytes());
   });
+  // safetensors files, through the C++ reader and writer (ember.safetensors).
+  m.def(
+      "_save_safetensors",
+      [](const std::map<std::string, Tensor>& tensors, const std::string& path,
+         const std::map<std::string, std::string>& metadata) {
+        TensorDict dict;
+        for (const auto& [name, tensor] : tensors) dict.insert(name, tensor);
+        io::save_safetensors(path, dict, metadata);
+      },
+      py::arg("tensors"), py::arg("filename"),
+      py::arg("metadata") = std::map<std::string, std::string>{});
+  m.def(
+      "_load_safetensors",
+      [](const std::string& path) {
+        py::dict out;
+        for (const auto& item : io::load_safetensors(path)) out[py::str(item.key())] = item.value();
+        return out;
+      },
+      py::arg("filename"));
+  m.def(
+      "_load_torch_state_dict",
+      [](const std::string& path, const std::string& entry) {
+        py::dict out;
+        for (const auto& item : io::load_torch_state_dict(path, entry))
+          out[py::str(item.key())] = item.value();
+        return out;
+      },
+      py::arg("filename"), py::arg("entry") = "");
+  m.def("_load_safetensors_metadata", &io::load_safetensors_metadata, py::arg("filename"));
   m.def("is_tensor", [](py::handle obj) { return is_tensor(obj); });
   m.def("numel", [](const Tensor& t) { return t.numel(); });
   m.def("set_num_threads", &set_num_threads, py::arg("num"));

@@ -3,7 +3,11 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <string_view>
+
 #include "ember/io/safetensors.h"
+#include "ember/io/torch_checkpoint.h"
 
 namespace ember {
 
@@ -33,6 +37,14 @@ void save(const nn::Module& module, const std::string& path) {
   io::save_safetensors(path, module.state_dict());
 }
 void load(nn::Module& module, const std::string& path) {
+  // A file from Python's torch.save is a zip archive; Ember's own are safetensors.
+  std::ifstream in(path, std::ios::binary);
+  char magic[4] = {};
+  in.read(magic, 4);
+  if (in && io::is_zip_archive(std::string_view(magic, 4))) {
+    module.load_state_dict(io::load_torch_state_dict(path));
+    return;
+  }
   module.load_state_dict(io::load_safetensors(path));
 }
 

@@ -169,7 +169,9 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntArrayRef 
   const Tensor windows = unflatten(by_rows.index_select(-1, col_pos.flatten()), -1, {ow, kw})
                              .transpose(-3, -2)
                              .flatten(-2, -1);
-  auto [values, arg] = windows.max(-1);
+  const auto maxima = windows.max(-1);
+  const Tensor& values = std::get<0>(maxima);
+  const Tensor& arg = std::get<1>(maxima);
   Tensor indices;
   {
     NoGradGuard no_grad;

@@ -23,6 +23,7 @@ void load(std::vector<Tensor>& tensors, const std::string& path);
 
 void save(const nn::Module& module, const std::string& path);
 /// Copies the stored parameters and buffers into module's (strictly: every name must match).
+/// Also reads a state dict that Python's torch.save wrote (see io::load_torch_state_dict).
 void load(nn::Module& module, const std::string& path);
 template <typename M, typename = std::enable_if_t<std::is_base_of_v<nn::Module, M>>>
 void save(const std::shared_ptr<M>& module, const std::string& path) {

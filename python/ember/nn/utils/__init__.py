@@ -1,8 +1,10 @@
 """torch.nn.utils: gradient clipping, parameters as one vector and (rnn) packed sequences,
-computed by Ember's C++ nn::utils."""
+computed by Ember's C++ nn::utils; weight and spectral normalization as forward pre-hooks."""
 
 from ... import _C
 from . import rnn  # noqa: F401  torch.nn.utils.rnn, reachable as an attribute
+from .spectral_norm import remove_spectral_norm, spectral_norm  # noqa: F401
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: F401
 
 _nn = _C._nn
 
