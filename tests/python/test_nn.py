@@ -385,3 +385,12 @@ def test_optimizers_refuse_bad_hyper_parameters_as_torch(torch, name, kwargs):
         return str(error.value)
 
     assert message(ember) == message(torch)
+
+
+def test_deleted_buffer_names_become_plain_attributes(torch):
+    for lib in (ember, torch):
+        m = lib.nn.Module()
+        m.register_buffer("stat", lib.zeros(2))
+        del m.stat
+        m.stat = lib.ones(2)
+        assert "stat" not in dict(m.named_buffers()) and "stat" not in m.state_dict()

@@ -119,6 +119,9 @@ class Module:
         for store in (self._parameters, self._buffers, self._modules):
             if name in store:
                 del store[name]
+                # A deleted buffer's name is free again: a later assignment is a plain attribute.
+                self.__dict__.get("_buffer_names", set()).discard(name)
+                self.__dict__.get("_non_persistent_buffers_set", set()).discard(name)
                 return
         object.__delattr__(self, name)
 
