@@ -20,6 +20,31 @@ void check_channels(const Tensor& t, const char* name, int64_t channels) {
         fmt::format("batch_norm: {} should contain {} elements not {}", name, channels, t.numel()));
 }
 
+// The mean over dims, the input centred by it, and the biased variance (kept dims).
+struct Moments {
+  Tensor mean, centered, var;
+};
+Moments moments(const Tensor& x, IntArrayRef dims) {
+  Moments m;
+  m.mean = x.mean(dims, true);
+  m.centered = x - m.mean;
+  m.var = (m.centered * m.centered).mean(dims, true);
+  return m;
+}
+
+// running = (1 - momentum) running + momentum statistic, the variance made unbiased for the n
+// values it came from; nothing when the running statistics are not kept.
+void update_running(const Tensor& running_mean, const Tensor& running_var, const Tensor& mean,
+                    const Tensor& var, int64_t n, double momentum) {
+  if (!running_mean.defined()) return;
+  NoGradGuard no_grad;
+  Tensor rm = running_mean, rv = running_var;
+  rm.mul_(1 - momentum).add_(mean.reshape(rm.sizes()), momentum);
+  if (!rv.defined()) return;
+  const double bessel = static_cast<double>(n) / static_cast<double>(n - 1);
+  rv.mul_(1 - momentum).add_(var.reshape(rv.sizes()), momentum * bessel);
+}
+
 }  // namespace
 
 Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight,
@@ -121,17 +146,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                      "input size {}",
                      shape_str(x.sizes())),
          ErrorKind::Value);
-  const Tensor mean = x.mean(dims, true);
-  const Tensor centered = x - mean;
-  const Tensor var = (centered * centered).mean(dims, true);
-  if (running_mean.defined()) {
-    NoGradGuard no_grad;
-    Tensor rm = running_mean, rv = running_var;
-    const double bessel = static_cast<double>(n) / static_cast<double>(n - 1);
-    rm.mul_(1 - momentum).add_(mean.reshape(rm.sizes()), momentum);
-    rv.mul_(1 - momentum).add_(var.reshape(rv.sizes()), momentum * bessel);
-  }
-  Tensor scale = (var + eps).pow(-0.5);
+  const Moments m = moments(x, dims);
+  update_running(running_mean, running_var, m.mean, m.var, n, momentum);
+  const Tensor& centered = m.centered;
+  Tensor scale = (m.var + eps).pow(-0.5);
   if (weight.defined()) scale = scale * weight.reshape(shape);
   Tensor y = centered * scale;
   if (bias.defined()) y = y + bias.reshape(shape);
@@ -162,19 +180,10 @@ Tensor instance_norm(const Tensor& x, const Tensor& running_mean, const Tensor& 
                        "input size {}",
                        shape_str(x.sizes())),
            ErrorKind::Value);
-    const Tensor mean = x.mean(dims, true);
-    const Tensor centered = x - mean;
-    const Tensor var = (centered * centered).mean(dims, true);
-    if (running_mean.defined()) {
-      // Each sample's statistics update the running ones; the batch's updates are averaged.
-      NoGradGuard no_grad;
-      Tensor rm = running_mean, rv = running_var;
-      const double bessel = static_cast<double>(n) / static_cast<double>(n - 1);
-      rm.mul_(1 - momentum).add_(mean.mean({0}).reshape(rm.sizes()), momentum);
-      if (rv.defined())
-        rv.mul_(1 - momentum).add_(var.mean({0}).reshape(rv.sizes()), momentum * bessel);
-    }
-    y = centered * (var + eps).pow(-0.5);
+    const Moments m = moments(x, dims);
+    // Each sample's statistics update the running ones; the batch's updates are averaged.
+    update_running(running_mean, running_var, m.mean.mean({0}), m.var.mean({0}), n, momentum);
+    y = m.centered * (m.var + eps).pow(-0.5);
   } else {
     if (!running_mean.defined() || !running_var.defined())
       fail(

@@ -14,25 +14,6 @@
 namespace ember::nn::functional {
 namespace {
 
-const char* mode_name(InterpolateMode mode) {
-  switch (mode) {
-    case InterpolateMode::Nearest:
-      return "nearest";
-    case InterpolateMode::NearestExact:
-      return "nearest-exact";
-    case InterpolateMode::Linear:
-      return "linear";
-    case InterpolateMode::Bilinear:
-      return "bilinear";
-    case InterpolateMode::Trilinear:
-      return "trilinear";
-    case InterpolateMode::Bicubic:
-      return "bicubic";
-    default:
-      return "area";
-  }
-}
-
 [[noreturn]] void fail(std::string message, ErrorKind kind = ErrorKind::Value) {
   throw Error(std::move(message), kind);
 }
@@ -176,7 +157,7 @@ Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
     fail(fmt::format("interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                      "{}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
                      "area | nearest-exact (got {})",
-                     x.dim(), mode_name(mode)),
+                     x.dim(), interpolate_mode_name(mode)),
          ErrorKind::NotImplemented);
   const auto [sizes, scales] = output_size(x, o);
   switch (mode) {
@@ -198,7 +179,7 @@ Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
                                                              : 3;
   if (dims != needed)
     fail(fmt::format("interpolate: Got {}D input, but {} mode needs {}D input", x.dim(),
-                     mode_name(mode), needed + 2),
+                     interpolate_mode_name(mode), needed + 2),
          ErrorKind::NotImplemented);
   return upsample_linear(x, sizes, o.align_corners().value_or(false), scales);
 }

@@ -8,25 +8,6 @@
 namespace ember::nn {
 namespace {
 
-const char* mode_repr(InterpolateMode mode) {
-  switch (mode) {
-    case InterpolateMode::Nearest:
-      return "nearest";
-    case InterpolateMode::NearestExact:
-      return "nearest-exact";
-    case InterpolateMode::Linear:
-      return "linear";
-    case InterpolateMode::Bilinear:
-      return "bilinear";
-    case InterpolateMode::Trilinear:
-      return "trilinear";
-    case InterpolateMode::Bicubic:
-      return "bicubic";
-    default:
-      return "area";
-  }
-}
-
 // "2.0" for one factor, "(2.0, 1.5)" for several, as Python prints floats.
 std::string factors_repr(const std::vector<double>& factors) {
   auto one = [](double f) {
@@ -46,6 +27,25 @@ std::string sizes_repr(const std::vector<int64_t>& sizes) {
 
 }  // namespace
 
+const char* interpolate_mode_name(InterpolateMode mode) {
+  switch (mode) {
+    case InterpolateMode::Nearest:
+      return "nearest";
+    case InterpolateMode::NearestExact:
+      return "nearest-exact";
+    case InterpolateMode::Linear:
+      return "linear";
+    case InterpolateMode::Bilinear:
+      return "bilinear";
+    case InterpolateMode::Trilinear:
+      return "trilinear";
+    case InterpolateMode::Bicubic:
+      return "bicubic";
+    default:
+      return "area";
+  }
+}
+
 UpsampleImpl::UpsampleImpl(const UpsampleOptions& options) : Module("Upsample"), options(options) {}
 
 Tensor UpsampleImpl::forward(const Tensor& input) {
@@ -60,7 +60,7 @@ std::string UpsampleImpl::extra_repr() const {
   const std::string what = options.scale_factor()
                                ? "scale_factor=" + factors_repr(*options.scale_factor())
                                : "size=" + (options.size() ? sizes_repr(*options.size()) : "None");
-  return what + ", mode=" + mode_repr(options.mode());
+  return what + ", mode=" + interpolate_mode_name(options.mode());
 }
 
 PixelShuffleImpl::PixelShuffleImpl(const PixelShuffleOptions& options)

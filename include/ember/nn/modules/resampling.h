@@ -17,6 +17,8 @@ namespace ember::nn {
 /// How interpolate computes each output: from the nearest input (kNearest, or kNearestExact
 /// rounding to the nearest centre), by (bi/tri)linear weights, or as the mean of its area.
 enum class InterpolateMode { Nearest, NearestExact, Linear, Bilinear, Trilinear, Bicubic, Area };
+/// The mode as torch spells it: "nearest", "nearest-exact", "bilinear", ...
+const char* interpolate_mode_name(InterpolateMode mode);
 
 }  // namespace ember::nn
 
