@@ -13,11 +13,17 @@ namespace {
   throw Error(std::move(message), kind);
 }
 
-// A per-channel parameter or statistic must hold exactly C values.
-void check_channels(const Tensor& t, const char* name, int64_t channels) {
-  if (t.defined() && t.numel() != channels)
-    fail(
-        fmt::format("batch_norm: {} should contain {} elements not {}", name, channels, t.numel()));
+// Each per-channel parameter and statistic that is given must hold exactly C = x.size(1) values.
+void check_channels(const char* op, const Tensor& x, const Tensor& running_mean,
+                    const Tensor& running_var, const Tensor& weight, const Tensor& bias) {
+  const std::pair<const char*, const Tensor*> given[] = {{"running_mean", &running_mean},
+                                                         {"running_var", &running_var},
+                                                         {"weight", &weight},
+                                                         {"bias", &bias}};
+  for (const auto& [name, t] : given)
+    if (t->defined() && t->numel() != x.size(1))
+      fail(
+          fmt::format("{}: {} should contain {} elements not {}", op, name, x.size(1), t->numel()));
 }
 
 // The mean over dims, the input centred by it, and the biased variance (kept dims).
@@ -117,10 +123,7 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                      shape_str(x.sizes())),
          ErrorKind::Value);
   const int64_t channels = x.size(1);
-  check_channels(running_mean, "running_mean", channels);
-  check_channels(running_var, "running_var", channels);
-  check_channels(weight, "weight", channels);
-  check_channels(bias, "bias", channels);
+  check_channels("batch_norm", x, running_mean, running_var, weight, bias);
   if (running_mean.defined() != running_var.defined())
     fail("batch_norm: running_mean and running_var must both be given or both be left out");
   // Per-channel values broadcast as [1, C, 1, ...]; statistics reduce over every other dim.
@@ -165,10 +168,7 @@ Tensor instance_norm(const Tensor& x, const Tensor& running_mean, const Tensor& 
                      shape_str(x.sizes())),
          ErrorKind::Value);
   const int64_t channels = x.size(1);
-  check_channels(running_mean, "running_mean", channels);
-  check_channels(running_var, "running_var", channels);
-  check_channels(weight, "weight", channels);
-  check_channels(bias, "bias", channels);
+  check_channels("instance_norm", x, running_mean, running_var, weight, bias);
   DimVector shape(static_cast<size_t>(x.dim()), 1), dims;
   shape[1] = channels;
   for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 
 #include "ember/ops/creation.h"
 #include "ember/ops/index.h"
@@ -95,6 +96,26 @@ Tensor upsample_linear(const Tensor& input, IntArrayRef output_size, bool align_
   return out;
 }
 
+namespace {
+
+// input's last three dims split into `split`, permuted by `order` and merged into `merged`; the
+// leading dims are kept.
+Tensor rearrange_last_three(const Tensor& input, std::initializer_list<int64_t> split,
+                            std::initializer_list<int64_t> order,
+                            std::initializer_list<int64_t> merged) {
+  const int64_t lead = input.dim() - 3;
+  DimVector split_shape(input.sizes().begin(), input.sizes().begin() + lead);
+  DimVector merged_shape = split_shape;
+  split_shape.insert(split_shape.end(), split.begin(), split.end());
+  merged_shape.insert(merged_shape.end(), merged.begin(), merged.end());
+  DimVector dims;
+  for (int64_t i = 0; i < lead; ++i) dims.push_back(i);
+  for (int64_t i : order) dims.push_back(lead + i);
+  return input.reshape(split_shape).permute(dims).reshape(merged_shape);
+}
+
+}  // namespace
+
 Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor) {
   const int64_t r = upscale_factor;
   EMBER_CHECK(input.dim() >= 3,
@@ -107,15 +128,9 @@ Tensor pixel_shuffle(const Tensor& input, int64_t upscale_factor) {
               "pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
               "square of upscale_factor, but input.size(-3)={} is not divisible by {}",
               c, r * r);
-  const int64_t lead = input.dim() - 3;
-  DimVector split(input.sizes().begin(), input.sizes().begin() + lead);
-  DimVector merged = split;
-  for (int64_t v : {c / (r * r), r, r, h, w}) split.push_back(v);
-  for (int64_t v : {c / (r * r), h * r, w * r}) merged.push_back(v);
-  DimVector order;
-  for (int64_t i = 0; i < lead; ++i) order.push_back(i);
-  for (int64_t i : {0, 3, 1, 4, 2}) order.push_back(lead + i);
-  return input.reshape(split).permute(order).reshape(merged);
+  // [*, C, r, r, H, W] -> [*, C, H, r, W, r]
+  return rearrange_last_three(input, {c / (r * r), r, r, h, w}, {0, 3, 1, 4, 2},
+                              {c / (r * r), h * r, w * r});
 }
 
 Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor) {
@@ -130,15 +145,9 @@ Tensor pixel_unshuffle(const Tensor& input, int64_t downscale_factor) {
               "pixel_unshuffle expects height and width to be divisible by downscale_factor, but "
               "input.size(-2)={} and input.size(-1)={} are not divisible by {}",
               h, w, r);
-  const int64_t lead = input.dim() - 3;
-  DimVector split(input.sizes().begin(), input.sizes().begin() + lead);
-  DimVector merged = split;
-  for (int64_t v : {c, h / r, r, w / r, r}) split.push_back(v);
-  for (int64_t v : {c * r * r, h / r, w / r}) merged.push_back(v);
-  DimVector order;
-  for (int64_t i = 0; i < lead; ++i) order.push_back(i);
-  for (int64_t i : {0, 2, 4, 1, 3}) order.push_back(lead + i);
-  return input.reshape(split).permute(order).reshape(merged);
+  // [*, C, H/r, r, W/r, r] -> [*, C, r, r, H/r, W/r]
+  return rearrange_last_three(input, {c, h / r, r, w / r, r}, {0, 2, 4, 1, 3},
+                              {c * r * r, h / r, w / r});
 }
 
 Tensor channel_shuffle(const Tensor& input, int64_t groups) {

@@ -27,6 +27,8 @@ TEST(NormAndBagLayers, InstanceNormNormalizesEachSampleAndTracksStatistics) {
   EXPECT_EQ(repr(*plain),
             "InstanceNorm1d(3, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False)");
   EXPECT_EMBER_ERROR(plain(randn({2, 3, 4, 5})), "InstanceNorm1d: expected 2D or 3D input");
+  EXPECT_EMBER_ERROR(F::instance_norm(randn({2, 3, 4}), {}, {}, ones({2})),
+                     "instance_norm: weight should contain 3 elements not 2");
   nn::BatchNorm3d batch(2);
   EXPECT_EQ(batch(randn({2, 2, 3, 3, 2})).sizes(), IntArrayRef({2, 2, 3, 3, 2}));
   EXPECT_EMBER_ERROR(batch(randn({2, 2, 3})), "BatchNorm3d: expected 5D input");
