@@ -1,6 +1,7 @@
 #pragma once
 /// All public ops.
 #include "ember/indexing.h"
+#include "ember/ops/attention.h"
 #include "ember/ops/conv.h"
 #include "ember/ops/conv_composed.h"
 #include "ember/ops/creation.h"

@@ -1,6 +1,7 @@
 // ember._C._nn's convolutions, pools and resampling beyond the 2-D primitives: the composed 1-D
 // and 3-D forms, adaptive and power-average pooling, unpooling, interpolation, pixel shuffles and
-// fold/unfold. Window arguments take an int or a tuple, as torch's do.
+// fold/unfold, and scaled dot-product attention. Window arguments take an int or a tuple, as
+// torch's do.
 #include <pybind11/stl.h>
 
 #include <optional>
@@ -283,9 +284,22 @@ void bind_norms_and_bags(py::module_& m) {
         py::arg("indices"));
 }
 
+void bind_attention(py::module_& m) {
+  m.def(
+      "scaled_dot_product_attention",
+      [](const Tensor& q, const Tensor& k, const Tensor& v, py::handle attn_mask, double dropout_p,
+         bool is_causal, std::optional<double> scale) {
+        return scaled_dot_product_attention(q, k, v, tensor_or_undefined(attn_mask), dropout_p,
+                                            is_causal, scale);
+      },
+      py::arg("query"), py::arg("key"), py::arg("value"), py::arg("attn_mask") = py::none(),
+      py::arg("dropout_p") = 0.0, py::arg("is_causal") = false, py::arg("scale") = py::none());
+}
+
 }  // namespace
 
 void bind_nn_layers(py::module_& m) {
+  bind_attention(m);
   bind_convolutions(m);
   bind_pools(m);
   bind_resampling(m);

@@ -117,6 +117,18 @@ struct KernelTable {
   /// [N, C, Ho, Wo].
   void (*avg_pool2d_backward)(const Tensor& out, const Tensor& grad, const Window2d& w,
                               bool count_include_pad);
+  /// Attention of q [A, B, L, E] over k [A, B, S, E] and v [A, B, S, Ev] (rows contiguous, any
+  /// other strides) into out [A, B, L, Ev] and each query's log-sum-exp of scores into lse
+  /// [A, B, L] (both contiguous). The scores are scale q k^T plus mask (undefined, or [A, B, L, S]
+  /// in q's dtype with any strides); causal hides key j from query i when j > i.
+  void (*attention)(const Tensor& out, const Tensor& lse, const Tensor& q, const Tensor& k,
+                    const Tensor& v, const Tensor& mask, double scale, bool causal);
+  /// attention's gradients into dq, dk and dv (contiguous, q's, k's and v's shapes, zeroed) from
+  /// grad (out's shape, rows contiguous) and the forward's out and lse.
+  void (*attention_backward)(const Tensor& dq, const Tensor& dk, const Tensor& dv,
+                             const Tensor& grad, const Tensor& q, const Tensor& k, const Tensor& v,
+                             const Tensor& out, const Tensor& lse, const Tensor& mask, double scale,
+                             bool causal);
   /// One Adam step in one pass: exp_avg, exp_avg_sq and param (contiguous, one floating dtype,
   /// grad's shape) are updated in place from grad (contiguous).
   void (*adam_step)(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,

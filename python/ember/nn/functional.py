@@ -14,6 +14,7 @@ group_norm = _nn.group_norm
 gelu = _nn.gelu
 layer_norm = _nn.layer_norm
 batch_norm = _nn.batch_norm
+scaled_dot_product_attention = _nn.scaled_dot_product_attention
 
 
 def _reduction(size_average, reduce, reduction):

@@ -12,6 +12,7 @@ const KernelTable& kernel_table() {
     fill_random_kernels(t);
     fill_conv_kernels(t);
     fill_optim_kernels(t);
+    fill_attention_kernels(t);
     return t;
   }();
   return table;

@@ -12,5 +12,6 @@ void fill_index_kernels(KernelTable& table);
 void fill_random_kernels(KernelTable& table);
 void fill_conv_kernels(KernelTable& table);
 void fill_optim_kernels(KernelTable& table);
+void fill_attention_kernels(KernelTable& table);
 
 }  // namespace ember::detail::cpu
