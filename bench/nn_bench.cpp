@@ -108,11 +108,41 @@ void BM_lstm_fwd_bwd(benchmark::State& state) {
   }
 }
 
+// Scaled dot-product attention over 8 heads of dim 64 at sequence length L, forward and
+// backward. LibTorch 1.13 has only the private at::_scaled_dot_product_attention (which
+// materialises the scores); Ember runs its fused kernel.
+lib::Tensor attention(const lib::Tensor& q, const lib::Tensor& k, const lib::Tensor& v) {
+#ifdef EMBER_BENCH_LIBTORCH
+  return std::get<0>(at::_scaled_dot_product_attention(q, k, v));
+#else
+  return lib::scaled_dot_product_attention(q, k, v);
+#endif
+}
+
+void BM_sdpa_fwd_bwd(benchmark::State& state) {
+  const int64_t length = small() ? 64 : state.range(0);
+  lib::manual_seed(0);
+  lib::Tensor q = lib::randn({1, 8, length, 64}, lib::requires_grad());
+  lib::Tensor k = lib::randn({1, 8, length, 64}, lib::requires_grad());
+  lib::Tensor v = lib::randn({1, 8, length, 64}, lib::requires_grad());
+  for (auto _ : state) {
+    lib::Tensor out = attention(q, k, v);
+    out.backward(lib::ones_like(out));
+    for (lib::Tensor* t : {&q, &k, &v}) t->mutable_grad() = lib::Tensor();
+  }
+}
+
 BENCHMARK(BM_seed_sequential_500_steps)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_mlp_adam_step)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_conv2d_fwd_bwd)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_cnn_adam_step)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_lstm_fwd_bwd)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_sdpa_fwd_bwd)
+    ->Arg(1024)
+    ->Arg(2048)
+    ->Arg(4096)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

@@ -2,9 +2,12 @@
 // benchmarks; bench/process_rows.py runs it in fresh processes.
 //   process_bench startup   one op and exit: the wall time of the whole process is the start-up
 //   process_bench seed_rss  the seed's two-layer network for 500 steps, then prints peak RSS (KiB)
+//   process_bench sdpa_rss L  one attention forward and backward (8 heads of dim 64, length L),
+//                             then prints peak RSS (KiB)
 #include <sys/resource.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #ifdef EMBER_BENCH_LIBTORCH
@@ -34,6 +37,26 @@ void seed_network() {
   }
 }
 
+// LibTorch 1.13 has only the private at::_scaled_dot_product_attention.
+void attention(int64_t length) {
+  lib::manual_seed(0);
+  lib::Tensor q = lib::randn({1, 8, length, 64}, lib::requires_grad());
+  lib::Tensor k = lib::randn({1, 8, length, 64}, lib::requires_grad());
+  lib::Tensor v = lib::randn({1, 8, length, 64}, lib::requires_grad());
+#ifdef EMBER_BENCH_LIBTORCH
+  lib::Tensor out = std::get<0>(at::_scaled_dot_product_attention(q, k, v));
+#else
+  lib::Tensor out = lib::scaled_dot_product_attention(q, k, v);
+#endif
+  out.backward(lib::ones_like(out));
+}
+
+long peak_rss_kib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -44,11 +67,14 @@ int main(int argc, char** argv) {
   }
   if (argc == 2 && std::strcmp(argv[1], "seed_rss") == 0) {
     seed_network();
-    rusage usage{};
-    getrusage(RUSAGE_SELF, &usage);
-    std::printf("%ld\n", usage.ru_maxrss);
+    std::printf("%ld\n", peak_rss_kib());
     return 0;
   }
-  std::fprintf(stderr, "usage: process_bench startup|seed_rss\n");
+  if (argc == 3 && std::strcmp(argv[1], "sdpa_rss") == 0) {
+    attention(std::atoll(argv[2]));
+    std::printf("%ld\n", peak_rss_kib());
+    return 0;
+  }
+  std::fprintf(stderr, "usage: process_bench startup|seed_rss|sdpa_rss L\n");
   return 2;
 }

@@ -1,5 +1,6 @@
 """Process-level rows for bench/RESULTS.md: start-up to the first op (median wall time of fresh
-processes), peak RSS of the seed network, and the size of the built library. Writes JSON files
+processes), peak RSS of the seed network and of one attention forward and backward per sequence
+length, and the size of the built library. Writes JSON files
 shaped like Google Benchmark's into the results folder, one per system, for report.py."""
 import json
 import os
@@ -23,8 +24,8 @@ LIBRARIES = {
 }
 
 
-def run(program, mode, env):
-    return subprocess.run(program + [mode], env=env, check=True, capture_output=True,
+def run(program, mode, env, *args):
+    return subprocess.run(program + [mode, *args], env=env, check=True, capture_output=True,
                           text=True).stdout.strip()
 
 
@@ -45,6 +46,9 @@ def rows(system, program, threads, rounds):
          "time_unit": "ns"},
         {"name": "seed_network_peak_rss", "bytes": rss_kib * 1024},
     ]
+    for length in (1024, 2048, 4096):
+        rss_kib = int(run(program, "sdpa_rss", env, str(length)))
+        result.append({"name": f"sdpa_fwd_bwd_peak_rss/{length}", "bytes": rss_kib * 1024})
     if system in LIBRARIES:
         size = sum(os.path.getsize(p) for p in LIBRARIES[system] if os.path.exists(p))
         result.append({"name": "library_size", "bytes": size})

@@ -6,7 +6,8 @@ table of rows measured from Python.
 
 Usage: pytorch_bench.py OUT.json   (threads from BENCH_THREADS, BENCH_SMALL=1 to shrink)
        pytorch_bench.py startup    one op and exit, as process_bench.cpp
-       pytorch_bench.py seed_rss   the seed network for 500 steps, then peak RSS in KiB"""
+       pytorch_bench.py seed_rss   the seed network for 500 steps, then peak RSS in KiB
+       pytorch_bench.py sdpa_rss L one attention forward and backward at length L, then peak RSS"""
 import json
 import os
 import resource
@@ -231,10 +232,36 @@ def training_rows():
     yield {"name": "BM_lstm_fwd_bwd/real_time", "real_time": measure(lstm_step)}
 
 
+def attention_inputs(length):
+    torch.manual_seed(0)
+    return [torch.randn(1, 8, length, 64, requires_grad=True) for _ in range(3)]
+
+
+def attention_step(q, k, v):
+    # torch 1.13 has only the private F._scaled_dot_product_attention (a math implementation);
+    # Ember runs F.scaled_dot_product_attention's fused kernel.
+    if EMBER:
+        out = torch.nn.functional.scaled_dot_product_attention(q, k, v)
+    else:
+        out = torch.nn.functional._scaled_dot_product_attention(q, k, v, None, 0.0, False,
+                                                                 False)[0]
+    out.backward(torch.ones_like(out))
+    for t in (q, k, v):
+        t.grad = None
+
+
+def attention_rows():
+    for length in (1024, 2048, 4096):
+        inputs = attention_inputs(64 if SMALL else length)
+        yield {"name": f"BM_sdpa_fwd_bwd/{length}/real_time",
+               "real_time": measure(lambda: attention_step(*inputs))}
+
+
 def main(path):
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
     rows = []
-    for group in (autograd_rows, seed_rows, elementwise, matrix_products, per_op, training_rows):
+    for group in (autograd_rows, seed_rows, elementwise, matrix_products, per_op, training_rows,
+                  attention_rows):
         for row in group():
             rows.append(dict(row, time_unit="ns"))
     with open(path, "w") as f:
@@ -247,6 +274,10 @@ if __name__ == "__main__":
     elif sys.argv[1] == "seed_rss":
         torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
         seed_loops()[0]()
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    elif sys.argv[1] == "sdpa_rss":
+        torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
+        attention_step(*attention_inputs(int(sys.argv[2])))
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     else:
         main(sys.argv[1])
