@@ -1,7 +1,9 @@
 #pragma once
 /// The neural-network layer: modules, containers, initialization and functional ops.
+#include "ember/nn/enum.h"
 #include "ember/nn/functional.h"
 #include "ember/nn/functional_aten.h"
+#include "ember/nn/functional_attention.h"
 #include "ember/nn/functional_options.h"
 #include "ember/nn/functional_spatial.h"
 #include "ember/nn/init.h"
@@ -9,6 +11,7 @@
 #include "ember/nn/module_holder.h"
 #include "ember/nn/modules/activation.h"
 #include "ember/nn/modules/any.h"
+#include "ember/nn/modules/attention.h"
 #include "ember/nn/modules/container.h"
 #include "ember/nn/modules/conv.h"
 #include "ember/nn/modules/distance.h"
@@ -23,5 +26,7 @@
 #include "ember/nn/modules/resampling.h"
 #include "ember/nn/modules/rnn.h"
 #include "ember/nn/modules/shrinkage.h"
+#include "ember/nn/modules/transformer.h"
+#include "ember/nn/modules/transformer_layer.h"
 #include "ember/nn/recurrent.h"
 #include "ember/nn/utils.h"

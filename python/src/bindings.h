@@ -22,6 +22,8 @@ void bind_numpy(py::module_& m);
 void bind_nn(py::module_& m);
 /// Into ember._C._nn: the composed convolutions, pools and resampling.
 void bind_nn_layers(py::module_& m);
+/// Into ember._C._nn: multi_head_attention_forward.
+void bind_nn_attention(py::module_& m);
 /// Into ember._C._nn: packed sequences (torch.nn.utils.rnn) and the recurrent functions' packed
 /// overloads; called by bind_recurrent.
 void bind_packed_sequences(py::module_& m);

@@ -424,6 +424,7 @@ void bind_nn(py::module_& parent) {
 
   bind_init(m);
   bind_nn_layers(m);
+  bind_nn_attention(m);
 }
 
 }  // namespace ember::python

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <utility>
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/nn/functional.h"
@@ -27,8 +28,10 @@ const LinearOptions& checked(const LinearOptions& options) {
 LinearImpl::LinearImpl(int64_t in_features, int64_t out_features, bool bias)
     : LinearImpl(LinearOptions(in_features, out_features).bias(bias)) {}
 
-LinearImpl::LinearImpl(const LinearOptions& opts)
-    : Module("Linear"),
+LinearImpl::LinearImpl(const LinearOptions& opts) : LinearImpl("Linear", opts) {}
+
+LinearImpl::LinearImpl(std::string name, const LinearOptions& opts)
+    : Module(std::move(name)),
       options(checked(opts)),
       weight(register_parameter("weight", empty({opts.out_features(), opts.in_features()}))),
       bias(register_parameter("bias", opts.bias() ? empty({opts.out_features()}) : Tensor())) {

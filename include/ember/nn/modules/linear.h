@@ -49,10 +49,22 @@ class LinearImpl : public Module {
   Tensor& weight;
   /// [out_features], or undefined without bias.
   Tensor& bias;
+
+ protected:
+  /// A Linear printed as `name` (for the subclasses that only rename it).
+  LinearImpl(std::string name, const LinearOptions& options);
 };
 
 /// A shared handle to a LinearImpl: `Linear lin(3, 4); lin(x); lin->weight`.
 EMBER_MODULE(Linear);
+
+/// torch's NonDynamicallyQuantizableLinear: a Linear under another name, which
+/// MultiheadAttention's out_proj has so that its repr reads as torch's.
+class NonDynamicallyQuantizableLinearImpl : public LinearImpl {
+ public:
+  explicit NonDynamicallyQuantizableLinearImpl(const LinearOptions& options)
+      : LinearImpl("NonDynamicallyQuantizableLinear", options) {}
+};
 
 /// Returns its input unchanged (a placeholder layer); any constructor arguments are ignored.
 class IdentityImpl : public Module {

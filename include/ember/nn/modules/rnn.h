@@ -9,15 +9,13 @@
 #include <vector>
 
 #include "ember/core/tensor.h"
+#include "ember/nn/enum.h"
 #include "ember/nn/module.h"
 #include "ember/nn/module_holder.h"
 #include "ember/nn/utils/rnn.h"
 
 namespace ember {
 namespace nn {
-
-/// The activation of a plain RNN.
-enum class RNNNonlinearity { Tanh, ReLU };
 
 /// The arguments shared by RNN, LSTM and GRU (setters return the derived options).
 template <typename Derived>
@@ -261,9 +259,4 @@ EMBER_MODULE(LSTMCell);
 EMBER_MODULE(GRUCell);
 
 }  // namespace nn
-
-/// LibTorch's spellings of the RNN activations: `RNNOptions(3, 4).nonlinearity(kReLU)`.
-inline constexpr nn::RNNNonlinearity kTanh = nn::RNNNonlinearity::Tanh;
-inline constexpr nn::RNNNonlinearity kReLU = nn::RNNNonlinearity::ReLU;
-
 }  // namespace ember

@@ -1,0 +1,37 @@
+#pragma once
+/// The activations that options name by constant, as LibTorch's torch/enum.h: kTanh, kReLU and
+/// kGELU are values of tag types (enumtype::kReLU, ...), so each option accepts exactly the tags
+/// it allows (`RNNOptions(3, 4).nonlinearity(kReLU)`, `TransformerEncoderLayerOptions(8, 2)
+/// .activation(kGELU)`) and any other one fails to compile.
+
+namespace ember {
+namespace nn {
+
+/// The activation of a plain RNN.
+enum class RNNNonlinearity { Tanh, ReLU };
+
+}  // namespace nn
+
+namespace enumtype {
+
+/// The tag of kTanh; it converts to the RNN nonlinearity it names.
+struct kTanh {
+  constexpr operator nn::RNNNonlinearity() const { return nn::RNNNonlinearity::Tanh; }
+};
+/// The tag of kReLU; it converts to the RNN nonlinearity it names.
+struct kReLU {
+  constexpr operator nn::RNNNonlinearity() const { return nn::RNNNonlinearity::ReLU; }
+};
+/// The tag of kGELU (a Transformer activation only).
+struct kGELU {};
+
+}  // namespace enumtype
+
+/// tanh, as an RNN nonlinearity.
+inline constexpr enumtype::kTanh kTanh{};
+/// relu, as an RNN nonlinearity or a Transformer activation.
+inline constexpr enumtype::kReLU kReLU{};
+/// gelu (the exact erf form), as a Transformer activation.
+inline constexpr enumtype::kGELU kGELU{};
+
+}  // namespace ember
