@@ -343,6 +343,13 @@ void bind_nn(py::module_& parent) {
       py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(),
       py::arg("bias") = py::none(), py::arg("eps") = 1e-5);
   m.def(
+      "rms_norm",
+      [](const Tensor& x, py::handle shape, py::handle w, std::optional<double> eps) {
+        return F::rms_norm(x, int_list(shape, "rms_norm"), tensor_or_undefined(w), eps);
+      },
+      py::arg("input"), py::arg("normalized_shape"), py::arg("weight") = py::none(),
+      py::arg("eps") = py::none());
+  m.def(
       "batch_norm",
       [](const Tensor& x, py::handle mean, py::handle var, py::handle w, py::handle b,
          bool training, double momentum, double eps) {

@@ -1,6 +1,9 @@
-// Layer, group and batch normalization, composed of differentiable ops so that second derivatives
-// come for free.
+// Layer, RMS, group and batch normalization, composed of differentiable ops so that second
+// derivatives come for free.
 #include <fmt/format.h>
+
+#include <array>
+#include <limits>
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/nn/functional.h"
@@ -51,38 +54,62 @@ void update_running(const Tensor& running_mean, const Tensor& running_var, const
   rv.mul_(1 - momentum).add_(var.reshape(rv.sizes()), momentum * bessel);
 }
 
-}  // namespace
-
-Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight,
-                  const Tensor& bias, double eps) {
+// The trailing dims that normalized_shape names, after checking that x ends in that shape and
+// that the given weight and bias have it.
+DimVector normalized_dims(const char* op, const Tensor& x, IntArrayRef normalized_shape,
+                          std::array<Tensor, 2> weight_and_bias) {
   const int64_t k = static_cast<int64_t>(normalized_shape.size());
   if (k == 0)
-    fail(
-        "layer_norm: Expected normalized_shape to be at least 1-dimensional, i.e., containing "
-        "at least one element, but got normalized_shape = []");
+    fail(fmt::format(
+        "{}: Expected normalized_shape to be at least 1-dimensional, i.e., containing at least "
+        "one element, but got normalized_shape = []",
+        op));
   bool fits = x.dim() >= k;
   for (int64_t i = 0; fits && i < k; ++i) fits = x.size(x.dim() - k + i) == normalized_shape[i];
   if (!fits) {
     const std::string wanted = shape_str(normalized_shape);
-    fail(
-        fmt::format("layer_norm: Given normalized_shape={}, expected input with shape [*, {}], "
-                    "but got input of size{}",
-                    wanted, wanted.substr(1, wanted.size() - 2), shape_str(x.sizes())));
+    fail(fmt::format(
+        "{}: Given normalized_shape={}, expected input with shape [*, {}], but got input of "
+        "size{}",
+        op, wanted, wanted.substr(1, wanted.size() - 2), shape_str(x.sizes())));
   }
-  for (const auto& [t, name] : {std::pair{&weight, "weight"}, std::pair{&bias, "bias"}})
-    if (t->defined() && t->sizes() != normalized_shape)
-      fail(
-          fmt::format("layer_norm: Expected {} to be of same shape as normalized_shape, but got "
-                      "{} of shape {} and normalized_shape = {}",
-                      name, name, shape_str(t->sizes()), shape_str(normalized_shape)));
+  const char* names[] = {"weight", "bias"};
+  for (size_t i = 0; i < 2; ++i)
+    if (weight_and_bias[i].defined() && weight_and_bias[i].sizes() != normalized_shape)
+      fail(fmt::format(
+          "{}: Expected {} to be of same shape as normalized_shape, but got {} of shape {} and "
+          "normalized_shape = {}",
+          op, names[i], names[i], shape_str(weight_and_bias[i].sizes()),
+          shape_str(normalized_shape)));
   DimVector dims;
   for (int64_t i = -k; i < 0; ++i) dims.push_back(i);
-  const Tensor centered = x - x.mean(dims, true);
-  const Tensor var = (centered * centered).mean(dims, true);
-  Tensor y = centered * (var + eps).pow(-0.5);
+  return dims;
+}
+
+}  // namespace
+
+Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight,
+                  const Tensor& bias, double eps) {
+  const DimVector dims = normalized_dims("layer_norm", x, normalized_shape, {weight, bias});
+  const Moments m = moments(x, dims);
+  Tensor y = m.centered * (m.var + eps).pow(-0.5);
   if (weight.defined()) y = y * weight;
   if (bias.defined()) y = y + bias;
   return y;
+}
+
+Tensor rms_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight,
+                std::optional<double> eps) {
+  const DimVector dims = normalized_dims("rms_norm", x, normalized_shape, {weight, {}});
+  if (!x.is_floating_point())
+    fail(fmt::format("rms_norm: expected a floating-point input, but got {}",
+                     dtype_legacy_name(x.dtype())));
+  // torch's default eps is the machine epsilon of the input's dtype.
+  const double e = eps ? *eps
+                       : (x.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon()
+                                                : std::numeric_limits<float>::epsilon());
+  Tensor y = x * ((x * x).mean(dims, true) + e).rsqrt();
+  return weight.defined() ? y * weight : y;
 }
 
 Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, const Tensor& bias,

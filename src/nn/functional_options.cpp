@@ -63,6 +63,10 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, const PairwiseDista
 Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& o) {
   return layer_norm(x, o.normalized_shape(), o.weight(), o.bias(), o.eps());
 }
+
+Tensor rms_norm(const Tensor& x, const RMSNormFuncOptions& o) {
+  return rms_norm(x, o.normalized_shape(), o.weight(), o.eps());
+}
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& o) {
   return batch_norm(x, running_mean, running_var, o.weight(), o.bias(), o.training(), o.momentum(),

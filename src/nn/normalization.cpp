@@ -1,4 +1,4 @@
-// LayerNorm and BatchNorm modules, built on functional::layer_norm and functional::batch_norm.
+// LayerNorm, RMSNorm, GroupNorm and BatchNorm modules, built on their functional forms.
 #include "ember/nn/modules/normalization.h"
 
 #include <fmt/format.h>
@@ -26,6 +26,15 @@ const LayerNormOptions& checked(const LayerNormOptions& options) {
   for (int64_t s : options.normalized_shape())
     if (s < 0)
       throw Error(fmt::format("LayerNorm: normalized_shape must be non-negative, but got {}",
+                              tuple_repr(options.normalized_shape())),
+                  ErrorKind::Runtime);
+  return options;
+}
+
+const RMSNormOptions& checked(const RMSNormOptions& options) {
+  for (int64_t s : options.normalized_shape())
+    if (s < 0)
+      throw Error(fmt::format("RMSNorm: normalized_shape must be non-negative, but got {}",
                               tuple_repr(options.normalized_shape())),
                   ErrorKind::Runtime);
   return options;
@@ -63,6 +72,28 @@ Tensor LayerNormImpl::forward(const Tensor& input) {
 std::string LayerNormImpl::extra_repr() const {
   return fmt::format("{}, eps={}, elementwise_affine={}", tuple_repr(options.normalized_shape()),
                      float_repr(options.eps()), py_bool(options.elementwise_affine()));
+}
+
+RMSNormImpl::RMSNormImpl(const RMSNormOptions& opts)
+    : Module("RMSNorm"),
+      options(checked(opts)),
+      weight(register_parameter(
+          "weight", opts.elementwise_affine() ? ember::empty(opts.normalized_shape()) : Tensor())) {
+  reset_parameters();
+}
+
+void RMSNormImpl::reset_parameters() {
+  if (weight.defined()) init::ones_(weight);
+}
+
+Tensor RMSNormImpl::forward(const Tensor& input) {
+  return functional::rms_norm(input, options.normalized_shape(), weight, options.eps());
+}
+
+std::string RMSNormImpl::extra_repr() const {
+  return fmt::format("{}, eps={}, elementwise_affine={}", tuple_repr(options.normalized_shape()),
+                     options.eps() ? float_repr(*options.eps()) : "None",
+                     py_bool(options.elementwise_affine()));
 }
 
 GroupNormImpl::GroupNormImpl(const GroupNormOptions& opts)

@@ -1,7 +1,7 @@
-// InstanceNorm, BatchNorm3d, LocalResponseNorm, PReLU, Identity, Bilinear and EmbeddingBag in
-// LibTorch's spelling: shapes, wiring to nn::functional (whose values and derivatives are checked
-// against torch from tests/python/test_norm_and_bag_layers.py and by the gradcheck table), reprs
-// as torch prints them, and errors.
+// InstanceNorm, BatchNorm3d, RMSNorm, LocalResponseNorm, PReLU, Identity, Bilinear and EmbeddingBag
+// in LibTorch's spelling: shapes, wiring to nn::functional (whose values and derivatives are
+// checked against torch from tests/python/test_norm_and_bag_layers.py and by the gradcheck table),
+// reprs as torch prints them, and errors.
 #include "testing.h"
 
 namespace ember {
@@ -77,6 +77,38 @@ TEST(NormAndBagLayers, EmbeddingBagReducesBags) {
   EXPECT_EMBER_ERROR(
       F::embedding_bag(indices, bag->weight, offsets, F::EmbeddingBagMode::Max, ones({6})),
       "per_sample_weights is only supported for mode='sum'");
+}
+
+TEST(NormAndBagLayers, RMSNormDividesByTheRootMeanSquare) {
+  const Tensor x = randn({2, 3, 4}, TensorOptions(kFloat64));
+  nn::RMSNorm norm(nn::RMSNormOptions({3, 4}).eps(1e-3));
+  {
+    NoGradGuard no_grad;
+    norm->weight.copy_(arange(12, kFloat64).reshape({3, 4}));
+  }
+  const Tensor rms = (x * x).mean({1, 2}, true).add(1e-3).sqrt();
+  expect_close(norm(x), x / rms * norm->weight, 1e-12, 1e-12);
+  // Without eps, the dtype's machine epsilon (torch's default).
+  const Tensor tiny = full({1, 2}, 1e-9);
+  expect_close(F::rms_norm(tiny, {2}), tiny / (tiny * tiny + 1.1920928955078125e-07).sqrt());
+  expect_close(F::rms_norm(x, F::RMSNormFuncOptions({4})),
+               x / ((x * x).mean({2}, true) + 2.220446049250313e-16).sqrt(), 1e-12, 1e-12);
+  EXPECT_EQ(repr(*norm), "RMSNorm((3, 4), eps=0.001, elementwise_affine=True)");
+  nn::RMSNorm plain(std::vector<int64_t>{4});
+  EXPECT_EQ(repr(*plain), "RMSNorm((4,), eps=None, elementwise_affine=True)");
+  EXPECT_FALSE(nn::RMSNorm(nn::RMSNormOptions({4}).elementwise_affine(false))->weight.defined());
+  EXPECT_EMBER_ERROR(plain(randn({2, 3})),
+                     "rms_norm: Given normalized_shape=[4], expected input with shape [*, 4], but "
+                     "got input of size[2, 3]");
+  EXPECT_EMBER_ERROR(F::rms_norm(randn({2, 4}), {4}, ones({3})),
+                     "rms_norm: Expected weight to be of same shape as normalized_shape");
+  const autograd::TensorFunction fn = [](const autograd::variable_list& in) {
+    return autograd::variable_list{F::rms_norm(in[0], {3, 4}, in[1], 0.1)};
+  };
+  const autograd::variable_list inputs{x.detach().requires_grad_(),
+                                       randn({3, 4}, TensorOptions(kFloat64)).requires_grad_()};
+  EXPECT_TRUE(autograd::gradcheck(fn, inputs));
+  EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
 }
 
 }  // namespace

@@ -194,3 +194,34 @@ def test_bad_arguments_raise_as_torch(torch, case):
     for lib in (ember, torch):
         with pytest.raises(kind, match=message):
             fn(lib)
+
+
+def test_rms_norm_matches_its_definition_in_torch(torch):
+    # torch 1.13 has no RMSNorm (torch 2.4 added it); torch computes the definition instead.
+    x = np.random.randn(2, 3, 4)
+    for eps in (None, 1e-3):
+        norm = ember.nn.RMSNorm([3, 4], eps=eps)
+        with ember.no_grad():
+            norm.weight.copy_(ember.tensor(np.random.randn(3, 4)).float())
+        t = torch.tensor(x, dtype=torch.float32, requires_grad=True)
+        e = torch.finfo(torch.float32).eps if eps is None else eps
+        weight = torch.tensor(norm.weight.detach().numpy(), requires_grad=True)
+        expected = t * torch.rsqrt(t.pow(2).mean((-2, -1), keepdim=True) + e) * weight
+        mine = ember.tensor(x, dtype=ember.float32, requires_grad=True)
+        out = norm(mine)
+        np.testing.assert_allclose(out.detach().numpy(), expected.detach().numpy(), rtol=1e-5,
+                                   atol=1e-6)
+        out.sum().backward()
+        expected.sum().backward()
+        np.testing.assert_allclose(mine.grad.numpy(), t.grad.numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(norm.weight.grad.numpy(), weight.grad.numpy(), rtol=1e-4,
+                                   atol=1e-5)
+    assert repr(ember.nn.RMSNorm(4)) == "RMSNorm((4,), eps=None, elementwise_affine=True)"
+    assert ember.nn.RMSNorm(4, elementwise_affine=False).weight is None
+    y = ember.randn(2, 4, dtype=ember.float64, requires_grad=True)
+    w = ember.randn(4, dtype=ember.float64, requires_grad=True)
+    fn = lambda a, b: ember.nn.functional.rms_norm(a, (4,), b, 0.1)  # noqa: E731
+    assert ember.autograd.gradcheck(fn, (y, w))
+    assert ember.autograd.gradgradcheck(fn, (y, w))
+    with pytest.raises(RuntimeError, match=r"rms_norm: Given normalized_shape=\[4\]"):
+        ember.nn.functional.rms_norm(ember.randn(2, 3), (4,))

@@ -140,6 +140,10 @@ Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2.0, dou
 /// the elementwise affine weight and bias (each of shape normalized_shape) when given.
 Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight = {},
                   const Tensor& bias = {}, double eps = 1e-5);
+/// x / sqrt(mean(x^2) + eps) over the trailing normalized_shape dims, times weight when given
+/// (torch 2.4's rms_norm); eps defaults to the machine epsilon of x's dtype.
+Tensor rms_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight = {},
+                std::optional<double> eps = std::nullopt);
 /// Normalizes each sample's channels [N, C, ...] in num_groups groups (biased variance), then
 /// scales and shifts per channel by weight and bias [C] when given.
 Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight = {},

@@ -110,6 +110,16 @@ class LayerNormFuncOptions {
   EMBER_ARG(double, eps) = 1e-5;
 };
 
+/// F::rms_norm's arguments: `RMSNormFuncOptions({4}).weight(w).eps(1e-6)`.
+class RMSNormFuncOptions {
+ public:
+  RMSNormFuncOptions(std::vector<int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  EMBER_ARG(std::vector<int64_t>, normalized_shape);
+  EMBER_ARG(Tensor, weight) = {};
+  EMBER_ARG(std::optional<double>, eps) = std::nullopt;
+};
+
 /// F::batch_norm's arguments.
 class BatchNormFuncOptions {
   EMBER_ARG(Tensor, weight) = {};
@@ -145,6 +155,7 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2,
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2,
                          const PairwiseDistanceFuncOptions& options);
 Tensor layer_norm(const Tensor& x, const LayerNormFuncOptions& options);
+Tensor rms_norm(const Tensor& x, const RMSNormFuncOptions& options);
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const BatchNormFuncOptions& options);
 Tensor mse_loss(const Tensor& input, const Tensor& target, const MSELossFuncOptions& options);

@@ -22,6 +22,9 @@ from .resampling import (ChannelShuffle, Fold, PixelShuffle, PixelUnshuffle, Unf
                          UpsamplingBilinear2d, UpsamplingNearest2d)
 from .modules import Bilinear, PReLU
 from .normalization import (BatchNorm3d, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d,
-                            LocalResponseNorm)
+                            LocalResponseNorm, RMSNorm)
 from .sparse import Embedding, EmbeddingBag
 from .rnn import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase
+from .attention import MultiheadAttention
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)

@@ -11,10 +11,53 @@ conv_transpose1d = _nn.conv_transpose1d
 conv_transpose2d = _nn.conv_transpose2d
 conv_transpose3d = _nn.conv_transpose3d
 group_norm = _nn.group_norm
-gelu = _nn.gelu
 layer_norm = _nn.layer_norm
+rms_norm = _nn.rms_norm
 batch_norm = _nn.batch_norm
 scaled_dot_product_attention = _nn.scaled_dot_product_attention
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
+                                 in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
+                                 out_proj_weight, out_proj_bias, training=True,
+                                 key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None,
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
+    """Multi-head attention of query [L, N, E] (or unbatched [L, E]) over key and value [S, N, *]:
+    returns (output [L, N, E], weights [N, L, S] or per head [N, heads, L, S], or None)."""
+    return _nn.multi_head_attention_forward(
+        query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias, bias_k,
+        bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training=training,
+        key_padding_mask=key_padding_mask, need_weights=need_weights, attn_mask=attn_mask,
+        use_separate_proj_weight=use_separate_proj_weight, q_proj_weight=q_proj_weight,
+        k_proj_weight=k_proj_weight, v_proj_weight=v_proj_weight, static_k=static_k,
+        static_v=static_v, average_attn_weights=average_attn_weights, is_causal=is_causal)
+
+
+def _none_or_dtype(input):
+    if input is None:
+        return None
+    if isinstance(input, _C.Tensor):
+        return input.dtype
+    raise RuntimeError("input to _none_or_dtype() must be None or torch.Tensor")
+
+
+def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
+    """An attention mask in additive form: a bool mask (True = may not attend) becomes 0 / -inf
+    of target_type; a float mask is returned as it is. Checked in Python, as torch's modules do,
+    so that a wrong dtype is torch's AssertionError."""
+    if mask is None:
+        return None
+    is_float = mask.is_floating_point()
+    if mask.dtype != _C.bool and not is_float:
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
+                      "Use same type for both instead.")
+    if is_float:
+        return mask
+    return _C.zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
 
 
 def _reduction(size_average, reduce, reduction):
@@ -88,6 +131,12 @@ def relu(input, inplace=False):
 
 def sigmoid(input):
     return input.sigmoid()
+
+
+# A Python function rather than the binding itself, so that modules holding it (a Transformer
+# layer's activation) pickle: pickle finds it by name here.
+def gelu(input, approximate="none"):
+    return _nn.gelu(input, approximate)
 
 
 # The in-place forms return the input object itself, as torch's do.

@@ -11,11 +11,11 @@ from .parameter import Parameter
 class Linear(Module):
     """y = x W^T + b, with W [out_features, in_features] initialised as torch does."""
 
-    def __init__(self, in_features, out_features, bias=True, dtype=None):
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(_C.empty(out_features, in_features, dtype=dtype))
-        self.bias = Parameter(_C.empty(out_features, dtype=dtype)) if bias else None
+        self.weight = Parameter(_C.empty(out_features, in_features, device=device, dtype=dtype))
+        self.bias = Parameter(_C.empty(out_features, device=device, dtype=dtype)) if bias else None
         if not bias:
             self.register_parameter("bias", None)
         self.reset_parameters()
@@ -29,6 +29,10 @@ class Linear(Module):
     def extra_repr(self):
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A Linear under torch's name for MultiheadAttention.out_proj, so that reprs match torch's."""
 
 
 class _Activation(Module):
@@ -189,6 +193,9 @@ class GELU(Module):
 
     def forward(self, input):
         return F.gelu(input, self.approximate)
+
+    def extra_repr(self):
+        return f"approximate={self.approximate!r}"
 
 
 class Softmax(Module):
@@ -430,14 +437,19 @@ class Identity(Module):
 
 
 class LayerNorm(Module):
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, device=None,
+                 dtype=None):
         super().__init__()
         shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
             normalized_shape)
         self.normalized_shape, self.eps = shape, eps
+        self.elementwise_affine = elementwise_affine
         if elementwise_affine:
-            self.weight = Parameter(_C.ones(shape))
-            self.bias = Parameter(_C.zeros(shape))
+            self.weight = Parameter(_C.ones(shape, device=device, dtype=dtype))
+            if bias:
+                self.bias = Parameter(_C.zeros(shape, device=device, dtype=dtype))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)

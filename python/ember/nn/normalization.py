@@ -1,8 +1,11 @@
-"""BatchNorm3d, the instance norms and local response normalization."""
+"""BatchNorm3d, the instance norms, RMSNorm and local response normalization."""
 
+from .. import _C
+from .._grad_mode import no_grad
 from . import functional as F
 from .module import Module
 from .modules import _BatchNorm
+from .parameter import Parameter
 
 
 class BatchNorm3d(_BatchNorm):
@@ -55,3 +58,32 @@ class LocalResponseNorm(Module):
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class RMSNorm(Module):
+    """torch 2.4's RMSNorm: x / sqrt(mean(x^2) + eps) over the trailing normalized_shape dims,
+    times a learned weight; eps=None takes the input dtype's machine epsilon."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
+                 dtype=None):
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
+            normalized_shape)
+        self.normalized_shape, self.eps = shape, eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(_C.ones(shape, device=device, dtype=dtype))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            with no_grad():
+                self.weight.fill_(1.0)
+
+    def forward(self, input):
+        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

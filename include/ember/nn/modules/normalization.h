@@ -1,5 +1,5 @@
 #pragma once
-/// Normalization layers: LayerNorm, GroupNorm, BatchNorm1d and BatchNorm2d.
+/// Normalization layers: LayerNorm, RMSNorm, GroupNorm, BatchNorm1d and BatchNorm2d.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +58,41 @@ class LayerNormImpl : public Module {
 
 /// A shared handle to a LayerNormImpl.
 EMBER_MODULE(LayerNorm);
+
+/// The arguments of RMSNorm: `RMSNormOptions({4}).eps(1e-6)`.
+class RMSNormOptions {
+ public:
+  RMSNormOptions(std::vector<int64_t> normalized_shape)
+      : normalized_shape_(std::move(normalized_shape)) {}
+  /// The trailing dims normalized over.
+  EMBER_ARG(std::vector<int64_t>, normalized_shape);
+  /// Added to the mean square; unset, the machine epsilon of the input's dtype.
+  EMBER_ARG(std::optional<double>, eps) = std::nullopt;
+  /// Whether the layer learns a weight of shape normalized_shape (default true).
+  EMBER_ARG(bool, elementwise_affine) = true;
+};
+
+/// Divides each sample by the root mean square of its trailing normalized_shape dims, then
+/// scales elementwise (torch 2.4's RMSNorm).
+class RMSNormImpl : public Module {
+ public:
+  explicit RMSNormImpl(std::vector<int64_t> normalized_shape)
+      : RMSNormImpl(RMSNormOptions(std::move(normalized_shape))) {}
+  explicit RMSNormImpl(const RMSNormOptions& options);
+  Tensor forward(const Tensor& input) override;
+  /// "(4,), eps=None, elementwise_affine=True".
+  std::string extra_repr() const override;
+  /// weight to ones.
+  void reset_parameters();
+
+  /// The options the layer was built with.
+  const RMSNormOptions options;
+  /// [normalized_shape...], or undefined without elementwise_affine.
+  Tensor& weight;
+};
+
+/// A shared handle to an RMSNormImpl.
+EMBER_MODULE(RMSNorm);
 
 /// The arguments of GroupNorm: `GroupNormOptions(8, 64).eps(1e-6)`.
 class GroupNormOptions {
