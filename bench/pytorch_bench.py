@@ -251,6 +251,19 @@ def attention_step(q, k, v):
 
 
 def attention_rows():
+    length, batch = (8, 2) if SMALL else (128, 16)
+    torch.manual_seed(0)
+    layer = torch.nn.TransformerEncoderLayer(256, 4, dim_feedforward=1024)
+    optimizer = torch.optim.AdamW(layer.parameters(), lr=1e-4)
+    x = torch.randn(length, batch, 256)
+
+    def encoder_step():
+        loss = layer(x).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    yield {"name": "BM_transformer_encoder_layer_step/real_time", "real_time": measure(encoder_step)}
     for length in (1024, 2048, 4096):
         inputs = attention_inputs(64 if SMALL else length)
         yield {"name": f"BM_sdpa_fwd_bwd/{length}/real_time",

@@ -23,11 +23,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                             "[{}])",
                             shape_str(bias.sizes()), shape_str(weight.sizes()), weight.size(0)),
                 ErrorKind::Runtime);
-  // The common 2-D case is one addmm (bias added in place into the product, as PyTorch's
-  // AddmmBackward0) or one mm, without matmul's reshapes.
-  if (x.dim() == 2) return bias.defined() ? addmm(bias, x, weight.t()) : mm(x, weight.t());
-  Tensor out = matmul(x, weight.t());
-  return bias.defined() ? out + bias : out;
+  // One addmm (bias added in place into the product, as PyTorch's AddmmBackward0) or one mm
+  // over the input's rows, with any batch dims folded into them.
+  if (x.dim() == 1) return bias.defined() ? matmul(x, weight.t()) + bias : matmul(x, weight.t());
+  const Tensor rows = x.dim() == 2 ? x : x.reshape({-1, x.size(-1)});
+  Tensor out = bias.defined() ? addmm(bias, rows, weight.t()) : mm(rows, weight.t());
+  if (x.dim() == 2) return out;
+  DimVector shape(x.sizes().begin(), x.sizes().end() - 1);
+  shape.push_back(weight.size(0));
+  return out.view(shape);
 }
 
 Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int64_t> padding_idx) {

@@ -149,6 +149,18 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     return mm(a.unsqueeze(0), b).squeeze(0);
   }
   if (da == 2 && db == 2) return mm(a, b);
+  if (da >= 3 && db <= 2) {
+    // [..., n, k] x [k, m] (or [k]): the batch dims fold into rows of one mm (or mv), as torch
+    // folds them, so b's gradient is one product too instead of a batch of them to be summed.
+    const int64_t k = a.sizes()[da - 1];
+    EMBER_CHECK(k == b.sizes()[0], "matmul: shapes {} and {} cannot be multiplied", a.sizes(),
+                b.sizes());
+    DimVector shape(a.sizes().begin(), a.sizes().end() - 1);
+    const Tensor rows = a.reshape({-1, k});
+    if (db == 1) return mv(rows, b).view(shape);
+    shape.push_back(b.sizes()[1]);
+    return mm(rows, b).view(shape);
+  }
   // Batched: a vector operand gains a matrix dim, batch dims broadcast, then one bmm.
   Tensor x = da == 1 ? a.unsqueeze(0) : a;
   Tensor y = db == 1 ? b.unsqueeze(1) : b;
