@@ -46,7 +46,17 @@ Tensor feature_alpha_dropout(const Tensor& x, const FeatureAlphaDropoutFuncOptio
   return feature_alpha_dropout(x, o.p(), o.training(), o.inplace());
 }
 Tensor embedding(const Tensor& indices, const Tensor& weight, const EmbeddingFuncOptions& o) {
-  return embedding(indices, weight, o.padding_idx());
+  if (o.sparse())
+    throw Error("embedding: sparse gradients are not supported (Ember has no sparse tensors)",
+                ErrorKind::Runtime);
+  std::optional<int64_t> padding_idx = o.padding_idx();
+  if (padding_idx && *padding_idx < 0) *padding_idx += weight.size(0);
+  if (o.max_norm()) {
+    Tensor table = weight;
+    embedding_renorm_(table, indices.contiguous(), *o.max_norm(), o.norm_type());
+  }
+  const Tensor rows = embedding(indices, weight, padding_idx);
+  return o.scale_grad_by_freq() ? scale_grad_by_frequency(rows, indices) : rows;
 }
 Tensor pad(const Tensor& x, const PadFuncOptions& o) {
   return pad(x, o.pad(), o.mode(), o.value());

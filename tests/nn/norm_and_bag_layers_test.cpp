@@ -111,5 +111,51 @@ TEST(NormAndBagLayers, RMSNormDividesByTheRootMeanSquare) {
   EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
 }
 
+TEST(NormAndBagLayers, EmbeddingFromPretrainedAndLookupOptions) {
+  const Tensor table = arange(12, kFloat32).reshape({4, 3});
+  nn::Embedding frozen = nn::Embedding::from_pretrained(table);
+  EXPECT_FALSE(frozen->weight.requires_grad());
+  EXPECT_EQ(frozen->weight.data_ptr(), table.data_ptr());  // shares the table, as torch's
+  expect_close(frozen(tensor({2, 0}, kInt64)), tensor({{6.f, 7.f, 8.f}, {0.f, 1.f, 2.f}}));
+  nn::Embedding trained = nn::Embedding::from_pretrained(
+      table.clone(), nn::EmbeddingFromPretrainedOptions().freeze(false).padding_idx(1));
+  EXPECT_TRUE(trained->weight.requires_grad());
+  const Tensor indices = tensor({1, 2, 2, 3}, kInt64);
+  trained(indices).sum().backward();
+  // The padding row gets no gradient; row 2 is looked up twice.
+  expect_close(trained->weight.grad().sum(1), tensor({0.f, 0.f, 6.f, 3.f}));
+  // scale_grad_by_freq divides each row's gradient by its count in the lookup.
+  nn::Embedding scaled(nn::EmbeddingOptions(4, 3).scale_grad_by_freq(true));
+  scaled(indices).sum().backward();
+  expect_close(scaled->weight.grad().sum(1), tensor({0.f, 3.f, 3.f, 3.f}));
+  // max_norm rescales, in place, the rows a lookup picks whose norm exceeds it.
+  nn::Embedding capped = nn::Embedding::from_pretrained(
+      table.clone(), nn::EmbeddingFromPretrainedOptions().max_norm(1.0).norm_type(2.0));
+  const Tensor rows = capped(tensor({3}, kInt64));
+  expect_close(rows.norm(), tensor(1.f), 1e-5, 1e-6);
+  expect_close(capped->weight[3].norm(), tensor(1.f), 1e-5, 1e-6);
+  expect_close(capped->weight[0], table[0]);  // not looked up: unchanged
+  EXPECT_EQ(
+      repr(*nn::Embedding(
+          nn::EmbeddingOptions(10, 3).padding_idx(0).max_norm(1).norm_type(3).scale_grad_by_freq(
+              true))),
+      "Embedding(10, 3, padding_idx=0, max_norm=1.0, norm_type=3.0, "
+      "scale_grad_by_freq=True)");
+  nn::EmbeddingBag bag =
+      nn::EmbeddingBag::from_pretrained(table, nn::EmbeddingBagFromPretrainedOptions().mode(kSum));
+  expect_close(bag(tensor({{0, 1}}, kInt64)), tensor({{3.f, 5.f, 7.f}}));
+  EXPECT_EQ(repr(*bag), "EmbeddingBag(4, 3, mode=sum)");
+  EXPECT_EMBER_ERROR(nn::Embedding::from_pretrained(zeros({4})),
+                     "Embedding::from_pretrained: Embeddings parameter is expected to be "
+                     "2-dimensional, but got shape [4]");
+  EXPECT_EMBER_ERROR(nn::Embedding(nn::EmbeddingOptions(4, 3)._weight(zeros({4, 2}))),
+                     "Embedding: Shape of weight [4, 2] does not match num_embeddings and "
+                     "embedding_dim (4, 3)");
+  EXPECT_EMBER_ERROR(nn::Embedding(nn::EmbeddingOptions(4, 3).sparse(true)),
+                     "sparse gradients are not supported");
+  EXPECT_EMBER_ERROR(F::embedding(indices, table, F::EmbeddingFuncOptions().sparse(true)),
+                     "embedding: sparse gradients are not supported");
+}
+
 }  // namespace
 }  // namespace ember

@@ -78,9 +78,18 @@ class AlphaDropoutFuncOptions {
 };
 using FeatureAlphaDropoutFuncOptions = AlphaDropoutFuncOptions;
 
-/// F::embedding's arguments: the row that gets no gradient.
+/// F::embedding's arguments: `EmbeddingFuncOptions().padding_idx(0).max_norm(1.0)`.
 class EmbeddingFuncOptions {
+  /// The row that gets no gradient.
   EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  /// Rows the lookup picks whose norm exceeds max_norm are rescaled to it, in weight, in place.
+  EMBER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  /// The p of that norm.
+  EMBER_ARG(double, norm_type) = 2.0;
+  /// Divide each row's gradient by how often its index occurs in the lookup.
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  /// Sparse gradients are not supported: true is an error.
+  EMBER_ARG(bool, sparse) = false;
 };
 
 /// F::pad's arguments: `PadFuncOptions({1, 1, 2, 2}).mode(torch::kReflect)`.

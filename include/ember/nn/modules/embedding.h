@@ -18,16 +18,31 @@ class EmbeddingOptions {
  public:
   EmbeddingOptions(int64_t num_embeddings, int64_t embedding_dim)
       : num_embeddings_(num_embeddings), embedding_dim_(embedding_dim) {}
+  EMBER_ARG(int64_t, num_embeddings);
+  EMBER_ARG(int64_t, embedding_dim);
   /// The row that gets no gradient and starts at zero; negative counts from the end.
-  EmbeddingOptions& padding_idx(std::optional<int64_t> v) { return padding_idx_ = v, *this; }
-  int64_t num_embeddings() const { return num_embeddings_; }
-  int64_t embedding_dim() const { return embedding_dim_; }
-  std::optional<int64_t> padding_idx() const { return padding_idx_; }
+  EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  /// Rows a lookup picks whose norm exceeds max_norm are rescaled to it, in place.
+  EMBER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  /// The p of that norm (default 2).
+  EMBER_ARG(double, norm_type) = 2.0;
+  /// Divide each row's gradient by how often its index occurs in the batch.
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  /// Sparse gradients are not supported: true is an error.
+  EMBER_ARG(bool, sparse) = false;
+  /// A [num_embeddings, embedding_dim] table to use as the weight instead of a random one.
+  EMBER_ARG(Tensor, _weight) = {};
+};
 
- private:
-  int64_t num_embeddings_;
-  int64_t embedding_dim_;
-  std::optional<int64_t> padding_idx_;
+/// The arguments of Embedding::from_pretrained: `EmbeddingFromPretrainedOptions().freeze(false)`.
+class EmbeddingFromPretrainedOptions {
+  /// Whether the table stays fixed (its weight does not require grad).
+  EMBER_ARG(bool, freeze) = true;
+  EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  EMBER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  EMBER_ARG(double, norm_type) = 2.0;
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  EMBER_ARG(bool, sparse) = false;
 };
 
 /// Maps int64 indices of any shape [...] to rows of weight: [..., embedding_dim].
@@ -38,7 +53,7 @@ class EmbeddingImpl : public Module {
   /// A padding_idx outside [-num_embeddings, num_embeddings) is a ValueError.
   explicit EmbeddingImpl(const EmbeddingOptions& options);
   Tensor forward(const Tensor& indices) override;
-  /// "10, 3" (plus ", padding_idx=0").
+  /// "10, 3" (plus padding_idx, max_norm, norm_type and scale_grad_by_freq when set).
   std::string extra_repr() const override;
   /// PyTorch's initialization: weight drawn from N(0, 1), the padding row zeroed.
   void reset_parameters();
@@ -49,8 +64,37 @@ class EmbeddingImpl : public Module {
   Tensor& weight;
 };
 
-/// A shared handle to an EmbeddingImpl.
-EMBER_MODULE(Embedding);
+/// A shared handle to an EmbeddingImpl, with LibTorch's from_pretrained.
+class Embedding : public ModuleHolder<EmbeddingImpl> {
+ public:
+  using ModuleHolder<EmbeddingImpl>::ModuleHolder;
+  using Impl = EmbeddingImpl;
+  /// An Embedding whose weight is embeddings ([num_embeddings, embedding_dim], 2-D).
+  static Embedding from_pretrained(const Tensor& embeddings,
+                                   const EmbeddingFromPretrainedOptions& options = {});
+};
+
+/// The arguments of EmbeddingBag::from_pretrained:
+/// `EmbeddingBagFromPretrainedOptions().mode(kSum)`.
+class EmbeddingBagFromPretrainedOptions {
+  /// Whether the table stays fixed (its weight does not require grad).
+  EMBER_ARG(bool, freeze) = true;
+  EMBER_ARG(std::optional<double>, max_norm) = std::nullopt;
+  EMBER_ARG(double, norm_type) = 2.0;
+  EMBER_ARG(bool, scale_grad_by_freq) = false;
+  EMBER_ARG(functional::EmbeddingBagMode, mode) = functional::EmbeddingBagMode::Mean;
+  EMBER_ARG(bool, sparse) = false;
+  EMBER_ARG(bool, include_last_offset) = false;
+  EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+
+ public:
+  /// LibTorch spells sum and mean with the loss reductions' constants.
+  EmbeddingBagFromPretrainedOptions& mode(Reduction r) {
+    mode_ = r == Reduction::Sum ? functional::EmbeddingBagMode::Sum
+                                : functional::EmbeddingBagMode::Mean;
+    return *this;
+  }
+};
 
 /// The arguments of EmbeddingBag: `EmbeddingBagOptions(10, 3).mode(torch::kSum)`.
 class EmbeddingBagOptions {
@@ -79,6 +123,10 @@ class EmbeddingBagOptions {
   EMBER_ARG(bool, include_last_offset) = false;
   /// Indices equal to padding_idx take no part in their bag.
   EMBER_ARG(std::optional<int64_t>, padding_idx) = std::nullopt;
+  /// Sparse gradients are not supported: true is an error.
+  EMBER_ARG(bool, sparse) = false;
+  /// A [num_embeddings, embedding_dim] table to use as the weight instead of a random one.
+  EMBER_ARG(Tensor, _weight) = {};
 };
 
 /// Reduces bags of embedding rows: input [B, L] (one bag per row) or 1-D input with offsets.
@@ -99,7 +147,16 @@ class EmbeddingBagImpl : public Module {
   /// [num_embeddings, embedding_dim].
   Tensor& weight;
 };
-EMBER_MODULE(EmbeddingBag);
+
+/// A shared handle to an EmbeddingBagImpl, with LibTorch's from_pretrained.
+class EmbeddingBag : public ModuleHolder<EmbeddingBagImpl> {
+ public:
+  using ModuleHolder<EmbeddingBagImpl>::ModuleHolder;
+  using Impl = EmbeddingBagImpl;
+  /// An EmbeddingBag whose weight is embeddings ([num_embeddings, embedding_dim], 2-D).
+  static EmbeddingBag from_pretrained(const Tensor& embeddings,
+                                      const EmbeddingBagFromPretrainedOptions& options = {});
+};
 
 }  // namespace ember::nn
 
