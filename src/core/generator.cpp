@@ -3,10 +3,6 @@
 #include <cmath>
 
 namespace ember::detail {
-namespace {
-uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-}  // namespace
-
 void Generator::seed_with(uint64_t seed) {
   for (auto& s : s_) {
     seed += 0x9E3779B97F4A7C15ULL;
@@ -16,18 +12,6 @@ void Generator::seed_with(uint64_t seed) {
     s = z ^ (z >> 31);
   }
   has_spare_ = false;
-}
-
-uint64_t Generator::next() {
-  const uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
 }
 
 double Generator::normal() {

@@ -10,8 +10,18 @@ class Generator {
  public:
   explicit Generator(uint64_t seed = 67280421310721ULL) { seed_with(seed); }
   void seed_with(uint64_t seed);
-  /// Next 64 random bits (splitmix64-seeded xoshiro256**).
-  uint64_t next();
+  /// Next 64 random bits (splitmix64-seeded xoshiro256**); inline, as fills call it per element.
+  uint64_t next() {
+    const uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+  }
   /// Uniform in [0, 1) with 53 random bits.
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   /// Standard normal (Box-Muller; the second value of each pair is kept for the next call).
@@ -20,6 +30,8 @@ class Generator {
   std::mutex& mutex() { return mutex_; }
 
  private:
+  static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
   uint64_t s_[4];
   double spare_ = 0;
   bool has_spare_ = false;

@@ -97,6 +97,9 @@ struct KernelTable {
   void (*searchsorted)(const Tensor& out, const Tensor& sorted, const Tensor& values, bool right);
   void (*uniform)(const Tensor& out, double from, double to);
   void (*normal)(const Tensor& out, double mean, double std);
+  /// out (floating) gets 1 where a uniform draw falls below p and 0 elsewhere, one draw per
+  /// element in out's order, as uniform() draws them.
+  void (*bernoulli)(const Tensor& out, double p);
   /// Sliding windows of in [N, C, H, W] (any strides) as columns of out [N, C*kh*kw, L]
   /// (contiguous); padding reads as 0.
   void (*im2col)(const Tensor& out, const Tensor& in, const Window2d& w);

@@ -39,7 +39,7 @@ Tensor dropout_impl(const char* name, const Tensor& x, double p, bool training, 
     NoGradGuard no_grad;
     DimVector shape(x.sizes().begin(), x.sizes().end());
     if (feature) std::fill(shape.begin() + 2, shape.end(), 1);
-    keep = rand(shape, x.options()).lt(1 - p).to(x.dtype());
+    keep = bernoulli(empty(shape, x.options()), 1 - p);
     if (alpha) {
       // kept: a x + a alpha p; dropped: a alpha (p - 1); so mean and variance stay 0 and 1.
       const double a =

@@ -109,7 +109,8 @@ Tensor composed_attention(const Tensor& q, const Tensor& k, const Tensor& v, con
     Tensor keep;
     {
       NoGradGuard mask_has_no_gradient;
-      keep = dropout_p == 1 ? zeros_like(probs) : bernoulli(probs, 1 - dropout_p) / (1 - dropout_p);
+      keep = dropout_p == 1 ? zeros_like(probs)
+                            : bernoulli(probs, 1 - dropout_p).mul_(1 / (1 - dropout_p));
     }
     probs = probs * keep;
   }

@@ -28,7 +28,11 @@ Tensor bernoulli(const Tensor& p) {
 Tensor bernoulli(const Tensor& t, double p) {
   EMBER_CHECK(0 <= p && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p={}", p);
   NoGradGuard draws_have_no_gradient;
-  return rand(t.sizes(), TensorOptions(kFloat64)).lt(p).to(t.dtype());
+  // Integer and bool results take their draws from a float mask.
+  const ScalarType dtype = t.is_floating_point() ? t.dtype() : kFloat64;
+  Tensor out = empty(t.sizes(), TensorOptions(dtype).device(t.device()));
+  detail::kernels_for(out).bernoulli(out, p);
+  return dtype == t.dtype() ? out : out.to(t.dtype());
 }
 
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {

@@ -36,11 +36,16 @@ void normal(const Tensor& out, double mean, double std) {
   fill_random(out, "normal_", [&](Generator& g) { return mean + std * g.normal(); });
 }
 
+void bernoulli(const Tensor& out, double p) {
+  fill_random(out, "bernoulli_", [&](Generator& g) { return g.uniform() < p ? 1.0 : 0.0; });
+}
+
 }  // namespace
 
 void fill_random_kernels(KernelTable& table) {
   table.uniform = uniform;
   table.normal = normal;
+  table.bernoulli = bernoulli;
 }
 
 }  // namespace ember::detail::cpu
