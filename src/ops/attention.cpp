@@ -93,9 +93,10 @@ Tensor causal_bias(int64_t lq, int64_t lk, const TensorOptions& options) {
   return zeros({lq, lk}, options).masked_fill(hidden, -std::numeric_limits<double>::infinity());
 }
 
-// scale q k^T plus the mask (additive, or undefined) and causal bias: recorded ops.
+// scale q k^T plus the mask (additive, or undefined) and causal bias: recorded ops. The scale
+// goes on q, which is smaller than the scores when the keys are at least the head dim.
 Tensor scores_of(const Tensor& q, const Tensor& k, const Tensor& bias, double scale) {
-  Tensor s = q.matmul(k.transpose(-2, -1)) * scale;
+  Tensor s = (q * scale).matmul(k.transpose(-2, -1));
   return bias.defined() ? s + bias : s;
 }
 
