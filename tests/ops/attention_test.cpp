@@ -53,6 +53,18 @@ TEST(Attention, FusedMatchesOpsAcrossSeveralBlocks) {
   expect_matches_reference(q, k, v, additive, false, additive);
 }
 
+TEST(Attention, OneEntrySplitsItsKeysBetweenThreads) {
+  manual_seed(8);
+  // A single (batch, head) entry with three key blocks: the backward divides the keys between
+  // threads and sums their query gradients.
+  const int threads = get_num_threads();
+  set_num_threads(2);
+  const Tensor q = leaf({100, 8}), k = leaf({300, 8}), v = leaf({300, 5});
+  expect_matches_reference(q, k, v, {}, false, {});
+  expect_matches_reference(q, k, v, {}, true, causal(100, 300));
+  set_num_threads(threads);
+}
+
 TEST(Attention, CausalWithMoreQueriesThanKeys) {
   manual_seed(1);
   // Queries past the last key see every key; the first sees only key 0.

@@ -165,15 +165,16 @@ void attention_impl(const Tensor& out, const Tensor& lse, const Tensor& q, const
   });
 }
 
-// One batch entry's gradients: for each key block, over every query block that sees it,
-// P = exp(S - lse), dV += P^T dO, dP = dO V^T, dS = P (dP - rowsum(dO O)), dQ += scale dS K and
-// dK += scale dS^T Q.
+// One batch entry's gradients from the keys [key_begin, key_end) (whole blocks): for each key
+// block, over every query block that sees it, P = exp(S - lse), dV += P^T dO, dP = dO V^T,
+// dS = P (dP - rowsum(dO O)), dQ += scale dS K and dK += scale dS^T Q. dq_ab is the entry's
+// [Lq, E] gradient (contiguous rows).
 template <typename T>
-void backward_entry(const Problem& p, const Matrices<T>& dq, const Matrices<T>& dk,
-                    const Matrices<T>& dv, const Matrices<const T>& grad,
-                    const Matrices<const T>& q, const Matrices<const T>& k,
-                    const Matrices<const T>& v, const Matrices<const T>& out, const T* lse,
-                    const Tensor& mask, int64_t a, int64_t b) {
+void backward_entry(const Problem& p, T* dq_ab, const Matrices<T>& dk, const Matrices<T>& dv,
+                    const Matrices<const T>& grad, const Matrices<const T>& q,
+                    const Matrices<const T>& k, const Matrices<const T>& v,
+                    const Matrices<const T>& out, const T* lse, const Tensor& mask, int64_t a,
+                    int64_t b, int64_t key_begin, int64_t key_end) {
   std::vector<T> probs(static_cast<size_t>(kBlockQ * kBlockK));
   std::vector<T> dprobs(probs.size());
   std::vector<T> row_dot(static_cast<size_t>(p.lq));
@@ -185,10 +186,9 @@ void backward_entry(const Problem& p, const Matrices<T>& dq, const Matrices<T>& 
     row_dot[i] = dot;
   }
   const T scale = static_cast<T>(p.scale);
-  T* dq_ab = dq.at(a, b);
   T* dk_ab = dk.at(a, b);
   T* dv_ab = dv.at(a, b);
-  for (int64_t j0 = 0; j0 < p.lk; j0 += kBlockK) {
+  for (int64_t j0 = key_begin; j0 < key_end; j0 += kBlockK) {
     const int64_t nk = std::min(kBlockK, p.lk - j0);
     for (int64_t i0 = 0; i0 < p.lq; i0 += kBlockQ) {
       const int64_t nq = std::min(kBlockQ, p.lq - i0);
@@ -206,7 +206,7 @@ void backward_entry(const Problem& p, const Matrices<T>& dq, const Matrices<T>& 
         for (int64_t c = 0; c < nk; ++c) ds[c] = pr[c] * (ds[c] - d);
       }
       gemm<T>(false, false, nq, p.e, nk, scale, dprobs.data(), nk, k.at(a, b) + j0 * k.ld, k.ld,
-              T(1), dq_ab + i0 * dq.ld, dq.ld);
+              T(1), dq_ab + i0 * p.e, p.e);
       gemm<T>(true, false, nk, p.e, nq, scale, dprobs.data(), nk, q.at(a, b) + i0 * q.ld, q.ld,
               T(1), dk_ab + j0 * dk.ld, dk.ld);
     }
@@ -220,16 +220,38 @@ void attention_backward_impl(const Tensor& dq, const Tensor& dk, const Tensor& d
                              bool causal) {
   blas_single_threaded();
   const Problem p = problem_of(q, k, v, scale, causal);
-  const Matrices<T> mdq(dq), mdk(dk), mdv(dv);
+  const Matrices<T> mdk(dk), mdv(dv);
   const Matrices<const T> mg(grad), mq(q), mk(k), mv(v), mo(out);
   const T* l = static_cast<const T*>(lse.data_ptr());
-  // Entries are independent (each owns its slices of dq, dk and dv), so they run in parallel.
-  parallel_for(0, p.batch_a * p.batch_b, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t ab = begin; ab < end; ++ab) {
-      const int64_t a = ab / p.batch_b, b = ab % p.batch_b;
-      backward_entry<T>(p, mdq, mdk, mdv, mg, mq, mk, mv, mo, l + ab * p.lq, mask, a, b);
-    }
+  T* dq_data = static_cast<T*>(dq.data_ptr());  // contiguous: entry ab starts at ab * Lq * E
+  const int64_t entries = p.batch_a * p.batch_b, entry_size = p.lq * p.e;
+  const int64_t key_blocks = (p.lk + kBlockK - 1) / kBlockK;
+  const int64_t threads = available_threads();
+  if (entries >= threads || key_blocks == 1) {
+    // Entries are independent (each owns its slices of dq, dk and dv), so they run in parallel.
+    parallel_for(0, entries, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t ab = begin; ab < end; ++ab)
+        backward_entry<T>(p, dq_data + ab * entry_size, mdk, mdv, mg, mq, mk, mv, mo, l + ab * p.lq,
+                          mask, ab / p.batch_b, ab % p.batch_b, 0, p.lk);
+    });
+    return;
+  }
+  // Fewer entries than threads: the key blocks are split between threads instead. Each owns its
+  // keys' rows of dk and dv, but every key block adds to all of dq, so each thread sums dq in a
+  // buffer of its own (O(L) memory), added up at the end.
+  const int64_t chunks = std::min(threads, key_blocks);
+  const int64_t per = (key_blocks + chunks - 1) / chunks * kBlockK;
+  std::vector<std::vector<T>> partial_dq(static_cast<size_t>(chunks));
+  ThreadPool::instance().run(static_cast<int>(chunks), [&](int t) {
+    std::vector<T>& mine = partial_dq[static_cast<size_t>(t)];
+    mine.assign(static_cast<size_t>(entries * entry_size), T(0));
+    const int64_t begin = t * per, end = std::min(p.lk, begin + per);
+    for (int64_t ab = 0; ab < entries && begin < end; ++ab)
+      backward_entry<T>(p, mine.data() + ab * entry_size, mdk, mdv, mg, mq, mk, mv, mo,
+                        l + ab * p.lq, mask, ab / p.batch_b, ab % p.batch_b, begin, end);
   });
+  for (const std::vector<T>& part : partial_dq)
+    for (int64_t i = 0; i < entries * entry_size; ++i) dq_data[i] += part[static_cast<size_t>(i)];
 }
 
 void attention(const Tensor& out, const Tensor& lse, const Tensor& q, const Tensor& k,
