@@ -170,13 +170,16 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   detail::kernels_for(query).attention(out, lse, q, k, v, kernel_bias, s, is_causal);
   Tensor result = out.view(with_matrix(shape.batch, shape.lq, shape.ev));
 
-  const Tensor composed_bias = is_causal ? causal_bias(shape.lq, shape.lk, options) : bias;
   detail::record("ScaledDotProductFlashAttentionForCpuBackward0", {&query, &key, &value}, {&result},
                  {{query}, {key}, {value}, {result, true}, {lse}},
-                 [shape, s, is_causal, kernel_bias, composed_bias](auto&, auto& g, auto& saved) {
+                 [shape, s, is_causal, kernel_bias, bias](auto&, auto& g, auto& saved) {
                    const Tensor &q0 = saved[0], &k0 = saved[1], &v0 = saved[2];
-                   if (GradMode::is_enabled())
+                   if (GradMode::is_enabled()) {
+                     // Only here is the [L, S] causal bias made: the fused paths never need it.
+                     const Tensor composed_bias =
+                         is_causal ? causal_bias(shape.lq, shape.lk, q0.options()) : bias;
                      return composed_backward(q0, k0, v0, composed_bias, g[0], s);
+                   }
                    const Tensor q = as_kernel_operand(q0, shape.batch);
                    const Tensor k = as_kernel_operand(k0, shape.batch);
                    const Tensor v = as_kernel_operand(v0, shape.batch);
