@@ -14,4 +14,5 @@
 #include "ember/ops.h"
 #include "ember/optim.h"
 #include "ember/parallel.h"
+#include "ember/utils/checkpoint.h"
 #include "ember/version.h"

@@ -6,7 +6,8 @@ Tutorial code written for PyTorch runs after ``import ember as torch``.
 from . import _C
 from ._C import (Tensor, dtype, device, bool, int32, int64, float32, float64, zeros, ones, empty,
                  rand, randn, zeros_like, ones_like, empty_like, rand_like, randn_like, tensor, full,
-                 full_like, arange, linspace, eye, randint, randperm, manual_seed, cat, stack, where,
+                 full_like, arange, linspace, eye, randint, randperm, manual_seed,
+                 get_rng_state, set_rng_state, cat, stack, where,
                  is_tensor, numel, from_numpy, set_num_threads, get_num_threads, is_grad_enabled,
                  is_anomaly_enabled, is_inference_mode_enabled, get_default_dtype,
                  set_default_dtype)
@@ -32,8 +33,8 @@ from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzer
                  logical_xor, masked_select, movedim, nan_to_num, nonzero, polygamma, remainder, roll,
                  rsub, std_mean, var_mean,
                  swapaxes, tile, trace, vstack)
-from . import (accelerator, autograd, backends, cuda, nn, onnx, optim, return_types, special,
-               utils)
+from . import (accelerator, autograd, backends, cuda, nn, onnx, optim, random, return_types,
+               special, utils)
 from .serialization import load, save
 from . import safetensors
 from .safetensors import load_file, save_file

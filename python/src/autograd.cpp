@@ -9,6 +9,8 @@
 
 #include "bindings.h"
 
+#include <ember/utils/checkpoint.h>
+
 namespace ember::python {
 
 py::object node_object(const std::shared_ptr<autograd::Node>& node) {
@@ -205,6 +207,77 @@ void bind_function_ctx(py::module_& m) {
   m.def("_function_apply", &function_apply);
 }
 
+// ---- Saved-tensor hooks and checkpointing --------------------------------------------------
+
+/// What a Python pack hook returned, kept until backward; the unpack hook receives it back.
+using PackedObject = std::shared_ptr<PyObjectRef>;
+
+/// `with saved_tensors_hooks(pack, unpack):` (ember.autograd.graph) installs the C++ guard for
+/// the block.
+struct PySavedTensorHooks {
+  std::shared_ptr<PyObjectRef> pack, unpack;
+  std::unique_ptr<autograd::SavedTensorHooksGuard> guard;
+
+  void enter() {
+    guard = std::make_unique<autograd::SavedTensorHooksGuard>(
+        [pack = pack](const Tensor& t) {
+          py::gil_scoped_acquire gil;
+          return std::any(std::make_shared<PyObjectRef>(pack->get()(t)));
+        },
+        [unpack = unpack](const std::any& packed) {
+          py::gil_scoped_acquire gil;
+          py::object t = unpack->get()(std::any_cast<const PackedObject&>(packed)->get());
+          if (!is_tensor(t))
+            throw py::type_error(
+                "Output of saved tensor unpack_hook expected to be a Tensor but "
+                "got result of type " +
+                std::string(py::str(py::type::of(t).attr("__name__"))));
+          return as_tensor(t);
+        });
+  }
+};
+
+/// `with disable_saved_tensors_hooks(message):` forbids installing hooks in the block.
+struct PyDisableSavedTensorHooks {
+  std::string message;
+  std::unique_ptr<autograd::DisableSavedTensorHooksGuard> guard;
+};
+
+void bind_saved_tensor_hooks(py::module_& m) {
+  py::class_<PySavedTensorHooks>(m, "_SavedTensorsHooks")
+      .def(py::init([](py::object pack, py::object unpack) {
+        return PySavedTensorHooks{std::make_shared<PyObjectRef>(std::move(pack)),
+                                  std::make_shared<PyObjectRef>(std::move(unpack)), nullptr};
+      }))
+      .def("__enter__", &PySavedTensorHooks::enter)
+      .def("__exit__", [](PySavedTensorHooks& h, py::args) { h.guard.reset(); });
+  py::class_<PyDisableSavedTensorHooks>(m, "_DisableSavedTensorsHooks")
+      .def(py::init([](std::string message) {
+        return PyDisableSavedTensorHooks{std::move(message), nullptr};
+      }))
+      .def("__enter__",
+           [](PyDisableSavedTensorHooks& h) {
+             h.guard = std::make_unique<autograd::DisableSavedTensorHooksGuard>(h.message);
+           })
+      .def("__exit__", [](PyDisableSavedTensorHooks& h, py::args) { h.guard.reset(); });
+
+  // ember.utils.checkpoint: forward() runs the function once (its result stays in Python);
+  // recompute() runs it again when backward needs what it saved.
+  m.def(
+      "_checkpoint",
+      [](py::object forward, py::object recompute, py::handle inputs, bool preserve_rng_state) {
+        auto again = std::make_shared<PyObjectRef>(std::move(recompute));
+        utils::detail::checkpoint_run([&forward] { forward(); },
+                                      [again] {
+                                        py::gil_scoped_acquire gil;
+                                        again->get()();
+                                      },
+                                      tensor_list(inputs),
+                                      utils::CheckpointOptions{preserve_rng_state});
+      },
+      py::arg("forward"), py::arg("recompute"), py::arg("inputs"), py::arg("preserve_rng_state"));
+}
+
 }  // namespace
 
 void bind_autograd(py::module_& m) {
@@ -326,6 +399,7 @@ void bind_autograd(py::module_& m) {
   }
 
   bind_function_ctx(m);
+  bind_saved_tensor_hooks(m);
 }
 
 }  // namespace ember::python

@@ -150,6 +150,8 @@ void bind_functions(py::module_& m) {
   });
   m.def(
       "manual_seed", [](uint64_t seed) { manual_seed(seed); }, py::arg("seed"));
+  m.def("get_rng_state", &get_rng_state);
+  m.def("set_rng_state", &set_rng_state, py::arg("new_state"));
 
   m.def(
       "cat", [](py::handle tensors, int64_t dim) { return cat(tensor_list(tensors), dim); },

@@ -26,6 +26,18 @@ class Generator {
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   /// Standard normal (Box-Muller; the second value of each pair is kept for the next call).
   double normal();
+  /// The whole state, so a stream can be replayed (get_rng_state / set_rng_state).
+  struct State {
+    uint64_t s[4];
+    double spare;
+    bool has_spare;
+  };
+  State state() const { return {{s_[0], s_[1], s_[2], s_[3]}, spare_, has_spare_}; }
+  void set_state(const State& state) {
+    for (int i = 0; i < 4; ++i) s_[i] = state.s[i];
+    spare_ = state.spare;
+    has_spare_ = state.has_spare;
+  }
   /// Held while filling a tensor so concurrent fills take disjoint runs of the stream.
   std::mutex& mutex() { return mutex_; }
 

@@ -88,6 +88,7 @@ class CachingCpuAllocator final : public Allocator {
       else
         *static_cast<size_t*>(p) = size;
     }
+    count_allocated(size);
     if (size >= kHugePage) {
       const auto ctx = reinterpret_cast<uintptr_t>(p) | (size / kHugePage);
       return DataPtr{p, reinterpret_cast<void*>(ctx), [](void* c) {
@@ -115,6 +116,9 @@ class CachingCpuAllocator final : public Allocator {
     free_.clear();
     cached_ = 0;
   }
+  size_t allocated() const { return allocated_.load(std::memory_order_relaxed); }
+  size_t peak() const { return peak_.load(std::memory_order_relaxed); }
+  void reset_peak() { peak_.store(allocated(), std::memory_order_relaxed); }
 
  private:
   CachingCpuAllocator() {
@@ -132,7 +136,15 @@ class CachingCpuAllocator final : public Allocator {
     return p;
   }
 
+  void count_allocated(size_t size) {
+    const size_t now = allocated_.fetch_add(size, std::memory_order_relaxed) + size;
+    size_t peak = peak_.load(std::memory_order_relaxed);
+    while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+  }
+
   void give_back(void* p, size_t size) {
+    allocated_.fetch_sub(size, std::memory_order_relaxed);
     {
       std::lock_guard<SpinLock> lock(mutex_);
       if (cached_ + size <= limit_) {
@@ -148,6 +160,8 @@ class CachingCpuAllocator final : public Allocator {
   std::unordered_map<size_t, std::vector<void*>> free_;
   size_t cached_ = 0;
   size_t limit_ = kDefaultLimit;
+  std::atomic<size_t> allocated_{0};
+  std::atomic<size_t> peak_{0};
 };
 
 Allocator* allocators[2] = {&CachingCpuAllocator::instance(), nullptr};
@@ -170,6 +184,9 @@ Storage make_storage(size_t nbytes, Device device) {
 }
 
 size_t cpu_cached_bytes() { return CachingCpuAllocator::instance().cached(); }
+size_t cpu_allocated_bytes() { return CachingCpuAllocator::instance().allocated(); }
+size_t cpu_peak_allocated_bytes() { return CachingCpuAllocator::instance().peak(); }
+void reset_cpu_peak_allocated_bytes() { CachingCpuAllocator::instance().reset_peak(); }
 void empty_cpu_cache() { CachingCpuAllocator::instance().release_all(); }
 void set_cpu_cache_limit(size_t bytes) {
   CachingCpuAllocator::instance().set_limit(bytes);

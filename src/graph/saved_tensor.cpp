@@ -1,9 +1,37 @@
 // SavedTensor: a tensor kept for backward with the version it had, checked when unpacked.
+#include <vector>
+
 #include "core/check.h"
 #include "ember/autograd/anomaly_mode.h"
+#include "ember/autograd/grad_mode.h"
 #include "graph/history.h"
 
 namespace ember::autograd {
+namespace {
+
+// Per thread, as in PyTorch: the installed hooks (innermost last), and the message that forbids
+// installing more when set.
+thread_local std::vector<std::shared_ptr<const SavedTensorHooks>> hooks_stack;
+thread_local std::optional<std::string> hooks_disabled;
+
+}  // namespace
+
+SavedTensorHooksGuard::SavedTensorHooksGuard(std::function<std::any(const Tensor&)> pack,
+                                             std::function<Tensor(const std::any&)> unpack) {
+  EMBER_CHECK(!hooks_disabled, "saved_tensors_hooks: disabled here: {}", *hooks_disabled);
+  EMBER_CHECK(pack && unpack, "saved_tensors_hooks: both a pack and an unpack hook are needed");
+  hooks_stack.push_back(std::make_shared<const SavedTensorHooks>(
+      SavedTensorHooks{std::move(pack), std::move(unpack)}));
+}
+
+SavedTensorHooksGuard::~SavedTensorHooksGuard() { hooks_stack.pop_back(); }
+
+DisableSavedTensorHooksGuard::DisableSavedTensorHooksGuard(std::string message)
+    : previous_(std::exchange(hooks_disabled, std::move(message))) {}
+
+DisableSavedTensorHooksGuard::~DisableSavedTensorHooksGuard() {
+  hooks_disabled = std::move(previous_);
+}
 
 SavedTensor::SavedTensor(const Tensor& t, bool is_output) : was_defined_(t.defined()) {
   if (!t.defined()) return;
@@ -16,7 +44,20 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : was_defined_(t.defin
   }
   // A leaf that requires grad stays itself, so gradients reach its accumulator.
   const bool keep_identity = requires_grad_ && !grad_fn_ && !is_output;
-  data_ = keep_identity ? t : t.variable_data();
+  if (hooks_stack.empty()) {
+    data_ = keep_identity ? t : t.variable_data();
+    return;
+  }
+  hooks_ = hooks_stack.back();
+  if (keep_identity) leaf_ = t;
+  const Tensor data = t.variable_data();
+  NoGradGuard no_grad;
+  packed_ = hooks_->pack(data);
+  EMBER_CHECK(data._version() == version_,
+              "A saved tensor pack hook is modifying its input in place. Tensors provided as "
+              "input to pack hook can not be modified by in-place operations as this can lead to "
+              "unexpected side-effects. Please open an issue if you need to perform in-place "
+              "operations on the input to a pack hook.");
 }
 
 SavedTensor SavedTensor::number() {
@@ -54,17 +95,45 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
               "graph are freed when you call .backward() or autograd.grad(). Specify "
               "retain_graph=True if you need to backward through the graph a second time or if "
               "you need to access saved tensors after calling backward.");
+  if (hooks_) return unpack_hooked(owner);
   if (!data_.defined()) return {};  // a number()
   // The node that produced the tensor, named in the message: an output's is the owner.
   const Node* producer = is_output_ && requires_grad_ ? owner.get() : grad_fn_.get();
   EMBER_CHECK(
       data_._version() == version_, "{}",
       modified_message(data_, producer ? producer->name() : "", data_._version(), version_));
-  // Re-link to the history the tensor had (an output: the node that saved it), so create_graph
-  // can differentiate through it.
+  return relink(data_, owner);
+}
+
+Tensor SavedTensor::unpack_hooked(const std::shared_ptr<Node>& owner) const {
+  // The version check needs the saved memory, which the hooks exist to let go; only a leaf that
+  // requires grad is still at hand to check.
+  if (leaf_.defined())
+    EMBER_CHECK(leaf_._version() == version_, "{}",
+                modified_message(leaf_, "", leaf_._version(), version_));
+  Tensor data = hooks_->unpack(packed_);
+  EMBER_CHECK(data.defined(), "saved_tensors_hooks: the unpack hook returned an undefined tensor");
+  if (leaf_.defined()) {
+    // Gradients through the unpacked tensor must still reach the leaf's accumulator, as they
+    // would through the leaf itself.
+    if (data.unsafe_impl() == leaf_.unsafe_impl()) return leaf_;
+    Tensor linked = data.variable_data();
+    AutogradMeta& meta = ensure_meta(linked);
+    if (auto accumulator = get_meta(leaf_)->grad_accumulator_.lock())
+      meta.grad_fn_ = std::move(accumulator);
+    else
+      meta.requires_grad_ = true;
+    return linked;
+  }
+  return relink(data.variable_data(), owner);
+}
+
+// Re-links data to the history the saved tensor had (an output: the node that saved it), so
+// create_graph can differentiate through it.
+Tensor SavedTensor::relink(const Tensor& data, const std::shared_ptr<Node>& owner) const {
   const std::shared_ptr<Node>& history = is_output_ ? owner : grad_fn_;
-  if (!requires_grad_ || !history) return data_;
-  Tensor linked = data_.variable_data();
+  if (!requires_grad_ || !history) return data;
+  Tensor linked = data.variable_data();
   AutogradMeta& meta = ensure_meta(linked);
   meta.grad_fn_ = history;
   meta.output_nr_ = output_nr_;
@@ -73,6 +142,9 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
 
 void SavedTensor::reset() {
   data_ = Tensor();
+  packed_.reset();
+  hooks_.reset();
+  leaf_ = Tensor();
   grad_fn_.reset();
   released_ = true;
 }

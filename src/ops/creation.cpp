@@ -1,6 +1,8 @@
 // Factory functions.
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <mutex>
 
 #include "core/generator.h"
 #include "ember/autograd/grad_mode.h"
@@ -208,6 +210,37 @@ void manual_seed(uint64_t seed) {
   auto& gen = detail::default_generator();
   std::lock_guard<std::mutex> lock(gen.mutex());
   gen.seed_with(seed);
+}
+
+// The state as six int64s: the four words, the spare normal's bits and whether it is held.
+Tensor get_rng_state() {
+  auto& gen = detail::default_generator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  const auto state = gen.state();
+  Tensor out = empty({6}, TensorOptions().dtype(kInt64));
+  auto* words = out.data_ptr<int64_t>();
+  for (int i = 0; i < 4; ++i) words[i] = static_cast<int64_t>(state.s[i]);
+  std::memcpy(&words[4], &state.spare, sizeof(double));
+  words[5] = state.has_spare;
+  return out;
+}
+
+void set_rng_state(const Tensor& state) {
+  EMBER_CHECK(state.defined() && state.dtype() == kInt64 && state.sizes() == IntArrayRef{6},
+              "set_rng_state: expected the int64 tensor of shape [6] that get_rng_state returns, "
+              "got {}",
+              state.defined()
+                  ? fmt::format("{} {}", dtype_legacy_name(state.dtype()), state.sizes())
+                  : "undefined");
+  const Tensor words_tensor = state.contiguous();
+  const auto* words = words_tensor.data_ptr<int64_t>();
+  detail::Generator::State s{};
+  for (int i = 0; i < 4; ++i) s.s[i] = static_cast<uint64_t>(words[i]);
+  std::memcpy(&s.spare, &words[4], sizeof(double));
+  s.has_spare = words[5] != 0;
+  auto& gen = detail::default_generator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  gen.set_state(s);
 }
 
 namespace {

@@ -64,6 +64,12 @@ using Storage = IntrusivePtr<StorageImpl>;
 /// Fresh storage of nbytes on the device, from its registered allocator.
 Storage make_storage(size_t nbytes, Device device);
 
+/// Bytes of CPU memory held by live storages (in the allocator's size classes), and the most
+/// held at once since start-up or the last reset: peak memory, as tests and benchmarks measure it.
+size_t cpu_allocated_bytes();
+size_t cpu_peak_allocated_bytes();
+void reset_cpu_peak_allocated_bytes();
+
 /// The CPU allocator keeps freed blocks for reuse (Note [Caching allocator] in storage.cpp).
 /// Bytes it currently holds for reuse.
 size_t cpu_cached_bytes();

@@ -45,6 +45,10 @@ Tensor randn_like(const Tensor& t, const TensorOptions& options = {});
 
 /// Seeds the global generator; the same seed gives the same numbers on every run.
 void manual_seed(uint64_t seed);
+/// The global generator's state, as an opaque int64 tensor for set_rng_state.
+Tensor get_rng_state();
+/// Restores a state from get_rng_state: the numbers drawn since are drawn again.
+void set_rng_state(const Tensor& state);
 
 /// Nested C++ data for tensor(): a number, or a braced list of nested data of equal shapes.
 class TensorData {

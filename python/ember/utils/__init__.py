@@ -1,3 +1,4 @@
-"""ember.utils: data loading (ember.utils.data) and DLPack exchange (ember.utils.dlpack)."""
+"""ember.utils: data loading (ember.utils.data), DLPack exchange (ember.utils.dlpack) and
+activation checkpointing (ember.utils.checkpoint)."""
 
-from . import data, dlpack
+from . import checkpoint, data, dlpack
