@@ -1,0 +1,298 @@
+// Function transforms on the reverse-mode engine (Note [Transform levels]).
+#include "ember/func.h"
+
+#include "core/check.h"
+#include "ember/autograd.h"
+#include "ember/ops.h"
+
+namespace ember::func {
+namespace {
+
+// Note [Transform levels]
+// Each transform runs its function on fresh inputs: a new leaf for an input that does not
+// require grad, or a non-leaf alias of one that does, so gradients with respect to this level's
+// inputs are told apart from an enclosing level's while still flowing into it. The graph of the
+// computed derivatives is kept (create_graph) when something outside can differentiate them: an
+// enclosing transform, or an input that requires grad. Otherwise results come back detached.
+thread_local int depth = 0;
+
+struct Level {
+  Level() { ++depth; }
+  ~Level() { --depth; }
+  Level(const Level&) = delete;
+  Level& operator=(const Level&) = delete;
+  /// True inside another transform.
+  static bool nested() { return depth > 1; }
+};
+
+Tensor track(const Tensor& x) {
+  if (x.requires_grad()) return x.view_as(x);
+  return x.detach().requires_grad_(true);
+}
+
+bool keeps_graph(const std::vector<Tensor>& inputs) {
+  if (Level::nested()) return true;
+  for (const Tensor& x : inputs)
+    if (x.defined() && x.requires_grad()) return true;
+  return false;
+}
+
+std::vector<Tensor> maybe_detach(std::vector<Tensor> ts, bool keep) {
+  if (!keep)
+    for (Tensor& t : ts)
+      if (t.defined()) t = t.detach();
+  return ts;
+}
+
+// The gradients of outputs (with cotangents) with respect to inputs; zeros where none flows.
+std::vector<Tensor> gradients(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
+                              const std::vector<Tensor>& cotangents, bool create_graph) {
+  std::vector<Tensor> outs, cots;
+  for (size_t i = 0; i < outputs.size(); ++i)
+    if (outputs[i].requires_grad()) {
+      outs.push_back(outputs[i]);
+      cots.push_back(cotangents[i]);
+    }
+  std::vector<Tensor> grads;
+  if (!outs.empty())
+    grads = autograd::grad(outs, inputs, cots, /*retain_graph=*/true, create_graph,
+                           /*allow_unused=*/true);
+  else
+    grads.resize(inputs.size());
+  for (size_t i = 0; i < inputs.size(); ++i)
+    if (!grads[i].defined()) grads[i] = zeros_like(inputs[i]);
+  return grads;
+}
+
+std::vector<Tensor> run(const TensorListFn& f, const std::vector<Tensor>& inputs, const char* op) {
+  EnableGradGuard grad_mode;
+  std::vector<Tensor> outputs = f(inputs);
+  for (const Tensor& t : outputs)
+    EMBER_CHECK(t.defined(), "{}: the function returned an undefined tensor", op);
+  return outputs;
+}
+
+void check_argnums(const std::vector<int64_t>& argnums, size_t n, const char* op) {
+  EMBER_CHECK(!argnums.empty(), "{}: argnums must be non-empty", op);
+  for (int64_t a : argnums)
+    EMBER_CHECK(a >= 0 && a < static_cast<int64_t>(n),
+                "{}: Got argnums={}, but only {} positional inputs", op, a, n);
+}
+
+// The function of args[argnums] alone, the other arguments held fixed.
+TensorListFn restrict_to(const TensorListFn& f, std::vector<Tensor> args,
+                         std::vector<int64_t> argnums) {
+  return [f, args, argnums](const std::vector<Tensor>& xs) {
+    std::vector<Tensor> all = args;
+    for (size_t i = 0; i < argnums.size(); ++i) all[argnums[i]] = xs[i];
+    return f(all);
+  };
+}
+
+std::vector<Tensor> pick(const std::vector<Tensor>& args, const std::vector<int64_t>& argnums) {
+  std::vector<Tensor> out;
+  for (int64_t a : argnums) out.push_back(args[a]);
+  return out;
+}
+
+DimVector concat_shape(IntArrayRef a, IntArrayRef b) {
+  DimVector shape(a.begin(), a.end());
+  shape.insert(shape.end(), b.begin(), b.end());
+  return shape;
+}
+
+}  // namespace
+
+std::pair<std::vector<Tensor>, VjpFn> vjp(const TensorListFn& f,
+                                          const std::vector<Tensor>& primals) {
+  Level level;
+  const bool keep = keeps_graph(primals);
+  std::vector<Tensor> inputs;
+  for (const Tensor& p : primals) inputs.push_back(track(p));
+  std::vector<Tensor> outputs = run(f, inputs, "vjp");
+  VjpFn vjp_fn = [outputs, inputs, keep](const std::vector<Tensor>& cotangents) {
+    EMBER_CHECK(cotangents.size() == outputs.size(),
+                "vjp: Expected {} cotangents (one per output of the function), got {}",
+                outputs.size(), cotangents.size());
+    for (size_t i = 0; i < outputs.size(); ++i)
+      EMBER_CHECK(cotangents[i].sizes() == outputs[i].sizes(),
+                  "vjp: Mismatch in shape: cotangent {} has a shape of {} and output {} has a "
+                  "shape of {}",
+                  i, shape_str(cotangents[i].sizes()), i, shape_str(outputs[i].sizes()));
+    // Called inside another transform, the products must stay differentiable for it.
+    bool create = keep || depth > 0;
+    for (const Tensor& c : cotangents) create = create || c.requires_grad();
+    return maybe_detach(gradients(outputs, inputs, cotangents, create), create);
+  };
+  return {maybe_detach(outputs, keep), std::move(vjp_fn)};
+}
+
+std::pair<std::vector<Tensor>, std::vector<Tensor>> jvp(const TensorListFn& f,
+                                                        const std::vector<Tensor>& primals,
+                                                        const std::vector<Tensor>& tangents) {
+  EMBER_CHECK(tangents.size() == primals.size(),
+              "jvp: Expected primals and tangents to have the same length, got {} and {}",
+              primals.size(), tangents.size());
+  for (size_t i = 0; i < primals.size(); ++i)
+    EMBER_CHECK(tangents[i].sizes() == primals[i].sizes(),
+                "jvp: Expected primals and tangents to have the same shape, got {} and {} at "
+                "position {}",
+                shape_str(primals[i].sizes()), shape_str(tangents[i].sizes()), i);
+  Level level;
+  bool keep = keeps_graph(primals);
+  for (const Tensor& t : tangents) keep = keep || t.requires_grad();
+  std::vector<Tensor> inputs;
+  for (const Tensor& p : primals) inputs.push_back(track(p));
+  std::vector<Tensor> outputs = run(f, inputs, "jvp");
+  // J^T u is linear in u, so its gradient with respect to u along the tangents is J v.
+  std::vector<Tensor> us;
+  for (const Tensor& o : outputs) us.push_back(zeros_like(o).requires_grad_(true));
+  std::vector<Tensor> vjps = gradients(outputs, inputs, us, /*create_graph=*/true);
+  std::vector<Tensor> products = gradients(vjps, us, tangents, keep);
+  return {maybe_detach(outputs, keep), maybe_detach(products, keep)};
+}
+
+std::pair<std::vector<Tensor>, Tensor> grad_and_value(const TensorListFn& f,
+                                                      const std::vector<Tensor>& args,
+                                                      const std::vector<int64_t>& argnums) {
+  check_argnums(argnums, args.size(), "grad");
+  auto [outputs, vjp_fn] = vjp(restrict_to(f, args, argnums), pick(args, argnums));
+  EMBER_CHECK(outputs.size() == 1, "grad: Expected f(*args) to return one tensor, got {}",
+              outputs.size());
+  EMBER_CHECK(outputs[0].numel() == 1,
+              "grad: Expected f(*args) to return a scalar Tensor, got tensor with {} dims. Maybe "
+              "you wanted to use the vjp or jacrev APIs instead?",
+              outputs[0].dim());
+  return {vjp_fn({ones_like(outputs[0])}), outputs[0]};
+}
+
+std::vector<std::vector<Tensor>> jacrev(const TensorListFn& f, const std::vector<Tensor>& args,
+                                        const std::vector<int64_t>& argnums) {
+  check_argnums(argnums, args.size(), "jacrev");
+  auto [outputs, vjp_fn] = vjp(restrict_to(f, args, argnums), pick(args, argnums));
+  std::vector<std::vector<Tensor>> jac(outputs.size());
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    // One vector-Jacobian product per output element gives one row of each Jacobian.
+    std::vector<std::vector<Tensor>> rows(argnums.size());
+    for (int64_t e = 0; e < outputs[i].numel(); ++e) {
+      std::vector<Tensor> cotangents;
+      for (size_t k = 0; k < outputs.size(); ++k) {
+        Tensor c = zeros_like(outputs[k]);
+        if (k == i) c.view({-1})[e].fill_(1);
+        cotangents.push_back(c);
+      }
+      std::vector<Tensor> row = vjp_fn(cotangents);
+      for (size_t j = 0; j < argnums.size(); ++j) rows[j].push_back(row[j]);
+    }
+    for (size_t j = 0; j < argnums.size(); ++j) {
+      const Tensor& x = args[argnums[j]];
+      const DimVector shape = concat_shape(outputs[i].sizes(), x.sizes());
+      jac[i].push_back(rows[j].empty() ? zeros(shape, TensorOptions(x.dtype()))
+                                       : stack(rows[j]).reshape(shape));
+    }
+  }
+  return jac;
+}
+
+std::vector<std::vector<Tensor>> jacfwd(const TensorListFn& f, const std::vector<Tensor>& args,
+                                        const std::vector<int64_t>& argnums) {
+  check_argnums(argnums, args.size(), "jacfwd");
+  const std::vector<Tensor> primals = pick(args, argnums);
+  Level level;
+  const bool keep = keeps_graph(primals);
+  std::vector<Tensor> inputs;
+  for (const Tensor& p : primals) inputs.push_back(track(p));
+  const std::vector<Tensor> outputs = run(restrict_to(f, args, argnums), inputs, "jacfwd");
+  // As in jvp: J^T u once, then one Jacobian-vector product (a column) per input element.
+  std::vector<Tensor> us;
+  for (const Tensor& o : outputs) us.push_back(zeros_like(o).requires_grad_(true));
+  const std::vector<Tensor> vjps = gradients(outputs, inputs, us, /*create_graph=*/true);
+  std::vector<std::vector<Tensor>> jac(outputs.size());
+  for (size_t j = 0; j < primals.size(); ++j) {
+    std::vector<std::vector<Tensor>> columns(outputs.size());
+    for (int64_t e = 0; e < primals[j].numel(); ++e) {
+      std::vector<Tensor> tangents;
+      for (size_t k = 0; k < primals.size(); ++k) {
+        Tensor t = zeros_like(primals[k]);
+        if (k == j) t.view({-1})[e].fill_(1);
+        tangents.push_back(t);
+      }
+      std::vector<Tensor> column = maybe_detach(gradients(vjps, us, tangents, keep), keep);
+      for (size_t i = 0; i < outputs.size(); ++i) columns[i].push_back(column[i]);
+    }
+    for (size_t i = 0; i < outputs.size(); ++i) {
+      const DimVector shape = concat_shape(outputs[i].sizes(), primals[j].sizes());
+      // Columns stack along a last dim of the input's numel, which then takes the input's shape.
+      jac[i].push_back(columns[i].empty() ? zeros(shape, TensorOptions(outputs[i].dtype()))
+                                          : stack(columns[i], -1).reshape(shape));
+    }
+  }
+  return jac;
+}
+
+std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
+                         const std::vector<std::optional<int64_t>>& in_dims,
+                         const std::vector<int64_t>& out_dims, Randomness randomness) {
+  EMBER_CHECK(in_dims.size() == args.size(),
+              "vmap: in_dims is not compatible with the structure of `inputs`: expected {} "
+              "entries, got {}",
+              args.size(), in_dims.size());
+  int64_t batch = -1;
+  std::vector<int64_t> dims(args.size(), -1);
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (!in_dims[i]) continue;
+    const Tensor& x = args[i];
+    const int64_t d = *in_dims[i];
+    EMBER_CHECK(d >= -x.dim() && d < x.dim(),
+                "vmap: Got in_dim={} for an input but the input is of type Tensor with {} dims. "
+                "in_dims must be in [-{}, {})",
+                d, x.dim(), x.dim(), x.dim());
+    dims[i] = d < 0 ? d + x.dim() : d;
+    const int64_t size = x.size(dims[i]);
+    EMBER_CHECK(batch < 0 || batch == size,
+                "vmap: Expected all tensors to have the same size in the mapped dimension, got "
+                "sizes {} and {} for the mapped dimension",
+                batch, size);
+    batch = size;
+  }
+  EMBER_CHECK(batch >= 0,
+              "vmap: at least one input must be mapped over (got in_dims with every entry None)");
+  EMBER_CHECK(batch > 0, "vmap: the mapped dimension has size 0");
+  const Tensor rng = get_rng_state();
+  std::vector<std::vector<Tensor>> per_entry;
+  for (int64_t b = 0; b < batch; ++b) {
+    std::vector<Tensor> xs;
+    for (size_t i = 0; i < args.size(); ++i)
+      xs.push_back(dims[i] >= 0 ? args[i].select(dims[i], b) : args[i]);
+    if (randomness == Randomness::kSame) set_rng_state(rng);
+    const Tensor before = randomness == Randomness::kError ? get_rng_state() : Tensor();
+    per_entry.push_back(f(xs));
+    EMBER_CHECK(randomness != Randomness::kError || get_rng_state().equal(before),
+                "vmap: called random operation while in randomness error mode. Please either "
+                "use the 'same' or 'different' randomness flags on vmap or perform the "
+                "randomness operation out of vmap");
+    EMBER_CHECK(per_entry.back().size() == per_entry.front().size(),
+                "vmap: the function returned {} outputs for one entry and {} for another",
+                per_entry.front().size(), per_entry.back().size());
+  }
+  const size_t n = per_entry.front().size();
+  EMBER_CHECK(out_dims.size() == 1 || out_dims.size() == n,
+              "vmap: out_dims is not compatible with the structure of `outputs`: expected {} "
+              "entries, got {}",
+              n, out_dims.size());
+  std::vector<Tensor> outputs;
+  for (size_t k = 0; k < n; ++k) {
+    std::vector<Tensor> parts;
+    for (const auto& entry : per_entry) parts.push_back(entry[k]);
+    const int64_t out_dim = out_dims.size() == 1 ? out_dims[0] : out_dims[k];
+    const int64_t rank = parts[0].dim() + 1;
+    EMBER_CHECK(out_dim >= -rank && out_dim < rank,
+                "vmap: Got out_dim={} for an output but the output is of type Tensor with {} dims "
+                "once batched. out_dims must be in [-{}, {})",
+                out_dim, rank, rank, rank);
+    outputs.push_back(stack(parts, out_dim));
+  }
+  return outputs;
+}
+
+}  // namespace ember::func
