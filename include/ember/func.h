@@ -40,6 +40,9 @@ std::vector<std::vector<Tensor>> jacrev(const TensorListFn& f, const std::vector
 std::vector<std::vector<Tensor>> jacfwd(const TensorListFn& f, const std::vector<Tensor>& args,
                                         const std::vector<int64_t>& argnums = {0});
 
+/// How many transforms enclose the caller (0 outside any).
+int transform_depth();
+
 /// How vmap treats random draws in the mapped function (torch.func's `randomness`).
 enum class Randomness { kError, kDifferent, kSame };
 

@@ -33,6 +33,8 @@ void bind_dlpack(py::module_& m);
 void bind_math(py::module_& m);
 void bind_order_statistics(py::module_& m);
 void bind_search(py::module_& m);
+/// Into ember._C._func: the function transforms (ember::func).
+void bind_func(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------
 

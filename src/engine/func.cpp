@@ -76,7 +76,7 @@ void check_argnums(const std::vector<int64_t>& argnums, size_t n, const char* op
   EMBER_CHECK(!argnums.empty(), "{}: argnums must be non-empty", op);
   for (int64_t a : argnums)
     EMBER_CHECK(a >= 0 && a < static_cast<int64_t>(n),
-                "{}: Got argnums={}, but only {} positional inputs", op, a, n);
+                "{}: Got argnum={}, but only {} positional inputs", op, a, n);
 }
 
 // The function of args[argnums] alone, the other arguments held fixed.
@@ -102,6 +102,8 @@ DimVector concat_shape(IntArrayRef a, IntArrayRef b) {
 }
 
 }  // namespace
+
+int transform_depth() { return depth; }
 
 std::pair<std::vector<Tensor>, VjpFn> vjp(const TensorListFn& f,
                                           const std::vector<Tensor>& primals) {
@@ -233,31 +235,34 @@ std::vector<std::vector<Tensor>> jacfwd(const TensorListFn& f, const std::vector
 std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
                          const std::vector<std::optional<int64_t>>& in_dims,
                          const std::vector<int64_t>& out_dims, Randomness randomness) {
-  EMBER_CHECK(in_dims.size() == args.size(),
-              "vmap: in_dims is not compatible with the structure of `inputs`: expected {} "
-              "entries, got {}",
-              args.size(), in_dims.size());
+  EMBER_CHECK_VALUE(in_dims.size() == args.size(),
+                    "vmap: in_dims is not compatible with the structure of `inputs`: expected {} "
+                    "entries, got {}",
+                    args.size(), in_dims.size());
   int64_t batch = -1;
   std::vector<int64_t> dims(args.size(), -1);
   for (size_t i = 0; i < args.size(); ++i) {
     if (!in_dims[i]) continue;
     const Tensor& x = args[i];
     const int64_t d = *in_dims[i];
-    EMBER_CHECK(d >= -x.dim() && d < x.dim(),
-                "vmap: Got in_dim={} for an input but the input is of type Tensor with {} dims. "
-                "in_dims must be in [-{}, {})",
-                d, x.dim(), x.dim(), x.dim());
+    EMBER_CHECK_VALUE(
+        d >= -x.dim() && d < x.dim(),
+        "vmap: Got in_dim={} for an input but the input is of type Tensor with {} dims. "
+        "in_dims must be in [-{}, {})",
+        d, x.dim(), x.dim(), x.dim());
     dims[i] = d < 0 ? d + x.dim() : d;
     const int64_t size = x.size(dims[i]);
-    EMBER_CHECK(batch < 0 || batch == size,
-                "vmap: Expected all tensors to have the same size in the mapped dimension, got "
-                "sizes {} and {} for the mapped dimension",
-                batch, size);
+    EMBER_CHECK_VALUE(
+        batch < 0 || batch == size,
+        "vmap: Expected all tensors to have the same size in the mapped dimension, got "
+        "sizes {} and {} for the mapped dimension",
+        batch, size);
     batch = size;
   }
-  EMBER_CHECK(batch >= 0,
-              "vmap: at least one input must be mapped over (got in_dims with every entry None)");
-  EMBER_CHECK(batch > 0, "vmap: the mapped dimension has size 0");
+  EMBER_CHECK_VALUE(
+      batch >= 0,
+      "vmap: at least one input must be mapped over (got in_dims with every entry None)");
+  EMBER_CHECK_VALUE(batch > 0, "vmap: the mapped dimension has size 0");
   const Tensor rng = get_rng_state();
   std::vector<std::vector<Tensor>> per_entry;
   for (int64_t b = 0; b < batch; ++b) {
@@ -271,25 +276,26 @@ std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
                 "vmap: called random operation while in randomness error mode. Please either "
                 "use the 'same' or 'different' randomness flags on vmap or perform the "
                 "randomness operation out of vmap");
-    EMBER_CHECK(per_entry.back().size() == per_entry.front().size(),
-                "vmap: the function returned {} outputs for one entry and {} for another",
-                per_entry.front().size(), per_entry.back().size());
+    EMBER_CHECK_VALUE(per_entry.back().size() == per_entry.front().size(),
+                      "vmap: the function returned {} outputs for one entry and {} for another",
+                      per_entry.front().size(), per_entry.back().size());
   }
   const size_t n = per_entry.front().size();
-  EMBER_CHECK(out_dims.size() == 1 || out_dims.size() == n,
-              "vmap: out_dims is not compatible with the structure of `outputs`: expected {} "
-              "entries, got {}",
-              n, out_dims.size());
+  EMBER_CHECK_VALUE(out_dims.size() == 1 || out_dims.size() == n,
+                    "vmap: out_dims is not compatible with the structure of `outputs`: expected {} "
+                    "entries, got {}",
+                    n, out_dims.size());
   std::vector<Tensor> outputs;
   for (size_t k = 0; k < n; ++k) {
     std::vector<Tensor> parts;
     for (const auto& entry : per_entry) parts.push_back(entry[k]);
     const int64_t out_dim = out_dims.size() == 1 ? out_dims[0] : out_dims[k];
     const int64_t rank = parts[0].dim() + 1;
-    EMBER_CHECK(out_dim >= -rank && out_dim < rank,
-                "vmap: Got out_dim={} for an output but the output is of type Tensor with {} dims "
-                "once batched. out_dims must be in [-{}, {})",
-                out_dim, rank, rank, rank);
+    EMBER_CHECK_VALUE(
+        out_dim >= -rank && out_dim < rank,
+        "vmap: Got out_dim={} for an output but the output is of type Tensor with {} dims "
+        "once batched. out_dims must be in [-{}, {})",
+        out_dim, rank, rank, rank);
     outputs.push_back(stack(parts, out_dim));
   }
   return outputs;

@@ -90,7 +90,7 @@ TEST(Func, BadInput) {
   EXPECT_EMBER_ERROR(func::grad([](const Tensor& t) { return t * 2; })(x),
                      "Expected f(*args) to return a scalar Tensor");
   EXPECT_EMBER_ERROR(func::grad([](const Tensor& t) { return t.sum(); }, 2)(x),
-                     "Got argnums=2, but only 1 positional inputs");
+                     "Got argnum=2, but only 1 positional inputs");
   auto f = [](const std::vector<Tensor>& xs) { return xs; };
   EXPECT_EMBER_ERROR(func::jvp(f, {x}, {randn({2})}), "same shape");
 }

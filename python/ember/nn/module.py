@@ -146,15 +146,26 @@ class Module:
     register_module = add_module
 
     # ---- Traversal ----
-    def named_modules(self, memo=None, prefix=""):
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
         memo = set() if memo is None else memo
-        if id(self) in memo:
-            return
-        memo.add(id(self))
+        if remove_duplicate:
+            if id(self) in memo:
+                return
+            memo.add(id(self))
         yield prefix, self
         for name, module in self._modules.items():
             if module is not None:
-                yield from module.named_modules(memo, prefix + ("." if prefix else "") + name)
+                yield from module.named_modules(memo, prefix + ("." if prefix else "") + name,
+                                                remove_duplicate)
+
+    def get_submodule(self, target):
+        """The submodule at a dotted path ("" is the module itself)."""
+        module = self
+        for part in target.split(".") if target else []:
+            if part not in module._modules:
+                raise AttributeError(f"{type(module).__name__} has no attribute `{part}`")
+            module = module._modules[part]
+        return module
 
     def modules(self):
         for _, module in self.named_modules():
@@ -167,26 +178,27 @@ class Module:
         for _, module in self.named_children():
             yield module
 
-    def _named_members(self, store, recurse=True):
+    def _named_members(self, store, recurse=True, remove_duplicate=True):
         seen = set()
-        modules = self.named_modules() if recurse else [("", self)]
+        modules = self.named_modules(remove_duplicate=remove_duplicate) if recurse else \
+            [("", self)]
         for prefix, module in modules:
             for name, value in getattr(module, store).items():
-                if value is None or id(value) in seen:
+                if value is None or (remove_duplicate and id(value) in seen):
                     continue
                 seen.add(id(value))
                 yield prefix + ("." if prefix else "") + name, value
 
-    def named_parameters(self, prefix="", recurse=True):
-        for name, p in self._named_members("_parameters", recurse):
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        for name, p in self._named_members("_parameters", recurse, remove_duplicate):
             yield prefix + ("." if prefix and name else "") + name, p
 
     def parameters(self, recurse=True):
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True):
-        for name, b in self._named_members("_buffers", recurse):
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        for name, b in self._named_members("_buffers", recurse, remove_duplicate):
             yield prefix + ("." if prefix and name else "") + name, b
 
     def buffers(self, recurse=True):
