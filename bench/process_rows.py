@@ -1,6 +1,7 @@
 """Process-level rows for bench/RESULTS.md: start-up to the first op (median wall time of fresh
-processes), peak RSS of the seed network and of one attention forward and backward per sequence
-length, and the size of the built library. Writes JSON files
+processes), peak RSS of the seed network, of one attention forward and backward per sequence
+length and of a 16-layer MLP's forward and backward (plain, and checkpointed every 4 layers where
+the system has checkpointing), and the size of the built library. Writes JSON files
 shaped like Google Benchmark's into the results folder, one per system, for report.py."""
 import json
 import os
@@ -49,6 +50,11 @@ def rows(system, program, threads, rounds):
     for length in (1024, 2048, 4096):
         rss_kib = int(run(program, "sdpa_rss", env, str(length)))
         result.append({"name": f"sdpa_fwd_bwd_peak_rss/{length}", "bytes": rss_kib * 1024})
+    for mode in ("plain", "checkpoint"):
+        if mode == "checkpoint" and system == "libtorch":
+            continue  # LibTorch has no checkpointing
+        rss_kib = int(run(program, "mlp_rss", env, mode))
+        result.append({"name": f"mlp16_fwd_bwd_peak_rss/{mode}", "bytes": rss_kib * 1024})
     if system in LIBRARIES:
         size = sum(os.path.getsize(p) for p in LIBRARIES[system] if os.path.exists(p))
         result.append({"name": "library_size", "bytes": size})

@@ -7,7 +7,9 @@ table of rows measured from Python.
 Usage: pytorch_bench.py OUT.json   (threads from BENCH_THREADS, BENCH_SMALL=1 to shrink)
        pytorch_bench.py startup    one op and exit, as process_bench.cpp
        pytorch_bench.py seed_rss   the seed network for 500 steps, then peak RSS in KiB
-       pytorch_bench.py sdpa_rss L one attention forward and backward at length L, then peak RSS"""
+       pytorch_bench.py sdpa_rss L one attention forward and backward at length L, then peak RSS
+       pytorch_bench.py mlp_rss M  a 16-layer MLP's forward and backward, plain or checkpointed
+                                   every 4 layers (M = plain|checkpoint), then peak RSS"""
 import json
 import os
 import resource
@@ -232,6 +234,27 @@ def training_rows():
     yield {"name": "BM_lstm_fwd_bwd/real_time", "real_time": measure(lstm_step)}
 
 
+def deep_mlp(checkpointed):
+    import torch.utils.checkpoint
+    torch.manual_seed(0)
+    weights = [(torch.randn(512, 512) / 32).requires_grad_() for _ in range(16)]
+
+    def segment(first):
+        def run(h):
+            for w in weights[first:first + 4]:
+                h = torch.nn.functional.dropout((h @ w).relu(), 0.1, training=True)
+            return h
+        return run
+
+    h = torch.randn(4096, 512)
+    for first in range(0, 16, 4):
+        if checkpointed:
+            h = torch.utils.checkpoint.checkpoint(segment(first), h, use_reentrant=False)
+        else:
+            h = segment(first)(h)
+    h.sum().backward()
+
+
 def attention_inputs(length):
     torch.manual_seed(0)
     return [torch.randn(1, 8, length, 64, requires_grad=True) for _ in range(3)]
@@ -291,6 +314,10 @@ if __name__ == "__main__":
     elif sys.argv[1] == "sdpa_rss":
         torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
         attention_step(*attention_inputs(int(sys.argv[2])))
+        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    elif sys.argv[1] == "mlp_rss":
+        torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
+        deep_mlp(sys.argv[2] == "checkpoint")
         print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
     else:
         main(sys.argv[1])

@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "ember/autograd/anomaly_mode.h"
+#include "ember/autograd/forward_ad.h"
 #include "ember/autograd/function.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/autograd/gradcheck.h"

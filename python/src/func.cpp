@@ -34,7 +34,25 @@ func::TensorListFn list_fn(py::object fn) {
 
 }  // namespace
 
+void bind_forward_ad(py::module_& m) {
+  using namespace autograd::forward_ad;
+  py::module_ f = m.def_submodule("_forward_ad", "Forward-mode AD (ember::autograd::forward_ad)");
+  // dual_level is a scope in C++; Python enters and exits it explicitly (a context manager in
+  // ember/autograd/forward_ad.py), so the level lives on the heap until exit.
+  f.def("enter_dual_level", [] {
+    auto* level = new dual_level();
+    return py::make_tuple(level->level(), reinterpret_cast<uintptr_t>(level));
+  });
+  f.def("exit_dual_level", [](uintptr_t handle) { delete reinterpret_cast<dual_level*>(handle); });
+  f.def("make_dual", &make_dual, py::arg("tensor"), py::arg("tangent"));
+  f.def("unpack_dual", [](const Tensor& t) {
+    UnpackedDualTensor u = unpack_dual(t);
+    return py::make_tuple(u.primal, u.tangent.defined() ? py::cast(u.tangent) : py::none());
+  });
+}
+
 void bind_func(py::module_& m) {
+  bind_forward_ad(m);
   py::module_ f = m.def_submodule("_func", "Function transforms over flat tensor lists");
   f.def("depth", &func::transform_depth);
   f.def("vjp", [](py::object fn, py::handle primals) {

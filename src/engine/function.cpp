@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "core/check.h"
+#include "graph/forward_grad.h"
 #include "graph/history.h"
 #include "ops/record.h"
 
@@ -55,6 +56,11 @@ bool AutogradContext::needs_input_grad(size_t index) const {
 }
 
 bool CustomNode::link_inputs(const tensor_list& inputs, std::vector<bool> is_tensor) {
+  for (const Tensor& t : inputs)
+    EMBER_CHECK(!(forward_ad_enabled() && fw_grad(t).defined()),
+                "{}: You must implement the jvp function for custom autograd.Function to use it "
+                "with forward mode AD.",
+                name_);
   is_tensor_ = std::move(is_tensor);
   bool needed = false;
   for (const Tensor& t : inputs) needed |= t.defined() && t.requires_grad();

@@ -21,6 +21,9 @@ struct AutogradMeta final : AutogradMetaInterface {
   /// Hooks of a leaf, run by its AccumulateGrad before accumulating (a non-leaf's hooks live
   /// on its grad_fn).
   std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> leaf_hooks_;
+  /// The tangent (forward-mode gradient) and the dual level that set it (Note [Forward grads]).
+  Tensor fw_grad_;
+  int64_t fw_level_ = 0;
 
   bool requires_grad() const override { return requires_grad_ || grad_fn_ != nullptr; }
   std::string grad_fn_name() const override { return grad_fn_ ? grad_fn_->name() : ""; }

@@ -4,6 +4,7 @@
 #include "core/check.h"
 #include "ember/autograd/anomaly_mode.h"
 #include "ember/autograd/grad_mode.h"
+#include "graph/forward_grad.h"
 #include "graph/history.h"
 
 namespace ember::autograd {
@@ -41,6 +42,12 @@ SavedTensor::SavedTensor(const Tensor& t, bool is_output) : was_defined_(t.defin
   if (AutogradMeta* meta = get_meta(t)) {
     output_nr_ = meta->output_nr_;
     if (!is_output) grad_fn_ = meta->grad_fn_;
+  }
+  // Backward formulas run under a dual level see their saved tensors' tangents (forward over
+  // reverse), so the tangent is kept with the tensor.
+  if (forward_ad_enabled()) {
+    fw_grad_ = fw_grad(t);
+    fw_level_ = current_dual_level();
   }
   // A leaf that requires grad stays itself, so gradients reach its accumulator.
   const bool keep_identity = requires_grad_ && !grad_fn_ && !is_output;
@@ -95,14 +102,22 @@ Tensor SavedTensor::unpack(const std::shared_ptr<Node>& owner) const {
               "graph are freed when you call .backward() or autograd.grad(). Specify "
               "retain_graph=True if you need to backward through the graph a second time or if "
               "you need to access saved tensors after calling backward.");
-  if (hooks_) return unpack_hooked(owner);
+  if (hooks_) return with_tangent(unpack_hooked(owner));
   if (!data_.defined()) return {};  // a number()
   // The node that produced the tensor, named in the message: an output's is the owner.
   const Node* producer = is_output_ && requires_grad_ ? owner.get() : grad_fn_.get();
   EMBER_CHECK(
       data_._version() == version_, "{}",
       modified_message(data_, producer ? producer->name() : "", data_._version(), version_));
-  return relink(data_, owner);
+  return with_tangent(relink(data_, owner));
+}
+
+Tensor SavedTensor::with_tangent(Tensor t) const {
+  if (fw_grad_.defined() && fw_level_ == current_dual_level() && !fw_grad(t).defined()) {
+    if (t.unsafe_impl() == data_.unsafe_impl()) t = t.variable_data();  // data_ stays plain
+    set_fw_grad(t, fw_grad_);
+  }
+  return t;
 }
 
 Tensor SavedTensor::unpack_hooked(const std::shared_ptr<Node>& owner) const {
@@ -145,6 +160,7 @@ void SavedTensor::reset() {
   packed_.reset();
   hooks_.reset();
   leaf_ = Tensor();
+  fw_grad_ = Tensor();
   grad_fn_.reset();
   released_ = true;
 }

@@ -96,7 +96,9 @@ using detail::variable_list;
 // `t` when `input` requires grad, else nothing: as PyTorch's, a node saves only what the
 // gradients it will compute read, so an in-place change to the rest is no error.
 Tensor only_for(const Tensor& input, const Tensor& t) {
-  return input.defined() && input.requires_grad() ? t : Tensor();
+  return input.defined() && (input.requires_grad() || autograd::fw_grad(input).defined())
+             ? t
+             : Tensor();
 }
 
 // ---- Derivatives ------------------------------------------------------------------------------

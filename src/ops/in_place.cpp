@@ -80,7 +80,10 @@ Tensor view_grad_to_base(const Tensor& grad_view, const Geometry& view, const Ge
 bool in_place_needs_history(const Tensor& t, const char* op,
                             std::initializer_list<const Tensor*> sources) {
   check_no_overlap(t, op);
-  if (!GradMode::is_enabled()) return false;
+  // Under a dual level, the out-of-place route also gives the result its tangent.
+  bool tangents = autograd::forward_ad_enabled() && autograd::fw_grad(t).defined();
+  for (const Tensor* s : sources) tangents = tangents || autograd::any_fw_grad({s});
+  if (!GradMode::is_enabled()) return tangents;
   const bool self_requires = t.requires_grad();
   EMBER_CHECK(!(self_requires && t.is_leaf()),
               "a leaf Variable that requires grad is being used in an in-place operation.");
@@ -98,7 +101,7 @@ bool in_place_needs_history(const Tensor& t, const char* op,
                 "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation.");
   }
-  return needed;
+  return needed || tangents;
 }
 
 Tensor history_input(const Tensor& t, bool copy) {
@@ -112,7 +115,19 @@ Tensor history_input(const Tensor& t, bool copy) {
     old_meta.grad_fn_ = meta->grad_fn_;
     old_meta.output_nr_ = meta->output_nr_;
   }
+  if (Tensor tangent = autograd::fw_grad(t); tangent.defined()) autograd::set_fw_grad(old, tangent);
   return old;
+}
+
+// An in-place op's tangent is the out-of-place result's (zero when it has none, as after fill_).
+// It replaces t's tangent rather than being written into it: tangents may share memory (a JVP
+// can hand back an input's tangent itself). A view's base gets its tangent through CopySlices.
+void commit_tangent(const Tensor& t, const Tensor& result) {
+  if (!autograd::forward_ad_enabled()) return;
+  const Tensor from = autograd::fw_grad(result);
+  if (!from.defined() && !autograd::fw_grad(t).defined()) return;
+  autograd::ForwardADDisabledGuard plain;
+  autograd::set_fw_grad(t, from.defined() ? from.to(t.dtype()) : zeros_like(t));
 }
 
 Tensor& commit_in_place(Tensor& t, const Tensor& result) {
@@ -121,6 +136,7 @@ Tensor& commit_in_place(Tensor& t, const Tensor& result) {
     kernels_for(t).copy(t, result);
   }
   t.impl()->storage()->bump_version();
+  commit_tangent(t, result);
   TensorImpl* base_impl = t.unsafe_impl()->view_base();
   if (!base_impl) {
     const auto* from = autograd::get_meta(result);

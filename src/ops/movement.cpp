@@ -361,7 +361,7 @@ Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
               "elements, but the storage holds only {}",
               size, stride, offset, last + 1, capacity);
   Tensor out = make_view(*this, size, stride, offset);
-  if (autograd::any_requires_grad({this})) {
+  if (autograd::any_requires_grad({this}) || autograd::any_fw_grad({this})) {
     const detail::Geometry from = detail::Geometry::of(*this), to = detail::Geometry::of(out);
     // d/dx as_strided(x): each element's gradient goes where it sits in memory
     detail::record("AsStridedBackward0", {this}, {&out}, {}, [from, to](auto&, auto& g, auto&) {
@@ -406,7 +406,7 @@ Tensor Tensor::unfold(int64_t dim, int64_t size, int64_t step) const {
     stride.push_back(strides()[d]);
   }
   Tensor out = make_view(*this, shape, stride, storage_offset());
-  if (autograd::any_requires_grad({this})) {
+  if (autograd::any_requires_grad({this}) || autograd::any_fw_grad({this})) {
     const DimVector in_shape(sizes().begin(), sizes().end());
     // d/dx unfold(x): each window element's gradient adds to the element it reads. Done by
     // position, not by memory, so it is right when x itself is an overlapping view.

@@ -1,11 +1,14 @@
 #pragma once
 // How an op records itself for autograd: after computing its forward result, it calls record()
 // with its name, inputs, the tensors its backward needs and its backward formula. Nothing happens
-// (and nothing is saved) unless grad mode is on and some input requires grad.
+// (and nothing is saved) unless grad mode is on and some input requires grad. Under a dual level,
+// it also gives the outputs their tangents (Note [Forward grads]).
 #include <utility>
 #include <vector>
 
 #include "core/check.h"
+#include "ember/ops/creation.h"
+#include "graph/forward_grad.h"
 #include "graph/history.h"
 
 namespace ember::autograd {
@@ -61,6 +64,52 @@ struct Save {
   bool is_number = false;
 };
 
+/// The JVP of an op from its backward formula: with u standing for the outputs' cotangents,
+/// formula(u) is linear in u, and the gradient of <formula(u), input tangents> with respect to u
+/// is each output's tangent (Note [Forward grads]). Linear maps have that gradient everywhere;
+/// it is taken at u = 1 rather than 0, where a formula that splits g by sign (logcumsumexp's)
+/// is not differentiable.
+template <typename Formula>
+void propagate_tangents(const char* name, const std::vector<const Tensor*>& inputs,
+                        const std::vector<const Tensor*>& outputs, std::vector<Tensor> saved,
+                        const Formula& formula) {
+  using namespace autograd;
+  const bool create_graph = GradMode::is_enabled();
+  edge_list edges;
+  variable_list tangents;
+  for (const Tensor* t : inputs) {
+    tangents.push_back(fw_grad(*t));
+    edges.push_back(tangents.back().defined() ? Edge{jvp_marker(), 0} : Edge{});
+  }
+  ForwardADDisabledGuard no_tangents;
+  EnableGradGuard grad_mode;
+  FormulaNode<Formula> node(name, std::move(edges), formula);
+  variable_list us;
+  for (const Tensor* out : outputs)
+    us.push_back(is_floating_point(out->dtype()) ? ones_like(*out).requires_grad_(true) : Tensor());
+  const variable_list grads = formula(node, us, saved);
+  variable_list terms, weights, wrt;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!tangents[i].defined() || i >= grads.size() || !grads[i].defined() ||
+        !grads[i].requires_grad())
+      continue;
+    terms.push_back(grads[i]);
+    // A formula may leave a broadcast input's gradient in the output's shape (the engine sums
+    // it down); pairing it with the expanded tangent gives the same inner product.
+    weights.push_back(tangents[i].to(grads[i].dtype()).expand(grads[i].sizes()));
+  }
+  if (terms.empty()) return;
+  for (const Tensor& u : us)
+    if (u.defined()) wrt.push_back(u);
+  const variable_list out_tangents = jvp_gradients()(terms, wrt, weights, create_graph);
+  size_t k = 0;
+  for (size_t j = 0; j < outputs.size(); ++j) {
+    if (!us[j].defined()) continue;
+    const Tensor& tangent = out_tangents[k++];
+    if (tangent.defined()) set_fw_grad(*outputs[j], create_graph ? tangent : tangent.detach());
+  }
+}
+
 /// Records `name` as the producer of `outputs` when some input requires grad. The formula is
 /// called as formula(node, grads, saved) and returns one gradient per input (undefined where
 /// none flows).
@@ -68,6 +117,12 @@ template <typename Formula>
 void record(const char* name, std::initializer_list<const Tensor*> inputs,
             std::initializer_list<const Tensor*> outputs, std::initializer_list<Save> saved,
             Formula formula) {
+  if (autograd::any_fw_grad(inputs)) {
+    std::vector<Tensor> values;
+    for (const Save& s : saved) values.push_back(s.is_number ? Tensor() : s.tensor);
+    propagate_tangents(name, std::vector<const Tensor*>(inputs),
+                       std::vector<const Tensor*>(outputs), std::move(values), formula);
+  }
   if (!autograd::any_requires_grad(inputs)) return;
   auto node = autograd::make_node<FormulaNode<Formula>>(name, autograd::collect_next_edges(inputs),
                                                         std::move(formula));
@@ -84,6 +139,11 @@ void record(const char* name, std::initializer_list<const Tensor*> inputs,
 template <typename Formula>
 void record_list(const char* name, const std::vector<const Tensor*>& inputs, const Tensor& output,
                  Formula formula) {
+  if (autograd::forward_ad_enabled()) {
+    bool tangent = false;
+    for (const Tensor* t : inputs) tangent = tangent || autograd::fw_grad(*t).defined();
+    if (tangent) propagate_tangents(name, inputs, {&output}, {}, formula);
+  }
   if (!GradMode::is_enabled()) return;
   bool any = false;
   for (const Tensor* t : inputs) any = any || (t->defined() && t->requires_grad());

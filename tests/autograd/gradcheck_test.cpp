@@ -772,6 +772,57 @@ TEST_P(GradcheckOps, Gradgradcheck) {
   EXPECT_NO_THROW({ EXPECT_TRUE(autograd::gradgradcheck(c.fn, c.inputs)); });
 }
 
+// Forward mode: each output's tangent under a dual level equals the central difference of the
+// op along the input tangents, and <u, J v> from forward mode equals <J^T u, v> from reverse.
+TEST_P(GradcheckOps, ForwardMode) {
+  Case c = make_case(GetParam());
+  variable_list primals, tangents;
+  for (const Tensor& x : c.inputs) {
+    primals.push_back(x.detach());
+    tangents.push_back(is_floating_point(x.dtype()) ? randn_like(x) : Tensor());
+  }
+  variable_list forward;
+  {
+    autograd::forward_ad::dual_level level;
+    variable_list duals;
+    for (size_t i = 0; i < primals.size(); ++i)
+      duals.push_back(tangents[i].defined()
+                          ? autograd::forward_ad::make_dual(primals[i], tangents[i])
+                          : primals[i]);
+    for (const Tensor& out : c.fn(duals)) {
+      Tensor t = autograd::forward_ad::unpack_dual(out).tangent;
+      forward.push_back(t.defined() ? t.detach() : zeros_like(out));
+    }
+  }
+  const double eps = 1e-6;
+  auto shifted = [&](double sign) {
+    NoGradGuard no_grad;
+    variable_list xs;
+    for (size_t i = 0; i < primals.size(); ++i)
+      xs.push_back(tangents[i].defined() ? primals[i] + sign * eps * tangents[i] : primals[i]);
+    return c.fn(xs);
+  };
+  const variable_list plus = shifted(1), minus = shifted(-1);
+  ASSERT_EQ(forward.size(), plus.size());
+  for (size_t k = 0; k < forward.size(); ++k) {
+    if (!is_floating_point(plus[k].dtype())) continue;
+    testing::expect_close(forward[k], (plus[k] - minus[k]) / (2 * eps), 1e-3, 1e-5);
+  }
+  // <u, J v> = <J^T u, v>, with reverse mode on the same inputs.
+  variable_list outs = c.fn(c.inputs), us, wrt, vs;
+  double forward_product = 0;
+  for (size_t k = 0; k < outs.size(); ++k) {
+    us.push_back(randn_like(outs[k]));
+    if (outs[k].requires_grad()) forward_product += (us[k] * forward[k]).sum().item<double>();
+  }
+  variable_list grads = autograd::grad(outs, c.inputs, us, std::nullopt, false, true);
+  double reverse_product = 0;
+  for (size_t i = 0; i < grads.size(); ++i)
+    if (grads[i].defined() && tangents[i].defined())
+      reverse_product += (grads[i] * tangents[i]).sum().item<double>();
+  EXPECT_NEAR(forward_product, reverse_product, 1e-8 * (1 + std::abs(reverse_product)));
+}
+
 INSTANTIATE_TEST_SUITE_P(Gradcheck, GradcheckOps, ::testing::ValuesIn(numeric_samples()),
                          sample_name);
 

@@ -69,8 +69,11 @@ class SavedTensor {
  private:
   Tensor unpack_hooked(const std::shared_ptr<Node>& owner) const;
   Tensor relink(const Tensor& data, const std::shared_ptr<Node>& owner) const;
+  Tensor with_tangent(Tensor t) const;
 
   Tensor data_;
+  Tensor fw_grad_;  // the tangent it had under the dual level active when saved
+  int64_t fw_level_ = 0;
   Tensor leaf_;  // a leaf that requires grad, saved through hooks
   // With hooks installed when saved, the tensor lives only as what pack returned.
   std::any packed_;

@@ -7,7 +7,7 @@ from .. import _grad_mode
 from .function import Function
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .gradcheck import gradcheck, gradgradcheck
-from . import graph
+from . import forward_ad, graph
 
 no_grad = _grad_mode.no_grad
 enable_grad = _grad_mode.enable_grad
