@@ -273,6 +273,36 @@ def attention_step(q, k, v):
         t.grad = None
 
 
+def per_sample_rows():
+    """Per-sample gradients of the seed network at batch 64: the transform recipe (vmap of grad
+    over functional_call; functorch's in torch 1.13) against a loop over samples."""
+    n, d_in, h, d_out = (4, 20, 8, 3) if SMALL else (64, 1000, 100, 10)
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(d_in, h), torch.nn.ReLU(),
+                                torch.nn.Linear(h, d_out))
+    x, y = torch.randn(n, d_in), torch.randn(n, d_out)
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    if EMBER:
+        from ember.func import functional_call, grad, vmap
+    else:
+        from functorch import grad, vmap
+        from torch.nn.utils.stateless import functional_call
+
+    def loss(p, xi, yi):
+        return (functional_call(model, p, (xi.unsqueeze(0),)) - yi).pow(2).sum()
+
+    per_sample = vmap(grad(loss), in_dims=(None, 0, 0))
+
+    def loop():
+        weights = list(model.parameters())
+        for i in range(n):
+            out = (model(x[i:i + 1]) - y[i]).pow(2).sum()
+            torch.autograd.grad(out, weights)
+
+    return [{"name": "per_sample_grads_vmap", "real_time": measure(lambda: per_sample(params, x, y))},
+            {"name": "per_sample_grads_loop", "real_time": measure(loop)}]
+
+
 def attention_rows():
     length, batch = (8, 2) if SMALL else (128, 16)
     torch.manual_seed(0)
@@ -297,7 +327,7 @@ def main(path):
     torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "1")))
     rows = []
     for group in (autograd_rows, seed_rows, elementwise, matrix_products, per_op, training_rows,
-                  attention_rows):
+                  attention_rows, per_sample_rows):
         for row in group():
             rows.append(dict(row, time_unit="ns"))
     with open(path, "w") as f:

@@ -292,21 +292,27 @@ def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *,
                 raise ValueError(f"{name} appeared in multiple dictionaries; behavior of "
                                  f"functional call is ambiguous")
             replacements[name] = value
-    known = {name for name, _ in module.named_parameters(remove_duplicate=False)} | \
-        {name for name, _ in module.named_buffers(remove_duplicate=False)}
-    missing = sorted(known - set(replacements))
-    unexpected = sorted(set(replacements) - known)
-    if strict and (missing or unexpected):
-        raise RuntimeError("Error(s) in reparametrizing for {}:\n\t{}".format(
-            type(module).__name__, "\n\t".join(
-                [f"Unexpected key(s): {', '.join(repr(k) for k in unexpected)}."] * bool(unexpected)
-                + [f"Missing key(s): {', '.join(repr(k) for k in missing)}."] * bool(missing))))
-    if tie_weights:
+    # Every parameter and buffer slot by its full name, in one walk over the modules.
+    slots = {}
+    for prefix, owner in module.named_modules(remove_duplicate=False):
+        for store in (owner._parameters, owner._buffers):
+            for leaf, value in store.items():
+                if value is not None:
+                    slots[prefix + ("." if prefix else "") + leaf] = (store, leaf, value)
+    if strict:
+        missing = sorted(set(slots) - set(replacements))
+        unexpected = sorted(set(replacements) - set(slots))
+        if missing or unexpected:
+            problems = [f"Unexpected key(s): {', '.join(repr(k) for k in unexpected)}."] * \
+                bool(unexpected) + [f"Missing key(s): {', '.join(repr(k) for k in missing)}."] * \
+                bool(missing)
+            raise RuntimeError("Error(s) in reparametrizing for {}:\n\t{}".format(
+                type(module).__name__, "\n\t".join(problems)))
+    if tie_weights and len({id(v) for _, _, v in slots.values()}) < len(slots):
         # A tensor shared under several names is replaced under all of them.
         by_identity = {}
-        for name, p in list(module.named_parameters(remove_duplicate=False)) + \
-                list(module.named_buffers(remove_duplicate=False)):
-            by_identity.setdefault(id(p), []).append(name)
+        for name, (_, _, value) in slots.items():
+            by_identity.setdefault(id(value), []).append(name)
         for names in by_identity.values():
             given = [n for n in names if n in replacements]
             for n in names:
@@ -315,22 +321,21 @@ def functional_call(module, parameter_and_buffer_dicts, args=(), kwargs=None, *,
     saved = []
     try:
         for name, value in replacements.items():
-            owner, _, leaf = name.rpartition(".")
-            target = module.get_submodule(owner) if owner else module
-            store = target._parameters if leaf in target._parameters else \
-                target._buffers if leaf in target._buffers else None
-            if store is None:
-                saved.append((target, None, leaf, getattr(target, leaf, None)))
-                object.__setattr__(target, leaf, value)
-            else:
-                saved.append((target, store, leaf, store[leaf]))
+            if name in slots:
+                store, leaf, old = slots[name]
+                saved.append((store, leaf, old))
                 store[leaf] = value
+            else:
+                owner_name, _, leaf = name.rpartition(".")
+                target = module.get_submodule(owner_name) if owner_name else module
+                saved.append((target, leaf, None))
+                object.__setattr__(target, leaf, value)
         if not isinstance(args, tuple):
             args = (args,)
         return module(*args, **(kwargs or {}))
     finally:
-        for target, store, leaf, old in reversed(saved):
-            if store is None:
+        for target, leaf, old in reversed(saved):
+            if old is None:
                 object.__delattr__(target, leaf)
             else:
-                store[leaf] = old
+                target[leaf] = old
