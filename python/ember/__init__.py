@@ -47,8 +47,8 @@ rnn_relu, rnn_relu_cell = _C._nn.rnn_relu, _C._nn.rnn_relu_cell
 # The layer functions torch also exposes at top level (torch.conv1d, torch.max_pool1d, ...).
 from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, channel_shuffle, conv1d,  # noqa: E402
                             conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
-                            max_pool1d, max_pool1d_with_indices, max_pool2d, pixel_shuffle,
-                            pixel_unshuffle)
+                            max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d,
+                            pixel_shuffle, pixel_unshuffle)
 constant_pad_nd = _C._nn.constant_pad_nd
 from .nn.functional import bilinear, instance_norm, local_response_norm, prelu  # noqa: E402
 embedding_renorm_ = _C._nn.embedding_renorm_

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "bindings.h"
@@ -281,13 +282,15 @@ void bind_nn(py::module_& parent) {
   m.def(
       "avg_pool2d",
       [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding, bool ceil_mode,
-         bool count_include_pad) {
+         bool count_include_pad, std::optional<int64_t> divisor_override) {
         const DimVector k = pair(kernel, "avg_pool2d");
         return avg_pool2d(x, k, stride.is_none() ? k : pair(stride, "avg_pool2d"),
-                          pair(padding, "avg_pool2d"), ceil_mode, count_include_pad);
+                          pair(padding, "avg_pool2d"), ceil_mode, count_include_pad,
+                          divisor_override);
       },
       py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
-      py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
+      py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
+      py::arg("divisor_override") = py::none());
   m.def(
       "relu", [](const Tensor& x, bool inplace) { return F::relu(x, inplace); }, py::arg("input"),
       py::arg("inplace") = false);

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "bindings.h"
@@ -89,27 +90,36 @@ void bind_convolutions(py::module_& m) {
       py::arg("input"), py::arg("pad"), py::arg("value") = 0.0);
 }
 
+// An adaptive pool over the last nd dims, taking output_size as torch spells it.
+template <typename Result>
+void bind_adaptive(py::module_& m, const char* name, int64_t nd,
+                   Result (*fn)(const Tensor&, IntArrayRef)) {
+  m.def(
+      name,
+      [fn, nd, name](const Tensor& x, py::handle size) {
+        return fn(x, adaptive_size(size, x, nd, name));
+      },
+      py::arg("input"), py::arg("output_size"));
+}
+
 void bind_pools(py::module_& m) {
-  m.def(
-      "max_pool1d_with_indices",
-      [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
-         py::handle dilation, bool ceil_mode) {
-        const char* op = "max_pool1d";
-        return max_pool1d_with_indices(x, window(kernel, op), window(stride, op),
-                                       window(padding, op), window(dilation, op), ceil_mode);
-      },
-      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
-      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false);
-  m.def(
-      "max_pool2d_with_indices",
-      [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding,
-         py::handle dilation, bool ceil_mode) {
-        const char* op = "max_pool2d";
-        return max_pool2d_with_indices(x, window(kernel, op), window(stride, op),
-                                       window(padding, op), window(dilation, op), ceil_mode);
-      },
-      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
-      py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false);
+  using MaxPool = std::tuple<Tensor, Tensor> (*)(const Tensor&, IntArrayRef, IntArrayRef,
+                                                 IntArrayRef, IntArrayRef, bool);
+  // (binding, op named in errors, function)
+  const std::tuple<const char*, const char*, MaxPool> max_pools[] = {
+      {"max_pool1d_with_indices", "max_pool1d", &max_pool1d_with_indices},
+      {"max_pool2d_with_indices", "max_pool2d", &max_pool2d_with_indices},
+      {"max_pool3d_with_indices", "max_pool3d", &max_pool3d_with_indices}};
+  for (const auto& [name, op, fn] : max_pools)
+    m.def(
+        name,
+        [fn = fn, op = op](const Tensor& x, py::handle kernel, py::handle stride,
+                           py::handle padding, py::handle dilation, bool ceil_mode) {
+          return fn(x, window(kernel, op), window(stride, op), window(padding, op),
+                    window(dilation, op), ceil_mode);
+        },
+        py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+        py::arg("padding") = 0, py::arg("dilation") = 1, py::arg("ceil_mode") = false);
   m.def(
       "avg_pool1d",
       [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding, bool ceil_mode,
@@ -121,33 +131,27 @@ void bind_pools(py::module_& m) {
       py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
       py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true);
   m.def(
-      "adaptive_avg_pool1d",
-      [](const Tensor& x, py::handle size) {
-        return adaptive_avg_pool1d(x, adaptive_size(size, x, 1, "adaptive_avg_pool1d"));
+      "avg_pool3d",
+      [](const Tensor& x, py::handle kernel, py::handle stride, py::handle padding, bool ceil_mode,
+         bool count_include_pad, std::optional<int64_t> divisor_override) {
+        const char* op = "avg_pool3d";
+        return avg_pool3d(x, window(kernel, op), window(stride, op), window(padding, op), ceil_mode,
+                          count_include_pad, divisor_override);
       },
-      py::arg("input"), py::arg("output_size"));
-  m.def(
-      "adaptive_avg_pool2d",
-      [](const Tensor& x, py::handle size) {
-        return adaptive_avg_pool2d(x, adaptive_size(size, x, 2, "adaptive_avg_pool2d"));
-      },
-      py::arg("input"), py::arg("output_size"));
-  m.def(
-      "adaptive_max_pool1d",
-      [](const Tensor& x, py::handle size) {
-        return adaptive_max_pool1d(x, adaptive_size(size, x, 1, "adaptive_max_pool1d"));
-      },
-      py::arg("input"), py::arg("output_size"));
-  m.def(
-      "adaptive_max_pool2d",
-      [](const Tensor& x, py::handle size) {
-        return adaptive_max_pool2d(x, adaptive_size(size, x, 2, "adaptive_max_pool2d"));
-      },
-      py::arg("input"), py::arg("output_size"));
+      py::arg("input"), py::arg("kernel_size"), py::arg("stride") = py::none(),
+      py::arg("padding") = 0, py::arg("ceil_mode") = false, py::arg("count_include_pad") = true,
+      py::arg("divisor_override") = py::none());
+  bind_adaptive(m, "adaptive_avg_pool1d", 1, &adaptive_avg_pool1d);
+  bind_adaptive(m, "adaptive_avg_pool2d", 2, &adaptive_avg_pool2d);
+  bind_adaptive(m, "adaptive_avg_pool3d", 3, &adaptive_avg_pool3d);
+  bind_adaptive(m, "adaptive_max_pool1d", 1, &adaptive_max_pool1d);
+  bind_adaptive(m, "adaptive_max_pool2d", 2, &adaptive_max_pool2d);
+  bind_adaptive(m, "adaptive_max_pool3d", 3, &adaptive_max_pool3d);
   using Unpool =
       Tensor (*)(const Tensor&, const Tensor&, IntArrayRef, IntArrayRef, IntArrayRef, IntArrayRef);
   const std::pair<const char*, Unpool> unpools[] = {{"max_unpool1d", &max_unpool1d},
-                                                    {"max_unpool2d", &max_unpool2d}};
+                                                    {"max_unpool2d", &max_unpool2d},
+                                                    {"max_unpool3d", &max_unpool3d}};
   for (const auto& [name, fn] : unpools)
     m.def(
         name,

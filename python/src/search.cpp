@@ -22,13 +22,6 @@ py::object unique_result(const std::tuple<Tensor, Tensor, Tensor>& r, bool inver
   return py::tuple(out);
 }
 
-void no_dim(py::handle dim, const char* op) {
-  if (!dim.is_none())
-    throw py::value_error(std::string(op) +
-                          "(): the dim argument is not supported yet; call it "
-                          "without dim (it works on the flattened tensor)");
-}
-
 // A scatter's src: a tensor, or a number as `value`.
 Tensor scatter_any(const Tensor& t, int64_t dim, const Tensor& index, py::handle src,
                    std::optional<std::string> reduce) {
@@ -63,19 +56,20 @@ void bind_search(py::module_& m) {
         py::arg("out_int32") = false, py::arg("right") = false);
   m.def(
       "unique",
-      [](const Tensor& t, bool, bool return_inverse, bool return_counts, py::handle dim) {
-        no_dim(dim, "unique");
-        return unique_result(unique(t, return_inverse, return_counts), return_inverse,
-                             return_counts);
+      [](const Tensor& t, bool sorted, bool return_inverse, bool return_counts,
+         std::optional<int64_t> dim) {
+        return unique_result(dim ? unique_dim(t, *dim, sorted, return_inverse, return_counts)
+                                 : unique(t, return_inverse, return_counts),
+                             return_inverse, return_counts);
       },
       py::arg("input"), py::arg("sorted") = true, py::arg("return_inverse") = false,
       py::arg("return_counts") = false, py::arg("dim") = py::none());
   m.def(
       "unique_consecutive",
-      [](const Tensor& t, bool return_inverse, bool return_counts, py::handle dim) {
-        no_dim(dim, "unique_consecutive");
-        return unique_result(unique_consecutive(t, return_inverse, return_counts), return_inverse,
-                             return_counts);
+      [](const Tensor& t, bool return_inverse, bool return_counts, std::optional<int64_t> dim) {
+        return unique_result(dim ? unique_dim_consecutive(t, *dim, return_inverse, return_counts)
+                                 : unique_consecutive(t, return_inverse, return_counts),
+                             return_inverse, return_counts);
       },
       py::arg("input"), py::arg("return_inverse") = false, py::arg("return_counts") = false,
       py::arg("dim") = py::none());

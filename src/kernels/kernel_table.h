@@ -37,6 +37,13 @@ struct Window2d {
   int64_t kh = 1, kw = 1, sh = 1, sw = 1, ph = 0, pw = 0, dh = 1, dw = 1;
 };
 
+/// A pooling window over [D, H, W] volumes: the depth dim's kernel size, stride, padding and
+/// dilation, and the 2-D window over each depth slice. 2-D pooling is the depth-1 case.
+struct Window3d {
+  int64_t kd = 1, sd = 1, pd = 0, dd = 1;
+  Window2d hw;
+};
+
 /// The running reductions other than the sum: products, extremes (with the index of the latest
 /// extreme, NaN counting as the extreme) and log(sum(exp)).
 enum class ScanOp { Prod, Max, Min, LogSumExp };
@@ -106,20 +113,20 @@ struct KernelTable {
   /// The adjoint of im2col: adds each column entry of in [N, C*kh*kw, L] into out [N, C, H, W]
   /// (contiguous, overwritten).
   void (*col2im)(const Tensor& out, const Tensor& in, const Window2d& w);
-  /// Window maxima of in [N, C, H, W] into out [N, C, Ho, Wo] and their int64 positions in each
-  /// H*W plane into indices (both contiguous); NaN counts as the maximum.
-  void (*max_pool2d)(const Tensor& out, const Tensor& indices, const Tensor& in, const Window2d& w);
-  /// out [N, C, H*W] (contiguous, overwritten) gets each grad [N, C, L] entry added at the
-  /// plane position indices names (the adjoint of gathering at indices).
-  void (*max_pool2d_backward)(const Tensor& out, const Tensor& grad, const Tensor& indices);
-  /// Window means of in [N, C, H, W] into out [N, C, Ho, Wo] (contiguous), with PyTorch's
-  /// divisor rules for padding and ceil mode.
-  void (*avg_pool2d)(const Tensor& out, const Tensor& in, const Window2d& w,
-                     bool count_include_pad);
-  /// The adjoint of avg_pool2d: out [N, C, H, W] (contiguous, overwritten) from grad
-  /// [N, C, Ho, Wo].
-  void (*avg_pool2d_backward)(const Tensor& out, const Tensor& grad, const Window2d& w,
-                              bool count_include_pad);
+  /// Window maxima of in [N, C, D, H, W] into out [N, C, Do, Ho, Wo] and their int64 positions
+  /// in each D*H*W volume into indices (both contiguous); NaN counts as the maximum.
+  void (*max_pool)(const Tensor& out, const Tensor& indices, const Tensor& in, const Window3d& w);
+  /// out [N, C, V] (contiguous, overwritten) gets each grad [N, C, L] entry added at the
+  /// volume position indices names (the adjoint of gathering at indices).
+  void (*max_pool_backward)(const Tensor& out, const Tensor& grad, const Tensor& indices);
+  /// Window means of in [N, C, D, H, W] into out [N, C, Do, Ho, Wo] (contiguous), with PyTorch's
+  /// divisor rules for padding and ceil mode; a non-zero divisor_override replaces them.
+  void (*avg_pool)(const Tensor& out, const Tensor& in, const Window3d& w, bool count_include_pad,
+                   int64_t divisor_override);
+  /// The adjoint of avg_pool: out [N, C, D, H, W] (contiguous, overwritten) from grad
+  /// [N, C, Do, Ho, Wo].
+  void (*avg_pool_backward)(const Tensor& out, const Tensor& grad, const Window3d& w,
+                            bool count_include_pad, int64_t divisor_override);
   /// Attention of q [A, B, L, E] over k [A, B, S, E] and v [A, B, S, Ev] (rows contiguous, any
   /// other strides) into out [A, B, L, Ev] and each query's log-sum-exp of scores into lse
   /// [A, B, L] (both contiguous). The scores are scale q k^T plus mask (undefined, or [A, B, L, S]

@@ -2,6 +2,8 @@
 // window parameters they share with the pooling layers.
 #include "ember/nn/modules/conv.h"
 
+#include "ember/nn/functional_spatial.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -63,6 +65,12 @@ const Options& checked(const char* layer, const Options& options) {
     if (k <= 0)
       fail(fmt::format("{}: kernel_size must be positive, but got {}", layer,
                        options.kernel_size().repr()));
+  if constexpr (requires { options.padding().is_same(); }) {
+    if (options.padding().is_same())
+      for (int64_t s : options.stride().values())
+        if (s != 1)
+          fail(fmt::format("{}: padding='same' is not supported for strided convolutions", layer));
+  }
   return options;
 }
 
@@ -111,7 +119,8 @@ std::string ConvNdImpl<D, Options>::extra_repr() const {
   const auto& o = options;
   std::string s = fmt::format("{}, {}, kernel_size={}, stride={}", o.in_channels(),
                               o.out_channels(), o.kernel_size().repr(), o.stride().repr());
-  if (!(o.padding() == ExpandingArray<D>(0))) s += fmt::format(", padding={}", o.padding().repr());
+  if (!(o.padding() == decltype(o.padding())(0)))
+    s += fmt::format(", padding={}", o.padding().repr());
   if (!(o.dilation() == ExpandingArray<D>(1)))
     s += fmt::format(", dilation={}", o.dilation().repr());
   if constexpr (std::is_same_v<Options, ConvTransposeOptions<D>>) {
@@ -130,14 +139,21 @@ std::string ConvNdImpl<D, Options>::extra_repr() const {
 template <size_t D, typename Options>
 std::pair<Tensor, ExpandingArray<D>> ConvNdImpl<D, Options>::padded(const Tensor& input) const {
   if constexpr (std::is_same_v<Options, ConvOptions<D>>) {
+    const auto sides = conv_padding_sides<D>(name().c_str(), options.padding(), weight,
+                                             options.stride(), options.dilation());
     if (options.padding_mode() != kZeros) {
       // Pad widths, last dim first, as functional::pad takes them.
-      DimVector sides;
-      for (size_t i = D; i-- > 0;) sides.insert(sides.end(), 2, options.padding()[i]);
-      return {functional::pad(input, sides, options.padding_mode()), ExpandingArray<D>(0)};
+      DimVector widths;
+      for (size_t i = D; i-- > 0;) {
+        widths.push_back(sides[i].first);
+        widths.push_back(sides[i].second);
+      }
+      return {functional::pad(input, widths, options.padding_mode()), ExpandingArray<D>(0)};
     }
+    return conv_input_and_padding<D>(input, sides);
+  } else {
+    return {input, options.padding()};
   }
-  return {input, options.padding()};
 }
 
 template class ConvNdImpl<1, Conv1dOptions>;

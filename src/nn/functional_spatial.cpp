@@ -2,6 +2,8 @@
 // (ember/nn/functional_spatial.h), and interpolate's argument rules.
 #include "ember/nn/functional_spatial.h"
 
+#include "ember/nn/functional.h"
+
 #include <fmt/format.h>
 
 #include <cmath>
@@ -10,6 +12,61 @@
 #include "ember/ops/conv_composed.h"
 #include "ember/ops/pool_composed.h"
 #include "ember/ops/resample.h"
+
+namespace ember::nn::detail {
+
+template <size_t D>
+std::array<std::pair<int64_t, int64_t>, D> conv_padding_sides(const char* op,
+                                                              const ConvPadding<D>& padding,
+                                                              const Tensor& weight,
+                                                              ExpandingArray<D> stride,
+                                                              ExpandingArray<D> dilation) {
+  std::array<std::pair<int64_t, int64_t>, D> sides;
+  if (!padding.is_same()) {
+    for (size_t i = 0; i < D; ++i) sides[i] = {padding.sizes()[i], padding.sizes()[i]};
+    return sides;
+  }
+  for (size_t i = 0; i < D; ++i)
+    if (stride[i] != 1)
+      throw Error(fmt::format("{}: padding='same' is not supported for strided convolutions", op),
+                  ErrorKind::Runtime);
+  if (weight.dim() != static_cast<int64_t>(D) + 2)
+    throw Error(fmt::format("{}: Expected {}-dimensional weight, but got weight of size {}", op,
+                            D + 2, shape_str(weight.sizes())),
+                ErrorKind::Runtime);
+  for (size_t i = 0; i < D; ++i) {
+    const int64_t total = dilation[i] * (weight.size(static_cast<int64_t>(i) + 2) - 1);
+    sides[i] = {total / 2, total - total / 2};
+  }
+  return sides;
+}
+
+template <size_t D>
+std::pair<Tensor, ExpandingArray<D>> conv_input_and_padding(
+    const Tensor& x, const std::array<std::pair<int64_t, int64_t>, D>& sides) {
+  DimVector extra;  // last dim first, as pad takes them
+  std::array<int64_t, D> even;
+  bool uneven = false;
+  for (size_t i = D; i-- > 0;) {
+    extra.push_back(0);
+    extra.push_back(sides[i].second - sides[i].first);
+    uneven = uneven || sides[i].second != sides[i].first;
+    even[i] = sides[i].first;
+  }
+  return {uneven ? functional::pad(x, extra) : x, ExpandingArray<D>(IntArrayRef(even.data(), D))};
+}
+
+#define EMBER_CONV_PADDING(D)                                                                   \
+  template std::array<std::pair<int64_t, int64_t>, D> conv_padding_sides<D>(                    \
+      const char*, const ConvPadding<D>&, const Tensor&, ExpandingArray<D>, ExpandingArray<D>); \
+  template std::pair<Tensor, ExpandingArray<D>> conv_input_and_padding<D>(                      \
+      const Tensor&, const std::array<std::pair<int64_t, int64_t>, D>&);
+EMBER_CONV_PADDING(1)
+EMBER_CONV_PADDING(2)
+EMBER_CONV_PADDING(3)
+#undef EMBER_CONV_PADDING
+
+}  // namespace ember::nn::detail
 
 namespace ember::nn::functional {
 namespace {
@@ -59,14 +116,27 @@ std::pair<std::vector<int64_t>, std::vector<double>> output_size(const Tensor& x
 
 }  // namespace
 
+namespace {
+
+// F::convNd: string-free padding resolved, then the op.
+template <size_t D, typename Op>
+Tensor conv_nd(const char* name, Op op, const Tensor& x, const Tensor& weight,
+               const ConvFuncOptions<D>& o) {
+  const auto [input, padding] = nn::detail::conv_input_and_padding<D>(
+      x, nn::detail::conv_padding_sides<D>(name, o.padding(), weight, o.stride(), o.dilation()));
+  return op(input, weight, o.bias(), o.stride(), padding, o.dilation(), o.groups());
+}
+
+}  // namespace
+
 Tensor conv1d(const Tensor& x, const Tensor& weight, const Conv1dFuncOptions& o) {
-  return ember::conv1d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+  return conv_nd<1>("conv1d", &ember::conv1d, x, weight, o);
 }
 Tensor conv2d(const Tensor& x, const Tensor& weight, const Conv2dFuncOptions& o) {
-  return ember::conv2d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+  return conv_nd<2>("conv2d", &ember::conv2d, x, weight, o);
 }
 Tensor conv3d(const Tensor& x, const Tensor& weight, const Conv3dFuncOptions& o) {
-  return ember::conv3d(x, weight, o.bias(), o.stride(), o.padding(), o.dilation(), o.groups());
+  return conv_nd<3>("conv3d", &ember::conv3d, x, weight, o);
 }
 Tensor conv_transpose1d(const Tensor& x, const Tensor& weight,
                         const ConvTranspose1dFuncOptions& o) {
@@ -99,19 +169,33 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, const MaxPoo
   return ember::max_pool2d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
                                         o.ceil_mode());
 }
+Tensor max_pool3d(const Tensor& x, const MaxPool3dFuncOptions& o) {
+  return std::get<0>(max_pool3d_with_indices(x, o));
+}
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& x, const MaxPool3dFuncOptions& o) {
+  return ember::max_pool3d_with_indices(x, o.kernel_size(), o.stride(), o.padding(), o.dilation(),
+                                        o.ceil_mode());
+}
 Tensor avg_pool1d(const Tensor& x, const AvgPool1dFuncOptions& o) {
   return ember::avg_pool1d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
                            o.count_include_pad());
 }
 Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& o) {
   return ember::avg_pool2d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
-                           o.count_include_pad());
+                           o.count_include_pad(), o.divisor_override());
+}
+Tensor avg_pool3d(const Tensor& x, const AvgPool3dFuncOptions& o) {
+  return ember::avg_pool3d(x, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
+                           o.count_include_pad(), o.divisor_override());
 }
 Tensor adaptive_avg_pool1d(const Tensor& x, const AdaptiveAvgPool1dFuncOptions& o) {
   return ember::adaptive_avg_pool1d(x, detail::adaptive_size(o.output_size(), x));
 }
 Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOptions& o) {
   return ember::adaptive_avg_pool2d(x, detail::adaptive_size(o.output_size(), x));
+}
+Tensor adaptive_avg_pool3d(const Tensor& x, const AdaptiveAvgPool3dFuncOptions& o) {
+  return ember::adaptive_avg_pool3d(x, detail::adaptive_size(o.output_size(), x));
 }
 Tensor adaptive_max_pool1d(const Tensor& x, const AdaptiveMaxPool1dFuncOptions& o) {
   return std::get<0>(adaptive_max_pool1d_with_indices(x, o));
@@ -127,12 +211,23 @@ std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(const Tensor& x,
                                                             const AdaptiveMaxPool2dFuncOptions& o) {
   return ember::adaptive_max_pool2d(x, detail::adaptive_size(o.output_size(), x));
 }
+Tensor adaptive_max_pool3d(const Tensor& x, const AdaptiveMaxPool3dFuncOptions& o) {
+  return std::get<0>(adaptive_max_pool3d_with_indices(x, o));
+}
+std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(const Tensor& x,
+                                                            const AdaptiveMaxPool3dFuncOptions& o) {
+  return ember::adaptive_max_pool3d(x, detail::adaptive_size(o.output_size(), x));
+}
 Tensor max_unpool1d(const Tensor& x, const Tensor& indices, const MaxUnpool1dFuncOptions& o) {
   return ember::max_unpool1d(x, indices, o.kernel_size(), o.stride(), o.padding(),
                              o.output_size() ? IntArrayRef(*o.output_size()) : IntArrayRef());
 }
 Tensor max_unpool2d(const Tensor& x, const Tensor& indices, const MaxUnpool2dFuncOptions& o) {
   return ember::max_unpool2d(x, indices, o.kernel_size(), o.stride(), o.padding(),
+                             o.output_size() ? IntArrayRef(*o.output_size()) : IntArrayRef());
+}
+Tensor max_unpool3d(const Tensor& x, const Tensor& indices, const MaxUnpool3dFuncOptions& o) {
+  return ember::max_unpool3d(x, indices, o.kernel_size(), o.stride(), o.padding(),
                              o.output_size() ? IntArrayRef(*o.output_size()) : IntArrayRef());
 }
 Tensor lp_pool1d(const Tensor& x, const LPPool1dFuncOptions& o) {
@@ -167,8 +262,7 @@ Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
     case InterpolateMode::Area:
       if (dims == 1) return ember::adaptive_avg_pool1d(x, sizes);
       if (dims == 2) return ember::adaptive_avg_pool2d(x, sizes);
-      fail("interpolate: mode 'area' supports 3D and 4D inputs in Ember",
-           ErrorKind::NotImplemented);
+      return ember::adaptive_avg_pool3d(x, sizes);
     case InterpolateMode::Bicubic:
       fail("interpolate: mode 'bicubic' is not supported yet", ErrorKind::NotImplemented);
     default:

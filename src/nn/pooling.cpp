@@ -12,13 +12,6 @@ namespace {
 const char* py_bool(bool b) { return b ? "True" : "False"; }
 
 template <typename Options>
-std::string max_pool_repr(const Options& o) {
-  return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}",
-                     o.kernel_size().repr(true), o.stride().repr(true), o.padding().repr(true),
-                     o.dilation().repr(true), py_bool(o.ceil_mode()));
-}
-
-template <typename Options>
 std::string lp_pool_repr(const Options& o) {
   return fmt::format("norm_type={}, kernel_size={}, stride={}, ceil_mode={}", o.norm_type(),
                      o.kernel_size().repr(true),
@@ -33,63 +26,75 @@ IntArrayRef unpool_size(const std::optional<std::vector<int64_t>>& output_size) 
 
 }  // namespace
 
-MaxPool1dImpl::MaxPool1dImpl(const MaxPool1dOptions& options)
-    : Module("MaxPool1d"), options(options) {}
+namespace detail {
 
-Tensor MaxPool1dImpl::forward(const Tensor& input) {
-  return max_pool1d(input, options.kernel_size(), options.stride(), options.padding(),
-                    options.dilation(), options.ceil_mode());
+template <size_t D>
+Tensor MaxPoolImpl<D>::forward(const Tensor& input) {
+  return std::get<0>(forward_with_indices(input));
 }
 
-std::tuple<Tensor, Tensor> MaxPool1dImpl::forward_with_indices(const Tensor& input) {
-  return max_pool1d_with_indices(input, options.kernel_size(), options.stride(), options.padding(),
-                                 options.dilation(), options.ceil_mode());
+template <size_t D>
+std::tuple<Tensor, Tensor> MaxPoolImpl<D>::forward_with_indices(const Tensor& input) {
+  const MaxPoolOptions<D>& o = options;
+  constexpr auto pool = D == 1   ? &max_pool1d_with_indices
+                        : D == 2 ? &max_pool2d_with_indices
+                                 : &max_pool3d_with_indices;
+  return pool(input, o.kernel_size(), o.stride(), o.padding(), o.dilation(), o.ceil_mode());
 }
 
-std::string MaxPool1dImpl::extra_repr() const { return max_pool_repr(options); }
-
-MaxPool2dImpl::MaxPool2dImpl(const MaxPool2dOptions& options)
-    : Module("MaxPool2d"), options(options) {}
-
-Tensor MaxPool2dImpl::forward(const Tensor& input) {
-  return max_pool2d(input, options.kernel_size(), options.stride(), options.padding(),
-                    options.dilation(), options.ceil_mode());
+template <size_t D>
+std::string MaxPoolImpl<D>::extra_repr() const {
+  return fmt::format("kernel_size={}, stride={}, padding={}, dilation={}, ceil_mode={}",
+                     options.kernel_size().repr(true), options.stride().repr(true),
+                     options.padding().repr(true), options.dilation().repr(true),
+                     py_bool(options.ceil_mode()));
 }
 
-std::tuple<Tensor, Tensor> MaxPool2dImpl::forward_with_indices(const Tensor& input) {
-  return max_pool2d_with_indices(input, options.kernel_size(), options.stride(), options.padding(),
-                                 options.dilation(), options.ceil_mode());
+template <size_t D>
+Tensor AvgPoolImpl<D>::forward(const Tensor& input) {
+  const AvgPoolOptions<D>& o = options;
+  if constexpr (D == 1) {
+    // As in LibTorch, avg_pool1d has no divisor_override
+    return avg_pool1d(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
+                      o.count_include_pad());
+  } else {
+    constexpr auto pool = D == 2 ? &avg_pool2d : &avg_pool3d;
+    return pool(input, o.kernel_size(), o.stride(), o.padding(), o.ceil_mode(),
+                o.count_include_pad(), o.divisor_override());
+  }
 }
 
-std::string MaxPool2dImpl::extra_repr() const { return max_pool_repr(options); }
-
-AvgPool1dImpl::AvgPool1dImpl(const AvgPool1dOptions& options)
-    : Module("AvgPool1d"), options(options) {}
-
-Tensor AvgPool1dImpl::forward(const Tensor& input) {
-  return avg_pool1d(input, options.kernel_size(), options.stride(), options.padding(),
-                    options.ceil_mode(), options.count_include_pad());
+template <size_t D>
+std::string AvgPoolImpl<D>::extra_repr() const {
+  // PyTorch's AvgPool1d keeps its arguments as tuples; the others print them as given.
+  const bool as_given = D != 1;
+  return fmt::format("kernel_size={}, stride={}, padding={}", options.kernel_size().repr(as_given),
+                     options.stride().repr(as_given), options.padding().repr(as_given));
 }
 
-std::string AvgPool1dImpl::extra_repr() const {
+template <size_t D>
+Tensor MaxUnpoolImpl<D>::forward(const Tensor& input, const Tensor& indices,
+                                 const std::optional<std::vector<int64_t>>& output_size) {
+  constexpr auto unpool = D == 1 ? &max_unpool1d : D == 2 ? &max_unpool2d : &max_unpool3d;
+  return unpool(input, indices, options.kernel_size(), options.stride(), options.padding(),
+                unpool_size(output_size));
+}
+
+template <size_t D>
+std::string MaxUnpoolImpl<D>::extra_repr() const {
   return fmt::format("kernel_size={}, stride={}, padding={}", options.kernel_size().repr(),
                      options.stride().repr(), options.padding().repr());
 }
 
-AvgPool2dImpl::AvgPool2dImpl(const AvgPool2dOptions& options)
-    : Module("AvgPool2d"), options(options) {}
-
-Tensor AvgPool2dImpl::forward(const Tensor& input) {
-  return avg_pool2d(input, options.kernel_size(), options.stride(), options.padding(),
-                    options.ceil_mode(), options.count_include_pad());
-}
-
-std::string AvgPool2dImpl::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}", options.kernel_size().repr(true),
-                     options.stride().repr(true), options.padding().repr(true));
-}
-
-namespace detail {
+template class MaxPoolImpl<1>;
+template class MaxPoolImpl<2>;
+template class MaxPoolImpl<3>;
+template class AvgPoolImpl<1>;
+template class AvgPoolImpl<2>;
+template class AvgPoolImpl<3>;
+template class MaxUnpoolImpl<1>;
+template class MaxUnpoolImpl<2>;
+template class MaxUnpoolImpl<3>;
 
 template <size_t D>
 std::vector<int64_t> adaptive_size(const ExpandingArrayWithOptional<D>& size, const Tensor& input) {
@@ -108,8 +113,10 @@ std::string AdaptivePoolImpl<D>::extra_repr() const {
 
 template std::vector<int64_t> adaptive_size(const ExpandingArrayWithOptional<1>&, const Tensor&);
 template std::vector<int64_t> adaptive_size(const ExpandingArrayWithOptional<2>&, const Tensor&);
+template std::vector<int64_t> adaptive_size(const ExpandingArrayWithOptional<3>&, const Tensor&);
 template class AdaptivePoolImpl<1>;
 template class AdaptivePoolImpl<2>;
+template class AdaptivePoolImpl<3>;
 
 }  // namespace detail
 
@@ -119,6 +126,10 @@ Tensor AdaptiveAvgPool1dImpl::forward(const Tensor& input) {
 
 Tensor AdaptiveAvgPool2dImpl::forward(const Tensor& input) {
   return adaptive_avg_pool2d(input, detail::adaptive_size(options.output_size(), input));
+}
+
+Tensor AdaptiveAvgPool3dImpl::forward(const Tensor& input) {
+  return adaptive_avg_pool3d(input, detail::adaptive_size(options.output_size(), input));
 }
 
 Tensor AdaptiveMaxPool1dImpl::forward(const Tensor& input) {
@@ -137,32 +148,12 @@ std::tuple<Tensor, Tensor> AdaptiveMaxPool2dImpl::forward_with_indices(const Ten
   return adaptive_max_pool2d(input, detail::adaptive_size(options.output_size(), input));
 }
 
-MaxUnpool1dImpl::MaxUnpool1dImpl(const MaxUnpool1dOptions& options)
-    : Module("MaxUnpool1d"), options(options) {}
-
-Tensor MaxUnpool1dImpl::forward(const Tensor& input, const Tensor& indices,
-                                const std::optional<std::vector<int64_t>>& output_size) {
-  return max_unpool1d(input, indices, options.kernel_size(), options.stride(), options.padding(),
-                      unpool_size(output_size));
+Tensor AdaptiveMaxPool3dImpl::forward(const Tensor& input) {
+  return std::get<0>(forward_with_indices(input));
 }
 
-std::string MaxUnpool1dImpl::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}", options.kernel_size().repr(),
-                     options.stride().repr(), options.padding().repr());
-}
-
-MaxUnpool2dImpl::MaxUnpool2dImpl(const MaxUnpool2dOptions& options)
-    : Module("MaxUnpool2d"), options(options) {}
-
-Tensor MaxUnpool2dImpl::forward(const Tensor& input, const Tensor& indices,
-                                const std::optional<std::vector<int64_t>>& output_size) {
-  return max_unpool2d(input, indices, options.kernel_size(), options.stride(), options.padding(),
-                      unpool_size(output_size));
-}
-
-std::string MaxUnpool2dImpl::extra_repr() const {
-  return fmt::format("kernel_size={}, stride={}, padding={}", options.kernel_size().repr(),
-                     options.stride().repr(), options.padding().repr());
+std::tuple<Tensor, Tensor> AdaptiveMaxPool3dImpl::forward_with_indices(const Tensor& input) {
+  return adaptive_max_pool3d(input, detail::adaptive_size(options.output_size(), input));
 }
 
 LPPool1dImpl::LPPool1dImpl(const LPPool1dOptions& options) : Module("LPPool1d"), options(options) {}

@@ -110,6 +110,17 @@ PackedSequence::PackedSequence(Tensor data, Tensor batch_sizes, Tensor sorted_in
         ErrorKind::Value);
 }
 
+PackedSequence PackedSequence::to(const TensorOptions& options) const {
+  Tensor data = data_.to(options);
+  if (data.device() == data_.device())
+    return PackedSequence(data, batch_sizes_, sorted_indices_, unsorted_indices_);
+  auto move = [&](const Tensor& t) { return t.defined() ? t.to(data.device()) : t; };
+  return PackedSequence(data, batch_sizes_, move(sorted_indices_), move(unsorted_indices_));
+}
+
+PackedSequence PackedSequence::cpu() const { return to(TensorOptions().device(Device(kCPU))); }
+PackedSequence PackedSequence::cuda() const { return to(TensorOptions().device(Device(kCUDA))); }
+
 PackedSequence pack_padded_sequence(Tensor input, Tensor lengths, bool batch_first,
                                     bool enforce_sorted) {
   if (input.dim() < 2)

@@ -371,6 +371,64 @@ Tensor index_copy(const Tensor& t, int64_t dim, const Tensor& index, const Tenso
   return scatter(base, d, index.reshape(along).expand(s.sizes()), s).reshape(t.sizes());
 }
 
+namespace {
+// torch's DelayedError for the src gradient of scatter_reduce(reduce="prod"): t itself, but
+// differentiating it raises. It marks a first derivative that is right but whose own derivative
+// would be wrong.
+Tensor double_backward_unsupported(const Tensor& t) {
+  if (!GradMode::is_enabled() || !t.requires_grad()) return t;
+  const Tensor out = t.detach();
+  detail::record("Error", {&t}, {&out}, {}, [](auto&, auto&, auto&) {
+    EMBER_CHECK(false,
+                "scatter_reduce(): Double backward is unsupported for src when >1 zeros in src "
+                "are scattered to the same position in self");
+    return detail::variable_list{};
+  });
+  return out;
+}
+
+// The gradients of scatter_reduce(reduce="prod") as torch 1.13 forms them: each factor's is the
+// product of the other factors at its position, with zeros masked to 1 so that no 0 / 0 arises.
+// d out / d self = out' / self', with self' = self where it is not 0 (else 1) and out' the
+// product formed from self'
+Tensor scatter_prod_self_grad(const Tensor& g, const Tensor& x, const Tensor& v, const Tensor& y,
+                              const Tensor& idx, int64_t d, bool include_self) {
+  const Tensor self_zero = x.eq(0);
+  Tensor grad;
+  if (self_zero.any().item<bool>()) {
+    const Tensor masked = where(self_zero, 1.0, x);
+    grad = g * scatter_reduce(masked, d, idx, v, "prod", include_self) / masked;
+  } else {
+    grad = g * y / x;  // out' is out itself
+  }
+  // Without self, the positions written to do not depend on it.
+  return include_self ? grad : scatter(grad, d, idx, Scalar(0.0));
+}
+
+// d out / d src_k: out / src_k where src_k is not 0; where it is the only zero sent to its
+// position, the product with src_k set to 1; where another zero joins it, 0 (out / 1). The
+// second derivative between two such zeros would come out 0 instead of the product of the rest,
+// so differentiating this gradient again raises, as in torch.
+Tensor scatter_prod_src_grad(const Tensor& g, const Tensor& x, const Tensor& v, const Tensor& y,
+                             const Tensor& idx, int64_t d, bool include_self) {
+  const Tensor src_zero = v.eq(0);
+  const Tensor grad_out = (g * y).gather(d, idx);
+  if (!src_zero.any().item<bool>()) return grad_out / v;
+  const Tensor zeros_there = zeros(x.sizes(), TensorOptions(kInt64).device(x.device()))
+                                 .scatter_add(d, idx, src_zero.to(kInt64))
+                                 .gather(d, idx);
+  const Tensor single_zero = src_zero.logical_and(zeros_there.eq(1));
+  Tensor grad = grad_out / where(src_zero, 1.0, v);
+  if (single_zero.any().item<bool>()) {
+    const Tensor without =
+        scatter_reduce(x, d, idx, where(single_zero, 1.0, v), "prod", include_self);
+    grad = where(single_zero, (g * without).gather(d, idx), grad);
+  }
+  return zeros_there.gt(1).any().item<bool>() ? double_backward_unsupported(grad) : grad;
+}
+
+}  // namespace
+
 Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,
                       std::string_view reduce, bool include_self) {
   const int64_t d = wrap_dim(dim, t.dim(), "scatter_reduce");
@@ -393,31 +451,20 @@ Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const T
   }
   const bool is_max = reduce == "amax";
   if (reduce == "prod") {
-    const Tensor base = start_from(1);
-    Tensor out = scattered("scatter_reduce", base, d, index, src, detail::ScatterMode::Multiply);
-    // d out / d x = out / x for each factor x (self and the src elements scattered to the
-    // position), written for inputs without zeros.
+    Tensor out =
+        scattered("scatter_reduce", start_from(1), d, index, src, detail::ScatterMode::Multiply);
     const Tensor wrapped = index.contiguous();
-    detail::record(
-        "ScatterReduceBackward0", {&t, &src}, {&out}, {{base}, {src}, {out, true}, {wrapped}},
-        [d, include_self](auto& node, auto& g, auto& s) {
-          const Tensor& x = s[0];
-          const Tensor& v = s[1];
-          const Tensor& y = s[2];
-          const Tensor scattered_to = scatter(zeros_like(x), d, s[3], Scalar(1)).gt(0);
-          // out / x is the product of the other factors only when x is not 0.
-          EMBER_CHECK(!v.eq(0).any().item<bool>() &&
-                          !(include_self && x.eq(0).logical_and(scattered_to).any().item<bool>()),
-                      "scatter_reduce: the gradient of reduce=\"prod\" with zeros among "
-                      "the reduced elements is not supported yet");
-          const Tensor gy = g[0] * y;
-          Tensor grad_self;
-          if (detail::needs_grad(node, 0))
-            grad_self = where(scattered_to, include_self ? gy / x : zeros_like(gy), g[0]);
-          Tensor grad_src;
-          if (detail::needs_grad(node, 1)) grad_src = gy.gather(d, s[3]) / v;
-          return detail::variable_list{grad_self, grad_src};
-        });
+    detail::record("ScatterReduceBackward0", {&t, &src}, {&out},
+                   {{t}, {src}, {out, true}, {wrapped}},
+                   [d, include_self](auto& node, auto& g, auto& s) {
+                     return detail::variable_list{
+                         detail::needs_grad(node, 0)
+                             ? scatter_prod_self_grad(g[0], s[0], s[1], s[2], s[3], d, include_self)
+                             : Tensor(),
+                         detail::needs_grad(node, 1)
+                             ? scatter_prod_src_grad(g[0], s[0], s[1], s[2], s[3], d, include_self)
+                             : Tensor()};
+                   });
     return out;
   }
   const Tensor base = start_from(is_max ? Scalar(-std::numeric_limits<double>::infinity())

@@ -1,8 +1,12 @@
-// Max and average pooling. Each forward records a node whose backward is another recorded op
-// (the forward's adjoint), and that op's backward is the forward again, so gradients of any order
-// work: max pooling scatters to the argmax positions (adjoint: gather them back), average
-// pooling spreads each gradient over its window (adjoint: average pooling).
+// Max and average pooling over 2-D and 3-D windows (one code path: a 2-D pool is a 3-D one of
+// depth 1). Each forward records a node whose backward is another recorded op (the forward's
+// adjoint), and that op's backward is the forward again, so gradients of any order work: max
+// pooling scatters to the argmax positions (adjoint: gather them back), average pooling spreads
+// each gradient over its window (adjoint: average pooling).
 #include <array>
+#include <string>
+
+#include <fmt/format.h>
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/conv.h"
@@ -13,8 +17,8 @@
 namespace ember {
 namespace {
 using detail::variable_list;
-using detail::Window2d;
-using Pair = std::array<int64_t, 2>;
+using detail::Window3d;
+using Dims = std::array<int64_t, 3>;  // depth, height, width
 
 int64_t floor_div(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
 
@@ -26,122 +30,211 @@ int64_t pooled_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t 
   return out;
 }
 
-// The parsed and checked arguments of a pooling call.
+// The parsed and checked arguments of a pooling call over the last nd (2 or 3) dims; a 2-D call
+// has depth 1 and a one-tap depth window.
 struct Pooling {
-  Window2d win;
-  int64_t n, c, h, w, ho, wo;
+  int64_t nd;
+  Window3d win;
+  int64_t n, c;
+  Dims in, out;
   bool batched;
+  int64_t volume() const { return in[0] * in[1] * in[2]; }
+  int64_t outputs() const { return out[0] * out[1] * out[2]; }
 };
 
-Pooling check_pooling(const char* op, const Tensor& x, IntArrayRef kernel_size, IntArrayRef stride,
-                      IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
-  EMBER_CHECK(kernel_size.size() == 1 || kernel_size.size() == 2,
-              "{}: kernel_size must either be a single int, or a tuple of two ints", op);
-  EMBER_CHECK(stride.size() <= 2,
-              "{}: stride must either be omitted, a single int, or a tuple of two ints", op);
-  EMBER_CHECK(padding.size() == 1 || padding.size() == 2,
-              "{}: padding must either be a single int, or a tuple of two ints", op);
-  EMBER_CHECK(dilation.size() == 1 || dilation.size() == 2,
-              "{}: dilation must be either a single int, or a tuple of two ints", op);
+// PyTorch's names for each rank's nodes.
+struct NodeNames {
+  const char *max, *max_backward, *avg, *avg_backward;
+};
+NodeNames node_names(int64_t nd) {
+  if (nd == 2)
+    return {"MaxPool2DWithIndicesBackward0", "MaxPool2DWithIndicesBackwardBackward0",
+            "AvgPool2DBackward0", "AvgPool2DBackwardBackward0"};
+  return {"MaxPool3DWithIndicesBackward0", "MaxPool3DWithIndicesBackwardBackward0",
+          "AvgPool3DBackward0", "AvgPool3DBackwardBackward0"};
+}
+
+// "kT: 1 kH: 2 kW: 3" (the last nd of T, H, W), as PyTorch's argument errors list values.
+std::string labelled(const char* prefix, const Dims& v, int64_t nd) {
+  static constexpr const char* kDims[] = {"T", "H", "W"};
+  std::string s;
+  for (int64_t i = 3 - nd; i < 3; ++i)
+    s += fmt::format("{}{}{}: {}", i > 3 - nd ? " " : "", prefix, kDims[i], v[i]);
+  return s;
+}
+
+// "2x5x5": the channels and the spatial sizes of one sample, as PyTorch prints them.
+std::string volume_str(int64_t c, const Dims& v, int64_t nd) {
+  std::string s = std::to_string(c);
+  for (int64_t i = 3 - nd; i < 3; ++i) s += fmt::format("x{}", std::max<int64_t>(v[i], 0));
+  return s;
+}
+
+Pooling check_pooling(const char* op, int64_t nd, const Tensor& x, IntArrayRef kernel_size,
+                      IntArrayRef stride, IntArrayRef padding, IntArrayRef dilation,
+                      bool ceil_mode) {
+  const char* count = nd == 2 ? "two" : "three";
+  const auto fits = [nd](IntArrayRef v) {
+    return v.size() == 1 || static_cast<int64_t>(v.size()) == nd;
+  };
+  EMBER_CHECK(fits(kernel_size),
+              "{}: kernel_size must either be a single int, or a tuple of {} ints", op, count);
+  EMBER_CHECK(stride.empty() || fits(stride),
+              "{}: stride must either be omitted, a single int, or a tuple of {} ints", op, count);
+  EMBER_CHECK(fits(padding), "{}: padding must either be a single int, or a tuple of {} ints", op,
+              count);
+  EMBER_CHECK(fits(dilation), "{}: dilation must be either a single int, or a tuple of {} ints", op,
+              count);
   const IntArrayRef st = stride.empty() ? kernel_size : stride;
-  Window2d win{kernel_size[0], kernel_size.back(), st[0],       st.back(),
-               padding[0],     padding.back(),     dilation[0], dilation.back()};
-  EMBER_CHECK(win.kh > 0 && win.kw > 0,
-              "{}: kernel size should be greater than zero, but got kH: {} kW: {}", op, win.kh,
-              win.kw);
-  EMBER_CHECK(win.sh > 0 && win.sw > 0,
-              "{}: stride should be greater than zero, but got dH: {} dW: {}", op, win.sh, win.sw);
-  EMBER_CHECK(win.dh > 0 && win.dw > 0,
-              "{}: dilation should be greater than zero, but got dilationH: {} dilationW: {}", op,
-              win.dh, win.dw);
-  EMBER_CHECK(win.ph >= 0 && win.pw >= 0, "{}: pad must be non-negative, but got pad: {}", op,
-              win.ph < 0 ? win.ph : win.pw);
-  EMBER_CHECK(win.ph <= win.kh / 2 && win.pw <= win.kw / 2,
-              "{}: pad should be at most half of kernel size, but got pad={} and kernel_size={}",
-              op, win.ph > win.kh / 2 ? win.ph : win.pw, win.ph > win.kh / 2 ? win.kh : win.kw);
+  // Per spatial dim (depth, height, width); a 2-D call's depth takes one tap.
+  Dims k{1, 1, 1}, s{1, 1, 1}, pad{0, 0, 0}, dil{1, 1, 1};
+  for (int64_t i = 0; i < nd; ++i) {
+    const auto at = [i](IntArrayRef v) { return v.size() == 1 ? v[0] : v[i]; };
+    const int64_t j = 3 - nd + i;
+    k[j] = at(kernel_size), s[j] = at(st), pad[j] = at(padding), dil[j] = at(dilation);
+  }
+  const auto positive = [](const Dims& v) { return v[0] > 0 && v[1] > 0 && v[2] > 0; };
+  EMBER_CHECK(positive(k), "{}: kernel size should be greater than zero, but got {}", op,
+              labelled("k", k, nd));
+  EMBER_CHECK(positive(s), "{}: stride should be greater than zero, but got {}", op,
+              labelled("d", s, nd));
+  EMBER_CHECK(positive(dil), "{}: dilation should be greater than zero, but got {}", op,
+              labelled("dilation", dil, nd));
+  for (int64_t j = 0; j < 3; ++j)
+    EMBER_CHECK(pad[j] >= 0, "{}: pad must be non-negative, but got pad: {}", op, pad[j]);
+  for (int64_t j = 0; j < 3; ++j)
+    EMBER_CHECK(pad[j] <= k[j] / 2,
+                "{}: pad should be at most half of kernel size, but got pad={} and kernel_size={}",
+                op, pad[j], k[j]);
   const int64_t d = x.dim();
-  bool ok = d == 3 || d == 4;
-  for (int64_t i = d == 4 ? 1 : 0; ok && i < d; ++i) ok = x.sizes()[i] > 0;
+  bool ok = d == nd + 1 || d == nd + 2;
+  for (int64_t i = d == nd + 2 ? 1 : 0; ok && i < d; ++i) ok = x.sizes()[i] > 0;
   EMBER_CHECK(ok,
-              "{}: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for "
+              "{}: Expected {}D or {}D (batch mode) tensor with optional 0 dim batch size for "
               "input, but got: {}",
-              op, x.sizes());
+              op, nd + 1, nd + 2, x.sizes());
   EMBER_CHECK(x.is_floating_point(), "{}: not implemented for '{}'", op,
               dtype_legacy_name(x.dtype()));
+  const bool batched = d == nd + 2;
   Pooling p{
-      win,   d == 4 ? x.sizes()[0] : 1, x.sizes()[d - 3], x.sizes()[d - 2], x.sizes()[d - 1], 0, 0,
-      d == 4};
-  p.ho = pooled_size(p.h, win.kh, win.ph, win.sh, win.dh, ceil_mode);
-  p.wo = pooled_size(p.w, win.kw, win.pw, win.sw, win.dw, ceil_mode);
-  EMBER_CHECK(p.ho >= 1 && p.wo >= 1,
-              "{}: Given input size: ({}x{}x{}). Calculated output size: ({}x{}x{}). Output size "
-              "is too small",
-              op, p.c, p.h, p.w, p.c, std::max<int64_t>(p.ho, 0), std::max<int64_t>(p.wo, 0));
+      .nd = nd,
+      .win = {k[0], s[0], pad[0], dil[0], {k[1], k[2], s[1], s[2], pad[1], pad[2], dil[1], dil[2]}},
+      .n = batched ? x.sizes()[0] : 1,
+      .c = x.sizes()[d - nd - 1],
+      .in = {1, 1, 1},
+      .out = {},
+      .batched = batched};
+  for (int64_t i = 0; i < nd; ++i) p.in[3 - nd + i] = x.sizes()[d - nd + i];
+  bool empty_output = false;
+  for (int64_t j = 0; j < 3; ++j) {
+    p.out[j] = pooled_size(p.in[j], k[j], pad[j], s[j], dil[j], ceil_mode);
+    empty_output = empty_output || p.out[j] < 1;
+  }
+  EMBER_CHECK(!empty_output,
+              "{}: Given input size: ({}). Calculated output size: ({}). Output size is too small",
+              op, volume_str(p.c, p.in, nd), volume_str(p.c, p.out, nd));
   return p;
 }
 
-// A tensor of the caller's rank (3-D or 4-D) and its 4-D view for the kernels.
-Tensor planes(const Pooling& p, int64_t h, int64_t w, const TensorOptions& options) {
-  return p.batched ? empty({p.n, p.c, h, w}, options) : empty({p.c, h, w}, options);
+// A tensor of the caller's rank with these spatial sizes, and a tensor's 5-D view
+// [N, C, D, H, W] for the kernels.
+Tensor volumes(const Pooling& p, const Dims& spatial, const TensorOptions& options) {
+  DimVector shape;
+  if (p.batched) shape.push_back(p.n);
+  shape.push_back(p.c);
+  for (int64_t j = 3 - p.nd; j < 3; ++j) shape.push_back(spatial[j]);
+  return empty(shape, options);
 }
-Tensor as4d(const Tensor& t) { return t.dim() == 4 ? t : t.unsqueeze(0); }
+Tensor as5d(const Pooling& p, const Tensor& t) {
+  const Tensor batched = p.batched ? t : t.unsqueeze(0);
+  return p.nd == 2 ? batched.unsqueeze(2) : batched;
+}
 
 Tensor max_pool_gather(const Tensor& grad, const Tensor& indices, const Pooling& p);
 
 // Adds each gradient entry at its argmax position; records the adjoint, a gather.
 Tensor max_pool_scatter(const Tensor& grad, const Tensor& indices, const Pooling& p) {
-  Tensor out = planes(p, p.h, p.w, grad.options());
+  Tensor out = volumes(p, p.in, grad.options());
   if (out.numel() > 0) {
     NoGradGuard no_grad;
-    const Tensor g = as4d(grad), idx = as4d(indices);
-    detail::kernels_for(grad).max_pool2d_backward(out.view({p.n, p.c, p.h * p.w}),
-                                                  g.reshape({p.n, p.c, p.ho * p.wo}),
-                                                  idx.reshape({p.n, p.c, p.ho * p.wo}));
+    detail::kernels_for(grad).max_pool_backward(out.view({p.n, p.c, p.volume()}),
+                                                grad.reshape({p.n, p.c, p.outputs()}),
+                                                indices.reshape({p.n, p.c, p.outputs()}));
   }
   // out[idx[l]] += g[l], so d out / d g reads the argmax positions: gather
   detail::record(
-      "MaxPool2DWithIndicesBackwardBackward0", {&grad}, {&out}, {{indices}},
+      node_names(p.nd).max_backward, {&grad}, {&out}, {{indices}},
       [p](auto&, auto& g, auto& s) { return variable_list{max_pool_gather(g[0], s[0], p)}; });
   return out;
 }
 
 // The gradient of an input-shaped tensor read at the argmax positions (a recorded gather).
 Tensor max_pool_gather(const Tensor& grad, const Tensor& indices, const Pooling& p) {
-  const Tensor flat = grad.reshape({p.n, p.c, p.h * p.w});
-  return flat.gather(2, indices.reshape({p.n, p.c, p.ho * p.wo})).view(indices.sizes());
+  const Tensor flat = grad.reshape({p.n, p.c, p.volume()});
+  return flat.gather(2, indices.reshape({p.n, p.c, p.outputs()})).view(indices.sizes());
 }
 
-Tensor avg_pool_spread(const Tensor& grad, const Pooling& p, bool count_include_pad);
-
-// Average pooling of a checked input; records AvgPool2DBackward0 on the caller's tensors.
-Tensor avg_pool_forward(const Tensor& x, const Pooling& p, bool count_include_pad) {
-  Tensor out = planes(p, p.ho, p.wo, x.options());
+std::tuple<Tensor, Tensor> max_pool_forward(const Tensor& x, const Pooling& p) {
+  Tensor out = volumes(p, p.out, x.options());
+  Tensor indices = volumes(p, p.out, x.options().dtype(kInt64));
   if (out.numel() > 0) {
     NoGradGuard no_grad;
-    detail::kernels_for(x).avg_pool2d(as4d(out), as4d(x), p.win, count_include_pad);
+    detail::kernels_for(x).max_pool(as5d(p, out), as5d(p, indices), as5d(p, x), p.win);
+  }
+  // Each output is one input element: its gradient goes back to the argmax position
+  detail::record(node_names(p.nd).max, {&x}, {&out}, {{indices}}, [p](auto&, auto& g, auto& s) {
+    return variable_list{max_pool_scatter(g[0], s[0], p)};
+  });
+  return {out, indices};
+}
+
+// Average pooling's divisor rules: count_include_pad, or a fixed divisor (0: none).
+struct Divisor {
+  bool count_include_pad;
+  int64_t override_by;
+};
+
+Tensor avg_pool_spread(const Tensor& grad, const Pooling& p, Divisor div);
+
+// Average pooling of a checked input; records AvgPool2DBackward0 (3D) on the caller's tensors.
+Tensor avg_pool_forward(const Tensor& x, const Pooling& p, Divisor div) {
+  Tensor out = volumes(p, p.out, x.options());
+  if (out.numel() > 0) {
+    NoGradGuard no_grad;
+    detail::kernels_for(x).avg_pool(as5d(p, out), as5d(p, x), p.win, div.count_include_pad,
+                                    div.override_by);
   }
   // Each output is a window sum over a divisor: each input gets the gradients of its windows,
   // each over that window's divisor
-  detail::record("AvgPool2DBackward0", {&x}, {&out}, {},
-                 [p, count_include_pad](auto&, auto& g, auto&) {
-                   return variable_list{avg_pool_spread(g[0], p, count_include_pad)};
-                 });
+  detail::record(node_names(p.nd).avg, {&x}, {&out}, {}, [p, div](auto&, auto& g, auto&) {
+    return variable_list{avg_pool_spread(g[0], p, div)};
+  });
   return out;
 }
 
 // The adjoint of average pooling; records its own adjoint, average pooling.
-Tensor avg_pool_spread(const Tensor& grad, const Pooling& p, bool count_include_pad) {
-  Tensor out = planes(p, p.h, p.w, grad.options());
+Tensor avg_pool_spread(const Tensor& grad, const Pooling& p, Divisor div) {
+  Tensor out = volumes(p, p.in, grad.options());
   if (out.numel() > 0) {
     NoGradGuard no_grad;
-    detail::kernels_for(grad).avg_pool2d_backward(as4d(out), as4d(grad), p.win, count_include_pad);
+    detail::kernels_for(grad).avg_pool_backward(as5d(p, out), as5d(p, grad), p.win,
+                                                div.count_include_pad, div.override_by);
   }
   // A linear map's adjoint's adjoint is the map itself: average pooling
-  detail::record("AvgPool2DBackwardBackward0", {&grad}, {&out}, {},
-                 [p, count_include_pad](auto&, auto& g, auto&) {
-                   return variable_list{avg_pool_forward(g[0], p, count_include_pad)};
-                 });
+  detail::record(
+      node_names(p.nd).avg_backward, {&grad}, {&out}, {},
+      [p, div](auto&, auto& g, auto&) { return variable_list{avg_pool_forward(g[0], p, div)}; });
   return out;
+}
+
+Tensor avg_pool(const char* op, int64_t nd, const Tensor& input, IntArrayRef kernel_size,
+                IntArrayRef stride, IntArrayRef padding, bool ceil_mode, bool count_include_pad,
+                std::optional<int64_t> divisor_override) {
+  const Dims ones{1, 1, 1};
+  const Pooling p = check_pooling(op, nd, input, kernel_size, stride, padding,
+                                  IntArrayRef(ones.data(), static_cast<size_t>(nd)), ceil_mode);
+  EMBER_CHECK(divisor_override.value_or(1) != 0, "{}: divisor must be not zero", op);
+  return avg_pool_forward(input, p, {count_include_pad, divisor_override.value_or(0)});
 }
 
 }  // namespace
@@ -149,19 +242,8 @@ Tensor avg_pool_spread(const Tensor& grad, const Pooling& p, bool count_include_
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArrayRef kernel_size,
                                                    IntArrayRef stride, IntArrayRef padding,
                                                    IntArrayRef dilation, bool ceil_mode) {
-  const Pooling p =
-      check_pooling("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode);
-  Tensor out = planes(p, p.ho, p.wo, input.options());
-  Tensor indices = planes(p, p.ho, p.wo, input.options().dtype(kInt64));
-  if (out.numel() > 0) {
-    NoGradGuard no_grad;
-    detail::kernels_for(input).max_pool2d(as4d(out), as4d(indices), as4d(input), p.win);
-  }
-  // Each output is one input element: its gradient goes back to the argmax position
-  detail::record(
-      "MaxPool2DWithIndicesBackward0", {&input}, {&out}, {{indices}},
-      [p](auto&, auto& g, auto& s) { return variable_list{max_pool_scatter(g[0], s[0], p)}; });
-  return {out, indices};
+  return max_pool_forward(input, check_pooling("max_pool2d", 2, input, kernel_size, stride, padding,
+                                               dilation, ceil_mode));
 }
 
 Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
@@ -170,11 +252,31 @@ Tensor max_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
       max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode));
 }
 
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, IntArrayRef kernel_size,
+                                                   IntArrayRef stride, IntArrayRef padding,
+                                                   IntArrayRef dilation, bool ceil_mode) {
+  return max_pool_forward(input, check_pooling("max_pool3d", 3, input, kernel_size, stride, padding,
+                                               dilation, ceil_mode));
+}
+
+Tensor max_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
+                  IntArrayRef padding, IntArrayRef dilation, bool ceil_mode) {
+  return std::get<0>(
+      max_pool3d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode));
+}
+
 Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
-                  IntArrayRef padding, bool ceil_mode, bool count_include_pad) {
-  const Pooling p =
-      check_pooling("avg_pool2d", input, kernel_size, stride, padding, {1, 1}, ceil_mode);
-  return avg_pool_forward(input, p, count_include_pad);
+                  IntArrayRef padding, bool ceil_mode, bool count_include_pad,
+                  std::optional<int64_t> divisor_override) {
+  return avg_pool("avg_pool2d", 2, input, kernel_size, stride, padding, ceil_mode,
+                  count_include_pad, divisor_override);
+}
+
+Tensor avg_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride,
+                  IntArrayRef padding, bool ceil_mode, bool count_include_pad,
+                  std::optional<int64_t> divisor_override) {
+  return avg_pool("avg_pool3d", 3, input, kernel_size, stride, padding, ceil_mode,
+                  count_include_pad, divisor_override);
 }
 
 }  // namespace ember

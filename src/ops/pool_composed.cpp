@@ -49,11 +49,11 @@ AdaptiveWindows adaptive_windows(int64_t in, int64_t out) {
   return w;
 }
 
-// output_size checked against the input's trailing nd dims; returns the input batched.
+// output_size checked against the input's trailing nd dims.
 void check_adaptive(const char* op, const Tensor& x, IntArrayRef output_size, int64_t nd) {
   EMBER_CHECK(static_cast<int64_t>(output_size.size()) == nd,
-              "{}: output_size must be {}, but got {} values", op, nd == 1 ? "a single int" : "2",
-              output_size.size());
+              "{}: output_size must be {}, but got {} values", op,
+              nd == 1 ? std::string("a single int") : std::to_string(nd), output_size.size());
   EMBER_CHECK(x.dim() == nd + 1 || x.dim() == nd + 2, "{}: Expected {}D or {}D tensor, but got {}",
               op, nd + 1, nd + 2, x.sizes());
   for (int64_t i = 1; i < x.dim(); ++i)
@@ -94,6 +94,58 @@ Tensor window_positions(const AdaptiveWindows& w) {
   return positions;
 }
 
+// The adaptive windows of x's trailing nd dims, [..., o1, ..., ond, k1 * ... * knd] for the
+// output sizes o and the widest windows k, each window's elements in row-major order (a short
+// window repeats its last element along a dim: a repeat never changes a maximum, and comes after
+// the element it repeats).
+Tensor adaptive_windows_of(const Tensor& x, IntArrayRef output_size, int64_t nd) {
+  Tensor windows = x;
+  // Last dim first, so the dims still to do keep their places: [..., o1, k1, ..., ond, knd].
+  for (int64_t i = nd - 1; i >= 0; --i) {
+    const int64_t dim = -(2 * (nd - i) - 1);
+    const AdaptiveWindows w = adaptive_windows(windows.size(dim), output_size[i]);
+    windows = unflatten(windows.index_select(dim, window_positions(w).flatten()), dim,
+                        {output_size[i], w.widest});
+  }
+  // [..., o1, k1, ..., ond, knd] -> [..., o1, ..., ond, k1 * ... * knd]
+  const int64_t lead = windows.dim() - 2 * nd;
+  DimVector order;
+  for (int64_t i = 0; i < lead; ++i) order.push_back(i);
+  for (int64_t i = 0; i < nd; ++i) order.push_back(lead + 2 * i);
+  for (int64_t i = 0; i < nd; ++i) order.push_back(lead + 2 * i + 1);
+  return windows.permute(order).flatten(-nd, -1);
+}
+
+// Maxima over the adaptive windows of the trailing nd dims, and each maximum's int64 position in
+// its input plane (volume): the same windows taken of the positions, read at each argmax.
+std::tuple<Tensor, Tensor> adaptive_max_pool(const char* op, const Tensor& input,
+                                             IntArrayRef output_size, int64_t nd) {
+  check_adaptive(op, input, output_size, nd);
+  DimVector shape(input.sizes().begin(), input.sizes().end() - nd);
+  shape.insert(shape.end(), output_size.begin(), output_size.end());
+  if (std::find(output_size.begin(), output_size.end(), 0) != output_size.end())
+    return {empty(shape, input.options()), empty(shape, input.options().dtype(kInt64))};
+  const Tensor windows = adaptive_windows_of(input, output_size, nd);
+  auto [values, arg] = windows.max(-1);
+  NoGradGuard no_grad;
+  const IntArrayRef spatial(input.sizes().data() + input.dim() - nd, static_cast<size_t>(nd));
+  int64_t volume = 1;
+  for (int64_t s : spatial) volume *= s;
+  const Tensor positions =
+      adaptive_windows_of(arange(volume, kInt64).view(spatial), output_size, nd);
+  const Tensor indices =
+      positions.expand(windows.sizes()).gather(-1, arg.unsqueeze(-1)).squeeze(-1);
+  return {values, indices};
+}
+
+// Means over the adaptive windows of the trailing nd dims, one dim at a time.
+Tensor adaptive_avg_pool(const char* op, const Tensor& input, IntArrayRef output_size, int64_t nd) {
+  check_adaptive(op, input, output_size, nd);
+  Tensor out = input;
+  for (int64_t i = nd - 1; i >= 0; --i) out = adaptive_mean_along(out, i - nd, output_size[i]);
+  return out;
+}
+
 }  // namespace
 
 std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& input, IntArrayRef kernel_size,
@@ -125,75 +177,27 @@ Tensor avg_pool1d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stri
 }
 
 Tensor adaptive_avg_pool1d(const Tensor& input, IntArrayRef output_size) {
-  check_adaptive("adaptive_avg_pool1d", input, output_size, 1);
-  return adaptive_mean_along(input, -1, output_size[0]);
+  return adaptive_avg_pool("adaptive_avg_pool1d", input, output_size, 1);
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& input, IntArrayRef output_size) {
-  check_adaptive("adaptive_avg_pool2d", input, output_size, 2);
-  return adaptive_mean_along(adaptive_mean_along(input, -1, output_size[1]), -2, output_size[0]);
+  return adaptive_avg_pool("adaptive_avg_pool2d", input, output_size, 2);
+}
+
+Tensor adaptive_avg_pool3d(const Tensor& input, IntArrayRef output_size) {
+  return adaptive_avg_pool("adaptive_avg_pool3d", input, output_size, 3);
 }
 
 std::tuple<Tensor, Tensor> adaptive_max_pool1d(const Tensor& input, IntArrayRef output_size) {
-  check_adaptive("adaptive_max_pool1d", input, output_size, 1);
-  const AdaptiveWindows w = adaptive_windows(input.size(-1), output_size[0]);
-  const Tensor positions = window_positions(w);
-  if (positions.numel() == 0) {
-    DimVector shape(input.sizes().begin(), input.sizes().end());
-    shape.back() = output_size[0];
-    return {empty(shape, input.options()), empty(shape, input.options().dtype(kInt64))};
-  }
-  // [..., L] -> [..., out, widest] -> maxima along the window
-  const Tensor windows =
-      unflatten(input.index_select(-1, positions.flatten()), -1, {output_size[0], w.widest});
-  auto [values, arg] = windows.max(-1);
-  const Tensor indices =
-      positions.expand(windows.sizes()).gather(-1, arg.unsqueeze(-1)).squeeze(-1);
-  return {values, indices};
+  return adaptive_max_pool("adaptive_max_pool1d", input, output_size, 1);
 }
 
 std::tuple<Tensor, Tensor> adaptive_max_pool2d(const Tensor& input, IntArrayRef output_size) {
-  check_adaptive("adaptive_max_pool2d", input, output_size, 2);
-  const int64_t oh = output_size[0], ow = output_size[1], width = input.size(-1);
-  const AdaptiveWindows rows = adaptive_windows(input.size(-2), oh);
-  const AdaptiveWindows cols = adaptive_windows(width, ow);
-  DimVector shape(input.sizes().begin(), input.sizes().end());
-  shape[shape.size() - 2] = oh;
-  shape.back() = ow;
-  if (oh == 0 || ow == 0)
-    return {empty(shape, input.options()), empty(shape, input.options().dtype(kInt64))};
-  const Tensor row_pos = window_positions(rows), col_pos = window_positions(cols);
-  const int64_t kh = rows.widest, kw = cols.widest;
-  // [..., H, W] -> [..., oh, kh, ow, kw] -> [..., oh, ow, kh * kw], rows of a window first
-  const Tensor by_rows = unflatten(input.index_select(-2, row_pos.flatten()), -2, {oh, kh});
-  const Tensor windows = unflatten(by_rows.index_select(-1, col_pos.flatten()), -1, {ow, kw})
-                             .transpose(-3, -2)
-                             .flatten(-2, -1);
-  const auto maxima = windows.max(-1);
-  const Tensor& values = std::get<0>(maxima);
-  const Tensor& arg = std::get<1>(maxima);
-  Tensor indices;
-  {
-    NoGradGuard no_grad;
-    // The window slot (r, c) of each maximum back to its position r_pos * W + c_pos in the plane.
-    const Tensor r = row_pos.view({oh, 1, kh}).expand({oh, ow, kh});
-    const Tensor c = col_pos.view({1, ow, kw}).expand({oh, ow, kw});
-    DimVector slot_shape(arg.sizes().begin(), arg.sizes().end());
-    slot_shape.push_back(1);
-    const Tensor slot = arg.view(slot_shape);
-    DimVector lead(arg.dim() - 2, 1);
-    auto broadcast = [&](const Tensor& t) {
-      DimVector s(lead);
-      s.insert(s.end(), t.sizes().begin(), t.sizes().end());
-      DimVector full(arg.sizes().begin(), arg.sizes().end());
-      full.push_back(t.size(-1));
-      return t.view(s).expand(full);
-    };
-    const Tensor row = broadcast(r).gather(-1, floor_divide(slot, kw)).squeeze(-1);
-    const Tensor col = broadcast(c).gather(-1, remainder(slot, kw)).squeeze(-1);
-    indices = row * width + col;
-  }
-  return {values, indices};
+  return adaptive_max_pool("adaptive_max_pool2d", input, output_size, 2);
+}
+
+std::tuple<Tensor, Tensor> adaptive_max_pool3d(const Tensor& input, IntArrayRef output_size) {
+  return adaptive_max_pool("adaptive_max_pool3d", input, output_size, 3);
 }
 
 namespace {
@@ -261,6 +265,11 @@ Tensor max_unpool1d(const Tensor& input, const Tensor& indices, IntArrayRef kern
 Tensor max_unpool2d(const Tensor& input, const Tensor& indices, IntArrayRef kernel_size,
                     IntArrayRef stride, IntArrayRef padding, IntArrayRef output_size) {
   return max_unpool("max_unpool2d", 2, input, indices, kernel_size, stride, padding, output_size);
+}
+
+Tensor max_unpool3d(const Tensor& input, const Tensor& indices, IntArrayRef kernel_size,
+                    IntArrayRef stride, IntArrayRef padding, IntArrayRef output_size) {
+  return max_unpool("max_unpool3d", 3, input, indices, kernel_size, stride, padding, output_size);
 }
 
 Tensor lp_pool1d(const Tensor& input, double norm_type, IntArrayRef kernel_size, IntArrayRef stride,

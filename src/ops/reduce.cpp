@@ -152,9 +152,21 @@ Tensor mean_impl(const Tensor& t, IntArrayRef dim, bool keepdim, std::optional<S
 }  // namespace
 
 namespace {
+// The product of the other elements along dim d, prod_{j != i} x_j: the exclusive running product
+// from the front times the one from the back (PyTorch's prod_safe_zeros_backward). A polynomial in
+// public ops, so create_graph differentiates it again whatever the zeros: with two zeros every
+// first derivative is 0, yet the second derivative between the two is the product of the rest.
+Tensor product_of_others(const Tensor& x, int64_t d) {
+  const int64_t n = x.size(d);
+  if (n <= 1) return ones_like(x);
+  const Tensor one = ones_like(x.narrow(d, 0, 1));
+  const Tensor before = cat({one, x.narrow(d, 0, n - 1)}, d).cumprod(d);
+  const Tensor after = cat({one, x.narrow(d, 1, n - 1).flip({d})}, d).cumprod(d).flip({d});
+  return before * after;
+}
+
 // The product over dims, recorded. d/dx_i prod(x) is the product of the other elements: r / x_i
-// when no element is zero; with exactly one zero, that element's gradient is the product of the
-// rest and the others' is 0; with two or more zeros every gradient is 0.
+// when no element is zero, else formed by running products.
 Tensor recorded_prod(const Tensor& t, IntArrayRef dims, bool keepdim, ScalarType dtype,
                      const char* node_name) {
   Tensor out;
@@ -169,25 +181,19 @@ Tensor recorded_prod(const Tensor& t, IntArrayRef dims, bool keepdim, ScalarType
   for (int64_t d = 0; d < t.dim(); ++d)
     if (mask[d]) reduced.push_back(d);
   const bool all_dims = std::ssize(reduced) == t.dim();
-  detail::record(
-      node_name, {&t}, {&out}, {{t}}, [keep, reduced, all_dims](auto&, auto& g, auto& s) {
-        // Written in public ops, so that create_graph differentiates it again: with P the product
-        // of the nonzero elements and Z the sum of the zeros (0, but it carries the derivative with
-        // respect to a single zero), d/dx_i = P / x_i, times Z in a slice with a zero; the zero
-        // itself gets P when it is the only one.
-        const Tensor& x = s[0];
-        const Tensor is_zero = x.eq(0);
-        const Tensor zero_count = is_zero.sum(reduced, /*keepdim=*/true);
-        EMBER_CHECK(
-            !GradMode::is_enabled() || zero_count.numel() == 0 ||
-                zero_count.max().item<int64_t>() < 2,
-            "prod: double backward through a slice with two or more zeros is not supported");
-        const Tensor safe = where(is_zero, 1.0, x);
-        const Tensor p = all_dims ? prod(safe).reshape(keep) : prod(safe, reduced[0], true);
-        const Tensor factor = where(zero_count.eq(0), 1.0, (x * is_zero).sum(reduced, true));
-        const Tensor local = where(is_zero, p * zero_count.eq(1), p / safe * factor);
-        return detail::variable_list{g[0].reshape(keep) * local};
-      });
+  detail::record(node_name, {&t}, {&out}, {{t}, {out, true}},
+                 [keep, reduced, all_dims](auto&, auto& g, auto& s) {
+                   const Tensor& x = s[0];
+                   const Tensor grad = g[0].reshape(keep);
+                   if (x.dim() == 0) return detail::variable_list{grad};
+                   // d/dx_i prod(x) = prod(x) / x_i without zeros
+                   if (!x.eq(0).any().item<bool>())
+                     return detail::variable_list{grad * (s[1].reshape(keep) / x)};
+                   const Tensor others =
+                       all_dims ? product_of_others(x.reshape({-1}), 0).reshape(x.sizes())
+                                : product_of_others(x, reduced[0]);
+                   return detail::variable_list{grad * others};
+                 });
   return out;
 }
 }  // namespace

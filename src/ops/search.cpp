@@ -2,6 +2,7 @@
 // cumsum and scatter_add). See ember/ops/search.h.
 #include "ember/ops/search.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "ember/autograd/grad_mode.h"
@@ -12,6 +13,7 @@
 #include "ember/ops/reduce.h"
 #include "ember/ops/sort.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 
@@ -91,6 +93,74 @@ std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& t, bool retu
   auto [values, run, counts] = runs(t.reshape({-1}));
   return {values, return_inverse ? run.reshape(t.sizes()) : empty({0}, TensorOptions(kInt64)),
           return_counts ? counts : empty({0}, TensorOptions(kInt64))};
+}
+
+namespace {
+// The distinct slices of t along dim (in lexicographic order when `sort_slices`, else runs of
+// equal neighbouring slices), each slice's group and each group's size: torch's unique_dim and
+// unique_dim_consecutive. torch gives the values no derivative: differentiating them raises.
+std::tuple<Tensor, Tensor, Tensor> distinct_slices(const Tensor& t, int64_t dim, bool sort_slices,
+                                                   bool return_inverse, bool return_counts,
+                                                   const char* op, const char* node_name) {
+  EMBER_CHECK_INDEX(t.dim() > 0, "Dimension specified as {} but tensor has no dimensions", dim);
+  const int64_t d = detail::wrap_dim(dim, t.dim(), op);
+  const TensorOptions index_options = TensorOptions(kInt64).device(t.device());
+  const Tensor none = empty({0}, index_options);
+  const auto zero_dims = std::count(t.sizes().begin(), t.sizes().end(), int64_t{0});
+  Tensor values, inverse = none, counts = none;
+  if (t.size(d) == 0) {
+    EMBER_CHECK(zero_dims == 1,
+                "Number of zero sized dimensions is more than one, so unique cannot be applied ");
+    values = empty(t.sizes(), t.options());
+  } else {
+    EMBER_CHECK(zero_dims == 0,
+                "There are 0 sized dimensions, and they aren't selected, so unique cannot be "
+                "applied");
+    NoGradGuard no_gradient;
+    const int64_t n = t.size(d);
+    // Each slice flattened with dims 0 and d swapped (not d moved to the front): the order in
+    // which torch compares them.
+    const Tensor rows = t.transpose(0, d).reshape({n, -1});
+    Tensor order = arange(n, index_options);
+    // Stable sorts by each column, the last first, leave the rows in lexicographic order.
+    for (int64_t j = sort_slices && n > 1 ? rows.size(1) - 1 : -1; j >= 0; --j) {
+      const Tensor key = rows.select(1, j).index_select(0, order);
+      order = order.index_select(0, std::get<1>(sort(key, 0, false, true)));
+    }
+    const Tensor sorted = rows.index_select(0, order);
+    const Tensor first = ones({1}, TensorOptions(kBool).device(t.device()));
+    const Tensor starts =
+        n == 1
+            ? first
+            : cat({first, sorted.narrow(0, 1, n - 1).ne(sorted.narrow(0, 0, n - 1)).sum({1}).gt(0)},
+                  0);
+    const Tensor group = starts.cumsum(0) - 1;
+    const Tensor firsts = order.masked_select(starts);
+    values = t.index_select(d, firsts);
+    if (return_inverse) inverse = zeros({n}, index_options).scatter(0, order, group);
+    if (return_counts)
+      counts =
+          zeros({firsts.numel()}, index_options).scatter_add(0, group, ones({n}, index_options));
+  }
+  detail::record(node_name, {&t}, {&values}, {}, [op](auto&, auto&, auto&) {
+    EMBER_CHECK_KIND(NotImplemented, false, "the derivative for '{}' is not implemented.", op);
+    return detail::variable_list{};
+  });
+  return {values, inverse, counts};
+}
+}  // namespace
+
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& t, int64_t dim, bool sorted,
+                                              bool return_inverse, bool return_counts) {
+  (void)sorted;  // as in torch, the slices always come out sorted
+  return distinct_slices(t, dim, true, return_inverse, return_counts, "unique_dim",
+                         "UniqueDimBackward0");
+}
+
+std::tuple<Tensor, Tensor, Tensor> unique_dim_consecutive(const Tensor& t, int64_t dim,
+                                                          bool return_inverse, bool return_counts) {
+  return distinct_slices(t, dim, false, return_inverse, return_counts, "unique_dim_consecutive",
+                         "UniqueDimConsecutiveBackward0");
 }
 
 Tensor bincount(const Tensor& t, const Tensor& weights, int64_t minlength) {

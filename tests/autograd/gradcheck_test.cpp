@@ -621,6 +621,14 @@ std::vector<OpSample> op_samples() {
       unary("avg_pool2d", normal({2, 2, 4, 4}), F1(avg_pool2d(x, {2})), "AvgPool2DBackward0"));
   s.push_back(unary("avg_pool2d_ceil_no_pad_count", strided(normal({1, 2, 6, 6})),
                     F1(avg_pool2d(x, {3}, {2}, {1}, true, false)), "AvgPool2DBackward0"));
+  Gen distinct_volume = [] {
+    return (randperm(72).to(kFloat64) * 0.1 - 3.6).reshape({1, 2, 3, 4, 3});
+  };
+  s.push_back(unary("max_pool3d", distinct_volume,
+                    F1(max_pool3d(x, {2, 3, 2}, {1, 1, 2}, {1, 1, 0}, {1, 1, 1}, true)),
+                    "MaxPool3DWithIndicesBackward0"));
+  s.push_back(unary("avg_pool3d_ceil_divisor", strided(normal({1, 2, 4, 5, 4})),
+                    F1(avg_pool3d(x, {3}, {2}, {1}, true, false, 5)), "AvgPool3DBackward0"));
 
   // ---- Composed convolutions, pools and resampling -------------------------------------------
   s.push_back({"conv1d_bias",
@@ -673,6 +681,14 @@ std::vector<OpSample> op_samples() {
   const Tensor pooled_at = std::get<1>(max_pool2d_with_indices(distinct(), {2}));
   s.push_back(unary("max_unpool2d", normal({2, 1, 2, 2}),
                     F1(max_unpool2d(x, pooled_at, {2}, {}, {0}, {5, 5})), ""));
+  s.push_back(unary("adaptive_avg_pool3d", transposed(normal({2, 3, 4, 5})),
+                    F1(adaptive_avg_pool3d(x, {2, 3, 2})), ""));
+  Gen distinct_3d = [] { return (randperm(60).to(kFloat64) * 0.1 - 3.0).reshape({1, 3, 4, 5}); };
+  s.push_back(unary("adaptive_max_pool3d", distinct_3d,
+                    F1(std::get<0>(adaptive_max_pool3d(x, {2, 3, 2}))), ""));
+  const Tensor pooled_3d = std::get<1>(max_pool3d_with_indices(distinct_3d(), {2}));
+  s.push_back(unary("max_unpool3d", normal({1, 1, 2, 2}),
+                    F1(max_unpool3d(x, pooled_3d, {2}, {}, {0}, {3, 4, 5})), ""));
   s.push_back(unary("lp_pool2d", normal({1, 2, 4, 5}), F1(lp_pool2d(x, 2.0, {2, 3}, {1, 2})),
                     "PowBackward0"));
   s.push_back(unary("upsample_nearest", normal({1, 2, 3, 4}), F1(upsample_nearest(x, {5, 7})), ""));
@@ -904,6 +920,9 @@ const NameDeviation kNameDeviations[] = {
     {"adaptive_max_pool1d", "MaxBackward0", "SqueezeBackward1"},
     {"adaptive_max_pool2d", "MaxBackward0", "AdaptiveMaxPool2DBackward0"},
     {"max_unpool2d", "ViewBackward0", "MaxUnpool2DBackward0"},
+    {"adaptive_avg_pool3d", "PermuteBackward0", "AdaptiveAvgPool3DBackward0"},
+    {"adaptive_max_pool3d", "MaxBackward0", "AdaptiveMaxPool3DBackward0"},
+    {"max_unpool3d", "ViewBackward0", "MaxUnpool3DBackward0"},
     {"upsample_nearest", "IndexSelectBackward0", "UpsampleNearest2DBackward1"},
     {"upsample_bilinear", "PermuteBackward0", "UpsampleBilinear2DBackward1"},
     {"upsample_linear_align_corners", "PermuteBackward0", "UpsampleLinear1DBackward1"},

@@ -1,5 +1,7 @@
 // Gradients through max/min along a dim, index_select and tensor indexing; ops without a
 // backward yet refuse to run on tensors that require grad rather than lose the gradient.
+#include <functional>
+
 #include "testing.h"
 
 namespace ember {
@@ -95,9 +97,64 @@ TEST(IndexingGrad, ProdHandlesZeros) {
                         tensor({{0., 3., 0.}, {3., 0., 2.}, {0., 2., 0.}}, kFloat64));
   testing::expect_close(hessian({1.5, -2., 0.5}),
                         tensor({{0., 0.5, -2.}, {0.5, 0., 1.5}, {-2., 1.5, 0.}}, kFloat64));
-  Tensor zz = tensor({0., 2., 0.}, f64_grad());
-  EXPECT_EMBER_ERROR(autograd::grad({zz.prod()}, {zz}, {}, true, true),
-                     "prod: double backward through a slice with two or more zeros");
+}
+
+TEST(IndexingGrad, ProdDoubleBackwardWithSeveralZeros) {
+  // The Hessian of prod(x) holds the product of the elements other than i and j at (i, j): with
+  // two zeros every first derivative is 0 but the entry between the two zeros is not.
+  auto hessian = [](const Tensor& z, const std::function<Tensor(const Tensor&)>& f) {
+    Tensor g = autograd::grad({f(z)}, {z}, {}, true, true)[0].reshape({-1});
+    std::vector<Tensor> rows;
+    for (int64_t i = 0; i < z.numel(); ++i)
+      rows.push_back(autograd::grad({g[i]}, {z}, {}, true, true)[0].reshape({-1}));
+    return std::pair{g, stack(rows)};
+  };
+  auto full = [](const Tensor& z) { return z.prod(); };
+  auto [g2, h2] = hessian(tensor({0., 2., 0.}, f64_grad()), full);
+  testing::expect_close(g2, zeros({3}, kFloat64));
+  testing::expect_close(h2, tensor({{0., 0., 2.}, {0., 0., 0.}, {2., 0., 0.}}, kFloat64));
+  auto [g4, h4] = hessian(tensor({0., 2., 0., 3.}, f64_grad()), full);
+  testing::expect_close(g4, zeros({4}, kFloat64));
+  Tensor expected4 = zeros({4, 4}, kFloat64);
+  expected4.index_put_({0, 2}, 6.0);
+  expected4.index_put_({2, 0}, 6.0);
+  testing::expect_close(h4, expected4);
+  // Three zeros: first and second derivatives vanish, the third between the three is 1.
+  Tensor z3 = tensor({0., 0., 0.}, f64_grad());
+  auto [g3, h3] = hessian(z3, full);
+  testing::expect_close(h3, zeros({3, 3}, kFloat64));
+  testing::expect_close(autograd::grad({h3[0][1]}, {z3})[0], tensor({0., 0., 1.}, kFloat64));
+  // Along a dim, each slice on its own: [0, 2, 0] (two zeros) and [1, 0, 3] (one zero).
+  auto [gm, hm] = hessian(tensor({{0., 2., 0.}, {1., 0., 3.}}, f64_grad()), [](const Tensor& z) {
+    return (z.prod(1) * tensor({1., 10.})).sum();
+  });
+  testing::expect_close(gm, tensor({0., 0., 0., 0., 30., 0.}, kFloat64));
+  testing::expect_close(hm, tensor({{0., 0., 2., 0., 0., 0.},
+                                    {0., 0., 0., 0., 0., 0.},
+                                    {2., 0., 0., 0., 0., 0.},
+                                    {0., 0., 0., 0., 30., 0.},
+                                    {0., 0., 0., 30., 0., 10.},
+                                    {0., 0., 0., 0., 10., 0.}},
+                                   kFloat64));
+  // gradcheck and gradgradcheck with 0, 1, 2 and 3 zeros in a slice, over all dims and along
+  // each dim (keepdim or not).
+  manual_seed(3);
+  for (int zeros_in_slice = 0; zeros_in_slice <= 3; ++zeros_in_slice) {
+    SCOPED_TRACE(zeros_in_slice);
+    Tensor x = rand({3, 4}, kFloat64) + 0.5;
+    for (int k = 0; k < zeros_in_slice; ++k) {
+      x.index_put_({1, k + 1 == 3 ? 3 : k}, 0.0);  // row 1: zeros at columns 0, 1, 3
+      x.index_put_({k, 2}, 0.0);                   // column 2: zeros at rows 0, 1, 2
+    }
+    const variable_list inputs{x.requires_grad_()};
+    for (bool keepdim : {false, true}) {
+      auto fn = [keepdim](const variable_list& v) {
+        return variable_list{v[0].prod(), v[0].prod(1, keepdim), v[0].prod(0, keepdim)};
+      };
+      EXPECT_TRUE(autograd::gradcheck(fn, inputs));
+      EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
+    }
+  }
 }
 
 TEST(IndexingGrad, GatherAndScatterAdd) {

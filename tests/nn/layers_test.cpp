@@ -136,6 +136,43 @@ TEST(NnLayersTest, Conv2dDefaultInitAndErrors) {
   EXPECT_THROW(ok(ones({1, 5, 4, 4})), Error);
 }
 
+// padding(kSame) pads dilation * (k - 1) in all, the odd one at the end (PyTorch's rule), so the
+// output keeps the input's size; kValid pads nothing.
+TEST(NnLayersTest, ConvSameAndValidPadding) {
+  manual_seed(0);
+  nn::Conv2d same(nn::Conv2dOptions(2, 3, {3, 4}).padding(kSame).dilation({1, 2}));
+  Tensor x = randn({1, 2, 5, 7});
+  Tensor out = same->forward(x);
+  EXPECT_EQ(out.sizes().vec(), (std::vector<int64_t>{1, 3, 5, 7}));
+  // Totals: 1 * (3 - 1) = 2 rows (1 + 1) and 2 * (4 - 1) = 6 columns (3 + 3).
+  namespace F = nn::functional;
+  Tensor expected = F::conv2d(
+      x, same->weight, F::Conv2dFuncOptions().bias(same->bias).padding({1, 3}).dilation({1, 2}));
+  expect_close(out, expected, 1e-5, 1e-6);
+  // An odd total puts the extra row at the end.
+  nn::Conv1d odd(nn::Conv1dOptions(1, 1, 4).padding(kSame).bias(false));
+  Tensor seq = randn({1, 1, 6});
+  expect_close(odd->forward(seq),
+               F::conv1d(F::pad(seq, {1, 2}), odd->weight, F::Conv1dFuncOptions()), 1e-5, 1e-6);
+  expect_close(F::conv1d(seq, odd->weight, F::Conv1dFuncOptions().padding(kSame)),
+               odd->forward(seq), 1e-6, 1e-7);
+  // With a padding mode, the mode fills the same sides.
+  nn::Conv1d reflect(nn::Conv1dOptions(1, 1, 4).padding(kSame).padding_mode(kReflect));
+  expect_close(reflect->forward(seq),
+               F::conv1d(F::pad(seq, {1, 2}, "reflect"), reflect->weight,
+                         F::Conv1dFuncOptions().bias(reflect->bias)),
+               1e-5, 1e-6);
+  nn::Conv2d valid(nn::Conv2dOptions(2, 3, 3).padding(kValid));
+  EXPECT_EQ(valid->forward(x).sizes().vec(), (std::vector<int64_t>{1, 3, 3, 5}));
+  EXPECT_EQ(repr(*same),
+            "Conv2d(2, 3, kernel_size=(3, 4), stride=(1, 1), padding=same, dilation=(1, 2))");
+  EXPECT_EQ(repr(*valid), "Conv2d(2, 3, kernel_size=(3, 3), stride=(1, 1), padding=valid)");
+  EXPECT_EMBER_ERROR(nn::Conv2d(nn::Conv2dOptions(2, 3, 3).padding(kSame).stride(2)),
+                     "padding='same' is not supported for strided convolutions");
+  EXPECT_EMBER_ERROR(F::conv2d(x, same->weight, F::Conv2dFuncOptions().padding(kSame).stride(2)),
+                     "conv2d: padding='same' is not supported for strided convolutions");
+}
+
 TEST(NnLayersTest, Conv2dGradcheck) {
   manual_seed(2);
   nn::Conv2d conv(nn::Conv2dOptions(2, 4, {2, 3}).stride({1, 2}).padding(1).groups(2));

@@ -72,6 +72,16 @@ TEST(NnPackedSequenceTest, PadSequenceAndPackSequence) {
   expect_close(cut[1], b);
   expect_close(cut[2], c);
   EXPECT_EQ(ints(R::invert_permutation(tensor({2, 0, 3, 1}))), (Ints{1, 3, 0, 2}));
+
+  // to() converts the data and keeps the batch sizes and the permutation.
+  const R::PackedSequence d = p.to(TensorOptions(kFloat64));
+  EXPECT_EQ(d.data().dtype(), kFloat64);
+  EXPECT_EQ(values(d.data()), values(p.data()));
+  EXPECT_EQ(ints(d.batch_sizes()), (Ints{3, 2, 1}));
+  EXPECT_EQ(ints(d.sorted_indices()), ints(p.sorted_indices()));
+  EXPECT_EQ(ints(d.unsorted_indices()), ints(p.unsorted_indices()));
+  EXPECT_EQ(p.cpu().data().dtype(), p.data().dtype());
+  if (!cuda::is_available()) EXPECT_THROW(p.cuda(), Error);
 }
 
 // The gradient of pad(pack(x)).sum() is one where a sequence has a step, zero in the padding.

@@ -1,5 +1,5 @@
-// The 1-D and 3-D convolution layers, the 1-D, adaptive, unpooling and power-average pools, and
-// the resampling layers in LibTorch's spelling: shapes, wiring to the ops (whose values and
+// The 1-D and 3-D convolution layers, the 1-D, 3-D, adaptive, unpooling and power-average pools,
+// and the resampling layers in LibTorch's spelling: shapes, wiring to the ops (whose values and
 // derivatives are checked against torch from tests/python/test_spatial_layers.py and by the
 // gradcheck table), reprs as torch prints them, functional options, and errors.
 #include "testing.h"
@@ -61,6 +61,48 @@ TEST(SpatialLayers, PoolsMatchTheirOps) {
   expect_close(F::lp_pool1d(x, F::LPPool1dFuncOptions(1, 2)), avg_pool1d(x, {2}).mul(2));
 }
 
+TEST(SpatialLayers, Pools3dMatchTheirOps) {
+  Tensor x = randn({2, 3, 5, 6, 4});
+  nn::MaxPool3d max3(nn::MaxPool3dOptions({3, 2, 2}).stride(2).padding(1));
+  auto [values, indices] = max3->forward_with_indices(x);
+  expect_close(values, max_pool3d(x, {3, 2, 2}, {2}, {1}));
+  expect_close(max3(x), values);
+  expect_close(F::max_pool3d(x, F::MaxPool3dFuncOptions({3, 2, 2}).stride(2).padding(1)), values);
+  EXPECT_TRUE(std::get<1>(F::max_pool3d_with_indices(
+                              x, F::MaxPool3dFuncOptions({3, 2, 2}).stride(2).padding(1)))
+                  .equal(indices));
+  nn::MaxUnpool3d unpool(nn::MaxUnpool3dOptions({3, 2, 2}).stride(2).padding(1));
+  const Tensor restored = unpool->forward(values, indices, std::vector<int64_t>{5, 6, 4});
+  EXPECT_EQ(restored.sizes(), IntArrayRef({2, 3, 5, 6, 4}));
+  expect_close(
+      F::max_unpool3d(values, indices,
+                      F::MaxUnpool3dFuncOptions({3, 2, 2}).stride(2).padding(1).output_size(
+                          std::vector<int64_t>{2, 3, 5, 6, 4})),
+      restored);
+  expect_close(restored.flatten(2).gather(2, indices.flatten(2)), values.flatten(2));
+  expect_close(nn::AvgPool3d(nn::AvgPool3dOptions(2).divisor_override(3))(x),
+               avg_pool3d(x, {2}, {}, {0}, false, true, 3));
+  expect_close(nn::AvgPool2d(nn::AvgPool2dOptions(2).divisor_override(3))(x.select(2, 0)),
+               avg_pool2d(x.select(2, 0), {2}).mul(4.0 / 3.0), 1e-5, 1e-6);
+  expect_close(
+      F::avg_pool3d(
+          x,
+          F::AvgPool3dFuncOptions(3).stride(2).padding(1).ceil_mode(true).count_include_pad(false)),
+      avg_pool3d(x, {3}, {2}, {1}, true, false));
+  expect_close(nn::AdaptiveAvgPool3d(nn::AdaptiveAvgPool3dOptions({2, std::nullopt, 1}))(x),
+               adaptive_avg_pool3d(x, {2, 6, 1}));
+  expect_close(F::adaptive_avg_pool3d(x, F::AdaptiveAvgPool3dFuncOptions(1)),
+               x.mean({-3, -2, -1}, true), 1e-5, 1e-6);
+  nn::AdaptiveMaxPool3d amax(nn::AdaptiveMaxPool3dOptions(1));
+  auto [maxima, at] = amax->forward_with_indices(x);
+  expect_close(maxima, x.amax({-3, -2, -1}, true));
+  expect_close(x.flatten(-3, -1).gather(-1, at.flatten(-3, -1)), maxima.flatten(-3, -1));
+  expect_close(F::adaptive_max_pool3d(x, F::AdaptiveMaxPool3dFuncOptions(1)), amax(x));
+  expect_close(F::interpolate(
+                   x, F::InterpolateFuncOptions().size(std::vector<int64_t>{2, 3, 3}).mode(kArea)),
+               adaptive_avg_pool3d(x, {2, 3, 3}));
+}
+
 TEST(SpatialLayers, ResamplingLayers) {
   Tensor x = randn({1, 2, 3, 4});
   nn::Upsample up(nn::UpsampleOptions().scale_factor(std::vector<double>{2}).mode(kBilinear));
@@ -99,6 +141,25 @@ TEST(SpatialLayers, PrintAsTorch) {
             "AdaptiveMaxPool1d(output_size=3)");
   EXPECT_EQ(repr(*nn::MaxUnpool2d(nn::MaxUnpool2dOptions(2))),
             "MaxUnpool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0))");
+  EXPECT_EQ(repr(*nn::MaxPool3d(nn::MaxPool3dOptions(2))),
+            "MaxPool3d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)");
+  EXPECT_EQ(repr(*nn::MaxPool3d(
+                nn::MaxPool3dOptions({2, 1, 2}).stride(1).padding({1, 0, 1}).dilation(2).ceil_mode(
+                    true))),
+            "MaxPool3d(kernel_size=(2, 1, 2), stride=1, padding=(1, 0, 1), dilation=2, "
+            "ceil_mode=True)");
+  EXPECT_EQ(repr(*nn::AvgPool3d(nn::AvgPool3dOptions(2))),
+            "AvgPool3d(kernel_size=2, stride=2, padding=0)");
+  EXPECT_EQ(repr(*nn::AvgPool3d(nn::AvgPool3dOptions({2, 1, 2}).stride({1, 2, 1}).padding(1))),
+            "AvgPool3d(kernel_size=(2, 1, 2), stride=(1, 2, 1), padding=1)");
+  EXPECT_EQ(repr(*nn::AdaptiveAvgPool3d(nn::AdaptiveAvgPool3dOptions({2, std::nullopt, 3}))),
+            "AdaptiveAvgPool3d(output_size=(2, None, 3))");
+  EXPECT_EQ(repr(*nn::AdaptiveMaxPool3d(nn::AdaptiveMaxPool3dOptions(2))),
+            "AdaptiveMaxPool3d(output_size=2)");
+  EXPECT_EQ(repr(*nn::MaxUnpool3d(nn::MaxUnpool3dOptions(2))),
+            "MaxUnpool3d(kernel_size=(2, 2, 2), stride=(2, 2, 2), padding=(0, 0, 0))");
+  EXPECT_EQ(repr(*nn::MaxUnpool3d(nn::MaxUnpool3dOptions({2, 1, 2}).stride(1).padding({1, 0, 0}))),
+            "MaxUnpool3d(kernel_size=(2, 1, 2), stride=(1, 1, 1), padding=(1, 0, 0))");
   EXPECT_EQ(repr(*nn::LPPool2d(nn::LPPool2dOptions(1.5, 2))),
             "LPPool2d(norm_type=1.5, kernel_size=2, stride=None, ceil_mode=False)");
   EXPECT_EQ(repr(*nn::Upsample(nn::UpsampleOptions().scale_factor(std::vector<double>{2}))),

@@ -37,6 +37,46 @@ TEST(Search, UniqueBincountHistc) {
   EXPECT_THROW(bincount(tensor({-1})), Error);
 }
 
+TEST(Search, UniqueDim) {
+  // Values from torch 1.13: the distinct rows (dim 0) and columns (dim 1) in lexicographic order.
+  const Tensor x = tensor({{3, 1, 3, 0}, {1, 2, 1, 5}, {3, 1, 3, 0}, {0, 9, 0, 1}});
+  auto [rows, row_of, row_counts] = unique_dim(x, 0, true, true, true);
+  expect_close(rows, tensor({{0, 9, 0, 1}, {1, 2, 1, 5}, {3, 1, 3, 0}}));
+  expect_close(row_of, tensor({2, 1, 2, 0}));
+  expect_close(row_counts, tensor({1, 1, 2}));
+  auto [cols, col_of, col_counts] = unique_dim(x, -1, true, true, true);
+  expect_close(cols, tensor({{0, 1, 3}, {5, 2, 1}, {0, 1, 3}, {1, 9, 0}}));
+  expect_close(col_of, tensor({2, 1, 2, 0}));
+  expect_close(col_counts, tensor({1, 1, 2}));
+  EXPECT_EQ(std::get<1>(unique_dim(x, 0)).numel(), 0);  // not asked for
+  // index_select(dim, inverse) of the values gives t back, in 3-D too.
+  manual_seed(4);
+  const Tensor t = randint(0, 2, {2, 5, 3}, kInt64);
+  for (int64_t d = 0; d < 3; ++d) {
+    auto [values, inverse, counts] = unique_dim(t, d, true, true, true);
+    expect_close(values.index_select(d, inverse), t);
+    EXPECT_EQ(counts.sum().item<int64_t>(), t.size(d));
+  }
+  auto [runs, run_of, lengths] =
+      unique_dim_consecutive(tensor({{1, 2}, {1, 2}, {0, 1}, {1, 2}}), 0, true, true);
+  expect_close(runs, tensor({{1, 2}, {0, 1}, {1, 2}}));
+  expect_close(run_of, tensor({0, 0, 1, 2}));
+  expect_close(lengths, tensor({2, 1, 1}));
+  // Floating point and bool values; an empty dim; the errors torch raises.
+  expect_close(std::get<0>(unique_dim(tensor({{2.5, -1.0, 2.5}, {-0.5, 4.0, -0.5}}), 1)),
+               tensor({{-1.0, 2.5}, {4.0, -0.5}}));
+  expect_close(std::get<0>(unique_dim(tensor({true, false, true}), 0)), tensor({false, true}));
+  EXPECT_EQ(std::get<0>(unique_dim(zeros({0, 3}), 0)).sizes().vec(), (std::vector<int64_t>{0, 3}));
+  EXPECT_EMBER_ERROR(unique_dim(zeros({0, 3}), 1), "There are 0 sized dimensions");
+  EXPECT_EMBER_ERROR(unique_dim(tensor(5), 0), "tensor has no dimensions");
+  EXPECT_THROW(unique_dim(zeros({2, 3}), 2), Error);
+  // torch gives the values no derivative: differentiating them raises.
+  const Tensor w = tensor({{1.0, 2.0}, {1.0, 2.0}}, TensorOptions(kFloat64).requires_grad(true));
+  const Tensor u = std::get<0>(unique_dim(w, 0));
+  EXPECT_TRUE(u.requires_grad());
+  EXPECT_EMBER_ERROR(u.sum().backward(), "the derivative for 'unique_dim' is not implemented");
+}
+
 TEST(Scatter, ValuesReductionsAndDerivatives) {
   const Tensor index = tensor({{0, 2}, {1, 0}});
   expect_close(zeros({2, 3}).scatter(1, index, tensor({{1.0, 2.0}, {3.0, 4.0}})),
@@ -90,6 +130,56 @@ TEST(Scatter, ReduceValuesAndDerivatives) {
       EXPECT_TRUE(autograd::gradcheck(fn, inputs));
       EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
     }
+  }
+}
+
+TEST(Scatter, ReduceProdWithZeros) {
+  // Each factor's gradient is the product of the other factors at its position (values from
+  // torch 1.13), whatever zeros self and src hold.
+  const Tensor index = tensor({{0, 1}, {0, 1}, {2, 1}});
+  const TensorOptions f64 = TensorOptions(kFloat64).requires_grad(true);
+  const variable_list inputs{tensor({{0., 2.}, {3., 0.}, {1., 1.}}, f64),
+                             tensor({{0., 0.}, {2., 3.}, {0., 5.}}, f64)};
+  for (bool include_self : {true, false}) {
+    SCOPED_TRACE(include_self);
+    auto fn = [&](const variable_list& v) {
+      return variable_list{v[0].scatter_reduce(0, index, v[1], "prod", include_self)};
+    };
+    const Tensor out = fn(inputs)[0];
+    expect_close(out, tensor({{0., 2.}, {3., 0.}, {0., 1.}}, kFloat64));
+    const variable_list g = autograd::grad({out.sum()}, inputs, {}, true, true);
+    expect_close(g[0], tensor({{0., 1.}, {1., 0.}, {0., 1.}}, kFloat64));
+    expect_close(g[1], include_self ? tensor({{0., 0.}, {0., 0.}, {1., 0.}}, kFloat64)
+                                    : tensor({{2., 15.}, {0., 0.}, {1., 0.}}, kFloat64));
+    // Second derivatives: d/d src of sum(d out / d self), and d/d src of sum(d out / d src).
+    expect_close(
+        autograd::grad({g[0].sum()}, {inputs[1]}, {}, true)[0],
+        include_self ? tensor({{2., 15.}, {0., 0.}, {1., 0.}}, kFloat64) : zeros({3, 2}, kFloat64));
+    expect_close(autograd::grad({g[1].sum()}, inputs, {}, true)[include_self ? 0 : 1],
+                 include_self ? tensor({{2., 0.}, {0., 15.}, {1., 0.}}, kFloat64)
+                              : tensor({{1., 8.}, {1., 5.}, {0., 3.}}, kFloat64));
+    EXPECT_TRUE(autograd::gradcheck(fn, inputs));
+    EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
+  }
+  // Two src zeros sent to one place: the first derivatives are right, differentiating them again
+  // raises for src (as torch's DelayedError does) but not for self.
+  const variable_list two{tensor({1., 2.}, f64), tensor({0., 0., 3.}, f64)};
+  for (bool include_self : {true, false}) {
+    const Tensor out = two[0].scatter_reduce(0, tensor({0, 0, 1}), two[1], "prod", include_self);
+    const variable_list g = autograd::grad({out.sum()}, two, {}, true, true);
+    expect_close(g[0], tensor({0., include_self ? 3. : 0.}, kFloat64));
+    expect_close(g[1], tensor({0., 0., include_self ? 2. : 1.}, kFloat64));
+    EXPECT_EQ(g[1].grad_fn()->name(), "Error");
+    EXPECT_EMBER_ERROR(autograd::grad({g[1].sum()}, two, {}, true),
+                       "Double backward is unsupported for src when >1 zeros");
+    if (include_self)
+      expect_close(autograd::grad({g[0].sum()}, {two[1]})[0], tensor({0., 0., 1.}, kFloat64));
+    EXPECT_TRUE(autograd::gradcheck(
+        [&](const variable_list& v) {
+          return variable_list{
+              v[0].scatter_reduce(0, tensor({0, 0, 1}), v[1], "prod", include_self)};
+        },
+        two));
   }
 }
 

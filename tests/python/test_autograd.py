@@ -1,6 +1,7 @@
 """Autograd through the bindings: the tutorials' semantics, checked against real PyTorch."""
 import warnings
 
+import numpy as np
 import pytest
 
 import ember
@@ -424,6 +425,41 @@ def test_prod_double_backward_of_an_empty_slice_is_empty():
     x = ember.zeros(0, 3, dtype=ember.float64, requires_grad=True)
     (g,) = ember.autograd.grad(x.prod(1).sum(), x, create_graph=True)
     assert tuple(g.shape) == (0, 3)
+
+
+def _prod_derivatives(lib, x, reduce, weights):
+    """prod's value, first derivative and second derivative (of the weighted first one)."""
+    xs = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+    out = reduce(xs)
+    (g,) = lib.autograd.grad((out * lib.tensor(weights[0], dtype=lib.float64)).sum(), xs,
+                             create_graph=True)
+    (gg,) = lib.autograd.grad((g * lib.tensor(weights[1], dtype=lib.float64)).sum(), xs)
+    return out.detach().numpy(), g.detach().numpy(), gg.numpy()
+
+
+@pytest.mark.parametrize("zeros", [0, 1, 2, 3])
+def test_prod_double_backward_with_zeros_follows_torch(zeros, torch):
+    rng = np.random.default_rng(zeros)
+    x = rng.uniform(-2.0, 2.0, (4, 5))
+    x[1, [0, 2, 4][:zeros]] = 0.0  # row 1 holds `zeros` zeros
+    x[[0, 2, 3][:zeros], 3] = 0.0  # and so does column 3
+    w = rng.standard_normal((2, 4, 5))
+    forms = [(lambda L: (lambda t: t.prod(1)), w[:, :, 0]),
+             (lambda L: (lambda t: t.prod(0, keepdim=True)), w[:, :1, :]),
+             (lambda L: (lambda t: t.prod(-1, keepdim=True)), w[:, :, :1])]
+    for make, weights in forms:
+        got = _prod_derivatives(ember, x, make(ember), (weights[0], w[1]))
+        expected = _prod_derivatives(torch, x, make(torch), (weights[0], w[1]))
+        for g, e in zip(got, expected):
+            np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
+    # The product of everything: torch 1.13's prod() gives up (a constant zero gradient) with two
+    # or more zeros; the same product taken along the flattened dim is its exact form.
+    row = x[1:2]
+    got = _prod_derivatives(ember, row, lambda t: t.prod(), (1.5, w[1, 1:2]))
+    expected = _prod_derivatives(torch, row, lambda t: t.reshape(-1).prod(0).reshape(()),
+                                 (1.5, w[1, 1:2]))
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-14)
 
 
 def test_autograd_grad_leaves_retained_gradients_alone(torch):

@@ -51,8 +51,59 @@ def test_unique_forms_follow_torch(torch):
                         expected if isinstance(expected, tuple) else (expected,)):
             np.testing.assert_array_equal(g.numpy(), e.numpy(), err_msg=str(kwargs))
     assert ember.tensor([2.0, 1.0, 2.0]).unique().tolist() == [1.0, 2.0]
-    with pytest.raises(ValueError, match="dim argument is not supported"):
-        ember.unique(ember.tensor(data), dim=0)
+
+
+def _as_tuple(result):
+    return result if isinstance(result, tuple) else (result,)
+
+
+def test_unique_dim_follows_torch(torch):
+    rng = np.random.default_rng(5)
+    cases = [[[3, 1, 3, 0], [1, 2, 1, 5], [3, 1, 3, 0], [0, 9, 0, 1]],
+             rng.integers(0, 2, (3, 6, 2)).tolist(),
+             rng.integers(-1, 2, (7, 2)).astype(float).tolist(),
+             [True, False, True, True],
+             [[1.5, -2.0, 1.5], [0.0, 3.0, 0.0]]]
+    forms = ({}, {"return_inverse": True}, {"return_counts": True}, {"sorted": False},
+             {"return_inverse": True, "return_counts": True})
+    for data in cases:
+        ndim = np.asarray(data).ndim
+        for dim in range(-ndim, ndim):
+            for kwargs in forms:
+                where = f"{data} dim={dim} {kwargs}"
+                got = _as_tuple(ember.unique(ember.tensor(data), dim=dim, **kwargs))
+                expected = _as_tuple(torch.unique(torch.tensor(data), dim=dim, **kwargs))
+                assert len(got) == len(expected), where
+                for g, e in zip(got, expected):
+                    assert str(g.dtype) == str(e.dtype), where
+                    np.testing.assert_array_equal(g.numpy(), e.numpy(), err_msg=where)
+                kwargs.pop("sorted", None)
+                got = _as_tuple(ember.unique_consecutive(ember.tensor(data), dim=dim, **kwargs))
+                expected = _as_tuple(torch.unique_consecutive(torch.tensor(data), dim=dim,
+                                                              **kwargs))
+                for g, e in zip(got, expected):
+                    np.testing.assert_array_equal(g.numpy(), e.numpy(), err_msg=where)
+    got = ember.tensor([[2, 1], [0, 5], [2, 1]]).unique(dim=0, return_counts=True)
+    expected = torch.tensor([[2, 1], [0, 5], [2, 1]]).unique(dim=0, return_counts=True)
+    for g, e in zip(got, expected):
+        np.testing.assert_array_equal(g.numpy(), e.numpy())
+    for lib in (ember, torch):  # an empty selected dim gives an empty result
+        values, inverse, counts = lib.unique(lib.zeros(0, 3), dim=0, return_inverse=True,
+                                             return_counts=True)
+        assert tuple(values.shape) == (0, 3) and inverse.numel() == counts.numel() == 0
+    for call in (lambda L: L.unique(L.zeros(0, 3), dim=1), lambda L: L.unique(L.tensor(5), dim=0),
+                 lambda L: L.unique(L.zeros(2, 3), dim=2)):
+        with pytest.raises(Exception) as expected_error:
+            call(torch)
+        with pytest.raises(type(expected_error.value)):
+            call(ember)
+    # The values require grad as torch's do, and differentiating them raises as torch does.
+    for lib in (ember, torch):
+        x = lib.tensor([[1.0, 2.0], [1.0, 2.0]], requires_grad=True)
+        values, inverse = lib.unique(x, dim=0, return_inverse=True)
+        assert values.requires_grad and not inverse.requires_grad
+        with pytest.raises(NotImplementedError, match="derivative for 'unique_dim'"):
+            values.sum().backward()
 
 
 def test_bincount_and_histc_follow_torch(torch):
@@ -165,6 +216,49 @@ def test_sampling_errors_follow_torch(torch):
             call(torch)
         with pytest.raises(type(expected.value)):
             call(ember)
+
+
+def _scatter_prod_derivatives(lib, x, s, index, include_self, weights):
+    """The values, first derivatives and second derivatives (of the weighted first ones) of
+    scatter_reduce(reduce="prod")."""
+    xs = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+    ss = lib.tensor(s, dtype=lib.float64, requires_grad=True)
+    out = xs.scatter_reduce(0, lib.tensor(index), ss, "prod", include_self=include_self)
+    w = [lib.tensor(v, dtype=lib.float64) for v in weights]
+    gx, gs = lib.autograd.grad((out * w[0]).sum(), (xs, ss), create_graph=True)
+    second = lib.autograd.grad((gx * w[1]).sum() + (gs * w[2]).sum(), (xs, ss))
+    return [t.detach().numpy() for t in (out, gx, gs, *second)]
+
+
+@pytest.mark.parametrize("include_self", [True, False])
+def test_scatter_reduce_prod_with_zeros_follows_torch(include_self, torch):
+    rng = np.random.default_rng(3)
+    x = rng.uniform(0.5, 2.0, (3, 4))
+    s = rng.uniform(0.5, 2.0, (4, 4))
+    index = [[0, 2, 1, 0], [2, 0, 1, 1], [0, 0, 0, 2], [2, 1, 1, 0]]
+    # Zeros in self alone, in src alone, in both at one position, and in self where nothing is
+    # scattered; at most one src zero per position.
+    x[0, 0] = x[2, 1] = x[1, 3] = x[2, 3] = x[1, 0] = 0.0
+    s[0, 0] = s[1, 2] = s[2, 2] = s[2, 3] = 0.0
+    weights = [rng.standard_normal(shape) for shape in ((3, 4), (3, 4), (4, 4))]
+    got = _scatter_prod_derivatives(ember, x, s, index, include_self, weights)
+    expected = _scatter_prod_derivatives(torch, x, s, index, include_self, weights)
+    for name, g, e in zip(("out", "dx", "ds", "dx dx", "ds ds"), got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-15, err_msg=name)
+    # Two src zeros sent to one place: the first derivatives agree, differentiating the src
+    # gradient again raises in both.
+    s[1, 1] = s[2, 1] = 0.0
+    for lib in (ember, torch):
+        xs = lib.tensor(x, dtype=lib.float64, requires_grad=True)
+        ss = lib.tensor(s, dtype=lib.float64, requires_grad=True)
+        out = xs.scatter_reduce(0, lib.tensor(index), ss, "prod", include_self=include_self)
+        gx, gs = lib.autograd.grad(out.sum(), (xs, ss), create_graph=True)
+        with pytest.raises(RuntimeError, match="Double backward is unsupported for src"):
+            lib.autograd.grad(gs.sum(), (xs, ss))
+        if lib is ember:
+            ember_grads = gx.detach().numpy(), gs.detach().numpy()
+    np.testing.assert_allclose(ember_grads[0], gx.detach().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(ember_grads[1], gs.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize("reduce", ["sum", "prod", "mean", "amax", "amin"])

@@ -1,7 +1,7 @@
-"""The 1-D and 3-D convolutions, pools, adaptive pools, unpooling, power-average pooling,
-interpolation, pixel/channel shuffles and fold/unfold against real PyTorch: values, first and
-second derivatives, float64 gradcheck and gradgradcheck; their modules' reprs and parameters;
-errors."""
+"""The 1-D and 3-D convolutions, the 1-D, 2-D and 3-D pools, adaptive pools, unpooling,
+power-average pooling, interpolation, pixel/channel shuffles and fold/unfold against real PyTorch:
+values, first and second derivatives, float64 gradcheck and gradgradcheck; their modules' reprs,
+parameters and state; errors."""
 import numpy as np
 import pytest
 
@@ -114,6 +114,41 @@ POOLS = [
     ("max_unpool2d", lambda l, x: F(l).max_unpool2d(
         *F(l).max_pool2d(x, 2, 2, return_indices=True), 2, 2, output_size=(7, 6)),
      [(1, 2, 7, 6)]),
+    ("max_pool3d indices", lambda l, x: F(l).max_pool3d(x, 2, return_indices=True),
+     [(1, 2, 4, 4, 5)]),
+    ("max_pool3d padded dilated ceil", lambda l, x: F(l).max_pool3d(
+        x, (3, 2, 3), (2, 1, 2), (1, 0, 1), (1, 2, 1), True, True), [(1, 1, 5, 4, 5)]),
+    ("max_pool3d unbatched overlapping", lambda l, x: F(l).max_pool3d(
+        x, (2, 3, 2), 1, (1, 1, 0), return_indices=True), [(2, 3, 4, 4)]),
+    ("max_pool3d_with_indices", lambda l, x: F(l).max_pool3d_with_indices(x, 3, 2, 1,
+                                                                          ceil_mode=True),
+     [(1, 1, 4, 5, 6)]),
+    ("avg_pool3d", lambda l, x: F(l).avg_pool3d(x, 3, 2, 1), [(1, 2, 5, 5, 5)]),
+    ("avg_pool3d ceil no pad count", lambda l, x: F(l).avg_pool3d(x, 3, 2, 1, True, False),
+     [(1, 1, 4, 5, 6)]),
+    ("avg_pool3d divisor ceil", lambda l, x: F(l).avg_pool3d(
+        x, (2, 3, 2), (1, 2, 2), (1, 1, 0), True, True, 5), [(1, 2, 4, 5, 6)]),
+    ("avg_pool3d unbatched", lambda l, x: F(l).avg_pool3d(x, (2, 3, 2), (1, 1, 2), 1),
+     [(2, 3, 4, 5)]),
+    ("avg_pool2d divisor ceil", lambda l, x: F(l).avg_pool2d(x, 2, ceil_mode=True,
+                                                             divisor_override=3), [(1, 2, 5, 5)]),
+    ("adaptive_avg_pool3d", lambda l, x: F(l).adaptive_avg_pool3d(x, (2, 3, 3)),
+     [(1, 2, 5, 4, 7)]),
+    ("adaptive_avg_pool3d none", lambda l, x: F(l).adaptive_avg_pool3d(x, (None, 3, 2)),
+     [(2, 3, 4, 5)]),
+    ("adaptive_avg_pool3d up", lambda l, x: F(l).adaptive_avg_pool3d(x, 5), [(1, 1, 2, 3, 4)]),
+    ("adaptive_max_pool3d", lambda l, x: F(l).adaptive_max_pool3d(x, (2, 3, 3), True),
+     [(1, 2, 5, 4, 7)]),
+    ("adaptive_max_pool3d unbatched up", lambda l, x: F(l).adaptive_max_pool3d(
+        x, (3, None, 6), True), [(2, 3, 4, 5)]),
+    ("adaptive_max_pool3d_with_indices", lambda l, x: F(l).adaptive_max_pool3d_with_indices(
+        x, 2), [(2, 2, 3, 4, 5)]),
+    # Non-overlapping windows: a position two windows pick would take two gradients.
+    ("max_unpool3d", lambda l, x: F(l).max_unpool3d(
+        *F(l).max_pool3d(x, 2, 2, return_indices=True), 2, 2, output_size=(5, 4, 5)),
+     [(1, 2, 5, 4, 5)]),
+    ("max_unpool3d unbatched", lambda l, x: F(l).max_unpool3d(
+        *F(l).max_pool3d(x, (1, 2, 2), return_indices=True), (1, 2, 2)), [(2, 3, 4, 4)]),
     ("lp_pool1d", lambda l, x: F(l).lp_pool1d(x, 2, 3, 2), [(2, 3, 9)]),
     ("lp_pool2d", lambda l, x: F(l).lp_pool2d(x, 3, (2, 3), ceil_mode=True), [(1, 2, 5, 7)]),
 ]
@@ -146,6 +181,8 @@ RESAMPLING = [
     ("trilinear", lambda l, x: F(l).interpolate(x, scale_factor=(2, 1.5, 1), mode="trilinear"),
      [(1, 1, 2, 3, 2)]),
     ("area", lambda l, x: F(l).interpolate(x, size=(3, 2), mode="area"), [(1, 2, 7, 5)]),
+    ("area 3d", lambda l, x: F(l).interpolate(x, size=(2, 3, 2), mode="area"),
+     [(1, 2, 3, 5, 4)]),
     ("Upsample module", lambda l, x: l.nn.Upsample(scale_factor=2, mode="bilinear")(x),
      [(1, 2, 3, 3)]),
     ("UpsamplingBilinear2d", lambda l, x: l.nn.UpsamplingBilinear2d(size=(5, 4))(x),
@@ -196,6 +233,16 @@ MODULES = [
     ("AdaptiveMaxPool2d", (2,), {}),
     ("MaxUnpool1d", (2,), {}),
     ("MaxUnpool2d", (2,), dict(stride=1)),
+    ("MaxPool3d", (2,), {}),
+    ("MaxPool3d", ((2, 1, 2),), dict(stride=1, padding=(1, 0, 1), dilation=2, ceil_mode=True,
+                                     return_indices=True)),
+    ("AvgPool3d", (2,), {}),
+    ("AvgPool3d", ((2, 1, 2),), dict(stride=(1, 2, 1), padding=1, ceil_mode=True,
+                                     count_include_pad=False, divisor_override=3)),
+    ("AdaptiveAvgPool3d", ((2, None, 3),), {}),
+    ("AdaptiveMaxPool3d", (2,), dict(return_indices=True)),
+    ("MaxUnpool3d", (2,), {}),
+    ("MaxUnpool3d", ((2, 1, 2),), dict(stride=1, padding=(1, 0, 0))),
     ("LPPool1d", (2, 3), {}),
     ("LPPool2d", (1.5, 2), dict(stride=1)),
     ("Upsample", (), dict(scale_factor=2)),
@@ -255,6 +302,56 @@ def test_pool_and_unpool_modules_round_trip(torch):
     np.testing.assert_array_equal(outs[0], outs[1])
 
 
+POOL_MODULES_3D = [
+    ("MaxPool3d", (2,), dict(return_indices=True), (1, 2, 4, 5, 4)),
+    ("MaxPool3d", ((3, 2, 2),), dict(stride=2, padding=1, dilation=(1, 2, 1), ceil_mode=True),
+     (2, 5, 6, 5)),
+    ("AvgPool3d", (3,), dict(stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+     (1, 2, 4, 5, 6)),
+    ("AvgPool3d", ((2, 3, 2),), dict(divisor_override=4), (1, 1, 4, 6, 4)),
+    ("AdaptiveAvgPool3d", ((2, None, 3),), {}, (1, 2, 5, 4, 7)),
+    ("AdaptiveMaxPool3d", ((3, 2, 2),), dict(return_indices=True), (2, 4, 5, 3)),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape", POOL_MODULES_3D)
+def test_pool3d_modules_compute_and_keep_state_as_torch(torch, name, args, kwargs, shape):
+    mine, ref = getattr(ember.nn, name)(*args, **kwargs), getattr(torch.nn, name)(*args, **kwargs)
+    public = lambda m: {k: v for k, v in vars(m).items() if not k.startswith("_")}
+    assert public(mine) == public(ref)
+    assert mine.state_dict() == {} and not ref.state_dict()
+    x = np.random.default_rng(9).standard_normal(shape)
+    outs = [m(lib.tensor(x)) for m, lib in ((mine, ember), (ref, torch))]
+    outs = [o if isinstance(o, tuple) else (o,) for o in outs]
+    assert len(outs[0]) == len(outs[1])
+    for a, b in zip(*outs):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-12, atol=1e-12)
+
+
+def test_pool3d_and_unpool3d_modules_round_trip(torch):
+    x = np.random.default_rng(10).standard_normal((1, 2, 4, 4, 6)).astype(np.float32)
+    outs = []
+    for lib in (ember, torch):
+        pool = lib.nn.MaxPool3d((2, 2, 3), return_indices=True)
+        unpool = lib.nn.MaxUnpool3d((2, 2, 3))
+        y, i = pool(lib.tensor(x))
+        outs.append(unpool(y, i, output_size=(1, 2, 4, 4, 6)).numpy())
+    np.testing.assert_array_equal(outs[0], outs[1])
+
+
+def test_pool3d_functions_return_what_torch_returns(torch):
+    x = np.random.default_rng(11).standard_normal((1, 1, 4, 4, 4))
+    for lib in (ember, torch):
+        t = lib.tensor(x)
+        assert not isinstance(lib.nn.functional.max_pool3d(t, 2), tuple)
+        assert len(lib.nn.functional.max_pool3d(t, 2, return_indices=True)) == 2
+        assert not isinstance(lib.nn.functional.adaptive_max_pool3d(t, 2), tuple)
+        assert len(lib.nn.functional.adaptive_max_pool3d_with_indices(t, 2)) == 2
+    np.testing.assert_array_equal(ember.max_pool3d(ember.tensor(x), 2, 1, 1).numpy(),
+                                  torch.max_pool3d(torch.tensor(x), 2, 1, 1).numpy())
+    assert ember.nn.functional.max_pool3d.__name__ == "max_pool3d"
+
+
 def test_top_level_names_match_torch(torch):
     x = np.random.default_rng(6).standard_normal((1, 2, 6)).astype(np.float32)
     for name, args in [("max_pool1d", (2,)), ("avg_pool1d", (3,)), ("adaptive_avg_pool1d", (4,)),
@@ -297,6 +394,27 @@ ERRORS = [
      "Found an invalid max index: 9"),
     (lambda l: F(l).adaptive_avg_pool2d(l.ones(1, 0, 3), 2), RuntimeError,
      "Expected input to have non-zero size for non-batch dimensions"),
+    (lambda l: F(l).max_pool3d(l.ones(1, 2, 5, 5, 5), (2, 2)), RuntimeError,
+     "max_pool3d: kernel_size must either be a single int, or a tuple of three ints"),
+    (lambda l: F(l).max_pool3d(l.ones(1, 2, 5, 5, 5), 2, 2, (0, 2, 0)), RuntimeError,
+     "pad should be at most half of kernel size, but got pad=2 and kernel_size=2"),
+    (lambda l: F(l).max_pool3d(l.ones(1, 2, 5, 5, 5), 2, 2, 0, (0, 1, 1)), RuntimeError,
+     "dilation should be greater than zero, but got dilationT: 0 dilationH: 1 dilationW: 1"),
+    (lambda l: F(l).max_pool3d(l.ones(1, 2, 5, 5, 5), 6), RuntimeError,
+     r"Given input size: \(2x5x5x5\). Calculated output size: \(2x0x0x0\). Output size is too "
+     "small"),
+    (lambda l: F(l).avg_pool3d(l.ones(1, 2, 5, 5, 5), 2, 2, (0, 2, 0)), RuntimeError,
+     "pad should be at most half of kernel size, but got pad=2 and kernel_size=2"),
+    (lambda l: F(l).avg_pool3d(l.ones(1, 1, 4, 4, 4), 2, divisor_override=0), RuntimeError,
+     "divisor must be not zero"),
+    (lambda l: F(l).adaptive_avg_pool3d(l.ones(1, 1, 2, 2, 2), (2, 2)), RuntimeError,
+     "adaptive_avg_pool3d: output_size must be 3"),
+    (lambda l: F(l).adaptive_max_pool3d(l.ones(1, 2, 0, 2, 2), 2), RuntimeError,
+     "Expected input to have non-zero size for non-batch dimensions"),
+    (lambda l: F(l).max_unpool3d(l.ones(1, 1, 2, 2, 2), l.zeros(1, 1, 2, 2, 2, dtype=l.long) + 100,
+                                 2), RuntimeError, "Found an invalid max index: 100"),
+    (lambda l: F(l).max_unpool3d(l.ones(1, 1, 2, 2, 2), l.zeros(1, 1, 2, 2, 1, dtype=l.long), 2),
+     RuntimeError, "Expected shape of indices to be same as that of the input tensor"),
 ]
 
 

@@ -1,8 +1,9 @@
 #pragma once
-/// The activations that options name by constant, as LibTorch's torch/enum.h: kTanh, kReLU and
-/// kGELU are values of tag types (enumtype::kReLU, ...), so each option accepts exactly the tags
-/// it allows (`RNNOptions(3, 4).nonlinearity(kReLU)`, `TransformerEncoderLayerOptions(8, 2)
-/// .activation(kGELU)`) and any other one fails to compile.
+/// The choices that options name by constant, as LibTorch's torch/enum.h: kTanh, kReLU, kGELU,
+/// kValid and kSame are values of tag types (enumtype::kReLU, ...), so each option accepts
+/// exactly the tags it allows (`RNNOptions(3, 4).nonlinearity(kReLU)`,
+/// `TransformerEncoderLayerOptions(8, 2).activation(kGELU)`, `Conv2dOptions(1, 8, 3)
+/// .padding(kSame)`) and any other one fails to compile.
 
 namespace ember {
 namespace nn {
@@ -24,6 +25,10 @@ struct kReLU {
 };
 /// The tag of kGELU (a Transformer activation only).
 struct kGELU {};
+/// The tag of kValid: a convolution without padding.
+struct kValid {};
+/// The tag of kSame: a convolution padded so its output is as long as its input (stride 1).
+struct kSame {};
 
 }  // namespace enumtype
 
@@ -33,5 +38,9 @@ inline constexpr enumtype::kTanh kTanh{};
 inline constexpr enumtype::kReLU kReLU{};
 /// gelu (the exact erf form), as a Transformer activation.
 inline constexpr enumtype::kGELU kGELU{};
+/// No padding, as a convolution's padding.
+inline constexpr enumtype::kValid kValid{};
+/// Output as long as the input, as a convolution's padding (stride 1 only).
+inline constexpr enumtype::kSame kSame{};
 
 }  // namespace ember

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "ember/core/array_ref.h"
+#include "ember/nn/enum.h"
 
 namespace ember {
 
@@ -45,6 +46,30 @@ class ExpandingArray {
  private:
   std::array<int64_t, D> values_;
   bool single_;
+};
+
+/// A convolution's padding, LibTorch's padding_t: sizes as an ExpandingArray (`1`, `{1, 2}`),
+/// kValid (none) or kSame (the output as long as the input; stride 1 only).
+template <size_t D>
+class ConvPadding {
+ public:
+  ConvPadding(int64_t v) : sizes_(v) {}
+  ConvPadding(std::initializer_list<int64_t> values) : sizes_(values) {}
+  ConvPadding(ExpandingArray<D> sizes) : sizes_(sizes) {}
+  ConvPadding(enumtype::kValid) : sizes_(0), mode_(Mode::kValid) {}
+  ConvPadding(enumtype::kSame) : sizes_(0), mode_(Mode::kSame) {}
+  bool is_same() const { return mode_ == Mode::kSame; }
+  bool is_valid() const { return mode_ == Mode::kValid; }
+  /// The explicit sizes (0 for kValid and kSame).
+  const ExpandingArray<D>& sizes() const { return sizes_; }
+  /// "(1, 2)", or "same" / "valid" as PyTorch prints a string padding.
+  std::string repr() const { return is_same() ? "same" : is_valid() ? "valid" : sizes_.repr(); }
+  bool operator==(const ConvPadding& o) const { return mode_ == o.mode_ && sizes_ == o.sizes_; }
+
+ private:
+  enum class Mode { kSizes, kValid, kSame };
+  ExpandingArray<D> sizes_;
+  Mode mode_ = Mode::kSizes;
 };
 
 /// An output size whose empty entries keep the input's size: `{3, std::nullopt}`.

@@ -3,9 +3,11 @@
 /// `F::conv1d(x, w, F::Conv1dFuncOptions().stride(2))`,
 /// `F::adaptive_avg_pool2d(x, F::AdaptiveAvgPool2dFuncOptions(1))`,
 /// `F::interpolate(x, F::InterpolateFuncOptions().scale_factor({2, 2}).mode(torch::kBilinear))`.
+#include <array>
 #include <cstddef>
 #include <optional>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "ember/core/arg.h"
@@ -14,6 +16,22 @@
 #include "ember/nn/modules/pooling.h"
 #include "ember/nn/modules/resampling.h"
 
+namespace ember::nn::detail {
+/// Padding per dim as (before, after): the sizes on both sides, or for kSame a total of
+/// dilation * (kernel - 1) with the odd one after, as PyTorch pads. `op` names errors.
+template <size_t D>
+std::array<std::pair<int64_t, int64_t>, D> conv_padding_sides(const char* op,
+                                                              const ConvPadding<D>& padding,
+                                                              const Tensor& weight,
+                                                              ExpandingArray<D> stride,
+                                                              ExpandingArray<D> dilation);
+/// x with the uneven part of the padding applied by zero-padding, and the even padding left for
+/// the convolution.
+template <size_t D>
+std::pair<Tensor, ExpandingArray<D>> conv_input_and_padding(
+    const Tensor& x, const std::array<std::pair<int64_t, int64_t>, D>& sides);
+}  // namespace ember::nn::detail
+
 namespace ember::nn::functional {
 
 /// F::convNd's arguments: `Conv2dFuncOptions().bias(b).stride(2).padding(1)`.
@@ -21,10 +39,12 @@ template <size_t D>
 class ConvFuncOptions {
   EMBER_ARG(Tensor, bias) = {};
   EMBER_ARG(ExpandingArray<D>, stride) = 1;
-  EMBER_ARG(ExpandingArray<D>, padding) = 0;
+  /// Sizes, kValid or kSame (stride 1 only).
+  EMBER_ARG(ConvPadding<D>, padding) = 0;
   EMBER_ARG(ExpandingArray<D>, dilation) = 1;
   EMBER_ARG(int64_t, groups) = 1;
 };
+
 using Conv1dFuncOptions = ConvFuncOptions<1>;
 using Conv2dFuncOptions = ConvFuncOptions<2>;
 using Conv3dFuncOptions = ConvFuncOptions<3>;
@@ -45,12 +65,16 @@ using ConvTranspose3dFuncOptions = ConvTransposeFuncOptions<3>;
 
 using MaxPool1dFuncOptions = MaxPool1dOptions;
 using MaxPool2dFuncOptions = MaxPool2dOptions;
+using MaxPool3dFuncOptions = MaxPool3dOptions;
 using AvgPool1dFuncOptions = AvgPool1dOptions;
 using AvgPool2dFuncOptions = AvgPool2dOptions;
+using AvgPool3dFuncOptions = AvgPool3dOptions;
 using AdaptiveAvgPool1dFuncOptions = AdaptiveAvgPool1dOptions;
 using AdaptiveAvgPool2dFuncOptions = AdaptiveAvgPool2dOptions;
+using AdaptiveAvgPool3dFuncOptions = AdaptiveAvgPool3dOptions;
 using AdaptiveMaxPool1dFuncOptions = AdaptiveMaxPool1dOptions;
 using AdaptiveMaxPool2dFuncOptions = AdaptiveMaxPool2dOptions;
+using AdaptiveMaxPool3dFuncOptions = AdaptiveMaxPool3dOptions;
 using LPPool1dFuncOptions = LPPool1dOptions;
 using LPPool2dFuncOptions = LPPool2dOptions;
 using PixelShuffleFuncOptions = PixelShuffleOptions;
@@ -77,6 +101,7 @@ class MaxUnpoolFuncOptions {
 };
 using MaxUnpool1dFuncOptions = MaxUnpoolFuncOptions<1>;
 using MaxUnpool2dFuncOptions = MaxUnpoolFuncOptions<2>;
+using MaxUnpool3dFuncOptions = MaxUnpoolFuncOptions<3>;
 
 /// F::interpolate's arguments: a size or a scale factor per spatial dim, and the mode.
 class InterpolateFuncOptions {
@@ -107,18 +132,27 @@ std::tuple<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x,
 Tensor max_pool2d(const Tensor& x, const MaxPool2dFuncOptions& options);
 std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x,
                                                    const MaxPool2dFuncOptions& options);
+Tensor max_pool3d(const Tensor& x, const MaxPool3dFuncOptions& options);
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& x,
+                                                   const MaxPool3dFuncOptions& options);
 Tensor avg_pool1d(const Tensor& x, const AvgPool1dFuncOptions& options);
 Tensor avg_pool2d(const Tensor& x, const AvgPool2dFuncOptions& options);
+Tensor avg_pool3d(const Tensor& x, const AvgPool3dFuncOptions& options);
 Tensor adaptive_avg_pool1d(const Tensor& x, const AdaptiveAvgPool1dFuncOptions& options);
 Tensor adaptive_avg_pool2d(const Tensor& x, const AdaptiveAvgPool2dFuncOptions& options);
+Tensor adaptive_avg_pool3d(const Tensor& x, const AdaptiveAvgPool3dFuncOptions& options);
 Tensor adaptive_max_pool1d(const Tensor& x, const AdaptiveMaxPool1dFuncOptions& options);
 std::tuple<Tensor, Tensor> adaptive_max_pool1d_with_indices(
     const Tensor& x, const AdaptiveMaxPool1dFuncOptions& options);
 Tensor adaptive_max_pool2d(const Tensor& x, const AdaptiveMaxPool2dFuncOptions& options);
 std::tuple<Tensor, Tensor> adaptive_max_pool2d_with_indices(
     const Tensor& x, const AdaptiveMaxPool2dFuncOptions& options);
+Tensor adaptive_max_pool3d(const Tensor& x, const AdaptiveMaxPool3dFuncOptions& options);
+std::tuple<Tensor, Tensor> adaptive_max_pool3d_with_indices(
+    const Tensor& x, const AdaptiveMaxPool3dFuncOptions& options);
 Tensor max_unpool1d(const Tensor& x, const Tensor& indices, const MaxUnpool1dFuncOptions& options);
 Tensor max_unpool2d(const Tensor& x, const Tensor& indices, const MaxUnpool2dFuncOptions& options);
+Tensor max_unpool3d(const Tensor& x, const Tensor& indices, const MaxUnpool3dFuncOptions& options);
 Tensor lp_pool1d(const Tensor& x, const LPPool1dFuncOptions& options);
 Tensor lp_pool2d(const Tensor& x, const LPPool2dFuncOptions& options);
 /// Resamples the spatial dims of [N, C, ...] x to options.size() or by options.scale_factor(),

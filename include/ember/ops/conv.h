@@ -1,7 +1,8 @@
 #pragma once
-/// 2-D convolution, sliding-window unfold/fold and pooling over [N, C, H, W] inputs (or unbatched
-/// [C, H, W]), with PyTorch's semantics. Window parameters take one value (used for both spatial
-/// dims) or two (height, width).
+/// 2-D convolution, sliding-window unfold/fold, and 2-D and 3-D pooling over [N, C, H, W] or
+/// [N, C, D, H, W] inputs (or unbatched, without N), with PyTorch's semantics. Window parameters
+/// take one value (used for every spatial dim) or one per spatial dim.
+#include <optional>
 #include <tuple>
 
 #include "ember/core/tensor.h"
@@ -49,9 +50,29 @@ std::tuple<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntArray
                                                    bool ceil_mode = false);
 
 /// Window means of a floating-point input; stride defaults to kernel_size. count_include_pad
-/// divides by the window size including zero padding, otherwise by the in-bounds count.
+/// divides by the window size including zero padding, otherwise by the in-bounds count;
+/// divisor_override (non-zero) replaces either divisor.
 Tensor avg_pool2d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
                   IntArrayRef padding = {0, 0}, bool ceil_mode = false,
-                  bool count_include_pad = true);
+                  bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
+
+/// max_pool2d over the depth, height and width of [N, C, D, H, W] (or [C, D, H, W]) inputs.
+Tensor max_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = {0, 0, 0}, IntArrayRef dilation = {1, 1, 1},
+                  bool ceil_mode = false);
+
+/// max_pool3d and, for each maximum, its int64 position within its input's D * H * W volume.
+std::tuple<Tensor, Tensor> max_pool3d_with_indices(const Tensor& input, IntArrayRef kernel_size,
+                                                   IntArrayRef stride = {},
+                                                   IntArrayRef padding = {0, 0, 0},
+                                                   IntArrayRef dilation = {1, 1, 1},
+                                                   bool ceil_mode = false);
+
+/// avg_pool2d over the depth, height and width of [N, C, D, H, W] (or [C, D, H, W]) inputs.
+Tensor avg_pool3d(const Tensor& input, IntArrayRef kernel_size, IntArrayRef stride = {},
+                  IntArrayRef padding = {0, 0, 0}, bool ceil_mode = false,
+                  bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
 
 }  // namespace ember

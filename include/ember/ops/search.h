@@ -26,6 +26,17 @@ std::tuple<Tensor, Tensor, Tensor> unique(const Tensor& t, bool return_inverse =
 /// The same for runs of equal consecutive elements of the flattened t (no sorting).
 std::tuple<Tensor, Tensor, Tensor> unique_consecutive(const Tensor& t, bool return_inverse = false,
                                                       bool return_counts = false);
+/// The distinct slices of t along dim, in lexicographic order (`sorted` is accepted for LibTorch's
+/// spelling; the slices always come out sorted), with the group of each slice of t (inverse,
+/// length t.size(dim)) and each group's size (counts); the last two are empty unless asked for.
+/// As in torch, the values require grad with t but differentiating them raises.
+std::tuple<Tensor, Tensor, Tensor> unique_dim(const Tensor& t, int64_t dim, bool sorted = true,
+                                              bool return_inverse = false,
+                                              bool return_counts = false);
+/// The same for runs of equal consecutive slices along dim (no sorting).
+std::tuple<Tensor, Tensor, Tensor> unique_dim_consecutive(const Tensor& t, int64_t dim,
+                                                          bool return_inverse = false,
+                                                          bool return_counts = false);
 /// How often each value 0, 1, ..., max(t) occurs in the non-negative 1-D integer t (at least
 /// minlength counts), or the sum of weights at each value.
 Tensor bincount(const Tensor& t, const Tensor& weights = {}, int64_t minlength = 0);

@@ -43,20 +43,27 @@ conv2d = _conv(_nn.conv2d, 2)
 conv3d = _conv(_nn.conv3d, 3)
 
 
-def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode=False, return_indices=False):
-    return _nn.max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
+def _max_pool(dims):
+    """max_poolNd_with_indices and max_poolNd over _nn.max_poolNd_with_indices."""
+    pool = getattr(_nn, f"max_pool{dims}d_with_indices")
+
+    def max_pool_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                              ceil_mode=False, return_indices=False):
+        return pool(input, kernel_size, stride, padding, dilation, ceil_mode)
+
+    def max_pool(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                 return_indices=False):
+        out = pool(input, kernel_size, stride, padding, dilation, ceil_mode)
+        return out if return_indices else out[0]
+
+    max_pool_with_indices.__name__ = max_pool_with_indices.__qualname__ = pool.__name__
+    max_pool.__name__ = max_pool.__qualname__ = f"max_pool{dims}d"
+    return max_pool_with_indices, max_pool
 
 
-def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
-                            ceil_mode=False, return_indices=False):
-    return _nn.max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-               return_indices=False):
-    out = _nn.max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
-    return out if return_indices else out[0]
+max_pool1d_with_indices, max_pool1d = _max_pool(1)
+max_pool2d_with_indices = _max_pool(2)[0]
+max_pool3d_with_indices, max_pool3d = _max_pool(3)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -72,34 +79,56 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     return _nn.avg_pool1d(input, kernel_size, stride, padding, ceil_mode, count_include_pad)
 
 
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _nn.avg_pool2d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          divisor_override)
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _nn.avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                          divisor_override)
+
+
 adaptive_avg_pool1d = _nn.adaptive_avg_pool1d
 adaptive_avg_pool2d = _nn.adaptive_avg_pool2d
+adaptive_avg_pool3d = _nn.adaptive_avg_pool3d
 
 
-def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
-    return _nn.adaptive_max_pool1d(input, output_size)
+def _adaptive_max_pool(dims):
+    """adaptive_max_poolNd_with_indices and adaptive_max_poolNd over _nn.adaptive_max_poolNd."""
+    pool = getattr(_nn, f"adaptive_max_pool{dims}d")
+
+    def adaptive_max_pool_with_indices(input, output_size, return_indices=False):
+        return pool(input, output_size)
+
+    def adaptive_max_pool(input, output_size, return_indices=False):
+        out = pool(input, output_size)
+        return out if return_indices else out[0]
+
+    adaptive_max_pool_with_indices.__name__ = adaptive_max_pool_with_indices.__qualname__ = \
+        f"adaptive_max_pool{dims}d_with_indices"
+    adaptive_max_pool.__name__ = adaptive_max_pool.__qualname__ = pool.__name__
+    return adaptive_max_pool_with_indices, adaptive_max_pool
 
 
-def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
-    return _nn.adaptive_max_pool2d(input, output_size)
+adaptive_max_pool1d_with_indices, adaptive_max_pool1d = _adaptive_max_pool(1)
+adaptive_max_pool2d_with_indices, adaptive_max_pool2d = _adaptive_max_pool(2)
+adaptive_max_pool3d_with_indices, adaptive_max_pool3d = _adaptive_max_pool(3)
 
 
-def adaptive_max_pool1d(input, output_size, return_indices=False):
-    out = _nn.adaptive_max_pool1d(input, output_size)
-    return out if return_indices else out[0]
+def _max_unpool(dims):
+    unpool = getattr(_nn, f"max_unpool{dims}d")
+
+    def max_unpool(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+        return unpool(input, indices, kernel_size, stride, padding, output_size)
+
+    max_unpool.__name__ = max_unpool.__qualname__ = unpool.__name__
+    return max_unpool
 
 
-def adaptive_max_pool2d(input, output_size, return_indices=False):
-    out = _nn.adaptive_max_pool2d(input, output_size)
-    return out if return_indices else out[0]
-
-
-def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    return _nn.max_unpool1d(input, indices, kernel_size, stride, padding, output_size)
-
-
-def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    return _nn.max_unpool2d(input, indices, kernel_size, stride, padding, output_size)
+max_unpool1d, max_unpool2d, max_unpool3d = _max_unpool(1), _max_unpool(2), _max_unpool(3)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):

@@ -269,29 +269,15 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     return _channel_dropout("feature_alpha_dropout", input, p, training, inplace)
 
 
-from ._spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d, adaptive_max_pool1d,  # noqa: E402
-                       adaptive_max_pool1d_with_indices, adaptive_max_pool2d,
-                       adaptive_max_pool2d_with_indices, avg_pool1d, channel_shuffle, conv1d,
-                       conv2d, conv3d, fold, interpolate, lp_pool1d, lp_pool2d, max_pool1d,
-                       max_pool1d_with_indices, max_pool2d, max_pool2d_with_indices,
-                       max_unpool1d, max_unpool2d, pixel_shuffle, pixel_unshuffle, unfold,
-                       upsample, upsample_bilinear, upsample_nearest)
-
-
-def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
-               count_include_pad=True, divisor_override=None):
-    out = _nn.avg_pool2d(input, kernel_size, stride, padding, ceil_mode,
-                         count_include_pad or divisor_override is not None)
-    if divisor_override is None:
-        return out
-    if divisor_override == 0:
-        raise RuntimeError("avg_pool2d: divisor must be not zero")
-    if ceil_mode:
-        raise NotImplementedError("avg_pool2d: divisor_override with ceil_mode is not supported "
-                                  "by Ember")
-    kh, kw = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    # Without ceil_mode every window holds kh * kw positions, padding included.
-    return out * (kh * kw / divisor_override)
+from ._spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402
+                       adaptive_avg_pool3d, adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+                       adaptive_max_pool2d, adaptive_max_pool2d_with_indices, adaptive_max_pool3d,
+                       adaptive_max_pool3d_with_indices, avg_pool1d, avg_pool2d, avg_pool3d,
+                       channel_shuffle, conv1d, conv2d, conv3d, fold, interpolate, lp_pool1d,
+                       lp_pool2d, max_pool1d, max_pool1d_with_indices, max_pool2d,
+                       max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices,
+                       max_unpool1d, max_unpool2d, max_unpool3d, pixel_shuffle, pixel_unshuffle,
+                       unfold, upsample, upsample_bilinear, upsample_nearest)
 
 
 def _refuse_sparse(sparse, name):

@@ -9,6 +9,8 @@ def _ntuple(v, n):
 
 
 class _MaxPoolNd(Module):
+    _pool = None  # F.max_poolNd
+
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
                  ceil_mode=False):
         super().__init__()
@@ -17,21 +19,25 @@ class _MaxPoolNd(Module):
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
+    def forward(self, input):
+        return type(self)._pool(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                                ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+
     def extra_repr(self):
         return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class MaxPool1d(_MaxPoolNd):
-    def forward(self, input):
-        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+    _pool = F.max_pool1d
 
 
 class MaxPool2d(_MaxPoolNd):
-    def forward(self, input):
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
-                            ceil_mode=self.ceil_mode, return_indices=self.return_indices)
+    _pool = F.max_pool2d
+
+
+class MaxPool3d(_MaxPoolNd):
+    _pool = F.max_pool3d
 
 
 class AvgPool1d(Module):
@@ -51,7 +57,10 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
+class _AvgPoolNd(Module):
+    """AvgPool2d and AvgPool3d, which keep their arguments as given."""
+    _pool = None  # F.avg_poolNd
+
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
         super().__init__()
@@ -60,46 +69,65 @@ class AvgPool2d(Module):
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
-                            self.count_include_pad, self.divisor_override)
+        return type(self)._pool(input, self.kernel_size, self.stride, self.padding,
+                                self.ceil_mode, self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
+class AvgPool2d(_AvgPoolNd):
+    _pool = F.avg_pool2d
+
+
+class AvgPool3d(_AvgPoolNd):
+    _pool = F.avg_pool3d
+
+
 class _AdaptivePoolNd(Module):
+    _pool = None  # F.adaptive_{avg,max}_poolNd
+
     def __init__(self, output_size, return_indices=False):
         super().__init__()
         self.output_size = output_size
         if type(self).__name__.startswith("AdaptiveMax"):
             self.return_indices = return_indices
 
+    def forward(self, input):
+        if hasattr(self, "return_indices"):
+            return type(self)._pool(input, self.output_size, self.return_indices)
+        return type(self)._pool(input, self.output_size)
+
     def extra_repr(self):
         return f"output_size={self.output_size}"
 
 
 class AdaptiveAvgPool1d(_AdaptivePoolNd):
-    def forward(self, input):
-        return F.adaptive_avg_pool1d(input, self.output_size)
+    _pool = F.adaptive_avg_pool1d
 
 
 class AdaptiveAvgPool2d(_AdaptivePoolNd):
-    def forward(self, input):
-        return F.adaptive_avg_pool2d(input, self.output_size)
+    _pool = F.adaptive_avg_pool2d
+
+
+class AdaptiveAvgPool3d(_AdaptivePoolNd):
+    _pool = F.adaptive_avg_pool3d
 
 
 class AdaptiveMaxPool1d(_AdaptivePoolNd):
-    def forward(self, input):
-        return F.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+    _pool = F.adaptive_max_pool1d
 
 
 class AdaptiveMaxPool2d(_AdaptivePoolNd):
-    def forward(self, input):
-        return F.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+    _pool = F.adaptive_max_pool2d
+
+
+class AdaptiveMaxPool3d(_AdaptivePoolNd):
+    _pool = F.adaptive_max_pool3d
 
 
 class _MaxUnpoolNd(Module):
-    _dims = 2
+    _dims, _unpool = 2, None  # F.max_unpoolNd
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
@@ -107,24 +135,24 @@ class _MaxUnpoolNd(Module):
         self.stride = _ntuple(stride if stride is not None else kernel_size, self._dims)
         self.padding = _ntuple(padding, self._dims)
 
+    def forward(self, input, indices, output_size=None):
+        return type(self)._unpool(input, indices, self.kernel_size, self.stride, self.padding,
+                                  output_size)
+
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
 class MaxUnpool1d(_MaxUnpoolNd):
-    _dims = 1
-
-    def forward(self, input, indices, output_size=None):
-        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
-                              output_size)
+    _dims, _unpool = 1, F.max_unpool1d
 
 
 class MaxUnpool2d(_MaxUnpoolNd):
-    _dims = 2
+    _dims, _unpool = 2, F.max_unpool2d
 
-    def forward(self, input, indices, output_size=None):
-        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
-                              output_size)
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    _dims, _unpool = 3, F.max_unpool3d
 
 
 class _LPPoolNd(Module):

@@ -1,7 +1,9 @@
 // Sliding-window kernels: im2col and its adjoint col2im (convolution goes through them and GEMM),
-// and max/average pooling with their adjoints. Each (sample, channel) plane is independent, so
-// every kernel splits its work over planes.
+// and 2-D and 3-D max/average pooling (2-D as depth 1) with their adjoints. Each (sample,
+// channel) plane is independent, so every kernel splits its work over planes (or, where output
+// depth slices are independent too, over those).
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -33,14 +35,14 @@ inline int64_t plane_grain(int64_t work_per_plane) {
   return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(work_per_plane, 1));
 }
 
-// Geometry shared by the kernels: input planes [H, W], output planes [Ho, Wo].
+// Geometry of im2col and col2im: N * C input planes [H, W].
 struct Planes {
-  int64_t n, c, h, w, ho, wo;
+  int64_t n, c, h, w;
 };
 
 template <typename T>
 void im2col_impl(const Tensor& out, const Tensor& in, const Window2d& win) {
-  const Planes p{in.sizes()[0], in.sizes()[1], in.sizes()[2], in.sizes()[3], 0, 0};
+  const Planes p{in.sizes()[0], in.sizes()[1], in.sizes()[2], in.sizes()[3]};
   const int64_t k = win.kh * win.kw, l = out.sizes()[2];
   const int64_t wo = (p.w + 2 * win.pw - win.dw * (win.kw - 1) - 1) / win.sw + 1;
   const int64_t ho = l / std::max<int64_t>(wo, 1);
@@ -80,7 +82,7 @@ void im2col_impl(const Tensor& out, const Tensor& in, const Window2d& win) {
 
 template <typename T>
 void col2im_impl(const Tensor& out, const Tensor& in, const Window2d& win) {
-  const Planes p{out.sizes()[0], out.sizes()[1], out.sizes()[2], out.sizes()[3], 0, 0};
+  const Planes p{out.sizes()[0], out.sizes()[1], out.sizes()[2], out.sizes()[3]};
   const int64_t k = win.kh * win.kw, l = in.sizes()[2];
   const int64_t wo = (p.w + 2 * win.pw - win.dw * (win.kw - 1) - 1) / win.sw + 1;
   const int64_t ho = l / std::max<int64_t>(wo, 1);
@@ -153,30 +155,45 @@ void max_pool_2x2_row(const T* __restrict r0, const T* __restrict r1, T* __restr
   }
 }
 
+// Geometry of the pooling kernels: input volumes [T, H, W] (depth as PyTorch's "time"), output
+// volumes [To, Ho, Wo], over N * C planes.
+struct Volumes {
+  int64_t n, c, t, h, w, to, ho, wo;
+  int64_t volume() const { return t * h * w; }
+  int64_t out_slice() const { return ho * wo; }
+};
+inline Volumes volumes(const Tensor& in, const Tensor& out) {
+  return {in.sizes()[0], in.sizes()[1],  in.sizes()[2],  in.sizes()[3],
+          in.sizes()[4], out.sizes()[2], out.sizes()[3], out.sizes()[4]};
+}
+
 template <typename T>
-bool max_pool2d_2x2(const Tensor& out, const Tensor& indices, const Tensor& in,
-                    const Window2d& win) {
-  const Planes p{in.sizes()[0], in.sizes()[1],  in.sizes()[2],
-                 in.sizes()[3], out.sizes()[2], out.sizes()[3]};
-  const bool fits = win.kh == 2 && win.kw == 2 && win.sh == 2 && win.sw == 2 && win.ph == 0 &&
-                    win.pw == 0 && win.dh == 1 && win.dw == 1 && in.strides()[3] == 1 &&
-                    2 * p.ho <= p.h && 2 * p.wo <= p.w;  // (ceil mode may ask for more)
+bool max_pool_2x2(const Tensor& out, const Tensor& indices, const Tensor& in, const Window3d& win) {
+  const Volumes v = volumes(in, out);
+  const Window2d& hw = win.hw;
+  const bool fits = win.kd == 1 && win.sd == 1 && win.pd == 0 && win.dd == 1 && hw.kh == 2 &&
+                    hw.kw == 2 && hw.sh == 2 && hw.sw == 2 && hw.ph == 0 && hw.pw == 0 &&
+                    hw.dh == 1 && hw.dw == 1 && in.strides()[4] == 1 && 2 * v.ho <= v.h &&
+                    2 * v.wo <= v.w;  // (ceil mode may ask for more)
   if (!fits) return false;
-  const int64_t sn = in.strides()[0], sc = in.strides()[1], sh = in.strides()[2];
+  const int64_t sn = in.strides()[0], sc = in.strides()[1], st = in.strides()[2],
+                sh = in.strides()[3];
   const T* src = in.data_ptr<T>();
   T* dst = out.data_ptr<T>();
   int64_t* idx = indices.data_ptr<int64_t>();
-  const int64_t plane_out = p.ho * p.wo;
-  parallel_for(0, p.n * p.c, plane_grain(plane_out * 4), [&](int64_t b, int64_t e) {
-    std::vector<int32_t> tap(static_cast<size_t>(p.wo));
-    for (int64_t plane = b; plane < e; ++plane) {
-      const T* x = src + (plane / p.c) * sn + (plane % p.c) * sc;
-      for (int64_t oh = 0; oh < p.ho; ++oh) {
-        T* best = dst + plane * plane_out + oh * p.wo;
-        int64_t* at = idx + plane * plane_out + oh * p.wo;
-        max_pool_2x2_row(x + 2 * oh * sh, x + (2 * oh + 1) * sh, best, tap.data(), p.wo);
-        for (int64_t ow = 0; ow < p.wo; ++ow)
-          at[ow] = (2 * oh + (tap[ow] >> 1)) * p.w + 2 * ow + (tap[ow] & 1);
+  const int64_t slice_out = v.out_slice();
+  // One depth slice of one plane at a time: the depth window is a single tap, so To == T.
+  parallel_for(0, v.n * v.c * v.to, plane_grain(slice_out * 4), [&](int64_t b, int64_t e) {
+    std::vector<int32_t> tap(static_cast<size_t>(v.wo));
+    for (int64_t slice = b; slice < e; ++slice) {
+      const int64_t plane = slice / v.to, it = slice % v.to;
+      const T* x = src + (plane / v.c) * sn + (plane % v.c) * sc + it * st;
+      for (int64_t oh = 0; oh < v.ho; ++oh) {
+        T* best = dst + slice * slice_out + oh * v.wo;
+        int64_t* at = idx + slice * slice_out + oh * v.wo;
+        max_pool_2x2_row(x + 2 * oh * sh, x + (2 * oh + 1) * sh, best, tap.data(), v.wo);
+        for (int64_t ow = 0; ow < v.wo; ++ow)
+          at[ow] = (it * v.h + 2 * oh + (tap[ow] >> 1)) * v.w + 2 * ow + (tap[ow] & 1);
       }
     }
   });
@@ -184,67 +201,72 @@ bool max_pool2d_2x2(const Tensor& out, const Tensor& indices, const Tensor& in,
 }
 
 template <typename T>
-void max_pool2d_impl(const Tensor& out, const Tensor& indices, const Tensor& in,
-                     const Window2d& win) {
-  if (max_pool2d_2x2<T>(out, indices, in, win)) return;
-  const Planes p{in.sizes()[0], in.sizes()[1],  in.sizes()[2],
-                 in.sizes()[3], out.sizes()[2], out.sizes()[3]};
-  const int64_t sn = in.strides()[0], sc = in.strides()[1], sh = in.strides()[2],
-                sw = in.strides()[3];
+void max_pool_impl(const Tensor& out, const Tensor& indices, const Tensor& in,
+                   const Window3d& win) {
+  if (max_pool_2x2<T>(out, indices, in, win)) return;
+  const Volumes v = volumes(in, out);
+  const Window2d& hw = win.hw;
+  const int64_t sn = in.strides()[0], sc = in.strides()[1], st = in.strides()[2],
+                sh = in.strides()[3], sw = in.strides()[4];
   const T* src = in.data_ptr<T>();
   T* dst = out.data_ptr<T>();
   int64_t* idx = indices.data_ptr<int64_t>();
-  const int64_t plane_out = p.ho * p.wo;
-  parallel_for(0, p.n * p.c, plane_grain(plane_out * win.kh * win.kw), [&](int64_t b, int64_t e) {
-    for (int64_t plane = b; plane < e; ++plane) {
-      const T* x = src + (plane / p.c) * sn + (plane % p.c) * sc;
-      T* o = dst + plane * plane_out;
-      int64_t* oi = idx + plane * plane_out;
-      for (int64_t oh = 0; oh < p.ho; ++oh) {
+  const int64_t slice_out = v.out_slice(), taps = win.kd * hw.kh * hw.kw;
+  // Output depth slices are independent: split the work over (plane, output depth) pairs.
+  parallel_for(0, v.n * v.c * v.to, plane_grain(slice_out * taps), [&](int64_t b, int64_t e) {
+    for (int64_t slice = b; slice < e; ++slice) {
+      const int64_t plane = slice / v.to, ot = slice % v.to;
+      const T* x = src + (plane / v.c) * sn + (plane % v.c) * sc;
+      T* o = dst + slice * slice_out;
+      int64_t* oi = idx + slice * slice_out;
+      int64_t t0, t1;
+      window_span(ot * win.sd - win.pd, win.kd, win.dd, v.t, t0, t1);
+      for (int64_t oh = 0; oh < v.ho; ++oh) {
         int64_t h0, h1;
-        window_span(oh * win.sh - win.ph, win.kh, win.dh, p.h, h0, h1);
-        T* __restrict best = o + oh * p.wo;
-        int64_t* __restrict at = oi + oh * p.wo;
-        // PyTorch's rule: start from -inf at the first in-bounds tap; every NaN (v != v) takes
+        window_span(oh * hw.sh - hw.ph, hw.kh, hw.dh, v.h, h0, h1);
+        T* __restrict best = o + oh * v.wo;
+        int64_t* __restrict at = oi + oh * v.wo;
+        // PyTorch's rule: start from -inf at the first in-bounds tap; every NaN (val != val) takes
         // over; ties keep the first tap in row-major order.
-        for (int64_t ow = 0; ow < p.wo; ++ow) {
+        for (int64_t ow = 0; ow < v.wo; ++ow) {
           int64_t w0, w1;
-          window_span(ow * win.sw - win.pw, win.kw, win.dw, p.w, w0, w1);
+          window_span(ow * hw.sw - hw.pw, hw.kw, hw.dw, v.w, w0, w1);
           best[ow] = -std::numeric_limits<T>::infinity();
-          at[ow] = h0 * p.w + w0;
+          at[ow] = (t0 * v.h + h0) * v.w + w0;
         }
         // One tap at a time across the whole output row, with branch-free updates.
-        for (int64_t ih = h0; ih < h1; ih += win.dh)
-          for (int64_t kj = 0; kj < win.kw; ++kj) {
-            const int64_t off_w = kj * win.dw - win.pw;
-            const TapRange r = tap_range(off_w, win.sw, p.w, p.wo);
-            const T* __restrict xr = x + ih * sh + off_w * sw;
-            const int64_t pos = ih * p.w + off_w;
-            for (int64_t ow = r.lo; ow < r.hi; ++ow) {
-              const T v = xr[ow * win.sw * sw];
-              const bool take = (v > best[ow]) | (v != v);
-              best[ow] = blend(take, v, best[ow]);
-              at[ow] = blend(take, pos + ow * win.sw, at[ow]);
+        for (int64_t it = t0; it < t1; it += win.dd)
+          for (int64_t ih = h0; ih < h1; ih += hw.dh)
+            for (int64_t kj = 0; kj < hw.kw; ++kj) {
+              const int64_t off_w = kj * hw.dw - hw.pw;
+              const TapRange r = tap_range(off_w, hw.sw, v.w, v.wo);
+              const T* __restrict xr = x + it * st + ih * sh + off_w * sw;
+              const int64_t pos = (it * v.h + ih) * v.w + off_w;
+              for (int64_t ow = r.lo; ow < r.hi; ++ow) {
+                const T val = xr[ow * hw.sw * sw];
+                const bool take = (val > best[ow]) | (val != val);
+                best[ow] = blend(take, val, best[ow]);
+                at[ow] = blend(take, pos + ow * hw.sw, at[ow]);
+              }
             }
-          }
       }
     }
   });
 }
 
 template <typename T>
-void max_pool2d_backward_impl(const Tensor& out, const Tensor& grad, const Tensor& indices) {
+void max_pool_backward_impl(const Tensor& out, const Tensor& grad, const Tensor& indices) {
   const int64_t n = grad.sizes()[0], c = grad.sizes()[1], l = grad.sizes()[2];
-  const int64_t hw = out.sizes()[2];
+  const int64_t volume = out.sizes()[2];
   const int64_t gn = grad.strides()[0], gc = grad.strides()[1], gl = grad.strides()[2];
   const int64_t in_ = indices.strides()[0], ic = indices.strides()[1], il = indices.strides()[2];
   const T* g = grad.data_ptr<T>();
   const int64_t* idx = indices.data_ptr<int64_t>();
   T* dst = out.data_ptr<T>();
-  parallel_for(0, n * c, plane_grain(hw + l), [&](int64_t b, int64_t e) {
+  parallel_for(0, n * c, plane_grain(volume + l), [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; ++plane) {
-      T* o = dst + plane * hw;
-      std::fill(o, o + hw, T(0));
+      T* o = dst + plane * volume;
+      std::fill(o, o + volume, T(0));
       const T* gp = g + (plane / c) * gn + (plane % c) * gc;
       const int64_t* ip = idx + (plane / c) * in_ + (plane % c) * ic;
       for (int64_t i = 0; i < l; ++i) o[ip[i * il]] += gp[i * gl];
@@ -252,72 +274,87 @@ void max_pool2d_backward_impl(const Tensor& out, const Tensor& grad, const Tenso
   });
 }
 
-// One average-pooling window, clipped to the input, and the divisor of its sum (PyTorch's rule:
-// with count_include_pad the window counts padding but not what lies past the padding).
+// One average-pooling window, clipped to the input, per dim (depth, height, width), and the
+// divisor of its sum: PyTorch's rule, with count_include_pad the window counts padding but not
+// what lies past the padding; a non-zero divisor_override replaces it.
 struct AvgWindow {
-  int64_t h0, h1, w0, w1;
+  std::array<int64_t, 3> lo, hi;
   int64_t divisor;
-  bool empty() const { return h0 >= h1 || w0 >= w1; }
+  bool empty() const { return lo[0] >= hi[0] || lo[1] >= hi[1] || lo[2] >= hi[2]; }
 };
-inline AvgWindow avg_window(int64_t oh, int64_t ow, const Planes& p, const Window2d& win,
-                            bool count_include_pad) {
-  int64_t h0 = oh * win.sh - win.ph, w0 = ow * win.sw - win.pw;
-  int64_t h1 = std::min(h0 + win.kh, p.h + win.ph), w1 = std::min(w0 + win.kw, p.w + win.pw);
-  const int64_t padded = (h1 - h0) * (w1 - w0);
-  h0 = std::max<int64_t>(h0, 0), w0 = std::max<int64_t>(w0, 0);
-  h1 = std::min(h1, p.h), w1 = std::min(w1, p.w);
-  return {h0, h1, w0, w1, count_include_pad ? padded : (h1 - h0) * (w1 - w0)};
+inline AvgWindow avg_window(std::array<int64_t, 3> o, const Volumes& v, const Window3d& win,
+                            bool count_include_pad, int64_t divisor_override) {
+  const std::array<int64_t, 3> size{v.t, v.h, v.w}, k{win.kd, win.hw.kh, win.hw.kw},
+      s{win.sd, win.hw.sh, win.hw.sw}, pad{win.pd, win.hw.ph, win.hw.pw};
+  AvgWindow a;
+  int64_t padded = 1, inside = 1;
+  for (size_t i = 0; i < 3; ++i) {
+    const int64_t start = o[i] * s[i] - pad[i], end = std::min(start + k[i], size[i] + pad[i]);
+    padded *= end - start;
+    a.lo[i] = std::max<int64_t>(start, 0);
+    a.hi[i] = std::min(end, size[i]);
+    inside *= a.hi[i] - a.lo[i];
+  }
+  a.divisor = divisor_override != 0 ? divisor_override : count_include_pad ? padded : inside;
+  return a;
 }
 
 template <typename T>
-void avg_pool2d_impl(const Tensor& out, const Tensor& in, const Window2d& win,
-                     bool count_include_pad) {
-  const Planes p{in.sizes()[0], in.sizes()[1],  in.sizes()[2],
-                 in.sizes()[3], out.sizes()[2], out.sizes()[3]};
-  const int64_t sn = in.strides()[0], sc = in.strides()[1], sh = in.strides()[2],
-                sw = in.strides()[3];
+void avg_pool_impl(const Tensor& out, const Tensor& in, const Window3d& win, bool count_include_pad,
+                   int64_t divisor_override) {
+  const Volumes v = volumes(in, out);
+  const int64_t sn = in.strides()[0], sc = in.strides()[1], st = in.strides()[2],
+                sh = in.strides()[3], sw = in.strides()[4];
   const T* src = in.data_ptr<T>();
   T* dst = out.data_ptr<T>();
-  const int64_t plane_out = p.ho * p.wo;
-  parallel_for(0, p.n * p.c, plane_grain(plane_out * win.kh * win.kw), [&](int64_t b, int64_t e) {
-    for (int64_t plane = b; plane < e; ++plane) {
-      const T* x = src + (plane / p.c) * sn + (plane % p.c) * sc;
-      T* o = dst + plane * plane_out;
-      for (int64_t oh = 0; oh < p.ho; ++oh)
-        for (int64_t ow = 0; ow < p.wo; ++ow) {
-          const AvgWindow a = avg_window(oh, ow, p, win, count_include_pad);
+  const int64_t slice_out = v.out_slice(), taps = win.kd * win.hw.kh * win.hw.kw;
+  parallel_for(0, v.n * v.c * v.to, plane_grain(slice_out * taps), [&](int64_t b, int64_t e) {
+    for (int64_t slice = b; slice < e; ++slice) {
+      const int64_t plane = slice / v.to, ot = slice % v.to;
+      const T* x = src + (plane / v.c) * sn + (plane % v.c) * sc;
+      T* o = dst + slice * slice_out;
+      for (int64_t oh = 0; oh < v.ho; ++oh)
+        for (int64_t ow = 0; ow < v.wo; ++ow) {
+          const AvgWindow a = avg_window({ot, oh, ow}, v, win, count_include_pad, divisor_override);
           T sum = 0;
           if (!a.empty())
-            for (int64_t ih = a.h0; ih < a.h1; ++ih)
-              for (int64_t iw = a.w0; iw < a.w1; ++iw) sum += x[ih * sh + iw * sw];
-          o[oh * p.wo + ow] = a.empty() ? T(0) : sum / static_cast<T>(a.divisor);
+            for (int64_t it = a.lo[0]; it < a.hi[0]; ++it)
+              for (int64_t ih = a.lo[1]; ih < a.hi[1]; ++ih)
+                for (int64_t iw = a.lo[2]; iw < a.hi[2]; ++iw)
+                  sum += x[it * st + ih * sh + iw * sw];
+          o[oh * v.wo + ow] = a.empty() ? T(0) : sum / static_cast<T>(a.divisor);
         }
     }
   });
 }
 
 template <typename T>
-void avg_pool2d_backward_impl(const Tensor& out, const Tensor& grad, const Window2d& win,
-                              bool count_include_pad) {
-  const Planes p{out.sizes()[0], out.sizes()[1],  out.sizes()[2],
-                 out.sizes()[3], grad.sizes()[2], grad.sizes()[3]};
-  const int64_t gn = grad.strides()[0], gc = grad.strides()[1], gh = grad.strides()[2],
-                gw = grad.strides()[3];
+void avg_pool_backward_impl(const Tensor& out, const Tensor& grad, const Window3d& win,
+                            bool count_include_pad, int64_t divisor_override) {
+  const Volumes v = volumes(out, grad);
+  const int64_t gn = grad.strides()[0], gc = grad.strides()[1], gt = grad.strides()[2],
+                gh = grad.strides()[3], gw = grad.strides()[4];
   const T* g = grad.data_ptr<T>();
   T* dst = out.data_ptr<T>();
-  parallel_for(0, p.n * p.c, plane_grain(p.ho * p.wo * win.kh * win.kw), [&](int64_t b, int64_t e) {
+  const int64_t work = v.to * v.out_slice() * win.kd * win.hw.kh * win.hw.kw;
+  // Windows of different output depths overlap in the input: one whole plane per task.
+  parallel_for(0, v.n * v.c, plane_grain(work), [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; ++plane) {
-      const T* gp = g + (plane / p.c) * gn + (plane % p.c) * gc;
-      T* x = dst + plane * p.h * p.w;
-      std::fill(x, x + p.h * p.w, T(0));
-      for (int64_t oh = 0; oh < p.ho; ++oh)
-        for (int64_t ow = 0; ow < p.wo; ++ow) {
-          const AvgWindow a = avg_window(oh, ow, p, win, count_include_pad);
-          if (a.empty()) continue;
-          const T share = gp[oh * gh + ow * gw] / static_cast<T>(a.divisor);
-          for (int64_t ih = a.h0; ih < a.h1; ++ih)
-            for (int64_t iw = a.w0; iw < a.w1; ++iw) x[ih * p.w + iw] += share;
-        }
+      const T* gp = g + (plane / v.c) * gn + (plane % v.c) * gc;
+      T* x = dst + plane * v.volume();
+      std::fill(x, x + v.volume(), T(0));
+      for (int64_t ot = 0; ot < v.to; ++ot)
+        for (int64_t oh = 0; oh < v.ho; ++oh)
+          for (int64_t ow = 0; ow < v.wo; ++ow) {
+            const AvgWindow a =
+                avg_window({ot, oh, ow}, v, win, count_include_pad, divisor_override);
+            if (a.empty()) continue;
+            const T share = gp[ot * gt + oh * gh + ow * gw] / static_cast<T>(a.divisor);
+            for (int64_t it = a.lo[0]; it < a.hi[0]; ++it)
+              for (int64_t ih = a.lo[1]; ih < a.hi[1]; ++ih)
+                for (int64_t iw = a.lo[2]; iw < a.hi[2]; ++iw)
+                  x[(it * v.h + ih) * v.w + iw] += share;
+          }
     }
   });
 }
@@ -328,22 +365,24 @@ void im2col(const Tensor& out, const Tensor& in, const Window2d& w) {
 void col2im(const Tensor& out, const Tensor& in, const Window2d& w) {
   EMBER_DISPATCH_NUMERIC(in.dtype(), "col2im", [&] { col2im_impl<scalar_t>(out, in, w); });
 }
-void max_pool2d(const Tensor& out, const Tensor& indices, const Tensor& in, const Window2d& w) {
-  EMBER_DISPATCH_FLOATING(in.dtype(), "max_pool2d",
-                          [&] { max_pool2d_impl<scalar_t>(out, indices, in, w); });
+void max_pool(const Tensor& out, const Tensor& indices, const Tensor& in, const Window3d& w) {
+  EMBER_DISPATCH_FLOATING(in.dtype(), "max_pool",
+                          [&] { max_pool_impl<scalar_t>(out, indices, in, w); });
 }
-void max_pool2d_backward(const Tensor& out, const Tensor& grad, const Tensor& indices) {
-  EMBER_DISPATCH_FLOATING(grad.dtype(), "max_pool2d_backward",
-                          [&] { max_pool2d_backward_impl<scalar_t>(out, grad, indices); });
+void max_pool_backward(const Tensor& out, const Tensor& grad, const Tensor& indices) {
+  EMBER_DISPATCH_FLOATING(grad.dtype(), "max_pool_backward",
+                          [&] { max_pool_backward_impl<scalar_t>(out, grad, indices); });
 }
-void avg_pool2d(const Tensor& out, const Tensor& in, const Window2d& w, bool count_include_pad) {
-  EMBER_DISPATCH_FLOATING(in.dtype(), "avg_pool2d",
-                          [&] { avg_pool2d_impl<scalar_t>(out, in, w, count_include_pad); });
+void avg_pool(const Tensor& out, const Tensor& in, const Window3d& w, bool count_include_pad,
+              int64_t divisor_override) {
+  EMBER_DISPATCH_FLOATING(in.dtype(), "avg_pool", [&] {
+    avg_pool_impl<scalar_t>(out, in, w, count_include_pad, divisor_override);
+  });
 }
-void avg_pool2d_backward(const Tensor& out, const Tensor& grad, const Window2d& w,
-                         bool count_include_pad) {
-  EMBER_DISPATCH_FLOATING(grad.dtype(), "avg_pool2d_backward", [&] {
-    avg_pool2d_backward_impl<scalar_t>(out, grad, w, count_include_pad);
+void avg_pool_backward(const Tensor& out, const Tensor& grad, const Window3d& w,
+                       bool count_include_pad, int64_t divisor_override) {
+  EMBER_DISPATCH_FLOATING(grad.dtype(), "avg_pool_backward", [&] {
+    avg_pool_backward_impl<scalar_t>(out, grad, w, count_include_pad, divisor_override);
   });
 }
 
@@ -352,10 +391,10 @@ void avg_pool2d_backward(const Tensor& out, const Tensor& grad, const Window2d& 
 void fill_conv_kernels(KernelTable& table) {
   table.im2col = im2col;
   table.col2im = col2im;
-  table.max_pool2d = max_pool2d;
-  table.max_pool2d_backward = max_pool2d_backward;
-  table.avg_pool2d = avg_pool2d;
-  table.avg_pool2d_backward = avg_pool2d_backward;
+  table.max_pool = max_pool;
+  table.max_pool_backward = max_pool_backward;
+  table.avg_pool = avg_pool;
+  table.avg_pool_backward = avg_pool_backward;
 }
 
 }  // namespace ember::detail::cpu

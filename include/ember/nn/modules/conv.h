@@ -30,8 +30,9 @@ class ConvOptions {
   EMBER_ARG(ExpandingArray<D>, kernel_size);
   /// The window step (default 1).
   EMBER_ARG(ExpandingArray<D>, stride) = 1;
-  /// Padding added on each side (default 0), filled as padding_mode says.
-  EMBER_ARG(ExpandingArray<D>, padding) = 0;
+  /// Padding added on each side (default 0), filled as padding_mode says; or kValid (none) or
+  /// kSame (output as long as the input, stride 1 only).
+  EMBER_ARG(ConvPadding<D>, padding) = 0;
   /// The spacing between kernel taps (default 1).
   EMBER_ARG(ExpandingArray<D>, dilation) = 1;
   /// Channel groups convolved separately; must divide both channel counts (default 1).

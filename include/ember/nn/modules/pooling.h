@@ -1,6 +1,6 @@
 #pragma once
-/// The pooling layers, with LibTorch's options classes: MaxPool1d/2d, AvgPool1d/2d,
-/// AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d and LPPool1d/2d.
+/// The pooling layers, with LibTorch's options classes: MaxPool1d/2d/3d, AvgPool1d/2d/3d,
+/// AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, MaxUnpool1d/2d/3d and LPPool1d/2d.
 #include <cstddef>
 #include <optional>
 #include <string>
@@ -38,6 +38,7 @@ class MaxPoolOptions {
 };
 using MaxPool1dOptions = MaxPoolOptions<1>;
 using MaxPool2dOptions = MaxPoolOptions<2>;
+using MaxPool3dOptions = MaxPoolOptions<3>;
 
 /// The arguments of AvgPoolNd: `AvgPool2dOptions(2).padding(1).count_include_pad(false)`.
 template <size_t D>
@@ -56,72 +57,104 @@ class AvgPoolOptions {
   EMBER_ARG(bool, ceil_mode) = false;
   /// Whether padding counts in each window's divisor (default true).
   EMBER_ARG(bool, count_include_pad) = true;
+  /// A divisor for every window in place of its size (default none; AvgPool1d ignores it, as
+  /// LibTorch's does).
+  EMBER_ARG(std::optional<int64_t>, divisor_override) = std::nullopt;
 
  private:
   std::optional<ExpandingArray<D>> stride_;
 };
 using AvgPool1dOptions = AvgPoolOptions<1>;
 using AvgPool2dOptions = AvgPoolOptions<2>;
+using AvgPool3dOptions = AvgPoolOptions<3>;
 
-/// The maximum of each window of [N, C, L] (or [C, L]) inputs.
-class MaxPool1dImpl : public Module {
+namespace detail {
+/// What MaxPool1d/2d/3d share: the options, the pooling and the repr.
+template <size_t D>
+class MaxPoolImpl : public Module {
  public:
-  explicit MaxPool1dImpl(const MaxPool1dOptions& options);
-  explicit MaxPool1dImpl(ExpandingArray<1> kernel_size)
-      : MaxPool1dImpl(MaxPool1dOptions(kernel_size)) {}
+  MaxPoolImpl(const char* name, const MaxPoolOptions<D>& options)
+      : Module(name), options(options) {}
   Tensor forward(const Tensor& input) override;
-  /// The maxima and their int64 positions along L (return_indices=True).
+  /// The maxima and their int64 positions within each input plane (return_indices=True).
   std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
   /// "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False".
   std::string extra_repr() const override;
-  const MaxPool1dOptions options;
+  /// The options the layer was built with.
+  const MaxPoolOptions<D> options;
+};
+
+/// What AvgPool1d/2d/3d share: the options, the pooling and the repr.
+template <size_t D>
+class AvgPoolImpl : public Module {
+ public:
+  AvgPoolImpl(const char* name, const AvgPoolOptions<D>& options)
+      : Module(name), options(options) {}
+  Tensor forward(const Tensor& input) override;
+  /// "kernel_size=2, stride=2, padding=0" (AvgPool1d prints tuples: "kernel_size=(2,)").
+  std::string extra_repr() const override;
+  /// The options the layer was built with.
+  const AvgPoolOptions<D> options;
+};
+}  // namespace detail
+
+/// The maximum of each window of [N, C, L] (or [C, L]) inputs.
+class MaxPool1dImpl : public detail::MaxPoolImpl<1> {
+ public:
+  explicit MaxPool1dImpl(const MaxPool1dOptions& options) : MaxPoolImpl("MaxPool1d", options) {}
+  explicit MaxPool1dImpl(ExpandingArray<1> kernel_size)
+      : MaxPool1dImpl(MaxPool1dOptions(kernel_size)) {}
 };
 EMBER_MODULE(MaxPool1d);
 
 /// The maximum of each window of [N, C, H, W] (or [C, H, W]) inputs.
-class MaxPool2dImpl : public Module {
+class MaxPool2dImpl : public detail::MaxPoolImpl<2> {
  public:
-  explicit MaxPool2dImpl(const MaxPool2dOptions& options);
+  explicit MaxPool2dImpl(const MaxPool2dOptions& options) : MaxPoolImpl("MaxPool2d", options) {}
   explicit MaxPool2dImpl(ExpandingArray<2> kernel_size)
       : MaxPool2dImpl(MaxPool2dOptions(kernel_size)) {}
-  Tensor forward(const Tensor& input) override;
-  /// The maxima and their int64 positions within each H * W plane (return_indices=True).
-  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
-  /// "kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False".
-  std::string extra_repr() const override;
-  /// The options the layer was built with.
-  const MaxPool2dOptions options;
 };
 /// A shared handle to a MaxPool2dImpl.
 EMBER_MODULE(MaxPool2d);
 
-/// The mean of each window of [N, C, L] (or [C, L]) inputs.
-class AvgPool1dImpl : public Module {
+/// The maximum of each window of [N, C, D, H, W] (or [C, D, H, W]) inputs.
+class MaxPool3dImpl : public detail::MaxPoolImpl<3> {
  public:
-  explicit AvgPool1dImpl(const AvgPool1dOptions& options);
+  explicit MaxPool3dImpl(const MaxPool3dOptions& options) : MaxPoolImpl("MaxPool3d", options) {}
+  explicit MaxPool3dImpl(ExpandingArray<3> kernel_size)
+      : MaxPool3dImpl(MaxPool3dOptions(kernel_size)) {}
+};
+/// A shared handle to a MaxPool3dImpl.
+EMBER_MODULE(MaxPool3d);
+
+/// The mean of each window of [N, C, L] (or [C, L]) inputs.
+class AvgPool1dImpl : public detail::AvgPoolImpl<1> {
+ public:
+  explicit AvgPool1dImpl(const AvgPool1dOptions& options) : AvgPoolImpl("AvgPool1d", options) {}
   explicit AvgPool1dImpl(ExpandingArray<1> kernel_size)
       : AvgPool1dImpl(AvgPool1dOptions(kernel_size)) {}
-  Tensor forward(const Tensor& input) override;
-  /// "kernel_size=(2,), stride=(2,), padding=(0,)", as PyTorch prints AvgPool1d.
-  std::string extra_repr() const override;
-  const AvgPool1dOptions options;
 };
 EMBER_MODULE(AvgPool1d);
 
 /// The mean of each window of [N, C, H, W] (or [C, H, W]) inputs.
-class AvgPool2dImpl : public Module {
+class AvgPool2dImpl : public detail::AvgPoolImpl<2> {
  public:
-  explicit AvgPool2dImpl(const AvgPool2dOptions& options);
+  explicit AvgPool2dImpl(const AvgPool2dOptions& options) : AvgPoolImpl("AvgPool2d", options) {}
   explicit AvgPool2dImpl(ExpandingArray<2> kernel_size)
       : AvgPool2dImpl(AvgPool2dOptions(kernel_size)) {}
-  Tensor forward(const Tensor& input) override;
-  /// "kernel_size=2, stride=2, padding=0".
-  std::string extra_repr() const override;
-  /// The options the layer was built with.
-  const AvgPool2dOptions options;
 };
 /// A shared handle to an AvgPool2dImpl.
 EMBER_MODULE(AvgPool2d);
+
+/// The mean of each window of [N, C, D, H, W] (or [C, D, H, W]) inputs.
+class AvgPool3dImpl : public detail::AvgPoolImpl<3> {
+ public:
+  explicit AvgPool3dImpl(const AvgPool3dOptions& options) : AvgPoolImpl("AvgPool3d", options) {}
+  explicit AvgPool3dImpl(ExpandingArray<3> kernel_size)
+      : AvgPool3dImpl(AvgPool3dOptions(kernel_size)) {}
+};
+/// A shared handle to an AvgPool3dImpl.
+EMBER_MODULE(AvgPool3d);
 
 /// The arguments of the adaptive pools: the output size, whose empty entries keep the input's
 /// size (`AdaptiveAvgPool2dOptions({7, std::nullopt})`).
@@ -133,8 +166,10 @@ class AdaptivePoolOptions {
 };
 using AdaptiveAvgPool1dOptions = AdaptivePoolOptions<1>;
 using AdaptiveAvgPool2dOptions = AdaptivePoolOptions<2>;
+using AdaptiveAvgPool3dOptions = AdaptivePoolOptions<3>;
 using AdaptiveMaxPool1dOptions = AdaptivePoolOptions<1>;
 using AdaptiveMaxPool2dOptions = AdaptivePoolOptions<2>;
+using AdaptiveMaxPool3dOptions = AdaptivePoolOptions<3>;
 
 namespace detail {
 /// output_size with its empty entries filled from the input's trailing D dims.
@@ -170,6 +205,15 @@ class AdaptiveAvgPool2dImpl : public detail::AdaptivePoolImpl<2> {
 };
 EMBER_MODULE(AdaptiveAvgPool2d);
 
+/// Means over output_size windows that tile D, H and W of [N, C, D, H, W] (or [C, D, H, W]).
+class AdaptiveAvgPool3dImpl : public detail::AdaptivePoolImpl<3> {
+ public:
+  explicit AdaptiveAvgPool3dImpl(const AdaptiveAvgPool3dOptions& options)
+      : AdaptivePoolImpl("AdaptiveAvgPool3d", options) {}
+  Tensor forward(const Tensor& input) override;
+};
+EMBER_MODULE(AdaptiveAvgPool3d);
+
 /// Maxima over output_size windows that tile L.
 class AdaptiveMaxPool1dImpl : public detail::AdaptivePoolImpl<1> {
  public:
@@ -192,6 +236,17 @@ class AdaptiveMaxPool2dImpl : public detail::AdaptivePoolImpl<2> {
 };
 EMBER_MODULE(AdaptiveMaxPool2d);
 
+/// Maxima over output_size windows that tile D, H and W.
+class AdaptiveMaxPool3dImpl : public detail::AdaptivePoolImpl<3> {
+ public:
+  explicit AdaptiveMaxPool3dImpl(const AdaptiveMaxPool3dOptions& options)
+      : AdaptivePoolImpl("AdaptiveMaxPool3d", options) {}
+  Tensor forward(const Tensor& input) override;
+  /// The maxima and their int64 positions within each D * H * W volume.
+  std::tuple<Tensor, Tensor> forward_with_indices(const Tensor& input);
+};
+EMBER_MODULE(AdaptiveMaxPool3d);
+
 /// The arguments of MaxUnpoolNd: `MaxUnpool2dOptions(2).stride(2)`.
 template <size_t D>
 class MaxUnpoolOptions {
@@ -211,36 +266,54 @@ class MaxUnpoolOptions {
 };
 using MaxUnpool1dOptions = MaxUnpoolOptions<1>;
 using MaxUnpool2dOptions = MaxUnpoolOptions<2>;
+using MaxUnpool3dOptions = MaxUnpoolOptions<3>;
 
-/// The partial inverse of MaxPool1d: each value put back at its index, zeros elsewhere.
-class MaxUnpool1dImpl : public Module {
+namespace detail {
+/// What MaxUnpool1d/2d/3d share: the options, the unpooling and the repr.
+template <size_t D>
+class MaxUnpoolImpl : public Module {
  public:
-  explicit MaxUnpool1dImpl(const MaxUnpool1dOptions& options);
-  explicit MaxUnpool1dImpl(ExpandingArray<1> kernel_size)
-      : MaxUnpool1dImpl(MaxUnpool1dOptions(kernel_size)) {}
-  /// output_size, when given, is the pooled input's size (its last entry is used).
-  Tensor forward(const Tensor& input, const Tensor& indices,
-                 const std::optional<std::vector<int64_t>>& output_size = std::nullopt);
-  /// "kernel_size=(2,), stride=(2,), padding=(0,)".
-  std::string extra_repr() const override;
-  const MaxUnpool1dOptions options;
-};
-EMBER_MODULE(MaxUnpool1d);
-
-/// The partial inverse of MaxPool2d.
-class MaxUnpool2dImpl : public Module {
- public:
-  explicit MaxUnpool2dImpl(const MaxUnpool2dOptions& options);
-  explicit MaxUnpool2dImpl(ExpandingArray<2> kernel_size)
-      : MaxUnpool2dImpl(MaxUnpool2dOptions(kernel_size)) {}
-  /// output_size, when given, is the pooled input's size (its last two entries are used).
+  MaxUnpoolImpl(const char* name, const MaxUnpoolOptions<D>& options)
+      : Module(name), options(options) {}
+  /// output_size, when given, is the pooled input's size (its last D entries are used).
   Tensor forward(const Tensor& input, const Tensor& indices,
                  const std::optional<std::vector<int64_t>>& output_size = std::nullopt);
   /// "kernel_size=(2, 2), stride=(2, 2), padding=(0, 0)".
   std::string extra_repr() const override;
-  const MaxUnpool2dOptions options;
+  /// The options the layer was built with.
+  const MaxUnpoolOptions<D> options;
+};
+}  // namespace detail
+
+/// The partial inverse of MaxPool1d: each value put back at its index, zeros elsewhere.
+class MaxUnpool1dImpl : public detail::MaxUnpoolImpl<1> {
+ public:
+  explicit MaxUnpool1dImpl(const MaxUnpool1dOptions& options)
+      : MaxUnpoolImpl("MaxUnpool1d", options) {}
+  explicit MaxUnpool1dImpl(ExpandingArray<1> kernel_size)
+      : MaxUnpool1dImpl(MaxUnpool1dOptions(kernel_size)) {}
+};
+EMBER_MODULE(MaxUnpool1d);
+
+/// The partial inverse of MaxPool2d.
+class MaxUnpool2dImpl : public detail::MaxUnpoolImpl<2> {
+ public:
+  explicit MaxUnpool2dImpl(const MaxUnpool2dOptions& options)
+      : MaxUnpoolImpl("MaxUnpool2d", options) {}
+  explicit MaxUnpool2dImpl(ExpandingArray<2> kernel_size)
+      : MaxUnpool2dImpl(MaxUnpool2dOptions(kernel_size)) {}
 };
 EMBER_MODULE(MaxUnpool2d);
+
+/// The partial inverse of MaxPool3d.
+class MaxUnpool3dImpl : public detail::MaxUnpoolImpl<3> {
+ public:
+  explicit MaxUnpool3dImpl(const MaxUnpool3dOptions& options)
+      : MaxUnpoolImpl("MaxUnpool3d", options) {}
+  explicit MaxUnpool3dImpl(ExpandingArray<3> kernel_size)
+      : MaxUnpool3dImpl(MaxUnpool3dOptions(kernel_size)) {}
+};
+EMBER_MODULE(MaxUnpool3d);
 
 /// The arguments of LPPoolNd: `LPPool2dOptions(2, 3).stride(2)`.
 template <size_t D>

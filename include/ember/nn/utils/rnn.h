@@ -37,6 +37,12 @@ class PackedSequence {
   const Tensor& unsorted_indices() const { return unsorted_indices_; }
   /// Whether the data is on a CUDA device.
   bool is_cuda() const { return data_.is_cuda(); }
+  /// The sequence with its data converted as options say (dtype, device). On another device the
+  /// index tensors move too; batch_sizes stays on the CPU, as LibTorch's.
+  PackedSequence to(const TensorOptions& options) const;
+  /// to() with the data's dtype and the CPU or the CUDA device.
+  PackedSequence cpu() const;
+  PackedSequence cuda() const;
 
  private:
   Tensor data_, batch_sizes_, sorted_indices_, unsorted_indices_;
