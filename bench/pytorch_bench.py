@@ -11,6 +11,7 @@ Usage: pytorch_bench.py OUT.json   (threads from BENCH_THREADS, BENCH_SMALL=1 to
        pytorch_bench.py mlp_rss M  a 16-layer MLP's forward and backward, plain or checkpointed
                                    every 4 layers (M = plain|checkpoint), then peak RSS"""
 import json
+import importlib
 import os
 import resource
 import sys
@@ -235,7 +236,8 @@ def training_rows():
 
 
 def deep_mlp(checkpointed):
-    import torch.utils.checkpoint
+    # Not `import torch.utils.checkpoint`, which would bind the name torch to PyTorch itself.
+    checkpoint = importlib.import_module(torch.__name__ + ".utils.checkpoint").checkpoint
     torch.manual_seed(0)
     weights = [(torch.randn(512, 512) / 32).requires_grad_() for _ in range(16)]
 
@@ -249,7 +251,7 @@ def deep_mlp(checkpointed):
     h = torch.randn(4096, 512)
     for first in range(0, 16, 4):
         if checkpointed:
-            h = torch.utils.checkpoint.checkpoint(segment(first), h, use_reentrant=False)
+            h = checkpoint(segment(first), h, use_reentrant=False)
         else:
             h = segment(first)(h)
     h.sum().backward()
