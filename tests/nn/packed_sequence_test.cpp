@@ -81,7 +81,9 @@ TEST(NnPackedSequenceTest, PadSequenceAndPackSequence) {
   EXPECT_EQ(ints(d.sorted_indices()), ints(p.sorted_indices()));
   EXPECT_EQ(ints(d.unsorted_indices()), ints(p.unsorted_indices()));
   EXPECT_EQ(p.cpu().data().dtype(), p.data().dtype());
-  if (!cuda::is_available()) EXPECT_THROW(p.cuda(), Error);
+  if (!cuda::is_available()) {
+    EXPECT_THROW(p.cuda(), Error);
+  }
 }
 
 // The gradient of pad(pack(x)).sum() is one where a sequence has a step, zero in the padding.
