@@ -4,11 +4,16 @@
 //
 //   fashion_mnist [--model mlp|cnn|both] [--epochs N] [--batch-size N] [--lr X] [--threads N]
 //                 [--data DIR] [--checkpoint-dir DIR] [--train-limit N] [--test-limit N]
-//                 [--min-accuracy X]
+//                 [--min-accuracy X] [--distributed]
 //
 // By default it trains the MLP (5 epochs) and then the CNN (3 epochs). Exits non-zero when an
 // accuracy is below --min-accuracy (default: 0.87 for the MLP, 0.90 for the CNN) or a reloaded
 // model disagrees with the trained one.
+//
+// --distributed trains data-parallel over the processes that ember.distributed.run starts
+// (`python3 -m ember.distributed.run --nproc-per-node 2 --no-python fashion_mnist
+// --distributed`): each rank trains on its share of every global batch of --batch-size, DDP
+// averages the gradients, and rank 0 reports, evaluates and checkpoints.
 #include <ember/ember.h>
 #include <unistd.h>
 
@@ -36,6 +41,8 @@ struct Flags {
   int64_t train_limit = 0;  // 0: the whole training set
   int64_t test_limit = 0;   // 0: the whole test set
   double min_accuracy = 0;  // 0: the model's default
+  bool distributed = false;
+  int rank = 0, world = 1;  // this process's place when distributed
 };
 
 [[noreturn]] void usage(const std::string& problem) {
@@ -43,7 +50,7 @@ struct Flags {
             << "\nusage: fashion_mnist [--model mlp|cnn|both] [--epochs N] [--batch-size N]"
                " [--lr X] [--threads N] [--data DIR] [--checkpoint-dir DIR] [--train-limit N]"
                " [--test-limit N]"
-               " [--min-accuracy X]\n";
+               " [--min-accuracy X] [--distributed]\n";
   std::exit(2);
 }
 
@@ -51,6 +58,10 @@ Flags parse(int argc, char** argv) {
   Flags f;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
+    if (flag == "--distributed") {
+      f.distributed = true;
+      continue;
+    }
     if (i + 1 >= argc) usage("missing value for " + flag);
     const std::string value = argv[++i];
     try {
@@ -146,15 +157,24 @@ bool train_and_check(const std::string& kind, const Flags& flags,
                               : kind == "mlp"        ? 0.87
                                                      : 0.90;
   const std::string checkpoint = flags.checkpoint_dir + "/fashion_mnist_" + kind + ".safetensors";
+  // Distributed, each rank takes every world-th image and that share of each global batch.
+  const int64_t batch = flags.batch_size / flags.world;
   ember::data::DataLoader train_loader(
-      train_data,
-      ember::data::DataLoaderOptions(flags.batch_size).shuffle(true).seed(0).workers(1));
-  std::printf("\n%s: %zu training images, %d epochs, batch %lld\n", kind.c_str(),
-              train_data->size(), epochs, static_cast<long long>(flags.batch_size));
+      train_data, ember::data::DataLoaderOptions(batch).shuffle(true).seed(0).workers(1));
+  const bool lead = flags.rank == 0;
+  if (lead)
+    std::printf("\n%s: %zu training images, %d epochs, batch %lld (%d rank%s)\n", kind.c_str(),
+                train_data->size() * flags.world, epochs, static_cast<long long>(flags.batch_size),
+                flags.world, flags.world > 1 ? "s" : "");
 
   ember::manual_seed(0);
   nn::Sequential model = make_model(kind);
-  std::cout << *model << "\n";
+  if (lead) std::cout << *model << "\n";
+  // DDP broadcasts rank 0's weights at the start and averages the gradients in backward.
+  std::unique_ptr<nn::parallel::DistributedDataParallel<nn::SequentialImpl>> ddp;
+  if (flags.distributed)
+    ddp = std::make_unique<nn::parallel::DistributedDataParallel<nn::SequentialImpl>>(model.ptr());
+  const auto forward = [&](const Tensor& x) { return ddp ? (*ddp)(x) : model->forward(x); };
   ember::optim::Adam optimizer(model->parameters(), ember::optim::AdamOptions(flags.lr));
   // The learning rate follows a cosine from lr down to 0 over the whole run, one step a batch.
   ember::optim::CosineAnnealingLR schedule(
@@ -175,21 +195,23 @@ bool train_and_check(const std::string& kind, const Flags& flags,
     while (it != train_loader.end()) {
       const ember::data::Example<>& batch = *it;
       optimizer.zero_grad();
-      Tensor loss = F::cross_entropy(model->forward(batch.data), batch.target);
+      Tensor loss = F::cross_entropy(forward(batch.data), batch.target);
       loss.backward();
       optimizer.step();
       schedule.step();
       loss_sum += loss.item<double>() * batch.target.numel();
-      samples += batch.target.numel();
+      samples += batch.target.numel() * flags.world;
       const auto next = Clock::now();
       ++it;
       waited += since(next);
       ++done;
-      progress.update(done, loss_sum / samples, samples, since(start), waited,
-                      done == train_loader.size());
+      if (lead)
+        progress.update(done, loss_sum * flags.world / samples, samples, since(start), waited,
+                        done == train_loader.size());
     }
   }
 
+  if (!lead) return true;  // rank 0 evaluates and checkpoints the (identical) model
   const double trained = accuracy(model, test_loader);
   std::printf("%s test accuracy: %.2f%%\n", kind.c_str(), 100 * trained);
   ember::io::save_safetensors(checkpoint, model->state_dict());
@@ -213,9 +235,16 @@ bool train_and_check(const std::string& kind, const Flags& flags,
 }  // namespace
 
 int main(int argc, char** argv) {
-  const Flags flags = parse(argc, argv);
+  Flags flags = parse(argc, argv);
   if (flags.threads > 0) ember::set_num_threads(flags.threads);
   try {
+    if (flags.distributed) {
+      ember::distributed::init_process_group();
+      flags.rank = ember::distributed::get_rank();
+      flags.world = ember::distributed::get_world_size();
+      if (flags.batch_size % flags.world != 0)
+        usage("--batch-size must be a multiple of the number of ranks");
+    }
     auto train_set = std::make_shared<ember::data::FashionMNIST>(flags.data, /*train=*/true);
     auto test_set = std::make_shared<ember::data::FashionMNIST>(flags.data, /*train=*/false);
     // Pixels scaled to zero mean and unit variance with the training set's statistics.
@@ -228,17 +257,27 @@ int main(int argc, char** argv) {
       return std::shared_ptr<ember::data::Dataset>(
           ember::data::random_split(set, {n, size - n}, 0)[0]);
     };
-    const auto train_data = limit(train_set, flags.train_limit);
+    auto train_data = limit(train_set, flags.train_limit);
+    if (flags.world > 1) {
+      std::vector<int64_t> mine;
+      for (int64_t i = flags.rank; i < static_cast<int64_t>(train_data->size()); i += flags.world)
+        mine.push_back(i);
+      train_data = std::make_shared<ember::data::Subset>(train_data, std::move(mine));
+    }
     const auto test_data = limit(test_set, flags.test_limit);
     ember::data::DataLoader test_loader(test_data, ember::data::DataLoaderOptions(1000));
-    std::printf("Fashion-MNIST from %s: %zu training and %zu test images, %d threads\n",
-                flags.data.c_str(), train_data->size(), test_data->size(),
-                ember::get_num_threads());
+    if (flags.rank == 0)
+      std::printf(
+          "Fashion-MNIST from %s: %zu training and %zu test images, %d threads%s\n",
+          flags.data.c_str(), train_data->size() * flags.world, test_data->size(),
+          ember::get_num_threads(),
+          flags.world > 1 ? (" per rank, " + std::to_string(flags.world) + " ranks").c_str() : "");
 
     bool ok = true;
     for (const std::string kind : {"mlp", "cnn"})
       if (flags.model == kind || flags.model == "both")
         ok = train_and_check(kind, flags, train_data, test_loader) && ok;
+    if (flags.distributed) ember::distributed::destroy_process_group();
     return ok ? 0 : 1;
   } catch (const ember::Error& e) {
     std::fprintf(stderr, "fashion_mnist: %s\n", e.what());

@@ -24,7 +24,8 @@ import sys
 import types
 
 NAMESPACES = ["torch", "torch.Tensor", "torch.nn", "torch.nn.functional", "torch.nn.init",
-              "torch.optim", "torch.optim.lr_scheduler", "torch.autograd", "torch.utils.data"]
+              "torch.optim", "torch.optim.lr_scheduler", "torch.autograd", "torch.utils.data",
+              "torch.distributed"]
 
 # What Ember leaves out on purpose, as (reason, test on (name, torch object)). A name is left out
 # by the first rule that matches; the document lists each rule with the count it removed.

@@ -92,10 +92,11 @@ WRAPPERS = [
 
 # Functions that return an Error for the caller to throw (`throw stopped_error();`). Their own
 # `Error(...)` (or wrapper) construction is the raise site.
-ERROR_FACTORIES = {"stopped_error", "value_error"}
+ERROR_FACTORIES = {"stopped_error", "value_error", "collective_error"}
 
 # Throws of something other than ember::Error that are not user errors.
-OTHER_THROWS = {"std::bad_alloc"}
+# Closed and Timeout are the TCP store's socket signals, caught inside it.
+OTHER_THROWS = {"std::bad_alloc", "Closed", "Timeout", "net::Closed", "net::Timeout"}
 
 # Message parts: calls that add a line to a message raised elsewhere in the same file. Each
 # becomes its own catalogue entry (the user sees it inside the heading's message).

@@ -9,6 +9,7 @@
 #include "ember/core/tensor_dict.h"
 #include "ember/cuda.h"
 #include "ember/data.h"
+#include "ember/distributed.h"
 #include "ember/func.h"
 #include "ember/io.h"
 #include "ember/nn.h"

@@ -33,8 +33,8 @@ from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzer
                  logical_xor, masked_select, movedim, nan_to_num, nonzero, polygamma, remainder, roll,
                  rsub, std_mean, var_mean,
                  swapaxes, tile, trace, vstack)
-from . import (accelerator, autograd, backends, cuda, func, nn, onnx, optim, random,
-               return_types, special, utils)
+from . import (accelerator, autograd, backends, cuda, distributed, func, nn, onnx, optim,
+               random, return_types, special, utils)
 from .func import vmap
 from .serialization import load, save
 from . import safetensors

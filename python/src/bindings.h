@@ -35,6 +35,8 @@ void bind_order_statistics(py::module_& m);
 void bind_search(py::module_& m);
 /// Into ember._C._func: the function transforms (ember::func).
 void bind_func(py::module_& m);
+/// ember._C._distributed (python/src/distributed.cpp).
+void bind_distributed(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------
 

@@ -56,5 +56,6 @@ PYBIND11_MODULE(_C, m) {
   bind_order_statistics(m);
   bind_search(m);
   bind_func(m);
+  bind_distributed(m);
   m.def("_set_python_types", &set_python_types, py::arg("size"));
 }

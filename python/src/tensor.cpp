@@ -641,9 +641,19 @@ void bind_tensor(py::module_& m) {
           },
           py::arg("gradient") = py::none(), py::arg("retain_graph") = py::none(),
           py::arg("create_graph") = false, py::arg("inputs") = py::none())
-      .def("register_hook", [](const Tensor& t, py::object hook) {
+      .def("register_hook",
+           [](const Tensor& t, py::object hook) {
+             auto ref = std::make_shared<PyObjectRef>(std::move(hook));
+             const unsigned id =
+                 t.register_hook([ref](const Tensor& g) { return call_hook(ref, g); });
+             return RemovableHandle{t, id};
+           })
+      .def("register_post_accumulate_grad_hook", [](const Tensor& t, py::object hook) {
         auto ref = std::make_shared<PyObjectRef>(std::move(hook));
-        const unsigned id = t.register_hook([ref](const Tensor& g) { return call_hook(ref, g); });
+        const unsigned id = t.register_post_accumulate_grad_hook([ref](const Tensor& leaf) {
+          py::gil_scoped_acquire gil;
+          ref->get()(leaf);
+        });
         return RemovableHandle{t, id};
       });
 }

@@ -21,6 +21,8 @@ struct AutogradMeta final : AutogradMetaInterface {
   /// Hooks of a leaf, run by its AccumulateGrad before accumulating (a non-leaf's hooks live
   /// on its grad_fn).
   std::vector<std::pair<unsigned, std::function<Tensor(const Tensor&)>>> leaf_hooks_;
+  /// Hooks of a leaf, run by its AccumulateGrad after accumulating.
+  std::vector<std::pair<unsigned, std::function<void(const Tensor&)>>> post_accumulate_hooks_;
   /// The tangent (forward-mode gradient) and the dual level that set it (Note [Forward grads]).
   Tensor fw_grad_;
   int64_t fw_level_ = 0;

@@ -74,10 +74,13 @@ bool Tensor::retains_grad() const {
   return meta && meta->retained_grad_;
 }
 
+namespace {
+std::atomic<unsigned> next_hook_id{0};
+}  // namespace
+
 unsigned Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {
-  static std::atomic<unsigned> next_id{0};
   EMBER_CHECK(requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
-  const unsigned id = next_id.fetch_add(1);
+  const unsigned id = next_hook_id.fetch_add(1);
   auto& meta = ensure_meta(*this);
   if (meta.grad_fn_)
     meta.grad_fn_->add_pre_hook(meta.output_nr_, id, std::move(hook));
@@ -86,15 +89,24 @@ unsigned Tensor::add_hook(std::function<Tensor(const Tensor&)> hook) const {
   return id;
 }
 
+unsigned Tensor::register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const {
+  EMBER_CHECK(requires_grad(), "cannot register a hook on a tensor that doesn't require gradient");
+  EMBER_CHECK(is_leaf(), "post accumulate grad hooks cannot be registered on non-leaf tensors");
+  const unsigned id = next_hook_id.fetch_add(1);
+  ensure_meta(*this).post_accumulate_hooks_.emplace_back(id, std::move(hook));
+  return id;
+}
+
 void Tensor::remove_hook(unsigned handle) const {
   auto* meta = get_meta(*this);
   EMBER_CHECK(meta, "remove_hook: no hook with handle {}", handle);
-  auto& hooks = meta->leaf_hooks_;
-  auto it = std::find_if(hooks.begin(), hooks.end(), [&](auto& h) { return h.first == handle; });
-  if (it != hooks.end()) {
+  const auto erase = [handle](auto& hooks) {
+    auto it = std::find_if(hooks.begin(), hooks.end(), [&](auto& h) { return h.first == handle; });
+    if (it == hooks.end()) return false;
     hooks.erase(it);
-    return;
-  }
+    return true;
+  };
+  if (erase(meta->leaf_hooks_) || erase(meta->post_accumulate_hooks_)) return;
   EMBER_CHECK(meta->grad_fn_ && meta->grad_fn_->remove_pre_hook(handle),
               "remove_hook: no hook with handle {}", handle);
 }

@@ -30,6 +30,9 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
     const bool alone = incoming.impl().use_count() == 1;
     grad = GradMode::is_enabled() || alone ? incoming : incoming.detach().clone();
   }
+  // A copy: a hook may register or remove hooks on this leaf.
+  const auto post_hooks = ensure_meta(leaf_).post_accumulate_hooks_;
+  for (const auto& [id, hook] : post_hooks) hook(leaf_);
   return {};
 }
 

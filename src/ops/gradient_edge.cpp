@@ -3,6 +3,7 @@
 // this layer rather than in graph/).
 #include <mutex>
 
+#include "ember/autograd/grad_accumulator.h"
 #include "ops/accumulate_grad.h"
 #include "ops/record.h"
 
@@ -23,6 +24,11 @@ Edge gradient_edge(const Tensor& t) {
     meta->grad_accumulator_ = acc;
   }
   return {acc, 0};
+}
+
+std::shared_ptr<Node> impl::grad_accumulator(const Tensor& leaf) {
+  if (!leaf.defined() || !leaf.is_leaf() || !leaf.requires_grad()) return nullptr;
+  return gradient_edge(leaf).function;
 }
 
 edge_list collect_next_edges(std::initializer_list<const Tensor*> tensors) {

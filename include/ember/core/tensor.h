@@ -397,7 +397,10 @@ class Tensor {
       return add_hook(std::forward<Hook>(hook));
     }
   }
-  /// Removes a hook added by register_hook.
+  /// Calls hook with this leaf once backward has added a gradient into its grad() (PyTorch
+  /// 2.1's register_post_accumulate_grad_hook). Returns a handle for remove_hook.
+  unsigned register_post_accumulate_grad_hook(std::function<void(const Tensor&)> hook) const;
+  /// Removes a hook added by register_hook or register_post_accumulate_grad_hook.
   void remove_hook(unsigned handle) const;
   /// The same data, cut from the graph (shares memory and the version counter).
   Tensor detach() const;

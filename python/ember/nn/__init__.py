@@ -1,6 +1,6 @@
 """ember.nn: modules, losses, parameters, nn.functional and nn.init, as torch.nn."""
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                    MSELoss, NLLLoss, SmoothL1Loss)

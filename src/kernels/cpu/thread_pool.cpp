@@ -78,7 +78,14 @@ struct ThreadPool::State {
 
 ThreadPool::ThreadPool() : state_(new State) {
   int n = static_cast<int>(std::thread::hardware_concurrency());
-  if (const char* env = std::getenv("OMP_NUM_THREADS")) n = std::atoi(env);
+  // Ember's own variable first: a launcher that divides the cores between ranks sets both.
+  for (const char* name : {"EMBER_NUM_THREADS", "OMP_NUM_THREADS"}) {
+    const char* env = std::getenv(name);
+    if (env && std::atoi(env) > 0) {
+      n = std::atoi(env);
+      break;
+    }
+  }
   state_->start(std::max(n, 1));
 }
 

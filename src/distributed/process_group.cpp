@@ -1,0 +1,605 @@
+// ProcessGroup: Gloo's context and collectives behind Ember tensors. Note [Group thread]: every
+// collective is queued to the group's one thread, which runs them in the order they were
+// issued; Gloo matches the ranks' operations by tag, and issuing order is the same on every
+// rank, so the tag is that order's count.
+#include <gloo/allgather.h>
+#include <gloo/allreduce.h>
+#include <gloo/barrier.h>
+#include <gloo/broadcast.h>
+#include <gloo/common/error.h>
+#include <gloo/gather.h>
+#include <gloo/math.h>
+#include <gloo/reduce.h>
+#include <gloo/rendezvous/context.h>
+#include <gloo/rendezvous/store.h>
+#include <gloo/scatter.h>
+#include <gloo/transport/tcp/device.h>
+#include <gloo/transport/unbound_buffer.h>
+
+#include <deque>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "ember/autograd/grad_mode.h"
+#include "ember/core/error.h"
+#include "ember/distributed/process_group.h"
+#include "ember/ops.h"
+#include "group_errors.h"
+
+namespace ember::distributed {
+
+std::string reduce_op_name(ReduceOp op) {
+  switch (op) {
+    case ReduceOp::SUM:
+      return "SUM";
+    case ReduceOp::AVG:
+      return "AVG";
+    case ReduceOp::PRODUCT:
+      return "PRODUCT";
+    case ReduceOp::MIN:
+      return "MIN";
+    case ReduceOp::MAX:
+      return "MAX";
+  }
+  return "?";
+}
+
+// ---- Work --------------------------------------------------------------------------------
+
+Work::Work(std::string name, std::chrono::milliseconds timeout)
+    : name_(std::move(name)), timeout_(timeout) {}
+
+bool Work::wait(std::chrono::milliseconds timeout) {
+  if (timeout.count() <= 0) timeout = timeout_;
+  if (auto complete = take_completion()) {
+    try {
+      complete(*this);
+    } catch (...) {
+      finish(std::current_exception());
+      throw;
+    }
+    finish();
+  }
+  std::unique_lock<std::mutex> lock(mutex_);
+  if (!done_cv_.wait_for(lock, timeout, [&] { return done_; }))
+    throw Error(fmt::format("{}: Work::wait timed out after {} ms", name_, timeout.count()));
+  if (error_) std::rethrow_exception(error_);
+  return true;
+}
+
+bool Work::is_completed() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return done_;
+}
+
+bool Work::is_success() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return done_ && !error_;
+}
+
+std::exception_ptr Work::exception() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return error_;
+}
+
+void Work::finish(std::exception_ptr error) {
+  std::vector<std::function<void()>> callbacks;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    done_ = true;
+    error_ = std::move(error);
+    callbacks.swap(callbacks_);
+  }
+  done_cv_.notify_all();
+  for (auto& fn : callbacks) fn();
+}
+
+void Work::set_completion(std::function<void(Work&)> complete) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  completion_ = std::move(complete);
+}
+
+std::function<void(Work&)> Work::take_completion() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return std::exchange(completion_, nullptr);
+}
+
+void Work::then(std::function<void()> fn) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!done_) {
+      callbacks_.push_back(std::move(fn));
+      return;
+    }
+  }
+  fn();
+}
+
+// ---- Gloo glue ---------------------------------------------------------------------------
+
+namespace {
+
+// Gloo's rendezvous reads and writes through its own store interface.
+class GlooStore final : public gloo::rendezvous::Store {
+ public:
+  explicit GlooStore(std::shared_ptr<distributed::Store> store) : store_(std::move(store)) {}
+  void set(const std::string& key, const std::vector<char>& data) override {
+    store_->set(key, std::vector<uint8_t>(data.begin(), data.end()));
+  }
+  std::vector<char> get(const std::string& key) override {
+    const auto v = store_->get(key);
+    return {v.begin(), v.end()};
+  }
+  void wait(const std::vector<std::string>& keys) override { store_->wait(keys); }
+  void wait(const std::vector<std::string>& keys, const std::chrono::milliseconds& t) override {
+    store_->wait(keys, t);
+  }
+
+ private:
+  std::shared_ptr<distributed::Store> store_;
+};
+
+using ReduceFn = void (*)(void*, const void*, const void*, size_t);
+
+template <typename T>
+ReduceFn reduce_function(ReduceOp op) {
+  if constexpr (std::is_same_v<T, uint8_t>) {  // bool: SUM is "or", PRODUCT is "and"
+    if (op == ReduceOp::SUM || op == ReduceOp::MAX) return &gloo::max<T>;
+    return &gloo::min<T>;
+  } else {
+    switch (op) {
+      case ReduceOp::SUM:
+      case ReduceOp::AVG:
+        return &gloo::sum<T>;
+      case ReduceOp::PRODUCT:
+        return &gloo::product<T>;
+      case ReduceOp::MIN:
+        return &gloo::min<T>;
+      case ReduceOp::MAX:
+        return &gloo::max<T>;
+    }
+  }
+  return nullptr;
+}
+
+// Calls fn with a value of the C++ type Gloo moves t's elements as.
+template <typename Fn>
+void with_element_type(ScalarType dtype, Fn&& fn) {
+  switch (dtype) {
+    case ScalarType::Bool:
+      return fn(uint8_t{});
+    case ScalarType::Int32:
+      return fn(int32_t{});
+    case ScalarType::Int64:
+      return fn(int64_t{});
+    case ScalarType::Float32:
+      return fn(float{});
+    case ScalarType::Float64:
+      return fn(double{});
+  }
+}
+
+// A contiguous tensor over t's elements: t itself when it is contiguous, else a copy that
+// write_back() puts back.
+struct Buffer {
+  Tensor target;
+  Tensor contiguous;
+  explicit Buffer(const Tensor& t) : target(t.variable_data()), contiguous(target.contiguous()) {}
+  template <typename T>
+  T* data() const {
+    return static_cast<T*>(contiguous.data_ptr());
+  }
+  size_t numel() const { return static_cast<size_t>(contiguous.numel()); }
+  void write_back() const {
+    if (contiguous.unsafe_impl() != target.unsafe_impl()) target.copy_(contiguous);
+  }
+};
+
+void check_tensor(const char* op, const Tensor& t) {
+  if (!t.defined()) throw Error(fmt::format("ProcessGroupGloo::{}: the tensor is undefined", op));
+  if (!t.device().is_cpu())
+    throw Error(fmt::format("ProcessGroupGloo::{}: expected a CPU tensor, got one on {}", op,
+                            t.device().str()));
+}
+
+void check_same(const char* op, const Tensor& a, const Tensor& b, const char* what) {
+  if (a.sizes() != b.sizes() || a.dtype() != b.dtype())
+    throw Error(fmt::format("ProcessGroupGloo::{}: {} must all have the shape and dtype of the "
+                            "input ({} {}), got {} {}",
+                            op, what, shape_str(a.sizes()), dtype_name(a.dtype()),
+                            shape_str(b.sizes()), dtype_name(b.dtype())),
+                ErrorKind::Value);
+}
+
+void check_rank(const char* op, int rank, int size, const char* what) {
+  if (rank < 0 || rank >= size)
+    throw Error(fmt::format("ProcessGroupGloo::{}: {} {} is not a rank of this group of {}", op,
+                            what, rank, size),
+                ErrorKind::Value);
+}
+
+}  // namespace
+
+// ---- The group ---------------------------------------------------------------------------
+
+class ProcessGroup::Impl {
+ public:
+  Impl(ProcessGroup& group, const std::shared_ptr<Store>& store) : group_(group) {
+    gloo::transport::tcp::attr attr;
+    attr.hostname = group.options_.hostname;
+    attr.iface = group.options_.interface;
+    if (attr.hostname.empty() && attr.iface.empty()) {
+      if (const char* iface = std::getenv("GLOO_SOCKET_IFNAME")) attr.iface = iface;
+    }
+    try {
+      device_ = gloo::transport::tcp::CreateDevice(attr);
+      context_ = std::make_shared<gloo::rendezvous::Context>(group.rank_, group.size_);
+      context_->setTimeout(group.options_.timeout);
+      GlooStore gloo_store(store);
+      context_->connectFullMesh(gloo_store, device_);
+    } catch (const gloo::Exception& e) {
+      throw Error(fmt::format("ProcessGroupGloo: rank {} of {} could not connect: {}", group.rank_,
+                              group.size_, e.what()));
+    }
+    thread_ = std::thread([this] { run(); });
+  }
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    queue_cv_.notify_all();
+    thread_.join();
+  }
+
+  // Queues job as a Work named `name`; the job gets the tag the ranks agree on.
+  WorkPtr enqueue(std::string name, std::function<void(uint32_t tag, Work&)> job) {
+    auto work =
+        std::make_shared<Work>(fmt::format("ProcessGroupGloo::{}", name), group_.options_.timeout);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      queue_.push_back({work, std::move(name), next_tag_++, std::move(job)});
+    }
+    queue_cv_.notify_one();
+    return work;
+  }
+
+  std::shared_ptr<gloo::Context> context() const { return context_; }
+
+ private:
+  struct Job {
+    WorkPtr work;
+    std::string name;
+    uint32_t tag;
+    std::function<void(uint32_t, Work&)> run;
+  };
+
+  void run() {
+    NoGradGuard no_grad;
+    while (true) {
+      Job job;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      std::exception_ptr error;
+      try {
+        job.run(job.tag, *job.work);
+      } catch (const gloo::Exception& e) {
+        error = std::make_exception_ptr(collective_error(group_, job.name, e.what()));
+      } catch (...) {
+        error = std::current_exception();
+      }
+      job.work->finish(error);
+    }
+  }
+
+  ProcessGroup& group_;
+  std::shared_ptr<gloo::transport::Device> device_;
+  std::shared_ptr<gloo::rendezvous::Context> context_;
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable queue_cv_;
+  std::deque<Job> queue_;
+  uint32_t next_tag_ = 0;
+  bool stopping_ = false;
+};
+
+ProcessGroup::ProcessGroup(std::shared_ptr<Store> store, int rank, int size,
+                           const ProcessGroupOptions& options, std::vector<int> ranks)
+    : store_(std::move(store)),
+      rank_(rank),
+      size_(size),
+      options_(options),
+      ranks_(std::move(ranks)) {
+  if (!store_) throw Error("ProcessGroupGloo: the store is null", ErrorKind::Value);
+  if (size < 1 || rank < 0 || rank >= size)
+    throw Error(fmt::format("ProcessGroupGloo: rank {} is not in a group of size {}", rank, size),
+                ErrorKind::Value);
+  if (ranks_.empty())
+    for (int r = 0; r < size; ++r) ranks_.push_back(r);
+  impl_ = std::make_unique<Impl>(*this, store_);
+}
+
+ProcessGroup::ProcessGroup(std::vector<int> ranks)
+    : rank_(-1), size_(static_cast<int>(ranks.size())), ranks_(std::move(ranks)) {}
+
+std::shared_ptr<ProcessGroup> ProcessGroup::non_member(std::vector<int> ranks) {
+  return std::shared_ptr<ProcessGroup>(new ProcessGroup(std::move(ranks)));
+}
+
+ProcessGroup::Impl& ProcessGroup::impl(const char* op) const {
+  if (!impl_)
+    throw Error(fmt::format("ProcessGroupGloo::{}: this process is not a member of the group", op));
+  return *impl_;
+}
+
+ProcessGroup::~ProcessGroup() = default;
+
+WorkPtr ProcessGroup::allreduce(Tensor tensor, ReduceOp op) {
+  check_tensor("allreduce", tensor);
+  if (op == ReduceOp::AVG && !is_floating_point(tensor.dtype()))
+    throw Error(fmt::format("ProcessGroupGloo::allreduce: ReduceOp.AVG needs a floating-point "
+                            "tensor, got {}",
+                            dtype_name(tensor.dtype())),
+                ErrorKind::Type);
+  return impl(__func__).enqueue("allreduce", [this, op, buf = Buffer(tensor)](uint32_t tag, Work&) {
+    with_element_type(buf.contiguous.dtype(), [&](auto v) {
+      using T = decltype(v);
+      gloo::AllreduceOptions opts(impl_->context());
+      opts.setOutput(buf.data<T>(), buf.numel());
+      opts.setReduceFunction(reduce_function<T>(op));
+      opts.setTag(tag);
+      opts.setTimeout(options_.timeout);
+      gloo::allreduce(opts);
+    });
+    if (op == ReduceOp::AVG) buf.contiguous.div_(size_);
+    buf.write_back();
+  });
+}
+
+WorkPtr ProcessGroup::reduce(Tensor tensor, int root, ReduceOp op) {
+  check_tensor("reduce", tensor);
+  check_rank("reduce", root, size_, "root");
+  return impl(__func__).enqueue("reduce",
+                                [this, op, root, buf = Buffer(tensor)](uint32_t tag, Work&) {
+                                  with_element_type(buf.contiguous.dtype(), [&](auto v) {
+                                    using T = decltype(v);
+                                    gloo::ReduceOptions opts(impl_->context());
+                                    opts.setOutput(buf.data<T>(), buf.numel());
+                                    opts.setRoot(root);
+                                    opts.setReduceFunction(reduce_function<T>(op));
+                                    opts.setTag(tag);
+                                    opts.setTimeout(options_.timeout);
+                                    gloo::reduce(opts);
+                                  });
+                                  if (rank_ == root) {
+                                    if (op == ReduceOp::AVG) buf.contiguous.div_(size_);
+                                    buf.write_back();
+                                  }
+                                });
+}
+
+WorkPtr ProcessGroup::broadcast(Tensor tensor, int root) {
+  check_tensor("broadcast", tensor);
+  check_rank("broadcast", root, size_, "root");
+  return impl(__func__).enqueue("broadcast",
+                                [this, root, buf = Buffer(tensor)](uint32_t tag, Work&) {
+                                  with_element_type(buf.contiguous.dtype(), [&](auto v) {
+                                    using T = decltype(v);
+                                    gloo::BroadcastOptions opts(impl_->context());
+                                    opts.setOutput(buf.data<T>(), buf.numel());
+                                    opts.setRoot(root);
+                                    opts.setTag(tag);
+                                    opts.setTimeout(options_.timeout);
+                                    gloo::broadcast(opts);
+                                  });
+                                  buf.write_back();
+                                });
+}
+
+WorkPtr ProcessGroup::allgather(std::vector<Tensor> outputs, Tensor input) {
+  check_tensor("allgather", input);
+  if (static_cast<int>(outputs.size()) != size_)
+    throw Error(fmt::format("ProcessGroupGloo::allgather: expected {} output tensors (one per "
+                            "rank), got {}",
+                            size_, outputs.size()),
+                ErrorKind::Value);
+  for (const auto& o : outputs) check_same("allgather", input, o, "output tensors");
+  return impl(__func__).enqueue(
+      "allgather", [this, outputs, in = Buffer(input)](uint32_t tag, Work& w) {
+        Tensor flat = empty({size_ * static_cast<int64_t>(in.numel())},
+                            TensorOptions().dtype(in.contiguous.dtype()));
+        with_element_type(flat.dtype(), [&](auto v) {
+          using T = decltype(v);
+          gloo::AllgatherOptions opts(impl_->context());
+          opts.setInput(in.data<T>(), in.numel());
+          opts.setOutput(static_cast<T*>(flat.data_ptr()), flat.numel());
+          opts.setTag(tag);
+          opts.setTimeout(options_.timeout);
+          gloo::allgather(opts);
+        });
+        for (int r = 0; r < size_; ++r)
+          outputs[r].variable_data().copy_(
+              flat.narrow(0, r * static_cast<int64_t>(in.numel()), static_cast<int64_t>(in.numel()))
+                  .view(outputs[r].sizes()));
+        w.set_result(outputs);
+      });
+}
+
+WorkPtr ProcessGroup::reduce_scatter(Tensor output, std::vector<Tensor> inputs, ReduceOp op) {
+  check_tensor("reduce_scatter", output);
+  if (static_cast<int>(inputs.size()) != size_)
+    throw Error(fmt::format("ProcessGroupGloo::reduce_scatter: expected {} input tensors (one "
+                            "per rank), got {}",
+                            size_, inputs.size()),
+                ErrorKind::Value);
+  for (const auto& i : inputs) check_same("reduce_scatter", output, i, "input tensors");
+  // Gloo's reduce-scatter needs equal shares and a ring context; an allreduce of the stacked
+  // inputs followed by taking this rank's share moves more bytes but uses Gloo's fastest path.
+  return impl(__func__).enqueue(
+      "reduce_scatter", [this, op, inputs, out = Buffer(output)](uint32_t tag, Work&) {
+        Tensor flat = stack(inputs).contiguous();
+        with_element_type(flat.dtype(), [&](auto v) {
+          using T = decltype(v);
+          gloo::AllreduceOptions opts(impl_->context());
+          opts.setOutput(static_cast<T*>(flat.data_ptr()), static_cast<size_t>(flat.numel()));
+          opts.setReduceFunction(reduce_function<T>(op));
+          opts.setTag(tag);
+          opts.setTimeout(options_.timeout);
+          gloo::allreduce(opts);
+        });
+        Tensor mine = flat.select(0, rank_);
+        if (op == ReduceOp::AVG) mine = mine / size_;
+        out.target.copy_(mine);
+      });
+}
+
+WorkPtr ProcessGroup::gather(std::vector<Tensor> outputs, Tensor input, int root) {
+  check_tensor("gather", input);
+  check_rank("gather", root, size_, "root");
+  if (rank_ == root) {
+    if (static_cast<int>(outputs.size()) != size_)
+      throw Error(fmt::format("ProcessGroupGloo::gather: the destination rank needs a list of {} "
+                              "tensors (one per rank), got {}",
+                              size_, outputs.size()),
+                  ErrorKind::Value);
+    for (const auto& o : outputs) check_same("gather", input, o, "gather_list tensors");
+  } else if (!outputs.empty()) {
+    throw Error("ProcessGroupGloo::gather: only the destination rank passes a gather_list",
+                ErrorKind::Value);
+  }
+  return impl(__func__).enqueue(
+      "gather", [this, root, outputs, in = Buffer(input)](uint32_t tag, Work&) {
+        const int64_t n = static_cast<int64_t>(in.numel());
+        Tensor flat;
+        if (rank_ == root) flat = empty({size_ * n}, TensorOptions().dtype(in.contiguous.dtype()));
+        with_element_type(in.contiguous.dtype(), [&](auto v) {
+          using T = decltype(v);
+          gloo::GatherOptions opts(impl_->context());
+          opts.setInput(in.data<T>(), in.numel());
+          if (rank_ == root) opts.setOutput(static_cast<T*>(flat.data_ptr()), flat.numel());
+          opts.setRoot(root);
+          opts.setTag(tag);
+          opts.setTimeout(options_.timeout);
+          gloo::gather(opts);
+        });
+        if (rank_ == root)
+          for (int r = 0; r < size_; ++r)
+            outputs[r].variable_data().copy_(flat.narrow(0, r * n, n).view(outputs[r].sizes()));
+      });
+}
+
+WorkPtr ProcessGroup::scatter(Tensor output, std::vector<Tensor> inputs, int root) {
+  check_tensor("scatter", output);
+  check_rank("scatter", root, size_, "root");
+  if (rank_ == root) {
+    if (static_cast<int>(inputs.size()) != size_)
+      throw Error(fmt::format("ProcessGroupGloo::scatter: the source rank needs a list of {} "
+                              "tensors (one per rank), got {}",
+                              size_, inputs.size()),
+                  ErrorKind::Value);
+    for (const auto& i : inputs) check_same("scatter", output, i, "scatter_list tensors");
+  } else if (!inputs.empty()) {
+    throw Error("ProcessGroupGloo::scatter: only the source rank passes a scatter_list",
+                ErrorKind::Value);
+  }
+  return impl(__func__).enqueue("scatter",
+                                [this, root, inputs, out = Buffer(output)](uint32_t tag, Work&) {
+                                  std::vector<Tensor> contiguous;
+                                  for (const auto& t : inputs)
+                                    contiguous.push_back(t.variable_data().contiguous());
+                                  with_element_type(out.contiguous.dtype(), [&](auto v) {
+                                    using T = decltype(v);
+                                    gloo::ScatterOptions opts(impl_->context());
+                                    std::vector<T*> ptrs;
+                                    for (auto& t : contiguous)
+                                      ptrs.push_back(static_cast<T*>(t.data_ptr()));
+                                    if (rank_ == root) opts.setInputs(ptrs, out.numel());
+                                    opts.setOutput(out.data<T>(), out.numel());
+                                    opts.setRoot(root);
+                                    opts.setTag(tag);
+                                    opts.setTimeout(options_.timeout);
+                                    gloo::scatter(opts);
+                                  });
+                                  out.write_back();
+                                });
+}
+
+// Point-to-point messages are matched by the user's tag, not by issuing order, and do not go
+// through the group's thread: a rank that sends and then receives must not have its receive
+// queued behind a send that waits for the peer's receive.
+WorkPtr ProcessGroup::send(Tensor tensor, int dst, int tag) {
+  check_tensor("send", tensor);
+  check_rank("send", dst, size_, "destination");
+  if (dst == rank_)
+    throw Error(
+        "ProcessGroupGloo::send: Invalid destination rank: should not be the same as the "
+        "rank of the current process",
+        ErrorKind::Value);
+  auto in = std::make_shared<Buffer>(tensor);
+  std::shared_ptr<gloo::transport::UnboundBuffer> buffer =
+      impl(__func__).context()->createUnboundBuffer(in->contiguous.data_ptr(),
+                                                    in->contiguous.nbytes());
+  buffer->send(dst, static_cast<uint64_t>(tag));
+  auto work = std::make_shared<Work>("ProcessGroupGloo::send", options_.timeout);
+  work->set_completion([this, in, buffer](Work&) {
+    try {
+      buffer->waitSend(options_.timeout);
+    } catch (const gloo::Exception& e) {
+      throw collective_error(*this, "send", e.what());
+    }
+  });
+  return work;
+}
+
+WorkPtr ProcessGroup::recv(Tensor tensor, int src, int tag) {
+  check_tensor("recv", tensor);
+  if (src != -1) check_rank("recv", src, size_, "source");
+  if (src == rank_)
+    throw Error(
+        "ProcessGroupGloo::recv: Invalid source rank: should not be the same as the rank "
+        "of the current process",
+        ErrorKind::Value);
+  auto out = std::make_shared<Buffer>(tensor);
+  std::shared_ptr<gloo::transport::UnboundBuffer> buffer =
+      impl(__func__).context()->createUnboundBuffer(out->contiguous.data_ptr(),
+                                                    out->contiguous.nbytes());
+  if (src >= 0) {
+    buffer->recv(src, static_cast<uint64_t>(tag));
+  } else {
+    std::vector<int> everyone;
+    for (int r = 0; r < size_; ++r)
+      if (r != rank_) everyone.push_back(r);
+    buffer->recv(everyone, static_cast<uint64_t>(tag));
+  }
+  auto work = std::make_shared<Work>("ProcessGroupGloo::recv", options_.timeout);
+  work->set_completion([this, out, buffer](Work& w) {
+    int from = -1;
+    try {
+      buffer->waitRecv(&from, options_.timeout);
+    } catch (const gloo::Exception& e) {
+      throw collective_error(*this, "recv", e.what());
+    }
+    w.set_source_rank(from);
+    NoGradGuard no_grad;
+    out->write_back();
+  });
+  return work;
+}
+
+WorkPtr ProcessGroup::barrier() {
+  return impl(__func__).enqueue("barrier", [this](uint32_t tag, Work&) {
+    gloo::BarrierOptions opts(impl_->context());
+    opts.setTag(tag);
+    opts.setTimeout(options_.timeout);
+    gloo::barrier(opts);
+  });
+}
+
+}  // namespace ember::distributed

@@ -1,0 +1,158 @@
+// The file store and the prefix store; the TCP store has a file of its own.
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "ember/core/error.h"
+#include "ember/distributed/store.h"
+
+namespace ember::distributed {
+
+void Store::set(const std::string& key, const std::string& value) {
+  set(key, std::vector<uint8_t>(value.begin(), value.end()));
+}
+
+// ---- FileStore: one file per key in a shared folder ---------------------------------------
+// A key's file appears whole (written aside, then renamed), so a reader never sees half a
+// value; add() takes an flock on the folder's lock file, which works across machines on NFS.
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string hex_name(const std::string& key) {
+  std::string out;
+  for (unsigned char c : key) out += fmt::format("{:02x}", c);
+  return out;
+}
+
+class FolderLock {
+ public:
+  explicit FolderLock(const std::string& folder)
+      : fd_(::open((folder + "/.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644)) {
+    if (fd_ < 0 || ::flock(fd_, LOCK_EX) != 0)
+      throw Error(fmt::format("FileStore: cannot lock {}/.lock", folder));
+  }
+  ~FolderLock() {
+    ::flock(fd_, LOCK_UN);
+    ::close(fd_);
+  }
+
+ private:
+  int fd_;
+};
+
+std::optional<std::vector<uint8_t>> read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
+}
+
+void write_file(const std::string& folder, const fs::path& path, const std::vector<uint8_t>& v) {
+  const fs::path tmp =
+      fs::path(folder) / fmt::format(".tmp.{}.{}", ::getpid(),
+                                     std::hash<std::thread::id>()(std::this_thread::get_id()));
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(v.data()), static_cast<std::streamsize>(v.size()));
+    if (!out) throw Error(fmt::format("FileStore: cannot write {}", tmp.string()));
+  }
+  fs::rename(tmp, path);
+}
+
+}  // namespace
+
+FileStore::FileStore(const std::string& path, std::chrono::milliseconds timeout)
+    : Store(timeout), path_(path) {
+  std::error_code ec;
+  fs::create_directories(path_, ec);
+  if (!fs::is_directory(path_))
+    throw Error(fmt::format("FileStore: {} is not a folder and cannot be made one", path_));
+}
+
+FileStore::~FileStore() = default;
+
+void FileStore::set(const std::string& key, const std::vector<uint8_t>& value) {
+  write_file(path_, fs::path(path_) / hex_name(key), value);
+}
+
+std::vector<uint8_t> FileStore::get(const std::string& key) {
+  wait({key}, timeout());
+  return *read_file(fs::path(path_) / hex_name(key));
+}
+
+int64_t FileStore::add(const std::string& key, int64_t delta) {
+  FolderLock lock(path_);
+  const fs::path file = fs::path(path_) / hex_name(key);
+  const auto old = read_file(file);
+  const int64_t sum =
+      (old && !old->empty() ? std::stoll(std::string(old->begin(), old->end())) : 0) + delta;
+  const std::string text = std::to_string(sum);
+  write_file(path_, file, {text.begin(), text.end()});
+  return sum;
+}
+
+bool FileStore::check(const std::vector<std::string>& keys) {
+  for (const auto& k : keys)
+    if (!fs::exists(fs::path(path_) / hex_name(k))) return false;
+  return true;
+}
+
+void FileStore::wait(const std::vector<std::string>& keys, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto pause = std::chrono::milliseconds(1);
+  while (!check(keys)) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw Error(fmt::format("FileStore: wait for keys {} in {} timed out after {} ms", keys,
+                              path_, timeout.count()));
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(50));
+  }
+}
+
+bool FileStore::delete_key(const std::string& key) {
+  return fs::remove(fs::path(path_) / hex_name(key));
+}
+
+// ---- PrefixStore -------------------------------------------------------------------------
+
+PrefixStore::PrefixStore(std::string prefix, std::shared_ptr<Store> store)
+    : Store(store ? store->timeout() : kDefaultTimeout),
+      prefix_(std::move(prefix)),
+      store_(std::move(store)) {
+  if (!store_) throw Error("PrefixStore: the underlying store is null");
+}
+
+void PrefixStore::set(const std::string& k, const std::vector<uint8_t>& value) {
+  store_->set(key(k), value);
+}
+
+std::vector<uint8_t> PrefixStore::get(const std::string& k) { return store_->get(key(k)); }
+
+int64_t PrefixStore::add(const std::string& k, int64_t delta) { return store_->add(key(k), delta); }
+
+bool PrefixStore::check(const std::vector<std::string>& keys) {
+  std::vector<std::string> full;
+  for (const auto& k : keys) full.push_back(key(k));
+  return store_->check(full);
+}
+
+void PrefixStore::wait(const std::vector<std::string>& keys, std::chrono::milliseconds timeout) {
+  std::vector<std::string> full;
+  for (const auto& k : keys) full.push_back(key(k));
+  store_->wait(full, timeout);
+}
+
+bool PrefixStore::delete_key(const std::string& k) { return store_->delete_key(key(k)); }
+
+}  // namespace ember::distributed

@@ -1,0 +1,65 @@
+// Tensor::register_post_accumulate_grad_hook (torch 2.1's): runs with the leaf once its grad()
+// holds the new sum; DDP's reducer is built on it.
+#include <ember/autograd/grad_accumulator.h>
+#include <ember/ember.h>
+#include <gtest/gtest.h>
+
+namespace ember {
+namespace {
+
+TEST(PostAccumulateGradHook, SeesTheAccumulatedGradientAndCanBeRemoved) {
+  Tensor w = ones({3}, requires_grad());
+  std::vector<std::vector<float>> seen;
+  const unsigned id = w.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
+    EXPECT_TRUE(leaf.is_same(w));
+    seen.push_back({leaf.grad()[0].item<float>(), leaf.grad()[2].item<float>()});
+  });
+  (w * 2).sum().backward();
+  (w * 3).sum().backward();
+  w.remove_hook(id);
+  (w * 4).sum().backward();
+  EXPECT_EQ(seen, (std::vector<std::vector<float>>{{2, 2}, {5, 5}}));
+  EXPECT_TRUE(w.grad().equal(full({3}, 9.0f)));
+}
+
+TEST(PostAccumulateGradHook, RunsAfterTheGradHooksAndOncePerBackward) {
+  Tensor w = ones({2}, requires_grad());
+  std::vector<std::string> order;
+  w.register_hook([&](const Tensor& g) {
+    order.push_back("grad");
+    return g * 10;
+  });
+  w.register_post_accumulate_grad_hook([&](const Tensor& leaf) {
+    order.push_back("post");
+    EXPECT_TRUE(leaf.grad().equal(full({2}, 30.0f)));  // two paths summed, then the hook's x10
+  });
+  (w * 1 + w * 2).sum().backward();
+  EXPECT_EQ(order, (std::vector<std::string>{"grad", "post"}));
+}
+
+TEST(PostAccumulateGradHook, RejectsNonLeavesAndTensorsWithoutGrad) {
+  Tensor w = ones({2}, requires_grad());
+  try {
+    (w * 2).register_post_accumulate_grad_hook([](const Tensor&) {});
+    ADD_FAILURE() << "a non-leaf was accepted";
+  } catch (const Error& e) {
+    EXPECT_STREQ(e.what(), "post accumulate grad hooks cannot be registered on non-leaf tensors");
+  }
+  EXPECT_THROW(ones({2}).register_post_accumulate_grad_hook([](const Tensor&) {}), Error);
+  EXPECT_THROW(w.remove_hook(12345678), Error);
+}
+
+TEST(GradAccumulator, IsTheLeafsOneNodeAndNullOtherwise) {
+  Tensor w = ones({2}, requires_grad());
+  auto acc = autograd::impl::grad_accumulator(w);
+  ASSERT_NE(acc, nullptr);
+  EXPECT_EQ(acc->name(), "AccumulateGrad");
+  EXPECT_EQ(autograd::impl::grad_accumulator(w), acc);
+  Tensor y = w * 2;
+  EXPECT_EQ(y.grad_fn()->next_edges()[0].function, acc);
+  EXPECT_EQ(autograd::impl::grad_accumulator(y), nullptr);
+  EXPECT_EQ(autograd::impl::grad_accumulator(ones({2})), nullptr);
+}
+
+}  // namespace
+}  // namespace ember
