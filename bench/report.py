@@ -148,6 +148,10 @@ def main(folder):
             print(f"| {name} | {' | '.join(cells)} | {' | '.join(ratios)} |")
         print()
         python_table(r["emberpy"][threads], r["pytorch"][threads])
+    distributed = os.path.join(folder, "distributed.md")  # bench/distributed_rows.py
+    if os.path.exists(distributed):
+        with open(distributed) as f:
+            print(f.read())
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     if os.path.exists(notes):
         with open(notes) as f:

@@ -37,5 +37,6 @@ for threads in 1 2; do
   done
 done
 python3 bench/process_rows.py "$out"
+/usr/bin/python3 bench/distributed_rows.py build/bench/bench/ember_distributed_bench 3 --out "$out"
 python3 bench/report.py "$out" > bench/RESULTS.md
 cat bench/RESULTS.md

@@ -92,6 +92,9 @@ void bind_distributed(py::module_& m) {
       .def(py::init<const std::string&, milliseconds>(), py::arg("file_name"),
            py::arg("timeout") = dist::kDefaultTimeout);
 
+  py::class_<dist::HashStore, dist::Store, std::shared_ptr<dist::HashStore>>(d, "HashStore")
+      .def(py::init<milliseconds>(), py::arg("timeout") = dist::kDefaultTimeout);
+
   py::class_<dist::PrefixStore, dist::Store, std::shared_ptr<dist::PrefixStore>>(d, "PrefixStore")
       .def(py::init<std::string, std::shared_ptr<dist::Store>>(), py::arg("prefix"),
            py::arg("store"))

@@ -205,8 +205,8 @@ void check_tensor(const char* op, const Tensor& t) {
 
 void check_same(const char* op, const Tensor& a, const Tensor& b, const char* what) {
   if (a.sizes() != b.sizes() || a.dtype() != b.dtype())
-    throw Error(fmt::format("ProcessGroupGloo::{}: {} must all have the shape and dtype of the "
-                            "input ({} {}), got {} {}",
+    throw Error(fmt::format("ProcessGroupGloo::{}: every tensor in {} must have the shape and "
+                            "dtype of the input ({} {}), got {} {}",
                             op, what, shape_str(a.sizes()), dtype_name(a.dtype()),
                             shape_str(b.sizes()), dtype_name(b.dtype())),
                 ErrorKind::Value);
@@ -216,6 +216,26 @@ void check_rank(const char* op, int rank, int size, const char* what) {
   if (rank < 0 || rank >= size)
     throw Error(fmt::format("ProcessGroupGloo::{}: {} {} is not a rank of this group of {}", op,
                             what, rank, size),
+                ErrorKind::Value);
+}
+
+// A list of one tensor per rank of the group, each with the shape and dtype of `like`.
+void check_per_rank(const char* op, const std::vector<Tensor>& list, const Tensor& like, int size,
+                    const char* what) {
+  if (static_cast<int>(list.size()) != size)
+    throw Error(fmt::format("ProcessGroupGloo::{}: {} needs {} tensors (one per rank), got {}", op,
+                            what, size, list.size()),
+                ErrorKind::Value);
+  for (const auto& t : list) check_same(op, like, t, what);
+}
+
+// gather's and scatter's list: one per rank on the root, none elsewhere.
+void check_root_list(const char* op, const std::vector<Tensor>& list, const Tensor& like, int root,
+                     int rank, int size, const char* what) {
+  if (rank == root)
+    check_per_rank(op, list, like, size, what);
+  else if (!list.empty())
+    throw Error(fmt::format("ProcessGroupGloo::{}: only the root rank passes a {}", op, what),
                 ErrorKind::Value);
 }
 
@@ -405,12 +425,7 @@ WorkPtr ProcessGroup::broadcast(Tensor tensor, int root) {
 
 WorkPtr ProcessGroup::allgather(std::vector<Tensor> outputs, Tensor input) {
   check_tensor("allgather", input);
-  if (static_cast<int>(outputs.size()) != size_)
-    throw Error(fmt::format("ProcessGroupGloo::allgather: expected {} output tensors (one per "
-                            "rank), got {}",
-                            size_, outputs.size()),
-                ErrorKind::Value);
-  for (const auto& o : outputs) check_same("allgather", input, o, "output tensors");
+  check_per_rank("allgather", outputs, input, size_, "the output list");
   return impl(__func__).enqueue(
       "allgather", [this, outputs, in = Buffer(input)](uint32_t tag, Work& w) {
         Tensor flat = empty({size_ * static_cast<int64_t>(in.numel())},
@@ -434,12 +449,7 @@ WorkPtr ProcessGroup::allgather(std::vector<Tensor> outputs, Tensor input) {
 
 WorkPtr ProcessGroup::reduce_scatter(Tensor output, std::vector<Tensor> inputs, ReduceOp op) {
   check_tensor("reduce_scatter", output);
-  if (static_cast<int>(inputs.size()) != size_)
-    throw Error(fmt::format("ProcessGroupGloo::reduce_scatter: expected {} input tensors (one "
-                            "per rank), got {}",
-                            size_, inputs.size()),
-                ErrorKind::Value);
-  for (const auto& i : inputs) check_same("reduce_scatter", output, i, "input tensors");
+  check_per_rank("reduce_scatter", inputs, output, size_, "the input list");
   // Gloo's reduce-scatter needs equal shares and a ring context; an allreduce of the stacked
   // inputs followed by taking this rank's share moves more bytes but uses Gloo's fastest path.
   return impl(__func__).enqueue(
@@ -463,17 +473,7 @@ WorkPtr ProcessGroup::reduce_scatter(Tensor output, std::vector<Tensor> inputs, 
 WorkPtr ProcessGroup::gather(std::vector<Tensor> outputs, Tensor input, int root) {
   check_tensor("gather", input);
   check_rank("gather", root, size_, "root");
-  if (rank_ == root) {
-    if (static_cast<int>(outputs.size()) != size_)
-      throw Error(fmt::format("ProcessGroupGloo::gather: the destination rank needs a list of {} "
-                              "tensors (one per rank), got {}",
-                              size_, outputs.size()),
-                  ErrorKind::Value);
-    for (const auto& o : outputs) check_same("gather", input, o, "gather_list tensors");
-  } else if (!outputs.empty()) {
-    throw Error("ProcessGroupGloo::gather: only the destination rank passes a gather_list",
-                ErrorKind::Value);
-  }
+  check_root_list("gather", outputs, input, root, rank_, size_, "gather_list");
   return impl(__func__).enqueue(
       "gather", [this, root, outputs, in = Buffer(input)](uint32_t tag, Work&) {
         const int64_t n = static_cast<int64_t>(in.numel());
@@ -498,17 +498,7 @@ WorkPtr ProcessGroup::gather(std::vector<Tensor> outputs, Tensor input, int root
 WorkPtr ProcessGroup::scatter(Tensor output, std::vector<Tensor> inputs, int root) {
   check_tensor("scatter", output);
   check_rank("scatter", root, size_, "root");
-  if (rank_ == root) {
-    if (static_cast<int>(inputs.size()) != size_)
-      throw Error(fmt::format("ProcessGroupGloo::scatter: the source rank needs a list of {} "
-                              "tensors (one per rank), got {}",
-                              size_, inputs.size()),
-                  ErrorKind::Value);
-    for (const auto& i : inputs) check_same("scatter", output, i, "scatter_list tensors");
-  } else if (!inputs.empty()) {
-    throw Error("ProcessGroupGloo::scatter: only the source rank passes a scatter_list",
-                ErrorKind::Value);
-  }
+  check_root_list("scatter", inputs, output, root, rank_, size_, "scatter_list");
   return impl(__func__).enqueue("scatter",
                                 [this, root, inputs, out = Buffer(output)](uint32_t tag, Work&) {
                                   std::vector<Tensor> contiguous;

@@ -1,4 +1,4 @@
-// The file store and the prefix store; the TCP store has a file of its own.
+// The file, in-memory and prefix stores; the TCP store has a file of its own.
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -122,6 +122,59 @@ void FileStore::wait(const std::vector<std::string>& keys, std::chrono::millisec
 
 bool FileStore::delete_key(const std::string& key) {
   return fs::remove(fs::path(path_) / hex_name(key));
+}
+
+// ---- HashStore ---------------------------------------------------------------------------
+
+void HashStore::set(const std::string& key, const std::vector<uint8_t>& value) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    data_[key] = value;
+  }
+  changed_.notify_all();
+}
+
+std::vector<uint8_t> HashStore::get(const std::string& key) {
+  wait({key}, timeout());
+  std::lock_guard<std::mutex> lock(mutex_);
+  return data_.at(key);
+}
+
+int64_t HashStore::add(const std::string& key, int64_t delta) {
+  int64_t sum;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto& v = data_[key];
+    sum = (v.empty() ? 0 : std::stoll(std::string(v.begin(), v.end()))) + delta;
+    const std::string text = std::to_string(sum);
+    v.assign(text.begin(), text.end());
+  }
+  changed_.notify_all();
+  return sum;
+}
+
+bool HashStore::check(const std::vector<std::string>& keys) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const auto& k : keys)
+    if (!data_.count(k)) return false;
+  return true;
+}
+
+void HashStore::wait(const std::vector<std::string>& keys, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  const auto all_set = [&] {
+    for (const auto& k : keys)
+      if (!data_.count(k)) return false;
+    return true;
+  };
+  if (!changed_.wait_for(lock, timeout, all_set))
+    throw Error(
+        fmt::format("HashStore: wait for keys {} timed out after {} ms", keys, timeout.count()));
+}
+
+bool HashStore::delete_key(const std::string& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return data_.erase(key) > 0;
 }
 
 // ---- PrefixStore -------------------------------------------------------------------------

@@ -402,6 +402,45 @@ TEST(DistributedStore, FileStoreAndPrefixStore) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(DistributedStore, HashStoreWaitsAcrossThreads) {
+  distributed::HashStore store(std::chrono::milliseconds(300));
+  std::thread later([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    store.set("k", std::string("v"));
+  });
+  auto v = store.get("k");
+  later.join();
+  EXPECT_EQ(std::string(v.begin(), v.end()), "v");
+  EXPECT_EQ(store.add("n", 2), 2);
+  EXPECT_EQ(store.add("n", 2), 4);
+  EXPECT_TRUE(store.delete_key("k"));
+  try {
+    store.wait({"k", "n"});
+    ADD_FAILURE() << "wait for a deleted key returned";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("timed out after 300 ms"), std::string::npos) << e.what();
+  }
+}
+
+// One rank in this process, meeting in a HashStore: the group's collectives are identities.
+TEST(DistributedInit, OneRankGroupOnAHashStore) {
+  auto group = std::make_shared<distributed::ProcessGroup>(
+      std::make_shared<distributed::HashStore>(std::chrono::seconds(5)), 0, 1);
+  Tensor t = arange(4, TensorOptions().dtype(kFloat64));
+  group->allreduce(t)->wait();
+  EXPECT_TRUE(t.equal(arange(4, TensorOptions().dtype(kFloat64))));
+  std::vector<Tensor> outs{zeros({4}, TensorOptions().dtype(kFloat64))};
+  auto work = group->allgather(outs, t);
+  work->wait();
+  EXPECT_TRUE(work->is_success());
+  EXPECT_TRUE(outs[0].equal(t));
+  EXPECT_THROW(group->allgather({zeros({4}), zeros({4})}, t), Error);
+  EXPECT_THROW(group->broadcast(t, 1), Error);
+  EXPECT_THROW(
+      group->allreduce(ones({2}, TensorOptions().dtype(kInt64)), distributed::ReduceOp::AVG),
+      Error);
+}
+
 TEST(DistributedInit, QueriesBeforeInitFail) {
   EXPECT_FALSE(distributed::is_initialized());
   EXPECT_THROW(distributed::get_rank(), Error);

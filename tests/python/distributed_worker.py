@@ -78,6 +78,43 @@ def collectives():
     result["initialized_after_destroy"] = dist.is_initialized()
 
 
+def composed():
+    """The collectives built from others (some are torch 2.x's, or missing from 1.13's gloo)."""
+    dist.init_process_group("gloo")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    out = torch.zeros(world * 2)
+    dist.all_gather_into_tensor(out, torch.full((2,), float(rank)))
+    result["all_gather_into_tensor"] = values(out)
+    mine = torch.zeros(2)
+    dist.reduce_scatter_tensor(mine, torch.arange(world * 2, dtype=torch.float32) + rank)
+    result["reduce_scatter_tensor"] = values(mine)
+    outs = [torch.zeros(1) for _ in range(world)]
+    dist.all_to_all(outs, [torch.tensor([10.0 * rank + j]) for j in range(world)])
+    result["all_to_all"] = [values(o) for o in outs]
+    single = torch.zeros(world)
+    dist.all_to_all_single(single, torch.arange(world, dtype=torch.float32) + 10 * rank)
+    result["all_to_all_single"] = values(single)
+    got = torch.zeros(1)
+    ops = [dist.P2POp(dist.isend, torch.tensor([float(rank)]), (rank + 1) % world),
+           dist.P2POp(dist.irecv, got, (rank - 1) % world)]
+    for w in dist.batch_isend_irecv(ops):
+        w.wait()
+    result["batch_isend_irecv"] = values(got)
+    gathered = [None] * world if rank == 0 else None
+    dist.gather_object({"r": rank}, gathered, dst=0)
+    result["gather_object"] = gathered
+    received = [None]
+    dist.scatter_object_list(received, [f"to {r}" for r in range(world)] if rank == 0 else None)
+    result["scatter_object_list"] = received
+    group = dist.new_group([world - 1, 0])
+    result["group_ranks"] = dist.get_process_group_ranks(group) if rank in (0, world - 1) else None
+    if rank in (0, world - 1):
+        result["global_of_1"] = dist.get_global_rank(group, 1)
+        result["group_of_0"] = dist.get_group_rank(group, 0)
+    dist.monitored_barrier()
+    dist.destroy_process_group()
+
+
 class Net(torch.nn.Module):
     def __init__(self):
         super().__init__()
@@ -170,7 +207,7 @@ def exit_mid_step():
         result["error"] = [type(e).__name__, str(e)]
 
 
-{"collectives": collectives, "ddp_unfinished": ddp_unfinished, "ddp_shapes": ddp_shapes,
+{"collectives": collectives, "composed": composed, "ddp_unfinished": ddp_unfinished, "ddp_shapes": ddp_shapes,
  "init_timeout": init_timeout, "exit_mid_step": exit_mid_step,
  "ddp": lambda: ddp(args[0], float(args[1]))}[scenario]()
 with open(out_path, "w") as f:

@@ -2,8 +2,11 @@
 /// Key-value stores through which the processes of a group find each other (torch.distributed's
 /// Store, TCPStore, FileStore and PrefixStore). Every method is safe to call from several threads.
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -104,6 +107,26 @@ class FileStore final : public Store {
 
  private:
   std::string path_;
+};
+
+/// A store in this process's memory (torch's HashStore): for threads, and for tests.
+class HashStore final : public Store {
+ public:
+  explicit HashStore(std::chrono::milliseconds timeout = kDefaultTimeout) : Store(timeout) {}
+
+  void set(const std::string& key, const std::vector<uint8_t>& value) override;
+  using Store::set;
+  std::vector<uint8_t> get(const std::string& key) override;
+  int64_t add(const std::string& key, int64_t delta) override;
+  bool check(const std::vector<std::string>& keys) override;
+  void wait(const std::vector<std::string>& keys, std::chrono::milliseconds timeout) override;
+  using Store::wait;
+  bool delete_key(const std::string& key) override;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, std::vector<uint8_t>> data_;
 };
 
 /// Another store's keys under "prefix/": groups share one store without their keys meeting.

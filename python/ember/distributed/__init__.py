@@ -15,17 +15,21 @@ Store = _D.Store
 PrefixStore = _D.PrefixStore
 Work = _D.Work
 ProcessGroup = _D.ProcessGroup
+HashStore = _D.HashStore
 
 default_pg_timeout = timedelta(minutes=30)
 
 __all__ = [
-    "Backend", "FileStore", "GroupMember", "PrefixStore", "ProcessGroup", "ReduceOp", "Store",
-    "TCPStore", "Work", "all_gather", "all_gather_object", "all_reduce", "barrier", "broadcast",
-    "broadcast_object_list", "default_pg_timeout", "destroy_process_group", "gather",
-    "get_backend", "get_rank", "get_world_size", "init_process_group", "irecv", "is_available",
-    "is_gloo_available", "is_initialized", "is_mpi_available", "is_nccl_available",
-    "is_torchelastic_launched", "isend", "new_group", "recv", "reduce", "reduce_scatter",
-    "scatter", "send",
+    "Backend", "FileStore", "GroupMember", "HashStore", "P2POp", "PrefixStore", "ProcessGroup",
+    "ReduceOp", "Store", "TCPStore", "Work", "all_gather", "all_gather_into_tensor",
+    "all_gather_object", "all_reduce", "all_to_all", "all_to_all_single", "barrier",
+    "batch_isend_irecv", "broadcast", "broadcast_object_list", "default_pg_timeout",
+    "destroy_process_group", "gather", "gather_object", "get_backend", "get_global_rank",
+    "get_group_rank", "get_process_group_ranks", "get_rank", "get_world_size",
+    "init_process_group", "irecv", "is_available", "is_gloo_available", "is_initialized",
+    "is_mpi_available", "is_nccl_available", "is_torchelastic_launched", "isend",
+    "monitored_barrier", "new_group", "recv", "reduce", "reduce_scatter", "reduce_scatter_tensor",
+    "scatter", "scatter_object_list", "send",
 ]
 
 
@@ -279,3 +283,131 @@ def broadcast_object_list(object_list, src=0, group=None, device=None):
         n = int(sizes[i].item())
         object_list[i] = _decode(flat[offset:offset + n], n)
         offset += n
+
+
+def gather_object(obj, object_gather_list=None, dst=0, group=None):
+    """On dst, object_gather_list[r] becomes rank r's obj (pickled)."""
+    if _non_member(group):
+        return
+    gathered = [None] * get_world_size(group)
+    all_gather_object(gathered, obj, group=group)
+    if get_rank() == dst:
+        object_gather_list[:] = gathered
+
+
+def scatter_object_list(scatter_object_output_list, scatter_object_input_list=None, src=0,
+                        group=None):
+    """scatter_object_output_list[0] becomes src's scatter_object_input_list[rank]."""
+    if _non_member(group):
+        return
+    objects = list(scatter_object_input_list) if get_rank() == src else \
+        [None] * get_world_size(group)
+    broadcast_object_list(objects, src=src, group=group)
+    scatter_object_output_list[0] = objects[get_rank(group)]
+
+
+# ---- Ranks and groups --------------------------------------------------------------------
+
+def get_process_group_ranks(group):
+    """The global ranks of group's members, in group-rank order."""
+    return list(_group(group)._ranks())
+
+
+def get_global_rank(group, group_rank):
+    ranks = get_process_group_ranks(group)
+    if not 0 <= group_rank < len(ranks):
+        raise RuntimeError(f"Group rank {group_rank} is not part of group {group}")
+    return ranks[group_rank]
+
+
+def get_group_rank(group, global_rank):
+    ranks = get_process_group_ranks(group)
+    if global_rank not in ranks:
+        raise RuntimeError(f"Global rank {global_rank} is not part of group {group}")
+    return ranks.index(global_rank)
+
+
+# ---- Collectives composed of the ones above ----------------------------------------------
+
+def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=False):
+    """output_tensor (world_size times input's first dim, or stacked) gets every rank's input."""
+    world = get_world_size(group)
+    if output_tensor.shape[0] == world * input_tensor.shape[0]:
+        parts = list(output_tensor.chunk(world))
+    else:
+        parts = list(output_tensor.unbind(0))
+    return all_gather(parts, input_tensor, group=group, async_op=async_op)
+
+
+def reduce_scatter_tensor(output, input, op=ReduceOp.SUM, group=None, async_op=False):
+    """output gets the reduction over ranks of this rank's chunk of input."""
+    world = get_world_size(group)
+    parts = list(input.chunk(world)) if input.shape[0] == world * output.shape[0] else \
+        list(input.unbind(0))
+    return reduce_scatter(output, parts, op=op, group=group, async_op=async_op)
+
+
+def monitored_barrier(group=None, timeout=None, wait_all_ranks=False):
+    """A barrier that raises after timeout (the group's by default) when some rank does not
+    reach it."""
+    work = barrier(group=group, async_op=True)
+    if work is not None:
+        work.wait(_ms(timeout) if timeout is not None else None)
+
+
+class P2POp:
+    """One send or receive for batch_isend_irecv: P2POp(dist.isend, tensor, peer)."""
+
+    def __init__(self, op, tensor, peer, group=None, tag=0):
+        if op not in (isend, irecv):
+            raise RuntimeError("Invalid ``op``. Expected ``op`` to be of type ``torch.distributed"
+                               ".isend`` or ``torch.distributed.irecv``.")
+        self.op, self.tensor, self.peer, self.group, self.tag = op, tensor, peer, group, tag
+
+
+def batch_isend_irecv(p2p_op_list):
+    """Starts every send and receive; returns their Works."""
+    return [p.op(p.tensor, p.peer, p.group, p.tag) for p in p2p_op_list]
+
+
+def all_to_all(output_tensor_list, input_tensor_list, group=None, async_op=False):
+    """output_tensor_list[j] gets rank j's input_tensor_list[this rank]."""
+    if _non_member(group):
+        return None
+    me, ranks = get_rank(group), get_process_group_ranks(group)
+    works = []
+    for j, peer in enumerate(ranks):
+        if j == me:
+            output_tensor_list[j].copy_(input_tensor_list[j])
+        else:
+            works.append(isend(input_tensor_list[j], peer, group=group))
+            works.append(irecv(output_tensor_list[j], peer, group=group))
+    for w in works:
+        w.wait()
+    return _DoneWork() if async_op else None
+
+
+class _DoneWork:
+    """The Work of a composed collective that finished before returning."""
+
+    def wait(self, timeout=None):
+        return True
+
+    def is_completed(self):
+        return True
+
+    def is_success(self):
+        return True
+
+    def exception(self):
+        return None
+
+
+def all_to_all_single(output, input, output_split_sizes=None, input_split_sizes=None, group=None,
+                      async_op=False):
+    """all_to_all over input's first dimension, split evenly or by the given sizes."""
+    world = get_world_size(group)
+    ins = list(input.split(input_split_sizes)) if input_split_sizes else list(input.chunk(world))
+    outs = list(output.split(output_split_sizes)) if output_split_sizes else \
+        list(output.chunk(world))
+    return all_to_all(outs, ins, group=group, async_op=async_op)
