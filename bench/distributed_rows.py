@@ -37,7 +37,12 @@ def launch(command, world, threads):
                        EMBER_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                        BENCH_STORE_DIR=store)
             procs.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True))
-        outs = [p.communicate(timeout=600)[0] for p in procs]
+        try:
+            outs = [p.communicate(timeout=600)[0] for p in procs]
+        except subprocess.TimeoutExpired:
+            for p in procs:
+                p.kill()
+            raise SystemExit(f"{command} still ran after 600 s")
         for p in procs:
             if p.returncode:
                 raise SystemExit(f"{command} failed with status {p.returncode}")

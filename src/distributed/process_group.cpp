@@ -52,15 +52,8 @@ Work::Work(std::string name, std::chrono::milliseconds timeout)
 
 bool Work::wait(std::chrono::milliseconds timeout) {
   if (timeout.count() <= 0) timeout = timeout_;
-  if (auto complete = take_completion()) {
-    try {
-      complete(*this);
-    } catch (...) {
-      finish(std::current_exception());
-      throw;
-    }
-    finish();
-  }
+  // The completion may do the work in this thread; it finishes the Work when it does.
+  if (auto complete = take_completion()) complete(*this);
   std::unique_lock<std::mutex> lock(mutex_);
   if (!done_cv_.wait_for(lock, timeout, [&] { return done_; }))
     throw Error(fmt::format("{}: Work::wait timed out after {} ms", name_, timeout.count()));
@@ -243,6 +236,60 @@ void check_root_list(const char* op, const std::vector<Tensor>& list, const Tens
 
 // ---- The group ---------------------------------------------------------------------------
 
+// Note [Running in the waiting thread]: a collective queued while the group's thread is idle
+// is usually waited on at once. Handing it to that thread costs two wake-ups per operation and,
+// on a machine with few cores, lets the scheduler stack the ranks' threads on one core; so
+// wait() runs the job itself when it is next in the queue and no job is running. The queue
+// lock keeps the issuing order either way.
+namespace {
+
+struct Job {
+  WorkPtr work;
+  std::string name;
+  uint32_t tag;
+  std::function<void(uint32_t, Work&)> run;
+  const ProcessGroup* group;
+};
+
+struct JobQueue {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::deque<std::shared_ptr<Job>> jobs;
+  bool busy = false;  // a job is running, in the group's thread or a waiting one
+  bool stopping = false;
+  uint32_t next_tag = 0;
+};
+
+void execute(Job& job) {
+  NoGradGuard no_grad;
+  std::exception_ptr error;
+  try {
+    job.run(job.tag, *job.work);
+  } catch (const gloo::Exception& e) {
+    error = std::make_exception_ptr(collective_error(*job.group, job.name, e.what()));
+  } catch (...) {
+    error = std::current_exception();
+  }
+  job.work->finish(error);
+}
+
+void run_if_next(const std::shared_ptr<JobQueue>& queue, const std::shared_ptr<Job>& job) {
+  {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    if (queue->busy || queue->jobs.empty() || queue->jobs.front() != job) return;
+    queue->jobs.pop_front();
+    queue->busy = true;
+  }
+  execute(*job);
+  {
+    std::lock_guard<std::mutex> lock(queue->mutex);
+    queue->busy = false;
+  }
+  queue->cv.notify_all();
+}
+
+}  // namespace
+
 class ProcessGroup::Impl {
  public:
   Impl(ProcessGroup& group, const std::shared_ptr<Store>& store) : group_(group) {
@@ -265,69 +312,63 @@ class ProcessGroup::Impl {
     thread_ = std::thread([this] { run(); });
   }
 
+  // Every queued job runs before the group goes: a job still queued keeps it alive.
   ~Impl() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
+      std::lock_guard<std::mutex> lock(queue_->mutex);
+      queue_->stopping = true;
     }
-    queue_cv_.notify_all();
+    queue_->cv.notify_all();
     thread_.join();
   }
 
   // Queues job as a Work named `name`; the job gets the tag the ranks agree on.
-  WorkPtr enqueue(std::string name, std::function<void(uint32_t tag, Work&)> job) {
+  WorkPtr enqueue(std::string name, std::function<void(uint32_t tag, Work&)> run) {
     auto work =
         std::make_shared<Work>(fmt::format("ProcessGroupGloo::{}", name), group_.options_.timeout);
+    auto job = std::make_shared<Job>(Job{work, std::move(name), 0, std::move(run), &group_});
     {
-      std::lock_guard<std::mutex> lock(mutex_);
-      queue_.push_back({work, std::move(name), next_tag_++, std::move(job)});
+      std::lock_guard<std::mutex> lock(queue_->mutex);
+      job->tag = queue_->next_tag++;
+      queue_->jobs.push_back(job);
     }
-    queue_cv_.notify_one();
+    // Weakly: the Work must not keep its own job (and so itself) alive.
+    work->set_completion([queue = queue_, weak = std::weak_ptr<Job>(job)](Work&) {
+      if (auto j = weak.lock()) run_if_next(queue, j);
+    });
+    queue_->cv.notify_one();
     return work;
   }
 
   std::shared_ptr<gloo::Context> context() const { return context_; }
 
  private:
-  struct Job {
-    WorkPtr work;
-    std::string name;
-    uint32_t tag;
-    std::function<void(uint32_t, Work&)> run;
-  };
-
   void run() {
-    NoGradGuard no_grad;
     while (true) {
-      Job job;
+      std::shared_ptr<Job> job;
       {
-        std::unique_lock<std::mutex> lock(mutex_);
-        queue_cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-        if (queue_.empty()) return;
-        job = std::move(queue_.front());
-        queue_.pop_front();
+        std::unique_lock<std::mutex> lock(queue_->mutex);
+        queue_->cv.wait(
+            lock, [&] { return !queue_->busy && (!queue_->jobs.empty() || queue_->stopping); });
+        if (queue_->jobs.empty()) return;
+        job = std::move(queue_->jobs.front());
+        queue_->jobs.pop_front();
+        queue_->busy = true;
       }
-      std::exception_ptr error;
-      try {
-        job.run(job.tag, *job.work);
-      } catch (const gloo::Exception& e) {
-        error = std::make_exception_ptr(collective_error(group_, job.name, e.what()));
-      } catch (...) {
-        error = std::current_exception();
+      execute(*job);
+      {
+        std::lock_guard<std::mutex> lock(queue_->mutex);
+        queue_->busy = false;
       }
-      job.work->finish(error);
+      queue_->cv.notify_all();
     }
   }
 
   ProcessGroup& group_;
   std::shared_ptr<gloo::transport::Device> device_;
   std::shared_ptr<gloo::rendezvous::Context> context_;
+  std::shared_ptr<JobQueue> queue_ = std::make_shared<JobQueue>();
   std::thread thread_;
-  std::mutex mutex_;
-  std::condition_variable queue_cv_;
-  std::deque<Job> queue_;
-  uint32_t next_tag_ = 0;
-  bool stopping_ = false;
 };
 
 ProcessGroup::ProcessGroup(std::shared_ptr<Store> store, int rank, int size,
@@ -538,11 +579,12 @@ WorkPtr ProcessGroup::send(Tensor tensor, int dst, int tag) {
                                                     in->contiguous.nbytes());
   buffer->send(dst, static_cast<uint64_t>(tag));
   auto work = std::make_shared<Work>("ProcessGroupGloo::send", options_.timeout);
-  work->set_completion([this, in, buffer](Work&) {
+  work->set_completion([this, in, buffer](Work& w) {
     try {
       buffer->waitSend(options_.timeout);
+      w.finish();
     } catch (const gloo::Exception& e) {
-      throw collective_error(*this, "send", e.what());
+      w.finish(std::make_exception_ptr(collective_error(*this, "send", e.what())));
     }
   });
   return work;
@@ -574,11 +616,12 @@ WorkPtr ProcessGroup::recv(Tensor tensor, int src, int tag) {
     try {
       buffer->waitRecv(&from, options_.timeout);
     } catch (const gloo::Exception& e) {
-      throw collective_error(*this, "recv", e.what());
+      return w.finish(std::make_exception_ptr(collective_error(*this, "recv", e.what())));
     }
     w.set_source_rank(from);
     NoGradGuard no_grad;
     out->write_back();
+    w.finish();
   });
   return work;
 }

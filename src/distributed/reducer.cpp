@@ -154,12 +154,18 @@ void Reducer::prepare_for_backward(const std::vector<Tensor>& outputs) {
 void Reducer::on_grad_ready(size_t index) {
   used_[index] = 1;
   if (!armed_ || !require_sync_) return;
+  if (ready_[index])
+    throw Error(fmt::format(
+        "Expected to mark a variable ready only once. A parameter got a second gradient before "
+        "the reduction finished: two backward passes after one forward, or a parameter that "
+        "find_unused_parameters found unused but the backward reached anyway. Parameter index "
+        "{} on rank {}",
+        index, group_->rank()));
   require_finalize_ = true;
   mark_ready(index);
 }
 
 void Reducer::mark_ready(size_t index) {
-  if (ready_[index]) return;  // a second gradient for it in one backward: already counted
   ready_[index] = 1;
   ++ready_count_;
   Bucket& bucket = *buckets_[bucket_of_[index]];

@@ -258,6 +258,15 @@ TEST(Distributed, DdpUnfinishedReductionFailsTheNextForward) {
       << results[0].output;
 }
 
+TEST(Distributed, DdpParameterReadyTwiceFails) {
+  auto results = run_ranks({"ddp_twice"}, 2);
+  expect_all_passed(results);
+  for (const auto& r : results)
+    EXPECT_NE(r.output.find("error: Expected to mark a variable ready only once"),
+              std::string::npos)
+        << r.output;
+}
+
 TEST(Distributed, DdpMismatchedModelsNameTheParameter) {
   auto results = run_ranks({"ddp_shapes"}, 2);
   expect_all_passed(results);

@@ -218,6 +218,24 @@ void ddp_unfinished() {
   }
 }
 
+// A parameter find_unused_parameters marked unused, reached by backward all the same.
+void ddp_twice() {
+  dist::init_process_group();
+  auto net = testing::ddp::make_net();
+  nn::parallel::DistributedDataParallel model(
+      net, nn::parallel::DistributedDataParallelOptions().find_unused_parameters(true));
+  auto [x, y] = testing::ddp::make_data();
+  Tensor out = model(x, false);
+  try {
+    (out.sum() + net->aux->forward(zeros({1, 8}, TensorOptions().dtype(kFloat64))).sum())
+        .backward();
+    fmt::print("FAILED: the backward did not fail\n");
+    ++failures;
+  } catch (const Error& e) {
+    fmt::print("error: {}\n", e.what());
+  }
+}
+
 void ddp_shapes() {
   dist::init_process_group();
   auto net = nn::Linear(dist::get_rank() == 0 ? 4 : 5, 2);
@@ -282,6 +300,8 @@ int main(int argc, char** argv) {
       ddp(arg, argc > 3 ? std::stod(argv[3]) : 25.0);
     else if (scenario == "ddp_unfinished")
       ddp_unfinished();
+    else if (scenario == "ddp_twice")
+      ddp_twice();
     else if (scenario == "ddp_shapes")
       ddp_shapes();
     else if (scenario == "fault")

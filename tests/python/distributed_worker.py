@@ -72,6 +72,8 @@ def collectives():
     lst = [rank, "x"] if rank == 0 else [None, None]
     dist.broadcast_object_list(lst, src=0)
     result["broadcast_object_list"] = lst
+    sampler = torch.utils.data.DistributedSampler(list(range(10)), shuffle=False)
+    result["sampler"] = [sampler.num_replicas, sampler.rank, list(sampler)]
     dist.barrier()
     result["backend"] = str(dist.get_backend())
     dist.destroy_process_group()

@@ -145,8 +145,12 @@ class DistributedSampler(Sampler):
     def __init__(self, dataset, num_replicas=None, rank=None, shuffle=True, seed=0,
                  drop_last=False):
         if num_replicas is None or rank is None:
-            raise RuntimeError("Default process group has not been initialized, please make "
-                               "sure to call init_process_group.")
+            from ... import distributed as dist
+            if not dist.is_initialized():
+                raise RuntimeError("Default process group has not been initialized, please make "
+                                   "sure to call init_process_group.")
+            num_replicas = dist.get_world_size() if num_replicas is None else num_replicas
+            rank = dist.get_rank() if rank is None else rank
         if rank >= num_replicas or rank < 0:
             raise ValueError(f"Invalid rank {rank}, rank should be in the interval "
                              f"[0, {num_replicas - 1}]")
