@@ -273,6 +273,16 @@ void execute(Job& job) {
   job.work->finish(error);
 }
 
+// Runs a job taken off the queue (busy set), then lets the next one go.
+void run_and_release(JobQueue& queue, Job& job) {
+  execute(job);
+  {
+    std::lock_guard<std::mutex> lock(queue.mutex);
+    queue.busy = false;
+  }
+  queue.cv.notify_all();
+}
+
 void run_if_next(const std::shared_ptr<JobQueue>& queue, const std::shared_ptr<Job>& job) {
   {
     std::lock_guard<std::mutex> lock(queue->mutex);
@@ -280,12 +290,7 @@ void run_if_next(const std::shared_ptr<JobQueue>& queue, const std::shared_ptr<J
     queue->jobs.pop_front();
     queue->busy = true;
   }
-  execute(*job);
-  {
-    std::lock_guard<std::mutex> lock(queue->mutex);
-    queue->busy = false;
-  }
-  queue->cv.notify_all();
+  run_and_release(*queue, *job);
 }
 
 }  // namespace
@@ -355,12 +360,7 @@ class ProcessGroup::Impl {
         queue_->jobs.pop_front();
         queue_->busy = true;
       }
-      execute(*job);
-      {
-        std::lock_guard<std::mutex> lock(queue_->mutex);
-        queue_->busy = false;
-      }
-      queue_->cv.notify_all();
+      run_and_release(*queue_, *job);
     }
   }
 

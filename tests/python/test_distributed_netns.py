@@ -62,7 +62,7 @@ def two_hosts(tmp_path):
             sh("ip", "netns", "del", ns)
 
 
-def start_node(host, node_rank, script, *args):
+def start_node(host, node_rank, script, *args, no_python=False):
     ns, dev = host
     env = dict(os.environ, GLOO_SOCKET_IFNAME=dev,
                PYTHONPATH=os.pathsep.join(os.path.abspath(p) for p in
@@ -70,7 +70,8 @@ def start_node(host, node_rank, script, *args):
     return subprocess.Popen(
         ["ip", "netns", "exec", ns, sys.executable, "-m", "ember.distributed.run", "--nnodes", "2",
          "--node-rank", str(node_rank), "--nproc-per-node", "1", "--master-addr", "10.77.0.1",
-         "--master-port", "29517", str(script), *map(str, args)],
+         "--master-port", "29517", *(["--no-python"] if no_python else []), str(script),
+         *map(str, args)],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
@@ -113,3 +114,30 @@ def test_taking_the_link_down_gives_an_error_not_a_hang(two_hosts, tmp_path):
     for n, out in zip(nodes, outs):
         assert n.returncode != 0
         assert "timed out" in out or "went away" in out or "Connection" in out, out[-2000:]
+
+
+def demo_binary():
+    """The C++ demo built beside the package (build/<preset>/examples/fashion_mnist)."""
+    for entry in os.environ.get("PYTHONPATH", "").split(os.pathsep):
+        path = os.path.join(os.path.abspath(entry), "..", "examples", "fashion_mnist")
+        if entry and os.path.exists(path):
+            return os.path.normpath(path)
+    return None
+
+
+def test_the_demo_runs_as_two_nodes(two_hosts, tmp_path):
+    demo = demo_binary()
+    if demo is None:
+        pytest.skip("the fashion_mnist demo is not built beside the package on PYTHONPATH")
+    nodes = []
+    for i, host in enumerate(("a", "b")):
+        (tmp_path / host).mkdir()
+        nodes.append(start_node(two_hosts[host], i, demo, "--distributed", "--model", "mlp",
+                                "--epochs", "1", "--train-limit", "4000", "--test-limit", "2000",
+                                "--min-accuracy", "0.7", "--checkpoint-dir", tmp_path / host,
+                                no_python=True))
+    outs = [n.communicate(timeout=240)[0] for n in nodes]
+    for n, out in zip(nodes, outs):
+        assert n.returncode == 0, out
+    assert "2 ranks" in outs[0] and "mlp test accuracy" in outs[0], outs[0]
+    assert (tmp_path / "a" / "fashion_mnist_mlp.safetensors").exists()
