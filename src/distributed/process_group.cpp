@@ -77,15 +77,12 @@ std::exception_ptr Work::exception() const {
 }
 
 void Work::finish(std::exception_ptr error) {
-  std::vector<std::function<void()>> callbacks;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     done_ = true;
     error_ = std::move(error);
-    callbacks.swap(callbacks_);
   }
   done_cv_.notify_all();
-  for (auto& fn : callbacks) fn();
 }
 
 void Work::set_completion(std::function<void(Work&)> complete) {
@@ -96,17 +93,6 @@ void Work::set_completion(std::function<void(Work&)> complete) {
 std::function<void(Work&)> Work::take_completion() {
   std::lock_guard<std::mutex> lock(mutex_);
   return std::exchange(completion_, nullptr);
-}
-
-void Work::then(std::function<void()> fn) {
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (!done_) {
-      callbacks_.push_back(std::move(fn));
-      return;
-    }
-  }
-  fn();
 }
 
 // ---- Gloo glue ---------------------------------------------------------------------------

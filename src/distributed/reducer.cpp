@@ -38,6 +38,7 @@ Reducer::Reducer(std::vector<Tensor> parameters, distributed::ProcessGroupPtr gr
   if (!group_) throw Error("DistributedDataParallel: the process group is null", ErrorKind::Value);
   const size_t n = parameters_.size();
   bucket_of_.resize(n);
+  slot_of_.resize(n);
   ready_.assign(n, 0);
   used_.assign(n, 0);
   // Fill buckets from the last parameter back, one open bucket per dtype.
@@ -73,6 +74,7 @@ Reducer::Reducer(std::vector<Tensor> parameters, distributed::ProcessGroupPtr gr
     int64_t offset = 0;
     for (size_t k : bucket.indices) {
       bucket_of_[k] = b;
+      slot_of_[k] = bucket.offsets.size();
       bucket.offsets.push_back(offset);
       offset += parameters_[k].numel();
     }
@@ -169,10 +171,8 @@ void Reducer::mark_ready(size_t index) {
   ready_[index] = 1;
   ++ready_count_;
   Bucket& bucket = *buckets_[bucket_of_[index]];
-  const size_t slot = static_cast<size_t>(
-      std::find(bucket.indices.begin(), bucket.indices.end(), index) - bucket.indices.begin());
   const Tensor& p = parameters_[index];
-  Tensor view = bucket.flat.narrow(0, bucket.offsets[slot], p.numel());
+  Tensor view = bucket.flat.narrow(0, bucket.offsets[slot_of_[index]], p.numel());
   {
     NoGradGuard no_grad;
     const Tensor& grad = p.grad();

@@ -88,7 +88,10 @@ void FileStore::set(const std::string& key, const std::vector<uint8_t>& value) {
 
 std::vector<uint8_t> FileStore::get(const std::string& key) {
   wait({key}, timeout());
-  return *read_file(fs::path(path_) / hex_name(key));
+  auto value = read_file(fs::path(path_) / hex_name(key));
+  if (!value)
+    throw Error(fmt::format("FileStore: key '{}' in {} was deleted while being read", key, path_));
+  return *value;
 }
 
 int64_t FileStore::add(const std::string& key, int64_t delta) {

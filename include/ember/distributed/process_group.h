@@ -41,9 +41,8 @@ class Work {
   void finish(std::exception_ptr error = nullptr);
   void set_result(std::vector<Tensor> result) { result_ = std::move(result); }
   void set_source_rank(int rank) { source_rank_ = rank; }
-  /// Runs fn once the work is done (at once when it is already).
-  void then(std::function<void()> fn);
-  /// Work that completes in the waiting thread (point-to-point): wait() runs `complete`.
+  /// wait() first runs `complete` (once), which may do the work in the waiting thread and
+  /// finishes it when it does.
   void set_completion(std::function<void(Work&)> complete);
 
  private:
@@ -55,7 +54,6 @@ class Work {
   std::exception_ptr error_;
   std::vector<Tensor> result_;
   int source_rank_ = -1;
-  std::vector<std::function<void()>> callbacks_;
   std::function<void(Work&)> completion_;
   std::function<void(Work&)> take_completion();
 };

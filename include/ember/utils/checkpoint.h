@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "ember/core/collect_tensors.h"
 #include "ember/core/tensor.h"
 
 namespace ember::utils {
@@ -26,13 +27,6 @@ namespace detail {
 void checkpoint_run(const std::function<void()>& forward, std::function<void()> recompute,
                     std::vector<Tensor> inputs, const CheckpointOptions& options);
 
-inline void collect_tensors(std::vector<Tensor>& out, const Tensor& t) { out.push_back(t); }
-inline void collect_tensors(std::vector<Tensor>& out, const std::vector<Tensor>& ts) {
-  out.insert(out.end(), ts.begin(), ts.end());
-}
-template <class T>
-void collect_tensors(std::vector<Tensor>&, const T&) {}
-
 }  // namespace detail
 
 /// Returns fn(args...) while keeping for backward only what it takes to call fn again: memory
@@ -42,7 +36,7 @@ template <class F, class... Args>
 auto checkpoint(const CheckpointOptions& options, F fn, Args... args) {
   using Result = std::invoke_result_t<F&, Args&...>;
   std::vector<Tensor> inputs;
-  (detail::collect_tensors(inputs, args), ...);
+  (ember::detail::collect_tensors(inputs, args), ...);
   std::optional<Result> result;
   detail::checkpoint_run([&] { result.emplace(std::invoke(fn, args...)); },
                          [fn, args...]() mutable { (void)std::invoke(fn, args...); },

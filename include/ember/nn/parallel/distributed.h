@@ -13,6 +13,7 @@
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/core/arg.h"
+#include "ember/core/collect_tensors.h"
 #include "ember/core/tensor_dict.h"
 #include "ember/distributed/init.h"
 #include "ember/distributed/process_group.h"
@@ -73,6 +74,7 @@ class Reducer {
   bool find_unused_;
   std::vector<std::unique_ptr<Bucket>> buckets_;
   std::vector<size_t> bucket_of_;  // parameter index -> bucket
+  std::vector<size_t> slot_of_;    // parameter index -> its place in the bucket
   std::vector<unsigned> hooks_;
   std::vector<std::shared_ptr<autograd::Node>> accumulators_;
   std::vector<uint8_t> ready_;
@@ -93,17 +95,6 @@ void sync_module_states(const TensorDict& named_parameters, const std::vector<Te
 /// Broadcasts rank 0's buffers.
 void broadcast_buffers(const std::vector<Tensor>& buffers,
                        const distributed::ProcessGroupPtr& group);
-
-inline void collect_tensors(std::vector<Tensor>& out, const Tensor& t) { out.push_back(t); }
-inline void collect_tensors(std::vector<Tensor>& out, const std::vector<Tensor>& ts) {
-  out.insert(out.end(), ts.begin(), ts.end());
-}
-template <typename... Ts>
-void collect_tensors(std::vector<Tensor>& out, const std::tuple<Ts...>& tuple) {
-  std::apply([&](const auto&... t) { (collect_tensors(out, t), ...); }, tuple);
-}
-template <typename T>
-void collect_tensors(std::vector<Tensor>&, const T&) {}
 }  // namespace detail
 
 /// Wraps a module (a shared_ptr or a holder such as nn::Linear); forward() forwards to it.
@@ -139,7 +130,7 @@ class DistributedDataParallel : public Module {
     auto output = module_->forward(std::forward<Args>(args)...);
     if (GradMode::is_enabled() && reducer_->require_sync()) {
       std::vector<Tensor> outputs;
-      detail::collect_tensors(outputs, output);
+      ember::detail::collect_tensors(outputs, output);
       reducer_->prepare_for_backward(outputs);
     }
     return output;
