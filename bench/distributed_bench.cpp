@@ -2,10 +2,11 @@
 //   distributed_bench allreduce ember|gloo <bytes> <iterations>
 //       the median time of one float32 allreduce through Ember's process group, or through
 //       Gloo called directly (its own FileStore rendezvous in $BENCH_STORE_DIR);
-//   distributed_bench ddp <steps>
+//   distributed_bench ddp <steps> [<depth> <width>]
 //       the median step of the Fashion-MNIST MLP (global batch 128 split over the ranks) with
 //       DDP, the same step without communication (no_sync), and an allreduce of all gradients
-//       at once; with one rank, the plain step.
+//       at once; with one rank, the plain step. With depth and width, the MLP has that many
+//       hidden layers of that width instead of 256 and 128, which gives DDP several buckets.
 // Rank 0 prints one JSON object; RANK, WORLD_SIZE, MASTER_ADDR and MASTER_PORT come from the
 // environment.
 #include <gloo/allreduce.h>
@@ -75,14 +76,26 @@ double allreduce_gloo(size_t bytes, int iterations) {
   });
 }
 
-void ddp(int steps) {
+ember::nn::Sequential mlp(const std::vector<int64_t>& hidden) {
+  namespace nn = ember::nn;
+  nn::Sequential net{nn::Flatten()};
+  int64_t in = 28 * 28;
+  for (int64_t width : hidden) {
+    net->push_back(nn::Linear(in, width));
+    net->push_back(nn::ReLU());
+    in = width;
+  }
+  net->push_back(nn::Linear(in, 10));
+  return net;
+}
+
+void ddp(int steps, const std::vector<int64_t>& hidden) {
   const int world = env_int("WORLD_SIZE");
   if (world > 1) dist::init_process_group();
   const int rank = world > 1 ? dist::get_rank() : 0;
   namespace nn = ember::nn;
   ember::manual_seed(0);
-  nn::Sequential net(nn::Flatten(), nn::Linear(28 * 28, 256), nn::ReLU(), nn::Linear(256, 128),
-                     nn::ReLU(), nn::Linear(128, 10));
+  nn::Sequential net = mlp(hidden);
   const int64_t batch = 128 / world;
   Tensor x = ember::randn({batch, 1, 28, 28});
   Tensor y = ember::randint(0, 10, {batch});
@@ -129,12 +142,14 @@ int main(int argc, char** argv) {
     if (env_int("RANK") == 0) std::printf("{\"allreduce_us\": %.3f}\n", us);
     return 0;
   }
-  if (mode == "ddp" && argc == 3) {
-    ddp(std::atoi(argv[2]));
+  if (mode == "ddp" && (argc == 3 || argc == 5)) {
+    std::vector<int64_t> hidden{256, 128};
+    if (argc == 5) hidden.assign(std::atoi(argv[3]), std::atoll(argv[4]));
+    ddp(std::atoi(argv[2]), hidden);
     return 0;
   }
   std::fprintf(stderr,
                "usage: distributed_bench allreduce ember|gloo <bytes> <iterations> | "
-               "ddp <steps>\n");
+               "ddp <steps> [<depth> <width>]\n");
   return 2;
 }

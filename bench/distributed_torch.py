@@ -1,5 +1,6 @@
 """One rank of the distributed rows with torch.distributed (gloo), the same workloads as
-bench/distributed_bench.cpp:  distributed_torch.py allreduce <bytes> <iterations>  |  ddp <steps>.
+bench/distributed_bench.cpp:  distributed_torch.py allreduce <bytes> <iterations>  |
+ddp <steps> [<depth> <width>].
 Rank 0 prints one JSON object."""
 import json
 import os
@@ -33,11 +34,18 @@ def allreduce(size, iterations):
     return dist.get_rank(), {"allreduce_us": us}
 
 
-def ddp(steps):
+def mlp(hidden):
+    layers, width_in = [torch.nn.Flatten()], 28 * 28
+    for width in hidden:
+        layers += [torch.nn.Linear(width_in, width), torch.nn.ReLU()]
+        width_in = width
+    return torch.nn.Sequential(*layers, torch.nn.Linear(width_in, 10))
+
+
+def ddp(steps, hidden):
     world = int(os.environ["WORLD_SIZE"])
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(28 * 28, 256), torch.nn.ReLU(),
-                              torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10))
+    net = mlp(hidden)
     batch = 128 // world
     x, y = torch.randn(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
     opt = torch.optim.SGD(net.parameters(), lr=0.01)
@@ -71,6 +79,7 @@ if __name__ == "__main__":
     if sys.argv[1] == "allreduce":
         rank, out = allreduce(int(sys.argv[2]), int(sys.argv[3]))
     else:
-        rank, out = ddp(int(sys.argv[2]))
+        hidden = [int(sys.argv[4])] * int(sys.argv[3]) if len(sys.argv) == 5 else [256, 128]
+        rank, out = ddp(int(sys.argv[2]), hidden)
     if rank == 0:
         print(json.dumps(out))

@@ -1,7 +1,7 @@
 // The Reducer: DDP's gradient averaging. Note [Buckets]: parameters are grouped, in reverse
 // order (backward produces the last layers' gradients first), into flat buckets of one dtype,
-// the first small so communication starts early. A post-accumulate hook copies each gradient
-// into its bucket; a full bucket is divided by the world size and allreduced on the group's
+// the first small so communication starts early. A post-accumulate hook writes each gradient,
+// divided by the world size, into its bucket; a full bucket is allreduced on the group's
 // thread while backward goes on. Buckets are launched in index order, the same on every rank,
 // as Gloo needs. When the last one is launched, the hook waits for all of them and writes the
 // averages back into .grad.
@@ -176,8 +176,8 @@ void Reducer::mark_ready(size_t index) {
   {
     NoGradGuard no_grad;
     const Tensor& grad = p.grad();
-    if (grad.defined())
-      view.copy_(grad.reshape({-1}));
+    if (grad.defined())  // divided on the way in: one pass over the gradient, not two
+      div_out(view, grad.reshape({-1}), scalar_tensor(group_->size()));
     else
       view.zero_();
   }
@@ -189,7 +189,6 @@ void Reducer::launch_ready_buckets() {
   while (next_bucket_ < buckets_.size() && buckets_[next_bucket_]->pending == 0) {
     Bucket& bucket = *buckets_[next_bucket_++];
     if (ready_at_first_launch_ < 0) ready_at_first_launch_ = ready_count_;
-    bucket.flat.div_(group_->size());
     bucket.work = group_->allreduce(bucket.flat, distributed::ReduceOp::SUM);
   }
   if (next_bucket_ == buckets_.size()) finalize();

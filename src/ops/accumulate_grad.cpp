@@ -1,11 +1,16 @@
 #include "ops/accumulate_grad.h"
 
+#include <limits>
+
 #include "ember/autograd/grad_mode.h"
 
 namespace ember::autograd {
 
 // Holding the leaf makes no cycle: the leaf refers back to this node only weakly.
-AccumulateGrad::AccumulateGrad(const Tensor& leaf) : leaf_(leaf) { add_input_metadata(leaf); }
+AccumulateGrad::AccumulateGrad(const Tensor& leaf)
+    : Node({}, std::numeric_limits<uint64_t>::max()), leaf_(leaf) {
+  add_input_metadata(leaf);
+}
 
 // Backward passes in several threads may reach the same leaf: the engine runs this node under
 // its mutex (Note [Engine threads] in engine.cpp), so every contribution is added.

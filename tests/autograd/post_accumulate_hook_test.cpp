@@ -37,6 +37,32 @@ TEST(PostAccumulateGradHook, RunsAfterTheGradHooksAndOncePerBackward) {
   EXPECT_EQ(order, (std::vector<std::string>{"grad", "post"}));
 }
 
+// As in PyTorch, a leaf's gradient is accumulated as soon as it is complete, not after the rest
+// of backward: the last layer's .grad exists before backward reaches the first layer. DDP's
+// overlap of communication with backward depends on it.
+TEST(PostAccumulateGradHook, RunsBeforeBackwardReachesEarlierLayers) {
+  Tensor x = ones({4});
+  Tensor w1 = full({4}, 2.0, requires_grad());
+  Tensor w2 = full({4}, 3.0, requires_grad());
+  Tensor w3 = full({4}, 5.0, requires_grad());
+  // Kept alive, as DDP keeps them, the accumulators are older than every node of the graph.
+  std::vector<std::shared_ptr<autograd::Node>> accumulators;
+  std::vector<std::string> order;
+  for (auto* w : {&w1, &w2, &w3}) {
+    accumulators.push_back(autograd::impl::grad_accumulator(*w));
+    w->register_post_accumulate_grad_hook([&order, &w1, &w2](const Tensor& leaf) {
+      order.push_back(leaf.is_same(w1) ? "w1" : leaf.is_same(w2) ? "w2" : "w3");
+    });
+  }
+  Tensor h = (x * w1).exp();
+  std::vector<std::pair<bool, bool>> seen;  // (w3's grad, w1's grad) when h's gradient is ready
+  h.register_hook(
+      [&](const Tensor&) { seen.emplace_back(w3.grad().defined(), w1.grad().defined()); });
+  ((h * w2).sin() * w3).sum().backward();
+  EXPECT_EQ(seen, (std::vector<std::pair<bool, bool>>{{true, false}}));
+  EXPECT_EQ(order, (std::vector<std::string>{"w3", "w2", "w1"}));
+}
+
 TEST(PostAccumulateGradHook, RejectsNonLeavesAndTensorsWithoutGrad) {
   Tensor w = ones({2}, requires_grad());
   try {

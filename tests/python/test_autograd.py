@@ -575,3 +575,21 @@ def test_grad_fn_hook_must_return_a_tuple():
     y.grad_fn.register_hook(lambda gi, go: gi[0])
     with pytest.raises(TypeError, match="a grad_fn hook must return a tuple"):
         y.sum().backward()
+
+
+def test_leaf_gradients_are_accumulated_as_soon_as_complete(torch):
+    # As in torch, a leaf's .grad is written when its gradient is complete, before backward
+    # reaches earlier layers (DDP starts communicating there).
+    def seen_mid_backward(lib):
+        x = lib.ones(4)
+        w1, w2, w3 = (lib.full((4,), v, requires_grad=True) for v in (2.0, 3.0, 5.0))
+        # Kept alive, as DDP keeps them, the accumulators are older than the graph's nodes.
+        accumulators = [w.expand_as(w).grad_fn.next_functions[0][0] for w in (w1, w2, w3)]
+        h = (x * w1).exp()
+        seen = []
+        h.register_hook(lambda g: seen.append((w3.grad is not None, w1.grad is not None)))
+        ((h * w2).sin() * w3).sum().backward()
+        assert all(type(a).__name__ == "AccumulateGrad" for a in accumulators)
+        return seen
+
+    assert seen_mid_backward(ember) == seen_mid_backward(torch) == [(True, False)]

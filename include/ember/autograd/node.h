@@ -37,6 +37,9 @@ struct InputMetadata {
 class Node : public std::enable_shared_from_this<Node> {
  public:
   explicit Node(edge_list next_edges = {});
+  /// A node that runs in the order given by sequence_nr rather than its creation.
+  Node(edge_list next_edges, uint64_t sequence_nr)
+      : next_edges_(std::move(next_edges)), sequence_nr_(sequence_nr) {}
   /// Drops the graph behind the node without recursion (see the definition).
   virtual ~Node();
   Node(const Node&) = delete;
@@ -53,7 +56,9 @@ class Node : public std::enable_shared_from_this<Node> {
   const edge_list& next_edges() const { return next_edges_; }
   const Edge& next_edge(size_t i) const { return next_edges_[i]; }
   size_t num_outputs() const { return next_edges_.size(); }
-  /// Order of creation; later nodes run first in backward.
+  /// Order of creation; later nodes run first in backward. A leaf's AccumulateGrad has the
+  /// largest number, so it runs as soon as its gradient is complete: .grad, and the hooks on
+  /// it (DDP starts its allreduces there), need not wait for the rest of backward.
   uint64_t sequence_nr() const { return sequence_nr_; }
 
   /// Records one forward output; returns its index among the node's inputs.
