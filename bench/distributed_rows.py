@@ -1,7 +1,8 @@
 """The distributed rows of bench/RESULTS.md, two ranks on this machine over loopback:
 allreduce latency and bandwidth through Ember's process group, through Gloo called directly,
 and through torch.distributed (gloo); and the DDP step of the Fashion-MNIST MLP at 2 ranks x 1
-thread against 1 rank x 2 threads, with the share of communication hidden behind backward.
+thread against 1 rank x 2 threads, with the share of communication hidden behind backward; and
+the same for a deep MLP whose gradients fill several of DDP's buckets.
 
 Usage: distributed_rows.py [--smoke] <ember_distributed_bench> [rounds] [--out FOLDER]
            [--splice RESULTS.md]
@@ -19,6 +20,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 SIZES = {4096: 300, 1 << 20: 60, 64 << 20: 6}  # bytes: iterations
 HEADING = "## Distributed (2 ranks on this machine, loopback)"
+DEEP = ["12", "1024"]  # hidden layers, width: 50 MB of gradients, three 25 MB buckets
 
 
 def free_port():
@@ -27,8 +29,8 @@ def free_port():
         return s.getsockname()[1]
 
 
-def launch(command, world, threads):
-    """Runs `world` ranks of command; returns rank 0's JSON."""
+def launch(command, world, threads, pin=False):
+    """Runs `world` ranks of command, each on its own core if pin; returns rank 0's JSON."""
     with tempfile.TemporaryDirectory() as store:
         port, procs = free_port(), []
         for rank in range(world):
@@ -36,7 +38,10 @@ def launch(command, world, threads):
                        MASTER_ADDR="127.0.0.1", OMP_NUM_THREADS=str(threads),
                        EMBER_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                        BENCH_STORE_DIR=store)
-            procs.append(subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True))
+            cores = {rank % os.cpu_count()}
+            procs.append(subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, text=True,
+                preexec_fn=(lambda cores=cores: os.sched_setaffinity(0, cores)) if pin else None))
         try:
             outs = [p.communicate(timeout=600)[0] for p in procs]
         except subprocess.TimeoutExpired:
@@ -63,11 +68,12 @@ def measure(bench, rounds, smoke):
     for _ in range(rounds):
         for size, iterations in sizes.items():
             for system in ("ember", "gloo"):
-                add(("allreduce", size, system),
-                    launch([bench, "allreduce", system, str(size), str(iterations)], 2,
-                           1)["allreduce_us"])
+                for pin in (False, True):
+                    add(("allreduce", size, system, pin),
+                        launch([bench, "allreduce", system, str(size), str(iterations)], 2, 1,
+                               pin)["allreduce_us"])
             if has_torch:
-                add(("allreduce", size, "pytorch"),
+                add(("allreduce", size, "pytorch", False),
                     launch(torch_script + ["allreduce", str(size), str(iterations)], 2,
                            1)["allreduce_us"])
         steps = "5" if smoke else "100"
@@ -75,6 +81,10 @@ def measure(bench, rounds, smoke):
             add(("ddp", world, "ember"), launch([bench, "ddp", steps], world, threads))
             if has_torch:
                 add(("ddp", world, "pytorch"), launch(torch_script + ["ddp", steps], world, threads))
+        deep = ["ddp", "2" if smoke else "10"] + DEEP
+        add(("deep", 2, "ember"), launch([bench] + deep, 2, 1))
+        if has_torch:
+            add(("deep", 2, "pytorch"), launch(torch_script + deep, 2, 1))
     return samples
 
 
@@ -95,11 +105,10 @@ def ratio(a, b):
     return f"{a / b:.2f}" if a and b else "-"
 
 
-def hidden(samples, system):
+def hidden(samples, system, model="ddp"):
     """The share of the gradients' allreduce that the DDP step did not pay for."""
-    step, local = med(samples, ("ddp", 2, system), "step_us"), med(samples, ("ddp", 2, system),
-                                                                    "local_step_us")
-    allreduce = med(samples, ("ddp", 2, system), "allreduce_us")
+    step, local = (med(samples, (model, 2, system), field) for field in ("step_us", "local_step_us"))
+    allreduce = med(samples, (model, 2, system), "allreduce_us")
     if not (step and local and allreduce):
         return "-"
     return f"{100 * min(1.0, max(0.0, 1 - (step - local) / allreduce)):.0f}%"
@@ -110,14 +119,20 @@ def section(samples, rounds):
              f"Medians of {rounds} alternating rounds. Allreduce of float32 tensors, one thread a "
              "rank; the ratios are Ember's time over Gloo's called directly and over "
              "torch.distributed's (gloo); lower is better. Bandwidth is the tensor's size over the "
-             "time.", "",
-             "| allreduce | Ember | Gloo directly | PyTorch (gloo) | vs Gloo | vs PyTorch |",
-             "| --- | --- | --- | --- | --- | --- |"]
+             "time. The scheduler sometimes stacks both ranks' threads on one core, which swings "
+             "single runs by 4x; the last column repeats Ember against Gloo with each rank pinned "
+             "to its own core, which is slower (a rank's thread and Gloo's share the core) but "
+             "steady, and so shows what the process group adds.", "",
+             "| allreduce | Ember | Gloo directly | PyTorch (gloo) | vs Gloo | vs PyTorch "
+             "| vs Gloo, pinned |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
     for size in sorted({k[1] for k in samples if k[0] == "allreduce"}):
-        e, g, p = (med(samples, ("allreduce", size, s)) for s in ("ember", "gloo", "pytorch"))
+        e, g, p = (med(samples, ("allreduce", size, s, False)) for s in ("ember", "gloo", "pytorch"))
+        pinned = ratio(*(med(samples, ("allreduce", size, s, True)) for s in ("ember", "gloo")))
         label = f"{size // 1024} KiB" if size < 1 << 20 else f"{size >> 20} MiB"
         cells = [f"{fmt_us(t)} ({size / t / 1e3:.2f} GB/s)" if t else "-" for t in (e, g, p)]
-        lines.append(f"| {label} | {' | '.join(cells)} | {ratio(e, g)} | {ratio(e, p)} |")
+        lines.append(f"| {label} | {' | '.join(cells)} | {ratio(e, g)} | {ratio(e, p)} "
+                     f"| {pinned} |")
     lines += ["", "DDP step of the Fashion-MNIST MLP (784-256-128-10, SGD), global batch 128; "
               "\"hidden\" is the share of an allreduce of all the gradients that the DDP step "
               "does not add to the same step without communication (`no_sync`).", "",
@@ -128,6 +143,19 @@ def section(samples, rounds):
         lines.append(f"| {label} | {fmt_us(e)} | {fmt_us(p)} | {ratio(e, p)} |")
     lines.append(f"| communication hidden (2 ranks) | {hidden(samples, 'ember')} | "
                  f"{hidden(samples, 'pytorch')} | |")
+    lines += ["", f"The same for a deep MLP ({DEEP[0]} hidden layers of {DEEP[1]}, 50 MB of "
+              "gradients in three buckets of the default 25 MB cap), 2 ranks x 1 thread: the "
+              "step, the step without communication, and one allreduce of all the gradients. The "
+              "first buckets are sent while backward still runs (tests/distributed observes it), "
+              "but on two cores the ranks' compute and Gloo's loopback transfers share the same "
+              "cores, so this machine cannot show the overlap paying off.", "",
+              "| deep MLP | Ember | PyTorch | vs PyTorch |", "| --- | --- | --- | --- |"]
+    for field, label in (("step_us", "DDP step"), ("local_step_us", "step under no_sync"),
+                         ("allreduce_us", "allreduce of all gradients")):
+        e, p = (med(samples, ("deep", 2, s), field) for s in ("ember", "pytorch"))
+        lines.append(f"| {label} | {fmt_us(e)} | {fmt_us(p)} | {ratio(e, p)} |")
+    lines.append(f"| communication hidden | {hidden(samples, 'ember', 'deep')} | "
+                 f"{hidden(samples, 'pytorch', 'deep')} | |")
     return "\n".join(lines) + "\n"
 
 

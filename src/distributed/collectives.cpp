@@ -18,9 +18,12 @@ int group_rank(const ProcessGroup& group, int global, const char* op) {
   throw Error(fmt::format("{}: rank {} is not part of the group", op, global), ErrorKind::Value);
 }
 
-WorkPtr finish(WorkPtr work, bool async_op) {
-  if (async_op) return work;
-  work->wait();
+// Queues a collective with issue() and waits for it unless async_op.
+template <typename Issue>
+WorkPtr finish(bool async_op, Issue&& issue) {
+  if (async_op) return issue();
+  detail::CallerWaits caller_waits;
+  issue()->wait();
   return nullptr;
 }
 
@@ -29,54 +32,56 @@ WorkPtr finish(WorkPtr work, bool async_op) {
 WorkPtr all_reduce(const Tensor& tensor, ReduceOp op, const ProcessGroupPtr& group, bool async_op) {
   auto g = detail::resolve(group);
   if (!g->is_member()) return nullptr;
-  return finish(g->allreduce(tensor, op), async_op);
+  return finish(async_op, [&] { return g->allreduce(tensor, op); });
 }
 
 WorkPtr broadcast(const Tensor& tensor, int src, const ProcessGroupPtr& group, bool async_op) {
   auto g = detail::resolve(group);
   if (!g->is_member()) return nullptr;
-  return finish(g->broadcast(tensor, group_rank(*g, src, "broadcast")), async_op);
+  return finish(async_op, [&] { return g->broadcast(tensor, group_rank(*g, src, "broadcast")); });
 }
 
 WorkPtr reduce(const Tensor& tensor, int dst, ReduceOp op, const ProcessGroupPtr& group,
                bool async_op) {
   auto g = detail::resolve(group);
   if (!g->is_member()) return nullptr;
-  return finish(g->reduce(tensor, group_rank(*g, dst, "reduce"), op), async_op);
+  return finish(async_op, [&] { return g->reduce(tensor, group_rank(*g, dst, "reduce"), op); });
 }
 
 WorkPtr all_gather(const std::vector<Tensor>& tensor_list, const Tensor& tensor,
                    const ProcessGroupPtr& group, bool async_op) {
   auto g = detail::resolve(group);
   if (!g->is_member()) return nullptr;
-  return finish(g->allgather(tensor_list, tensor), async_op);
+  return finish(async_op, [&] { return g->allgather(tensor_list, tensor); });
 }
 
 WorkPtr reduce_scatter(const Tensor& output, const std::vector<Tensor>& input_list, ReduceOp op,
                        const ProcessGroupPtr& group, bool async_op) {
   auto g = detail::resolve(group);
   if (!g->is_member()) return nullptr;
-  return finish(g->reduce_scatter(output, input_list, op), async_op);
+  return finish(async_op, [&] { return g->reduce_scatter(output, input_list, op); });
 }
 
 WorkPtr gather(const Tensor& tensor, const std::vector<Tensor>& gather_list, int dst,
                const ProcessGroupPtr& group, bool async_op) {
   auto g = detail::resolve(group);
   if (!g->is_member()) return nullptr;
-  return finish(g->gather(gather_list, tensor, group_rank(*g, dst, "gather")), async_op);
+  return finish(async_op,
+                [&] { return g->gather(gather_list, tensor, group_rank(*g, dst, "gather")); });
 }
 
 WorkPtr scatter(const Tensor& tensor, const std::vector<Tensor>& scatter_list, int src,
                 const ProcessGroupPtr& group, bool async_op) {
   auto g = detail::resolve(group);
   if (!g->is_member()) return nullptr;
-  return finish(g->scatter(tensor, scatter_list, group_rank(*g, src, "scatter")), async_op);
+  return finish(async_op,
+                [&] { return g->scatter(tensor, scatter_list, group_rank(*g, src, "scatter")); });
 }
 
 WorkPtr barrier(const ProcessGroupPtr& group, bool async_op) {
   auto g = detail::resolve(group);
   if (!g->is_member()) return nullptr;
-  return finish(g->barrier(), async_op);
+  return finish(async_op, [&] { return g->barrier(); });
 }
 
 WorkPtr isend(const Tensor& tensor, int dst, const ProcessGroupPtr& group, int tag) {

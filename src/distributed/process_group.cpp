@@ -26,6 +26,7 @@
 #include "ember/distributed/process_group.h"
 #include "ember/ops.h"
 #include "group_errors.h"
+#include "world.h"
 
 namespace ember::distributed {
 
@@ -222,6 +223,8 @@ void check_root_list(const char* op, const std::vector<Tensor>& list, const Tens
 
 // ---- The group ---------------------------------------------------------------------------
 
+thread_local bool detail::CallerWaits::active = false;
+
 // Note [Running in the waiting thread]: a collective queued while the group's thread is idle
 // is usually waited on at once. Handing it to that thread costs two wake-ups per operation and,
 // on a machine with few cores, lets the scheduler stack the ranks' threads on one core; so
@@ -327,7 +330,9 @@ class ProcessGroup::Impl {
     work->set_completion([queue = queue_, weak = std::weak_ptr<Job>(job)](Work&) {
       if (auto j = weak.lock()) run_if_next(queue, j);
     });
-    queue_->cv.notify_one();
+    // Woken, the group's thread would race the waiter for the job; a busy group's thread takes
+    // the next job without being woken.
+    if (!detail::CallerWaits::active) queue_->cv.notify_one();
     return work;
   }
 

@@ -17,4 +17,19 @@ World& world();
 /// group, or the default group when null; an Error when there is none.
 ProcessGroupPtr resolve(const ProcessGroupPtr& group);
 
+/// While one lives, the collectives this thread queues are waited on at once, so the group's
+/// thread is not woken for them: the waiting thread runs them (Note [Running in the waiting
+/// thread] in process_group.cpp).
+class CallerWaits {
+ public:
+  CallerWaits() : saved_(active) { active = true; }
+  ~CallerWaits() { active = saved_; }
+  CallerWaits(const CallerWaits&) = delete;
+  CallerWaits& operator=(const CallerWaits&) = delete;
+  static thread_local bool active;
+
+ private:
+  bool saved_;
+};
+
 }  // namespace ember::distributed::detail
