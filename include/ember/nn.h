@@ -20,6 +20,7 @@
 #include "ember/nn/modules/flatten.h"
 #include "ember/nn/modules/linear.h"
 #include "ember/nn/modules/loss.h"
+#include "ember/nn/modules/loss_margin.h"
 #include "ember/nn/modules/normalization.h"
 #include "ember/nn/modules/padding.h"
 #include "ember/nn/modules/pooling.h"

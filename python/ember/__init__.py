@@ -50,7 +50,8 @@ from .nn.functional import (adaptive_avg_pool1d, avg_pool1d, channel_shuffle, co
                             max_pool1d, max_pool1d_with_indices, max_pool2d, max_pool3d,
                             pixel_shuffle, pixel_unshuffle)
 constant_pad_nd = _C._nn.constant_pad_nd
-from .nn.functional import bilinear, instance_norm, local_response_norm, prelu  # noqa: E402
+from .nn.functional import (bilinear, instance_norm, local_response_norm, prelu,  # noqa: E402
+                            rrelu, rrelu_)
 embedding_renorm_ = _C._nn.embedding_renorm_
 Tensor.prelu = prelu
 native_channel_shuffle = channel_shuffle

@@ -33,7 +33,7 @@ import zlib
 
 from . import _C
 from ._size import Size
-from .nn.parameter import Parameter
+from .nn.parameter import Parameter, UninitializedBuffer, UninitializedParameter, is_lazy
 
 _ZIP_MAGIC = b"PK\x03\x04"
 _FORMAT_VERSION = b"3\n"
@@ -223,6 +223,8 @@ def _torch_globals():
         "torch._utils._rebuild_parameter_with_state": _rebuild_torch_parameter_with_state,
         "torch._tensor._rebuild_from_type_v2": _rebuild_torch_from_type_v2,
         "torch.nn.parameter.Parameter": Parameter,
+        "torch.nn.parameter.UninitializedParameter": UninitializedParameter,
+        "torch.nn.parameter.UninitializedBuffer": UninitializedBuffer,
         "torch.Tensor": _C.Tensor,
         "torch.Size": Size,
         "torch.device": _C.device,
@@ -652,6 +654,8 @@ _REBUILD_TENSOR_V2 = _TorchGlobal("torch._utils", "_rebuild_tensor_v2")
 _REBUILD_PARAMETER = _TorchGlobal("torch._utils", "_rebuild_parameter")
 _TORCH_SIZE = _TorchGlobal("torch", "Size")
 _TORCH_DEVICE = _TorchGlobal("torch", "device")
+_LAZY_GLOBALS = {cls: _TorchGlobal("torch.nn.parameter", cls.__name__)
+                 for cls in (UninitializedParameter, UninitializedBuffer)}
 _STORAGE_GLOBALS = {dtype: _TorchGlobal("torch", storage)
                     for storage, dtype in _STORAGE_DTYPES.items() if storage != "UntypedStorage"}
 _DTYPE_GLOBALS = {}  # dtype name -> its _TorchGlobal, one object each so the pickle memoizes it
@@ -705,6 +709,9 @@ class _TorchPickler(pickle._Pickler):
         return None
 
     def reducer_override(self, obj):
+        if is_lazy(obj):  # a lazy module's: no data, only its class and requires_grad
+            kind = UninitializedParameter if isinstance(obj, Parameter) else UninitializedBuffer
+            return (_LAZY_GLOBALS[kind], (obj.requires_grad,))
         if isinstance(obj, Parameter):
             return (_REBUILD_PARAMETER,
                     (obj.detach(), obj.requires_grad, collections.OrderedDict()))

@@ -6,6 +6,7 @@
 #include <ember/ember.h>
 
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace ember::python {
@@ -22,6 +23,10 @@ void bind_numpy(py::module_& m);
 void bind_nn(py::module_& m);
 /// Into ember._C._nn: the composed convolutions, pools and resampling.
 void bind_nn_layers(py::module_& m);
+/// Into ember._C._nn: the margin, embedding and likelihood losses (python/src/nn_losses.cpp).
+void bind_nn_losses(py::module_& m);
+/// A loss's reduction from torch's name for it ("mean", "sum", "none", "batchmean").
+nn::Reduction to_reduction(const std::string& name);
 /// Into ember._C._nn: multi_head_attention_forward.
 void bind_nn_attention(py::module_& m);
 /// Into ember._C._nn: packed sequences (torch.nn.utils.rnn) and the recurrent functions' packed

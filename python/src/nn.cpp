@@ -125,8 +125,6 @@ void bind_utils(py::module_& m) {
 
 }  // namespace
 
-namespace {
-
 namespace F = nn::functional;
 
 nn::Reduction to_reduction(const std::string& name) {
@@ -136,6 +134,8 @@ nn::Reduction to_reduction(const std::string& name) {
   if (name == "batchmean") return nn::Reduction::BatchMean;
   throw py::value_error(name + " is not a valid value for reduction");
 }
+
+namespace {
 
 // An int or a pair of ints (kernel sizes, strides, paddings), as torch accepts both.
 DimVector pair(py::handle obj, const char* op) {
@@ -435,6 +435,7 @@ void bind_nn(py::module_& parent) {
   bind_init(m);
   bind_nn_layers(m);
   bind_nn_attention(m);
+  bind_nn_losses(m);
 }
 
 }  // namespace ember::python

@@ -134,8 +134,11 @@ Tensor hardtanh(const Tensor& x, double min_val, double max_val, bool inplace) {
 Tensor relu6(const Tensor& x, bool inplace) { return hardtanh(x, 0, 6, inplace); }
 
 Tensor logsigmoid(const Tensor& x) {
-  // log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|)), finite for every x.
-  return x.clamp(std::nullopt, 0.0) - (-x.abs()).exp().log1p();
+  // log(sigmoid(x)) is x - log(1 + exp(x)) below 0 and -log(1 + exp(-x)) above: each branch
+  // sees only its own side, so neither overflows, and both are smooth, so the gradient at 0 is
+  // sigmoid(-0) = 0.5 (min(x, 0) - log1p(exp(-|x|)) gives the same values but 1 there).
+  const Tensor below = x.clamp(std::nullopt, 0.0), above = x.clamp(0.0, std::nullopt);
+  return where(x.lt(0), below - below.exp().log1p(), -(-above).exp().log1p());
 }
 
 Tensor hardsigmoid(const Tensor& x, bool inplace) {

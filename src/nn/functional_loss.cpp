@@ -6,15 +6,11 @@
 #include "ember/autograd.h"
 #include "ember/nn/functional.h"
 #include "ember/ops.h"
+#include "reduce_loss.h"
 
 namespace ember::nn::functional {
-namespace {
 
-[[noreturn]] void fail(std::string message, ErrorKind kind = ErrorKind::Runtime) {
-  throw Error(std::move(message), kind);
-}
-
-Tensor reduce(const Tensor& loss, Reduction reduction) {
+Tensor detail::reduce_loss(const Tensor& loss, Reduction reduction) {
   switch (reduction) {
     case Reduction::None:
       return loss;
@@ -23,15 +19,24 @@ Tensor reduce(const Tensor& loss, Reduction reduction) {
     case Reduction::Mean:
       break;
     case Reduction::BatchMean:
-      fail("batchmean is not a valid value for reduction (only kl_div takes it)", ErrorKind::Value);
+      throw Error("batchmean is not a valid value for reduction (only kl_div takes it)",
+                  ErrorKind::Value);
   }
   return loss.mean();
+}
+
+namespace {
+
+using detail::reduce_loss;
+
+[[noreturn]] void fail(std::string message, ErrorKind kind = ErrorKind::Runtime) {
+  throw Error(std::move(message), kind);
 }
 
 // Mean of weighted terms divides by the total weight; undefined weights all count 1.
 Tensor reduce_weighted(const Tensor& loss, const Tensor& weights, Reduction reduction) {
   if (reduction == Reduction::Mean && weights.defined()) return loss.sum() / weights.sum();
-  return reduce(loss, reduction);
+  return reduce_loss(loss, reduction);
 }
 
 void check_same_size(const Tensor& input, const Tensor& target, const char* op) {
@@ -138,27 +143,29 @@ Tensor apply_weight(const Tensor& loss, const Tensor& weight, const char* op) {
 Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_size(input, target, "mse_loss");
   const Tensor diff = input - target;
-  return reduce(diff * diff, reduction);
+  return reduce_loss(diff * diff, reduction);
 }
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
   check_same_size(input, target, "l1_loss");
-  return reduce((input - target).abs(), reduction);
+  return reduce_loss((input - target).abs(), reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
   check_same_size(input, target, "smooth_l1_loss");
   if (beta < 0) fail("smooth_l1_loss: smooth_l1_loss does not support negative values for beta.");
   const Tensor diff = (input - target).abs();
-  if (beta == 0) return reduce(diff, reduction);
-  return reduce(where(diff.lt(beta), diff * diff * (0.5 / beta), diff - 0.5 * beta), reduction);
+  if (beta == 0) return reduce_loss(diff, reduction);
+  return reduce_loss(where(diff.lt(beta), diff * diff * (0.5 / beta), diff - 0.5 * beta),
+                     reduction);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
   check_same_size(input, target, "huber_loss");
   if (!(delta > 0)) fail("huber_loss: huber_loss does not support non-positive values for delta.");
   const Tensor diff = (input - target).abs();
-  return reduce(where(diff.le(delta), diff * diff * 0.5, (diff - 0.5 * delta) * delta), reduction);
+  return reduce_loss(where(diff.le(delta), diff * diff * 0.5, (diff - 0.5 * delta) * delta),
+                     reduction);
 }
 
 Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bool log_target) {
@@ -171,7 +178,7 @@ Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bo
     const Tensor safe = where(zero, ones({}, target.options()), target);
     loss = where(zero, zeros({}, target.options()), target * safe.log()) - target * input;
   }
-  if (reduction != Reduction::BatchMean) return reduce(loss, reduction);
+  if (reduction != Reduction::BatchMean) return reduce_loss(loss, reduction);
   return input.dim() == 0 ? loss.sum() : loss.sum() / input.size(0);
 }
 
@@ -206,7 +213,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, Reduction reduct
         label_smoothing > 0 ? target * (1 - label_smoothing) + label_smoothing / classes : target;
     Tensor terms = logp * probs;
     if (weight.defined()) terms = terms * weight.view(class_shape);
-    return reduce(-terms.sum({class_dim}), reduction);
+    return reduce_loss(-terms.sum({class_dim}), reduction);
   }
 
   const NllTerms nll = nll_terms(logp, target, ignore_index, weight, "cross_entropy");
@@ -235,7 +242,7 @@ Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Ten
   }
   if (!in_range) fail("binary_cross_entropy: all elements of input should be between 0 and 1");
   const Tensor loss = BinaryCrossEntropy::apply(input, target);
-  return reduce(apply_weight(loss, weight, "binary_cross_entropy"), reduction);
+  return reduce_loss(apply_weight(loss, weight, "binary_cross_entropy"), reduction);
 }
 
 Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
@@ -252,7 +259,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& targe
   const Tensor positive =
       pos_weight.defined() ? ((pos_weight - 1) * target + 1) * softplus_neg : softplus_neg;
   const Tensor loss = (1 - target) * input + positive;
-  return reduce(apply_weight(loss, weight, "binary_cross_entropy_with_logits"), reduction);
+  return reduce_loss(apply_weight(loss, weight, "binary_cross_entropy_with_logits"), reduction);
 }
 
 }  // namespace ember::nn::functional

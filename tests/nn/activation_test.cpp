@@ -132,6 +132,15 @@ TEST(NnActivationTest, SoftplusAndLogsigmoidStayFiniteFarOut) {
   expect_close(F::logsigmoid(x.detach()), t64({-1000.0, 0.0}));
 }
 
+// At exactly 0 the derivative is sigmoid(0) = 0.5 as in PyTorch, and the second derivative
+// -sigmoid(0) sigmoid(-0) = -0.25: a formula with min(x, 0) and |x| gave 1 and 0 there.
+TEST(NnActivationTest, LogsigmoidIsSmoothAtZero) {
+  Tensor x = zeros({1}, TensorOptions(kFloat64).requires_grad(true));
+  Tensor g = autograd::grad({F::logsigmoid(x).sum()}, {x}, {}, true, true)[0];
+  EXPECT_DOUBLE_EQ(g.item<double>(), 0.5);
+  EXPECT_DOUBLE_EQ(autograd::grad({g.sum()}, {x})[0].item<double>(), -0.25);
+}
+
 TEST(NnActivationTest, GluHalvesTheGivenDim) {
   const Tensor a = t64({{0.5, -1.0, 2.0, 0.25}, {1.5, 0.1, -0.3, 0.8}});
   expect_close(F::glu(a), t64({{0.44039853898894116, -0.5621765008857981},

@@ -3,6 +3,8 @@
 import warnings
 
 from .. import _C
+from .._dtype_info import finfo
+from .._grad_mode import no_grad
 
 _nn = _C._nn
 
@@ -124,6 +126,68 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
                                                 pos_weight)
 
 
+def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                        reduction="mean"):
+    return _nn.margin_ranking_loss(input1, input2, target, margin,
+                                   _reduction(size_average, reduce, reduction))
+
+
+def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
+                         reduction="mean"):
+    return _nn.hinge_embedding_loss(input, target, margin,
+                                    _reduction(size_average, reduce, reduction))
+
+
+def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _nn.soft_margin_loss(input, target, _reduction(size_average, reduce, reduction))
+
+
+def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
+                          reduction="mean"):
+    return _nn.cosine_embedding_loss(input1, input2, target, margin,
+                                     _reduction(size_average, reduce, reduction))
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    if p not in (1, 2):
+        raise ValueError("only p == 1 and p == 2 supported")
+    return _nn.multi_margin_loss(input, target, p, margin, weight,
+                                 _reduction(size_average, reduce, reduction))
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    return _nn.multilabel_margin_loss(input, target, _reduction(size_average, reduce, reduction))
+
+
+def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, reduce=None,
+                                reduction="mean"):
+    return _nn.multilabel_soft_margin_loss(input, target, weight,
+                                           _reduction(size_average, reduce, reduction))
+
+
+def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
+                        size_average=None, reduce=None, reduction="mean"):
+    return _nn.triplet_margin_loss(anchor, positive, negative, margin, p, eps, swap,
+                                   _reduction(size_average, reduce, reduction))
+
+
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    return _nn.triplet_margin_with_distance_loss(anchor, positive, negative, distance_function,
+                                                 margin, swap, reduction)
+
+
+def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
+                     reduce=None, reduction="mean"):
+    return _nn.poisson_nll_loss(input, target, log_input, full, eps,
+                                _reduction(size_average, reduce, reduction))
+
+
+def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"):
+    return _nn.gaussian_nll_loss(input, target, var, full, eps, reduction)
+
+
 def relu(input, inplace=False):
     out = _nn.relu(input, inplace)
     return input if inplace else out
@@ -143,6 +207,18 @@ def gelu(input, approximate="none"):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     out = _nn.leaky_relu(input, negative_slope, inplace)
     return input if inplace else out
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    """Leaky ReLU with each element's negative slope drawn from U(lower, upper) in training and
+    (lower + upper) / 2 otherwise; the slopes are constants to autograd."""
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    with no_grad():
+        slope = _C.where(input > 0, 1.0, _C.empty_like(input).uniform_(lower, upper))
+    return input.mul_(slope) if inplace else input * slope
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -218,6 +294,22 @@ def softmax(input, dim=None, dtype=None):
 def log_softmax(input, dim=None, dtype=None):
     out = input.log_softmax(dim)
     return out if dtype is None else out.to(dtype)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + g) / tau) for Gumbel(0, 1) noise g; hard gives the one-hot of its
+    argmax, carrying the soft sample's gradient (straight-through)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.")
+    with no_grad():
+        # g = -log(E) for E ~ Exp(1) = -log(U); U is kept off 0 so that g stays finite.
+        uniform = _C.rand_like(logits).clamp_(min=finfo(logits.dtype).tiny)
+        gumbels = -(-uniform.log()).log()
+    soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return soft
+    one_hot = _C.zeros_like(logits).scatter_(dim, soft.argmax(dim, keepdim=True), 1.0)
+    return one_hot - soft.detach() + soft
 
 
 def dropout(input, p=0.5, training=True, inplace=False):
@@ -362,6 +454,10 @@ def selu_(input):
 
 def celu_(input, alpha=1.0):
     return celu(input, alpha, inplace=True)
+
+
+def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training, inplace=True)
 
 
 def leaky_relu_(input, negative_slope=0.01):

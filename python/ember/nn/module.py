@@ -7,7 +7,7 @@ from collections import OrderedDict
 from .. import _C
 from .._grad_mode import no_grad
 from .._params import zero_grads
-from .parameter import Parameter
+from .parameter import Parameter, is_lazy
 
 
 class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys",
@@ -87,6 +87,14 @@ class Module:
         self._forward_hooks[handle.id] = hook
         return handle
 
+    def _register_load_state_dict_pre_hook(self, hook):
+        """hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+        error_msgs) runs before load_state_dict checks this module's entries."""
+        hooks = self.__dict__.setdefault("_load_state_dict_pre_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
     # ---- Registration ----
     def __setattr__(self, name, value):
         if "_parameters" not in self.__dict__:
@@ -99,6 +107,9 @@ class Module:
             return
         for store in (self._parameters, self._buffers, self._modules):
             store.pop(name, None)
+        if isinstance(value, (Parameter, Module)):
+            # A plain attribute of that name (bias = None) would hide the registered value.
+            self.__dict__.pop(name, None)
         if isinstance(value, Parameter):
             self._parameters[name] = value
         elif isinstance(value, Module):
@@ -264,20 +275,29 @@ class Module:
         transient = self.__dict__.get("_non_persistent_buffers_set", ())
         for name, value in itertools.chain(self._parameters.items(), self._buffers.items()):
             if value is not None and name not in transient:
-                out[prefix + name] = value if keep_vars else value.detach()
+                # An uninitialized tensor has nothing to detach: it is saved as it is.
+                out[prefix + name] = value if keep_vars or is_lazy(value) else value.detach()
         for name, child in self._modules.items():
             if child is not None:
                 child.state_dict(destination=out, prefix=prefix + name + ".", keep_vars=keep_vars)
         return out
 
     def load_state_dict(self, state_dict, strict=True):
+        missing, unexpected, errors = [], [], []
+        # Pre-hooks first: a lazy module gives its tensors the checkpoint's shapes.
+        for name, module in self.named_modules():
+            hooks = module.__dict__.get("_load_state_dict_pre_hooks", {})
+            for hook in list(hooks.values()):
+                hook(state_dict, name + "." if name else "", {}, strict, missing, unexpected,
+                     errors)
         own = self.state_dict(keep_vars=True)
-        missing = [k for k in own if k not in state_dict]
-        unexpected = [k for k in state_dict if k not in own]
-        errors = [f"size mismatch for {name}: copying a param with shape {value.shape} from "
-                  f"checkpoint, the shape in current model is {own[name].shape}."
-                  for name, value in state_dict.items()
-                  if name in own and tuple(own[name].shape) != tuple(value.shape)]
+        missing += [k for k in own if k not in state_dict]
+        unexpected += [k for k in state_dict if k not in own]
+        errors += [f"size mismatch for {name}: copying a param with shape {value.shape} from "
+                   f"checkpoint, the shape in current model is {own[name].shape}."
+                   for name, value in state_dict.items()
+                   if name in own and not is_lazy(own[name])
+                   and tuple(own[name].shape) != tuple(value.shape)]
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
