@@ -89,8 +89,8 @@ void bind_distributed(py::module_& m) {
       .def("_lost_ranks", &dist::TCPStore::lost_ranks, release());
 
   py::class_<dist::FileStore, dist::Store, std::shared_ptr<dist::FileStore>>(d, "FileStore")
-      .def(py::init<const std::string&, milliseconds>(), py::arg("file_name"),
-           py::arg("timeout") = dist::kDefaultTimeout);
+      .def(py::init<const std::string&, int, milliseconds>(), py::arg("file_name"),
+           py::arg("world_size") = -1, py::arg("timeout") = dist::kDefaultTimeout);
 
   py::class_<dist::HashStore, dist::Store, std::shared_ptr<dist::HashStore>>(d, "HashStore")
       .def(py::init<milliseconds>(), py::arg("timeout") = dist::kDefaultTimeout);

@@ -163,7 +163,7 @@ void init_process_group(const InitProcessGroupOptions& options) {
       if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
       port = parse_port(rest.substr(colon + 1), method);
     } else if (method.rfind("file://", 0) == 0) {
-      store = std::make_shared<FileStore>(method.substr(7), options.timeout);
+      store = std::make_shared<FileStore>(method.substr(7), world_size, options.timeout);
     } else {
       throw Error(fmt::format("init_process_group: no rendezvous handler for {} (Ember knows "
                               "env://, tcp:// and file://)",

@@ -30,6 +30,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// How many of a folder's stores were destroyed.
+const char* const kCleanupKey = "__ember_file_store_destroyed";
+
 std::string hex_name(const std::string& key) {
   std::string out;
   for (unsigned char c : key) out += fmt::format("{:02x}", c);
@@ -72,15 +75,35 @@ void write_file(const std::string& folder, const fs::path& path, const std::vect
 
 }  // namespace
 
-FileStore::FileStore(const std::string& path, std::chrono::milliseconds timeout)
-    : Store(timeout), path_(path) {
+FileStore::FileStore(const std::string& path, int num_workers, std::chrono::milliseconds timeout)
+    : Store(timeout), path_(path), num_workers_(num_workers) {
   std::error_code ec;
   fs::create_directories(path_, ec);
   if (!fs::is_directory(path_))
     throw Error(fmt::format("FileStore: {} is not a folder and cannot be made one", path_));
 }
 
-FileStore::~FileStore() = default;
+// The last of num_workers stores removes what the stores wrote (never other files in a folder
+// the user named), then the folder if that leaves it empty.
+FileStore::~FileStore() {
+  if (num_workers_ <= 0) return;
+  try {
+    if (add(kCleanupKey, 1) < num_workers_) return;
+    FolderLock lock(path_);
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(path_, ec)) {
+      const std::string name = entry.path().filename().string();
+      const bool ours =
+          name.rfind(".tmp.", 0) == 0 ||
+          (!name.empty() && name.find_first_not_of("0123456789abcdef") == std::string::npos);
+      if (ours) fs::remove(entry.path(), ec);
+    }
+    fs::remove(fs::path(path_) / ".lock", ec);
+    fs::remove(path_, ec);
+  } catch (const std::exception&) {
+    // A folder already gone or unreadable leaves nothing to clean.
+  }
+}
 
 void FileStore::set(const std::string& key, const std::vector<uint8_t>& value) {
   write_file(path_, fs::path(path_) / hex_name(key), value);

@@ -411,6 +411,29 @@ TEST(DistributedStore, FileStoreAndPrefixStore) {
   std::filesystem::remove_all(dir);
 }
 
+// With num_workers, the last store to go deletes the keys' files and the folder (as torch's
+// FileStore deletes its file); other files in the folder are left alone.
+TEST(DistributedStore, FileStoreCleansUpAfterTheLastWorker) {
+  const std::string dir =
+      ::testing::TempDir() + "ember_file_store_clean_" + std::to_string(::getpid());
+  {
+    distributed::FileStore first(dir, 2), second(dir, 2);
+    first.set("k", std::string("v"));
+    { distributed::FileStore third(dir); }  // without num_workers: counts for nothing
+    EXPECT_TRUE(second.check({"k"}));
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/notes.txt") << "the user's";
+  {
+    distributed::FileStore only(dir, 1);
+    only.set("k", std::string("v"));
+  }
+  EXPECT_TRUE(std::filesystem::exists(dir + "/notes.txt"));
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir), {}), 1);
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DistributedStore, HashStoreWaitsAcrossThreads) {
   distributed::HashStore store(std::chrono::milliseconds(300));
   std::thread later([&] {

@@ -207,6 +207,25 @@ def test_stores_in_one_process(tmp_path):
     assert prefixed.add("n", 4) == 4
 
 
+def test_file_store_with_world_size_cleans_up_after_the_last(tmp_path, torch):
+    """As torch's: the last of world_size stores to go deletes what they wrote, so a rerun in
+    the same place does not see stale keys."""
+    import torch.distributed as torch_dist
+    for lib, name in ((dist, "ours"), (torch_dist, "theirs")):
+        path = str(tmp_path / name)
+        first, second = (lib.FileStore(path, 2) for _ in range(2))
+        first.set("k", "v")
+        assert second.get("k") == b"v"
+        del first
+        assert second.get("k") == b"v"
+        del second
+        assert not os.path.exists(path), name
+    kept = ember.distributed.FileStore(str(tmp_path / "kept"))
+    kept.set("k", "v")
+    del kept
+    assert ember.distributed.FileStore(str(tmp_path / "kept")).get("k") == b"v"
+
+
 def test_post_accumulate_grad_hook():
     """torch 2.1's Tensor.register_post_accumulate_grad_hook (1.13 lacks it): called with the
     leaf after its .grad has the new gradient added."""

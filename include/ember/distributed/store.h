@@ -89,11 +89,16 @@ class TCPStore final : public Store {
   std::unique_ptr<Connection> connection_;
 };
 
-/// A store in one shared file (Gloo's FileStore): processes on machines that share a file
-/// system meet there.
+/// A store in a folder of a shared file system (one file per key): processes on machines that
+/// share it meet there. With num_workers (torch's world_size), the last of that many stores to
+/// be destroyed deletes the keys' files and the folder, so a later run starts clean; with -1
+/// they stay.
 class FileStore final : public Store {
  public:
-  explicit FileStore(const std::string& path, std::chrono::milliseconds timeout = kDefaultTimeout);
+  explicit FileStore(const std::string& path, int num_workers = -1,
+                     std::chrono::milliseconds timeout = kDefaultTimeout);
+  FileStore(const std::string& path, std::chrono::milliseconds timeout)
+      : FileStore(path, -1, timeout) {}
   ~FileStore() override;
 
   void set(const std::string& key, const std::vector<uint8_t>& value) override;
@@ -107,6 +112,7 @@ class FileStore final : public Store {
 
  private:
   std::string path_;
+  int num_workers_;
 };
 
 /// A store in this process's memory (torch's HashStore): for threads, and for tests.

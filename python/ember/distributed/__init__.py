@@ -75,8 +75,9 @@ def TCPStore(host_name, port, world_size=None, is_master=False, timeout=timedelt
 
 
 def FileStore(file_name, world_size=-1, timeout=default_pg_timeout):
-    """A store in a folder that all processes can reach (torch.distributed.FileStore)."""
-    return _D.FileStore(file_name, _ms(timeout))
+    """A store in a folder that all processes can reach (torch.distributed.FileStore). With
+    world_size, the last of that many stores to go deletes the keys and the folder."""
+    return _D.FileStore(file_name, world_size, _ms(timeout))
 
 
 def is_available():
