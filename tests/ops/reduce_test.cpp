@@ -56,6 +56,28 @@ TEST(Reduce, SumOverAllAndOverDims) {
   EXPECT_EQ(d.item<double>(), 4.0);
 }
 
+// Note [Broadcast reductions]: reduced dims of stride 0 are folded (a sum multiplied by their
+// size, max and min unchanged); the results must equal those of the same values in memory.
+TEST(Reduce, BroadcastInputsGiveTheResultsOfTheirCopies) {
+  for (ScalarType dtype : {kFloat32, kFloat64, kInt64, kInt32}) {
+    const Tensor base = (arange(0, 10, 1, TensorOptions(dtype)) - 4).view({2, 1, 5});
+    const Tensor wide = base.expand({2, 3, 5}), copy = wide.contiguous();
+    const std::vector<std::vector<int64_t>> dim_sets{{1}, {0, 1}, {1, 2}, {0, 1, 2}, {2}};
+    for (const auto& dims : dim_sets) {
+      EXPECT_TRUE(wide.sum(dims).equal(copy.sum(dims)));
+      EXPECT_TRUE(wide.amax(dims).equal(copy.amax(dims)));
+      EXPECT_TRUE(wide.amin(dims, true).equal(copy.amin(dims, true)));
+    }
+    EXPECT_TRUE(wide.sum().equal(copy.sum()));
+    EXPECT_TRUE(wide.prod(1).equal(copy.prod(1)));
+  }
+  // A whole tensor broadcast from one value: n copies of v sum to n * v, wrapping for integers.
+  const int64_t big = std::numeric_limits<int64_t>::max() / 2 + 1;
+  const Tensor v = full({}, big, TensorOptions(kInt64)).expand({4});
+  EXPECT_EQ(v.sum().item<int64_t>(), v.contiguous().sum().item<int64_t>());
+  EXPECT_EQ(ones({}).expand({1000, 3}).mean().item<float>(), 1.0f);
+}
+
 TEST(Reduce, SumRejectsRepeatedOrOutOfRangeDims) {
   Tensor x = sample();
   EXPECT_EMBER_ERROR(x.sum({1, -2}), "appears multiple times");

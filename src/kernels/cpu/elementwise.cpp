@@ -192,6 +192,10 @@ void copy(const Tensor& out, const Tensor& in) {
             std::memmove(p[0], p[1], static_cast<size_t>(n) * sizeof(To));
             return;
           }
+          if (s[0] == sizeof(To) && s[1] == 0) {  // a broadcast source: expand(...).contiguous()
+            std::fill_n(reinterpret_cast<To*>(p[0]), n, *reinterpret_cast<const To*>(p[1]));
+            return;
+          }
         }
         for (int64_t i = 0; i < n; ++i)
           at<To>(p[0], s[0], i) = convert<To>(at<From>(p[1], s[1], i));
