@@ -95,6 +95,60 @@ void BM_cnn_adam_step(benchmark::State& state) {
   }
 }
 
+// One step of the official DCGAN example (64x64 RGB images, nz 100, ngf = ndf = 64, batch 64):
+// the discriminator on a real and a generated batch, then the generator through it, each with
+// BCE and Adam(2e-4, betas (0.5, 0.999)).
+lib::nn::Sequential dcgan_generator() {
+  namespace nn = lib::nn;
+  const auto up = [](int64_t in, int64_t out, int64_t stride, int64_t padding) {
+    return nn::ConvTranspose2d(
+        nn::ConvTranspose2dOptions(in, out, 4).stride(stride).padding(padding).bias(false));
+  };
+  return nn::Sequential(up(100, 512, 1, 0), nn::BatchNorm2d(512), nn::ReLU(nn::ReLUOptions(true)),
+                        up(512, 256, 2, 1), nn::BatchNorm2d(256), nn::ReLU(nn::ReLUOptions(true)),
+                        up(256, 128, 2, 1), nn::BatchNorm2d(128), nn::ReLU(nn::ReLUOptions(true)),
+                        up(128, 64, 2, 1), nn::BatchNorm2d(64), nn::ReLU(nn::ReLUOptions(true)),
+                        up(64, 3, 2, 1), nn::Tanh());
+}
+
+lib::nn::Sequential dcgan_discriminator() {
+  namespace nn = lib::nn;
+  const auto down = [](int64_t in, int64_t out, int64_t stride, int64_t padding) {
+    return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(stride).padding(padding).bias(false));
+  };
+  const auto leaky = [] {
+    return nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2).inplace(true));
+  };
+  return nn::Sequential(down(3, 64, 2, 1), leaky(), down(64, 128, 2, 1), nn::BatchNorm2d(128),
+                        leaky(), down(128, 256, 2, 1), nn::BatchNorm2d(256), leaky(),
+                        down(256, 512, 2, 1), nn::BatchNorm2d(512), leaky(), down(512, 1, 1, 0),
+                        nn::Sigmoid());
+}
+
+void BM_dcgan_step(benchmark::State& state) {
+  const int64_t batch = small() ? 2 : 64;
+  lib::manual_seed(0);
+  lib::nn::Sequential generator = dcgan_generator(), discriminator = dcgan_discriminator();
+  const auto adam = [](lib::nn::Sequential& m) {
+    return lib::optim::Adam(m->parameters(),
+                            lib::optim::AdamOptions(2e-4).betas(std::make_tuple(0.5, 0.999)));
+  };
+  lib::optim::Adam opt_d = adam(discriminator), opt_g = adam(generator);
+  const lib::Tensor real = lib::rand({batch, 3, 64, 64}) * 2 - 1;
+  const lib::Tensor ones = lib::ones({batch}), zeros = lib::zeros({batch});
+  namespace F = lib::nn::functional;
+  for (auto _ : state) {
+    discriminator->zero_grad();
+    F::binary_cross_entropy(discriminator->forward(real).view({-1}), ones).backward();
+    lib::Tensor fake = generator->forward(lib::randn({batch, 100, 1, 1}));
+    F::binary_cross_entropy(discriminator->forward(fake.detach()).view({-1}), zeros).backward();
+    opt_d.step();
+    generator->zero_grad();
+    F::binary_cross_entropy(discriminator->forward(fake).view({-1}), ones).backward();
+    opt_g.step();
+  }
+}
+
 // A two-layer LSTM (64 -> 128) over 50 steps of a batch of 16, forward and backward.
 void BM_lstm_fwd_bwd(benchmark::State& state) {
   const int64_t steps = small() ? 3 : 50, batch = small() ? 2 : 16;
@@ -159,6 +213,7 @@ BENCHMARK(BM_seed_sequential_500_steps)->Unit(benchmark::kMillisecond)->UseRealT
 BENCHMARK(BM_mlp_adam_step)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_conv2d_fwd_bwd)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_cnn_adam_step)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_dcgan_step)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_lstm_fwd_bwd)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_transformer_encoder_layer_step)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_sdpa_fwd_bwd)

@@ -222,6 +222,8 @@ def training_rows():
     yield {"name": "BM_cnn_adam_step/real_time", "real_time": measure(
         stepper(cnn, images, torch.randint(0, 10, (batch,))))}
 
+    yield {"name": "BM_dcgan_step/real_time", "real_time": measure(dcgan_step())}
+
     steps, batch = (3, 2) if SMALL else (50, 16)
     torch.manual_seed(0)
     lstm = nn.LSTM(64, 128, num_layers=2)
@@ -233,6 +235,45 @@ def training_rows():
             p.grad = None
 
     yield {"name": "BM_lstm_fwd_bwd/real_time", "real_time": measure(lstm_step)}
+
+
+def dcgan_step():
+    """One step of the official DCGAN example (64x64 RGB, nz 100, ngf = ndf = 64, batch 64), as
+    BM_dcgan_step in nn_bench.cpp."""
+    nn, F = torch.nn, torch.nn.functional
+    batch = 2 if SMALL else 64
+    torch.manual_seed(0)
+
+    def up(i, o, stride, padding):
+        return nn.ConvTranspose2d(i, o, 4, stride, padding, bias=False)
+
+    def down(i, o, stride, padding):
+        return nn.Conv2d(i, o, 4, stride, padding, bias=False)
+
+    generator = nn.Sequential(
+        up(100, 512, 1, 0), nn.BatchNorm2d(512), nn.ReLU(True), up(512, 256, 2, 1),
+        nn.BatchNorm2d(256), nn.ReLU(True), up(256, 128, 2, 1), nn.BatchNorm2d(128), nn.ReLU(True),
+        up(128, 64, 2, 1), nn.BatchNorm2d(64), nn.ReLU(True), up(64, 3, 2, 1), nn.Tanh())
+    discriminator = nn.Sequential(
+        down(3, 64, 2, 1), nn.LeakyReLU(0.2, inplace=True), down(64, 128, 2, 1),
+        nn.BatchNorm2d(128), nn.LeakyReLU(0.2, inplace=True), down(128, 256, 2, 1),
+        nn.BatchNorm2d(256), nn.LeakyReLU(0.2, inplace=True), down(256, 512, 2, 1),
+        nn.BatchNorm2d(512), nn.LeakyReLU(0.2, inplace=True), down(512, 1, 1, 0), nn.Sigmoid())
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    real = torch.rand(batch, 3, 64, 64) * 2 - 1
+    ones, zeros = torch.ones(batch), torch.zeros(batch)
+
+    def step():
+        discriminator.zero_grad()
+        F.binary_cross_entropy(discriminator(real).view(-1), ones).backward()
+        fake = generator(torch.randn(batch, 100, 1, 1))
+        F.binary_cross_entropy(discriminator(fake.detach()).view(-1), zeros).backward()
+        opt_d.step()
+        generator.zero_grad()
+        F.binary_cross_entropy(discriminator(fake).view(-1), ones).backward()
+        opt_g.step()
+    return step
 
 
 def deep_mlp(checkpointed):

@@ -174,6 +174,14 @@ Tensor dense_gradient(const Tensor& g) {
   return g;
 }
 
+// Note [Convolution layouts]: a convolution is weight [O, R] times the columns [R, L] of each
+// sample (R = C kh kw, L the output's pixels). Where L is small, as in the deep layers of image
+// models, those per-sample products are too thin for BLAS to run at speed, so the batch is
+// folded into one product [O, R] x [R, N L], paying two copies that rearrange the columns and
+// the result.
+constexpr int64_t kFoldBatchBelowPixels = 256;
+bool fold_batch(int64_t n, int64_t l) { return n > 1 && l < kFoldBatchBelowPixels; }
+
 // One group's convolution without history: weight [O, C, kh, kw] times im2col(x) per sample.
 void conv_group_forward(const Tensor& out, const Tensor& x, const Tensor& weight,
                         const Window2d& win) {
@@ -183,6 +191,13 @@ void conv_group_forward(const Tensor& out, const Tensor& x, const Tensor& weight
   Tensor cols = empty({n, rows, l}, x.options());
   k.im2col(cols, x, win);
   const Tensor w = weight.reshape({o, rows});
+  if (fold_batch(n, l)) {
+    const Tensor wide = cols.permute({1, 0, 2}).contiguous().view({rows, n * l});
+    Tensor product = empty({o, n * l}, x.options());
+    k.mm(product, w, wide);
+    out.view({n, o, l}).copy_(product.view({o, n, l}).permute({1, 0, 2}));
+    return;
+  }
   k.bmm(out.view({n, o, l}), w.unsqueeze(0).expand({n, o, rows}), cols);
 }
 
@@ -195,6 +210,17 @@ std::pair<Tensor, Tensor> conv_group_backward(const Tensor& g, const Tensor& x,
   const int64_t rows = weight.numel() / o;
   const Tensor g3 = g.reshape({n, o, l});
   Tensor gx, gw;
+  if (fold_batch(n, l)) {  // Note [Convolution layouts]
+    const Tensor wide_g = g3.permute({1, 0, 2}).reshape({o, n * l});
+    if (need_x)
+      gx = col2im_window(
+          mm(weight.reshape({o, rows}).t(), wide_g).view({rows, n, l}).permute({1, 0, 2}),
+          x.sizes()[2], x.sizes()[3], win);
+    if (need_w)
+      gw = mm(wide_g, im2col_window(x, win).permute({1, 0, 2}).reshape({rows, n * l}).t())
+               .view(weight.sizes());
+    return {gx, gw};
+  }
   if (need_x) {
     const Tensor wt = weight.reshape({o, rows}).t().unsqueeze(0).expand({n, rows, o});
     gx = col2im_window(bmm(wt, g3), x.sizes()[2], x.sizes()[3], win);

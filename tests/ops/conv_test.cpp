@@ -292,6 +292,37 @@ TEST(Conv2dGrad, GradcheckAndGradgradcheck) {
   }
 }
 
+// Note [Convolution layouts]: batches of small outputs go through one product over the batch,
+// the rest sample by sample. A batched call must agree with calls on one sample each (which
+// always take the per-sample path), values and gradients, on both sides of the switch.
+TEST(Conv2dGrad, BatchFoldedAndPerSampleProductsAgree) {
+  for (int64_t side : {6, 20}) {  // 36 and 400 output pixels: folded, then per sample
+    SCOPED_TRACE(side);
+    manual_seed(3);
+    Tensor x = randn({3, 2, side, side}, kFloat64).requires_grad_();
+    Tensor w = randn({4, 2, 3, 3}, kFloat64).requires_grad_();
+    Tensor y = conv2d(x, w, Tensor(), {1}, {1});
+    Tensor g = randn(y.sizes(), kFloat64);
+    variable_list batched = autograd::grad({y}, {x, w}, {g});
+    Tensor gw = zeros_like(w);
+    for (int64_t i = 0; i < 3; ++i) {
+      Tensor xi = x.detach().narrow(0, i, 1).requires_grad_();
+      Tensor yi = conv2d(xi, w, Tensor(), {1}, {1});
+      expect_close(yi, y.detach().narrow(0, i, 1), 1e-12, 1e-12);
+      variable_list one = autograd::grad({yi}, {xi, w}, {g.narrow(0, i, 1)});
+      expect_close(one[0], batched[0].narrow(0, i, 1), 1e-12, 1e-12);
+      gw = gw + one[1];
+    }
+    expect_close(batched[1], gw, 1e-12, 1e-12);
+    if (side == 6) {
+      autograd::TensorFunction f = [](const variable_list& v) {
+        return variable_list{conv2d(v[0], v[1], Tensor(), {2}, {1})};
+      };
+      EXPECT_TRUE(autograd::gradgradcheck(f, {x.detach().requires_grad_(), w}));
+    }
+  }
+}
+
 // ---- im2col and col2im ---------------------------------------------------------------------
 
 TEST(Im2col, MatchesPyTorch) {
