@@ -107,8 +107,8 @@ struct KernelTable {
   /// out (floating) gets 1 where a uniform draw falls below p and 0 elsewhere, one draw per
   /// element in out's order, as uniform() draws them.
   void (*bernoulli)(const Tensor& out, double p);
-  /// Sliding windows of in [N, C, H, W] (any strides) as columns of out [N, C*kh*kw, L]
-  /// (contiguous); padding reads as 0.
+  /// Sliding windows of in [N, C, H, W] (any strides) as columns of out [N, C*kh*kw, L], whose
+  /// rows are contiguous (out is [N, R, L] in memory, or [R, N, L] permuted); padding reads as 0.
   void (*im2col)(const Tensor& out, const Tensor& in, const Window2d& w);
   /// The adjoint of im2col: adds each column entry of in [N, C*kh*kw, L] into out [N, C, H, W]
   /// (contiguous, overwritten).

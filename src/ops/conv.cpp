@@ -57,15 +57,19 @@ Window2d fold_window(IntArrayRef kernel_size, IntArrayRef dilation, IntArrayRef 
 
 Tensor col2im_window(const Tensor& cols, int64_t h, int64_t w, const Window2d& win);
 
-// im2col of a checked 3-D or 4-D input; records Im2ColBackward0 on the caller's tensors.
-Tensor im2col_window(const Tensor& x, const Window2d& win) {
+// im2col of a checked 3-D or 4-D input; records Im2ColBackward0 on the caller's tensors. With
+// rows_outer, the [N, R, L] result lies in memory as [R, N, L], so that
+// permute({1, 0, 2}).reshape({R, N * L}) is a view (Note [Convolution layouts]).
+Tensor im2col_window(const Tensor& x, const Window2d& win, bool rows_outer = false) {
   const bool batched = x.dim() == 4;
   const int64_t n = batched ? x.sizes()[0] : 1, c = x.sizes()[x.dim() - 3];
   const int64_t h = x.sizes()[x.dim() - 2], w = x.sizes()[x.dim() - 1];
   const int64_t l =
       blocks(h, win.kh, win.sh, win.ph, win.dh) * blocks(w, win.kw, win.sw, win.pw, win.dw);
   const int64_t rows = c * win.kh * win.kw;
-  Tensor out = batched ? empty({n, rows, l}, x.options()) : empty({rows, l}, x.options());
+  Tensor out = !batched     ? empty({rows, l}, x.options())
+               : rows_outer ? empty({rows, n, l}, x.options()).permute({1, 0, 2})
+                            : empty({n, rows, l}, x.options());
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     detail::kernels_for(x).im2col(batched ? out : out.view({1, rows, l}),
@@ -188,16 +192,17 @@ void conv_group_forward(const Tensor& out, const Tensor& x, const Tensor& weight
   const int64_t n = x.sizes()[0], o = weight.sizes()[0];
   const int64_t rows = weight.numel() / o, l = out.sizes()[2] * out.sizes()[3];
   const auto& k = detail::kernels_for(x);
-  Tensor cols = empty({n, rows, l}, x.options());
-  k.im2col(cols, x, win);
   const Tensor w = weight.reshape({o, rows});
   if (fold_batch(n, l)) {
-    const Tensor wide = cols.permute({1, 0, 2}).contiguous().view({rows, n * l});
+    const Tensor wide = empty({rows, n, l}, x.options());
+    k.im2col(wide.permute({1, 0, 2}), x, win);
     Tensor product = empty({o, n * l}, x.options());
-    k.mm(product, w, wide);
+    k.mm(product, w, wide.view({rows, n * l}));
     out.view({n, o, l}).copy_(product.view({o, n, l}).permute({1, 0, 2}));
     return;
   }
+  Tensor cols = empty({n, rows, l}, x.options());
+  k.im2col(cols, x, win);
   k.bmm(out.view({n, o, l}), w.unsqueeze(0).expand({n, o, rows}), cols);
 }
 
@@ -217,7 +222,7 @@ std::pair<Tensor, Tensor> conv_group_backward(const Tensor& g, const Tensor& x,
           mm(weight.reshape({o, rows}).t(), wide_g).view({rows, n, l}).permute({1, 0, 2}),
           x.sizes()[2], x.sizes()[3], win);
     if (need_w)
-      gw = mm(wide_g, im2col_window(x, win).permute({1, 0, 2}).reshape({rows, n * l}).t())
+      gw = mm(wide_g, im2col_window(x, win, true).permute({1, 0, 2}).reshape({rows, n * l}).t())
                .view(weight.sizes());
     return {gx, gw};
   }
@@ -385,8 +390,14 @@ Tensor conv_transpose_group(const Tensor& x, const Tensor& weight, const Window2
     input = zeros({n, c, bh, bw}, x.options());
     input.narrow(2, 0, x.sizes()[2]).narrow(3, 0, x.sizes()[3]).copy_(x);
   }
+  const int64_t l = bh * bw;
+  if (fold_batch(n, l)) {  // Note [Convolution layouts]
+    const Tensor wide = input.reshape({n, c, l}).permute({1, 0, 2}).reshape({c, n * l});
+    return col2im_window(
+        mm(weight.reshape({c, rows}).t(), wide).view({rows, n, l}).permute({1, 0, 2}), ho, wo, win);
+  }
   const Tensor wt = weight.reshape({c, rows}).t().unsqueeze(0).expand({n, rows, c});
-  return col2im_window(bmm(wt, input.reshape({n, c, bh * bw})), ho, wo, win);
+  return col2im_window(bmm(wt, input.reshape({n, c, l})), ho, wo, win);
 }
 
 // Its gradients: grad_x = W im2col(g) (cropped to x), grad_W = sum over samples of
@@ -398,8 +409,25 @@ std::pair<Tensor, Tensor> conv_transpose_group_backward(const Tensor& g, const T
   const int64_t h = x.sizes()[2], w = x.sizes()[3];
   const int64_t bh = blocks(g.sizes()[2], win.kh, win.sh, win.ph, win.dh);
   const int64_t bw = blocks(g.sizes()[3], win.kw, win.sw, win.pw, win.dw);
-  const Tensor cols = im2col_window(g, win);  // [N, rows, bh * bw]
+  const bool fold = fold_batch(n, bh * bw);
+  const Tensor cols = im2col_window(g, win, fold);  // [N, rows, bh * bw]
   Tensor gx, gw;
+  if (fold) {  // Note [Convolution layouts]
+    const Tensor wide = cols.permute({1, 0, 2}).reshape({rows, n * bh * bw});
+    if (need_x) {
+      gx = mm(weight.reshape({c, rows}), wide).view({c, n, bh, bw}).permute({1, 0, 2, 3});
+      if (bh != h || bw != w) gx = gx.narrow(2, 0, h).narrow(3, 0, w);
+    }
+    if (need_w) {
+      Tensor used = wide;
+      if (bh != h || bw != w)
+        used =
+            wide.view({rows, n, bh, bw}).narrow(2, 0, h).narrow(3, 0, w).reshape({rows, n * h * w});
+      const Tensor xm = x.permute({1, 0, 2, 3}).reshape({c, n * h * w});
+      gw = mm(xm, used.t()).view(weight.sizes());
+    }
+    return {gx, gw};
+  }
   if (need_x) {
     const Tensor wm = weight.reshape({c, rows}).unsqueeze(0).expand({n, c, rows});
     gx = bmm(wm, cols).view({n, c, bh, bw});

@@ -323,6 +323,44 @@ TEST(Conv2dGrad, BatchFoldedAndPerSampleProductsAgree) {
   }
 }
 
+// The same for conv_transpose2d, also with an output_padding that adds a window beyond the
+// input (dilation 2), whose columns are cropped.
+TEST(Conv2dGrad, TransposedBatchFoldedAndPerSampleProductsAgree) {
+  struct Config {
+    int64_t side, stride, dilation;
+  };
+  // 9 and 289 input pixels: folded, then per sample.
+  for (const Config c : {Config{3, 2, 1}, Config{3, 1, 2}, Config{17, 2, 1}, Config{17, 1, 2}}) {
+    SCOPED_TRACE(testing::repr(tensor({c.side, c.stride, c.dilation})));
+    manual_seed(5);
+    Tensor x = randn({3, 4, c.side, c.side}, kFloat64).requires_grad_();
+    Tensor w = randn({4, 2, 3, 3}, kFloat64).requires_grad_();
+    const auto convt = [c](const Tensor& in, const Tensor& weight) {
+      return conv_transpose2d(in, weight, Tensor(), {c.stride}, {1}, {1}, 1, {c.dilation});
+    };
+    Tensor y = convt(x, w);
+    Tensor g = randn(y.sizes(), kFloat64);
+    variable_list batched = autograd::grad({y}, {x, w}, {g});
+    Tensor gw = zeros_like(w);
+    for (int64_t i = 0; i < 3; ++i) {
+      Tensor xi = x.detach().narrow(0, i, 1).requires_grad_();
+      Tensor yi = convt(xi, w);
+      expect_close(yi, y.detach().narrow(0, i, 1), 1e-12, 1e-12);
+      variable_list one = autograd::grad({yi}, {xi, w}, {g.narrow(0, i, 1)});
+      expect_close(one[0], batched[0].narrow(0, i, 1), 1e-12, 1e-12);
+      gw = gw + one[1];
+    }
+    expect_close(batched[1], gw, 1e-12, 1e-12);
+    if (c.side == 3) {
+      autograd::TensorFunction f = [&](const variable_list& v) {
+        return variable_list{convt(v[0], v[1])};
+      };
+      EXPECT_TRUE(autograd::gradcheck(f, {x.detach().requires_grad_(), w}));
+      EXPECT_TRUE(autograd::gradgradcheck(f, {x.detach().requires_grad_(), w}));
+    }
+  }
+}
+
 // ---- im2col and col2im ---------------------------------------------------------------------
 
 TEST(Im2col, MatchesPyTorch) {

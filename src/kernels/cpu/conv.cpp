@@ -50,13 +50,15 @@ void im2col_impl(const Tensor& out, const Tensor& in, const Window2d& win) {
                 sw = in.strides()[3];
   const T* src = in.data_ptr<T>();
   T* dst = out.data_ptr<T>();
+  // Rows are contiguous; samples and rows may lie in either order ([N, R, L] or [R, N, L]).
+  const int64_t on = out.strides()[0], orow = out.strides()[1];
   parallel_for(0, p.n * p.c, plane_grain(k * l), [&](int64_t b, int64_t e) {
     for (int64_t plane = b; plane < e; ++plane) {
       const T* x = src + (plane / p.c) * sn + (plane % p.c) * sc;
-      T* col = dst + plane * k * l;  // rows c*k .. c*k+k-1 of sample n are contiguous
+      T* col = dst + (plane / p.c) * on + (plane % p.c) * k * orow;
       for (int64_t ki = 0; ki < win.kh; ++ki)
         for (int64_t kj = 0; kj < win.kw; ++kj) {
-          T* row = col + (ki * win.kw + kj) * l;
+          T* row = col + (ki * win.kw + kj) * orow;
           const int64_t off_w = kj * win.dw - win.pw;
           const TapRange r = tap_range(off_w, win.sw, p.w, wo);
           for (int64_t oh = 0; oh < ho; ++oh) {
