@@ -56,8 +56,8 @@ TEST(Reduce, SumOverAllAndOverDims) {
   EXPECT_EQ(d.item<double>(), 4.0);
 }
 
-// Note [Broadcast reductions]: reduced dims of stride 0 are folded (a sum multiplied by their
-// size, max and min unchanged); the results must equal those of the same values in memory.
+// Reductions of broadcast (stride 0) inputs, as backward passes them on, equal those of the
+// same values in memory.
 TEST(Reduce, BroadcastInputsGiveTheResultsOfTheirCopies) {
   for (ScalarType dtype : {kFloat32, kFloat64, kInt64, kInt32}) {
     const Tensor base = (arange(0, 10, 1, TensorOptions(dtype)) - 4).view({2, 1, 5});

@@ -110,9 +110,19 @@ Acc<T> reduce_contiguous(const Reducer<T>& r, const T* p, int64_t n) {
 }
 
 template <typename T>
-void reduce_groups(ReduceOp op, const Tensor& out, const Tensor& in, const DimGroup& kept,
-                   const DimGroup& red) {
+void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& in) {
+  if (out.numel() == 0) return;  // nothing to write (and no row length to divide by below)
   const Reducer<T> r{op};
+  const int nd = static_cast<int>(in.dim());
+  DimGroup kept, red;
+  for (int d = 0; d < nd; ++d) {
+    const int64_t size = in.sizes()[d];
+    if (size == 1) continue;
+    if (out.sizes()[d] == 1)
+      red.add(size, in.strides()[d], 0);
+    else
+      kept.add(size, in.strides()[d], out.strides()[d]);
+  }
   const T* src = in.data_ptr<T>();
   T* dst = out.data_ptr<T>();
   const int64_t num_out = kept.count, n = red.count;
@@ -227,42 +237,6 @@ void reduce_groups(ReduceOp op, const Tensor& out, const Tensor& in, const DimGr
                    dst[oo] = static_cast<T>(acc);
                  }
                });
-}
-
-// Note [Broadcast reductions]: a reduced dim of stride 0 (a broadcast tensor, such as the
-// gradient sum().backward() hands on) repeats one value, so it is left out of the walk: max and
-// min are unchanged by it and a sum is multiplied by its size. Walking it costs an index
-// computation per element, several times a contiguous sum.
-template <typename T>
-void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& in) {
-  if (out.numel() == 0) return;  // nothing to write (and no row length to divide by below)
-  const bool fold_repeats = op == ReduceOp::Amax || op == ReduceOp::Amin ||
-                            (op == ReduceOp::Sum && !std::is_same_v<T, bool>);
-  DimGroup kept, red;
-  int64_t repeats = 1;
-  for (int d = 0; d < static_cast<int>(in.dim()); ++d) {
-    const int64_t size = in.sizes()[d];
-    if (size == 1) continue;
-    if (out.sizes()[d] != 1)
-      kept.add(size, in.strides()[d], out.strides()[d]);
-    else if (fold_repeats && in.strides()[d] == 0)
-      repeats *= size;
-    else
-      red.add(size, in.strides()[d], 0);
-  }
-  reduce_groups<T>(op, out, in, kept, red);
-  if (repeats == 1 || op != ReduceOp::Sum) return;
-  if constexpr (!std::is_same_v<T, bool>) {
-    T* dst = out.data_ptr<T>();
-    for (int64_t i = 0; i < kept.count; ++i) {
-      int64_t unused, oo;
-      kept.offsets(i, unused, oo);
-      if constexpr (std::is_integral_v<T>)
-        dst[oo] = wrapping_mul(dst[oo], static_cast<T>(repeats));  // n copies wrap as n * v
-      else
-        dst[oo] = static_cast<T>(static_cast<Acc<T>>(dst[oo]) * static_cast<Acc<T>>(repeats));
-    }
-  }
 }
 
 void reduce(ReduceOp op, const Tensor& out, const Tensor& in) {
