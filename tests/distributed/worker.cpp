@@ -5,10 +5,12 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include <ember/distributed.h>
 #include <ember/ember.h>
@@ -273,6 +275,9 @@ void fault(const std::string& how, int timeout_ms) {
                         .count();
     fmt::print("error after {} ms: {}\n", ms, e.what());
   }
+  // Rank 0 hosts the store, which the others ask which rank went away: it stays up a moment so
+  // that a quick rank 0 does not turn their answer into "rank 0 is gone".
+  if (rank == 0) std::this_thread::sleep_for(std::chrono::seconds(2));
 }
 
 // init_process_group that must fail (a rank missing, world sizes that disagree, a busy port).
