@@ -379,24 +379,45 @@ void bind_autograd(py::module_& m) {
 
   // gradcheck and gradgradcheck are the C++ checkers, run on a Python function of the tensors
   // being checked (ember.autograd.gradcheck maps its arguments onto them).
-  for (auto [name, check] : {std::pair{"_gradcheck", &autograd::gradcheck},
-                             std::pair{"_gradgradcheck", &autograd::gradgradcheck}}) {
-    m.def(
-        name,
-        [check = check](py::object fn, py::handle inputs, double eps, double atol, double rtol,
-                        bool raise) {
-          auto ref = std::make_shared<PyObjectRef>(std::move(fn));
-          autograd::TensorFunction call = [ref](const autograd::variable_list& xs) {
-            py::gil_scoped_acquire gil;
-            return tensor_list(ref->get()(tensor_tuple(xs)));
-          };
-          const std::vector<Tensor> wrt = tensor_list(inputs);
-          py::gil_scoped_release release;  // the engine may call back into Python
-          return check(call, wrt, eps, atol, rtol, raise);
-        },
-        py::arg("fn"), py::arg("inputs"), py::arg("eps"), py::arg("atol"), py::arg("rtol"),
-        py::arg("raise_exception"));
-  }
+  auto function = [](py::object fn) -> autograd::TensorFunction {
+    auto ref = std::make_shared<PyObjectRef>(std::move(fn));
+    return [ref](const autograd::variable_list& xs) {
+      py::gil_scoped_acquire gil;
+      return tensor_list(ref->get()(tensor_tuple(xs)));
+    };
+  };
+  m.def(
+      "_gradcheck",
+      [function](py::object fn, py::handle inputs, double eps, double atol, double rtol,
+                 bool raise) {
+        autograd::TensorFunction call = function(std::move(fn));
+        const std::vector<Tensor> wrt = tensor_list(inputs);
+        py::gil_scoped_release release;  // the engine may call back into Python
+        return autograd::gradcheck(call, wrt, eps, atol, rtol, raise);
+      },
+      py::arg("fn"), py::arg("inputs"), py::arg("eps"), py::arg("atol"), py::arg("rtol"),
+      py::arg("raise_exception"));
+  m.def(
+      "_gradgradcheck",
+      [function](py::object fn, py::handle inputs, py::handle grad_outputs, double eps, double atol,
+                 double rtol, bool raise) {
+        autograd::TensorFunction call = function(std::move(fn));
+        const std::vector<Tensor> wrt = tensor_list(inputs);
+        const std::vector<Tensor> upstream = tensor_list(grad_outputs);
+        py::gil_scoped_release release;
+        return autograd::gradgradcheck(call, wrt, upstream, eps, atol, rtol, raise);
+      },
+      py::arg("fn"), py::arg("inputs"), py::arg("grad_outputs"), py::arg("eps"), py::arg("atol"),
+      py::arg("rtol"), py::arg("raise_exception"));
+  m.def(
+      "_random_grad_outputs",
+      [function](py::object fn, py::handle inputs) {
+        autograd::TensorFunction call = function(std::move(fn));
+        const std::vector<Tensor> wrt = tensor_list(inputs);
+        py::gil_scoped_release release;
+        return autograd::random_grad_outputs(call, wrt);
+      },
+      py::arg("fn"), py::arg("inputs"));
 
   bind_function_ctx(m);
   bind_saved_tensor_hooks(m);

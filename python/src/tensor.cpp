@@ -293,7 +293,10 @@ void bind_tensor(py::module_& m) {
            })
       .def("fill_",
            [](py::object self, py::handle value) {
-             as_tensor(self).fill_(to_scalar(value));
+             if (is_tensor(value))
+               as_tensor(self).fill_(value.cast<Tensor>());
+             else
+               as_tensor(self).fill_(to_scalar(value));
              return self;
            })
       .def("zero_",

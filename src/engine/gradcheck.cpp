@@ -81,59 +81,104 @@ std::vector<Tensor> analytical_jacobian(const TensorFunction& fn, const variable
   return jac;
 }
 
-bool compare(const std::vector<Tensor>& analytical, const std::vector<Tensor>& numerical,
-             double atol, double rtol, bool raise, const char* what) {
-  for (size_t i = 0; i < analytical.size(); ++i) {
-    const Tensor& a = analytical[i];
-    const Tensor& n = numerical[i];
-    Tensor bad = (a - n).abs().gt(n.abs() * rtol + atol);
+// Where the numerical Jacobian of an input is exactly zero (nothing depends on the input, or
+// only linearly through a constant derivative), the analytical one must be zero to the rounding
+// of double precision, not merely within atol: a term that should vanish but is only small (a
+// wrong formula scaled by a small factor) is caught.
+constexpr double kRoundingZero = 1e-12;
+
+bool compare(const Jacobians& j, double atol, double rtol, bool raise, const char* what) {
+  for (size_t i = 0; i < j.analytical.size(); ++i) {
+    const Tensor& a = j.analytical[i];
+    const Tensor& n = j.numerical[i];
+    const bool exact = !n.ne(0).any().item<bool>();
+    Tensor bad = exact ? a.abs().gt(kRoundingZero) : (a - n).abs().gt(n.abs() * rtol + atol);
     if (!bad.any().item<bool>()) continue;
     if (!raise) return false;
     const int64_t at = bad.reshape({-1}).to(kInt64).argmax().item<int64_t>();
     const int64_t cols = a.sizes()[1];
     EMBER_FAIL(
         "{}: Jacobian mismatch for input {} at (input element {}, output element {}): "
-        "analytical {} vs numerical {}",
+        "analytical {} vs numerical {}{}",
         what, i, at / cols, at % cols, a.reshape({-1}).select(0, at).item<double>(),
-        n.reshape({-1}).select(0, at).item<double>());
+        n.reshape({-1}).select(0, at).item<double>(),
+        exact ? " (the numerical Jacobian of this input is exactly zero)" : "");
   }
   return true;
 }
 
+void check_inputs(const variable_list& inputs, const char* what) {
+  for (const Tensor& t : inputs)
+    EMBER_CHECK(t.is_floating_point() && t.requires_grad(),
+                "{}: inputs must be floating-point tensors that require grad", what);
+}
+
 }  // namespace
+
+Jacobians jacobians(const TensorFunction& fn, const variable_list& inputs, double eps) {
+  return {analytical_jacobian(fn, inputs), numerical_jacobian(fn, inputs, eps)};
+}
 
 bool gradcheck(const TensorFunction& fn, const variable_list& inputs, double eps, double atol,
                double rtol, bool raise) {
-  for (const Tensor& t : inputs)
-    EMBER_CHECK(t.is_floating_point() && t.requires_grad(),
-                "gradcheck: inputs must be floating-point tensors that require grad");
-  return compare(analytical_jacobian(fn, inputs), numerical_jacobian(fn, inputs, eps), atol, rtol,
-                 raise, "gradcheck");
+  check_inputs(inputs, "gradcheck");
+  return compare(jacobians(fn, inputs, eps), atol, rtol, raise, "gradcheck");
+}
+
+TensorFunction vjp_function(TensorFunction fn, size_t num_inputs) {
+  return [fn = std::move(fn), num_inputs](const variable_list& xs) {
+    EMBER_CHECK(xs.size() >= num_inputs, "vjp_function: expected at least {} tensors, got {}",
+                num_inputs, xs.size());
+    // The gradient needs fn's graph, also where the numerical Jacobian calls this in no-grad mode.
+    EnableGradGuard enable_grad;
+    const variable_list inputs(xs.begin(), xs.begin() + static_cast<ptrdiff_t>(num_inputs));
+    variable_list outs, upstream;
+    size_t next = num_inputs;
+    for (const Tensor& o : fn(inputs)) {
+      if (!o.defined() || !o.requires_grad()) continue;
+      EMBER_CHECK(next < xs.size(),
+                  "vjp_function: more outputs require grad than the {} "
+                  "upstream gradients given",
+                  xs.size() - num_inputs);
+      outs.push_back(o);
+      upstream.push_back(xs[next++]);
+    }
+    EMBER_CHECK(next == xs.size(),
+                "vjp_function: {} upstream gradients for {} outputs that "
+                "require grad",
+                xs.size() - num_inputs, outs.size());
+    variable_list grads(num_inputs);
+    if (!outs.empty())
+      grads = grad(outs, inputs, upstream, /*retain_graph=*/true, /*create_graph=*/true,
+                   /*allow_unused=*/true);
+    for (size_t i = 0; i < num_inputs; ++i)
+      if (!grads[i].defined()) grads[i] = zeros_like(inputs[i]);
+    return grads;
+  };
+}
+
+variable_list random_grad_outputs(const TensorFunction& fn, const variable_list& inputs) {
+  variable_list grad_outputs;
+  for (const Tensor& o : fn(inputs))
+    if (o.defined() && o.requires_grad())
+      grad_outputs.push_back(randn(o.sizes(), TensorOptions(o.dtype())).requires_grad_());
+  return grad_outputs;
+}
+
+bool gradgradcheck(const TensorFunction& fn, const variable_list& inputs,
+                   const variable_list& grad_outputs, double eps, double atol, double rtol,
+                   bool raise) {
+  check_inputs(inputs, "gradgradcheck");
+  check_inputs(grad_outputs, "gradgradcheck (grad_outputs)");
+  variable_list all = inputs;
+  all.insert(all.end(), grad_outputs.begin(), grad_outputs.end());
+  return compare(jacobians(vjp_function(fn, inputs.size()), all, eps), atol, rtol, raise,
+                 "gradgradcheck");
 }
 
 bool gradgradcheck(const TensorFunction& fn, const variable_list& inputs, double eps, double atol,
                    double rtol, bool raise) {
-  // Fixed random weights for the outputs make the gradient a function of the inputs alone.
-  variable_list weights;
-  for (const Tensor& o : fn(inputs))
-    weights.push_back(o.defined() ? randn(o.sizes(), TensorOptions(kFloat64)) : Tensor());
-  TensorFunction first_derivative = [&](const variable_list& xs) {
-    // The gradient needs fn's graph, also where the numerical Jacobian calls this in no-grad mode.
-    EnableGradGuard enable_grad;
-    variable_list outs = fn(xs);
-    variable_list used_outs, used_weights;
-    for (size_t k = 0; k < outs.size(); ++k)
-      if (outs[k].defined() && outs[k].requires_grad()) {
-        used_outs.push_back(outs[k]);
-        used_weights.push_back(weights[k]);
-      }
-    if (used_outs.empty()) return variable_list{};
-    return grad(used_outs, xs, used_weights, /*retain_graph=*/true, /*create_graph=*/true,
-                /*allow_unused=*/true);
-  };
-  return compare(analytical_jacobian(first_derivative, inputs),
-                 numerical_jacobian(first_derivative, inputs, eps), atol, rtol, raise,
-                 "gradgradcheck");
+  return gradgradcheck(fn, inputs, random_grad_outputs(fn, inputs), eps, atol, rtol, raise);
 }
 
 }  // namespace ember::autograd

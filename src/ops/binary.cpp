@@ -342,9 +342,10 @@ struct BinaryGrad<BinaryOp::Copysign> {
                                    return where(x.ne(0), g * x.sign() * sign_b, 0.0);
                                  });
   }
-  // The result over the input is sign(a) sign(b) wherever a is not 0.
+  // Wherever a is not 0, y carries b's sign; sign(a) is 0 where a is. Written with signs only
+  // (not y / a), so its own derivative in a is exactly zero, not rounding noise.
   static Tensor copysign_grad(const Tensor& g, const Tensor& a, const Tensor& y) {
-    return where(a.ne(0), g * (y / where(a.eq(0), ones_like(a), a)), 0.0);
+    return g * (a.sign() * y.sign());
   }
 };
 

@@ -55,6 +55,27 @@ Tensor& Tensor::fill_(const Scalar& value) const {
                    [&](const Tensor& dst) { detail::kernels_for(dst).fill(dst, value); });
 }
 
+Tensor& Tensor::fill_(const Tensor& value) const {
+  EMBER_CHECK(value.dim() == 0,
+              "fill_ only supports 0-dimension value tensor but got tensor with {} dimensions.",
+              value.dim());
+  detail::check_same_device(self(), value, "fill_");
+  if (detail::in_place_needs_history(self(), "fill_", {&value})) {
+    const Tensor old = detail::history_input(self(), false);
+    Tensor out = empty(sizes(), options());
+    detail::kernels_for(out).copy(out, value);
+    // d/d(self) = 0 (overwritten); d/d(value) = the sum of the gradient over every element
+    detail::record("FillBackward3", {&old, &value}, {&out}, {}, [](auto& node, auto& g, auto&) {
+      return variable_list{detail::needs_grad(node, 0) ? zeros_like(g[0]) : Tensor(),
+                           detail::needs_grad(node, 1) ? g[0].sum() : Tensor()};
+    });
+    return detail::commit_in_place(self(), out);
+  }
+  detail::kernels_for(self()).copy(self(), value);
+  impl()->storage()->bump_version();
+  return self();
+}
+
 Tensor& Tensor::zero_() const {
   return overwrite(self(), "zero_", "ZeroBackward0",
                    [](const Tensor& dst) { detail::kernels_for(dst).fill(dst, 0); });

@@ -420,6 +420,23 @@ std::vector<OpSample> op_samples() {
   Gen x234 = normal({2, 3, 4});
   s.push_back(unary("sum", x34, F1(x.sum()), "SumBackward0"));
   s.push_back(unary("prod", uniform({3, 4}, 0.5, 1.5), F1(x.prod()), "ProdBackward0"));
+  // One zero in a row, two zeros in a row, and zeros in the full product: the backward's
+  // explicit-products paths, whose own backward gradgradcheck follows.
+  const Gen with_prod_zeros = [] {
+    Tensor t = randn({3, 4}, kFloat64);
+    t.index_put_({0, 1}, 0.0);
+    t.index_put_({1, 0}, 0.0);
+    t.index_put_({1, 3}, 0.0);
+    return t;
+  };
+  s.push_back(unary("prod_dim_with_zeros", with_prod_zeros, F1(x.prod(1)), "ProdBackward1"));
+  const Gen with_one_zero = [] {
+    Tensor t = randn({5}, kFloat64);
+    t.index_put_({2}, 0.0);
+    return t;
+  };
+  s.push_back(unary("prod_with_one_zero", with_one_zero, F1(x.prod()), "ProdBackward0"));
+  s.push_back(unary("prod_dim0_with_zeros", with_prod_zeros, F1(x.prod(0)), "ProdBackward1"));
   s.push_back(unary("prod_dim_transposed", transposed(uniform({3, 4}, -1.5, -0.5)),
                     F1(prod(x, 1, true)), "ProdBackward1"));
   s.push_back(unary("sum_0dim", normal({}), F1(sum(x)), "SumBackward0"));
@@ -541,6 +558,28 @@ std::vector<OpSample> op_samples() {
                     F1(x.index({indexing::None, indexing::Ellipsis, 2})), "SelectBackward0"));
   s.push_back(unary("clone", x34, F1(x.clone()), "CloneBackward0"));
   s.push_back(unary("clone_strided", strided(x34), F1(x.clone()), "CloneBackward0"));
+  // In-place overwrites of a copy: the overwritten elements pass no gradient to the original, the
+  // source gets it (summed over broadcast dims, converted back to its dtype).
+  s.push_back(binary("copy_broadcast", x34, normal({4}), F2(a.clone().copy_(b)), "CopyBackwards"));
+  s.push_back(binary("copy_into_slice", x34, normal({3, 2}), F2([&] {
+                       Tensor y = a * 1;
+                       y.slice(1, 1, 3).copy_(b * 2);
+                       return y;
+                     }()),
+                     "CopySlices"));
+  s.push_back(unary("fill_scalar_into_slice", x34, F1([&] {
+                      Tensor y = x * 1;
+                      y.slice(0, 1, 2).fill_(2.5);
+                      return y;
+                    }()),
+                    "CopySlices"));
+  s.push_back(binary("fill_tensor", x34, normal({}), F2(a.clone().fill_(b)), "FillBackward3"));
+  s.push_back(binary("fill_tensor_into_slice", x34, normal({}), F2([&] {
+                       Tensor y = a.clone();
+                       y.select(1, 2).fill_(b);
+                       return y;
+                     }()),
+                     "CopySlices"));
   s.push_back(unary("contiguous", transposed(x34), F1(x.contiguous()), "CloneBackward0"));
   // Its float32 result is too coarse for central differences; GradcheckTo checks it instead.
   s.push_back(unary("to_float32", x34, F1(x.to(kFloat32)), "ToCopyBackward0"));
@@ -781,6 +820,22 @@ TEST_P(GradcheckOps, Gradcheck) {
   EXPECT_NO_THROW({ EXPECT_TRUE(autograd::gradcheck(c.fn, c.inputs)); });
   // Every output must carry history: an op that silently dropped it would give zero gradients.
   for (const Tensor& out : c.fn(c.inputs)) EXPECT_TRUE(out.requires_grad());
+}
+
+// Rows whose gradient is identically zero (step functions): their gradcheck and gradgradcheck
+// compare zeros with zeros, so the list is pinned and a row that becomes a no-op is noticed.
+const char* const kZeroGradientRows[] = {
+    "floor", "ceil_transposed", "round", "trunc_strided", "sign", "sgn", "pow_0"};
+
+TEST_P(GradcheckOps, ZeroGradientRowsArePinned) {
+  Case c = make_case(GetParam());
+  const autograd::Jacobians j = autograd::jacobians(c.fn, c.inputs);
+  const bool zero = std::all_of(j.analytical.begin(), j.analytical.end(),
+                                [](const Tensor& a) { return !a.ne(0).any().item<bool>(); });
+  const bool pinned = std::any_of(std::begin(kZeroGradientRows), std::end(kZeroGradientRows),
+                                  [](const char* row) { return GetParam().name == row; });
+  EXPECT_EQ(zero, pinned) << GetParam().name
+                          << (zero ? ": gradient is identically zero" : ": gradient is nonzero");
 }
 
 TEST_P(GradcheckOps, Gradgradcheck) {

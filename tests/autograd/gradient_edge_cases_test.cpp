@@ -154,5 +154,33 @@ TEST(GradcheckSelf, DetectsWrongDerivatives) {
   EXPECT_FALSE(autograd::gradcheck(detached, {x}, 1e-6, 1e-5, 1e-3, /*raise=*/false));
 }
 
+// A linear function whose backward is right in value but not differentiable in its upstream
+// gradient: its second derivative in x is zero either way, so only the check with respect to the
+// upstream gradients (PyTorch's gradgradcheck) sees it.
+struct Triple : autograd::Function<Triple> {
+  static Tensor forward(autograd::AutogradContext*, const Tensor& x) { return x * 3; }
+  static variable_list backward(autograd::AutogradContext*, variable_list g) {
+    return {g[0].detach() * 3};
+  }
+};
+
+TEST(GradcheckSelf, GradgradcheckDifferentiatesThroughTheUpstreamGradient) {
+  manual_seed(0);
+  Tensor x = randn({3}, kFloat64).requires_grad_();
+  TensorFunction triple = [](const variable_list& v) { return variable_list{Triple::apply(v[0])}; };
+  EXPECT_TRUE(autograd::gradcheck(triple, {x}));
+  EXPECT_FALSE(autograd::gradgradcheck(triple, {x}, 1e-6, 1e-5, 1e-3, /*raise=*/false));
+  EXPECT_TRUE(
+      autograd::gradgradcheck([](const variable_list& v) { return variable_list{v[0] * 3}; }, {x}));
+  // Given upstream gradients are used as they are: one per output that requires grad.
+  const variable_list upstream{randn({3}, kFloat64).requires_grad_()};
+  EXPECT_TRUE(autograd::gradgradcheck(
+      [](const variable_list& v) { return variable_list{v[0].sin()}; }, {x}, upstream));
+  EXPECT_THROW(
+      autograd::gradgradcheck([](const variable_list& v) { return variable_list{v[0].sin()}; }, {x},
+                              variable_list{}),
+      Error);
+}
+
 }  // namespace
 }  // namespace ember

@@ -94,6 +94,38 @@ TEST(InPlace, CopyIntoNonLeaf) {
   expect_close(y.grad(), ones({3}));
 }
 
+// A float32 source broadcast into a float64 destination: its gradient is summed over the
+// broadcast rows and arrives in float32 (values and dtype as torch 1.13 gives them), and is itself
+// differentiable in the upstream gradient.
+TEST(InPlace, CopyAcrossDtypesAndBroadcastSendsTheSourceItsGradient) {
+  Tensor src = tensor({1.f, 2.f, 3.f, 4.f}).requires_grad_();
+  Tensor dst = zeros({3, 4}, kFloat64);
+  dst.copy_(src);
+  EXPECT_EQ(dst.dtype(), kFloat64);
+  Tensor w = arange(12, TensorOptions(kFloat64)).view({3, 4}).requires_grad_();
+  const autograd::variable_list g = autograd::grad({(dst * w).sum()}, {src}, {}, true, true);
+  EXPECT_EQ(g[0].dtype(), kFloat32);
+  expect_close(g[0], tensor({12.f, 15.f, 18.f, 21.f}));
+  // d/dw of sum(g * v) is v broadcast back through the copy, in float64.
+  const Tensor v = tensor({1.f, -1.f, 2.f, 0.5f});
+  const autograd::variable_list gw = autograd::grad({(g[0] * v).sum()}, {w});
+  EXPECT_EQ(gw[0].dtype(), kFloat64);
+  expect_close(gw[0], v.to(kFloat64).expand({3, 4}));
+}
+
+// fill_ with a 0-dim tensor sends that tensor the sum of the gradient over what it filled.
+TEST(InPlace, FillWithATensorValue) {
+  Tensor v = tensor(2.0, kFloat64).requires_grad_();
+  Tensor x = ones({2, 3}, kFloat64).requires_grad_();
+  Tensor y = x * 1;
+  y.select(1, 0).fill_(v);
+  expect_close(y, tensor({{2., 1., 1.}, {2., 1., 1.}}, kFloat64));
+  (y * arange(6, TensorOptions(kFloat64)).view({2, 3})).sum().backward();
+  expect_close(v.grad(), tensor(3.0, kFloat64));
+  expect_close(x.grad(), tensor({{0., 1., 2.}, {0., 4., 5.}}, kFloat64));
+  EXPECT_THROW(y.fill_(tensor({1.0, 2.0})), Error);
+}
+
 TEST(InPlace, LeafWithoutGradBecomesNonLeaf) {
   Tensor x = x3();
   Tensor a = zeros({3});

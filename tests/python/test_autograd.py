@@ -201,6 +201,28 @@ def test_gradcheck_reports_a_wrong_backward():
         ember.autograd.gradcheck(Wrong.apply, (x,))
 
 
+def test_gradgradcheck_differentiates_through_the_upstream_gradient(torch):
+    """A backward right in value but cut from its upstream gradient passes gradcheck; like torch's,
+    gradgradcheck checks the second derivative with respect to the upstream gradient and fails."""
+    for lib in (torch, ember):
+        class Cut(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                return x * 3
+
+            @staticmethod
+            def backward(ctx, g):
+                return g.detach() * 3
+
+        x = lib.randn(3, dtype=lib.float64, requires_grad=True)
+        assert lib.autograd.gradcheck(Cut.apply, (x,))
+        assert not lib.autograd.gradgradcheck(Cut.apply, (x,), raise_exception=False)
+        assert lib.autograd.gradgradcheck(lambda t: t * 3, (x,))
+        upstream = lib.randn(3, dtype=lib.float64, requires_grad=True)
+        assert lib.autograd.gradgradcheck(lib.sin, (x,), (upstream,))
+        assert lib.autograd.gradgradcheck(lib.sin, (x,), gen_non_contig_grad_outputs=True)
+
+
 def test_two_layer_network_matches_torch(torch):
     """The first tutorial's network with manual SGD: same losses as PyTorch from the same data."""
     N, D_in, H, D_out = 16, 20, 8, 4

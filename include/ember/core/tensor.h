@@ -101,6 +101,8 @@ class Tensor {
   /// Copies src into this tensor (broadcasting src, converting its dtype).
   Tensor& copy_(const Tensor& src) const;
   Tensor& fill_(const Scalar& value) const;
+  /// Fills with a 0-dim tensor's value; under autograd the value gets the gradient's sum.
+  Tensor& fill_(const Tensor& value) const;
   Tensor& zero_() const;
   /// Fills with uniform values in [from, to) from the global generator.
   Tensor& uniform_(double from = 0, double to = 1) const;

@@ -5,6 +5,14 @@ from .. import _C
 from .optimizer import Optimizer
 
 
+def _refuse_differentiable(differentiable):
+    """For the optimizers whose torch 1.13 groups have no 'differentiable' key (torch 2 adds
+    it): the flag is taken, refused when set, and kept out of the groups."""
+    if differentiable:
+        raise NotImplementedError("differentiable, capturable and fused optimizer steps are not "
+                                  "supported by Ember")
+
+
 class SGD(Optimizer):
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False,
                  *, maximize=False, foreach=None, differentiable=False):
@@ -17,8 +25,7 @@ class SGD(Optimizer):
         buf = _C._optim._fused_sgd_(p, grad, state.get("momentum_buffer"), group["lr"],
                                     group["momentum"], group["dampening"],
                                     group["weight_decay"], group["nesterov"], group["maximize"])
-        if buf is not None:
-            state["momentum_buffer"] = buf
+        state["momentum_buffer"] = buf  # None without momentum, as torch keeps it
 
 
 class Adam(Optimizer):
@@ -85,6 +92,12 @@ class Adagrad(Optimizer):
                                       weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value,
                                       foreach=foreach, maximize=maximize))
+        # torch creates every parameter's state here, from the constructor's value (not the
+        # group's); parameters added later start in _update.
+        for group in self.param_groups:
+            for p in group["params"]:
+                self.state[id(p)] = {"step": 0,
+                                     "sum": _C.full_like(p, initial_accumulator_value)}
 
     def _update(self, group, p, grad, state):
         if not state:
@@ -99,9 +112,9 @@ class Adagrad(Optimizer):
 class Adamax(Optimizer):
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, maximize=False, differentiable=False):
+        _refuse_differentiable(differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      foreach=foreach, maximize=maximize,
-                                      differentiable=differentiable))
+                                      foreach=foreach, maximize=maximize))
 
     def _update(self, group, p, grad, state):
         state["step"] = state.get("step", 0) + 1
@@ -117,9 +130,9 @@ class NAdam(Optimizer):
 
     def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  momentum_decay=4e-3, foreach=None, *, differentiable=False):
+        _refuse_differentiable(differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      momentum_decay=momentum_decay, foreach=foreach,
-                                      differentiable=differentiable))
+                                      momentum_decay=momentum_decay, foreach=foreach))
 
     def _update(self, group, p, grad, state):
         state["step"] = state.get("step", 0) + 1
@@ -133,8 +146,9 @@ class NAdam(Optimizer):
 class RAdam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
                  foreach=None, *, differentiable=False):
+        _refuse_differentiable(differentiable)
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                                      foreach=foreach, differentiable=differentiable))
+                                      foreach=foreach))
 
     def _update(self, group, p, grad, state):
         state["step"] = state.get("step", 0) + 1
@@ -147,9 +161,9 @@ class RAdam(Optimizer):
 class Adadelta(Optimizer):
     def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0, foreach=None, *,
                  maximize=False, differentiable=False):
+        _refuse_differentiable(differentiable)
         super().__init__(params, dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay,
-                                      foreach=foreach, maximize=maximize,
-                                      differentiable=differentiable))
+                                      foreach=foreach, maximize=maximize))
 
     def _update(self, group, p, grad, state):
         state["step"] = state.get("step", 0) + 1
@@ -161,8 +175,9 @@ class Adadelta(Optimizer):
 class Rprop(Optimizer):
     def __init__(self, params, lr=1e-2, etas=(0.5, 1.2), step_sizes=(1e-6, 50), foreach=None,
                  maximize=False, differentiable=False):
+        _refuse_differentiable(differentiable)
         super().__init__(params, dict(lr=lr, etas=etas, step_sizes=step_sizes, foreach=foreach,
-                                      maximize=maximize, differentiable=differentiable))
+                                      maximize=maximize))
 
     def _update(self, group, p, grad, state):
         if not state:
@@ -179,9 +194,10 @@ class Rprop(Optimizer):
 class ASGD(Optimizer):
     def __init__(self, params, lr=1e-2, lambd=1e-4, alpha=0.75, t0=1e6, weight_decay=0,
                  foreach=None, maximize=False, differentiable=False):
+        _refuse_differentiable(differentiable)
         super().__init__(params, dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0,
                                       weight_decay=weight_decay, foreach=foreach,
-                                      maximize=maximize, differentiable=differentiable))
+                                      maximize=maximize))
 
     def _update(self, group, p, grad, state):
         if not state:
@@ -211,5 +227,8 @@ class LBFGS(Optimizer):
         """Re-evaluates the model through closure up to max_iter times (C++'s LBFGS step);
         returns the closure's first loss."""
         state = self.state.setdefault(id(self._params[0]), {})
-        return _C._optim._lbfgs_step(self._params, self.param_groups[0], state, closure)
+        loss = _C._optim._lbfgs_step(self._params, self.param_groups[0], state, closure)
+        if state.get("al") is None:  # torch makes 'al' only once the history is first used
+            state.pop("al", None)
+        return loss
 

@@ -3,6 +3,7 @@ group's lr for the next epoch, with the same (chained) update rules as torch. Th
 C++ schedulers' (ember._C._optim); these classes keep the epochs and the groups."""
 
 import math
+import types
 import warnings
 from bisect import bisect_right
 
@@ -89,6 +90,22 @@ class LambdaLR(LRScheduler):
 
     def get_lr(self):
         return [base * f(self.last_epoch) for f, base in zip(self.lr_lambdas, self.base_lrs)]
+
+    def state_dict(self):
+        """As torch: lr_lambdas holds None for a function or lambda, and a copy of the
+        attributes of a callable object."""
+        state = super().state_dict()
+        state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else f.__dict__.copy()
+                               for f in self.lr_lambdas]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state_dict = dict(state_dict)
+        lr_lambdas = state_dict.pop("lr_lambdas")
+        self.__dict__.update(state_dict)
+        for f, saved in zip(self.lr_lambdas, lr_lambdas):
+            if saved is not None:
+                f.__dict__.update(saved)
 
 
 class StepLR(LRScheduler):
@@ -250,7 +267,7 @@ class SequentialLR(LRScheduler):
                              f"schedulers {len(schedulers)} and the number of milestones to be "
                              f"equal to {len(milestones)}")
         self._schedulers, self._milestones = list(schedulers), list(milestones)
-        self.optimizer, self.last_epoch, self.verbose = optimizer, last_epoch + 1, verbose
+        self.optimizer, self.last_epoch = optimizer, last_epoch + 1  # verbose does nothing
         # Undo the schedulers' own first steps and start again from the first scheduler.
         for group in optimizer.param_groups:
             group["lr"] = group["initial_lr"]
@@ -536,7 +553,9 @@ class ReduceLROnPlateau:
         if isinstance(min_lr, (list, tuple)) and len(min_lr) != n:
             raise ValueError(f"expected {n} min_lrs, got {len(min_lr)}")
         self.min_lrs = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * n
-        self.best = math.inf if mode == "min" else -math.inf
+        self.verbose = verbose
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.best = self.mode_worse
         self.num_bad_epochs, self.cooldown_counter, self.last_epoch = 0, 0, 0
         self._last_lr = [group["lr"] for group in optimizer.param_groups]
 
@@ -554,3 +573,9 @@ class ReduceLROnPlateau:
 
     def get_last_lr(self):
         return self._last_lr
+
+    def state_dict(self):
+        return {k: v for k, v in self.__dict__.items() if k != "optimizer"}
+
+    def load_state_dict(self, state_dict):
+        self.__dict__.update(state_dict)

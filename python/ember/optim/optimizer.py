@@ -1,8 +1,20 @@
 """optim.Optimizer: parameter groups with their options, per-parameter state, zero_grad."""
 
+import warnings
+from copy import deepcopy
+
 from .. import _C
 from .._grad_mode import no_grad
 from .._params import zero_grads
+
+
+def _typename(obj):
+    """torch.typename: a tensor's type() (torch.DoubleTensor), else the qualified class name."""
+    if isinstance(obj, _C.Tensor):
+        return obj.type()
+    module = getattr(obj, "__module__", None)
+    prefix = module + "." if module not in (None, "builtins") else ""
+    return prefix + getattr(obj, "__qualname__", type(obj).__name__)
 
 
 class Optimizer:
@@ -19,6 +31,9 @@ class Optimizer:
             check(defaults)
         # foreach picks one of torch's CPU implementations; Ember has one, so it is only kept.
         self.defaults = dict(defaults)
+        if isinstance(params, _C.Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of "
+                            "Tensors or dicts, but got " + _typename(params))
         self.state = {}
         self.param_groups = []
         params = list(params)
@@ -30,14 +45,34 @@ class Optimizer:
             self.add_param_group(group)
 
     def add_param_group(self, group):
+        assert isinstance(group, dict), "param group must be a dict"
         group = dict(group)
         params = group["params"]
-        group["params"] = [params] if hasattr(params, "grad") else list(params)
+        if isinstance(params, _C.Tensor):
+            group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, "
+                            "but the ordering of tensors in sets will change between runs. "
+                            "Please use a list instead.")
+        else:
+            group["params"] = list(params)
+        for p in group["params"]:
+            if not isinstance(p, _C.Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is "
+                                + _typename(p))
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
         for key, value in self.defaults.items():
             group.setdefault(key, value)
-        for p in group["params"]:
-            if not p.is_leaf:
-                raise ValueError("can't optimize a non-leaf Tensor")
+        ids = [id(p) for p in group["params"]]
+        if len(ids) != len(set(ids)):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
+                          "future, this will cause an error; see "
+                          "github.com/pytorch/pytorch/issues/40967 for more information",
+                          stacklevel=3)
+        taken = {id(p) for g in self.param_groups for p in g["params"]}
+        if not taken.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
     def zero_grad(self, set_to_none=False):
@@ -71,6 +106,36 @@ class Optimizer:
             groups.append(dict({k: v for k, v in group.items() if k != "params"}, params=ids))
         state = {index[k]: v for k, v in self.state.items() if k in index}
         return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Takes a copy of state_dict's state and groups (torch's checks and messages); tensors
+        in the state take their parameter's floating dtype, except step."""
+        state_dict = deepcopy(state_dict)
+        groups, saved = self.param_groups, state_dict["param_groups"]
+        if len(groups) != len(saved):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match "
+                             "the size of optimizer's group")
+        params = {i: p for g, s in zip(groups, saved) for i, p in zip(s["params"], g["params"])}
+
+        def cast(param, value, key=None):
+            if isinstance(value, _C.Tensor):
+                if key != "step" and param.is_floating_point():
+                    value = value.to(param.dtype)
+                return value
+            if isinstance(value, dict):
+                return {k: cast(param, v, k) for k, v in value.items()}
+            if isinstance(value, (list, tuple)):
+                return type(value)(cast(param, v) for v in value)
+            return value
+
+        self.state = {id(params[k]) if k in params else k:
+                      cast(params[k], v) if k in params else v
+                      for k, v in state_dict["state"].items()}
+        for group, new in zip(groups, saved):
+            new["params"] = group["params"]
+        self.param_groups = list(saved)
 
     def __repr__(self):
         lines = [type(self).__name__ + " ("]
