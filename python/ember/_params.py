@@ -9,4 +9,10 @@ def zero_grads(params, set_to_none):
         if set_to_none:
             p.grad = None
         else:
-            p.grad.detach_().zero_()
+            # As torch: a gradient with history (create_graph) is cut from it; one without is
+            # only marked as not requiring grad (it may be a view, which detach_ refuses).
+            if p.grad.grad_fn is not None:
+                p.grad.detach_()
+            else:
+                p.grad.requires_grad_(False)
+            p.grad.zero_()

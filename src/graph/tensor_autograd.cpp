@@ -127,6 +127,13 @@ void Tensor::set_data(const Tensor& new_data) const {
 Tensor Tensor::detach() const { return variable_data(); }
 
 Tensor& Tensor::detach_() const {
+  // A view shares its base's history (Note [View histories]): cutting it alone is refused.
+  EMBER_CHECK(unsafe_impl()->view_base() == nullptr,
+              "Can't detach views in-place. Use detach() instead. If you are using "
+              "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as "
+              "True, gradients are views of DDP buckets, and hence detach_() cannot be called on "
+              "these gradients. To fix this error, please refer to the Optimizer.zero_grad() "
+              "function in torch/optim/optimizer.py as the solution.");
   if (auto* meta = get_meta(self())) {
     meta->grad_fn_.reset();
     meta->requires_grad_ = false;

@@ -71,26 +71,37 @@ Tensor apply(const Tensor& x, bool inplace, Fn fn) {
 
 Tensor scalar_like(double v, const Tensor& x) { return full({}, v, x.options()); }
 
+// clamp whose gradient is 1 strictly inside (lo, hi) and 0 at the bounds, as PyTorch's hardtanh
+// and hardsigmoid backward take it (clamp's own passes the gradient at the bounds).
+Tensor clamp_open(const Tensor& v, double lo, double hi) {
+  return where(v.gt(lo).mul(v.lt(hi)), v, v.clamp(lo, hi).detach());
+}
+
+// scale * x above 0, scale * alpha * (exp(x / width) - 1) below (elu, selu and celu). At exactly
+// 0 the slope is the negative side's, scale * alpha / width, and the curvature 0, as PyTorch's
+// backward and double backward take them: a linear piece holds that one point.
+Tensor exponential_linear(const Tensor& v, double alpha, double scale, double width) {
+  const double slope = scale * alpha / width;
+  return where(v.gt(0), v * scale,
+               where(v.lt(0), (v * (1 / width)).expm1() * (scale * alpha), v * slope));
+}
+
 }  // namespace
 
 Tensor elu(const Tensor& x, double alpha, bool inplace) {
-  return apply(x, inplace, [&](const Tensor& v) { return where(v.gt(0), v, v.expm1() * alpha); });
+  return apply(x, inplace, [&](const Tensor& v) { return exponential_linear(v, alpha, 1, 1); });
 }
 
 Tensor selu(const Tensor& x, bool inplace) {
   constexpr double alpha = 1.6732632423543772848170429916717;
   constexpr double scale = 1.0507009873554804934193349852946;
-  return apply(x, inplace, [&](const Tensor& v) {
-    return where(v.gt(0), v * scale, v.expm1() * (alpha * scale));
-  });
+  return apply(x, inplace, [&](const Tensor& v) { return exponential_linear(v, alpha, scale, 1); });
 }
 
 Tensor celu(const Tensor& x, double alpha, bool inplace) {
   if (alpha == 0)
     throw Error("celu: ZeroDivisionError: alpha cannot be 0 for CELU", ErrorKind::Runtime);
-  return apply(x, inplace, [&](const Tensor& v) {
-    return where(v.gt(0), v, (v * (1 / alpha)).expm1() * alpha);
-  });
+  return apply(x, inplace, [&](const Tensor& v) { return exponential_linear(v, alpha, 1, alpha); });
 }
 
 Tensor silu(const Tensor& x, bool inplace) {
@@ -128,7 +139,7 @@ Tensor softmin(const Tensor& x, int64_t dim, std::optional<ScalarType> dtype) {
 }
 
 Tensor hardtanh(const Tensor& x, double min_val, double max_val, bool inplace) {
-  return apply(x, inplace, [&](const Tensor& v) { return v.clamp(min_val, max_val); });
+  return apply(x, inplace, [&](const Tensor& v) { return clamp_open(v, min_val, max_val); });
 }
 
 Tensor relu6(const Tensor& x, bool inplace) { return hardtanh(x, 0, 6, inplace); }
@@ -142,7 +153,7 @@ Tensor logsigmoid(const Tensor& x) {
 }
 
 Tensor hardsigmoid(const Tensor& x, bool inplace) {
-  return apply(x, inplace, [&](const Tensor& v) { return (v + 3).clamp(0.0, 6.0) * (1.0 / 6); });
+  return apply(x, inplace, [&](const Tensor& v) { return clamp_open(v + 3, 0, 6) * (1.0 / 6); });
 }
 
 Tensor hardswish(const Tensor& x, bool inplace) {

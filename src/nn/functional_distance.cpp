@@ -9,12 +9,13 @@ Tensor normalize(const Tensor& x, double p, int64_t dim, double eps) {
 }
 
 Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double eps) {
-  // sum(x1 x2) / sqrt(|x1|^2 |x2|^2): one square root of the product, as SciPy and PyTorch do.
+  // Each vector is divided by its own norm (at least eps) before the dot product, as PyTorch
+  // does: the gradient at a zero vector is then PyTorch's too.
   const std::vector<Tensor> both = broadcast_tensors({x1, x2});
-  const Tensor &a = both[0], &b = both[1];
-  const Tensor dot = (a * b).sum({dim});
-  const Tensor squares = (a * a).sum({dim}) * (b * b).sum({dim});
-  return dot / squares.clamp_min(eps * eps).sqrt();
+  auto unit = [&](const Tensor& x) {
+    return x / (x * x).sum({dim}, true).clamp_min(eps * eps).sqrt();
+  };
+  return (unit(both[0]) * unit(both[1])).sum({dim});
 }
 
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double eps, bool keepdim) {

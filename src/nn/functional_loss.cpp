@@ -154,17 +154,21 @@ Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
   check_same_size(input, target, "smooth_l1_loss");
   if (beta < 0) fail("smooth_l1_loss: smooth_l1_loss does not support negative values for beta.");
-  const Tensor diff = (input - target).abs();
-  if (beta == 0) return reduce_loss(diff, reduction);
-  return reduce_loss(where(diff.lt(beta), diff * diff * (0.5 / beta), diff - 0.5 * beta),
+  // The quadratic piece squares the signed difference, so its second derivative at 0 is 1/beta
+  // (not the 0 that abs(d)^2 would give). At beta = 0 a zero difference takes the slope -1, as
+  // PyTorch's input gradient does.
+  const Tensor diff = input - target, size = diff.abs();
+  if (beta == 0) return reduce_loss(where(diff.le(0), -diff, diff), reduction);
+  return reduce_loss(where(size.lt(beta), diff * diff * (0.5 / beta), size - 0.5 * beta),
                      reduction);
 }
 
 Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction, double delta) {
   check_same_size(input, target, "huber_loss");
   if (!(delta > 0)) fail("huber_loss: huber_loss does not support non-positive values for delta.");
-  const Tensor diff = (input - target).abs();
-  return reduce_loss(where(diff.le(delta), diff * diff * 0.5, (diff - 0.5 * delta) * delta),
+  // As smooth_l1_loss: the signed difference squared, and the linear piece from |d| = delta on.
+  const Tensor diff = input - target, size = diff.abs();
+  return reduce_loss(where(size.lt(delta), diff * diff * 0.5, (size - 0.5 * delta) * delta),
                      reduction);
 }
 

@@ -31,9 +31,14 @@ variable_list AccumulateGrad::apply(variable_list&& grads) {
     // optimizer's elementwise updates over both run on the fast path.
     grad = GradMode::is_enabled() ? incoming.contiguous() : incoming.detach().contiguous();
   } else {
-    // Keep the incoming tensor when nothing else refers to it, else a private copy.
+    // Keep the incoming tensor when nothing else refers to it, else a private copy. With
+    // create_graph it is always copied (differentiably), as PyTorch does: it may be a view, and
+    // the gradient of a leaf must be a tensor of its own that zero_grad can detach and clear.
     const bool alone = incoming.impl().use_count() == 1;
-    grad = GradMode::is_enabled() || alone ? incoming : incoming.detach().clone();
+    if (GradMode::is_enabled())
+      grad = incoming.clone();
+    else
+      grad = alone ? incoming : incoming.detach().clone();
   }
   // A copy: a hook may register or remove hooks on this leaf.
   const auto post_hooks = ensure_meta(leaf_).post_accumulate_hooks_;

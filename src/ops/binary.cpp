@@ -217,10 +217,13 @@ struct BinaryGrad<BinaryOp::Pow> {
     detail::record(
         node, {&a, &b}, {&y}, {{a}, {b}, {only_for(b, y), true}}, [](auto& n, auto& g, auto& s) {
           Tensor da, db;
-          if (detail::needs_grad(n, 0)) da = g[0] * s[1] * s[0].pow(s[1] - 1);
-          // 0^b with b >= 0 has no finite log; PyTorch's gradient there is 0.
+          // a^0 is constant (b a^(b-1) would be 0 * inf at a = 0); PyTorch's gradient there is 0.
+          if (detail::needs_grad(n, 0))
+            da = where(s[1].eq(0), zeros_like(g[0]), g[0] * s[1] * s[0].pow(s[1] - 1));
+          // 0^b with b >= 0 has no finite log; PyTorch's gradient there is 0. The mask applies to
+          // the factor, not to the product, as PyTorch's does, so the derivatives in g agree.
           if (detail::needs_grad(n, 1))
-            db = where(s[0].eq(0).mul(s[1].ge(0)), zeros_like(g[0]), g[0] * s[2] * s[0].log());
+            db = g[0] * where(s[0].eq(0).mul(s[1].ge(0)), zeros_like(s[2]), s[2] * s[0].log());
           return variable_list{da, db};
         });
   }
@@ -308,12 +311,14 @@ struct BinaryGrad<BinaryOp::Logaddexp> : LogAddExpGrad<false> {};
 template <>
 struct BinaryGrad<BinaryOp::Logaddexp2> : LogAddExpGrad<true> {};
 
-// d (a log b) = log(b) da + a / b db (torch's gradient, log(b), at a = 0 too)
+// d (a log b) = log(b) da + a / b db. Where a = 0 and b <= 0 the value is the constant 0 and
+// log(b) is not finite: the gradient in a is 0 there, as PyTorch's.
 template <>
 struct BinaryGrad<BinaryOp::Xlogy> : SavesInputs<BinaryGrad<BinaryOp::Xlogy>> {
   static variable_list of(const Tensor& g, const Tensor& a, const Tensor& b, bool need_a,
                           bool need_b) {
-    return {need_a ? g * b.log() : Tensor(), need_b ? g * a / b : Tensor()};
+    return {need_a ? where(a.eq(0).mul(b.le(0)), zeros_like(g), xlogy(g, b)) : Tensor(),
+            need_b ? g * a / b : Tensor()};
   }
   static void record_number(const char* node, const char* scalar_node, const Tensor& a,
                             const Scalar& b, const Tensor& y, NumberNode how) {

@@ -97,11 +97,11 @@ Tensor median_of_all(const Tensor& t, const char* op, const char* node,
     std::tie(value, index) = at_sorted_positions(flat, 0, position(flat, 0));
   }
   value = value.view({});
-  const DimVector shape(t.sizes().begin(), t.sizes().end());
-  const int64_t numel = t.numel();
-  detail::record(node, {&t}, {&value}, {{index}}, [shape, numel](auto&, auto& g, auto& s) {
-    return variable_list{
-        zeros({numel}, g[0].options()).scatter_add(0, s[0], g[0].reshape({1})).reshape(shape)};
+  // As PyTorch's median() of a whole tensor: the gradient is split evenly among the elements
+  // equal to the median (among the NaNs when it is NaN).
+  detail::record(node, {&t}, {&value}, {{t}, {value, true}}, [](auto&, auto& g, auto& s) {
+    const Tensor ties = where(s[1].isnan(), s[0].isnan(), s[0].eq(s[1]));
+    return variable_list{ties.to(g[0].dtype()) * (g[0] / ties.sum())};
   });
   return value;
 }

@@ -378,8 +378,12 @@ Tensor var(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
   const double denom = static_cast<double>(n - (unbiased ? 1 : 0));
   return sum(centered * centered, dim, keepdim) / std::max(denom, 0.0);
 }
+// Where the variance is 0 (a constant slice) the square root has no finite slope; the gradient
+// there is 0, as PyTorch's, and the root is taken of 1 instead so that no 0 * inf reaches it.
 Tensor std(const Tensor& t, IntArrayRef dim, bool unbiased, bool keepdim) {
-  return var(t, dim, unbiased, keepdim).sqrt();
+  const Tensor v = var(t, dim, unbiased, keepdim);
+  const Tensor constant = v.eq(0);
+  return where(constant, zeros_like(v), where(constant, ones_like(v), v).sqrt());
 }
 
 Tensor all(const Tensor& t) {

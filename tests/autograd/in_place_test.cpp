@@ -113,6 +113,20 @@ TEST(InPlace, CopyAcrossDtypesAndBroadcastSendsTheSourceItsGradient) {
   expect_close(gw[0], v.to(kFloat64).expand({3, 4}));
 }
 
+// A view cannot be cut from its base's history alone (torch's error); a gradient accumulated
+// with create_graph is a tensor of its own, never a view, so zero_grad can detach and clear it.
+TEST(InPlace, DetachInPlaceRefusesViewsAndCreateGraphGradsAreNotViews) {
+  Tensor x = ones({2, 3}, kFloat64).requires_grad_();
+  EXPECT_THROW((x * 1).select(0, 1).detach_(), Error);
+  EXPECT_THROW(zeros({4}).slice(0, 0, 4, 2).detach_(), Error);
+  Tensor b = zeros({3}, kFloat64).requires_grad_();
+  (b.unsqueeze(0) * x).sum().backward({}, std::nullopt, /*create_graph=*/true);  // a view
+  ASSERT_TRUE(b.grad().grad_fn() != nullptr);
+  Tensor g = b.grad();
+  EXPECT_NO_THROW(g.detach_());
+  EXPECT_FALSE(g.requires_grad());
+}
+
 // fill_ with a 0-dim tensor sends that tensor the sum of the gradient over what it filled.
 TEST(InPlace, FillWithATensorValue) {
   Tensor v = tensor(2.0, kFloat64).requires_grad_();

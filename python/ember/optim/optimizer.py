@@ -17,6 +17,16 @@ def _typename(obj):
     return prefix + getattr(obj, "__qualname__", type(obj).__name__)
 
 
+def _as_passed(message, options):
+    """The C++ check sees every option as a double and prints -1 as -1.0; torch prints the value
+    as the user passed it."""
+    for value in options.values():
+        if (isinstance(value, int) and not isinstance(value, bool)
+                and message.endswith(f": {float(value)!r}")):
+            return message[:-len(repr(float(value)))] + repr(value)
+    return message
+
+
 class Optimizer:
     """Base of the optimizers: subclasses implement ``_update(group, param, grad, state)``, which
     calls the algorithm's C++ step (``_C._optim``)."""
@@ -28,7 +38,10 @@ class Optimizer:
         # The hyper-parameters are checked by the C++ optimizer's options, with torch's messages.
         check = _C._optim._validators.get(type(self).__name__)
         if check is not None:
-            check(defaults)
+            try:
+                check(defaults)
+            except ValueError as e:
+                raise ValueError(_as_passed(str(e), defaults)) from None
         # foreach picks one of torch's CPU implementations; Ember has one, so it is only kept.
         self.defaults = dict(defaults)
         if isinstance(params, _C.Tensor):
