@@ -4,6 +4,7 @@
 #include "ember/core/device.h"
 #include "ember/core/dtype.h"
 #include "ember/core/error.h"
+#include "ember/core/generator.h"
 #include "ember/core/scalar.h"
 #include "ember/core/tensor.h"
 #include "ember/core/tensor_dict.h"

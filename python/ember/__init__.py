@@ -25,6 +25,7 @@ from ._C import (addbmm, addmv, addr, atleast_1d, atleast_2d, atleast_3d, baddbm
                  repeat_interleave, rot90, take, take_along_dim, tensor_split, tensordot,
                  tril_indices, triu_indices, unflatten, vdot, vsplit)
 from ._C import can_cast, promote_types, result_type
+from ._C import Generator, default_generator, initial_seed, seed
 from ._C import (bernoulli, bincount, bucketize, histc, index_copy, multinomial, scatter,
                  scatter_reduce, searchsorted, unique, unique_consecutive)
 from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzero, diag, diagonal,
@@ -62,6 +63,10 @@ def adaptive_max_pool1d(input, output_size):
 moveaxis, swapdims = movedim, swapaxes
 from . import _aliases
 _aliases.install(globals())
+from . import _layouts
+from ._layouts import (layout, memory_format, strided, sparse_coo, sparse_csr, contiguous_format,
+                       preserve_format, channels_last, channels_last_3d)
+_layouts.install()
 
 _C._set_python_types(Size)
 

@@ -2,9 +2,10 @@
 
 import contextlib
 
-from ._C import get_rng_state, manual_seed, set_rng_state
+from ._C import default_generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
 
-__all__ = ["fork_rng", "get_rng_state", "manual_seed", "set_rng_state"]
+__all__ = ["default_generator", "fork_rng", "get_rng_state", "initial_seed", "manual_seed", "seed",
+           "set_rng_state"]
 
 
 @contextlib.contextmanager

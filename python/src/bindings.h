@@ -18,6 +18,9 @@ void bind_tensor(py::module_& m);
 void bind_op_table(py::module_& m);
 void bind_tensor_reductions(py::module_& m);
 void bind_functions(py::module_& m);
+void bind_generator(py::module_& m);
+/// A generator= argument: None, or a torch.Generator (TypeError otherwise).
+std::optional<Generator> optional_generator(py::handle generator);
 void bind_autograd(py::module_& m);
 void bind_numpy(py::module_& m);
 void bind_nn(py::module_& m);

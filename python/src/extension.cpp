@@ -46,6 +46,7 @@ PYBIND11_MODULE(_C, m) {
   bind_op_table(m);
   bind_tensor_reductions(m);
   bind_functions(m);
+  bind_generator(m);
   bind_autograd(m);
   bind_numpy(m);
   bind_nn(m);

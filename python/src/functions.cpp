@@ -14,8 +14,14 @@ namespace ember::python {
 
 namespace {
 
-// The keyword arguments every factory takes: dtype, device and requires_grad.
-TensorOptions factory_options(const py::kwargs& kwargs, const char* op) {
+// Which optional keyword arguments a factory takes besides dtype, device, requires_grad, layout
+// and pin_memory: memory_format (the *_like factories) and generator (the random ones).
+enum FactoryExtras { kNoExtras = 0, kMemoryFormat = 1, kGenerator = 2 };
+
+// The keyword arguments of a factory. Ember tensors are strided, dense and unpinned: layout,
+// pin_memory and memory_format are accepted at those values and refused, naming them, otherwise.
+TensorOptions factory_options(const py::kwargs& kwargs, const char* op, int extras = kNoExtras,
+                              std::optional<Generator>* generator = nullptr) {
   TensorOptions options;
   for (auto [key, value] : kwargs) {
     const std::string name = py::str(key);
@@ -25,7 +31,24 @@ TensorOptions factory_options(const py::kwargs& kwargs, const char* op) {
       if (!value.is_none()) options = options.device(usable_device(value));
     } else if (name == "requires_grad") {
       options = options.requires_grad(value.cast<bool>());
-    } else if (name != "layout" && name != "pin_memory" && name != "memory_format") {
+    } else if (name == "layout") {
+      if (!value.is_none() && std::string(py::str(value)) != "torch.strided")
+        throw std::runtime_error(std::string(op) +
+                                 "(): only the strided layout is supported, got " +
+                                 std::string(py::str(value)));
+    } else if (name == "pin_memory") {
+      if (!value.is_none() && value.cast<bool>())
+        throw std::runtime_error(std::string(op) +
+                                 "(): Pinned memory requires CUDA, which Ember does not have");
+    } else if (name == "memory_format" && (extras & kMemoryFormat)) {
+      const std::string format = value.is_none() ? "" : std::string(py::str(value));
+      if (!format.empty() && format != "torch.preserve_format" &&
+          format != "torch.contiguous_format")
+        throw std::runtime_error(std::string(op) + "(): memory_format " + format +
+                                 " is not supported; Ember tensors are contiguous or views");
+    } else if (name == "generator" && (extras & kGenerator)) {
+      *generator = optional_generator(value);
+    } else {
       throw py::type_error(std::string(op) + "() got an unexpected keyword argument '" + name +
                            "'");
     }
@@ -42,9 +65,19 @@ void def_sized(py::module_& m, const char* name, SizedFactory factory) {
   });
 }
 
+using RandomFactory = Tensor (*)(IntArrayRef, std::optional<Generator>, const TensorOptions&);
+
+void def_random(py::module_& m, const char* name, RandomFactory factory) {
+  m.def(name, [name, factory](const py::args& size, const py::kwargs& kwargs) {
+    std::optional<Generator> generator;
+    const TensorOptions options = factory_options(kwargs, name, kGenerator, &generator);
+    return factory(shape_from_args(size, name), std::move(generator), options);
+  });
+}
+
 void def_like(py::module_& m, const char* name, LikeFactory factory) {
   m.def(name, [name, factory](const Tensor& t, const py::kwargs& kwargs) {
-    return factory(t, factory_options(kwargs, name));
+    return factory(t, factory_options(kwargs, name, kMemoryFormat));
   });
 }
 
@@ -76,8 +109,8 @@ void bind_functions(py::module_& m) {
   def_sized(m, "zeros", &zeros);
   def_sized(m, "ones", &ones);
   def_sized(m, "empty", &empty);
-  def_sized(m, "rand", &rand);
-  def_sized(m, "randn", &randn);
+  def_random(m, "rand", &rand);
+  def_random(m, "randn", &randn);
   def_like(m, "zeros_like", &zeros_like);
   def_like(m, "ones_like", &ones_like);
   def_like(m, "empty_like", &empty_like);
@@ -103,7 +136,7 @@ void bind_functions(py::module_& m) {
   m.def(
       "full_like",
       [](const Tensor& t, py::handle value, const py::kwargs& kwargs) {
-        return full_like(t, to_scalar(value), factory_options(kwargs, "full_like"));
+        return full_like(t, to_scalar(value), factory_options(kwargs, "full_like", kMemoryFormat));
       },
       py::arg("input"), py::arg("fill_value"));
   m.def("arange", &arange_from);
@@ -138,18 +171,18 @@ void bind_functions(py::module_& m) {
     }
     if (!size || bounds.empty() || bounds.size() > 2)
       throw py::type_error("randint(): expected (high, size) or (low, high, size)");
-    TensorOptions options = factory_options(rest, "randint");
+    std::optional<Generator> generator;
+    TensorOptions options = factory_options(rest, "randint", kGenerator, &generator);
     if (!options.has_dtype()) options = options.dtype(kInt64);
-    if (bounds.size() == 1) return randint(bounds[0], *size, options);
-    return randint(bounds[0], bounds[1], *size, options);
+    if (bounds.size() == 1) return randint(bounds[0], *size, std::move(generator), options);
+    return randint(bounds[0], bounds[1], *size, std::move(generator), options);
   });
   m.def("randperm", [](int64_t n, const py::kwargs& kwargs) {
-    TensorOptions options = factory_options(kwargs, "randperm");
+    std::optional<Generator> generator;
+    TensorOptions options = factory_options(kwargs, "randperm", kGenerator, &generator);
     if (!options.has_dtype()) options = options.dtype(kInt64);
-    return randperm(n, options);
+    return randperm(n, std::move(generator), options);
   });
-  m.def(
-      "manual_seed", [](uint64_t seed) { manual_seed(seed); }, py::arg("seed"));
   m.def("get_rng_state", &get_rng_state);
   m.def("set_rng_state", &set_rng_state, py::arg("new_state"));
 

@@ -37,8 +37,13 @@ void bind_math(py::module_& m) {
   m.def(
       "result_type",
       [](py::handle a, py::handle b) {
-        if (!is_tensor(a) && !is_tensor(b))
-          throw py::type_error("result_type(): at least one of the arguments must be a tensor");
+        if (!is_tensor(a) && !is_tensor(b)) {
+          // Two numbers: as torch, the first stands as a 0-dim tensor of its own kind (bool,
+          // int64, or the default float dtype).
+          const Scalar first = to_scalar(a);
+          const ScalarType kind = first.is_floating_point() ? get_default_dtype() : first.type();
+          return dtype_object(result_type(full({}, first, TensorOptions(kind)), to_scalar(b)));
+        }
         if (!is_tensor(a)) std::swap(a, b);
         return dtype_object(is_tensor(b) ? result_type(as_tensor(a), as_tensor(b))
                                          : result_type(as_tensor(a), to_scalar(b)));

@@ -83,15 +83,16 @@ void bind_search(py::module_& m) {
         py::arg("max") = 0);
   m.def(
       "bernoulli",
-      [](const Tensor& t, std::optional<double> p, py::handle) {
-        return p ? bernoulli(t, *p) : bernoulli(t);
+      [](const Tensor& t, std::optional<double> p, py::handle generator) {
+        return p ? bernoulli(t, *p, optional_generator(generator))
+                 : bernoulli(t, optional_generator(generator));
       },
       py::arg("input"), py::arg("p") = py::none(), py::kw_only(),
       py::arg("generator") = py::none());
   m.def(
       "multinomial",
-      [](const Tensor& probs, int64_t n, bool replacement, py::handle) {
-        return multinomial(probs, n, replacement);
+      [](const Tensor& probs, int64_t n, bool replacement, py::handle generator) {
+        return multinomial(probs, n, replacement, optional_generator(generator));
       },
       py::arg("input"), py::arg("num_samples"), py::arg("replacement") = false, py::kw_only(),
       py::arg("generator") = py::none());
@@ -158,16 +159,18 @@ void bind_search(py::module_& m) {
       py::arg("dim"), py::arg("index"), py::arg("source"));
   cls.def(
       "bernoulli",
-      [](const Tensor& t, std::optional<double> p, py::handle) {
-        return p ? bernoulli(t, *p) : bernoulli(t);
+      [](const Tensor& t, std::optional<double> p, py::handle generator) {
+        return p ? bernoulli(t, *p, optional_generator(generator))
+                 : bernoulli(t, optional_generator(generator));
       },
       py::arg("p") = py::none(), py::kw_only(), py::arg("generator") = py::none());
   cls.def(
       "bernoulli_",
-      [](py::object self, py::handle p, py::handle) {
+      [](py::object self, py::handle p, py::handle generator) {
         const Tensor& t = as_tensor(self);
-        t.copy_(is_tensor(p) ? bernoulli(as_tensor(p).expand(t.sizes()).to(t.dtype()))
-                             : bernoulli(t, p.cast<double>()));
+        std::optional<Generator> gen = optional_generator(generator);
+        t.copy_(is_tensor(p) ? bernoulli(as_tensor(p).expand(t.sizes()).to(t.dtype()), gen)
+                             : bernoulli(t, p.cast<double>(), gen));
         return self;
       },
       py::arg("p") = 0.5, py::kw_only(), py::arg("generator") = py::none());

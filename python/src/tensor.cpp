@@ -306,18 +306,20 @@ void bind_tensor(py::module_& m) {
            })
       .def(
           "uniform_",
-          [](py::object self, double from, double to) {
-            as_tensor(self).uniform_(from, to);
+          [](py::object self, double from, double to, py::handle generator) {
+            as_tensor(self).uniform_(from, to, optional_generator(generator));
             return self;
           },
-          py::arg("from") = 0.0, py::arg("to") = 1.0)
+          py::arg("from") = 0.0, py::arg("to") = 1.0, py::kw_only(),
+          py::arg("generator") = py::none())
       .def(
           "normal_",
-          [](py::object self, double mean, double std) {
-            as_tensor(self).normal_(mean, std);
+          [](py::object self, double mean, double std, py::handle generator) {
+            as_tensor(self).normal_(mean, std, optional_generator(generator));
             return self;
           },
-          py::arg("mean") = 0.0, py::arg("std") = 1.0)
+          py::arg("mean") = 0.0, py::arg("std") = 1.0, py::kw_only(),
+          py::arg("generator") = py::none())
       .def("new_zeros",
            [](const Tensor& t, py::args size) {
              return zeros(shape_from_args(size, "new_zeros"), t.options());

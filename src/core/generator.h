@@ -1,15 +1,21 @@
 #pragma once
-// The global random number generator behind rand, randn, uniform_ and friends. One seedable
-// stream, so a program that seeds it gets the same numbers on every run.
+// The random number stream behind ember::Generator: rand, randn, uniform_ and friends draw from
+// one (the global one, or a Generator given to them). Seeded, so the same seed gives the same
+// numbers on every run.
 #include <cstdint>
 #include <mutex>
 
 namespace ember::detail {
 
-class Generator {
+/// The seed of a stream nobody seeded (torch's default_rng_seed_val).
+constexpr uint64_t kDefaultSeed = 67280421310721ULL;
+
+class GeneratorImpl {
  public:
-  explicit Generator(uint64_t seed = 67280421310721ULL) { seed_with(seed); }
+  explicit GeneratorImpl(uint64_t seed = kDefaultSeed) { seed_with(seed); }
   void seed_with(uint64_t seed);
+  /// The seed last given to seed_with.
+  uint64_t current_seed() const { return seed_; }
   /// Next 64 random bits (splitmix64-seeded xoshiro256**); inline, as fills call it per element.
   uint64_t next() {
     const uint64_t result = rotl(s_[1] * 5, 7) * 9;
@@ -45,11 +51,13 @@ class Generator {
   static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
   uint64_t s_[4];
+  uint64_t seed_ = kDefaultSeed;
   double spare_ = 0;
   bool has_spare_ = false;
   std::mutex mutex_;
 };
 
-Generator& default_generator();
+/// The global stream (manual_seed's), shared with getDefaultCPUGenerator().
+GeneratorImpl& default_generator();
 
 }  // namespace ember::detail

@@ -8,6 +8,8 @@
 
 namespace ember::detail {
 
+class GeneratorImpl;
+
 enum class UnaryOp : uint8_t {
 #define EMBER_UNARY_OP(Name, ...) Name,
 #include "ember/core/op_table.def"
@@ -102,11 +104,12 @@ struct KernelTable {
   /// sorted ([B or 1, n] contiguous, ascending) below it (right: at or below it), as int64 into
   /// out ([B, m] contiguous). NaN sorts above every number.
   void (*searchsorted)(const Tensor& out, const Tensor& sorted, const Tensor& values, bool right);
-  void (*uniform)(const Tensor& out, double from, double to);
-  void (*normal)(const Tensor& out, double mean, double std);
+  /// Random fills, drawn from gen in out's element order (whatever the thread count).
+  void (*uniform)(const Tensor& out, double from, double to, GeneratorImpl& gen);
+  void (*normal)(const Tensor& out, double mean, double std, GeneratorImpl& gen);
   /// out (floating) gets 1 where a uniform draw falls below p and 0 elsewhere, one draw per
   /// element in out's order, as uniform() draws them.
-  void (*bernoulli)(const Tensor& out, double p);
+  void (*bernoulli)(const Tensor& out, double p, GeneratorImpl& gen);
   /// Sliding windows of in [N, C, H, W] (any strides) as columns of out [N, C*kh*kw, L], whose
   /// rows are contiguous (out is [N, R, L] in memory, or [R, N, L] permuted); padding reads as 0.
   void (*im2col)(const Tensor& out, const Tensor& in, const Window2d& w);

@@ -1,4 +1,5 @@
 // Copies, conversions and in-place fills.
+#include "ember/core/generator.h"
 #include "ops/in_place.h"
 #include "ops/op_utils.h"
 #include "ops/record.h"
@@ -81,20 +82,26 @@ Tensor& Tensor::zero_() const {
                    [](const Tensor& dst) { detail::kernels_for(dst).fill(dst, 0); });
 }
 
-Tensor& Tensor::uniform_(double from, double to) const {
+Tensor& Tensor::uniform_(double from, double to) const { return uniform_(from, to, std::nullopt); }
+
+Tensor& Tensor::uniform_(double from, double to, std::optional<Generator> generator) const {
   EMBER_CHECK(from <= to,
               "uniform_ expects to return a [from, to) range, but found from={} > to={}", from, to);
   EMBER_CHECK(is_floating_point(), "uniform_: not implemented for '{}'",
               dtype_legacy_name(dtype()));
-  return overwrite(self(), "uniform_", "UniformBackward0",
-                   [&](const Tensor& dst) { detail::kernels_for(dst).uniform(dst, from, to); });
+  return overwrite(self(), "uniform_", "UniformBackward0", [&](const Tensor& dst) {
+    detail::kernels_for(dst).uniform(dst, from, to, detail::generator_or_default(generator));
+  });
 }
 
-Tensor& Tensor::normal_(double mean, double std) const {
+Tensor& Tensor::normal_(double mean, double std) const { return normal_(mean, std, std::nullopt); }
+
+Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> generator) const {
   EMBER_CHECK(std >= 0, "normal expects std >= 0.0, but found std {}", std);
   EMBER_CHECK(is_floating_point(), "normal_: not implemented for '{}'", dtype_legacy_name(dtype()));
-  return overwrite(self(), "normal_", "NormalBackward0",
-                   [&](const Tensor& dst) { detail::kernels_for(dst).normal(dst, mean, std); });
+  return overwrite(self(), "normal_", "NormalBackward0", [&](const Tensor& dst) {
+    detail::kernels_for(dst).normal(dst, mean, std, detail::generator_or_default(generator));
+  });
 }
 
 Tensor Tensor::clone() const {

@@ -138,30 +138,48 @@ Tensor eye(int64_t n, int64_t m, const TensorOptions& options) {
 }
 
 Tensor rand(IntArrayRef size, const TensorOptions& options) {
+  return rand(size, std::nullopt, options);
+}
+
+Tensor rand(IntArrayRef size, std::optional<Generator> generator, const TensorOptions& options) {
   return make_factory(options, [&] {
     EMBER_CHECK(is_floating_point(options.dtype()), "rand: not implemented for '{}'",
                 dtype_legacy_name(options.dtype()));
     Tensor t = empty(size, options);
-    kernels(t.device().type()).uniform(t, 0, 1);
+    kernels(t.device().type()).uniform(t, 0, 1, detail::generator_or_default(generator));
     return t;
   });
 }
 
 Tensor randn(IntArrayRef size, const TensorOptions& options) {
+  return randn(size, std::nullopt, options);
+}
+
+Tensor randn(IntArrayRef size, std::optional<Generator> generator, const TensorOptions& options) {
   return make_factory(options, [&] {
     EMBER_CHECK(is_floating_point(options.dtype()), "randn: not implemented for '{}'",
                 dtype_legacy_name(options.dtype()));
     Tensor t = empty(size, options);
-    kernels(t.device().type()).normal(t, 0, 1);
+    kernels(t.device().type()).normal(t, 0, 1, detail::generator_or_default(generator));
     return t;
   });
 }
 
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options) {
-  return make_factory(options, [&] { return randint(0, high, size, options); });
+  return randint(0, high, size, std::nullopt, options);
 }
 
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& options) {
+  return randint(low, high, size, std::nullopt, options);
+}
+
+Tensor randint(int64_t high, IntArrayRef size, std::optional<Generator> generator,
+               const TensorOptions& options) {
+  return randint(0, high, size, std::move(generator), options);
+}
+
+Tensor randint(int64_t low, int64_t high, IntArrayRef size, std::optional<Generator> generator,
+               const TensorOptions& options) {
   return make_factory(options, [&] {
     EMBER_CHECK(low < high,
                 "random_: expects 'from' to be less than 'to', but got from={} >= to={}", low,
@@ -169,18 +187,24 @@ Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions&
     const ScalarType dtype = options.has_dtype() ? options.dtype() : kInt64;
     // Draw integers even for a floating-point dtype (the kernel draws by the output's dtype).
     Tensor t = empty(size, options.dtype(kInt64));
-    kernels(t.device().type()).uniform(t, static_cast<double>(low), static_cast<double>(high));
+    kernels(t.device().type())
+        .uniform(t, static_cast<double>(low), static_cast<double>(high),
+                 detail::generator_or_default(generator));
     return t.to(dtype);
   });
 }
 
 Tensor randperm(int64_t n, const TensorOptions& options) {
+  return randperm(n, std::nullopt, options);
+}
+
+Tensor randperm(int64_t n, std::optional<Generator> generator, const TensorOptions& options) {
   return make_factory(options, [&] {
     EMBER_CHECK(n >= 0, "randperm: n must be non-negative, got {}", n);
     Tensor t = empty({n}, TensorOptions(kInt64));
     int64_t* p = t.data_ptr<int64_t>();
     for (int64_t i = 0; i < n; ++i) p[i] = i;
-    auto& gen = detail::default_generator();
+    auto& gen = detail::generator_or_default(generator);
     std::lock_guard<std::mutex> lock(gen.mutex());
     for (int64_t i = n - 1; i > 0; --i)
       std::swap(p[i], p[static_cast<int64_t>(gen.next() % static_cast<uint64_t>(i + 1))]);
@@ -206,42 +230,11 @@ Tensor full_like(const Tensor& t, const Scalar& v, const TensorOptions& o) {
 Tensor rand_like(const Tensor& t, const TensorOptions& o) { return rand(t.sizes(), like(t, o)); }
 Tensor randn_like(const Tensor& t, const TensorOptions& o) { return randn(t.sizes(), like(t, o)); }
 
-void manual_seed(uint64_t seed) {
-  auto& gen = detail::default_generator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.seed_with(seed);
-}
+void manual_seed(uint64_t seed) { detail::getDefaultCPUGenerator().set_current_seed(seed); }
 
-// The state as six int64s: the four words, the spare normal's bits and whether it is held.
-Tensor get_rng_state() {
-  auto& gen = detail::default_generator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  const auto state = gen.state();
-  Tensor out = empty({6}, TensorOptions().dtype(kInt64));
-  auto* words = out.data_ptr<int64_t>();
-  for (int i = 0; i < 4; ++i) words[i] = static_cast<int64_t>(state.s[i]);
-  std::memcpy(&words[4], &state.spare, sizeof(double));
-  words[5] = state.has_spare;
-  return out;
-}
+Tensor get_rng_state() { return detail::getDefaultCPUGenerator().get_state(); }
 
-void set_rng_state(const Tensor& state) {
-  EMBER_CHECK(state.defined() && state.dtype() == kInt64 && state.sizes() == IntArrayRef{6},
-              "set_rng_state: expected the int64 tensor of shape [6] that get_rng_state returns, "
-              "got {}",
-              state.defined()
-                  ? fmt::format("{} {}", dtype_legacy_name(state.dtype()), state.sizes())
-                  : "undefined");
-  const Tensor words_tensor = state.contiguous();
-  const auto* words = words_tensor.data_ptr<int64_t>();
-  detail::Generator::State s{};
-  for (int i = 0; i < 4; ++i) s.s[i] = static_cast<uint64_t>(words[i]);
-  std::memcpy(&s.spare, &words[4], sizeof(double));
-  s.has_spare = words[5] != 0;
-  auto& gen = detail::default_generator();
-  std::lock_guard<std::mutex> lock(gen.mutex());
-  gen.set_state(s);
-}
+void set_rng_state(const Tensor& state) { detail::getDefaultCPUGenerator().set_state(state); }
 
 namespace {
 

@@ -14,7 +14,7 @@
 
 namespace ember {
 
-Tensor bernoulli(const Tensor& p) {
+Tensor bernoulli(const Tensor& p, std::optional<Generator> generator) {
   EMBER_CHECK(p.is_floating_point(),
               "bernoulli: expected a floating-point tensor of "
               "probabilities (got {})",
@@ -22,20 +22,21 @@ Tensor bernoulli(const Tensor& p) {
   NoGradGuard draws_have_no_gradient;
   EMBER_CHECK(p.numel() == 0 || (p.ge(0).all().item<bool>() && p.le(1).all().item<bool>()),
               "bernoulli: all probabilities must be in [0, 1]");
-  return rand(p.sizes(), p.options()).lt(p).to(p.dtype());
+  return rand(p.sizes(), std::move(generator), p.options()).lt(p).to(p.dtype());
 }
 
-Tensor bernoulli(const Tensor& t, double p) {
+Tensor bernoulli(const Tensor& t, double p, std::optional<Generator> generator) {
   EMBER_CHECK(0 <= p && p <= 1, "bernoulli_ expects p to be in [0, 1], but got p={}", p);
   NoGradGuard draws_have_no_gradient;
   // Integer and bool results take their draws from a float mask.
   const ScalarType dtype = t.is_floating_point() ? t.dtype() : kFloat64;
   Tensor out = empty(t.sizes(), TensorOptions(dtype).device(t.device()));
-  detail::kernels_for(out).bernoulli(out, p);
+  detail::kernels_for(out).bernoulli(out, p, detail::generator_or_default(generator));
   return dtype == t.dtype() ? out : out.to(t.dtype());
 }
 
-Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {
+Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement,
+                   std::optional<Generator> generator) {
   EMBER_CHECK(probs.dim() == 1 || probs.dim() == 2,
               "multinomial: prob_dist must be 1 or 2 dim (got {})", probs.dim());
   EMBER_CHECK(probs.is_floating_point(),
@@ -56,14 +57,15 @@ Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement) {
   Tensor out;
   if (replacement) {
     const Tensor cdf = w.to(kFloat64).cumsum(1);
-    const Tensor u =
-        rand({w.size(0), num_samples}, TensorOptions(kFloat64)) * cdf.narrow(1, categories - 1, 1);
+    const Tensor u = rand({w.size(0), num_samples}, generator, TensorOptions(kFloat64)) *
+                     cdf.narrow(1, categories - 1, 1);
     // The first category whose running sum exceeds u (zero-weight categories are never chosen).
     out = searchsorted(cdf, u, false, true).clamp_max(categories - 1);
   } else {
     // Zero weights race at 0, so they come last (torch draws them too when it must).
     // E = -log(1 - u) is exponential (1 - u is in (0, 1]).
-    const Tensor exponential = (1 - rand(w.sizes(), TensorOptions(kFloat64))).log().neg();
+    const Tensor exponential =
+        (1 - rand(w.sizes(), generator, TensorOptions(kFloat64))).log().neg();
     const Tensor race = w.to(kFloat64) / exponential;
     out = std::get<1>(race.topk(num_samples, 1));
   }

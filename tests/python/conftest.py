@@ -7,6 +7,7 @@ does not ship); each test file may skip at most SKIP_BUDGET cases, and a file th
 fails, listing them.
 """
 import importlib
+import re
 
 import pytest
 
@@ -37,6 +38,25 @@ def _seeded():
 @pytest.fixture
 def torch():
     return _oracle("torch")
+
+
+@pytest.fixture
+def raises_like_torch(torch):
+    """check(call, pattern=None): call(torch) and call(ember) raise the same type, and ember's
+    message holds torch's whole message (pattern None) or, where ember words it otherwise,
+    matches the regex pattern (the op, the argument, the shapes). Returns (ember's, torch's)."""
+    def check(call, pattern=None):
+        with pytest.raises(Exception) as expected:
+            call(torch)
+        with pytest.raises(expected.type) as got:
+            call(ember)
+        mine, theirs = str(got.value), str(expected.value)
+        if pattern is None:
+            assert theirs in mine, (mine, theirs)
+        else:
+            assert re.search(pattern, mine), (mine, theirs)
+        return mine, theirs
+    return check
 
 
 def pytest_runtest_logreport(report):

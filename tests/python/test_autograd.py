@@ -37,7 +37,7 @@ def _number_form_graph(lib, expr):
         y.sum().backward()
         second = "runs"
     except RuntimeError as e:
-        second = str(e).split(".")[0]
+        second = str(e)  # whole: torch's text names retain_graph as the fix
     return y.grad_fn.name(), edges, second
 
 
@@ -135,8 +135,8 @@ def test_in_place_checks_match_torch(torch):
             case(torch)
         with pytest.raises(RuntimeError) as got:
             case(ember)
-        head = str(expected.value).split(":")[0]
-        assert head.split()[0] in str(got.value), (str(expected.value), str(got.value))
+        # The whole text: the saved tensor's type and shape, its node, both versions, the hint.
+        assert str(got.value) == str(expected.value)
 
 
 class MyReLU(ember.autograd.Function):
@@ -197,7 +197,9 @@ def test_gradcheck_reports_a_wrong_backward():
 
     x = ember.randn(3, dtype=ember.float64, requires_grad=True)
     assert not ember.autograd.gradcheck(Wrong.apply, (x,), raise_exception=False)
-    with pytest.raises(RuntimeError, match="Jacobian mismatch"):
+    # Ember words it differently from torch but names the input and both values.
+    with pytest.raises(RuntimeError, match=r"Jacobian mismatch for input 0 .*analytical 3 vs "
+                                           r"numerical (2|1\.99999)"):
         ember.autograd.gradcheck(Wrong.apply, (x,))
 
 
@@ -303,13 +305,17 @@ def test_errors_raised_inside_backward_keep_their_type(torch):
     with pytest.raises(ValueError, match="boom from backward"):
         Raises.apply(x).sum().backward()
 
-    def hook(g):
-        raise KeyError("from a hook")
+    def hook_raises(lib):
+        def hook(g):
+            raise KeyError("from a hook")
 
-    y = x * 3
-    y.register_hook(hook)
-    with pytest.raises(KeyError):
-        y.sum().backward()
+        y = lib.ones(2, requires_grad=True) * 3
+        y.register_hook(hook)
+        with pytest.raises(KeyError) as info:
+            y.sum().backward()
+        return info.value.args  # the hook's own exception, not a re-wrapped one
+
+    assert hook_raises(ember) == hook_raises(torch) == ("from a hook",)
 
     def too_many(lib):
         class Count(lib.autograd.Function):
@@ -416,7 +422,7 @@ def test_version_error_hint_follows_anomaly_mode(torch):
         b.mul_(2)
         with lib.autograd.set_detect_anomaly(anomaly), pytest.raises(RuntimeError) as info:
             b.sum().backward()
-        return str(info.value).split("Hint: ")[1]
+        return str(info.value)  # whole: the tensor, its node, the versions and the hint
 
     for anomaly in (False, True):
         with warnings.catch_warnings():

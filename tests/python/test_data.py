@@ -67,10 +67,11 @@ def test_collate_errors_match_torch(torch):
                           ({"batch_sampler": [[0]], "batch_size": 2}, ValueError),
                           ({"num_workers": -1}, ValueError),
                           ({"no_such_option": 1}, TypeError)):
-        with pytest.raises(error):
+        with pytest.raises(error) as expected:
             torch.utils.data.DataLoader(ragged, **kwargs)
-        with pytest.raises(error):
+        with pytest.raises(error) as got:
             data.DataLoader(ragged, **kwargs)
+        assert str(got.value) == str(expected.value)
 
 
 def test_samplers_and_batch_samplers():
@@ -85,8 +86,34 @@ def test_samplers_and_batch_samplers():
     assert len(data.BatchSampler(range(7), 3, drop_last=True)) == 2
     loader = data.DataLoader(ds, batch_sampler=[[6, 0], [3]])
     assert [b.tolist() for b in loader] == [[6, 0], [3]]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^batch_size should be a positive integer value, but got "
+                                         "batch_size=0$"):
         data.BatchSampler(range(3), 0, False)
+
+
+def _flat(epoch):
+    return [v for b in epoch for v in (b.tolist() if hasattr(b, "tolist") else [b])]
+
+
+@pytest.mark.parametrize("make", [lambda n: data.DataLoader(range(n), batch_size=16, shuffle=True),
+                                  lambda n: data.RandomSampler(range(n))],
+                         ids=["DataLoader", "RandomSampler"])
+def test_shuffle_permutes_anew_each_epoch_and_manual_seed_replays(make):
+    # 200 indices: an identity or repeated order by chance (1 in 200!) never happens, so a
+    # shuffle that does not shuffle, or reuses one order, fails here.
+    n = 200
+    ember.manual_seed(5)
+    shuffled = make(n)
+    first, second = _flat(shuffled), _flat(shuffled)
+    for order in (first, second):
+        assert sorted(order) == list(range(n)) and order != list(range(n))
+    assert first != second
+    ember.manual_seed(5)
+    assert _flat(shuffled) == first and _flat(shuffled) == second
+    ember.manual_seed(5)
+    assert _flat(make(n)) == first  # a fresh loader or sampler draws the same first epoch
+    ember.manual_seed(6)
+    assert _flat(shuffled) != first
 
 
 def test_subset_concat_and_random_split():
@@ -99,7 +126,8 @@ def test_subset_concat_and_random_split():
     seen = sorted(int(p[i][0].item()) for p in parts for i in range(len(p)))
     assert seen == list(range(10))
     assert [len(p) for p in data.random_split(range(10), [0.5, 0.3, 0.2])] == [5, 3, 2]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^Sum of input lengths does not equal the length of the "
+                                         "input dataset!$"):
         data.random_split(ds, [4, 4])
     with pytest.raises(AssertionError, match="Size mismatch between tensors"):
         data.TensorDataset(ember.ones(2), ember.ones(3))
@@ -113,7 +141,8 @@ class Stream(data.IterableDataset):
 def test_iterable_dataset():
     assert [b.tolist() for b in data.DataLoader(Stream(), batch_size=2)] == [[0, 1], [2, 3], [4]]
     assert len(list(data.DataLoader(Stream(), batch_size=2, drop_last=True))) == 2
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^DataLoader with IterableDataset: expected unspecified "
+                                         "shuffle option, but got shuffle=True$"):
         data.DataLoader(Stream(), shuffle=True)
 
 

@@ -18,9 +18,17 @@ def test_finfo_and_iinfo_match_torch(torch):
     for name in ("int32", "int64"):
         mine, theirs = ember.iinfo(getattr(ember, name)), torch.iinfo(getattr(torch, name))
         assert (mine.bits, mine.max, mine.min) == (theirs.bits, theirs.max, theirs.min)
-    with pytest.raises(TypeError):
+    # torch's text names 'torch.finfo' where it means the dtype; ember's names the dtype.
+    for lib in (torch, ember):
+        with pytest.raises(TypeError, match=r"^torch\.finfo\(\) requires a floating point input "
+                                            r"type\. Use torch\.iinfo to handle 'torch\."):
+            lib.finfo(lib.int64)
+        with pytest.raises(TypeError, match=r"^torch\.iinfo\(\) requires an integer input type\. "
+                                            r"Use torch\.finfo to handle 'torch\."):
+            lib.iinfo(lib.float32)
+    with pytest.raises(TypeError, match="handle 'torch.int64'$"):
         ember.finfo(ember.int64)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="handle 'torch.float32'$"):
         ember.iinfo(ember.float32)
     assert (ember.pi, ember.e, ember.inf) == (torch.pi, torch.e, torch.inf)
     assert ember.nan != ember.nan
@@ -38,15 +46,16 @@ def test_promotion_functions_match_torch(torch):
         tx = torch.tensor(x.tolist()) if not isinstance(x, float) else x
         ty = torch.tensor(y.tolist()) if isinstance(y, ember.Tensor) else y
         assert str(ember.result_type(x, y)) == str(torch.result_type(tx, ty))
-    with pytest.raises(TypeError):
-        ember.result_type(1, 2)
+    # Two numbers: torch promotes them as it does a number with a 0-dim tensor.
+    for x, y in ((1, 2), (1, 2.5), (True, 2), (1.0, True)):
+        assert str(ember.result_type(x, y)) == str(torch.result_type(x, y)), (x, y)
 
 
-def test_broadcast_shapes_matches_torch(torch):
+def test_broadcast_shapes_matches_torch(torch, raises_like_torch):
     for shapes in (((2, 1), (3,)), ((1,), (4, 1, 5), 5), ((0, 3), (1, 3))):
         assert tuple(ember.broadcast_shapes(*shapes)) == tuple(torch.broadcast_shapes(*shapes))
-    with pytest.raises(RuntimeError):
-        ember.broadcast_shapes((2,), (3,))
+    mine, _ = raises_like_torch(lambda m: m.broadcast_shapes((2,), (3,)))
+    assert mine.endswith(" (got [(2,), (3,)])")  # ember names the shapes, too
 
 
 def test_tensor_queries_match_torch(torch):
@@ -55,7 +64,8 @@ def test_tensor_queries_match_torch(torch):
         x = lib.tensor(data)
         assert x.is_signed() and not lib.tensor([True]).is_signed()
         assert lib.tensor([2.0]).is_nonzero() and not lib.tensor(0).is_nonzero()
-        with pytest.raises(RuntimeError):
+        with pytest.raises(RuntimeError, match="^Boolean value of Tensor with more than one value "
+                                               "is ambiguous$"):
             lib.tensor([1, 2]).is_nonzero()
         assert x.is_same_size(lib.zeros(3, 2)) and not x.is_same_size(lib.zeros(2, 3))
         assert x.get_device() == -1

@@ -379,5 +379,6 @@ def test_gumbel_softmax_warnings_and_errors_match_torch(torch):
     for lib in (ember, torch):
         with pytest.warns(UserWarning, match="`eps` parameter is deprecated"):
             lib.nn.functional.gumbel_softmax(lib.zeros(3), eps=1e-3)
-        with pytest.raises(IndexError):
+        with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range "
+                                             r"of \[-1, 0\], but got 3\)$"):
             lib.nn.functional.gumbel_softmax(lib.zeros(3), dim=3)

@@ -221,7 +221,8 @@ def test_invalid_options_raise_as_torch(torch, name, kwargs):
 def test_differentiable_is_refused_and_kept_out_of_the_groups(name):
     """torch 1.13 has no differentiable flag here (torch 2 adds it, and the group key); Ember
     takes it, refuses True as for the other optimizers, and leaves the key out."""
-    with pytest.raises(NotImplementedError):
+    with pytest.raises(NotImplementedError, match="^differentiable, capturable and fused "
+                                                  "optimizer steps are not supported by Ember$"):
         _make(ember, name, _params(ember), dict(differentiable=True))
     group = _make(ember, name, _params(ember), dict(differentiable=False)).param_groups[0]
     assert "differentiable" not in group

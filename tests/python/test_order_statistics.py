@@ -109,7 +109,8 @@ def test_logcumsumexp_is_stable_and_its_gradient_too(torch):
     (ge,) = ember.autograd.grad((ye * ember.tensor(w, dtype=ember.float64)).sum(), xe)
     (gt,) = torch.autograd.grad((yt * torch.tensor(w, dtype=torch.float64)).sum(), xt)
     np.testing.assert_allclose(ge.numpy(), gt.numpy(), rtol=1e-12, atol=1e-300)
-    with pytest.raises(RuntimeError, match="logcumsumexp"):
+    # torch's '"logcumsumexp_out_cpu" not implemented for 'Long'' names its kernel.
+    with pytest.raises(RuntimeError, match="^logcumsumexp: not implemented for 'Long'$"):
         ember.tensor([1, 2]).logcumsumexp(0)
 
 
@@ -149,22 +150,25 @@ def test_quantile_forms_follow_torch(interpolation, torch):
                                            err_msg=f"{name} {q} {dim} {keepdim}")
 
 
-def test_quantile_errors_follow_torch(torch):
-    for call in (lambda lib: lib.quantile(lib.tensor([1, 2]), 0.5),
-                 lambda lib: lib.quantile(lib.tensor([1.0, 2.0]), 1.5),
-                 lambda lib: lib.quantile(lib.tensor([1.0, 2.0]), lib.tensor([0.5], dtype=lib.float64)),
-                 lambda lib: lib.quantile(lib.tensor([1.0, 2.0]), 0.5, interpolation="cubic"),
-                 lambda lib: lib.tensor([1.0]).kthvalue(2),
-                 lambda lib: lib.empty(0).median(0),
-                 lambda lib: lib.empty(0, 3).mode(0),
-                 lambda lib: lib.empty(0).quantile(0.5)):
-        with pytest.raises(Exception) as expected:
-            call(torch)
-        with pytest.raises(type(expected.value)):
-            call(ember)
+def test_quantile_errors_follow_torch(raises_like_torch):
+    for call, pattern in (
+            (lambda lib: lib.quantile(lib.tensor([1, 2]), 0.5), None),
+            # Ember's leaves out torch's "but got 1.5".
+            (lambda lib: lib.quantile(lib.tensor([1.0, 2.0]), 1.5),
+             r"^quantile\(\) q values must be in the range \[0, 1\]"),
+            (lambda lib: lib.quantile(lib.tensor([1.0, 2.0]),
+                                      lib.tensor([0.5], dtype=lib.float64)), None),
+            (lambda lib: lib.quantile(lib.tensor([1.0, 2.0]), 0.5, interpolation="cubic"),
+             r"^quantile\(\) interpolation must be one of linear, lower, higher, midpoint or "
+             r"nearest.*[Gg]ot cubic$"),
+            (lambda lib: lib.tensor([1.0]).kthvalue(2), None),
+            (lambda lib: lib.empty(0).median(0), None),
+            (lambda lib: lib.empty(0, 3).mode(0), None),
+            (lambda lib: lib.empty(0).quantile(0.5), None)):
+        raises_like_torch(call, pattern)
 
 
-def test_nan_reductions_and_pairs_follow_torch(torch):
+def test_nan_reductions_and_pairs_follow_torch(torch, raises_like_torch):
     data = RNG.standard_normal((3, 4))
     data[0, 1] = data[2, 3] = math.nan
     for name, kwargs in (("nansum", {}), ("nansum", {"dim": 1, "keepdim": True}),
@@ -188,5 +192,4 @@ def test_nan_reductions_and_pairs_follow_torch(torch):
         assert type(e).__name__ == "aminmax"
         _assert_same(e.min, t.min)
         _assert_same(e.max, t.max)
-    with pytest.raises(RuntimeError):
-        ember.nanmean(ember.tensor([1, 2]))
+    raises_like_torch(lambda lib: lib.nanmean(lib.tensor([1, 2])))

@@ -3,6 +3,7 @@ round trips for every dtype, the bytes on disk against the format as the safeten
 writes it, files written by hand as another library would write them, and the errors."""
 import json
 import pathlib
+import re
 import struct
 
 import numpy as np
@@ -241,20 +242,26 @@ def test_shared_memory_message_names_the_tensors(tmp_path):
     assert "alone" not in str(info.value)
 
 
-@pytest.mark.parametrize("tensors,metadata,error", [
-    ([ember.ones(1)], None, ValueError),
-    ({"x": np.ones(1)}, None, ValueError),
-    ({"x": 1.0}, None, ValueError),
-    ({1: ember.ones(1)}, None, TypeError),
-    ({"x": ember.ones(1)}, {"k": 1}, TypeError),
-    ({"x": ember.ones(1)}, {1: "v"}, TypeError),
-    ({"x": ember.ones(1)}, [("k", "v")], TypeError),
+# The safetensors package's messages (its PyO3 conversions' for the wrong key types).
+@pytest.mark.parametrize("tensors,metadata,error,message", [
+    ([ember.ones(1)], None, ValueError,
+     "Expected a dict of [str, torch.Tensor] but received <class 'list'>"),
+    ({"x": np.ones(1)}, None, ValueError,
+     "Key `x` is invalid, expected torch.Tensor but received <class 'numpy.ndarray'>"),
+    ({"x": 1.0}, None, ValueError,
+     "Key `x` is invalid, expected torch.Tensor but received <class 'float'>"),
+    ({1: ember.ones(1)}, None, TypeError, "'int' object cannot be converted to 'PyString'"),
+    ({"x": ember.ones(1)}, {"k": 1}, TypeError, "'int' object cannot be converted to 'PyString'"),
+    ({"x": ember.ones(1)}, {1: "v"}, TypeError, "'int' object cannot be converted to 'PyString'"),
+    ({"x": ember.ones(1)}, [("k", "v")], TypeError,
+     "'list' object cannot be converted to 'PyDict'"),
 ], ids=["list", "numpy_value", "float_value", "int_key", "int_metadata_value",
         "int_metadata_key", "metadata_list"])
-def test_save_file_rejects_bad_arguments(tmp_path, tensors, metadata, error):
+def test_save_file_rejects_bad_arguments(tmp_path, tensors, metadata, error, message):
     path = tmp_path / "bad.safetensors"
-    with pytest.raises(error):
+    with pytest.raises(error) as info:
         ember.save_file(tensors, path, metadata)
+    assert str(info.value) == message
     assert not path.exists()
 
 
@@ -264,19 +271,27 @@ def _good_file(tmp_path):
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("corrupt", [
-    lambda data: data[:5],                        # not even the header length
-    lambda data: data[:20],                       # the header cut short
-    lambda data: data[:-3],                       # the data cut short
-    lambda data: data[:8] + b"[" + data[9:],      # header not a JSON object
-    lambda data: struct.pack("<Q", 2 ** 40) + data[8:],  # header length past the end
+@pytest.mark.parametrize("corrupt, reason", [
+    (lambda data: data[:5],                       # not even the header length
+     "file is 5 bytes long, too short for the 8-byte header length"),
+    (lambda data: data[:20],                      # the header cut short
+     r"header length \d+ runs past the end of the file \(20 bytes\)"),
+    (lambda data: data[:-3],                      # the data cut short
+     r"file is truncated: tensor 'x' has data_offsets \[0, 16\] but only 13 bytes of data "
+     "follow the header"),
+    (lambda data: data[:8] + b"[" + data[9:],     # header not a JSON object
+     r"invalid JSON header \("),
+    (lambda data: struct.pack("<Q", 2 ** 40) + data[8:],  # header length past the end
+     "header length 1099511627776 exceeds the limit of 100000000 bytes"),
 ], ids=["no_length", "truncated_header", "truncated_data", "bad_json", "huge_length"])
-def test_malformed_files_raise(tmp_path, corrupt):
+def test_malformed_files_raise(tmp_path, corrupt, reason):
     path = tmp_path / "broken.safetensors"
     path.write_bytes(corrupt(_good_file(tmp_path)))
-    with pytest.raises(SafetensorError):
+    # Each names the file and what is wrong with it.
+    pattern = f"^load_safetensors: {re.escape(str(path))}: {reason}"
+    with pytest.raises(SafetensorError, match=pattern):
         ember.load_file(path)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=pattern):
         safe_open(path)
 
 

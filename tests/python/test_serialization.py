@@ -7,6 +7,7 @@ import collections
 import os
 import pickle
 import pickletools
+import re
 import struct
 import subprocess
 import sys
@@ -62,7 +63,8 @@ def test_safe_globals_allow_a_class(tmp_path):
         ember.load(path, weights_only=True)
     with ember.serialization.safe_globals([Point]):
         assert ember.load(path, weights_only=True)["p"].x == 4
-    with pytest.raises(pickle.UnpicklingError):  # the allowance ended with the block
+    with pytest.raises(pickle.UnpicklingError,  # the allowance ended with the block
+                       match="GLOBAL test_serialization.Point was not an allowed global"):
         ember.load(path, weights_only=True)
     ember.serialization.add_safe_globals([Point])
     try:
@@ -151,11 +153,20 @@ def test_truncated_archives_are_refused(tmp_path):
             ember.load(path)
 
 
-def test_truncated_pickles_are_refused(tmp_path):
+def test_truncated_pickles_are_refused(tmp_path, torch):
     path = checkpoint(tmp_path, {"w": ember.randn(3)}, change_pickle(lambda data: data[:-20]))
     for weights_only in (False, True):
-        with pytest.raises(pickle.UnpicklingError):
+        with pytest.raises(pickle.UnpicklingError) as theirs:
+            torch.load(path, weights_only=weights_only)
+        with pytest.raises(pickle.UnpicklingError) as ours:
             ember.load(path, weights_only=weights_only)
+        if not weights_only:
+            assert str(ours.value) == str(theirs.value) == "pickle data was truncated"
+            continue
+        # The cut lands in a GLOBAL's name; both refuse the cut name (in their own words).
+        cut = re.search(r"Unsupported class (\S+)$", str(theirs.value)).group(1)
+        assert str(ours.value).startswith("Weights only load failed.")
+        assert f"Unsupported global: GLOBAL {cut} was not an allowed global" in str(ours.value)
 
 
 def test_missing_storage_records_are_refused(tmp_path):

@@ -86,7 +86,8 @@ def test_polygamma_forms_and_errors(torch):
     assert x.polygamma_(2) is x
     np.testing.assert_allclose(x.numpy(), expected, rtol=1e-6)
     assert ember.polygamma(1, ember.tensor([1, 2])).dtype == ember.float32
-    with pytest.raises(RuntimeError, match="negative n"):
+    with pytest.raises(RuntimeError, match=r"^polygamma\(n, x\) does not support negative n "
+                                           r"\(got -1\)\.$"):
         ember.polygamma(-1, ember.tensor(v))
     x = ember.tensor(v, requires_grad=True)
     assert ember.polygamma(3, x).grad_fn.name() == "PolygammaBackward0"
@@ -104,8 +105,10 @@ def test_sign_and_infinity_tests_follow_torch(torch):
             ints.numpy(), getattr(torch.tensor([-1, 0, 2]), name)().numpy(), err_msg=name)
 
 
-def test_frac_refuses_integers_as_torch():
-    with pytest.raises(RuntimeError, match="frac"):
+def test_frac_refuses_integers_as_torch(torch):
+    with pytest.raises(RuntimeError, match="\"frac_cpu\" not implemented for 'Long'"):
+        torch.tensor([1, 2]).frac()
+    with pytest.raises(RuntimeError, match="^frac: not implemented for 'Long'$"):
         ember.tensor([1, 2]).frac()
 
 

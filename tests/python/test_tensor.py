@@ -1,4 +1,6 @@
 """Tensors through the bindings: creation, dtypes, shapes, printing, indexing, NumPy, errors."""
+import re
+
 import numpy as np
 import pytest
 
@@ -85,30 +87,46 @@ def test_numpy_shares_memory():
 
 
 def test_numpy_errors_match_torch(torch):
-    for make in (lambda m: m.ones(2, requires_grad=True).numpy(),
-                 lambda m: m.from_numpy(np.zeros(2, dtype=np.uint16)),
-                 lambda m: m.from_numpy(np.arange(4.0)[::-1])):
+    # None: torch's message, word for word; else the pattern ember's must match (it lists only
+    # the dtypes it supports).
+    for make, pattern in ((lambda m: m.ones(2, requires_grad=True).numpy(), None),
+                          (lambda m: m.from_numpy(np.zeros(2, dtype=np.uint16)),
+                           r"^can't convert np.ndarray of type (numpy\.)?uint16\. The only "
+                           r"supported types are: float64, float32, .*int64, .*bool\.$"),
+                          (lambda m: m.from_numpy(np.arange(4.0)[::-1]), None)):
         with pytest.raises(Exception) as expected:
             make(torch)
-        with pytest.raises(expected.type):
+        with pytest.raises(expected.type) as got:
             make(ember)
+        if pattern is None:
+            assert str(got.value) == str(expected.value)
+        else:
+            assert re.search(pattern, str(got.value)), (str(got.value), str(expected.value))
 
 
 def test_errors_have_torch_types(torch):
+    # Ember's message holds torch's after a prefix naming the op (None), or, where worded
+    # otherwise, names the op, the shapes or the index (the pattern).
     cases = [
-        lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)),           # RuntimeError
-        lambda m: m.ones(2, 3)[5],                             # IndexError
-        lambda m: m.ones(2, 3).sum(7),                         # IndexError
-        lambda m: m.ones(2, 3).view(4, 4),                     # RuntimeError
-        lambda m: m.ones(2) + m.ones(3),                       # RuntimeError
-        lambda m: m.ones(2, 3).transpose(0, 5),                # IndexError
-        lambda m: bool(m.ones(2)),                             # RuntimeError
+        (lambda m: m.mm(m.ones(2, 3), m.ones(2, 3)),           # RuntimeError
+         r"^mm: shapes \[2, 3\] and \[2, 3\] cannot be multiplied$"),
+        (lambda m: m.ones(2, 3)[5],                             # IndexError
+         r"index 5 out of range for tensor of size \[2, 3\] at dimension 0$"),
+        (lambda m: m.ones(2, 3).sum(7), None),                  # IndexError
+        (lambda m: m.ones(2, 3).view(4, 4), None),              # RuntimeError
+        (lambda m: m.ones(2) + m.ones(3), None),                # RuntimeError
+        (lambda m: m.ones(2, 3).transpose(0, 5), None),         # IndexError
+        (lambda m: bool(m.ones(2)), None),                      # RuntimeError
     ]
-    for case in cases:
+    for case, pattern in cases:
         with pytest.raises(Exception) as expected:
             case(torch)
-        with pytest.raises(expected.type):
+        with pytest.raises(expected.type) as got:
             case(ember)
+        if pattern is None:
+            assert str(expected.value) in str(got.value), (str(got.value), str(expected.value))
+        else:
+            assert re.search(pattern, str(got.value)), (str(got.value), str(expected.value))
 
 
 def test_error_messages_name_the_op_and_shapes():
@@ -165,6 +183,8 @@ def test_scalar_conversions_match_torch(torch):
             case(ember)
         if expected.type is not IndexError or "0-dim" in str(expected.value):
             assert str(got.value) == str(expected.value)
+        else:  # ember names the op: "index: too many indices for tensor of dimension 0"
+            assert str(expected.value) in str(got.value), (str(got.value), str(expected.value))
 
 
 def test_empty_constructor_and_as_tensor(torch):
@@ -245,9 +265,10 @@ def test_pow_in_place_takes_a_tensor_or_a_number_as_torch(torch):
         assert (mine[3] is None) == (theirs[3] is None)
         if theirs[3] is not None:
             np.testing.assert_allclose(mine[3], theirs[3], rtol=1e-12)
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"pow_\(\) received an invalid combination of arguments"):
         torch.tensor([1.0]).pow_("2")
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^pow_\(\): argument 'other' must be Tensor or Number, "
+                                        r"not str$"):
         ember.tensor([1.0]).pow_("2")
 
 
@@ -271,7 +292,9 @@ def test_out_arguments_match_torch(torch):
             assert returned is out
             results.append(out.numpy())
         np.testing.assert_allclose(results[1], results[0], rtol=1e-6)
-    with pytest.raises(RuntimeError):
+    # torch 1.13 resizes a non-empty out of the wrong shape (with a warning); ember refuses.
+    with pytest.raises(RuntimeError, match=r"^add: out has shape \[3\] but the result has shape "
+                                           r"\[2, 2\]$"):
         ember.add(ember.ones(2, 2), ember.ones(2, 2), out=ember.empty(3))
 
 
@@ -291,7 +314,8 @@ def test_default_dtype_matches_torch(torch):
             got += [repr(m.ones(1, dtype=m.float32)), repr(x), str(m.get_default_dtype())]
         finally:
             m.set_default_dtype(m.float32)
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match="only floating-point types are supported as the "
+                                            "default type"):
             m.set_default_dtype(m.int64)
         return got
 
@@ -308,13 +332,13 @@ def test_review_regressions_match_torch(torch):
             try:
                 got.append(int(m.tensor(v, dtype=m.float64)))
             except (ValueError, OverflowError) as e:
-                got.append(type(e).__name__)
+                got.append((type(e).__name__, str(e)))
         x = m.ones(2)
         got.append(x.to(m.float32, False, True) is x)
         with pytest.raises(RuntimeError) as info:
             bool(m.tensor([]))
         got.append(str(info.value))
-        with pytest.raises(TypeError):
+        with pytest.raises(TypeError, match=r"^flip\(\) missing 1 required .*dims"):
             x.flip()
         r = pickle.loads(pickle.dumps(m.tensor([[2.0, 1.0]]).sort(1)))
         got.append((r.values.tolist(), r.indices.tolist()))

@@ -20,6 +20,7 @@
 
 namespace ember {
 
+class Generator;
 class Tensor;
 /// A list of tensors passed to cat, stack and friends.
 using TensorList = ArrayRef<Tensor>;
@@ -104,10 +105,12 @@ class Tensor {
   /// Fills with a 0-dim tensor's value; under autograd the value gets the gradient's sum.
   Tensor& fill_(const Tensor& value) const;
   Tensor& zero_() const;
-  /// Fills with uniform values in [from, to) from the global generator.
+  /// Fills with uniform values in [from, to) from the global stream or the generator's.
   Tensor& uniform_(double from = 0, double to = 1) const;
-  /// Fills with normal values from the global generator.
+  Tensor& uniform_(double from, double to, std::optional<Generator> generator) const;
+  /// Fills with normal values from the global stream or the generator's.
   Tensor& normal_(double mean = 0, double std = 1) const;
+  Tensor& normal_(double mean, double std, std::optional<Generator> generator) const;
 
   // ---- Views (share memory with this tensor) ---------------------------------------------
   Tensor view(IntArrayRef shape) const;

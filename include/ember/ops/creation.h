@@ -4,6 +4,7 @@
 #include <initializer_list>
 #include <vector>
 
+#include "ember/core/generator.h"
 #include "ember/core/tensor.h"
 
 namespace ember {
@@ -26,15 +27,24 @@ Tensor linspace(double start, double end, int64_t steps, const TensorOptions& op
 /// An n x m identity matrix (m defaults to n).
 Tensor eye(int64_t n, const TensorOptions& options = {});
 Tensor eye(int64_t n, int64_t m, const TensorOptions& options = {});
-/// Uniform values in [0, 1) from the global generator.
+/// Uniform values in [0, 1), from the global stream or the given generator's.
 Tensor rand(IntArrayRef size, const TensorOptions& options = {});
-/// Standard normal values from the global generator.
+Tensor rand(IntArrayRef size, std::optional<Generator> generator,
+            const TensorOptions& options = {});
+/// Standard normal values.
 Tensor randn(IntArrayRef size, const TensorOptions& options = {});
+Tensor randn(IntArrayRef size, std::optional<Generator> generator,
+             const TensorOptions& options = {});
 /// Integers uniform in [low, high) (int64 unless options say otherwise).
 Tensor randint(int64_t high, IntArrayRef size, const TensorOptions& options = {});
 Tensor randint(int64_t low, int64_t high, IntArrayRef size, const TensorOptions& options = {});
+Tensor randint(int64_t high, IntArrayRef size, std::optional<Generator> generator,
+               const TensorOptions& options = {});
+Tensor randint(int64_t low, int64_t high, IntArrayRef size, std::optional<Generator> generator,
+               const TensorOptions& options = {});
 /// A random permutation of 0..n-1.
 Tensor randperm(int64_t n, const TensorOptions& options = {});
+Tensor randperm(int64_t n, std::optional<Generator> generator, const TensorOptions& options = {});
 
 Tensor empty_like(const Tensor& t, const TensorOptions& options = {});
 Tensor zeros_like(const Tensor& t, const TensorOptions& options = {});

@@ -1,5 +1,5 @@
-// Random fills, drawn sequentially from the global generator so results are reproducible
-// regardless of the thread count.
+// Random fills, drawn sequentially from the given stream so results are reproducible regardless
+// of the thread count.
 #include "core/generator.h"
 #include "kernels/common/strided_loop.h"
 #include "kernels/cpu/cpu_kernels.h"
@@ -10,9 +10,8 @@ namespace ember::detail::cpu {
 namespace {
 
 template <typename Draw>
-void fill_random(const Tensor& out, const char* name, Draw&& draw) {
+void fill_random(const Tensor& out, GeneratorImpl& gen, const char* name, Draw&& draw) {
   StridedLoop loop(out.sizes(), {&out});
-  Generator& gen = default_generator();
   std::lock_guard<std::mutex> lock(gen.mutex());
   EMBER_DISPATCH_ALL(out.dtype(), name, [&] {
     loop.for_range(0, loop.numel(), [&](char** p, const int64_t* s, int64_t n) {
@@ -22,22 +21,24 @@ void fill_random(const Tensor& out, const char* name, Draw&& draw) {
   });
 }
 
-void uniform(const Tensor& out, double from, double to) {
+void uniform(const Tensor& out, double from, double to, GeneratorImpl& gen) {
   if (is_floating_point(out.dtype())) {
-    fill_random(out, "uniform_", [&](Generator& g) { return from + (to - from) * g.uniform(); });
+    fill_random(out, gen, "uniform_",
+                [&](GeneratorImpl& g) { return from + (to - from) * g.uniform(); });
   } else {
     // Integers uniform in [from, to): floor of a uniform draw over the range.
-    fill_random(out, "randint",
-                [&](Generator& g) { return std::floor(from + (to - from) * g.uniform()); });
+    fill_random(out, gen, "randint",
+                [&](GeneratorImpl& g) { return std::floor(from + (to - from) * g.uniform()); });
   }
 }
 
-void normal(const Tensor& out, double mean, double std) {
-  fill_random(out, "normal_", [&](Generator& g) { return mean + std * g.normal(); });
+void normal(const Tensor& out, double mean, double std, GeneratorImpl& gen) {
+  fill_random(out, gen, "normal_", [&](GeneratorImpl& g) { return mean + std * g.normal(); });
 }
 
-void bernoulli(const Tensor& out, double p) {
-  fill_random(out, "bernoulli_", [&](Generator& g) { return g.uniform() < p ? 1.0 : 0.0; });
+void bernoulli(const Tensor& out, double p, GeneratorImpl& gen) {
+  fill_random(out, gen, "bernoulli_",
+              [&](GeneratorImpl& g) { return g.uniform() < p ? 1.0 : 0.0; });
 }
 
 }  // namespace

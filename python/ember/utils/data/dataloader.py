@@ -4,6 +4,7 @@ import collections.abc
 import concurrent.futures
 import itertools
 import threading
+import warnings
 
 from ... import _C
 from ..._creation import as_tensor
@@ -80,6 +81,30 @@ def get_worker_info():
     return getattr(_worker, "info", None)
 
 
+_START_METHODS = ["fork", "spawn", "forkserver"]
+
+
+def _check_start_method(context, num_workers):
+    """torch's checks of multiprocessing_context; Ember's workers are threads, so a valid start
+    method has no effect, and a warning says so."""
+    if num_workers == 0:
+        raise ValueError("multiprocessing_context can only be used with multi-process loading "
+                         f"(num_workers > 0), but got num_workers={num_workers}")
+    if isinstance(context, str):
+        if context not in _START_METHODS:
+            raise ValueError("multiprocessing_context option should specify a valid start method "
+                             f"in {_START_METHODS!r}, but got multiprocessing_context={context!r}")
+        name = context
+    elif hasattr(context, "get_start_method"):
+        name = context.get_start_method()
+    else:
+        raise TypeError("multiprocessing_context option should be a valid context object or a "
+                        "string specifying the start method, but got multiprocessing_context="
+                        f"{context!r}")
+    warnings.warn(f"DataLoader: multiprocessing_context={name!r} has no effect: Ember's workers "
+                  "are threads of this process")
+
+
 class DataLoader:
     """Iterates over a dataset in batches. With num_workers > 0, that many threads fetch and
     collate batches ahead of the loop: threads rather than torch's worker processes, which
@@ -95,6 +120,17 @@ class DataLoader:
                              "disable multiprocessing.")
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor not in (None, 2):  # torch 2.x's default: None
+            raise ValueError("prefetch_factor option could only be specified in multiprocessing."
+                             "let num_workers > 0 to enable multiprocessing.")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
+        if multiprocessing_context is not None:
+            _check_start_method(multiprocessing_context, num_workers)
+        if pin_memory:
+            # torch 2.x's warning: pinned memory needs an accelerator, and Ember has none.
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then "
+                          "device pinned memory won't be used.")
         if isinstance(dataset, IterableDataset):
             if shuffle not in (None, False):
                 raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
@@ -113,12 +149,16 @@ class DataLoader:
             raise ValueError("batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
         if sampler is None and not isinstance(dataset, IterableDataset):
-            sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+            sampler = (RandomSampler(dataset, generator=generator) if shuffle
+                       else SequentialSampler(dataset))
         if batch_size is not None and batch_sampler is None and sampler is not None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.dataset, self.batch_size, self.drop_last = dataset, batch_size, drop_last
         self.sampler, self.batch_sampler = sampler, batch_sampler
-        self.num_workers, self.prefetch_factor = num_workers, prefetch_factor
+        self.num_workers, self.prefetch_factor = num_workers, prefetch_factor or 2
+        self.persistent_workers, self.multiprocessing_context = persistent_workers, \
+            multiprocessing_context
+        self._pool = None  # the persistent workers, once started
         self.worker_init_fn, self.timeout = worker_init_fn, timeout
         self.pin_memory, self.generator = pin_memory, generator
         self._default_collate = collate_fn is None
@@ -155,11 +195,10 @@ class DataLoader:
             return (self._fetch(k) for k in keys)
         return self._prefetched(iter(keys))
 
-    def _prefetched(self, keys):
+    def _start_workers(self):
         ids = itertools.count()
         lock = threading.Lock()
-
-        base_seed = int(_C.randint(0, 2 ** 62, (1,)).item())
+        base_seed = int(_C.randint(0, 2 ** 62, (1,), generator=self.generator).item())
 
         def start_worker():
             with lock:
@@ -169,9 +208,18 @@ class DataLoader:
             if self.worker_init_fn is not None:
                 self.worker_init_fn(worker_id)
 
-        ahead = self.num_workers * self.prefetch_factor
-        with concurrent.futures.ThreadPoolExecutor(self.num_workers,
-                                                   initializer=start_worker) as pool:
+        return concurrent.futures.ThreadPoolExecutor(self.num_workers, initializer=start_worker)
+
+    def _prefetched(self, keys):
+        # Persistent workers start once and serve every epoch (worker_init_fn runs once each).
+        if self.persistent_workers:
+            if self._pool is None:
+                self._pool = self._start_workers()
+            pool = self._pool
+        else:
+            pool = self._start_workers()
+        try:
+            ahead = self.num_workers * self.prefetch_factor
             pending = collections.deque(pool.submit(self._fetch, k)
                                         for k in itertools.islice(keys, ahead))
             while pending:
@@ -179,6 +227,9 @@ class DataLoader:
                 for k in itertools.islice(keys, 1):
                     pending.append(pool.submit(self._fetch, k))
                 yield batch
+        finally:
+            if pool is not self._pool:
+                pool.shutdown()
 
     def __len__(self):
         if isinstance(self.dataset, IterableDataset):

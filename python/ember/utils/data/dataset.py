@@ -105,7 +105,7 @@ class ConcatDataset(Dataset):
 
 def random_split(dataset, lengths, generator=None):
     """Splits dataset into non-overlapping Subsets of the given lengths (or fractions of it),
-    in an order drawn from Ember's generator."""
+    in an order drawn from generator (the global stream by default)."""
     n = len(dataset)
     if math.isclose(sum(lengths), 1) and sum(lengths) <= n:
         counts = [int(f * n) for f in lengths]
@@ -114,7 +114,7 @@ def random_split(dataset, lengths, generator=None):
         lengths = counts
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    order = _C.randperm(n).tolist()
+    order = _C.randperm(n, generator=generator).tolist()
     subsets, start = [], 0
     for length in lengths:
         subsets.append(Subset(dataset, order[start:start + length]))

@@ -3,7 +3,6 @@
 import bisect
 import itertools
 import math
-import random
 
 from ... import _C
 from ..._creation import as_tensor
@@ -30,13 +29,21 @@ class SequentialSampler(Sampler):
         return len(self.data_source)
 
 
+def _epoch_generator(generator):
+    """The stream an epoch draws from: the given generator, or (as torch) a fresh one seeded
+    from the global stream, so manual_seed fixes the order and each epoch differs."""
+    if generator is not None:
+        return generator
+    return _C.Generator().manual_seed(int(_C.randint(0, 2 ** 62, (1,)).item()))
+
+
 class RandomSampler(Sampler):
-    """A fresh permutation each epoch (or num_samples draws with replacement), from Ember's
-    generator, so manual_seed fixes the order."""
+    """A fresh permutation each epoch (or num_samples draws with replacement), from the given
+    generator or one seeded from the global stream, so manual_seed fixes the order."""
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
         self.data_source, self.replacement = data_source, replacement
-        self._num_samples = num_samples
+        self._num_samples, self.generator = num_samples, generator
         if not isinstance(self.num_samples, int) or self.num_samples <= 0:
             raise ValueError("num_samples should be a positive integer value, but got "
                              f"num_samples={self.num_samples}")
@@ -47,11 +54,12 @@ class RandomSampler(Sampler):
 
     def __iter__(self):
         n = len(self.data_source)
+        generator = _epoch_generator(self.generator)
         if self.replacement:
-            return iter(_C.randint(0, n, (self.num_samples,)).tolist())
+            return iter(_C.randint(0, n, (self.num_samples,), generator=generator).tolist())
         order = []
         while len(order) < self.num_samples:
-            order += _C.randperm(n).tolist()
+            order += _C.randperm(n, generator=generator).tolist()
         return iter(order[:self.num_samples])
 
     def __len__(self):
@@ -62,10 +70,11 @@ class SubsetRandomSampler(Sampler):
     """The given indices in a random order."""
 
     def __init__(self, indices, generator=None):
-        self.indices = indices
+        self.indices, self.generator = indices, generator
 
     def __iter__(self):
-        return (self.indices[i] for i in _C.randperm(len(self.indices)).tolist())
+        order = _C.randperm(len(self.indices), generator=self.generator).tolist()
+        return (self.indices[i] for i in order)
 
     def __len__(self):
         return len(self.indices)
@@ -114,14 +123,15 @@ class WeightedRandomSampler(Sampler):
             raise ValueError("weights should be a 1d sequence but given weights have shape "
                              f"{tuple(weights.shape)}")
         self.weights, self.num_samples, self.replacement = weights, num_samples, replacement
+        self.generator = generator
 
     def __iter__(self):
         w = self.weights.tolist()
         if any(x < 0 or math.isnan(x) for x in w) or sum(w) <= 0:
             raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0 or "
                                "a probability is negative or NaN)")
-        u = _C.rand(self.num_samples if self.replacement else len(w),
-                    dtype=_C.float64).tolist()
+        u = _C.rand(self.num_samples if self.replacement else len(w), dtype=_C.float64,
+                    generator=self.generator).tolist()
         if self.replacement:
             total = list(itertools.accumulate(w))
             return iter(min(bisect.bisect_right(total, x * total[-1]), len(w) - 1) for x in u)
@@ -166,8 +176,10 @@ class DistributedSampler(Sampler):
     def __iter__(self):
         indices = list(range(len(self.dataset)))
         if self.shuffle:
-            # Python's generator, not torch's: the order differs from torch's for the same seed.
-            random.Random(self.seed + self.epoch).shuffle(indices)
+            # As torch: one order per epoch from a generator seeded with seed + epoch, the same on
+            # every replica (Ember's stream, so not torch's order for the same seed).
+            generator = _C.Generator().manual_seed(self.seed + self.epoch)
+            indices = _C.randperm(len(indices), generator=generator).tolist()
         if not self.drop_last:
             padding = self.total_size - len(indices)
             if padding <= len(indices):
