@@ -26,6 +26,14 @@ Tensor& Tensor::requires_grad_(bool requires_grad) const {
               "only Tensors of floating point dtype can require gradients (got {})",
               dtype_legacy_name(dtype()));
   if (requires_grad || get_meta(self())) ensure_meta(self()).requires_grad_ = requires_grad;
+  // A view of a tensor without gradient that is made to require grad is a leaf of its own: its
+  // views are views of it (so writing through one is refused, as PyTorch refuses it), and a write
+  // to the memory it shares never gives it history.
+  if (requires_grad) {
+    if (TensorImpl* base = unsafe_impl()->view_base();
+        base && !Tensor(IntrusivePtr<TensorImpl>{base}).requires_grad())
+      unsafe_impl()->clear_view_base();
+  }
   return self();
 }
 

@@ -19,7 +19,8 @@ DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
   if (a == b) return DimVector(a.begin(), a.end());
   const size_t n = std::max(a.size(), b.size());
   DimVector out(n);
-  for (size_t i = 0; i < n; ++i) {
+  // From the last dim, as PyTorch: an error names the last mismatching dim.
+  for (size_t i = n; i-- > 0;) {
     const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
     const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
     EMBER_CHECK(da == db || da == 1 || db == 1,
@@ -448,11 +449,12 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other, ScalarType promo
   const char* name = binary_name(op);
   detail::check_same_device(self, other, name);
   const ScalarType dtype = compute_type(op, promoted);
-  detail::check_can_cast(dtype, self.dtype(), name);
+  // The shape is checked before the dtype, as PyTorch does.
   DimVector shape = broadcast_shapes(self.sizes(), other.sizes(), name);
   EMBER_CHECK(IntArrayRef(shape) == self.sizes(),
               "{}: output with shape {} doesn't match the broadcast shape {}", name, self.sizes(),
               IntArrayRef(shape));
+  detail::check_can_cast(dtype, self.dtype(), name);
   if (detail::in_place_needs_history(self, name, {&other})) {
     // Only add and sub leave self's old value out of their backward.
     const bool saves_self = op != BinaryOp::Add && op != BinaryOp::Sub;

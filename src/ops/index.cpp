@@ -26,8 +26,12 @@ Tensor cat(TensorList tensors, int64_t dim) {
     dtype = promote_types(dtype, t.dtype());
     if (!ref && !(t.dim() == 1 && t.numel() == 0)) ref = &t;
   }
-  if (!ref) return empty({0}, tensors[0].options().dtype(dtype));
-  EMBER_CHECK(ref->dim() > 0, "cat: zero-dimensional tensor cannot be concatenated");
+  for (size_t i = 0; i < tensors.size(); ++i)
+    EMBER_CHECK(tensors[i].dim() > 0,
+                "cat: zero-dimensional tensor (at position {}) cannot be concatenated", i);
+  // When every input is skipped the result is empty, recorded all the same (each input's gradient
+  // is then empty too).
+  if (!ref) ref = &tensors[0];
   const int64_t d = wrap_dim(dim, ref->dim(), "cat");
   DimVector shape(ref->sizes().begin(), ref->sizes().end());
   shape[d] = 0;
@@ -59,13 +63,14 @@ Tensor cat(TensorList tensors, int64_t dim) {
     detail::kernels_for(out).copy(out.narrow(d, offset, t.sizes()[d]), t);
     offset += t.sizes()[d];
   }
-  // Each input's gradient is its own stretch of the incoming gradient along d.
+  // Each input's gradient is its own stretch of the incoming gradient along d; a skipped empty
+  // input gets an empty one (so its leaf's .grad is zeros, as PyTorch's).
   detail::record_list("CatBackward0", inputs, out, [d, lengths](auto&, auto& g, auto&) {
     detail::variable_list grads;
     int64_t at = 0;
     for (int64_t n : lengths) {
       if (n < 0) {
-        grads.emplace_back();
+        grads.push_back(zeros({0}, g[0].options()));
         continue;
       }
       grads.push_back(g[0].narrow(d, at, n));
@@ -734,14 +739,19 @@ Tensor Tensor::index(std::initializer_list<indexing::TensorIndex> indices) const
 Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Tensor& value,
                            bool accumulate) const {
   IndexResult r = apply_indices(self(), indices);
+  // As LibTorch's index_put_ (set_item) and Python's t[...] = v, the value's leading size-1 dims
+  // are dropped first, so t[0] = row[None] writes the row. (The accumulating form is the
+  // index_put_ of tensor indices, which keeps them.)
+  Tensor v = value;
+  while (!accumulate && v.dim() > 0 && v.size(0) == 1) v = v.select(0, 0);
   if (r.tensors.empty()) {
     if (accumulate)
-      r.view.add_(value);
+      r.view.add_(v);
     else
-      r.view.copy_(value);
+      r.view.copy_(v);
     return self();
   }
-  put_indexed(r, value, accumulate);
+  put_indexed(r, v, accumulate);
   return self();
 }
 Tensor& Tensor::index_put_(ArrayRef<indexing::TensorIndex> indices, const Scalar& value) const {

@@ -156,7 +156,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     EMBER_CHECK(k == b.sizes()[0], "matmul: shapes {} and {} cannot be multiplied", a.sizes(),
                 b.sizes());
     DimVector shape(a.sizes().begin(), a.sizes().end() - 1);
-    const Tensor rows = a.reshape({-1, k});
+    int64_t row_count = 1;  // not -1: with k = 0 the count cannot be inferred
+    for (int64_t s : shape) row_count *= s;
+    const Tensor rows = a.reshape({row_count, k});
     if (db == 1) return mv(rows, b).view(shape);
     shape.push_back(b.sizes()[1]);
     return mm(rows, b).view(shape);

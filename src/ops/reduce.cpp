@@ -40,9 +40,11 @@ Tensor reduce(ReduceOp op, const Tensor& t, IntArrayRef dims, bool keepdim, Scal
   auto mask = reduced_dims(t, dims, name);
   DimVector keep, drop;
   reduced_shapes(t, mask, keep, drop);
-  Tensor out = empty(keep, TensorOptions(out_dtype).device(t.device()));
-  detail::kernels_for(t).reduce(op, out, t.to(out_dtype));
-  return keepdim ? out : out.view(drop);
+  // The result is a tensor of its own, not a view (it may be written in place later); the
+  // kernel writes it through a view with the reduced dims kept.
+  Tensor out = empty(keepdim ? keep : drop, TensorOptions(out_dtype).device(t.device()));
+  detail::kernels_for(t).reduce(op, keepdim ? out : out.view(keep), t.to(out_dtype));
+  return out;
 }
 
 ScalarType sum_type(const Tensor& t, std::optional<ScalarType> dtype) {
@@ -322,22 +324,21 @@ namespace {
 //   d/dx ||x||_p = sgn(x) |x|^(p-1) / ||x||^(p-1)   (x / ||x|| for p = 2, sgn(x) for p = 1),
 // taken as 0 where the norm or x is 0, where the formula gives NaN, and everywhere for p = 0.
 Tensor p_norm(const Tensor& t, double p, IntArrayRef dim, bool keepdim) {
-  Tensor kept;
+  Tensor out;
   {
     NoGradGuard no_grad;
     if (p == 2)
-      kept = sum(t * t, dim, /*keepdim=*/true).sqrt();
+      out = sum(t * t, dim, keepdim).sqrt();
     else if (p == 1)
-      kept = sum(t.abs(), dim, true);
+      out = sum(t.abs(), dim, keepdim);
     else if (p == 0)
-      kept = sum(t.ne(0).to(t.dtype()), dim, true);
+      out = sum(t.ne(0).to(t.dtype()), dim, keepdim);
     else
-      kept = sum(t.abs().pow(p), dim, true).pow(1.0 / p);
+      out = sum(t.abs().pow(p), dim, keepdim).pow(1.0 / p);
   }
   auto mask = reduced_dims(t, dim, "norm");
   DimVector keep, drop;
   reduced_shapes(t, mask, keep, drop);
-  Tensor out = keepdim ? kept : kept.view(drop);
   detail::record("NormBackward1", {&t}, {&out}, {{t}, {out, true}},
                  [keep, p](auto&, auto& g, auto& s) {
                    const Tensor& x = s[0];

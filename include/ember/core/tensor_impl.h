@@ -69,6 +69,8 @@ class TensorImpl : public RefCounted {
   bool view_made_without_grad() const { return view_made_without_grad_; }
   /// Marks this tensor as a view of base (or of base's own base).
   void set_view_base(TensorImpl* base, bool made_without_grad);
+  /// Makes this tensor a root again: its later views are views of it.
+  void clear_view_base() { view_base_.reset(); }
 
  private:
   void refresh();
