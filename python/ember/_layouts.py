@@ -5,30 +5,25 @@ refuse them by name (a layout other than strided, channels_last, pinned memory).
 from . import _C
 
 
-class layout:
+class _TorchName:
+    """A value torch names as a module attribute: its repr is torch's, and it pickles by name."""
+
+    def __init__(self, name):
+        self._name = name
+
+    def __repr__(self):
+        return f"torch.{self._name}"
+
+    def __reduce__(self):
+        return self._name
+
+
+class layout(_TorchName):
     """How a tensor's elements are stored (torch.layout)."""
 
-    def __init__(self, name):
-        self._name = name
 
-    def __repr__(self):
-        return f"torch.{self._name}"
-
-    def __reduce__(self):
-        return self._name
-
-
-class memory_format:
+class memory_format(_TorchName):
     """The order of a tensor's dims in memory (torch.memory_format)."""
-
-    def __init__(self, name):
-        self._name = name
-
-    def __repr__(self):
-        return f"torch.{self._name}"
-
-    def __reduce__(self):
-        return self._name
 
 
 strided, sparse_coo, sparse_csr = layout("strided"), layout("sparse_coo"), layout("sparse_csr")
