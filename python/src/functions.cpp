@@ -59,9 +59,9 @@ TensorOptions factory_options(const py::kwargs& kwargs, const char* op, int extr
 using SizedFactory = Tensor (*)(IntArrayRef, const TensorOptions&);
 using LikeFactory = Tensor (*)(const Tensor&, const TensorOptions&);
 
-void def_sized(py::module_& m, const char* name, SizedFactory factory) {
-  m.def(name, [name, factory](const py::args& size, const py::kwargs& kwargs) {
-    return factory(shape_from_args(size, name), factory_options(kwargs, name));
+void def_sized(py::module_& m, const char* name, SizedFactory factory, int extras = kNoExtras) {
+  m.def(name, [name, factory, extras](const py::args& size, const py::kwargs& kwargs) {
+    return factory(shape_from_args(size, name), factory_options(kwargs, name, extras));
   });
 }
 
@@ -108,7 +108,7 @@ void bind_functions(py::module_& m) {
   bind_pow_out(m);
   def_sized(m, "zeros", &zeros);
   def_sized(m, "ones", &ones);
-  def_sized(m, "empty", &empty);
+  def_sized(m, "empty", &empty, kMemoryFormat);  // torch.empty takes memory_format too
   def_random(m, "rand", &rand);
   def_random(m, "randn", &randn);
   def_like(m, "zeros_like", &zeros_like);

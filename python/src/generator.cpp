@@ -5,9 +5,10 @@
 namespace ember::python {
 
 namespace {
-// torch takes any Python int as a seed and keeps it modulo 2^64 (so -1 is 2^64 - 1).
+// torch keeps a seed modulo 2^64 (so -1 is 2^64 - 1). Generator.manual_seed wants an int;
+// torch.manual_seed takes whatever int() takes (a NumPy integer, 3.0).
 uint64_t seed_from(py::handle seed) {
-  if (!py::isinstance<py::int_>(seed) || py::isinstance<py::bool_>(seed))
+  if (!py::isinstance<py::int_>(seed))
     throw py::type_error("manual_seed expected an int as the seed, got " +
                          std::string(py::str(py::type::of(seed).attr("__name__"))));
   return (seed & py::int_(0xFFFFFFFFFFFFFFFFULL)).cast<uint64_t>();
@@ -43,13 +44,13 @@ void bind_generator(py::module_& m) {
              return self;
            })
       .def_property_readonly("device", [](const Generator& g) { return g.device(); })
-      .def("__eq__", &Generator::operator==)
+      .def("__eq__", &Generator::operator==, py::is_operator())
       .def("__hash__", [](const Generator& g) { return std::hash<void*>{}(&g.impl()); });
   m.attr("default_generator") = detail::getDefaultCPUGenerator();
   m.def(
       "manual_seed",
       [](py::handle seed) {
-        manual_seed(seed_from(seed));
+        manual_seed(seed_from(py::int_(py::reinterpret_borrow<py::object>(seed))));
         return detail::getDefaultCPUGenerator();
       },
       py::arg("seed"));

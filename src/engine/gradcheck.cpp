@@ -169,11 +169,23 @@ bool gradgradcheck(const TensorFunction& fn, const variable_list& inputs,
                    const variable_list& grad_outputs, double eps, double atol, double rtol,
                    bool raise) {
   check_inputs(inputs, "gradgradcheck");
-  check_inputs(grad_outputs, "gradgradcheck (grad_outputs)");
-  variable_list all = inputs;
-  all.insert(all.end(), grad_outputs.begin(), grad_outputs.end());
-  return compare(jacobians(vjp_function(fn, inputs.size()), all, eps), atol, rtol, raise,
-                 "gradgradcheck");
+  for (const Tensor& g : grad_outputs)
+    EMBER_CHECK(g.defined() && g.is_floating_point(),
+                "gradgradcheck: grad_outputs must be floating-point tensors");
+  // Upstream gradients that require grad are checked like the inputs; the others are constants
+  // (as in PyTorch).
+  variable_list checked = inputs;
+  for (const Tensor& g : grad_outputs)
+    if (g.requires_grad()) checked.push_back(g);
+  const TensorFunction vjp = vjp_function(fn, inputs.size());
+  const size_t n = inputs.size();
+  TensorFunction with_constants = [&](const variable_list& xs) {
+    variable_list all(xs.begin(), xs.begin() + static_cast<ptrdiff_t>(n));
+    size_t next = n;
+    for (const Tensor& g : grad_outputs) all.push_back(g.requires_grad() ? xs[next++] : g);
+    return vjp(all);
+  };
+  return compare(jacobians(with_constants, checked, eps), atol, rtol, raise, "gradgradcheck");
 }
 
 bool gradgradcheck(const TensorFunction& fn, const variable_list& inputs, double eps, double atol,

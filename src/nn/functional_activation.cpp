@@ -74,6 +74,8 @@ Tensor scalar_like(double v, const Tensor& x) { return full({}, v, x.options());
 // clamp whose gradient is 1 strictly inside (lo, hi) and 0 at the bounds, as PyTorch's hardtanh
 // and hardsigmoid backward take it (clamp's own passes the gradient at the bounds).
 Tensor clamp_open(const Tensor& v, double lo, double hi) {
+  // Without a gradient to shape, one clamp gives the same values.
+  if (!(GradMode::is_enabled() && v.requires_grad())) return v.clamp(lo, hi);
   return where(v.gt(lo).mul(v.lt(hi)), v, v.clamp(lo, hi).detach());
 }
 
@@ -82,8 +84,11 @@ Tensor clamp_open(const Tensor& v, double lo, double hi) {
 // backward and double backward take them: a linear piece holds that one point.
 Tensor exponential_linear(const Tensor& v, double alpha, double scale, double width) {
   const double slope = scale * alpha / width;
-  return where(v.gt(0), v * scale,
-               where(v.lt(0), (v * (1 / width)).expm1() * (scale * alpha), v * slope));
+  const Tensor negative = (v * (1 / width)).expm1() * (scale * alpha);
+  // Without a gradient to shape, the two pieces give the same values (both are 0 at 0).
+  if (!(GradMode::is_enabled() && v.requires_grad()))
+    return where(v.gt(0), scale == 1 ? v : v * scale, negative);
+  return where(v.gt(0), v * scale, where(v.lt(0), negative, v * slope));
 }
 
 }  // namespace

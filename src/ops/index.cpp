@@ -31,8 +31,10 @@ Tensor cat(TensorList tensors, int64_t dim) {
                 "cat: zero-dimensional tensor (at position {}) cannot be concatenated", i);
   // When every input is skipped the result is empty, recorded all the same (each input's gradient
   // is then empty too).
-  if (!ref) ref = &tensors[0];
-  const int64_t d = wrap_dim(dim, ref->dim(), "cat");
+  const bool all_skipped = ref == nullptr;
+  if (all_skipped) ref = &tensors[0];
+  // The dim is not checked when every input is skipped, as in PyTorch's legacy rule.
+  const int64_t d = all_skipped ? 0 : wrap_dim(dim, ref->dim(), "cat");
   DimVector shape(ref->sizes().begin(), ref->sizes().end());
   shape[d] = 0;
   for (size_t i = 0; i < tensors.size(); ++i) {

@@ -172,6 +172,10 @@ TEST(GradcheckSelf, GradgradcheckDifferentiatesThroughTheUpstreamGradient) {
   const variable_list upstream{randn({3}, kFloat64).requires_grad_()};
   EXPECT_TRUE(autograd::gradgradcheck(
       [](const variable_list& v) { return variable_list{v[0].sin()}; }, {x}, upstream));
+  // Upstream gradients that do not require grad are constants of the check, as in PyTorch.
+  EXPECT_TRUE(
+      autograd::gradgradcheck([](const variable_list& v) { return variable_list{v[0].sin()}; }, {x},
+                              variable_list{randn({3}, kFloat64)}));
   EXPECT_THROW(
       autograd::gradgradcheck([](const variable_list& v) { return variable_list{v[0].sin()}; }, {x},
                               variable_list{}),

@@ -222,6 +222,8 @@ def test_gradgradcheck_differentiates_through_the_upstream_gradient(torch):
         assert lib.autograd.gradgradcheck(lambda t: t * 3, (x,))
         upstream = lib.randn(3, dtype=lib.float64, requires_grad=True)
         assert lib.autograd.gradgradcheck(lib.sin, (x,), (upstream,))
+        # Given upstream gradients that do not require grad are constants of the check.
+        assert lib.autograd.gradgradcheck(lib.sin, (x,), (lib.randn(3, dtype=lib.float64),))
         assert lib.autograd.gradgradcheck(lib.sin, (x,), gen_non_contig_grad_outputs=True)
 
 

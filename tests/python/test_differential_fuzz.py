@@ -846,3 +846,10 @@ def test_index_faults_are_reported_in_ember_order(torch):
         torch.zeros(1, 1, 4)[::-1, 0, 0, 0]
     with pytest.raises(ValueError, match="step must be greater than zero"):
         ember.zeros(1, 1, 4)[::-1, 0, 0, 0]
+
+
+def test_cat_of_only_skipped_empty_tensors_ignores_the_dim(torch):
+    for lib in (torch, ember):
+        x = lib.zeros(0, requires_grad=True)
+        y = lib.cat([x, x], 1)
+        assert y.shape == (0,) and y.grad_fn is not None

@@ -2,8 +2,11 @@
 (the numbers are Ember's, not torch's), in the random functions and in torch.utils.data; and the
 factory and DataLoader arguments Ember supports only at their defaults, refused or warned about by
 name instead of ignored."""
+import gc
 import warnings
+import weakref
 
+import numpy as np
 import pytest
 
 import ember
@@ -148,3 +151,24 @@ def test_factory_layout_pin_memory_and_memory_format(torch):
         assert ember.equal(ember.zeros_like(x, memory_format=fmt), ember.zeros(2, 3))
     with pytest.raises(RuntimeError, match="memory_format torch.channels_last is not supported"):
         ember.zeros_like(ember.ones(1, 2, 3, 4), memory_format=ember.channels_last)
+
+
+def test_seeds_as_torch_takes_them(torch):
+    for lib in (torch, ember):
+        lib.manual_seed(np.int64(3))
+        assert lib.initial_seed() == 3
+        lib.manual_seed(4.0)  # torch.manual_seed takes what int() takes
+        assert lib.initial_seed() == 4
+        with pytest.raises(TypeError):
+            lib.Generator().manual_seed(np.int64(3))
+        assert (lib.Generator() == None) is False  # noqa: E711
+        assert lib.empty(2, memory_format=lib.contiguous_format).shape == (2,)
+
+
+def test_a_persistent_loader_nobody_holds_is_freed():
+    loader = DataLoader(list(range(6)), batch_size=2, num_workers=2, persistent_workers=True)
+    assert len(list(loader)) == 3
+    ref = weakref.ref(loader)
+    del loader
+    gc.collect()
+    assert ref() is None

@@ -33,7 +33,8 @@ bool gradcheck(const TensorFunction& fn, const variable_list& inputs, double eps
 TensorFunction vjp_function(TensorFunction fn, size_t num_inputs);
 
 /// PyTorch's gradgradcheck: gradcheck of vjp_function(fn) at inputs and grad_outputs. The
-/// upstream gradients are inputs of the check (random float64 ones requiring grad unless given),
+/// upstream gradients that require grad are inputs of the check (random ones unless given; given
+/// ones that do not require grad are constants),
 /// so the second derivatives are checked both with respect to the inputs and with respect to the
 /// upstream gradients: every op's double-backward path runs, also where the first derivative does
 /// not depend on the inputs (there the second derivative must be zero, as above).
@@ -43,8 +44,8 @@ bool gradgradcheck(const TensorFunction& fn, const variable_list& inputs,
 bool gradgradcheck(const TensorFunction& fn, const variable_list& inputs, double eps = 1e-6,
                    double atol = 1e-5, double rtol = 1e-3, bool raise = true);
 
-/// The upstream gradients gradgradcheck draws for fn at inputs: standard normal float64 tensors
-/// requiring grad, one per output of fn that requires grad.
+/// The upstream gradients gradgradcheck draws for fn at inputs: standard normal tensors of each
+/// output's dtype, requiring grad, one per output of fn that requires grad.
 variable_list random_grad_outputs(const TensorFunction& fn, const variable_list& inputs);
 
 }  // namespace ember::autograd

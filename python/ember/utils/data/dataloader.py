@@ -5,6 +5,7 @@ import concurrent.futures
 import itertools
 import threading
 import warnings
+import weakref
 
 from ... import _C
 from ..._creation import as_tensor
@@ -199,22 +200,25 @@ class DataLoader:
         ids = itertools.count()
         lock = threading.Lock()
         base_seed = int(_C.randint(0, 2 ** 62, (1,), generator=self.generator).item())
+        # The workers hold these, not the loader, so that a loader nobody holds can be freed.
+        num_workers, dataset, init = self.num_workers, self.dataset, self.worker_init_fn
 
         def start_worker():
             with lock:
                 worker_id = next(ids)
-            _worker.info = WorkerInfo(worker_id, self.num_workers, base_seed + worker_id,
-                                      self.dataset)
-            if self.worker_init_fn is not None:
-                self.worker_init_fn(worker_id)
+            _worker.info = WorkerInfo(worker_id, num_workers, base_seed + worker_id, dataset)
+            if init is not None:
+                init(worker_id)
 
-        return concurrent.futures.ThreadPoolExecutor(self.num_workers, initializer=start_worker)
+        return concurrent.futures.ThreadPoolExecutor(num_workers, initializer=start_worker)
 
     def _prefetched(self, keys):
-        # Persistent workers start once and serve every epoch (worker_init_fn runs once each).
+        # Persistent workers start once and serve every epoch (worker_init_fn runs once each);
+        # they stop when the loader is freed.
         if self.persistent_workers:
             if self._pool is None:
                 self._pool = self._start_workers()
+                weakref.finalize(self, self._pool.shutdown, False)
             pool = self._pool
         else:
             pool = self._start_workers()
