@@ -1,7 +1,8 @@
 // libFuzzer target: decodes its input into a short Ember program (tensors of fuzzed shapes,
 // dtypes and values, views with fuzzed strides, a sequence of ops, a backward at the end) and
-// runs it. Success and ember::Error are the only acceptable outcomes: a crash, a sanitizer
-// report, another exception escaping or a hang is a bug. Each crash found becomes a regression
+// runs it. Success and an ember::Error that docs/errors.md lists (message and kind) are the only
+// acceptable outcomes: a crash, a sanitizer report, an uncatalogued error, another exception
+// escaping or a hang is a bug. Each crash found becomes a regression
 // test in tests/fuzz_regressions_test.cpp.
 #include <ember/ember.h>
 
@@ -13,6 +14,8 @@
 #include <limits>
 #include <sstream>
 #include <vector>
+
+#include "fuzzing/differential.h"
 
 namespace {
 
@@ -58,6 +61,13 @@ void trace_tensor(const char* role, const Tensor& t) {
      << t.storage_offset() << " " << t.dtype() << (t.requires_grad() ? " requires_grad" : "")
      << (t.is_leaf() ? "" : " non-leaf") << "\n";
   std::fputs(os.str().c_str(), stderr);
+}
+
+// An error is acceptable only when the catalogue lists it, with its kind.
+void expect_catalogued(const Error& e) {
+  if (!fuzzing::ErrorCatalogue::project().match(e).empty()) return;
+  std::fprintf(stderr, "error not in docs/errors.md (or of another kind): %s\n", e.what());
+  __builtin_trap();
 }
 
 // The case an op group runs, traced.
@@ -106,7 +116,8 @@ Tensor make_tensor(Reader& r) {
     try {
       Tensor t = empty(shape, r.pick(kDtypes));
       if (t.numel() != 0) __builtin_trap();  // a positive size beyond memory was accepted
-    } catch (const Error&) {
+    } catch (const Error& e) {
+      expect_catalogued(e);
     }
     return {};
   }
@@ -381,7 +392,8 @@ void backward_at_the_end(Reader& r, std::vector<Tensor>& pool) {
       } else {
         loss.backward({}, r.flag());
       }
-    } catch (const Error&) {
+    } catch (const Error& e) {
+      expect_catalogued(e);
     }
   }
 }
@@ -431,6 +443,7 @@ void run(Reader& r) {
       }
     } catch (const Error& e) {
       if (kTrace) std::fprintf(stderr, "  error: %s\n", e.what());
+      expect_catalogued(e);
       continue;
     }
     trace_tensor("result", out);

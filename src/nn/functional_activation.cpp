@@ -84,7 +84,9 @@ Tensor clamp_open(const Tensor& v, double lo, double hi) {
 // backward and double backward take them: a linear piece holds that one point.
 Tensor exponential_linear(const Tensor& v, double alpha, double scale, double width) {
   const double slope = scale * alpha / width;
-  const Tensor negative = (v * (1 / width)).expm1() * (scale * alpha);
+  // The negative piece sees its input clamped to <= 0: where it is not selected it must stay
+  // finite, or its gradient (exp of a large x, inf, times where's zero) would be NaN.
+  const Tensor negative = (v.clamp(std::nullopt, 0) * (1 / width)).expm1() * (scale * alpha);
   // Without a gradient to shape, the two pieces give the same values (both are 0 at 0).
   if (!(GradMode::is_enabled() && v.requires_grad()))
     return where(v.gt(0), scale == 1 ? v : v * scale, negative);

@@ -80,6 +80,9 @@ Tensor view_grad_to_base(const Tensor& grad_view, const Geometry& view, const Ge
 bool in_place_needs_history(const Tensor& t, const char* op,
                             std::initializer_list<const Tensor*> sources) {
   check_no_overlap(t, op);
+  // An integer or bool destination holds no gradient, whatever it is computed from (torch
+  // records nothing there either).
+  if (!t.is_floating_point()) return false;
   // Under a dual level, the out-of-place route also gives the result its tangent.
   bool tangents = autograd::forward_ad_enabled() && autograd::fw_grad(t).defined();
   for (const Tensor* s : sources) tangents = tangents || autograd::any_fw_grad({s});
