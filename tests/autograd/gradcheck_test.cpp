@@ -3,8 +3,13 @@
 // gradcheck and gradgradcheck in float64, plus the grad_fn names PyTorch 1.13 gives the same
 // expressions (hard-coded from torch 1.13.1).
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
+#include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -777,6 +782,18 @@ std::vector<OpSample> op_samples() {
                                              tensor({0, 2}, TensorOptions(kInt64)),
                                              nn::functional::EmbeddingBagMode::Max)),
             ""));
+  s.push_back(unary("min_dim", x234, F1(std::get<0>(x.min(1))), "MinBackward0"));
+  s.push_back(unary("nanmedian_all", x34, F1(x.nanmedian()), "NanmedianBackward0"));
+  s.push_back(unary("softmax", x234, F1(softmax(x, 1)), "SoftmaxBackward0"));
+  s.push_back(unary("log_softmax", transposed(x34), F1(log_softmax(x, -1)), "LogSoftmaxBackward0"));
+  s.push_back(unary("logsumexp_dim", x234, F1(logsumexp(x, {2})), "LogsumexpBackward0"));
+  s.push_back(unary("logsumexp_dims_keepdim", strided(x234), F1(logsumexp(x, {0, 2}, true)),
+                    "LogsumexpBackward0"));
+  s.push_back(unary("scatter_value", x34,
+                    F1(x.scatter(1, tensor({int64_t{0}, 2, 1}).view({3, 1}), 2.5)),
+                    "ScatterBackward1"));
+  s.push_back(unary("zero_", x34, F1(x.clone().zero_()), "ZeroBackward0"));
+  s.push_back(unary("as_strided", x34, F1(x.as_strided({2, 2}, {4, 1}, 1)), "AsStridedBackward0"));
 
   // ---- Compositions --------------------------------------------------------------------------
   s.push_back(binary("linear_layer", normal({2, 3}), normal({4, 3}),
@@ -825,7 +842,7 @@ TEST_P(GradcheckOps, Gradcheck) {
 // Rows whose gradient is identically zero (step functions): their gradcheck and gradgradcheck
 // compare zeros with zeros, so the list is pinned and a row that becomes a no-op is noticed.
 const char* const kZeroGradientRows[] = {
-    "floor", "ceil_transposed", "round", "trunc_strided", "sign", "sgn", "pow_0"};
+    "floor", "ceil_transposed", "round", "trunc_strided", "sign", "sgn", "pow_0", "zero_"};
 
 TEST_P(GradcheckOps, ZeroGradientRowsArePinned) {
   Case c = make_case(GetParam());
@@ -1029,6 +1046,90 @@ TEST(OpTable, EveryOpHasASampleRow) {
     });
     EXPECT_TRUE(covered) << op << " has no sample row in op_samples()";
   }
+}
+
+// ---- The inventory of backward nodes ----------------------------------------------------------
+
+// Every backward node name the library can record ("...Backward<N>" in src/ and include/).
+std::set<std::string> node_names_in_the_sources() {
+  std::set<std::string> names;
+  const std::regex quoted("\"([A-Z][A-Za-z0-9]*Backward[0-9]*)\"");
+  // The checkout: two levels above tests/fixtures.
+  const std::filesystem::path checkout =
+      std::filesystem::path(EMBER_TEST_FIXTURES).parent_path().parent_path();
+  for (const char* root : {"src", "include"}) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(checkout / root)) {
+      const std::string ext = entry.path().extension().string();
+      if (ext != ".cpp" && ext != ".h" && ext != ".def") continue;
+      std::ifstream in(entry.path());
+      const std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), quoted);
+           it != std::sregex_iterator(); ++it)
+        names.insert((*it)[1].str());
+    }
+  }
+  return names;
+}
+
+// The names of every node in the graphs behind these tensors.
+void collect_node_names(const variable_list& tensors, std::set<std::string>& names) {
+  std::vector<std::shared_ptr<autograd::Node>> stack;
+  std::set<const autograd::Node*> seen;
+  for (const Tensor& t : tensors)
+    if (t.defined() && t.grad_fn()) stack.push_back(t.grad_fn());
+  while (!stack.empty()) {
+    std::shared_ptr<autograd::Node> node = stack.back();
+    stack.pop_back();
+    if (!seen.insert(node.get()).second) continue;
+    names.insert(node->name());
+    for (const autograd::Edge& e : node->next_edges())
+      if (e.is_valid()) stack.push_back(e.function);
+  }
+}
+
+// Nodes that no sample row records, each with the reason and the test that checks it instead.
+const std::map<std::string, std::string> kNodesCheckedElsewhere = {
+    {"NormalBackward0", "normal_ in place: its gradient is zero (RandomFills, in_place_test)"},
+    {"UniformBackward0", "uniform_ in place: its gradient is zero (RandomFills, in_place_test)"},
+    {"ScaledDotProductFlashAttentionForCpuBackward0",
+     "scaled_dot_product_attention: gradchecked in attention_test.cpp"},
+    {"UniqueDimBackward0", "unique_dim: as in torch, its backward raises (search_test.cpp)"},
+    {"UniqueDimConsecutiveBackward0",
+     "unique_consecutive with a dim: as in torch, its backward raises (search_test.cpp)"},
+};
+
+// The inventory is the source itself: every backward node the library records appears in the
+// graph (or the double-backward graph) of some sample row above, so its formula is gradchecked
+// and gradgradchecked; a new node without a row fails here.
+TEST(OpTable, EveryBackwardNodeInTheSourcesIsGradchecked) {
+  const std::set<std::string> inventory = node_names_in_the_sources();
+  EXPECT_GT(inventory.size(), 100u);
+  std::set<std::string> reached;
+  for (const OpSample& s : op_samples()) {
+    manual_seed(0);
+    Case c = s.make();
+    const variable_list outs = c.fn(c.inputs);
+    collect_node_names(outs, reached);
+    variable_list differentiable, upstream;
+    for (const Tensor& o : outs)
+      if (o.defined() && o.requires_grad()) {
+        differentiable.push_back(o);
+        upstream.push_back(ones_like(o).requires_grad_());
+      }
+    if (differentiable.empty()) continue;
+    collect_node_names(autograd::grad(differentiable, c.inputs, upstream, true, true, true),
+                       reached);
+  }
+  for (const std::string& name : inventory) {
+    if (kNodesCheckedElsewhere.count(name)) {
+      EXPECT_FALSE(reached.count(name)) << name << " now has a row: drop it from the list";
+      continue;
+    }
+    EXPECT_TRUE(reached.count(name)) << name << " is recorded in src/ but no sample row reaches it";
+  }
+  for (const auto& [name, why] : kNodesCheckedElsewhere)
+    EXPECT_TRUE(inventory.count(name)) << name << " is no longer in the sources";
 }
 
 }  // namespace

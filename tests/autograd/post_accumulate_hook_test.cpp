@@ -4,6 +4,8 @@
 #include <ember/ember.h>
 #include <gtest/gtest.h>
 
+#include "testing.h"
+
 namespace ember {
 namespace {
 
@@ -71,8 +73,9 @@ TEST(PostAccumulateGradHook, RejectsNonLeavesAndTensorsWithoutGrad) {
   } catch (const Error& e) {
     EXPECT_STREQ(e.what(), "post accumulate grad hooks cannot be registered on non-leaf tensors");
   }
-  EXPECT_THROW(ones({2}).register_post_accumulate_grad_hook([](const Tensor&) {}), Error);
-  EXPECT_THROW(w.remove_hook(12345678), Error);
+  EXPECT_EMBER_ERROR(ones({2}).register_post_accumulate_grad_hook([](const Tensor&) {}),
+                     "cannot register a hook on a tensor that doesn't require gradient");
+  EXPECT_EMBER_ERROR(w.remove_hook(12345678), "remove_hook: no hook with handle 12345678");
 }
 
 TEST(GradAccumulator, IsTheLeafsOneNodeAndNullOtherwise) {

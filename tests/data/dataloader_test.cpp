@@ -201,14 +201,14 @@ TEST(DataLoaderTest, DatasetErrorInAWorkerIsRethrownInOrder) {
     EXPECT_EQ(seen.size(), 12u) << workers << " workers";
     // The loader still works for a new epoch after the error.
     int batches = 0;
-    EXPECT_THROW(
+    EXPECT_EMBER_ERROR(
         {
           for (const Example<>& b : loader) {
             (void)b;
             ++batches;
           }
         },
-        Error);
+        "Tricky: cannot load example 13");
     EXPECT_EQ(batches, 3);
   }
 }

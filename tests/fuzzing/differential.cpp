@@ -525,6 +525,32 @@ void round_to_float32(const Tensor& t) {
   whole.copy_(whole.to(kFloat32));
 }
 
+// How a noise run disturbs the float64 program, to show how far float32's rounding can move its
+// results: storage rounded to float32 (which also overflows where float32 would), or each
+// step's new result scaled by 1 + u with |u| <= 2^-22 drawn from the seed (a float32 rounding
+// inside the op, such as a mean of equal values that is not exact).
+struct Disturbance {
+  bool round = false;
+  uint64_t jitter_seed = 0;
+};
+
+// Whether t is a view of, or the same tensor as, a tensor of the pool: jittering those would
+// change what the program's later in-place writes alias.
+bool aliases_pool(const Tensor& t, const std::vector<Tensor>& pool) {
+  if (t.unsafe_impl()->view_base()) return true;
+  for (const Tensor& p : pool)
+    if (p.unsafe_impl() == t.unsafe_impl()) return true;
+  return false;
+}
+
+Tensor jitter(const Tensor& t, std::mt19937_64& gen) {
+  Tensor scale = empty(t.sizes(), kFloat64);
+  for (int64_t i = 0; i < scale.numel(); ++i)
+    scale.data_ptr<double>()[i] =
+        1 + std::ldexp(std::uniform_real_distribution<double>(-1, 1)(gen), -22);
+  return t * scale.to(t.dtype());
+}
+
 // Sets the default dtype for its lifetime.
 class DefaultDtypeGuard {
  public:
@@ -540,7 +566,8 @@ class DefaultDtypeGuard {
 };
 
 Outcome execute(const Program& program, const std::vector<Tensor>& inputs, ScalarType floating,
-                bool emulate_float32 = false) {
+                const Disturbance& disturbance = {}) {
+  std::mt19937_64 gen(disturbance.jitter_seed);
   // Integer inputs promote to the program's floating dtype in both runs, as they would in a
   // program written for that dtype.
   DefaultDtypeGuard default_dtype(floating);
@@ -569,7 +596,9 @@ Outcome execute(const Program& program, const std::vector<Tensor>& inputs, Scala
     }
     out.errors.push_back(error);
     if (!result.defined() || result.numel() > kMaxElements) continue;
-    if (emulate_float32) round_to_float32(result);
+    if (disturbance.jitter_seed && result.is_floating_point() && !aliases_pool(result, out.pool))
+      result = jitter(result, gen);
+    if (disturbance.round) round_to_float32(result);
     out.pool.push_back(result);
     out.pool_step.push_back(static_cast<int>(i));
   }
@@ -651,9 +680,10 @@ void compare_dtypes(const Program& program, const Outcome& run64, const Outcome&
   std::vector<Outcome> noise;  // made on the first difference only: most programs need none
   auto noise_runs = [&]() -> const std::vector<Outcome>& {
     if (noise.empty()) {
-      noise.push_back(execute(program, program.make_inputs(kFloat64), kFloat64, true));
+      noise.push_back(execute(program, program.make_inputs(kFloat64), kFloat64, {true, 0}));
       for (uint64_t seed : {1, 2})
-        noise.push_back(execute(program, program.make_inputs(kFloat64, 1e-6, seed), kFloat64));
+        noise.push_back(execute(program, program.make_inputs(kFloat64), kFloat64, {false, seed}));
+      noise.push_back(execute(program, program.make_inputs(kFloat64, 1e-6, 3), kFloat64));
     }
     return noise;
   };
@@ -694,9 +724,10 @@ struct Gradients {
 };
 
 Gradients backward_of(const Program& program, const std::vector<Tensor>& inputs,
-                      ScalarType floating, std::vector<std::string>& problems) {
+                      ScalarType floating, std::vector<std::string>& problems,
+                      const Disturbance& disturbance = {}) {
   Gradients out;
-  Outcome run = execute(program, inputs, floating);
+  Outcome run = execute(program, inputs, floating, disturbance);
   const std::vector<size_t> slots = differentiable_slots(run);
   std::vector<Tensor> leaves;
   for (const Tensor& t : inputs)
@@ -739,10 +770,13 @@ void compare_gradients(const Program& program, Tally& tally, std::vector<std::st
       continue;
     }
     if (unexplained(g32.grads[i], g64.grads[i], {}, 1e-3, 1e-4) < 0) continue;
-    if (noise.empty())
+    if (noise.empty()) {
       for (uint64_t seed : {1, 2})
         noise.push_back(
-            backward_of(program, program.make_inputs(kFloat64, 1e-6, seed), kFloat64, ignored));
+            backward_of(program, program.make_inputs(kFloat64), kFloat64, ignored, {false, seed}));
+      noise.push_back(
+          backward_of(program, program.make_inputs(kFloat64, 1e-6, 3), kFloat64, ignored));
+    }
     std::vector<Tensor> moved;
     for (const Gradients& n : noise)
       if (n.grads.size() == g64.grads.size()) moved.push_back(n.grads[i]);

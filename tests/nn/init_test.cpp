@@ -136,8 +136,10 @@ TEST(NnInitTest, StructuredFills) {
   EXPECT_EQ(w.sum().item<double>(), 4.0);
   EXPECT_EQ(w.index({0, 0, 1}).item<double>(), 1.0);
   EXPECT_EQ(w.index({3, 1, 1}).item<double>(), 1.0);
-  EXPECT_THROW(nn::init::dirac_(empty({3, 3})), Error);
-  EXPECT_THROW(nn::init::eye_(empty({3})), Error);
+  EXPECT_EMBER_ERROR(nn::init::dirac_(empty({3, 3})),
+                     "nn.init.dirac_: Only tensors with 3, 4, or 5 dimensions are supported");
+  EXPECT_EMBER_ERROR(nn::init::eye_(empty({3})),
+                     "nn.init.eye_: Only tensors with 2 dimensions are supported (got shape");
   // orthogonal_: Q^T Q = I for a tall matrix, Q Q^T = I for a wide one, scaled by gain.
   manual_seed(0);
   Tensor tall = nn::init::orthogonal_(empty({6, 3}, kFloat64));

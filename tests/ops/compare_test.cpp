@@ -136,7 +136,8 @@ TEST(ElementwiseWhere, MaskedFill) {
   big.masked_fill_(big.ge(20000), 0.0);
   EXPECT_EQ(big.sum().item<double>(), 19999.0 * 20000.0 / 2.0);
   EXPECT_EMBER_ERROR(t.masked_fill(tensor({1, 0, 1}), 0.0), "only supports boolean masks");
-  EXPECT_THROW(t.masked_fill(tensor({true, false}), 0.0), Error);
+  EXPECT_EMBER_ERROR(t.masked_fill(tensor({true, false}), 0.0),
+                     "masked_fill: The size of tensor a (3) must match the size of tensor b");
 }
 
 }  // namespace

@@ -254,10 +254,12 @@ TEST(Creation, TensorFromNestedLists) {
   std::vector<double> v{1.0, 2.0, 3.0};
   expect_tensor(tensor(v), {3}, {1, 2, 3});
   // Ragged lists are rejected.
-  EXPECT_THROW(tensor({{1, 2}, {3}}), Error);
-  EXPECT_THROW(tensor({{1.0, 2.0}, 3.0}), Error);
-  EXPECT_THROW(tensor({1.0, {2.0, 3.0}}), Error);
-  EXPECT_EMBER_ERROR(tensor({{1, 2}, {3}}), "expected sequence of length 2");
+  EXPECT_EMBER_ERROR(tensor({{1, 2}, {3}}),
+                     "tensor: expected sequence of length 2 at dim 1 (got 1)");
+  EXPECT_EMBER_ERROR(tensor({{1.0, 2.0}, 3.0}),
+                     "tensor: expected a sequence at depth 1, found a number");
+  EXPECT_EMBER_ERROR(tensor({1.0, {2.0, 3.0}}),
+                     "tensor: expected a number at depth 1, found a sequence");
 }
 
 TEST(Creation, FromBlob) {

@@ -19,7 +19,8 @@ TEST(Search, SearchsortedAndBucketize) {
   expect_close(searchsorted(tensor({{1, 2}, {3, 4}}), tensor({{2}, {2}})), tensor({{1}, {0}}));
   EXPECT_EQ(searchsorted(seq, 4.0, true).dtype(), kInt32);
   expect_close(bucketize(tensor({2, 7}), tensor({1, 3, 5})), tensor({1, 3}));
-  EXPECT_THROW(searchsorted(tensor({{1.0}}), tensor({1.0, 2.0})), Error);
+  EXPECT_EMBER_ERROR(searchsorted(tensor({{1.0}}), tensor({1.0, 2.0})),
+                     "torch.searchsorted(): boundaries tensor should be 1 dimension or the");
 }
 
 TEST(Search, UniqueBincountHistc) {
@@ -34,7 +35,8 @@ TEST(Search, UniqueBincountHistc) {
   expect_close(bincount(tensor({0, 2, 2})), tensor({1, 0, 2}));
   expect_close(bincount(tensor({0, 2}), tensor({0.5, 2.0}), 4), tensor({0.5, 0.0, 2.0, 0.0}));
   expect_close(histc(tensor({0.0, 1.0, 1.0, 3.0, 4.0}), 3, 0, 3), tensor({1.0, 2.0, 1.0}));
-  EXPECT_THROW(bincount(tensor({-1})), Error);
+  EXPECT_EMBER_ERROR(bincount(tensor({-1})),
+                     "bincount only supports 1-d non-negative integral inputs (got a");
 }
 
 TEST(Search, UniqueDim) {
@@ -69,7 +71,8 @@ TEST(Search, UniqueDim) {
   EXPECT_EQ(std::get<0>(unique_dim(zeros({0, 3}), 0)).sizes().vec(), (std::vector<int64_t>{0, 3}));
   EXPECT_EMBER_ERROR(unique_dim(zeros({0, 3}), 1), "There are 0 sized dimensions");
   EXPECT_EMBER_ERROR(unique_dim(tensor(5), 0), "tensor has no dimensions");
-  EXPECT_THROW(unique_dim(zeros({2, 3}), 2), Error);
+  EXPECT_EMBER_ERROR(unique_dim(zeros({2, 3}), 2),
+                     "unique_dim: Dimension out of range (expected to be in range of [-2,");
   // torch gives the values no derivative: differentiating them raises.
   const Tensor w = tensor({{1.0, 2.0}, {1.0, 2.0}}, TensorOptions(kFloat64).requires_grad(true));
   const Tensor u = std::get<0>(unique_dim(w, 0));
@@ -88,7 +91,8 @@ TEST(Scatter, ValuesReductionsAndDerivatives) {
   Tensor t = zeros({2, 3});
   EXPECT_EQ(&t.scatter_(1, index, 1.0), &t);
   expect_close(t.sum(), tensor(4.0));
-  EXPECT_THROW(zeros({2}).scatter(0, tensor({0}), 1.0, "max"), Error);
+  EXPECT_EMBER_ERROR(zeros({2}).scatter(0, tensor({0}), 1.0, "max"),
+                     "scatter: reduce argument must be either add or multiply (got max)");
 
   manual_seed(0);
   auto fn = [&](const variable_list& v) {
@@ -117,7 +121,8 @@ TEST(Scatter, ReduceValuesAndDerivatives) {
                tensor({{3.0, 4.0}, {1.0, 2.0}}));
   expect_close(ones({2, 2}).scatter_reduce(0, index, src, "mean", false),
                tensor({{2.0, 4.0}, {1.0, 2.0}}));
-  EXPECT_THROW(ones({2}).scatter_reduce(0, tensor({0}), tensor({1.0}), "max"), Error);
+  EXPECT_EMBER_ERROR(ones({2}).scatter_reduce(0, tensor({0}), tensor({1.0}), "max"),
+                     "scatter_reduce: reduce argument must be either sum, prod, mean, amax");
   manual_seed(2);
   for (const char* reduce : {"sum", "prod", "mean", "amax", "amin"}) {
     for (bool include_self : {true, false}) {
@@ -192,8 +197,9 @@ TEST(Sampling, DrawsFollowTheirDistributions) {
                0.015);
   const Tensor rows = multinomial(tensor({{1.0, 2.0, 0.0, 1.0}}).expand({100, 4}), 3);
   EXPECT_TRUE(rows.ne(2).all().item<bool>());
-  EXPECT_THROW(multinomial(tensor({1.0, -1.0}), 1), Error);
-  EXPECT_THROW(bernoulli(tensor({1.5})), Error);
+  EXPECT_EMBER_ERROR(multinomial(tensor({1.0, -1.0}), 1),
+                     "multinomial: probability tensor contains either `inf`, `nan` or");
+  EXPECT_EMBER_ERROR(bernoulli(tensor({1.5})), "bernoulli: all probabilities must be in [0, 1]");
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 """Autograd through the bindings: the tutorials' semantics, checked against real PyTorch."""
+import re
 import warnings
 
 import numpy as np
@@ -130,10 +131,11 @@ def test_in_place_checks_match_torch(torch):
     def leaf_in_place(m):
         m.ones(3, requires_grad=True).add_(1)
 
-    for case in (modified_saved, leaf_in_place):
-        with pytest.raises(RuntimeError) as expected:
+    for case, reason in ((modified_saved, "modified by an inplace operation"),
+                         (leaf_in_place, "a leaf Variable that requires grad is being used in")):
+        with pytest.raises(RuntimeError, match=reason) as expected:
             case(torch)
-        with pytest.raises(RuntimeError) as got:
+        with pytest.raises(RuntimeError, match=reason) as got:
             case(ember)
         # The whole text: the saved tensor's type and shape, its node, both versions, the hint.
         assert str(got.value) == str(expected.value)
@@ -313,7 +315,7 @@ def test_errors_raised_inside_backward_keep_their_type(torch):
 
         y = lib.ones(2, requires_grad=True) * 3
         y.register_hook(hook)
-        with pytest.raises(KeyError) as info:
+        with pytest.raises(KeyError, match="from a hook") as info:
             y.sum().backward()
         return info.value.args  # the hook's own exception, not a re-wrapped one
 
@@ -331,9 +333,10 @@ def test_errors_raised_inside_backward_keep_their_type(torch):
 
         Count.apply(lib.ones(2, requires_grad=True)).sum().backward()
 
-    with pytest.raises(RuntimeError) as expected:
+    reason = re.escape("returned an incorrect number of gradients (expected 1, got 2)")
+    with pytest.raises(RuntimeError, match=reason) as expected:
         too_many(torch)
-    with pytest.raises(RuntimeError) as got:
+    with pytest.raises(RuntimeError, match=reason) as got:
         too_many(ember)
     assert str(got.value) == str(expected.value)
 
@@ -350,8 +353,9 @@ def test_backward_with_inputs_matches_torch(torch):
         seen.append(c.grad.tolist())
         lib.autograd.backward([d], inputs=[c, a, b])
         seen += [c.grad.tolist(), a.grad.tolist(), b.grad.tolist()]
-        for bad in ([], [lib.ones(2)]):
-            with pytest.raises(RuntimeError) as info:
+        for bad, reason in (([], re.escape("'inputs' argument to backward() cannot be empty")),
+                            ([lib.ones(2)], "can't retain_grad on Tensor that has requires_grad")):
+            with pytest.raises(RuntimeError, match=reason) as info:
                 (a * b).sum().backward(inputs=bad)
             seen.append(str(info.value))
         return seen
@@ -368,12 +372,14 @@ def test_variable_spellings_match_torch(torch):
     assert not isinstance([1.0], Variable)
     with pytest.warns(UserWarning, match="volatile was removed"):
         assert v.volatile is False
-    for make, error in ((lambda m: m.autograd.Variable([1.0, 2.0]), TypeError),
-                        (lambda m: m.autograd.Variable(m.ones(1), requires_grad=True,
-                                                       volatile=True), ValueError)):
-        with pytest.raises(error) as expected:
+    for make, error, reason in (
+            (lambda m: m.autograd.Variable([1.0, 2.0]), TypeError,
+             "Variable data has to be a tensor, but got list"),
+            (lambda m: m.autograd.Variable(m.ones(1), requires_grad=True, volatile=True),
+             ValueError, "Variable can't be volatile and require_grad at the same time")):
+        with pytest.raises(error, match=reason) as expected:
             make(torch)
-        with pytest.raises(error) as got:
+        with pytest.raises(error, match=reason) as got:
             make(ember)
         assert str(got.value) == str(expected.value)
 
@@ -384,7 +390,8 @@ def test_legacy_function_objects_raise_as_in_torch(torch):
             def forward(self, x):
                 return x * 2
 
-        with pytest.raises(RuntimeError) as info:
+        with pytest.raises(RuntimeError, match="Legacy autograd function with non-static forward "
+                                               "method is deprecated") as info:
             Old()(lib.ones(1, requires_grad=True))
         return str(info.value)
 
@@ -422,7 +429,8 @@ def test_version_error_hint_follows_anomaly_mode(torch):
         a = lib.rand(3, requires_grad=True)
         b = a.exp()
         b.mul_(2)
-        with lib.autograd.set_detect_anomaly(anomaly), pytest.raises(RuntimeError) as info:
+        with lib.autograd.set_detect_anomaly(anomaly), \
+                pytest.raises(RuntimeError, match="modified by an inplace operation") as info:
             b.sum().backward()
         return str(info.value)  # whole: the tensor, its node, the versions and the hint
 

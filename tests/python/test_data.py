@@ -63,13 +63,17 @@ def test_collate_errors_match_torch(torch):
         list(torch.utils.data.DataLoader(ragged, batch_size=2))
     with pytest.raises(RuntimeError, match="each element in list of batch should be of equal"):
         list(data.DataLoader(ragged, batch_size=2))
-    for kwargs, error in (({"shuffle": True, "sampler": [0, 1]}, ValueError),
-                          ({"batch_sampler": [[0]], "batch_size": 2}, ValueError),
-                          ({"num_workers": -1}, ValueError),
-                          ({"no_such_option": 1}, TypeError)):
-        with pytest.raises(error) as expected:
+    for kwargs, error, reason in (
+            ({"shuffle": True, "sampler": [0, 1]}, ValueError,
+             "sampler option is mutually exclusive with shuffle"),
+            ({"batch_sampler": [[0]], "batch_size": 2}, ValueError,
+             "batch_sampler option is mutually exclusive with batch_size"),
+            ({"num_workers": -1}, ValueError, "num_workers option should be non-negative"),
+            ({"no_such_option": 1}, TypeError,
+             "got an unexpected keyword argument 'no_such_option'")):
+        with pytest.raises(error, match=reason) as expected:
             torch.utils.data.DataLoader(ragged, **kwargs)
-        with pytest.raises(error) as got:
+        with pytest.raises(error, match=reason) as got:
             data.DataLoader(ragged, **kwargs)
         assert str(got.value) == str(expected.value)
 

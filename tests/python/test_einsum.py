@@ -40,15 +40,20 @@ def test_list_form():
     assert out.shape == (2, 4) and out.sum().item() == 24
 
 
-@pytest.mark.parametrize("equation,shapes", [
-    ("ij,jk", [(2, 3), (4, 5)]), ("ij,jk->ik", [(2, 3)]), ("ij->ij", [(2, 3, 4)]),
-    ("ij->iij", [(2, 3)]), ("ij->k", [(2, 3)]), ("i1->i", [(2, 3)]), ("ii->i", [(2, 3)]),
-    ("ij", [(2, 3), (2, 3)]),
+@pytest.mark.parametrize("equation,shapes,reason", [
+    ("ij,jk", [(2, 3), (4, 5)], "subscript j has size 4 for operand 1 which does not broadcast"),
+    ("ij,jk->ik", [(2, 3)], "fewer operands were provided than specified in the equation"),
+    ("ij->ij", [(2, 3, 4)], "for operand 0 and no ellipsis was given"),
+    ("ij->iij", [(2, 3)], "output subscript i appears more than once in the output"),
+    ("ij->k", [(2, 3)], "output subscript k does not appear in the equation"),
+    ("i1->i", [(2, 3)], "invalid subscript given at index 1 in the equation string"),
+    ("ii->i", [(2, 3)], "subscript i is repeated for operand 0 but the sizes don't match"),
+    ("ij", [(2, 3), (2, 3)], "more operands were provided than specified in the equation"),
 ])
-def test_errors_match_torch(torch, equation, shapes):
+def test_errors_match_torch(torch, equation, shapes, reason):
     messages = []
     for lib in (torch, ember):
-        with pytest.raises(RuntimeError) as info:
+        with pytest.raises(RuntimeError, match=reason) as info:
             lib.einsum(equation, *[lib.ones(*s) for s in shapes])
         messages.append(str(info.value))
     assert messages[1] == messages[0]

@@ -1,4 +1,6 @@
 """ember.nn, ember.optim and ember.utils.data against torch: same weights in, same numbers out."""
+import re
+
 import numpy as np
 import pytest
 
@@ -244,9 +246,11 @@ def test_load_state_dict_reports_as_torch(torch):
         seen = [repr(m.load_state_dict(m.state_dict()))]
         result = m.load_state_dict({"weight": lib.ones(2, 2)}, strict=False)
         seen += [repr(result), result.missing_keys, result.unexpected_keys]
-        for bad in ({"weight": lib.ones(2, 2), "foo": lib.ones(1)},
-                    {"weight": lib.ones(3, 2), "bias": lib.ones(2)}):
-            with pytest.raises(RuntimeError) as info:
+        for bad, reason in (({"weight": lib.ones(2, 2), "foo": lib.ones(1)},
+                             re.escape('Unexpected key(s) in state_dict: "foo"')),
+                            ({"weight": lib.ones(3, 2), "bias": lib.ones(2)},
+                             "size mismatch for weight")):
+            with pytest.raises(RuntimeError, match=reason) as info:
                 m.load_state_dict(bad)
             seen.append(str(info.value))
         return seen
@@ -373,18 +377,26 @@ def test_nadam_matches_torch_2(torch, monkeypatch):
     np.testing.assert_allclose(results[1], results[0], rtol=1e-7)
 
 
-@pytest.mark.parametrize("name, kwargs", [
-    ("SGD", {"lr": -0.1}), ("SGD", {"lr": 0.1, "momentum": -1.0}),
-    ("SGD", {"lr": 0.1, "nesterov": True}), ("SGD", {"lr": 0.1, "weight_decay": -1e-08}),
-    ("Adam", {"betas": (1.0, 0.999)}), ("Adam", {"eps": -1.0}), ("AdamW", {"betas": (0.9, 1.5)}),
-    ("RMSprop", {"alpha": -0.5}), ("Adagrad", {"lr_decay": -1.0}),
-    ("Adadelta", {"rho": 1.5}), ("Adamax", {"betas": (-0.1, 0.9)}),
-    ("NAdam", {"momentum_decay": -1.0}), ("RAdam", {"weight_decay": -0.5}),
-    ("Rprop", {"etas": (1.5, 1.2)}), ("ASGD", {"weight_decay": -1.0}),
+@pytest.mark.parametrize("name, kwargs, reason", [
+    ("SGD", {"lr": -0.1}, "Invalid learning rate: -0.1"),
+    ("SGD", {"lr": 0.1, "momentum": -1.0}, "Invalid momentum value: -1.0"),
+    ("SGD", {"lr": 0.1, "nesterov": True}, "Nesterov momentum requires a momentum"),
+    ("SGD", {"lr": 0.1, "weight_decay": -1e-08}, "Invalid weight_decay value: -1e-08"),
+    ("Adam", {"betas": (1.0, 0.999)}, "Invalid beta parameter at index 0: 1.0"),
+    ("Adam", {"eps": -1.0}, "Invalid epsilon value: -1.0"),
+    ("AdamW", {"betas": (0.9, 1.5)}, "Invalid beta parameter at index 1: 1.5"),
+    ("RMSprop", {"alpha": -0.5}, "Invalid alpha value: -0.5"),
+    ("Adagrad", {"lr_decay": -1.0}, "Invalid lr_decay value: -1.0"),
+    ("Adadelta", {"rho": 1.5}, "Invalid rho value: 1.5"),
+    ("Adamax", {"betas": (-0.1, 0.9)}, "Invalid beta parameter at index 0: -0.1"),
+    ("NAdam", {"momentum_decay": -1.0}, "Invalid momentum_decay value: -1.0"),
+    ("RAdam", {"weight_decay": -0.5}, "Invalid weight_decay value: -0.5"),
+    ("Rprop", {"etas": (1.5, 1.2)}, "Invalid eta values: 1.5, 1.2"),
+    ("ASGD", {"weight_decay": -1.0}, "Invalid weight_decay value: -1.0"),
 ])
-def test_optimizers_refuse_bad_hyper_parameters_as_torch(torch, name, kwargs):
+def test_optimizers_refuse_bad_hyper_parameters_as_torch(torch, name, kwargs, reason):
     def message(lib):
-        with pytest.raises(ValueError) as error:
+        with pytest.raises(ValueError, match=re.escape(reason)) as error:
             getattr(lib.optim, name)([lib.zeros(2, requires_grad=True)], **kwargs)
         return str(error.value)
 

@@ -48,22 +48,29 @@ def test_one_hot_matches_torch(torch):
         assert values[1].dtype == ember.int64 and tuple(values[1].shape) == tuple(values[0].shape)
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.nn.functional.one_hot(m.tensor([0, 3]), 3),
-    lambda m: m.nn.functional.one_hot(m.tensor([0, -1]), 3),
-    lambda m: m.nn.functional.one_hot(m.tensor([0.0, 1.0]), 3),
-    lambda m: m.nn.functional.one_hot(m.tensor([], dtype=m.int64)),
-    lambda m: m.nn.functional.pad(m.ones(2, 3), (1,)),
-    lambda m: m.nn.functional.pad(m.ones(2, 3), (1, 1, 1, 1, 1, 1)),
-    lambda m: m.nn.functional.pad(m.ones(1, 2, 3), (3, 3), mode="reflect"),
-    lambda m: m.nn.functional.pad(m.ones(1, 2, 3), (1, 1), mode="foo"),
-    lambda m: m.nn.functional.pad(m.ones(1, 2, 3), (4, 4), mode="circular"),
-    lambda m: m.nn.Unflatten(1, (3, 5))(m.ones(3, 10)),
+@pytest.mark.parametrize("call, reason", [
+    (lambda m: m.nn.functional.one_hot(m.tensor([0, 3]), 3),
+     "Class values must be smaller than num_classes"),
+    (lambda m: m.nn.functional.one_hot(m.tensor([0, -1]), 3), "Class values must be non-negative"),
+    (lambda m: m.nn.functional.one_hot(m.tensor([0.0, 1.0]), 3),
+     "one_hot is only applicable to index tensor"),
+    (lambda m: m.nn.functional.one_hot(m.tensor([], dtype=m.int64)),
+     "Can not infer total number of classes from empty tensor"),
+    (lambda m: m.nn.functional.pad(m.ones(2, 3), (1,)), "Padding length must be divisible by 2"),
+    (lambda m: m.nn.functional.pad(m.ones(2, 3), (1, 1, 1, 1, 1, 1)), "Padding length too large"),
+    (lambda m: m.nn.functional.pad(m.ones(1, 2, 3), (3, 3), mode="reflect"),
+     "Padding size should be less than the corresponding input dimension"),
+    (lambda m: m.nn.functional.pad(m.ones(1, 2, 3), (1, 1), mode="foo"),
+     "Unrecognised padding mode foo"),
+    (lambda m: m.nn.functional.pad(m.ones(1, 2, 3), (4, 4), mode="circular"),
+     "Padding value causes wrapping around more than once"),
+    (lambda m: m.nn.Unflatten(1, (3, 5))(m.ones(3, 10)),
+     "don't multiply up to the size of dim 1"),
 ])
-def test_errors_match_torch(torch, call):
+def test_errors_match_torch(torch, call, reason):
     outcomes = []
     for lib in (torch, ember):
-        with pytest.raises(Exception) as info:
+        with pytest.raises(Exception, match=reason) as info:
             call(lib)
         outcomes.append((info.type, str(info.value)))
     (want_type, want_text), (got_type, got_text) = outcomes

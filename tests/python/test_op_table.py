@@ -104,10 +104,11 @@ def test_integer_and_bool_inputs_follow_torch(name, dtype, torch):
     try:
         expected = getattr(torch.tensor(data, dtype=getattr(torch, dtype)), name)()
     except RuntimeError as e:
-        with pytest.raises(RuntimeError) as got:
-            getattr(ember.tensor(data, dtype=getattr(ember, dtype)), name)()
         # torch's text, or the op and the dtype where torch names its kernel ("frac_cpu").
         dtype_text = {"int64": "Long", "int32": "Int", "bool": "Bool"}[dtype]
+        with pytest.raises(RuntimeError, match=f"{re.escape(str(e))}|"
+                                               f"not implemented for '{dtype_text}'") as got:
+            getattr(ember.tensor(data, dtype=getattr(ember, dtype)), name)()
         mine = str(got.value)
         assert str(e) in mine or mine == f"{name}: not implemented for '{dtype_text}'", (mine,
                                                                                        str(e))

@@ -232,14 +232,20 @@ def test_optimizer_construction_errors_match_torch(torch):
     def errors(lib):
         out = []
         w, b, _ = _params(lib)
-        for make in (lambda: lib.optim.SGD([], lr=0.1),
-                     lambda: lib.optim.SGD(w, lr=0.1),  # a tensor, not an iterable of them
-                     lambda: lib.optim.SGD([{"params": [w]}, {"params": [b, w]}], lr=0.1),
-                     lambda: lib.optim.SGD([{"params": {w}}], lr=0.1),
-                     lambda: lib.optim.SGD([w * 2], lr=0.1),
-                     lambda: lib.optim.SGD([w, 1.0], lr=0.1),
-                     lambda: lib.optim.Adam([w]).add_param_group({"params": [b, w]})):
-            with pytest.raises(Exception) as info:
+        for make, reason in (
+                (lambda: lib.optim.SGD([], lr=0.1), "optimizer got an empty parameter list"),
+                (lambda: lib.optim.SGD(w, lr=0.1),  # a tensor, not an iterable of them
+                 "should be an iterable of Tensors or dicts, but got torch.DoubleTensor"),
+                (lambda: lib.optim.SGD([{"params": [w]}, {"params": [b, w]}], lr=0.1),
+                 "some parameters appear in more than one parameter group"),
+                (lambda: lib.optim.SGD([{"params": {w}}], lr=0.1),
+                 "the ordering of tensors in sets will change between runs"),
+                (lambda: lib.optim.SGD([w * 2], lr=0.1), "can't optimize a non-leaf Tensor"),
+                (lambda: lib.optim.SGD([w, 1.0], lr=0.1),
+                 "optimizer can only optimize Tensors, but one of the params is float"),
+                (lambda: lib.optim.Adam([w]).add_param_group({"params": [b, w]}),
+                 "some parameters appear in more than one parameter group")):
+            with pytest.raises(Exception, match=reason) as info:
                 make()
             out.append((type(info.value).__name__, str(info.value)))
         with pytest.warns(UserWarning, match="duplicate parameters"):
@@ -388,9 +394,11 @@ def test_load_state_dict_copies_and_checks_as_torch(torch):
         _trace(lib, opt, params, steps=1)
         _assert_close(_state(fresh), before, "fresh state after the original stepped")
         errors = []
-        for bad in ([dict(params=_params(lib)[:1]), dict(params=_params(lib)[1:])],
-                    _params(lib)[:2]):
-            with pytest.raises(ValueError) as info:
+        for bad, reason in (([dict(params=_params(lib)[:1]), dict(params=_params(lib)[1:])],
+                             "loaded state dict has a different number of parameter groups"),
+                            (_params(lib)[:2], "loaded state dict contains a parameter group "
+                                               "that doesn't match the size of optimizer's group")):
+            with pytest.raises(ValueError, match=reason) as info:
                 lib.optim.SGD(bad, lr=0.1).load_state_dict(sd)
             errors.append(str(info.value))
         return errors

@@ -1,6 +1,8 @@
 """nn.utils.weight_norm / remove_weight_norm and spectral_norm / remove_spectral_norm against
 torch 1.13: parameter and buffer names, shapes and order, state_dict keys, forward values, the
 updated power-iteration buffers, gradients and errors."""
+import re
+
 import numpy as np
 import pytest
 
@@ -47,15 +49,15 @@ def _close(got, want, tol=1e-10):
     np.testing.assert_allclose(_np(got), want.detach().numpy(), rtol=tol, atol=tol)
 
 
-def _error_of(call):
-    with pytest.raises(Exception) as info:
+def _error_of(call, reason):
+    with pytest.raises(Exception, match=reason) as info:
         call()
     return info.type, str(info.value)
 
 
-def _assert_same_error(torch, call):
-    (want_type, want_text), (got_type, got_text) = (_error_of(lambda: call(torch)),
-                                                    _error_of(lambda: call(ember)))
+def _assert_same_error(torch, call, reason):
+    (want_type, want_text), (got_type, got_text) = (_error_of(lambda: call(torch), reason),
+                                                    _error_of(lambda: call(ember), reason))
     assert got_type is want_type
     assert want_text in got_text
 
@@ -144,16 +146,22 @@ def test_weight_norm_on_another_parameter_keeps_the_weight(torch):
     _close(mine(ember.tensor(x)), ref(torch.tensor(x)))
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.nn.utils.weight_norm(m.nn.utils.weight_norm(m.nn.Linear(3, 2))),
-    lambda m: m.nn.utils.remove_weight_norm(m.nn.Linear(3, 2)),
-    lambda m: m.nn.utils.remove_weight_norm(m.nn.utils.weight_norm(m.nn.Linear(3, 2)), "bias"),
-    lambda m: m.nn.utils.weight_norm(m.nn.Linear(3, 2), name="missing"),
-    lambda m: m.nn.utils.weight_norm(m.nn.Linear(3, 2), dim=2),
-    lambda m: m.nn.utils.weight_norm(m.nn.Linear(3, 2), dim=-3),
+@pytest.mark.parametrize("call, reason", [
+    (lambda m: m.nn.utils.weight_norm(m.nn.utils.weight_norm(m.nn.Linear(3, 2))),
+     "Cannot register two weight_norm hooks on the same parameter weight"),
+    (lambda m: m.nn.utils.remove_weight_norm(m.nn.Linear(3, 2)),
+     "weight_norm of 'weight' not found in Linear"),
+    (lambda m: m.nn.utils.remove_weight_norm(m.nn.utils.weight_norm(m.nn.Linear(3, 2)), "bias"),
+     "weight_norm of 'bias' not found in Linear"),
+    (lambda m: m.nn.utils.weight_norm(m.nn.Linear(3, 2), name="missing"),
+     "'Linear' object has no attribute 'missing'"),
+    (lambda m: m.nn.utils.weight_norm(m.nn.Linear(3, 2), dim=2),
+     re.escape("Dimension out of range (expected to be in range of [-2, 1], but got 2)")),
+    (lambda m: m.nn.utils.weight_norm(m.nn.Linear(3, 2), dim=-3),
+     re.escape("Dimension out of range (expected to be in range of [-2, 1], but got -3)")),
 ], ids=["twice", "remove_absent", "remove_other_name", "missing_name", "dim_2", "dim_minus_3"])
-def test_weight_norm_errors_match_torch(torch, call):
-    _assert_same_error(torch, call)
+def test_weight_norm_errors_match_torch(torch, call, reason):
+    _assert_same_error(torch, call, reason)
 
 
 # ---- spectral_norm ----
@@ -285,13 +293,18 @@ def test_remove_spectral_norm_matches_torch(torch, cls, args, input_shape):
     _close(mine(ember.tensor(x)), ref(torch.tensor(x)))
 
 
-@pytest.mark.parametrize("call", [
-    lambda m: m.nn.utils.spectral_norm(m.nn.utils.spectral_norm(m.nn.Linear(3, 2))),
-    lambda m: m.nn.utils.spectral_norm(m.nn.Linear(3, 2), n_power_iterations=0),
-    lambda m: m.nn.utils.remove_spectral_norm(m.nn.Linear(3, 2)),
-    lambda m: m.nn.utils.remove_spectral_norm(m.nn.utils.weight_norm(m.nn.Linear(3, 2))),
-    lambda m: m.nn.utils.remove_weight_norm(m.nn.utils.spectral_norm(m.nn.Linear(3, 2))),
+@pytest.mark.parametrize("call, reason", [
+    (lambda m: m.nn.utils.spectral_norm(m.nn.utils.spectral_norm(m.nn.Linear(3, 2))),
+     "Cannot register two spectral_norm hooks on the same parameter weight"),
+    (lambda m: m.nn.utils.spectral_norm(m.nn.Linear(3, 2), n_power_iterations=0),
+     "Expected n_power_iterations to be positive, but got n_power_iterations=0"),
+    (lambda m: m.nn.utils.remove_spectral_norm(m.nn.Linear(3, 2)),
+     "spectral_norm of 'weight' not found in Linear"),
+    (lambda m: m.nn.utils.remove_spectral_norm(m.nn.utils.weight_norm(m.nn.Linear(3, 2))),
+     "spectral_norm of 'weight' not found in Linear"),
+    (lambda m: m.nn.utils.remove_weight_norm(m.nn.utils.spectral_norm(m.nn.Linear(3, 2))),
+     "weight_norm of 'weight' not found in Linear"),
 ], ids=["twice", "no_iterations", "remove_absent", "remove_weight_normed",
         "remove_weight_norm_of_spectral"])
-def test_spectral_norm_errors_match_torch(torch, call):
-    _assert_same_error(torch, call)
+def test_spectral_norm_errors_match_torch(torch, call, reason):
+    _assert_same_error(torch, call, reason)

@@ -23,6 +23,31 @@ class _IncompatibleKeys(collections.namedtuple("IncompatibleKeys",
     __str__ = __repr__
 
 
+def _parse_to(args, kwargs):
+    """Module.to's arguments as torch's _parse_to reads them, (device, dtype, non_blocking,
+    memory_format), from to(device, dtype, non_blocking), to(dtype, non_blocking) or
+    to(tensor, non_blocking), each with copy after non_blocking."""
+    names = ("device", "dtype", "non_blocking", "copy", "memory_format")
+    unknown = [k for k in kwargs if k not in names]
+    if unknown:
+        raise TypeError(f"to() got an unexpected keyword argument '{unknown[0]}'")
+    device, dtype = kwargs.get("device"), kwargs.get("dtype")
+    args = list(args)
+    if args and isinstance(args[0], _C.Tensor):
+        tensor = args.pop(0)
+        device, dtype = tensor.device, tensor.dtype
+    else:
+        if args and not isinstance(args[0], (_C.dtype, bool)):
+            device = args.pop(0)
+        if args and isinstance(args[0], _C.dtype):
+            dtype = args.pop(0)
+    non_blocking = args.pop(0) if args else kwargs.get("non_blocking", False)
+    if len(args) > 1:  # copy may follow non_blocking; nothing else may
+        raise TypeError(f"to() takes at most 4 positional arguments but {len(args) + 3} were "
+                        "given")
+    return device, dtype, non_blocking, kwargs.get("memory_format")
+
+
 class RemovableHandle:
     """What the register_*_hook methods return: remove() takes the hook off again."""
 
@@ -235,18 +260,36 @@ class Module:
 
     def _apply(self, fn):
         for module in self.modules():
-            # Parameters keep their identity (optimizers may hold them): only their data moves.
+            # Parameters keep their identity (optimizers may hold them): only their data moves,
+            # and their gradients' with it, as in torch.
             for p in module._parameters.values():
                 if p is not None:
                     with no_grad():
                         p.data = fn(p)
+                        if p.grad is not None:
+                            p.grad.data = fn(p.grad)
             for name, b in module._buffers.items():
                 if b is not None:
                     module._buffers[name] = fn(b)
         return self
 
     def to(self, *args, **kwargs):
-        return self._apply(lambda t: t.to(*args, **kwargs))
+        """Moves and casts parameters and buffers as torch does: a dtype applies to the floating
+        ones only (integer buffers such as num_batches_tracked stay int64), and must itself be
+        floating; a memory format applies to the 4-D and 5-D ones."""
+        device, dtype, non_blocking, memory_format = _parse_to(args, kwargs)
+        if dtype is not None and not dtype.is_floating_point:
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got "
+                            f"desired dtype={dtype}")
+
+        def convert(t):
+            options = dict(device=device, non_blocking=non_blocking)
+            if dtype is not None and t.is_floating_point():
+                options["dtype"] = dtype
+            if memory_format is not None and t.dim() in (4, 5):
+                options["memory_format"] = memory_format
+            return t.to(**options)
+        return self._apply(convert)
 
     def cpu(self):
         return self._apply(lambda t: t.cpu())
@@ -290,14 +333,47 @@ class Module:
             for hook in list(hooks.values()):
                 hook(state_dict, name + "." if name else "", {}, strict, missing, unexpected,
                      errors)
-        own = self.state_dict(keep_vars=True)
-        missing += [k for k in own if k not in state_dict]
-        unexpected += [k for k in state_dict if k not in own]
-        errors += [f"size mismatch for {name}: copying a param with shape {value.shape} from "
-                   f"checkpoint, the shape in current model is {own[name].shape}."
-                   for name, value in state_dict.items()
-                   if name in own and not is_lazy(own[name])
-                   and tuple(own[name].shape) != tuple(value.shape)]
+        copies = []
+
+        def load(module, prefix):
+            # As torch's _load_from_state_dict, module by module: this module's own entries,
+            # then the keys under its prefix that name none of its entries or children
+            # (a key under an entry's name, "bias.x", is not reported), then each child.
+            transient = module.__dict__.get("_non_persistent_buffers_set", ())
+            local = OrderedDict(
+                (name, value) for name, value in itertools.chain(module._parameters.items(),
+                                                                 module._buffers.items())
+                if value is not None and name not in transient)
+            for name, own in local.items():
+                key = prefix + name
+                if key not in state_dict:
+                    missing.append(key)
+                    continue
+                value = state_dict[key]
+                if not isinstance(value, _C.Tensor):
+                    errors.append(f'While copying the parameter named "{key}", expected '
+                                  "torch.Tensor or Tensor-like object from checkpoint but "
+                                  f"received {type(value)}")
+                    continue
+                if not is_lazy(own):
+                    if own.dim() == 0 and value.dim() == 1:  # torch's old 0-dim checkpoints
+                        value = value[0]
+                    if tuple(own.shape) != tuple(value.shape):
+                        errors.append(f"size mismatch for {key}: copying a param with shape "
+                                      f"{value.shape} from checkpoint, the shape in current "
+                                      f"model is {own.shape}.")
+                        continue
+                copies.append((own, value))
+            for key in state_dict:
+                if key.startswith(prefix):
+                    entry = key[len(prefix):].split(".", 1)[0]
+                    if entry not in module._modules and entry not in local:
+                        unexpected.append(key)
+            for name, child in module._modules.items():
+                if child is not None:
+                    load(child, prefix + name + ".")
+
+        load(self, "")
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
@@ -308,10 +384,10 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t"
                                + "\n\t".join(errors))
+        # Nothing is copied unless everything checks out (torch copies as it goes).
         with no_grad():
-            for name, value in state_dict.items():
-                if name in own:
-                    own[name].copy_(value)
+            for own, value in copies:
+                own.copy_(value)
         return _IncompatibleKeys(missing, unexpected)
 
     # ---- Printing ----
