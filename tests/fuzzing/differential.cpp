@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <random>
+#include <set>
 #include <sstream>
 
 namespace ember::fuzzing {
@@ -394,6 +395,17 @@ const OpCase kOps[] = {
 
 constexpr size_t kOpCount = sizeof(kOps) / sizeof(kOps[0]);
 
+// Whether op i may return a view of an operand (or the operand itself) or writes into one: the
+// noise runs leave such an op's operands as they are, or its later writes would land elsewhere
+// than in the program they stand for.
+bool aliases_operands(size_t i) {
+  static const std::set<std::string> kAliasing = {
+      "to",      "transpose", "permute",           "slice",    "select", "expand", "unsqueeze",
+      "squeeze", "flatten",   "reshape(reversed)", "view(-1)", "narrow", "t",      "diagonal",
+      "unfold",  "add_",      "mul_(s)",           "tanh_",    "zero_"};
+  return kAliasing.count(kOps[i].name) > 0;
+}
+
 }  // namespace
 
 size_t op_count() { return kOpCount; }
@@ -527,8 +539,8 @@ void round_to_float32(const Tensor& t) {
 
 // How a noise run disturbs the float64 program, to show how far float32's rounding can move its
 // results: storage rounded to float32 (which also overflows where float32 would), or each
-// step's new result scaled by 1 + u with |u| <= 2^-22 drawn from the seed (a float32 rounding
-// inside the op, such as a mean of equal values that is not exact).
+// step's operands and new result moved by u |x| with |u| <= 2^-22 drawn from the seed (a float32
+// rounding inside the op, such as a mean of equal values that is not exact).
 struct Disturbance {
   bool round = false;
   uint64_t jitter_seed = 0;
@@ -543,12 +555,14 @@ bool aliases_pool(const Tensor& t, const std::vector<Tensor>& pool) {
   return false;
 }
 
+// t + u |t| with |u| <= 2^-22, u drawn per element. The shift is a constant (its gradient is 1,
+// not 1 + u): a scale would keep exact cancellations exact (the gradient of x * s1 / (x * s2) is
+// still 0), where a shift breaks them as float32's rounding inside the op's backward does.
 Tensor jitter(const Tensor& t, std::mt19937_64& gen) {
-  Tensor scale = empty(t.sizes(), kFloat64);
-  for (int64_t i = 0; i < scale.numel(); ++i)
-    scale.data_ptr<double>()[i] =
-        1 + std::ldexp(std::uniform_real_distribution<double>(-1, 1)(gen), -22);
-  return t * scale.to(t.dtype());
+  Tensor u = empty(t.sizes(), kFloat64);
+  for (int64_t i = 0; i < u.numel(); ++i)
+    u.data_ptr<double>()[i] = std::ldexp(std::uniform_real_distribution<double>(-1, 1)(gen), -22);
+  return t + t.detach().abs() * u.to(t.dtype());
 }
 
 // Sets the default dtype for its lifetime.
@@ -582,7 +596,14 @@ Outcome execute(const Program& program, const std::vector<Tensor>& inputs, Scala
     const Program::Step& s = steps[i];
     Args args(s.args);
     const size_t n = out.pool.size();
-    Operands operands{out.pool[s.a % n], out.pool[s.b % n], floating, args};
+    // A noise run also scales each operand on its own (a rounding of each operand, so that
+    // x / x is no longer exactly 1 and its backward no longer cancels exactly).
+    Tensor a = out.pool[s.a % n], b = out.pool[s.b % n];
+    if (disturbance.jitter_seed && !aliases_operands(s.op)) {
+      if (a.is_floating_point()) a = jitter(a, gen);
+      if (b.is_floating_point()) b = jitter(b, gen);
+    }
+    Operands operands{a, b, floating, args};
     std::string error;
     Tensor result;
     const std::string where = "step " + std::to_string(i) + " (" + kOps[s.op].name + ")";
