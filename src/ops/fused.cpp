@@ -132,7 +132,11 @@ Tensor repeat(const Tensor& t, IntArrayRef repeats) {
   Tensor out;
   {
     NoGradGuard recorded_below;
-    out = t.reshape(interleaved).expand(expanded).contiguous().view(result);
+    // Always a copy, as in torch: contiguous() would hand back t's own memory when nothing is
+    // repeated (all ones, or a 0-dim t), and writes to the result would reach t.
+    out = empty(expanded, t.options());
+    out.copy_(t.reshape(interleaved).expand(expanded));
+    out = out.view(result);
   }
   const DimVector shape(t.sizes().begin(), t.sizes().end());
   record("RepeatBackward0", {&t}, {&out}, {}, [expanded, shape, n](auto&, auto& g, auto&) {

@@ -395,15 +395,37 @@ const OpCase kOps[] = {
 
 constexpr size_t kOpCount = sizeof(kOps) / sizeof(kOps[0]);
 
-// Whether op i may return a view of an operand (or the operand itself) or writes into one: the
-// noise runs leave such an op's operands as they are, or its later writes would land elsewhere
-// than in the program they stand for.
-bool aliases_operands(size_t i) {
-  static const std::set<std::string> kAliasing = {
-      "to",      "transpose", "permute",           "slice",    "select", "expand", "unsqueeze",
-      "squeeze", "flatten",   "reshape(reversed)", "view(-1)", "narrow", "t",      "diagonal",
-      "unfold",  "add_",      "mul_(s)",           "tanh_",    "zero_"};
-  return kAliasing.count(kOps[i].name) > 0;
+// Whether the noise runs leave op i's operands as they are: ops that may return a view of an
+// operand (or the operand itself) or write into one, whose later writes must land where they do
+// in the program the run stands for; and ops whose result jumps where they are evaluated
+// exactly in both dtypes (eq(x, x), floor and truncation at integer values, ties in argmax).
+bool keeps_operands(size_t i) {
+  static const std::set<std::string> kKept = {"to",
+                                              "transpose",
+                                              "permute",
+                                              "slice",
+                                              "select",
+                                              "expand",
+                                              "unsqueeze",
+                                              "squeeze",
+                                              "flatten",
+                                              "reshape(reversed)",
+                                              "view(-1)",
+                                              "narrow",
+                                              "t",
+                                              "diagonal",
+                                              "unfold",
+                                              "add_",
+                                              "mul_(s)",
+                                              "tanh_",
+                                              "zero_",
+                                              "eq",
+                                              "lt",
+                                              "argmax",
+                                              "min(dim).indices",
+                                              "floor",
+                                              "add(a, long(b))"};
+  return kKept.count(kOps[i].name) > 0;
 }
 
 }  // namespace
@@ -540,11 +562,18 @@ void round_to_float32(const Tensor& t) {
 // How a noise run disturbs the float64 program, to show how far float32's rounding can move its
 // results: storage rounded to float32 (which also overflows where float32 would), or each
 // step's operands and new result moved by u |x| with |u| <= 2^-22 drawn from the seed (a float32
-// rounding inside the op, such as a mean of equal values that is not exact).
+// rounding inside the op, such as a mean of equal values that is not exact). The shifts come in
+// antithetic pairs (u, then -u from the same seed), so that a result on a discontinuity (a
+// where(a > 0) at a == 0 after a cancellation) falls on each side in one run of the pair.
 struct Disturbance {
   bool round = false;
   uint64_t jitter_seed = 0;
+  double jitter_sign = 1;
 };
+
+// The jittered runs: two antithetic pairs.
+constexpr std::array<std::pair<uint64_t, double>, 4> kJitters = {
+    {{1, 1.0}, {1, -1.0}, {2, 1.0}, {2, -1.0}}};
 
 // Whether t is a view of, or the same tensor as, a tensor of the pool: jittering those would
 // change what the program's later in-place writes alias.
@@ -558,10 +587,11 @@ bool aliases_pool(const Tensor& t, const std::vector<Tensor>& pool) {
 // t + u |t| with |u| <= 2^-22, u drawn per element. The shift is a constant (its gradient is 1,
 // not 1 + u): a scale would keep exact cancellations exact (the gradient of x * s1 / (x * s2) is
 // still 0), where a shift breaks them as float32's rounding inside the op's backward does.
-Tensor jitter(const Tensor& t, std::mt19937_64& gen) {
+Tensor jitter(const Tensor& t, std::mt19937_64& gen, double sign) {
   Tensor u = empty(t.sizes(), kFloat64);
   for (int64_t i = 0; i < u.numel(); ++i)
-    u.data_ptr<double>()[i] = std::ldexp(std::uniform_real_distribution<double>(-1, 1)(gen), -22);
+    u.data_ptr<double>()[i] =
+        sign * std::ldexp(std::uniform_real_distribution<double>(-1, 1)(gen), -22);
   return t + t.detach().abs() * u.to(t.dtype());
 }
 
@@ -599,9 +629,9 @@ Outcome execute(const Program& program, const std::vector<Tensor>& inputs, Scala
     // A noise run also scales each operand on its own (a rounding of each operand, so that
     // x / x is no longer exactly 1 and its backward no longer cancels exactly).
     Tensor a = out.pool[s.a % n], b = out.pool[s.b % n];
-    if (disturbance.jitter_seed && !aliases_operands(s.op)) {
-      if (a.is_floating_point()) a = jitter(a, gen);
-      if (b.is_floating_point()) b = jitter(b, gen);
+    if (disturbance.jitter_seed && !keeps_operands(s.op)) {
+      if (a.is_floating_point()) a = jitter(a, gen, disturbance.jitter_sign);
+      if (b.is_floating_point()) b = jitter(b, gen, disturbance.jitter_sign);
     }
     Operands operands{a, b, floating, args};
     std::string error;
@@ -618,7 +648,7 @@ Outcome execute(const Program& program, const std::vector<Tensor>& inputs, Scala
     out.errors.push_back(error);
     if (!result.defined() || result.numel() > kMaxElements) continue;
     if (disturbance.jitter_seed && result.is_floating_point() && !aliases_pool(result, out.pool))
-      result = jitter(result, gen);
+      result = jitter(result, gen, disturbance.jitter_sign);
     if (disturbance.round) round_to_float32(result);
     out.pool.push_back(result);
     out.pool_step.push_back(static_cast<int>(i));
@@ -702,8 +732,9 @@ void compare_dtypes(const Program& program, const Outcome& run64, const Outcome&
   auto noise_runs = [&]() -> const std::vector<Outcome>& {
     if (noise.empty()) {
       noise.push_back(execute(program, program.make_inputs(kFloat64), kFloat64, {true, 0}));
-      for (uint64_t seed : {1, 2})
-        noise.push_back(execute(program, program.make_inputs(kFloat64), kFloat64, {false, seed}));
+      for (const auto& [seed, sign] : kJitters)
+        noise.push_back(
+            execute(program, program.make_inputs(kFloat64), kFloat64, {false, seed, sign}));
       noise.push_back(execute(program, program.make_inputs(kFloat64, 1e-6, 3), kFloat64));
     }
     return noise;
@@ -783,18 +814,18 @@ void compare_gradients(const Program& program, Tally& tally, std::vector<std::st
   for (size_t i = 0; i < g64.grads.size(); ++i) {
     ++tally.grads_compared;
     // A gradient that is inf or NaN in float64 marks a singular point (hypot or norm at zero,
-    // say), where float32's rounding may land on either side; one beyond float32's range
-    // overflows there.
+    // say), where float32's rounding may land on either side; one beyond the square root of
+    // float32's range overflows there on the way (a 1/x^2 factor of 1e20 is inf in float32).
     if (!g64.grads[i].isfinite().all().item<bool>() ||
-        g64.grads[i].abs().gt(std::numeric_limits<float>::max() / 16).any().item<bool>()) {
+        g64.grads[i].abs().gt(std::sqrt(std::numeric_limits<float>::max())).any().item<bool>()) {
       ++tally.grads_unstable;
       continue;
     }
     if (unexplained(g32.grads[i], g64.grads[i], {}, 1e-3, 1e-4) < 0) continue;
     if (noise.empty()) {
-      for (uint64_t seed : {1, 2})
-        noise.push_back(
-            backward_of(program, program.make_inputs(kFloat64), kFloat64, ignored, {false, seed}));
+      for (const auto& [seed, sign] : kJitters)
+        noise.push_back(backward_of(program, program.make_inputs(kFloat64), kFloat64, ignored,
+                                    {false, seed, sign}));
       noise.push_back(
           backward_of(program, program.make_inputs(kFloat64, 1e-6, 3), kFloat64, ignored));
     }

@@ -9,6 +9,12 @@ namespace {
 namespace F = nn::functional;
 using testing::values;
 
+int64_t numel_of(const std::vector<int64_t>& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
 TEST(DifferentialRegressions, EluFamilyGradientIsFiniteForLargeInputs) {
   // The negative piece's expm1 overflowed in float32 above x = 88 where it was not selected, and
   // its gradient (inf) times where's zero gave NaN.
@@ -44,6 +50,27 @@ TEST(DifferentialRegressions, WritingIntoAnIntegerTensorRecordsNoHistory) {
   counts.select(1, 1).fill_(x[1]);
   EXPECT_FALSE(counts.requires_grad());
   EXPECT_EQ(values(counts), (std::vector<double>{0, -2, 0, -2}));
+}
+
+TEST(DifferentialRegressions, RepeatAlwaysCopies) {
+  // With nothing repeated (all ones, or no repeats of a 0-dim tensor) repeat returned the
+  // input's own memory: a later in-place write to either changed both, and the gradient
+  // (RepeatBackward0's) no longer described the values. torch always copies.
+  for (const auto& [shape, times] : {std::pair<std::vector<int64_t>, std::vector<int64_t>>{{}, {}},
+                                     {{2, 3}, {1, 1}},
+                                     {{3}, {1, 1}}}) {
+    const Tensor x = arange(6, kFloat64).narrow(0, 0, numel_of(shape)).reshape(shape);
+    const Tensor r = x.repeat(times);
+    EXPECT_NE(r.data_ptr(), x.data_ptr());
+    r.add_(1);
+    EXPECT_TRUE(x.equal(arange(6, kFloat64).narrow(0, 0, numel_of(shape)).reshape(shape)));
+  }
+  const Tensor w = tensor(-0.5, kFloat64).requires_grad_();
+  Tensor y = w * 1;
+  const Tensor r = y.repeat({});
+  y.add_(w);
+  EXPECT_EQ(r.item<double>(), -0.5);
+  EXPECT_EQ(autograd::grad({r}, {w})[0].item<double>(), 1.0);
 }
 
 }  // namespace
