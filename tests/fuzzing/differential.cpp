@@ -852,6 +852,59 @@ bool agree(const std::vector<Tensor>& a, const std::vector<Tensor>& n, const Ten
   return true;
 }
 
+// How a gradcheck of a program ended.
+enum class Verdict { Agrees, Unjudgeable, Raised, Differs };
+
+// Gradchecks fn at inputs in float64, judging only where it can be judged: a central difference
+// of step eps resolves no better than |f| * rounding / eps (an output of 1e17 hides the
+// derivatives of its small terms), an inf or NaN derivative marks a singular point (hypot at
+// zero, as in torch), and where finite differences of other steps disagree with each other the
+// point is a kink or too steep. A disagreement beyond all that is reported as a problem.
+Verdict judge(const autograd::TensorFunction& fn, const std::vector<Tensor>& inputs,
+              const std::string& what, std::vector<std::string>& problems) {
+  autograd::Jacobians j;
+  try {
+    j = autograd::jacobians(fn, inputs, 1e-6);
+  } catch (const Error&) {
+    return Verdict::Raised;  // the backward's error was compared between the dtypes already
+  }
+  Tensor magnitude;
+  {
+    NoGradGuard no_grad;
+    std::vector<Tensor> flat;
+    for (const Tensor& o : fn(inputs))
+      if (o.defined()) flat.push_back(o.reshape({-1}).abs());
+    if (flat.empty()) return Verdict::Agrees;
+    magnitude = cat(flat);
+  }
+  if (!magnitude.isfinite().all().item<bool>()) return Verdict::Unjudgeable;
+  auto resolution = [&](double eps, double atol) { return magnitude * (1e-14 / eps) + atol; };
+  if (agree(j.analytical, j.numerical, resolution(1e-6, 1e-5), 1e-3)) return Verdict::Agrees;
+  for (const Tensor& a : j.analytical)
+    if (!a.isfinite().all().item<bool>()) return Verdict::Unjudgeable;
+  const autograd::Jacobians wide = autograd::jacobians(fn, inputs, 1e-4);
+  const autograd::Jacobians narrow = autograd::jacobians(fn, inputs, 1e-7);
+  if (!agree(wide.numerical, narrow.numerical, resolution(1e-7, 1e-4), 1e-2) ||
+      !agree(j.numerical, narrow.numerical, resolution(1e-7, 1e-4), 1e-2))
+    return Verdict::Unjudgeable;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Tensor& a = j.analytical[i];
+    const Tensor& n = j.numerical[i];
+    Tensor bad = (a - n).abs().gt(n.abs() * 1e-3 + resolution(1e-6, 1e-5)).reshape({-1});
+    if (!bad.any().item<bool>()) continue;
+    const int64_t at = bad.to(kInt64).argmax().item<int64_t>();
+    const int64_t cols = a.size(1);
+    auto entry = [&](const Tensor& m) {
+      return std::to_string(m.reshape({-1})[at].item<double>());
+    };
+    problems.push_back(what + ": input " + std::to_string(i) + ", element " +
+                       std::to_string(at / cols) + ", output element " + std::to_string(at % cols) +
+                       ": analytical " + entry(a) + ", numerical " + entry(n) + " (step 1e-4: " +
+                       entry(wide.numerical[i]) + ", 1e-7: " + entry(narrow.numerical[i]) + ")");
+  }
+  return Verdict::Differs;
+}
+
 void gradcheck_program(const Program& program, Tally& tally, std::vector<std::string>& problems) {
   std::vector<Tensor> inputs = program.make_inputs(kFloat64);
   const Outcome first = execute(program, inputs, kFloat64);
@@ -862,6 +915,7 @@ void gradcheck_program(const Program& program, Tally& tally, std::vector<std::st
   if (slots.empty() || leaves.empty()) return;
   for (const Tensor& p : projections(first, slots))
     if (!std::isfinite(p.item<double>())) return;  // no derivative to check at inf or NaN
+  // One scalar per result that requires grad (a random projection of it).
   auto fn = [&](const std::vector<Tensor>& xs) {
     // As recorded, also where the numerical Jacobian calls this in no-grad mode: a write to a
     // leaf that requires grad must raise there too, not overwrite the perturbed input.
@@ -871,54 +925,23 @@ void gradcheck_program(const Program& program, Tally& tally, std::vector<std::st
       if (all[i].requires_grad()) all[i] = xs[k++];
     return projections(execute(program, all, kFloat64), slots);
   };
-  autograd::Jacobians j;
-  try {
-    j = autograd::jacobians(fn, leaves, 1e-6);
-  } catch (const Error&) {
-    return;  // the backward's error was compared between the dtypes already
-  }
-  // A central difference of step eps resolves no better than |f| * rounding / eps: an output
-  // of 1e17 hides the derivatives of its small terms. The tolerance of each output says so.
-  Tensor magnitude = zeros({static_cast<int64_t>(slots.size())}, kFloat64);
-  {
-    NoGradGuard no_grad;
-    const std::vector<Tensor> values = fn(leaves);
-    for (size_t k = 0; k < values.size(); ++k) magnitude[k].fill_(values[k].abs());
-  }
-  auto resolution = [&](double eps, double atol) { return magnitude * (1e-14 / eps) + atol; };
+  const Verdict first_order = judge(fn, leaves, "gradcheck", problems);
+  if (first_order == Verdict::Raised) return;
   ++tally.gradchecks;
-  if (agree(j.analytical, j.numerical, resolution(1e-6, 1e-5), 1e-3)) return;
-  // An inf or NaN derivative marks a singular point (hypot at zero), as it does in torch.
-  for (const Tensor& a : j.analytical)
-    if (!a.isfinite().all().item<bool>()) {
-      ++tally.gradchecks_unstable;
-      return;
-    }
-  // Judge only where finite differences of two other steps agree with each other: elsewhere
-  // the point is a kink or the function too steep for central differences.
-  const autograd::Jacobians wide = autograd::jacobians(fn, leaves, 1e-4);
-  const autograd::Jacobians narrow = autograd::jacobians(fn, leaves, 1e-7);
-  if (!agree(wide.numerical, narrow.numerical, resolution(1e-7, 1e-4), 1e-2) ||
-      !agree(j.numerical, narrow.numerical, resolution(1e-7, 1e-4), 1e-2)) {
-    ++tally.gradchecks_unstable;
-    return;
-  }
-  for (size_t i = 0; i < leaves.size(); ++i) {
-    const Tensor& a = j.analytical[i];
-    const Tensor& n = j.numerical[i];
-    Tensor bad = (a - n).abs().gt(n.abs() * 1e-3 + resolution(1e-6, 1e-5)).reshape({-1});
-    if (!bad.any().item<bool>()) continue;
-    const int64_t at = bad.to(kInt64).argmax().item<int64_t>();
-    const int64_t cols = a.size(1);
-    auto entry = [&](const Tensor& m) {
-      return std::to_string(m.reshape({-1})[at].item<double>());
-    };
-    problems.push_back(
-        "gradcheck: input " + std::to_string(i) + ", element " + std::to_string(at / cols) +
-        ", projection of pool slot " + std::to_string(slots[static_cast<size_t>(at % cols)]) +
-        ": analytical " + entry(a) + ", numerical " + entry(n) +
-        " (step 1e-4: " + entry(wide.numerical[i]) + ", 1e-7: " + entry(narrow.numerical[i]) + ")");
-  }
+  if (first_order == Verdict::Unjudgeable) ++tally.gradchecks_unstable;
+  if (first_order != Verdict::Agrees) return;
+  // Second order, as gradgradcheck: the vector-Jacobian product is checked with respect to the
+  // inputs and to upstream gradients that are inputs too, so every step's double backward runs.
+  std::vector<Tensor> checked = leaves;
+  std::mt19937 gen(static_cast<uint32_t>(slots.size() * 7919 + leaves.size()));
+  for (size_t k = 0; k < slots.size(); ++k)
+    checked.push_back(scalar_tensor(std::uniform_real_distribution<double>(0.5, 1.5)(gen), kFloat64)
+                          .requires_grad_());
+  const Verdict second_order =
+      judge(autograd::vjp_function(fn, leaves.size()), checked, "gradgradcheck", problems);
+  if (second_order == Verdict::Raised) return;
+  ++tally.gradgradchecks;
+  if (second_order == Verdict::Unjudgeable) ++tally.gradgradchecks_unstable;
 }
 
 }  // namespace

@@ -84,8 +84,10 @@ struct Tally {
   int64_t grads_unstable = 0;
   int64_t gradchecks = 0;           // programs whose backward was gradchecked
   int64_t gradchecks_unstable = 0;  // ... at a point where finite differences disagree
-  int64_t backward_failed = 0;      // backward raised a catalogued error in both dtypes
-  std::vector<int64_t> op_runs;     // per op: steps that ran without error
+  int64_t gradgradchecks = 0;       // programs whose double backward was gradchecked
+  int64_t gradgradchecks_unstable = 0;
+  int64_t backward_failed = 0;   // backward raised a catalogued error in both dtypes
+  std::vector<int64_t> op_runs;  // per op: steps that ran without error
 };
 
 /// The program's results in one dtype, step by step, and the gradients of its inputs: for
