@@ -589,6 +589,9 @@ std::vector<OpSample> op_samples() {
   // Its float32 result is too coarse for central differences; GradcheckTo checks it instead.
   s.push_back(unary("to_float32", x34, F1(x.to(kFloat32)), "ToCopyBackward0"));
   s.back().numeric = false;
+  // The same node with a float64 result, so that finite differences can check it.
+  s.push_back(
+      unary("to_copy", transposed(x34), F1(x.to(kFloat64, /*copy=*/true)), "ToCopyBackward0"));
 
   // ---- Joining and splitting -----------------------------------------------------------------
   s.push_back(binary("cat", x34, normal({2, 4}), F2(cat({a, b})), "CatBackward0"));
@@ -1050,10 +1053,11 @@ TEST(OpTable, EveryOpHasASampleRow) {
 
 // ---- The inventory of backward nodes ----------------------------------------------------------
 
-// Every backward node name the library can record ("...Backward<N>" in src/ and include/).
+// Every backward node name the library can record ("...Backward<N>", "CopyBackwards" in src/
+// and include/).
 std::set<std::string> node_names_in_the_sources() {
   std::set<std::string> names;
-  const std::regex quoted("\"([A-Z][A-Za-z0-9]*Backward[0-9]*)\"");
+  const std::regex quoted("\"([A-Z][A-Za-z0-9]*Backwards?[0-9]*)\"");
   // The checkout: two levels above tests/fixtures.
   const std::filesystem::path checkout =
       std::filesystem::path(EMBER_TEST_FIXTURES).parent_path().parent_path();
@@ -1100,13 +1104,16 @@ const std::map<std::string, std::string> kNodesCheckedElsewhere = {
 };
 
 // The inventory is the source itself: every backward node the library records appears in the
-// graph (or the double-backward graph) of some sample row above, so its formula is gradchecked
-// and gradgradchecked; a new node without a row fails here.
+// graph of some sample row above, so its formula is gradchecked and gradgradchecked, or in the
+// double-backward graph of one (nodes such as SelectBackwardBackward0 that only a backward
+// records: those are checked to first order by the row's gradgradcheck); a new node without a
+// row fails here.
 TEST(OpTable, EveryBackwardNodeInTheSourcesIsGradchecked) {
   const std::set<std::string> inventory = node_names_in_the_sources();
   EXPECT_GT(inventory.size(), 100u);
   std::set<std::string> reached;
-  for (const OpSample& s : op_samples()) {
+  // The rows that are gradchecked and gradgradchecked (numerically checkable ones).
+  for (const OpSample& s : numeric_samples()) {
     manual_seed(0);
     Case c = s.make();
     const variable_list outs = c.fn(c.inputs);

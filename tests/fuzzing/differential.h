@@ -84,6 +84,7 @@ struct Tally {
   int64_t grads_unstable = 0;
   int64_t gradchecks = 0;           // programs whose backward was gradchecked
   int64_t gradchecks_unstable = 0;  // ... at a point where finite differences disagree
+  int64_t gradchecks_raised = 0;    // programs whose gradcheck raised (a course that changed)
   int64_t gradgradchecks = 0;       // programs whose double backward was gradchecked
   int64_t gradgradchecks_unstable = 0;
   int64_t backward_failed = 0;   // backward raised a catalogued error in both dtypes

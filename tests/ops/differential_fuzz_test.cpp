@@ -73,6 +73,7 @@ TEST(DifferentialFuzzTest, FixedSeedsAgreeAcrossDtypesAndGradcheck) {
   EXPECT_LT(tally.grads_unstable * 20, tally.grads_compared);
   EXPECT_GT(tally.gradchecks, static_cast<int64_t>(kPrograms) / 3);
   EXPECT_LT(tally.gradchecks_unstable * 10, tally.gradchecks);
+  EXPECT_LT(tally.gradchecks_raised * 20, tally.gradchecks);
   EXPECT_GT(tally.gradgradchecks * 10, tally.gradchecks * 8);
   EXPECT_LT(tally.gradgradchecks_unstable * 10, tally.gradgradchecks);
   for (size_t op = 0; op < fuzzing::op_count(); ++op)
@@ -82,8 +83,9 @@ TEST(DifferentialFuzzTest, FixedSeedsAgreeAcrossDtypesAndGradcheck) {
             << tally.values_unstable << " ill-conditioned), gradients compared "
             << tally.grads_compared << " (" << tally.grads_unstable
             << " ill-conditioned), gradchecks " << tally.gradchecks << " ("
-            << tally.gradchecks_unstable << " at kinks), gradgradchecks " << tally.gradgradchecks
-            << " (" << tally.gradgradchecks_unstable << " at kinks), backward raised "
+            << tally.gradchecks_unstable << " at kinks, " << tally.gradchecks_raised
+            << " raised), gradgradchecks " << tally.gradgradchecks << " ("
+            << tally.gradgradchecks_unstable << " at kinks), backward raised "
             << tally.backward_failed << "\n";
 }
 
