@@ -161,7 +161,9 @@ Tensor nonzero(const Tensor& t) { return t.nonzero(); }
 Tensor Tensor::masked_select(const Tensor& mask) const {
   EMBER_CHECK(mask.dtype() == kBool, "masked_select: expected BoolTensor for mask");
   const std::vector<Tensor> both = broadcast_tensors({*this, mask});
-  return both[0].index({indexing::TensorIndex(both[1])});
+  // Flattened first: indexing a 0-dim tensor with a 0-dim mask is a view (t[True] is t[None]),
+  // where masked_select always copies.
+  return both[0].reshape({-1}).index({indexing::TensorIndex(both[1].reshape({-1}))});
 }
 
 Tensor masked_select(const Tensor& t, const Tensor& mask) { return t.masked_select(mask); }

@@ -73,5 +73,19 @@ TEST(DifferentialRegressions, RepeatAlwaysCopies) {
   EXPECT_EQ(autograd::grad({r}, {w})[0].item<double>(), 1.0);
 }
 
+TEST(DifferentialRegressions, MaskedSelectOfA0DimTensorCopies) {
+  // masked_select of a 0-dim tensor indexed it with a 0-dim mask, which is a view (t[True] is
+  // t[None]): zeroing the result zeroed the input and rewrote its history. torch copies.
+  const Tensor w = tensor(-0.7, kFloat64).requires_grad_();
+  const Tensor m = w * 1;
+  const Tensor s = m.masked_select(tensor(true));
+  EXPECT_EQ(s.sizes(), (DimVector{1}));
+  EXPECT_NE(s.data_ptr(), m.data_ptr());
+  s.zero_();
+  EXPECT_EQ(m.item<double>(), -0.7);
+  EXPECT_EQ(autograd::grad({m * 0.3}, {w})[0].item<double>(), 0.3);
+  EXPECT_EQ(m.masked_select(tensor(false)).sizes(), (DimVector{0}));
+}
+
 }  // namespace
 }  // namespace ember
