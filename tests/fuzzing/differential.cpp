@@ -547,11 +547,20 @@ std::string Program::describe() const {
 
 namespace {
 
+// A step that ran: its operands as it saw them (before an in-place step wrote into them) and
+// its result as it gave it (copies, without history).
+struct Record {
+  size_t step;
+  Tensor a, b, result;
+  bool requires_grad = false;
+};
+
 struct Outcome {
   std::vector<Tensor> pool;
   std::vector<std::string> errors;    // per step: the catalogue template it raised, or ""
   std::vector<std::string> problems;  // errors the catalogue does not list, exceptions
   std::vector<int> pool_step;         // per pool entry: the step that made it (-1: input)
+  std::vector<Record> records;        // the steps that ran, with their operands
 };
 
 // A description of an error, or a problem when the catalogue does not list it.
@@ -562,21 +571,12 @@ std::string classify(const Error& e, const std::string& where, std::vector<std::
   return pattern.empty() ? std::string("uncatalogued: ") + e.what() : pattern;
 }
 
-// Rounds the floating memory t lives in to float32 precision (emulating float32 storage).
-void round_to_float32(const Tensor& t) {
-  if (!t.defined() || t.dtype() != kFloat64) return;
-  NoGradGuard no_grad;
-  const int64_t n = static_cast<int64_t>(t.impl()->storage()->nbytes() / sizeof(double));
-  Tensor whole = t.as_strided({n}, {1}, 0);
-  whole.copy_(whole.to(kFloat32));
-}
-
-// How a noise run disturbs the float64 program, to show how far float32's rounding can move its
-// results: storage rounded to float32 (which also overflows where float32 would), or each
-// step's operands and new result moved by u |x| with |u| <= 2^-22 drawn from the seed (a float32
-// rounding inside the op, such as a mean of equal values that is not exact). The shifts come in
-// antithetic pairs (u, then -u from the same seed), so that a result on a discontinuity (a
-// where(a > 0) at a == 0 after a cancellation) falls on each side in one run of the pair.
+// How a noise run disturbs a float64 op, to show how far float32's rounding can move its result:
+// the result rounded to float32 (which also overflows where float32 would), or the operands
+// moved by u |x| with |u| <= 2^-22 drawn from the seed (a float32 rounding inside the op, such
+// as a mean of equal values that is not exact). The shifts come in antithetic pairs (u, then -u
+// from the same seed), so that a result on a discontinuity falls on each side in one run of
+// the pair.
 struct Disturbance {
   bool round = false;
   uint64_t jitter_seed = 0;
@@ -586,15 +586,6 @@ struct Disturbance {
 // The jittered runs: two antithetic pairs.
 constexpr std::array<std::pair<uint64_t, double>, 4> kJitters = {
     {{1, 1.0}, {1, -1.0}, {2, 1.0}, {2, -1.0}}};
-
-// Whether t is a view of, or the same tensor as, a tensor of the pool: jittering those would
-// change what the program's later in-place writes alias.
-bool aliases_pool(const Tensor& t, const std::vector<Tensor>& pool) {
-  if (t.unsafe_impl()->view_base()) return true;
-  for (const Tensor& p : pool)
-    if (p.unsafe_impl() == t.unsafe_impl()) return true;
-  return false;
-}
 
 // t + u |t| with |u| <= 2^-22, u drawn per element. The shift is a constant (its gradient is 1,
 // not 1 + u): a scale would keep exact cancellations exact (the gradient of x * s1 / (x * s2) is
@@ -621,9 +612,7 @@ class DefaultDtypeGuard {
   ScalarType saved_;
 };
 
-Outcome execute(const Program& program, const std::vector<Tensor>& inputs, ScalarType floating,
-                const Disturbance& disturbance = {}) {
-  std::mt19937_64 gen(disturbance.jitter_seed);
+Outcome execute(const Program& program, const std::vector<Tensor>& inputs, ScalarType floating) {
   // Integer inputs promote to the program's floating dtype in both runs, as they would in a
   // program written for that dtype.
   DefaultDtypeGuard default_dtype(floating);
@@ -638,14 +627,15 @@ Outcome execute(const Program& program, const std::vector<Tensor>& inputs, Scala
     const Program::Step& s = steps[i];
     Args args(s.args);
     const size_t n = out.pool.size();
-    // A noise run also shifts each operand on its own (a rounding of each operand, so that
-    // x / x is no longer exactly 1 and its backward no longer cancels exactly).
-    Tensor a = out.pool[s.a % n], b = out.pool[s.b % n];
-    if (disturbance.jitter_seed && !keeps_operands(s.op)) {
-      if (a.is_floating_point()) a = jitter(a, gen, disturbance.jitter_sign);
-      if (b.is_floating_point()) b = jitter(b, gen, disturbance.jitter_sign);
-    }
+    const Tensor& a = out.pool[s.a % n];
+    const Tensor& b = out.pool[s.b % n];
     Operands operands{a, b, floating, args};
+    Tensor a_before, b_before;
+    {
+      NoGradGuard no_grad;
+      a_before = a.detach().clone();
+      b_before = b.is_same(a) ? a_before : b.detach().clone();
+    }
     std::string error;
     Tensor result;
     const std::string where = "step " + std::to_string(i) + " (" + kOps[s.op].name + ")";
@@ -659,9 +649,11 @@ Outcome execute(const Program& program, const std::vector<Tensor>& inputs, Scala
     }
     out.errors.push_back(error);
     if (!result.defined() || result.numel() > kMaxElements) continue;
-    if (disturbance.jitter_seed && result.is_floating_point() && !aliases_pool(result, out.pool))
-      result = jitter(result, gen, disturbance.jitter_sign);
-    if (disturbance.round) round_to_float32(result);
+    {
+      NoGradGuard no_grad;  // as it is now: later in-place steps may write into it
+      out.records.push_back(
+          {i, a_before, b_before, result.detach().clone(), result.requires_grad()});
+    }
     out.pool.push_back(result);
     out.pool_step.push_back(static_cast<int>(i));
   }
@@ -739,47 +731,157 @@ std::string shape_and_dtype(const Tensor& t) {
   return os.str();
 }
 
-// The float32 run's results (pool tensors, then leaf gradients) against float64's.
-void compare_dtypes(const Program& program, const Outcome& run64, const Outcome& run32,
-                    Tally& tally, std::vector<std::string>& problems) {
-  std::vector<Outcome> noise;  // made on the first difference only: most programs need none
-  auto noise_runs = [&]() -> const std::vector<Outcome>& {
-    if (noise.empty()) {
-      noise.push_back(execute(program, program.make_inputs(kFloat64), kFloat64, {true, 0}));
-      for (const auto& [seed, sign] : kJitters)
-        noise.push_back(
-            execute(program, program.make_inputs(kFloat64), kFloat64, {false, seed, sign}));
-      noise.push_back(execute(program, program.make_inputs(kFloat64, 1e-6, 3), kFloat64));
-    }
-    return noise;
-  };
+// The two runs give results of the same shapes, dtypes (float32 for float64) and history.
+void compare_structure(const Outcome& run64, const Outcome& run32,
+                       std::vector<std::string>& problems) {
   for (size_t i = 0; i < run64.pool.size(); ++i) {
     const Tensor& ref = run64.pool[i];
     const Tensor& x = run32.pool[i];
     const std::string where = "pool slot " + std::to_string(i);
     const ScalarType expected = ref.dtype() == kFloat64 ? kFloat32 : ref.dtype();
-    if (x.sizes() != ref.sizes() || x.dtype() != expected) {
+    if (x.sizes() != ref.sizes() || x.dtype() != expected)
       problems.push_back(where + ": float64 run gives " + shape_and_dtype(ref) +
                          ", float32 run gives " + shape_and_dtype(x));
-      continue;
-    }
-    if (x.requires_grad() != ref.requires_grad()) {
+    else if (x.requires_grad() != ref.requires_grad())
       problems.push_back(where + ": requires_grad differs between the float32 and float64 runs");
-      continue;
+  }
+}
+
+// What one op gives on given operands: its result and, with an upstream gradient, the
+// gradients of its floating operands (undefined where it raised).
+struct OpResult {
+  Tensor result;
+  std::vector<Tensor> grads;
+};
+
+OpResult run_op(size_t op, const std::array<uint8_t, 6>& bytes, Tensor a, Tensor b,
+                ScalarType floating, const Disturbance& disturbance, bool differentiate,
+                uint32_t upstream_seed) {
+  DefaultDtypeGuard default_dtype(floating);
+  std::mt19937_64 gen(disturbance.jitter_seed);
+  // The operands as leaves of their own, converted to this dtype (the same tensor stays one).
+  const bool same = a.is_same(b);
+  auto leaf = [&](const Tensor& t) {
+    Tensor c = t.detach().to(t.is_floating_point() ? floating : t.dtype(), /*copy=*/true);
+    if (differentiate && c.is_floating_point()) c.requires_grad_();
+    return c;
+  };
+  a = leaf(a);
+  b = same ? a : leaf(b);
+  Tensor used_a = a, used_b = b;
+  if (disturbance.jitter_seed && !keeps_operands(op)) {
+    if (a.is_floating_point()) used_a = jitter(a, gen, disturbance.jitter_sign);
+    // Each on its own also when both are one tensor: x / x is then no longer exactly 1, and its
+    // backward no longer cancels exactly, as in float32.
+    if (b.is_floating_point()) used_b = jitter(b, gen, disturbance.jitter_sign);
+  }
+  // In-place steps write into their operand: into a copy, so that a leaf stays a leaf.
+  if (differentiate && keeps_operands(op)) {
+    if (used_a.is_floating_point()) used_a = used_a * 1;
+    if (used_b.is_floating_point()) used_b = same ? used_a : used_b * 1;
+  }
+  OpResult out;
+  const Args args(bytes);
+  Operands operands{used_a, used_b, floating, args};
+  try {
+    out.result = kOps[op].run(operands);
+  } catch (const Error&) {
+    return {};
+  }
+  if (disturbance.round) {
+    NoGradGuard no_grad;
+    out.result = out.result.detach().to(kFloat32).to(out.result.dtype());
+  }
+  if (!differentiate || !out.result.requires_grad()) return out;
+  std::mt19937 draw(upstream_seed);
+  Tensor upstream = empty(out.result.sizes(), kFloat64);
+  for (int64_t k = 0; k < upstream.numel(); ++k)
+    upstream.data_ptr<double>()[k] =
+        static_cast<float>(std::uniform_real_distribution<double>(-1, 1)(draw));
+  std::vector<Tensor> leaves;
+  for (const Tensor& t : {a, b})
+    if (t.requires_grad() && (leaves.empty() || !same)) leaves.push_back(t);
+  try {
+    out.grads = autograd::grad({out.result}, leaves, {upstream.to(out.result.dtype())}, false,
+                               false, /*allow_unused=*/true);
+    for (size_t k = 0; k < leaves.size(); ++k)
+      if (!out.grads[k].defined()) out.grads[k] = zeros_like(leaves[k]);
+  } catch (const Error&) {
+    out.grads.clear();
+  }
+  return out;
+}
+
+// Every step of the float32 run against the same op in float64 on the same operands (the
+// float32 run's, converted), values and vector-Jacobian products: each op is judged on its own,
+// so the conditioning of the program around it does not count. A difference must exceed what
+// float32's rounding can explain: the float64 op with its operands moved by 2^-22 of their size
+// (antithetic pairs, so a result on a discontinuity falls on each side once), or its result
+// rounded to float32 (an overflow), with a factor of 100 to spare.
+void compare_steps(const Program& program, const Outcome& run32, Tally& tally,
+                   std::vector<std::string>& problems) {
+  for (const Record& r : run32.records) {
+    const Program::Step& s = program.steps()[r.step];
+    const std::string where = "step " + std::to_string(r.step) + " (" + kOps[s.op].name + ")";
+    const uint32_t upstream_seed = static_cast<uint32_t>(r.step * 131 + 7);
+    const bool differentiate = r.requires_grad;
+    const OpResult x = run_op(s.op, s.args, r.a, r.b, kFloat32, {}, differentiate, upstream_seed);
+    const OpResult ref = run_op(s.op, s.args, r.a, r.b, kFloat64, {}, differentiate, upstream_seed);
+    if (!x.result.defined() || !ref.result.defined()) continue;  // compared as errors already
+    std::vector<OpResult> noise;
+    auto noise_runs = [&]() -> const std::vector<OpResult>& {
+      if (noise.empty()) {
+        noise.push_back(
+            run_op(s.op, s.args, r.a, r.b, kFloat64, {true, 0, 1}, differentiate, upstream_seed));
+        for (const auto& [seed, sign] : kJitters)
+          noise.push_back(run_op(s.op, s.args, r.a, r.b, kFloat64, {false, seed, sign},
+                                 differentiate, upstream_seed));
+      }
+      return noise;
+    };
+    auto judge_tensor = [&](const Tensor& got, const Tensor& want, auto pick, double rtol,
+                            double atol, int64_t& compared, int64_t& unstable,
+                            const std::string& what) {
+      ++compared;
+      if (got.sizes() != want.sizes()) {
+        problems.push_back(where + ": " + what + " has shape " + shape_and_dtype(got) +
+                           " in float32, " + shape_and_dtype(want) + " in float64");
+        return;
+      }
+      const bool exact = !want.is_floating_point();
+      if (unexplained(got, want, {}, exact ? 0 : rtol, exact ? 0 : atol) < 0) return;
+      std::vector<Tensor> moved;
+      for (const OpResult& n : noise_runs())
+        if (Tensor t = pick(n); t.defined()) moved.push_back(t);
+      const int64_t at = unexplained(got, want, moved, exact ? 0 : rtol, exact ? 0 : atol);
+      if (at < 0) {
+        ++unstable;
+        return;
+      }
+      problems.push_back(where + ": " + what + " differs at element " + std::to_string(at) +
+                         " (operands " + shape_and_dtype(r.a) + ", " + shape_and_dtype(r.b) +
+                         "):\nfloat64 " + text(want) + "\nfloat32 " + text(got));
+    };
+    // The value the program computed (with its operands' real strides) against float64's.
+    judge_tensor(
+        r.result, ref.result, [](const OpResult& n) { return n.result; }, 1e-4, 1e-5,
+        tally.values_compared, tally.values_unstable, "the result");
+    if (x.grads.size() != ref.grads.size()) continue;  // a backward that raised: judged below
+    for (size_t k = 0; k < ref.grads.size(); ++k) {
+      // An inf or NaN gradient marks a singular point, and one beyond the square root of
+      // float32's range overflows on its way there (a 1/x^2 of 1e20 is inf in float32).
+      if (!ref.grads[k].isfinite().all().item<bool>() ||
+          ref.grads[k].abs().gt(std::sqrt(std::numeric_limits<float>::max())).any().item<bool>()) {
+        ++tally.grads_compared;
+        ++tally.grads_unstable;
+        continue;
+      }
+      judge_tensor(
+          x.grads[k], ref.grads[k],
+          [k](const OpResult& n) { return k < n.grads.size() ? n.grads[k] : Tensor(); }, 1e-4, 1e-5,
+          tally.grads_compared, tally.grads_unstable,
+          "the gradient of operand " + std::to_string(k));
     }
-    ++tally.values_compared;
-    const bool exact = !ref.is_floating_point();
-    if (unexplained(x, ref, {}, exact ? 0 : 1e-4, exact ? 0 : 1e-5) < 0) continue;
-    std::vector<Tensor> moved;
-    for (const Outcome& n : noise_runs())
-      if (n.pool.size() == run64.pool.size()) moved.push_back(n.pool[i]);
-    const int64_t at = unexplained(x, ref, moved, exact ? 0 : 1e-4, exact ? 0 : 1e-5);
-    if (at < 0) {
-      ++tally.values_unstable;
-      continue;
-    }
-    problems.push_back(where + ": float32 and float64 results differ at element " +
-                       std::to_string(at) + ":\nfloat64 " + text(ref) + "\nfloat32 " + text(x));
   }
 }
 
@@ -790,10 +892,9 @@ struct Gradients {
 };
 
 Gradients backward_of(const Program& program, const std::vector<Tensor>& inputs,
-                      ScalarType floating, std::vector<std::string>& problems,
-                      const Disturbance& disturbance = {}) {
+                      ScalarType floating, std::vector<std::string>& problems) {
   Gradients out;
-  Outcome run = execute(program, inputs, floating, disturbance);
+  Outcome run = execute(program, inputs, floating);
   const std::vector<size_t> slots = differentiable_slots(run);
   std::vector<Tensor> leaves;
   for (const Tensor& t : inputs)
@@ -803,62 +904,23 @@ Gradients backward_of(const Program& program, const std::vector<Tensor>& inputs,
     Tensor total = zeros({}, floating);
     for (const Tensor& p : projections(run, slots)) total = total + p;
     out.grads = autograd::grad({total}, leaves, {}, false, false, /*allow_unused=*/true);
-    for (size_t i = 0; i < leaves.size(); ++i)
-      if (!out.grads[i].defined()) out.grads[i] = zeros_like(leaves[i]);
   } catch (const Error& e) {
     out.error = classify(e, "backward", problems);
   }
   return out;
 }
 
-void compare_gradients(const Program& program, Tally& tally, std::vector<std::string>& problems) {
-  std::vector<std::string> ignored;  // each run's own errors are checked elsewhere
+// The whole program's backward raises alike in both dtypes (an in-place write over a saved
+// tensor, say), and only with errors the catalogue lists.
+void compare_backward_errors(const Program& program, Tally& tally,
+                             std::vector<std::string>& problems) {
   const Gradients g64 = backward_of(program, program.make_inputs(kFloat64), kFloat64, problems);
   const Gradients g32 = backward_of(program, program.make_inputs(kFloat32), kFloat32, problems);
-  if (g64.error != g32.error) {
+  if (g64.error != g32.error)
     problems.push_back("backward raises differently: float64 '" + g64.error + "', float32 '" +
                        g32.error + "'");
-    return;
-  }
-  if (!g64.error.empty()) {
+  else if (!g64.error.empty())
     ++tally.backward_failed;
-    return;
-  }
-  if (g32.grads.size() != g64.grads.size()) {
-    problems.push_back("the float32 and float64 runs have gradients for different inputs");
-    return;
-  }
-  std::vector<Gradients> noise;
-  for (size_t i = 0; i < g64.grads.size(); ++i) {
-    ++tally.grads_compared;
-    // A gradient that is inf or NaN in float64 marks a singular point (hypot or norm at zero,
-    // say), where float32's rounding may land on either side; one beyond the square root of
-    // float32's range overflows there on the way (a 1/x^2 factor of 1e20 is inf in float32).
-    if (!g64.grads[i].isfinite().all().item<bool>() ||
-        g64.grads[i].abs().gt(std::sqrt(std::numeric_limits<float>::max())).any().item<bool>()) {
-      ++tally.grads_unstable;
-      continue;
-    }
-    if (unexplained(g32.grads[i], g64.grads[i], {}, 1e-3, 1e-4) < 0) continue;
-    if (noise.empty()) {
-      for (const auto& [seed, sign] : kJitters)
-        noise.push_back(backward_of(program, program.make_inputs(kFloat64), kFloat64, ignored,
-                                    {false, seed, sign}));
-      noise.push_back(
-          backward_of(program, program.make_inputs(kFloat64, 1e-6, 3), kFloat64, ignored));
-    }
-    std::vector<Tensor> moved;
-    for (const Gradients& n : noise)
-      if (n.grads.size() == g64.grads.size()) moved.push_back(n.grads[i]);
-    const int64_t at = unexplained(g32.grads[i], g64.grads[i], moved, 1e-3, 1e-4);
-    if (at < 0) {
-      ++tally.grads_unstable;
-      continue;
-    }
-    problems.push_back("gradient of input " + std::to_string(i) +
-                       " differs between float32 and float64 at element " + std::to_string(at) +
-                       ":\nfloat64 " + text(g64.grads[i]) + "\nfloat32 " + text(g32.grads[i]));
-  }
 }
 
 // Whether two Jacobians agree: |a - n| <= atol + rtol |n| everywhere (NaN never agrees); atol
@@ -1016,8 +1078,10 @@ std::vector<std::string> check(const Program& program, Tally& tally) {
     problems.push_back("the float32 and float64 runs keep different results");
     return problems;
   }
-  compare_dtypes(program, run64, run32, tally, problems);
-  compare_gradients(program, tally, problems);
+  compare_structure(run64, run32, problems);
+  if (!problems.empty()) return problems;
+  compare_steps(program, run32, tally, problems);
+  compare_backward_errors(program, tally, problems);
   if (problems.empty()) gradcheck_program(program, tally, problems);
   return problems;
 }

@@ -49,9 +49,9 @@ TEST(DifferentialFuzzTest, FixedSeedsAgreeAcrossDtypesAndGradcheck) {
     for (const std::string& p : fuzzing::check(program, tally)) ADD_FAILURE() << p;
     return;
   }
-  // CI runs 4000 programs (a few seconds); EMBER_DIFFERENTIAL_PROGRAMS=N runs N, from seed 0.
+  // CI runs 3000 programs (about 10 s); EMBER_DIFFERENTIAL_PROGRAMS=N runs N, from seed 0.
   const char* count = std::getenv("EMBER_DIFFERENTIAL_PROGRAMS");
-  const uint64_t kPrograms = count ? std::stoull(count) : 4000;
+  const uint64_t kPrograms = count ? std::stoull(count) : 3000;
   Tally tally;
   std::vector<uint64_t> failed;
   for (uint64_t seed = 0; seed < kPrograms; ++seed) {
@@ -67,9 +67,9 @@ TEST(DifferentialFuzzTest, FixedSeedsAgreeAcrossDtypesAndGradcheck) {
   // The checks ran: most steps succeeded, most comparisons were judged (not waved through as
   // ill-conditioned), most programs with a gradient were gradchecked, and every op ran.
   EXPECT_LT(tally.steps_failed * 2, tally.steps);
-  EXPECT_GT(tally.values_compared, 5 * static_cast<int64_t>(kPrograms));
+  EXPECT_GT(tally.values_compared, 4 * static_cast<int64_t>(kPrograms));
   EXPECT_LT(tally.values_unstable * 20, tally.values_compared);
-  EXPECT_GT(tally.grads_compared, static_cast<int64_t>(kPrograms) / 2);
+  EXPECT_GT(tally.grads_compared, 3 * static_cast<int64_t>(kPrograms));
   EXPECT_LT(tally.grads_unstable * 20, tally.grads_compared);
   EXPECT_GT(tally.gradchecks, static_cast<int64_t>(kPrograms) / 3);
   EXPECT_LT(tally.gradchecks_unstable * 10, tally.gradchecks);
