@@ -80,6 +80,7 @@ Tensor view_grad_to_base(const Tensor& grad_view, const Geometry& view, const Ge
 bool in_place_needs_history(const Tensor& t, const char* op,
                             std::initializer_list<const Tensor*> sources) {
   check_no_overlap(t, op);
+  for (const Tensor* s : sources) check_no_partial_overlap(t, *s, op);
   // An integer or bool destination holds no gradient, whatever it is computed from (torch
   // records nothing there either).
   if (!t.is_floating_point()) return false;

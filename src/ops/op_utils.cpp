@@ -1,5 +1,8 @@
 #include "ops/op_utils.h"
 
+#include <algorithm>
+#include <vector>
+
 #include "graph/history.h"
 #include "ops/in_place.h"
 
@@ -35,6 +38,40 @@ void check_no_overlap(const Tensor& t, const char* op) {
                 "refers to a single memory location. Please clone() the tensor before "
                 "performing the operation.",
                 op);
+}
+
+namespace {
+
+// Whether t's elements fill a block of memory exactly once, in some order of its dims.
+bool non_overlapping_and_dense(const Tensor& t) {
+  std::vector<std::pair<int64_t, int64_t>> dims;  // (stride, size) of the dims that matter
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (t.sizes()[d] != 1) dims.emplace_back(t.strides()[d], t.sizes()[d]);
+  std::sort(dims.begin(), dims.end());
+  int64_t expected = 1;
+  for (const auto& [stride, size] : dims) {
+    if (stride != expected) return false;
+    expected *= size;
+  }
+  return true;
+}
+
+}  // namespace
+
+void check_no_partial_overlap(const Tensor& out, const Tensor& in, const char* op) {
+  if (!in.defined() || out.numel() == 0 || in.numel() == 0) return;
+  if (out.impl()->storage().get() != in.impl()->storage().get()) return;
+  if (out.data_ptr() == in.data_ptr() && out.sizes() == in.sizes() && out.strides() == in.strides())
+    return;  // the same elements: x.add_(x) is well defined
+  if (!non_overlapping_and_dense(out) || !non_overlapping_and_dense(in)) return;
+  const auto* o = static_cast<const char*>(out.data_ptr());
+  const auto* i = static_cast<const char*>(in.data_ptr());
+  const bool overlap = o < i + in.nbytes() && i < o + out.nbytes();
+  EMBER_CHECK(!overlap,
+              "{}: unsupported operation: some elements of the input tensor and the written-to "
+              "tensor refer to a single memory location. Please clone() the tensor before "
+              "performing the operation.",
+              op);
 }
 
 void check_can_cast(ScalarType result, ScalarType out, const char* op) {

@@ -27,6 +27,10 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op);
 
 /// Throws unless every element of t has its own memory, so t can be written in place.
 void check_no_overlap(const Tensor& t, const char* op);
+/// Throws when an input of an in-place op shares some, but not all, of its memory with the
+/// written-to tensor (x.add_(x.t())): the result would depend on the kernel's order. As in torch,
+/// the input may be the written-to tensor itself, and layouts that are not dense pass unjudged.
+void check_no_partial_overlap(const Tensor& out, const Tensor& in, const char* op);
 
 /// Throws when an op's result of dtype `result` cannot be stored in `out` (e.g. float into int).
 void check_can_cast(ScalarType result, ScalarType out, const char* op);

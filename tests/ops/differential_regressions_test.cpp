@@ -87,5 +87,24 @@ TEST(DifferentialRegressions, MaskedSelectOfA0DimTensorCopies) {
   EXPECT_EQ(m.masked_select(tensor(false)).sizes(), (DimVector{0}));
 }
 
+TEST(DifferentialRegressions, InPlaceInputsMayNotPartlyOverlapTheOutput) {
+  // x.add_(x.t()) read elements it had already written, so float32 and float64 (with their
+  // different kernel paths) disagreed; torch refuses such inputs.
+  const char* refused =
+      "unsupported operation: some elements of the input tensor and the "
+      "written-to tensor refer to a single memory location";
+  for (ScalarType dtype : {kFloat32, kInt64}) {
+    Tensor x = arange(16, TensorOptions(dtype)).reshape({4, 4});
+    EXPECT_EMBER_ERROR(x.add_(x.t()), refused);
+    EXPECT_EMBER_ERROR(x.mul_(x.narrow(0, 0, 1)), refused);
+    EXPECT_EMBER_ERROR(x.copy_(x.t()), refused);
+    EXPECT_EMBER_ERROR(x.sub_(x[0]), refused);
+    EXPECT_TRUE(x.equal(arange(16, TensorOptions(dtype)).reshape({4, 4})));  // nothing written
+    x.add_(x);                                  // the same elements: allowed
+    x.narrow(1, 0, 2).add_(x.narrow(1, 2, 2));  // disjoint: allowed
+    EXPECT_EQ(values(x[1]), (std::vector<double>{20, 24, 12, 14}));
+  }
+}
+
 }  // namespace
 }  // namespace ember
