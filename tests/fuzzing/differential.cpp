@@ -204,6 +204,9 @@ Tensor write_into_copy(Operands& o, const std::function<void(Tensor&)>& write) {
 struct OpCase {
   const char* name;
   Tensor (*run)(Operands&);
+  // How far float32's vector-Jacobian product may stray from float64's, relative to the value,
+  // beyond what the noise runs explain.
+  double grad_rtol = 1e-4;
 };
 
 // clang-format off
@@ -302,9 +305,9 @@ const OpCase kOps[] = {
        const int64_t d = o.r.dim(0, o.rank());
        return std::get<0>(o.a.topk(o.r.below(1, 3) + 1, d, o.r.flag(2)));
      }},
-    {"layer_norm", [](Operands& o) {
-       return F::layer_norm(o.a, {o.size(-1)});
-     }},
+    // Its backward subtracts nearly equal terms where the normalized values are near +-1 (short
+    // rows): in float32 it is off by up to 2e-3 relative, in torch too.
+    {"layer_norm", [](Operands& o) { return F::layer_norm(o.a, {o.size(-1)}); }, 1e-2},
     // Views and rearrangements.
     {"transpose", [](Operands& o) { return o.a.transpose(o.r.dim(0, o.rank()), o.r.dim(1, o.rank())); }},
     {"permute", [](Operands& o) {
@@ -901,8 +904,8 @@ void compare_steps(const Program& program, const Outcome& run32, Tally& tally,
       }
       judge_tensor(
           x.grads[k], ref.grads[k],
-          [k](const OpResult& n) { return k < n.grads.size() ? n.grads[k] : Tensor(); }, 1e-4, 1e-5,
-          tally.grads_compared, tally.grads_unstable,
+          [k](const OpResult& n) { return k < n.grads.size() ? n.grads[k] : Tensor(); },
+          kOps[s.op].grad_rtol, 1e-5, tally.grads_compared, tally.grads_unstable,
           "the gradient of operand " + std::to_string(k));
     }
   }
@@ -1018,6 +1021,14 @@ void gradcheck_program(const Program& program, Tally& tally, std::vector<std::st
   if (slots.empty() || leaves.empty()) return;
   for (const Tensor& p : projections(first, slots))
     if (!std::isfinite(p.item<double>())) return;  // no derivative to check at inf or NaN
+  // A huge intermediate (tan near pi/2, 1/x near 0) marks a singular point: derivatives there
+  // are products of huge and vanishing factors, and neither side can be trusted.
+  for (const Tensor& t : first.pool)
+    if (t.is_floating_point() && t.numel() > 0 && t.detach().abs().max().item<double>() > 1e8) {
+      ++tally.gradchecks;
+      ++tally.gradchecks_unstable;
+      return;
+    }
   // One scalar per result that requires grad (a random projection of it).
   auto fn = [&](const std::vector<Tensor>& xs) {
     // As recorded, also where the numerical Jacobian calls this in no-grad mode: a write to a
