@@ -355,8 +355,8 @@ indexing::TensorIndex to_index(py::handle item) {
   if (PyBool_Check(p)) return indexing::TensorIndex(p == Py_True);
   if (PyLong_Check(p)) return indexing::TensorIndex(item.cast<int64_t>());
   if (PySlice_Check(p)) {
+    // A step <= 0 is refused by the indexing itself, after the count of indices (as torch).
     const auto step = slice_part(item.attr("step"));
-    if (step && *step <= 0) throw py::value_error("step must be greater than zero");
     return indexing::TensorIndex(
         indexing::Slice(slice_part(item.attr("start")), slice_part(item.attr("stop")), step));
   }

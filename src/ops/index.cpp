@@ -583,6 +583,10 @@ IndexResult apply_indices(const Tensor& self, ArrayRef<TensorIndex> indices) {
   EMBER_CHECK_INDEX(ellipses <= 1, "index: an index can only have a single ellipsis ('...')");
   EMBER_CHECK_INDEX(consumed <= self.dim(), "index: too many indices for tensor of dimension {}",
                     self.dim());
+  // After the count, as torch: t[::-1, 0, 0, 0] on a 3-dim t is an IndexError.
+  for (const auto& i : indices)
+    if (i.kind() == TensorIndex::Kind::Slice)
+      EMBER_CHECK_VALUE(i.slice().step() > 0, "step must be greater than zero");
   IndexResult r;
   r.view = self;
   int64_t d = 0;  // current dim in the result

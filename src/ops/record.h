@@ -110,6 +110,18 @@ void propagate_tangents(const char* name, const std::vector<const Tensor*>& inpu
   }
 }
 
+/// An output an op made as a view of its own temporary, under its no-grad guard (dot's
+/// mm(...).view({})), is the op's own tensor: it must not count as a view made in no-grad mode,
+/// or writing it in place would be refused. A view of an input's memory stays a view.
+template <typename Inputs>
+void own_output(const Tensor& out, const Inputs& inputs) {
+  TensorImpl* impl = out.unsafe_impl();
+  if (!impl->view_base() || !impl->view_made_without_grad()) return;
+  for (const Tensor* in : inputs)
+    if (in->defined() && in->unsafe_impl()->storage().get() == impl->storage().get()) return;
+  impl->clear_view_base();
+}
+
 /// Records `name` as the producer of `outputs` when some input requires grad. The formula is
 /// called as formula(node, grads, saved) and returns one gradient per input (undefined where
 /// none flows).
@@ -126,7 +138,10 @@ void record(const char* name, std::initializer_list<const Tensor*> inputs,
   if (!autograd::any_requires_grad(inputs)) return;
   auto node = autograd::make_node<FormulaNode<Formula>>(name, autograd::collect_next_edges(inputs),
                                                         std::move(formula));
-  for (const Tensor* out : outputs) autograd::set_history(*out, node);
+  for (const Tensor* out : outputs) {
+    own_output(*out, inputs);
+    autograd::set_history(*out, node);
+  }
   std::vector<autograd::SavedTensor> kept;
   kept.reserve(saved.size());
   for (const Save& s : saved)
@@ -152,6 +167,7 @@ void record_list(const char* name, const std::vector<const Tensor*>& inputs, con
   edges.reserve(inputs.size());
   for (const Tensor* t : inputs) edges.push_back(autograd::gradient_edge(*t));
   auto node = autograd::make_node<FormulaNode<Formula>>(name, std::move(edges), std::move(formula));
+  own_output(output, inputs);
   autograd::set_history(output, node);
 }
 

@@ -106,5 +106,18 @@ TEST(DifferentialRegressions, InPlaceInputsMayNotPartlyOverlapTheOutput) {
   }
 }
 
+TEST(DifferentialRegressions, OpsOwnTheViewsOfTheirTemporaries) {
+  // dot returned a view of its internal product, made under its no-grad guard, so writing the
+  // result in place raised "A view was created in no_grad mode" (Python's fuzzer found it).
+  const Tensor a = tensor({1.0, 2.0, 3.0}, kFloat64).requires_grad_();
+  const Tensor b = tensor({0.5, 0.1, 0.2}, kFloat64).requires_grad_();
+  const Tensor y = a.dot(b);
+  y.tanh_();
+  y.backward();
+  const double s = 1 - std::pow(std::tanh(1.3), 2);
+  EXPECT_NEAR(a.grad()[0].item<double>(), 0.5 * s, 1e-12);
+  EXPECT_NEAR(b.grad()[2].item<double>(), 3.0 * s, 1e-12);
+}
+
 }  // namespace
 }  // namespace ember
