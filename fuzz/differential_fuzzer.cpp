@@ -1,8 +1,9 @@
 // libFuzzer target: decodes its input into a short program of ops (tests/fuzzing/differential.h)
-// and checks it differentially: the float32 and float64 runs agree where the float64 program is
-// well conditioned, its backward passes a float64 gradcheck, and every error it raises is in
-// docs/errors.md, raised alike in both dtypes. Any disagreement aborts with the program and
-// what disagreed; tests/ops/differential_fuzz_test.cpp runs the same checks from fixed seeds.
+// and checks it differentially: each float32 step agrees with the same op in float64 beyond what
+// float32's rounding explains, the program's backward passes a float64 gradcheck and
+// gradgradcheck, and every error it raises is in docs/errors.md, raised alike in both dtypes.
+// Any disagreement aborts with the program and what disagreed;
+// tests/ops/differential_fuzz_test.cpp runs the same checks from fixed seeds.
 #include <cstdio>
 #include <cstdlib>
 

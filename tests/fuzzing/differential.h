@@ -1,8 +1,10 @@
 #pragma once
-// Differential testing of whole programs: a short random program of ops (views, broadcasting,
-// in-place updates, dtype mixes) runs in float64 and in float32 and the two must agree wherever
-// the float64 program is well conditioned; its backward is gradchecked in float64; and every
-// error it raises must be one the catalogue (docs/errors.md) lists, raised alike in both dtypes.
+// Differential testing of random programs: a short program of ops (views, broadcasting,
+// in-place updates, dtype mixes) runs in float64 and in float32; each float32 step must agree
+// with the same op in float64 on the same operands (value and vector-Jacobian product) beyond
+// what float32's rounding explains; the program's backward is gradchecked and gradgradchecked in
+// float64; and every error it raises must be one the catalogue (docs/errors.md) lists, raised
+// alike in both dtypes.
 // Shared by tests/ops/differential_fuzz_test.cpp (fixed seeds, every CI run) and
 // fuzz/differential_fuzzer.cpp (libFuzzer, for as long as one likes).
 #include <ember/ember.h>
@@ -78,9 +80,9 @@ struct Tally {
   int64_t programs = 0;
   int64_t steps = 0;
   int64_t steps_failed = 0;     // raised a catalogued error in both dtypes
-  int64_t values_compared = 0;  // tensors compared between float32 and float64
-  int64_t values_unstable = 0;  // ... of which the float64 program is ill-conditioned
-  int64_t grads_compared = 0;   // leaf gradients compared between float32 and float64
+  int64_t values_compared = 0;  // step results compared between float32 and float64
+  int64_t values_unstable = 0;  // ... whose difference float32's rounding explains
+  int64_t grads_compared = 0;   // step vector-Jacobian products compared likewise
   int64_t grads_unstable = 0;
   int64_t gradchecks = 0;           // programs whose backward was gradchecked
   int64_t gradchecks_unstable = 0;  // ... at a point where finite differences disagree
