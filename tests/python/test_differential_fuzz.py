@@ -296,6 +296,15 @@ class Gen:
                 pass
         return None
 
+    def scalar_or_partner(self, i, params, run, chance):
+        """(i,) with a scalar second argument in params (with the given chance), else (i, j) for
+        j a partner of i (i itself if none)."""
+        if self.rng.random() < chance:
+            params["scalar"] = self.choice(SCALARS)
+            return (i,), params
+        j = self.partner(i, params, run)
+        return (i, i if j is None else j), params
+
     def index(self, shape):
         """Index data for indexing a tensor of this shape: slices with steps, ints, None, ..."""
         rng, items = self.rng, []
@@ -488,11 +497,7 @@ def gen_clone_inplace(g):
     params = {"op": op}
     if op == "add_" and g.rng.random() < 0.3:
         params["alpha"] = g.choice(SCALARS)
-    if g.rng.random() < 0.3:
-        params["scalar"] = g.choice(SCALARS)
-        return (i,), params
-    j = g.partner(i, params, run_clone_inplace)
-    return (i, i if j is None else j), params
+    return g.scalar_or_partner(i, params, run_clone_inplace, 0.3)
 
 
 def gen_view_write(g):
@@ -512,11 +517,7 @@ def gen_view_write(g):
 def gen_setitem(g):
     i = g.pick()
     params = {"index": g.index(g.shape(i))}
-    if g.rng.random() < 0.4:
-        params["scalar"] = g.choice(SCALARS)
-        return (i,), params
-    j = g.partner(i, params, run_setitem)
-    return (i, i if j is None else j), params
+    return g.scalar_or_partner(i, params, run_setitem, 0.4)
 
 
 def gen_raw_inplace(g):
