@@ -96,7 +96,9 @@ ERROR_FACTORIES = {"stopped_error", "value_error", "collective_error"}
 
 # Throws of something other than ember::Error that are not user errors.
 # Closed and Timeout are the TCP store's socket signals, caught inside it.
-OTHER_THROWS = {"std::bad_alloc", "Closed", "Timeout", "net::Closed", "net::Timeout"}
+# NoBatchingRule is vmap's signal to run the function per entry, caught by func::vmap.
+OTHER_THROWS = {"std::bad_alloc", "Closed", "Timeout", "net::Closed", "net::Timeout",
+                "NoBatchingRule"}
 
 # Message parts: calls that add a line to a message raised elsewhere in the same file. Each
 # becomes its own catalogue entry (the user sees it inside the heading's message).
@@ -480,7 +482,9 @@ def scan_file(root, rel, scan: Scan):
             classify_throw(toks, i, rel, scan, problem)
             continue
         if nxt is None or nxt.text != "(":
-            if name == "Error" and nxt is not None and nxt.text == "{":
+            # (`public Error {` opens a subclass, not a construction.)
+            if (name == "Error" and nxt is not None and nxt.text == "{"
+                    and not (i > 0 and toks[i - 1].text == "public")):
                 problem(i, "Error{...} construction: use Error(...) so the script can read it")
             continue
         if is_declaration(toks, i):

@@ -4,7 +4,9 @@
 /// grad), and their results keep a graph for an enclosing transform or for tensors that require
 /// grad. Jacobian-vector products are computed by differentiating a vector-Jacobian product with
 /// respect to its (linear) cotangent, so every op with a double backward supports them.
-/// vmap runs the function once per batch entry and stacks the results.
+/// vmap runs the function once on batched tensors when every op it reaches has a batching rule
+/// (elementwise, reductions, scans, sorts, matrix products, every view), and once per entry
+/// otherwise (Note [Batched tensors] in src/core/batched.cpp).
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -47,7 +49,9 @@ int transform_depth();
 enum class Randomness { kError, kDifferent, kSame };
 
 /// Maps f over dimension in_dims[i] of args[i] (nullopt: args[i] is shared by every entry) and
-/// stacks output i along out_dims[i] (one entry: all outputs).
+/// stacks output i along out_dims[i] (one entry: all outputs). f runs once on batched tensors,
+/// or, when it reaches an op without a batching rule, must draw differently per entry, or
+/// returns results that require grad (or args do), once per entry.
 std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
                          const std::vector<std::optional<int64_t>>& in_dims,
                          const std::vector<int64_t>& out_dims = {0},

@@ -24,11 +24,20 @@ py::list as_nested(const std::vector<std::vector<Tensor>>& rows) {
 
 // A Python function of a tuple of tensors returning a sequence of tensors, callable from C++
 // (with or without the GIL held) and safe to drop from any thread.
+// The Python face of NoBatchingRule: raised through the user's Python function and turned back
+// into the C++ exception here, so vmap sees it and runs the function per entry.
+PyObject* no_batching_rule = nullptr;
+
 func::TensorListFn list_fn(py::object fn) {
   auto ref = std::make_shared<PyObjectRef>(std::move(fn));
   return [ref](const std::vector<Tensor>& xs) {
     py::gil_scoped_acquire gil;
-    return tensor_list(ref->get()(as_tuple(xs)));
+    try {
+      return tensor_list(ref->get()(as_tuple(xs)));
+    } catch (py::error_already_set& e) {
+      if (no_batching_rule && e.matches(no_batching_rule)) throw NoBatchingRule(e.what());
+      throw;
+    }
   };
 }
 
@@ -54,6 +63,9 @@ void bind_forward_ad(py::module_& m) {
 void bind_func(py::module_& m) {
   bind_forward_ad(m);
   py::module_ f = m.def_submodule("_func", "Function transforms over flat tensor lists");
+  // Registered after the translator of Error (extension.cpp), so it is tried first.
+  no_batching_rule =
+      py::register_exception<NoBatchingRule>(f, "NoBatchingRule", PyExc_RuntimeError).ptr();
   f.def("depth", &func::transform_depth);
   f.def("vjp", [](py::object fn, py::handle primals) {
     std::vector<Tensor> xs = tensor_list(primals);

@@ -1,5 +1,7 @@
 #include "ember/core/tensor_impl.h"
 
+#include "ember/core/error.h"
+
 namespace ember {
 
 TensorImpl::TensorImpl(Storage storage, ScalarType dtype, IntArrayRef sizes, IntArrayRef strides,
@@ -24,7 +26,14 @@ void TensorImpl::set_data_from(const TensorImpl& other) {
   dtype_ = other.dtype_;
   // Sharing memory with other does not make this tensor a view: its history stays its own.
   view_base_.reset();
+  batch_dims_ = other.batch_dims_;
   set_geometry(other.sizes_, other.strides_, other.storage_offset_);
+}
+
+void TensorImpl::throw_batched_data_access() {
+  throw NoBatchingRule(
+      "vmap: an op without a batching rule read the memory of a batched tensor (vmap then runs "
+      "the function once per entry); a tensor made inside vmap cannot be used outside it");
 }
 
 void TensorImpl::set_view_base(TensorImpl* base, bool made_without_grad) {

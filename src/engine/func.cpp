@@ -1,9 +1,11 @@
 // Function transforms on the reverse-mode engine (Note [Transform levels]).
 #include "ember/func.h"
 
+#include "core/batched.h"
 #include "core/check.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "graph/forward_grad.h"
 
 namespace ember::func {
 namespace {
@@ -232,6 +234,102 @@ std::vector<std::vector<Tensor>> jacfwd(const TensorListFn& f, const std::vector
   return jac;
 }
 
+namespace {
+
+// randomness="error" refuses a random draw inside the function.
+void check_draw(bool drew, Randomness randomness) {
+  EMBER_CHECK(!drew || randomness != Randomness::kError,
+              "vmap: called random operation while in randomness error mode. Please either use "
+              "the 'same' or 'different' randomness flags on vmap or perform the randomness "
+              "operation out of vmap");
+}
+
+thread_local int64_t vmap_level = 0;
+
+struct VmapLevel {
+  VmapLevel() : level(++vmap_level) {}
+  ~VmapLevel() { --vmap_level; }
+  VmapLevel(const VmapLevel&) = delete;
+  VmapLevel& operator=(const VmapLevel&) = delete;
+  const int64_t level;
+};
+
+int64_t wrap_out_dim(int64_t out_dim, int64_t rank) {
+  EMBER_CHECK_VALUE(out_dim >= -rank && out_dim < rank,
+                    "vmap: Got out_dim={} for an output but the output is of type Tensor with {} "
+                    "dims once batched. out_dims must be in [-{}, {})",
+                    out_dim, rank, rank, rank);
+  return out_dim < 0 ? out_dim + rank : out_dim;
+}
+
+void check_out_dims(const std::vector<int64_t>& out_dims, size_t n) {
+  EMBER_CHECK_VALUE(out_dims.size() == 1 || out_dims.size() == n,
+                    "vmap: out_dims is not compatible with the structure of `outputs`: expected {} "
+                    "entries, got {}",
+                    n, out_dims.size());
+}
+
+// f run once on batched tensors (Note [Batched tensors] in src/core/batched.cpp), or nothing
+// when that cannot stand for running it per entry: an op without a batching rule, a random
+// draw that must differ per entry, or results that require grad (their backward would run
+// batched formulas after vmap returns, where no per-entry fallback is left).
+std::optional<std::vector<Tensor>> run_batched(const TensorListFn& f,
+                                               const std::vector<Tensor>& args,
+                                               const std::vector<int64_t>& dims, int64_t batch,
+                                               const std::vector<int64_t>& out_dims,
+                                               Randomness randomness) {
+  VmapLevel level;
+  std::vector<Tensor> xs;
+  std::vector<uint32_t> versions;
+  for (size_t i = 0; i < args.size(); ++i) {
+    xs.push_back(dims[i] >= 0 ? ember::detail::hide_dim(args[i], dims[i], level.level) : args[i]);
+    versions.push_back(args[i]._version());
+  }
+  const Tensor rng = get_rng_state();
+  std::vector<Tensor> outputs;
+  try {
+    outputs = f(xs);
+  } catch (const NoBatchingRule&) {
+    // Running per entry after an in-place write to an input would write it twice.
+    for (size_t i = 0; i < args.size(); ++i)
+      EMBER_CHECK(args[i]._version() == versions[i],
+                  "vmap: the function wrote into input {} in place and then called an op that "
+                  "has no batching rule; write into a copy of the input instead",
+                  i);
+    set_rng_state(rng);
+    return std::nullopt;
+  }
+  if (!get_rng_state().equal(rng)) {
+    check_draw(true, randomness);
+    // Unbatched draws are shared by every entry: right for "same", not for "different".
+    if (randomness == Randomness::kDifferent) {
+      set_rng_state(rng);
+      return std::nullopt;
+    }
+  }
+  for (const Tensor& t : outputs) {
+    EMBER_CHECK(t.defined(), "vmap: the function returned an undefined tensor");
+    if (t.requires_grad()) return std::nullopt;
+  }
+  check_out_dims(out_dims, outputs.size());
+  std::vector<Tensor> results;
+  for (size_t k = 0; k < outputs.size(); ++k) {
+    const Tensor& t = outputs[k];
+    const int64_t d = wrap_out_dim(out_dims.size() == 1 ? out_dims[0] : out_dims[k], t.dim() + 1);
+    if (ember::detail::has_level(t, level.level)) {
+      results.push_back(ember::detail::reveal_dim(t, level.level, d));
+    } else {
+      // The same result for every entry: expanded, as functorch returns it.
+      DimVector shape(t.sizes().begin(), t.sizes().end());
+      shape.insert(shape.begin() + d, batch);
+      results.push_back(t.unsqueeze(d).expand(shape));
+    }
+  }
+  return results;
+}
+
+}  // namespace
+
 std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
                          const std::vector<std::optional<int64_t>>& in_dims,
                          const std::vector<int64_t>& out_dims, Randomness randomness) {
@@ -241,7 +339,10 @@ std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
                     args.size(), in_dims.size());
   int64_t batch = -1;
   std::vector<int64_t> dims(args.size(), -1);
+  bool differentiated = false;
   for (size_t i = 0; i < args.size(); ++i) {
+    differentiated = differentiated || (args[i].requires_grad() && GradMode::is_enabled()) ||
+                     autograd::fw_grad(args[i]).defined();
     if (!in_dims[i]) continue;
     const Tensor& x = args[i];
     const int64_t d = *in_dims[i];
@@ -263,6 +364,10 @@ std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
       batch >= 0,
       "vmap: at least one input must be mapped over (got in_dims with every entry None)");
   EMBER_CHECK_VALUE(batch > 0, "vmap: the mapped dimension has size 0");
+  // Inputs that an enclosing transform or backward differentiates keep the per-entry loop:
+  // its graph needs no batching rule for the backward that runs after vmap returns.
+  if (!differentiated)
+    if (auto results = run_batched(f, args, dims, batch, out_dims, randomness)) return *results;
   const Tensor rng = get_rng_state();
   std::vector<std::vector<Tensor>> per_entry;
   for (int64_t b = 0; b < batch; ++b) {
@@ -272,31 +377,19 @@ std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
     if (randomness == Randomness::kSame) set_rng_state(rng);
     const Tensor before = randomness == Randomness::kError ? get_rng_state() : Tensor();
     per_entry.push_back(f(xs));
-    EMBER_CHECK(randomness != Randomness::kError || get_rng_state().equal(before),
-                "vmap: called random operation while in randomness error mode. Please either "
-                "use the 'same' or 'different' randomness flags on vmap or perform the "
-                "randomness operation out of vmap");
+    check_draw(randomness == Randomness::kError && !get_rng_state().equal(before), randomness);
     EMBER_CHECK_VALUE(per_entry.back().size() == per_entry.front().size(),
                       "vmap: the function returned {} outputs for one entry and {} for another",
                       per_entry.front().size(), per_entry.back().size());
   }
   const size_t n = per_entry.front().size();
-  EMBER_CHECK_VALUE(out_dims.size() == 1 || out_dims.size() == n,
-                    "vmap: out_dims is not compatible with the structure of `outputs`: expected {} "
-                    "entries, got {}",
-                    n, out_dims.size());
+  check_out_dims(out_dims, n);
   std::vector<Tensor> outputs;
   for (size_t k = 0; k < n; ++k) {
     std::vector<Tensor> parts;
     for (const auto& entry : per_entry) parts.push_back(entry[k]);
     const int64_t out_dim = out_dims.size() == 1 ? out_dims[0] : out_dims[k];
-    const int64_t rank = parts[0].dim() + 1;
-    EMBER_CHECK_VALUE(
-        out_dim >= -rank && out_dim < rank,
-        "vmap: Got out_dim={} for an output but the output is of type Tensor with {} dims "
-        "once batched. out_dims must be in [-{}, {})",
-        out_dim, rank, rank, rank);
-    outputs.push_back(stack(parts, out_dim));
+    outputs.push_back(stack(parts, wrap_out_dim(out_dim, parts[0].dim() + 1)));
   }
   return outputs;
 }

@@ -120,8 +120,10 @@ void Tensor::remove_hook(unsigned handle) const {
 }
 
 Tensor Tensor::variable_data() const {
-  return Tensor(IntrusivePtr<TensorImpl>::make(impl()->storage(), dtype(), sizes(), strides(),
-                                               storage_offset()));
+  Tensor data(IntrusivePtr<TensorImpl>::make(impl()->storage(), dtype(), sizes(), strides(),
+                                             storage_offset()));
+  data.unsafe_impl()->set_batch_dims(impl()->batch_dims());
+  return data;
 }
 
 void Tensor::set_data(const Tensor& new_data) const {

@@ -9,7 +9,9 @@ namespace {
 const KernelTable* registered[2] = {nullptr, nullptr};
 }
 
-const KernelTable& kernels(DeviceType type) {
+const KernelTable& kernels(DeviceType type) { return batching_kernels(type); }
+
+const KernelTable& device_kernels(DeviceType type) {
   if (type == kCPU) return cpu::kernel_table();
   const KernelTable* t = registered[static_cast<int>(type)];
   EMBER_CHECK(t != nullptr, "Ember was built without support for device {}", Device(type).str());

@@ -148,8 +148,13 @@ struct KernelTable {
                     const Tensor& exp_avg_sq, const AdamStep& s);
 };
 
-/// The kernels of a device type; throws Error when that backend is not built in.
+/// The kernels of a device type with vmap's batching rules in front (kernels/batching.cpp);
+/// throws Error when that backend is not built in.
 const KernelTable& kernels(DeviceType type);
+/// The device's own kernels, which never see a batched tensor.
+const KernelTable& device_kernels(DeviceType type);
+/// The table kernels() returns: device's, with the batching rules.
+const KernelTable& batching_kernels(DeviceType type);
 /// Installs a backend's table (called once per backend at start-up).
 void register_kernels(DeviceType type, const KernelTable* table);
 

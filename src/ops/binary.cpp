@@ -398,7 +398,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Tensor& b, ScalarType promoted
   detail::check_same_device(a, b, name);
   const ScalarType dtype = compute_type(op, promoted);
   DimVector shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
+  Tensor out = detail::empty_for(shape, TensorOptions(dtype).device(a.device()), {&a, &b});
   if (a.dtype() == dtype && b.dtype() == dtype)
     detail::kernels_for(a).binary(op, out, a, b);
   else
@@ -439,7 +439,7 @@ Tensor binary(BinaryOp op, const Tensor& a, const Scalar& b,
   if (!takes_number(op))
     return binary(op, a, detail::scalar_tensor(b, promoted, a.device()), promoted);
   const ScalarType dtype = compute_type(op, promoted);
-  Tensor out = empty(a.sizes(), TensorOptions(dtype).device(a.device()));
+  Tensor out = detail::empty_for(a.sizes(), TensorOptions(dtype).device(a.device()), {&a});
   detail::kernels_for(a).binary_scalar(op, out, a.to(dtype), b);
   record_binary_number(op, a, b, out, how);
   return out;
@@ -455,6 +455,7 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other, ScalarType promo
               "{}: output with shape {} doesn't match the broadcast shape {}", name, self.sizes(),
               IntArrayRef(shape));
   detail::check_can_cast(dtype, self.dtype(), name);
+  detail::check_batched_in_place(self, {&other}, name);
   if (detail::in_place_needs_history(self, name, {&other})) {
     // Only add and sub leave self's old value out of their backward.
     const bool saves_self = op != BinaryOp::Add && op != BinaryOp::Sub;
@@ -745,7 +746,7 @@ Tensor compare(CompareOp op, const Tensor& a, const Tensor& b, ScalarType common
   const char* name = compare_name(op);
   detail::check_same_device(a, b, name);
   DimVector shape = broadcast_shapes(a.sizes(), b.sizes(), name);
-  Tensor out = empty(shape, TensorOptions(kBool).device(a.device()));
+  Tensor out = detail::empty_for(shape, TensorOptions(kBool).device(a.device()), {&a, &b});
   detail::kernels_for(a).compare(op, out, a.to(common), b.to(common));
   return out;
 }
@@ -792,7 +793,8 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
   const ScalarType dtype = result_type(a, b);
   DimVector shape =
       broadcast_shapes(broadcast_shapes(condition.sizes(), a.sizes(), "where"), b.sizes(), "where");
-  Tensor out = empty(shape, TensorOptions(dtype).device(a.device()));
+  Tensor out =
+      detail::empty_for(shape, TensorOptions(dtype).device(a.device()), {&condition, &a, &b});
   detail::kernels_for(a).where(out, condition, a.to(dtype), b.to(dtype));
   // The gradient flows to whichever input each element was taken from.
   record("WhereBackward0", {&condition, &a, &b}, {&out}, {{condition}},

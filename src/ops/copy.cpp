@@ -16,7 +16,7 @@ template <typename Write>
 Tensor& overwrite(Tensor& t, const char* op, const char* node, Write&& write) {
   if (detail::in_place_needs_history(t, op)) {
     const Tensor old = detail::history_input(t, false);
-    Tensor out = empty(t.sizes(), t.options());
+    Tensor out = detail::empty_for(t.sizes(), t.options(), {&t});
     write(out);
     // d/d(old) = 0: nothing of the old value survives
     detail::record(node, {&old}, {&out}, {},
@@ -35,9 +35,10 @@ Tensor& Tensor::copy_(const Tensor& src) const {
   EMBER_CHECK(IntArrayRef(shape) == sizes(),
               "copy_: the source of shape {} does not broadcast to the destination's shape {}",
               src.sizes(), sizes());
+  detail::check_batched_in_place(self(), {&src}, "copy_");
   if (detail::in_place_needs_history(self(), "copy_", {&src})) {
     const Tensor old = detail::history_input(self(), false);
-    Tensor out = empty(sizes(), options());
+    Tensor out = detail::empty_for(sizes(), options(), {this, &src});
     detail::kernels_for(out).copy(out, src);
     // d/d(self) = 0 (overwritten); d/d(src) = the gradient, which the engine sums back to src's
     // shape and dtype
@@ -63,7 +64,7 @@ Tensor& Tensor::fill_(const Tensor& value) const {
   detail::check_same_device(self(), value, "fill_");
   if (detail::in_place_needs_history(self(), "fill_", {&value})) {
     const Tensor old = detail::history_input(self(), false);
-    Tensor out = empty(sizes(), options());
+    Tensor out = detail::empty_for(sizes(), options(), {this, &value});
     detail::kernels_for(out).copy(out, value);
     // d/d(self) = 0 (overwritten); d/d(value) = the sum of the gradient over every element
     detail::record("FillBackward3", {&old, &value}, {&out}, {}, [](auto& node, auto& g, auto&) {
@@ -105,7 +106,7 @@ Tensor& Tensor::normal_(double mean, double std, std::optional<Generator> genera
 }
 
 Tensor Tensor::clone() const {
-  Tensor out = empty(sizes(), options());
+  Tensor out = detail::empty_for(sizes(), options(), {this});
   detail::kernels_for(*this).copy(out, *this);
   // d/dx clone(x) = 1
   detail::record("CloneBackward0", {this}, {&out}, {},
@@ -117,7 +118,7 @@ Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }
 
 Tensor Tensor::to(ScalarType dtype, bool copy) const {
   if (dtype == this->dtype() && !copy) return *this;
-  Tensor out = empty(sizes(), options().dtype(dtype));
+  Tensor out = detail::empty_for(sizes(), options().dtype(dtype), {this});
   detail::kernels_for(*this).copy(out, *this);
   // d/dx x.to(t) = 1, converted back to x's dtype
   const ScalarType from = this->dtype();

@@ -221,7 +221,9 @@ TensorOptions like(const Tensor& t, const TensorOptions& o) {
 }
 }  // namespace
 
-Tensor empty_like(const Tensor& t, const TensorOptions& o) { return empty(t.sizes(), like(t, o)); }
+Tensor empty_like(const Tensor& t, const TensorOptions& o) {
+  return detail::empty_for(t.sizes(), like(t, o), {&t});
+}
 Tensor zeros_like(const Tensor& t, const TensorOptions& o) { return zeros(t.sizes(), like(t, o)); }
 Tensor ones_like(const Tensor& t, const TensorOptions& o) { return ones(t.sizes(), like(t, o)); }
 Tensor full_like(const Tensor& t, const Scalar& v, const TensorOptions& o) {

@@ -134,7 +134,7 @@ Tensor repeat(const Tensor& t, IntArrayRef repeats) {
     NoGradGuard recorded_below;
     // Always a copy, as in torch: contiguous() would hand back t's own memory when nothing is
     // repeated (all ones, or a 0-dim t), and writes to the result would reach t.
-    out = empty(expanded, t.options());
+    out = detail::empty_for(expanded, t.options(), {&t});
     out.copy_(t.reshape(interleaved).expand(expanded));
     out = out.view(result);
   }

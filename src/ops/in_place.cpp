@@ -135,6 +135,7 @@ void commit_tangent(const Tensor& t, const Tensor& result) {
 }
 
 Tensor& commit_in_place(Tensor& t, const Tensor& result) {
+  check_batched_in_place(t, {&result}, "in-place op");
   {
     NoGradGuard no_grad;
     kernels_for(t).copy(t, result);

@@ -51,12 +51,12 @@ Tensor cat(TensorList tensors, int64_t dim) {
                   d, ref->sizes()[j], t.sizes()[j], i);
     shape[d] += t.sizes()[d];
   }
-  Tensor out = empty(shape, ref->options().dtype(dtype));
-  int64_t offset = 0;
   std::vector<const Tensor*> inputs;
+  for (const Tensor& t : tensors) inputs.push_back(&t);
+  Tensor out = detail::empty_for(shape, ref->options().dtype(dtype), inputs);
+  int64_t offset = 0;
   std::vector<int64_t> lengths;  // along d; -1 for a skipped 1-D empty tensor
   for (const Tensor& t : tensors) {
-    inputs.push_back(&t);
     if (t.dim() == 1 && t.numel() == 0) {
       lengths.push_back(-1);
       continue;

@@ -309,7 +309,7 @@ Tensor constant_pad_nd(const Tensor& x, IntArrayRef pad, double value) {
     shape[d] = kept + std::max<int64_t>(left, 0) + std::max<int64_t>(right, 0);
     offsets.emplace_back(d, std::max<int64_t>(left, 0));
   }
-  Tensor out = full(shape, value, x.options());
+  Tensor out = detail::empty_for(shape, x.options(), {&x}).fill_(value);
   Tensor middle = out;
   for (const auto& [d, start] : offsets) middle = middle.narrow(d, start, inner.size(d));
   middle.copy_(inner);  // recorded: the gradient reaches x through the copy

@@ -39,7 +39,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   EMBER_CHECK(a.sizes()[1] == b.sizes()[0], "mm: shapes {} and {} cannot be multiplied", a.sizes(),
               b.sizes());
   check_matmul_dtypes(a, b, "mm");
-  Tensor out = empty({a.sizes()[0], b.sizes()[1]}, a.options());
+  Tensor out = detail::empty_for({a.sizes()[0], b.sizes()[1]}, a.options(), {&a, &b});
   detail::kernels_for(a).mm(out, a, b);
   detail::record("MmBackward0", {&a, &b}, {&out}, {{a}, {b}},
                  [](auto& n, auto& g, auto& s) { return mm_backward(n, 0, g[0], s[0], s[1]); });
@@ -85,7 +85,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   EMBER_CHECK(a.sizes()[0] == b.sizes()[0] && a.sizes()[2] == b.sizes()[1],
               "bmm: shapes {} and {} cannot be multiplied", a.sizes(), b.sizes());
   check_matmul_dtypes(a, b, "bmm");
-  Tensor out = empty({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.options());
+  Tensor out = detail::empty_for({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.options(), {&a, &b});
   detail::kernels_for(a).bmm(out, a, b);
   // Per batch, as for mm.
   detail::record("BmmBackward0", {&a, &b}, {&out}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {

@@ -89,7 +89,7 @@ Tensor embed(const char* name, const Tensor& grad, IntArrayRef base_shape, ViewO
   Tensor full;
   {
     NoGradGuard no_grad;
-    full = zeros(base_shape, grad.options());
+    full = detail::empty_for(base_shape, grad.options(), {&grad}).zero_();
     view_of(full).copy_(grad);
   }
   detail::record(name, {&grad}, {&full}, {},

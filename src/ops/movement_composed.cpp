@@ -24,7 +24,7 @@ Tensor Tensor::diag(int64_t diagonal) const {
   EMBER_CHECK(dim() == 1 || dim() == 2, "diag(): Supports 1D or 2D tensors. Got {}D", dim());
   if (dim() == 2) return this->diagonal(diagonal).clone();
   const int64_t n = size(0) + std::abs(diagonal);
-  Tensor out = zeros({n, n}, options());
+  Tensor out = detail::empty_for({n, n}, options(), {this}).zero_();
   // Writing through the diagonal view records the copy, so the gradient reaches this vector.
   out.diagonal(diagonal).copy_(*this);
   return out;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/batched.h"
 #include "graph/history.h"
 #include "ops/in_place.h"
 
@@ -101,9 +102,39 @@ void check_out(const Tensor& out, IntArrayRef shape, ScalarType result, Device d
   check_no_overlap(out, op);
 }
 
+void check_batched_in_place(const Tensor& self, std::initializer_list<const Tensor*> inputs,
+                            const char* op) {
+  if (!any_batched(inputs)) return;
+  const BatchDims mine = merged_batch_dims({&self});
+  for (const BatchDim& d : merged_batch_dims(inputs)) {
+    bool found = false;
+    for (const BatchDim& m : mine) found = found || m.level == d.level;
+    EMBER_CHECK(found,
+                "vmap: {}: inplace arithmetic(self, *extra_args) is not possible because there "
+                "exists a Tensor `other` in extra_args that has more elements than `self`. This "
+                "happened due to `other` being vmapped over but `self` not being vmapped over in "
+                "a vmap. Please try to use out-of-place operators instead of inplace arithmetic.",
+                op);
+  }
+}
+
+Tensor empty_for(IntArrayRef shape, const TensorOptions& options, ArrayRef<const Tensor*> inputs) {
+  if (!any_batched(inputs)) return empty(shape, options);
+  const BatchDims dims = merged_batch_dims(inputs);
+  DimVector full;
+  for (const BatchDim& d : dims) full.push_back(d.size);
+  full.insert(full.end(), shape.begin(), shape.end());
+  Tensor out = empty(full, options);
+  for (const BatchDim& d : dims) out = hide_dim(out, 0, d.level);
+  return out;
+}
+
 Tensor restride(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
-  return Tensor(
+  Tensor view(
       IntrusivePtr<TensorImpl>::make(t.impl()->storage(), t.dtype(), sizes, strides, offset));
+  // The same view of every entry of a batched tensor (Note [Batched tensors]).
+  view.unsafe_impl()->set_batch_dims(t.unsafe_impl()->batch_dims());
+  return view;
 }
 
 Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {

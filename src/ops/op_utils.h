@@ -19,6 +19,10 @@ inline Tensor empty_like_shape(IntArrayRef shape, ScalarType dtype, Device devic
   return empty(shape, TensorOptions(dtype).device(device));
 }
 
+/// A fresh contiguous tensor of shape `shape` for the op's result, batched when some input is
+/// (Note [Batched tensors] in src/core/batched.cpp): the inputs' hidden dims lead in memory.
+Tensor empty_for(IntArrayRef shape, const TensorOptions& options, ArrayRef<const Tensor*> inputs);
+
 /// The kernels for t's device.
 inline const KernelTable& kernels_for(const Tensor& t) { return kernels(t.device().type()); }
 
@@ -31,6 +35,11 @@ void check_no_overlap(const Tensor& t, const char* op);
 /// written-to tensor (x.add_(x.t())): the result would depend on the kernel's order. As in torch,
 /// the input may be the written-to tensor itself, and layouts that are not dense pass unjudged.
 void check_no_partial_overlap(const Tensor& out, const Tensor& in, const char* op);
+
+/// Throws when an in-place op would write a batched input (under vmap) into a tensor that is not
+/// batched: one tensor cannot hold every entry's result.
+void check_batched_in_place(const Tensor& self, std::initializer_list<const Tensor*> inputs,
+                            const char* op);
 
 /// Throws when an op's result of dtype `result` cannot be stored in `out` (e.g. float into int).
 void check_can_cast(ScalarType result, ScalarType out, const char* op);

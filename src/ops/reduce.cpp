@@ -42,7 +42,8 @@ Tensor reduce(ReduceOp op, const Tensor& t, IntArrayRef dims, bool keepdim, Scal
   reduced_shapes(t, mask, keep, drop);
   // The result is a tensor of its own, not a view (it may be written in place later); the
   // kernel writes it through a view with the reduced dims kept.
-  Tensor out = empty(keepdim ? keep : drop, TensorOptions(out_dtype).device(t.device()));
+  Tensor out =
+      detail::empty_for(keepdim ? keep : drop, TensorOptions(out_dtype).device(t.device()), {&t});
   detail::kernels_for(t).reduce(op, keepdim ? out : out.view(keep), t.to(out_dtype));
   return out;
 }
@@ -254,8 +255,8 @@ std::tuple<Tensor, Tensor> extreme_along(bool is_max, const Tensor& t, int64_t d
                     name, d);
   DimVector keep(in.sizes().begin(), in.sizes().end());
   keep[d] = 1;
-  Tensor values = empty(keep, TensorOptions(t.dtype()).device(t.device()));
-  Tensor indices = empty(keep, TensorOptions(kInt64).device(t.device()));
+  Tensor values = detail::empty_for(keep, TensorOptions(t.dtype()).device(t.device()), {&t});
+  Tensor indices = detail::empty_for(keep, TensorOptions(kInt64).device(t.device()), {&t});
   detail::kernels_for(t).reduce_with_index(is_max, values, indices, in, d);
   const bool keep_shape = keepdim && t.dim() > 0;
   Tensor out_values = keep_shape ? values : values.squeeze(d);
@@ -279,7 +280,7 @@ Tensor cumsum(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   const int64_t d = detail::wrap_dim(dim, t.dim(), "cumsum");
   const ScalarType type = dtype ? *dtype : t.is_floating_point() ? t.dtype() : kInt64;
   const Tensor in = t.to(type);
-  Tensor out = empty(in.sizes(), in.options());
+  Tensor out = detail::empty_for(in.sizes(), in.options(), {&in});
   if (in.numel() > 0) {
     if (in.dim() == 0)
       out.copy_(in);

@@ -19,9 +19,10 @@ namespace {
 
 // The running op of t (already in the result dtype) along the wrapped dim d, unrecorded.
 std::tuple<Tensor, Tensor> scanned(ScanOp op, const Tensor& t, int64_t d, bool with_indices) {
-  Tensor out = empty(t.sizes(), t.options());
+  Tensor out = detail::empty_for(t.sizes(), t.options(), {&t});
   Tensor indices =
-      with_indices ? empty(t.sizes(), TensorOptions(kInt64).device(t.device())) : Tensor();
+      with_indices ? detail::empty_for(t.sizes(), TensorOptions(kInt64).device(t.device()), {&t})
+                   : Tensor();
   if (t.numel() == 0) return {out, indices};
   if (t.dim() == 0) {
     out.copy_(t);

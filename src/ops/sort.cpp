@@ -14,8 +14,8 @@ namespace {
 
 // The sorted values and source positions of t along dim (wrapped), without recording.
 std::tuple<Tensor, Tensor> sorted(const Tensor& t, int64_t dim, bool descending) {
-  Tensor values = empty(t.sizes(), t.options());
-  Tensor indices = empty(t.sizes(), TensorOptions(kInt64).device(t.device()));
+  Tensor values = detail::empty_for(t.sizes(), t.options(), {&t});
+  Tensor indices = detail::empty_for(t.sizes(), TensorOptions(kInt64).device(t.device()), {&t});
   if (t.numel() == 0) return {values, indices};
   if (t.dim() == 0) return {values.fill_(t.item()), indices.fill_(0)};
   detail::kernels_for(t).sort(values, indices, t, dim, descending);

@@ -228,7 +228,7 @@ void record_unary(UnaryOp op, const Tensor& x, const Tensor& y, const UnaryParam
 
 Tensor unary(UnaryOp op, const Tensor& t, const UnaryParams& p = {}) {
   const ScalarType dtype = unary_result_type(op, t);
-  Tensor out = empty(t.sizes(), TensorOptions(dtype).device(t.device()));
+  Tensor out = detail::empty_for(t.sizes(), TensorOptions(dtype).device(t.device()), {&t});
   detail::kernels_for(t).unary(op, out, t.to(dtype), p);
   record_unary(op, t, out, p);
   return out;

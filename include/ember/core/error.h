@@ -1,5 +1,6 @@
 #pragma once
-/// Ember's one exception type and the kinds that map onto Python's exceptions.
+/// Ember's exception type (with vmap's internal NoBatchingRule) and the kinds that map onto
+/// Python's exceptions.
 #include <exception>
 #include <string>
 
@@ -21,6 +22,13 @@ class Error : public std::exception {
  private:
   std::string message_;
   ErrorKind kind_;
+};
+
+/// Raised when a kernel without a batching rule meets a tensor that vmap batched. vmap catches
+/// it and maps the function by running it once per entry instead (Note [Batched tensors]).
+class NoBatchingRule : public Error {
+ public:
+  using Error::Error;
 };
 
 }  // namespace ember

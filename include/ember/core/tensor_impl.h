@@ -3,6 +3,7 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "ember/core/array_ref.h"
 #include "ember/core/dtype.h"
@@ -18,6 +19,17 @@ class AutogradMetaInterface {
   /// The name of the node that produced the tensor, or empty for leaves.
   virtual std::string grad_fn_name() const = 0;
 };
+
+/// A dim that vmap hides from the ops on a tensor (Note [Batched tensors] in
+/// src/core/batched.cpp): the level of the vmap that owns it, its size, and the distance in
+/// elements between its entries.
+struct BatchDim {
+  int64_t level;
+  int64_t size;
+  int64_t stride;
+};
+/// A batched tensor's hidden dims, outermost level first.
+using BatchDims = std::vector<BatchDim>;
 
 /// A strided view of a Storage.
 class TensorImpl : public RefCounted {
@@ -36,6 +48,8 @@ class TensorImpl : public RefCounted {
   const Storage& storage() const { return storage_; }
   /// Address of the first element (storage start plus the offset).
   void* data() const {
+    if (batch_dims_) [[unlikely]]
+      throw_batched_data_access();
     return static_cast<char*>(storage_->data()) +
            storage_offset_ * static_cast<int64_t>(element_size(dtype_));
   }
@@ -72,8 +86,17 @@ class TensorImpl : public RefCounted {
   /// Makes this tensor a root again: its later views are views of it.
   void clear_view_base() { view_base_.reset(); }
 
+  /// Inside vmap, the dims it hides (null for every other tensor). The geometry above describes
+  /// the first entry; entry i of a hidden dim lies i * stride elements further on. data() refuses
+  /// a batched tensor, so a kernel without a batching rule cannot read one entry as if it were
+  /// the whole.
+  const std::shared_ptr<const BatchDims>& batch_dims() const { return batch_dims_; }
+  bool is_batched() const { return batch_dims_ != nullptr; }
+  void set_batch_dims(std::shared_ptr<const BatchDims> dims) { batch_dims_ = std::move(dims); }
+
  private:
   void refresh();
+  [[noreturn]] static void throw_batched_data_access();
 
   Storage storage_;
   DimVector sizes_;
@@ -86,6 +109,7 @@ class TensorImpl : public RefCounted {
   IntrusivePtr<TensorImpl> view_base_;
   std::atomic<uint32_t> view_version_{0};
   bool view_made_without_grad_ = false;
+  std::shared_ptr<const BatchDims> batch_dims_;
 };
 
 /// Row-major strides for sizes.

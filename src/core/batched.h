@@ -1,0 +1,29 @@
+#pragma once
+// The geometry of batched tensors (Note [Batched tensors] in batched.cpp): turning a tensor's
+// hidden vmap dims into visible ones and back. Pure geometry: nothing here allocates or copies.
+#include "ember/core/tensor.h"
+
+namespace ember::detail {
+
+/// True when some defined tensor among ts is batched.
+bool any_batched(ArrayRef<const Tensor*> ts);
+
+/// The hidden dims of all the defined tensors among ts, one per level, outermost first.
+BatchDims merged_batch_dims(ArrayRef<const Tensor*> ts);
+
+/// t as a plain tensor with dims's levels as its leading dims (where t has no such level, a
+/// stride-0 dim of that size) and then rank dims: t's own, after size-1 dims for those it lacks.
+/// A kernel given such views for all its operands computes every entry at once. dims must hold
+/// every level t has.
+Tensor physical(const Tensor& t, const BatchDims& dims, int64_t rank);
+
+/// The visible dim `dim` of t hidden as vmap level `level`, above t's own hidden dims.
+Tensor hide_dim(const Tensor& t, int64_t dim, int64_t level);
+
+/// t's hidden dim of level `level` made visible at `dim` (t's other hidden dims stay hidden).
+Tensor reveal_dim(const Tensor& t, int64_t level, int64_t dim);
+
+/// True when t hides a dim of level `level`.
+bool has_level(const Tensor& t, int64_t level);
+
+}  // namespace ember::detail

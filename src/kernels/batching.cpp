@@ -1,0 +1,270 @@
+// Batching rules at the kernel table (Note [Batched tensors] in src/core/batched.cpp): when an
+// operand is batched, the kernel runs once on physical views with the hidden dims in front.
+#include <functional>
+
+#include "core/batched.h"
+#include "core/check.h"
+#include "kernels/kernel_table.h"
+
+namespace ember::detail {
+namespace {
+
+const KernelTable& device(const Tensor& t) { return device_kernels(t.device().type()); }
+
+// The hidden dims of a kernel call whose outputs are outs: every input's must be among the
+// outputs', or the op allocated its result without a rule and the kernel cannot write all the
+// entries.
+BatchDims call_dims(std::initializer_list<const Tensor*> outs,
+                    std::initializer_list<const Tensor*> ins, const char* kernel) {
+  const BatchDims dims = merged_batch_dims(outs);
+  for (const Tensor* t : outs)
+    if (t->defined() && merged_batch_dims({t}).size() != dims.size())
+      throw NoBatchingRule(fmt::format("vmap: {} got outputs with different batch dims", kernel));
+  for (const BatchDim& d : merged_batch_dims(ins)) {
+    bool found = false;
+    for (const BatchDim& o : dims) found = found || o.level == d.level;
+    if (!found)
+      throw NoBatchingRule(fmt::format(
+          "vmap: {} has a batched input but an unbatched output (no batching rule)", kernel));
+  }
+  return dims;
+}
+
+Tensor phys(const Tensor& t, const BatchDims& dims, int64_t rank) {
+  return t.defined() ? physical(t, dims, rank) : t;
+}
+
+void unary(UnaryOp op, const Tensor& out, const Tensor& in, const UnaryParams& p) {
+  if (!any_batched({&out, &in})) return device(out).unary(op, out, in, p);
+  const BatchDims d = call_dims({&out}, {&in}, "unary");
+  const int64_t r = out.dim();
+  device(out).unary(op, physical(out, d, r), physical(in, d, r), p);
+}
+
+void binary(BinaryOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (!any_batched({&out, &a, &b})) return device(out).binary(op, out, a, b);
+  const BatchDims d = call_dims({&out}, {&a, &b}, "binary");
+  const int64_t r = out.dim();
+  device(out).binary(op, physical(out, d, r), physical(a, d, r), physical(b, d, r));
+}
+
+void binary_scalar(BinaryOp op, const Tensor& out, const Tensor& a, const Scalar& b) {
+  if (!any_batched({&out, &a})) return device(out).binary_scalar(op, out, a, b);
+  const BatchDims d = call_dims({&out}, {&a}, "binary");
+  const int64_t r = out.dim();
+  device(out).binary_scalar(op, physical(out, d, r), physical(a, d, r), b);
+}
+
+void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (!any_batched({&out, &a, &b})) return device(out).compare(op, out, a, b);
+  const BatchDims d = call_dims({&out}, {&a, &b}, "compare");
+  const int64_t r = out.dim();
+  device(out).compare(op, physical(out, d, r), physical(a, d, r), physical(b, d, r));
+}
+
+void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
+  if (!any_batched({&out, &cond, &a, &b})) return device(out).where(out, cond, a, b);
+  const BatchDims d = call_dims({&out}, {&cond, &a, &b}, "where");
+  const int64_t r = out.dim();
+  device(out).where(physical(out, d, r), physical(cond, d, r), physical(a, d, r),
+                    physical(b, d, r));
+}
+
+void copy(const Tensor& out, const Tensor& in) {
+  if (!any_batched({&out, &in})) return device(out).copy(out, in);
+  const BatchDims d = call_dims({&out}, {&in}, "copy");
+  const int64_t r = out.dim();
+  device(out).copy(physical(out, d, r), physical(in, d, r));
+}
+
+void fill(const Tensor& out, const Scalar& value) {
+  if (!any_batched({&out})) return device(out).fill(out, value);
+  device(out).fill(physical(out, merged_batch_dims({&out}), out.dim()), value);
+}
+
+// Reductions keep the input's rank (size 1 on reduced dims), so both sides gain the same
+// leading dims.
+void reduce(ReduceOp op, const Tensor& out, const Tensor& in) {
+  if (!any_batched({&out, &in})) return device(out).reduce(op, out, in);
+  const BatchDims d = call_dims({&out}, {&in}, "reduce");
+  const int64_t r = in.dim();
+  device(out).reduce(op, physical(out, d, r), physical(in, d, r));
+}
+
+// Kernels along one dim: the dim moves past the hidden ones.
+void reduce_with_index(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& in,
+                       int64_t dim) {
+  if (!any_batched({&values, &indices, &in}))
+    return device(in).reduce_with_index(is_max, values, indices, in, dim);
+  const BatchDims d = call_dims({&values, &indices}, {&in}, "reduce_with_index");
+  const int64_t r = in.dim(), h = static_cast<int64_t>(d.size());
+  device(in).reduce_with_index(is_max, physical(values, d, r), physical(indices, d, r),
+                               physical(in, d, r), dim + h);
+}
+
+void cumsum(const Tensor& out, const Tensor& in, int64_t dim) {
+  if (!any_batched({&out, &in})) return device(in).cumsum(out, in, dim);
+  const BatchDims d = call_dims({&out}, {&in}, "cumsum");
+  const int64_t r = in.dim(), h = static_cast<int64_t>(d.size());
+  device(in).cumsum(physical(out, d, r), physical(in, d, r), dim + h);
+}
+
+void scan(ScanOp op, const Tensor& out, const Tensor& indices, const Tensor& in, int64_t dim) {
+  if (!any_batched({&out, &indices, &in})) return device(in).scan(op, out, indices, in, dim);
+  const BatchDims d = call_dims({&out, &indices}, {&in}, "scan");
+  const int64_t r = in.dim(), h = static_cast<int64_t>(d.size());
+  device(in).scan(op, physical(out, d, r), phys(indices, d, r), physical(in, d, r), dim + h);
+}
+
+void sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t dim,
+          bool descending) {
+  if (!any_batched({&values, &indices, &in}))
+    return device(in).sort(values, indices, in, dim, descending);
+  const BatchDims d = call_dims({&values, &indices}, {&in}, "sort");
+  const int64_t r = in.dim(), h = static_cast<int64_t>(d.size());
+  device(in).sort(physical(values, d, r), physical(indices, d, r), physical(in, d, r), dim + h,
+                  descending);
+}
+
+// Calls body on each combination of indices into t's first `lead` dims (3-D products remain).
+void for_each_leading(IntArrayRef sizes, int64_t lead, const std::function<void(int64_t*)>& body) {
+  std::vector<int64_t> index(static_cast<size_t>(lead), 0);
+  for (;;) {
+    body(index.data());
+    int64_t i = lead - 1;
+    while (i >= 0 && ++index[i] == sizes[i]) index[i--] = 0;
+    if (i < 0) return;
+  }
+}
+
+Tensor slice_at(const Tensor& t, int64_t lead, const int64_t* index) {
+  int64_t offset = t.storage_offset();
+  for (int64_t i = 0; i < lead; ++i) offset += index[i] * t.strides()[i];
+  const auto rest = static_cast<size_t>(t.dim() - lead);
+  return Tensor(IntrusivePtr<TensorImpl>::make(
+      t.unsafe_impl()->storage(), t.dtype(), IntArrayRef(t.sizes().data() + lead, rest),
+      IntArrayRef(t.strides().data() + lead, rest), offset));
+}
+
+// Batched matrix products become bmm over the innermost hidden dim (and loops over the others).
+void batched_products(const Tensor& out, const Tensor& a, const Tensor& b, int64_t rank) {
+  const BatchDims d = call_dims({&out}, {&a, &b}, "mm");
+  const Tensor po = physical(out, d, rank), pa = physical(a, d, rank), pb = physical(b, d, rank);
+  // Leading dims to loop over so that each call is one 3-D bmm.
+  const int64_t lead = po.dim() - 3;
+  if (lead == 0) return device(out).bmm(po, pa, pb);
+  for_each_leading(po.sizes(), lead, [&](int64_t* index) {
+    device(out).bmm(slice_at(po, lead, index), slice_at(pa, lead, index),
+                    slice_at(pb, lead, index));
+  });
+}
+
+// t's first `count` dims merged into one, or undefined when their strides do not allow it.
+Tensor merge_leading(const Tensor& t, int64_t count) {
+  int64_t size = 1, stride = 1, next = -1;  // next: the stride the next outer dim must have
+  for (int64_t i = count - 1; i >= 0; --i) {
+    const int64_t n = t.sizes()[i];
+    size *= n;
+    if (n == 1) continue;
+    if (next < 0)
+      stride = t.strides()[i];
+    else if (t.strides()[i] != next)
+      return Tensor();
+    next = t.strides()[i] * n;
+  }
+  DimVector sizes{size}, strides{stride};
+  for (int64_t i = count; i < t.dim(); ++i) {
+    sizes.push_back(t.sizes()[i]);
+    strides.push_back(t.strides()[i]);
+  }
+  return Tensor(IntrusivePtr<TensorImpl>::make(t.unsafe_impl()->storage(), t.dtype(), sizes,
+                                               strides, t.storage_offset()));
+}
+
+void mm(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (!any_batched({&out, &a, &b})) return device(out).mm(out, a, b);
+  if (!any_batched({&b})) {
+    // A shared right operand: every entry's rows form one product (a Linear layer's weight).
+    const BatchDims d = call_dims({&out}, {&a}, "mm");
+    const auto lead = static_cast<int64_t>(d.size()) + 1;
+    const Tensor rows = merge_leading(physical(a, d, 2), lead);
+    if (rows.defined()) return device(out).mm(merge_leading(physical(out, d, 2), lead), rows, b);
+  }
+  batched_products(out, a, b, 2);
+}
+
+void bmm(const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (!any_batched({&out, &a, &b})) return device(out).bmm(out, a, b);
+  batched_products(out, a, b, 3);
+}
+
+// Every other kernel refuses batched operands up front, before it could read one entry's memory
+// inside a worker thread.
+bool batched_arg(const Tensor& t) { return t.defined() && t.unsafe_impl()->is_batched(); }
+template <typename T>
+bool batched_arg(const T&) {
+  return false;
+}
+
+template <DeviceType Type, auto Member>
+struct Refuse;
+template <DeviceType Type, typename... A, void (*KernelTable::*Member)(A...)>
+struct Refuse<Type, Member> {
+  static void call(A... args) {
+    if ((batched_arg(args) || ...))
+      throw NoBatchingRule("vmap: a kernel without a batching rule got a batched tensor");
+    (device_kernels(Type).*Member)(args...);
+  }
+};
+
+template <DeviceType Type>
+KernelTable with_rules(const KernelTable& table) {
+  KernelTable t = table;
+#define EMBER_REFUSE(entry) t.entry = Refuse<Type, &KernelTable::entry>::call
+  EMBER_REFUSE(index_select);
+  EMBER_REFUSE(gather);
+  EMBER_REFUSE(scatter_add);
+  EMBER_REFUSE(scatter);
+  EMBER_REFUSE(searchsorted);
+  EMBER_REFUSE(uniform);
+  EMBER_REFUSE(normal);
+  EMBER_REFUSE(bernoulli);
+  EMBER_REFUSE(im2col);
+  EMBER_REFUSE(col2im);
+  EMBER_REFUSE(max_pool);
+  EMBER_REFUSE(max_pool_backward);
+  EMBER_REFUSE(avg_pool);
+  EMBER_REFUSE(avg_pool_backward);
+  EMBER_REFUSE(attention);
+  EMBER_REFUSE(attention_backward);
+  EMBER_REFUSE(adam_step);
+#undef EMBER_REFUSE
+  t.unary = unary;
+  t.binary = binary;
+  t.binary_scalar = binary_scalar;
+  t.compare = compare;
+  t.where = where;
+  t.copy = copy;
+  t.fill = fill;
+  t.reduce = reduce;
+  t.reduce_with_index = reduce_with_index;
+  t.cumsum = cumsum;
+  t.scan = scan;
+  t.sort = sort;
+  t.mm = mm;
+  t.bmm = bmm;
+  return t;
+}
+
+}  // namespace
+
+const KernelTable& batching_kernels(DeviceType type) {
+  if (type == kCPU) {
+    static const KernelTable cpu = with_rules<kCPU>(device_kernels(kCPU));
+    return cpu;
+  }
+  static const KernelTable cuda = with_rules<kCUDA>(device_kernels(kCUDA));
+  return cuda;
+}
+
+}  // namespace ember::detail

@@ -1,0 +1,181 @@
+"""vmap's batched path against functorch 1.13: functions whose ops all have batching rules run
+once on batched tensors (the call count shows it), the rest once per entry after a batched try;
+the values match functorch's either way."""
+import numpy as np
+import pytest
+
+import ember
+import ember.func as func
+import ember.nn as nn
+import ember.nn.functional as F
+
+
+@pytest.fixture
+def ft(torch):
+    import functorch
+    return functorch
+
+
+rng = np.random.default_rng(7)
+
+
+def close(a, b, rtol=1e-10):
+    if isinstance(a, (tuple, list)):
+        assert len(a) == len(b)
+        for x, y in zip(a, b):
+            close(x, y, rtol)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys()
+        for k in a:
+            close(a[k], b[k], rtol)
+    else:
+        assert tuple(a.shape) == tuple(b.shape)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=1e-12)
+
+
+class Counted:
+    """f, counting its calls."""
+
+    def __init__(self, f):
+        self.f, self.calls = f, 0
+
+    def __call__(self, *args):
+        self.calls += 1
+        return self.f(*args)
+
+
+# Each runs on one entry: x [3, 4], y [4] (mapped) and w [4, 2] (shared).
+BATCHED = {
+    "elementwise": lambda lib, x, y, w: (x.sin() * y + x.exp() / (1 + y * y)).tanh() - x.abs(),
+    "compare_where": lambda lib, x, y, w: lib.where(x > y, x, y * 2) + (x <= 0).double(),
+    "reductions": lambda lib, x, y, w: x.sum(0) + x.mean(1).sum() + x.amax(0) * x.prod(1).sum(),
+    "min_max_dim": lambda lib, x, y, w: x.max(1)[0] + x.min(0)[0].sum() + x.argmax(1).double(),
+    "scans_sort": lambda lib, x, y, w: x.cumsum(1) + x.cumprod(0) + x.sort(1)[0],
+    "views": lambda lib, x, y, w: x.t().reshape(2, 6).transpose(0, 1)[1:4].unsqueeze(0).expand(
+        2, 3, 2).flatten() + x.view(-1)[::2].repeat(2)[:12],
+    "matmul": lambda lib, x, y, w: x @ w + (x @ y).unsqueeze(1) + x.t().mm(x).sum() + (y @ w),
+    "softmax": lambda lib, x, y, w: x.softmax(-1) + x.log_softmax(0) + lib.logsumexp(x, 1)[:, None],
+    "linear_relu": lambda lib, x, y, w: lib.nn.functional.relu(
+        lib.nn.functional.linear(x, w.t(), y[:2])).pow(2).sum(),
+    "clone_in_place": lambda lib, x, y, w: x.clone().mul_(2).add_(y).clamp_(-1, 1),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BATCHED))
+def test_rules_match_functorch_and_run_once(torch, ft, name):
+    f = BATCHED[name]
+    x, y, w = rng.standard_normal((5, 3, 4)), rng.standard_normal((5, 4)), \
+        rng.standard_normal((4, 2))
+    fe = Counted(lambda a, b, c: f(ember, a, b, c))
+    got = func.vmap(fe, (0, 0, None))(ember.tensor(x), ember.tensor(y), ember.tensor(w))
+    expected = ft.vmap(lambda a, b, c: f(torch, a, b, c), (0, 0, None))(
+        torch.tensor(x), torch.tensor(y), torch.tensor(w))
+    close(got, expected)
+    assert fe.calls == 1
+
+
+def test_in_and_out_dims_and_nesting(torch, ft):
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((4, 5))
+
+    def pair(lib):
+        return lambda a, b: (a - b).pow(2).sum().sqrt()
+
+    inner = Counted(pair(ember))
+    got = func.vmap(func.vmap(inner, (None, 1), -1), (0, None))(ember.tensor(x),
+                                                               ember.tensor(y))
+    expected = ft.vmap(ft.vmap(pair(torch), (None, 1), -1), (0, None))(torch.tensor(x),
+                                                                      torch.tensor(y))
+    close(got, expected)
+    assert inner.calls == 1
+    # The outer level on dim 1 and stacked last.
+    got = func.vmap(lambda a: a.exp().sum(), 1, -1)(ember.tensor(y))
+    close(got, ft.vmap(lambda a: a.exp().sum(), 1, -1)(torch.tensor(y)))
+
+
+def make_models(torch, act):
+    e = nn.Sequential(nn.Linear(6, 8), getattr(nn, act)(), nn.Linear(8, 3)).double()
+    t = torch.nn.Sequential(torch.nn.Linear(6, 8), getattr(torch.nn, act)(),
+                            torch.nn.Linear(8, 3)).double()
+    return e, t
+
+
+@pytest.mark.parametrize("act", ["ReLU", "Tanh", "Sigmoid", "GELU"])
+def test_per_sample_gradients_run_once(torch, ft, act):
+    from torch.nn.utils import stateless
+    me, mt = make_models(torch, act)
+    params = {k: rng.standard_normal(tuple(v.shape)) for k, v in me.named_parameters()}
+    pe = {k: ember.tensor(v) for k, v in params.items()}
+    pt = {k: torch.tensor(v) for k, v in params.items()}
+    xs, ys = rng.standard_normal((7, 6)), rng.standard_normal((7, 3))
+
+    def loss(lib, call, model):
+        def f(p, x, y):
+            return lib.nn.functional.mse_loss(call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
+        return f
+
+    fe = Counted(loss(ember, func.functional_call, me))
+    got = func.vmap(func.grad(fe), (None, 0, 0))(pe, ember.tensor(xs), ember.tensor(ys))
+    expected = ft.vmap(ft.grad(loss(torch, stateless.functional_call, mt)), (None, 0, 0))(
+        pt, torch.tensor(xs), torch.tensor(ys))
+    close(got, expected)
+    assert fe.calls == 1
+
+
+def test_model_forward_under_vmap(torch, ft):
+    me, mt = make_models(torch, "ReLU")
+    mt.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in me.state_dict().items()})
+    xs = rng.standard_normal((4, 2, 6))
+    with ember.no_grad():
+        fe = Counted(me)
+        got = func.vmap(fe)(ember.tensor(xs))
+    with torch.no_grad():
+        expected = ft.vmap(mt)(torch.tensor(xs))
+    close(got, expected)
+    assert fe.calls == 1
+
+
+def test_ops_without_rules_run_per_entry(torch, ft):
+    x = rng.standard_normal((4, 6))
+    index = [4, 0, 2]
+
+    def f(lib):
+        return lambda a: a.exp().index_select(0, lib.tensor(index)) * 2
+
+    fe = Counted(f(ember))
+    close(func.vmap(fe)(ember.tensor(x)), ft.vmap(f(torch))(torch.tensor(x)))
+    assert fe.calls == 1 + 4  # the batched try, then once per entry
+    # Reading a value: functorch refuses (.item() under vmap); Ember runs it per entry.
+    fe = Counted(lambda a: a if float(a.sum()) > 0 else -a)
+    got = func.vmap(fe)(ember.tensor(x))
+    close(got, torch.tensor(np.where(x.sum(1, keepdims=True) > 0, x, -x)))
+    with pytest.raises(RuntimeError, match="vmap: It looks like you're calling .item"):
+        ft.vmap(lambda a: a if float(a.sum()) > 0 else -a)(torch.tensor(x))
+
+
+def test_in_place_into_captured_tensor_is_refused(torch, ft):
+    x = rng.standard_normal((3, 4))
+    for lib, vm in ((ember, func.vmap), (torch, ft.vmap)):
+        captured = lib.zeros(4, dtype=lib.float64)
+        with pytest.raises(RuntimeError, match=r"inplace arithmetic\(self, \*extra_args\) is "
+                                               r"not possible because there exists a Tensor "
+                                               r"`other` in extra_args"):
+            vm(lambda a: captured.copy_(a))(lib.tensor(x))
+        assert not captured.any()
+
+
+def test_unbatched_results_are_expanded(torch, ft):
+    x = rng.standard_normal((3, 2))
+    got = func.vmap(lambda a: ember.ones(2))(ember.tensor(x))
+    expected = ft.vmap(lambda a: torch.ones(2))(torch.tensor(x))
+    close(got, expected)
+    assert got.stride() == expected.stride() == (0, 1)
+
+
+def test_results_that_require_grad_take_the_loop():
+    w = ember.randn(2, requires_grad=True)
+    x = ember.randn(3, 2)
+    fe = Counted(lambda a: (a * w).sum())
+    out = func.vmap(fe)(x)
+    assert fe.calls == 1 + 3
+    out.sum().backward()
+    close(w.grad, x.sum(0))
