@@ -45,6 +45,10 @@ std::vector<std::vector<Tensor>> jacfwd(const TensorListFn& f, const std::vector
 /// How many transforms enclose the caller (0 outside any).
 int transform_depth();
 
+/// Inside vmap, every entry of t at once: a plain tensor with the mapped dims in front (t itself
+/// elsewhere). For checks over values, such as an index range, that must see all the entries.
+Tensor all_entries(const Tensor& t);
+
 /// How vmap treats random draws in the mapped function (torch.func's `randomness`).
 enum class Randomness { kError, kDifferent, kSame };
 

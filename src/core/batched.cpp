@@ -65,6 +65,7 @@ BatchDims merged_batch_dims(ArrayRef<const Tensor*> ts) {
 
 Tensor physical(const Tensor& t, const BatchDims& dims, int64_t rank) {
   const int64_t pad = rank - t.dim();
+  if (pad < 0) throw NoBatchingRule("vmap: an operand has more dims than the kernel's result");
   DimVector sizes, strides;
   for (const BatchDim& d : dims) {
     const BatchDim* own = find_level(t, d.level);
@@ -78,6 +79,11 @@ Tensor physical(const Tensor& t, const BatchDims& dims, int64_t rank) {
   sizes.insert(sizes.end(), t.sizes().begin(), t.sizes().end());
   strides.insert(strides.end(), t.strides().begin(), t.strides().end());
   return with_geometry(t, sizes, strides, nullptr);
+}
+
+Tensor all_entries(const Tensor& t) {
+  if (!t.unsafe_impl()->is_batched()) return t;
+  return physical(t, *t.unsafe_impl()->batch_dims(), t.dim());
 }
 
 Tensor hide_dim(const Tensor& t, int64_t dim, int64_t level) {

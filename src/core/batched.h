@@ -17,6 +17,10 @@ BatchDims merged_batch_dims(ArrayRef<const Tensor*> ts);
 /// every level t has.
 Tensor physical(const Tensor& t, const BatchDims& dims, int64_t rank);
 
+/// t with its hidden dims made visible in front: every entry at once, as a plain tensor (for
+/// checks over all the entries' values). t itself when it is not batched.
+Tensor all_entries(const Tensor& t);
+
 /// The visible dim `dim` of t hidden as vmap level `level`, above t's own hidden dims.
 Tensor hide_dim(const Tensor& t, int64_t dim, int64_t level);
 

@@ -107,6 +107,8 @@ DimVector concat_shape(IntArrayRef a, IntArrayRef b) {
 
 int transform_depth() { return depth; }
 
+Tensor all_entries(const Tensor& t) { return ember::detail::all_entries(t); }
+
 std::pair<std::vector<Tensor>, VjpFn> vjp(const TensorListFn& f,
                                           const std::vector<Tensor>& primals) {
   Level level;

@@ -181,6 +181,48 @@ Tensor merge_leading(const Tensor& t, int64_t count) {
                                                strides, t.storage_offset()));
 }
 
+// Index kernels: the index may be batched too (gather, scatter), or shared by every entry.
+void index_select(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
+  if (!any_batched({&out, &in, &index})) return device(in).index_select(out, in, dim, index);
+  if (any_batched({&index})) {
+    // Rows of a shared table picked by every entry's indices (an embedding): one selection by
+    // all the indices at once, whose rows come out entry after entry.
+    const BatchDims d = call_dims({&out}, {&index}, "index_select");
+    const Tensor flat = merge_leading(physical(index, d, 1), static_cast<int64_t>(d.size()) + 1);
+    if (dim != 0 || any_batched({&in}) || !flat.defined())
+      throw NoBatchingRule("vmap: index_select has no batching rule for this batched index");
+    const Tensor rows =
+        merge_leading(physical(out, d, out.dim()), static_cast<int64_t>(d.size()) + 1);
+    return device(in).index_select(rows, in, 0, flat);
+  }
+  const BatchDims d = call_dims({&out}, {&in}, "index_select");
+  const int64_t r = in.dim(), h = static_cast<int64_t>(d.size());
+  device(in).index_select(physical(out, d, r), physical(in, d, r), dim + h, index);
+}
+
+void gather(const Tensor& out, const Tensor& in, int64_t dim, const Tensor& index) {
+  if (!any_batched({&out, &in, &index})) return device(in).gather(out, in, dim, index);
+  const BatchDims d = call_dims({&out}, {&in, &index}, "gather");
+  const int64_t r = in.dim(), h = static_cast<int64_t>(d.size());
+  device(in).gather(physical(out, d, r), physical(in, d, r), dim + h, physical(index, d, r));
+}
+
+void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
+  if (!any_batched({&out, &index, &src})) return device(out).scatter_add(out, dim, index, src);
+  const BatchDims d = call_dims({&out}, {&index, &src}, "scatter_add");
+  const int64_t r = out.dim(), h = static_cast<int64_t>(d.size());
+  device(out).scatter_add(physical(out, d, r), dim + h, physical(index, d, r), physical(src, d, r));
+}
+
+void scatter(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src,
+             ScatterMode mode) {
+  if (!any_batched({&out, &index, &src})) return device(out).scatter(out, dim, index, src, mode);
+  const BatchDims d = call_dims({&out}, {&index, &src}, "scatter");
+  const int64_t r = out.dim(), h = static_cast<int64_t>(d.size());
+  device(out).scatter(physical(out, d, r), dim + h, physical(index, d, r), physical(src, d, r),
+                      mode);
+}
+
 void mm(const Tensor& out, const Tensor& a, const Tensor& b) {
   if (!any_batched({&out, &a, &b})) return device(out).mm(out, a, b);
   if (!any_batched({&b})) {
@@ -196,6 +238,66 @@ void mm(const Tensor& out, const Tensor& a, const Tensor& b) {
 void bmm(const Tensor& out, const Tensor& a, const Tensor& b) {
   if (!any_batched({&out, &a, &b})) return device(out).bmm(out, a, b);
   batched_products(out, a, b, 3);
+}
+
+// Kernels over a leading batch of samples (windows, pooling) run once per entry: the entries
+// of one output may lie interleaved with the samples, which no single call could address.
+template <typename Call>
+void per_entry(std::initializer_list<const Tensor*> outs, std::initializer_list<const Tensor*> ins,
+               const char* kernel, Call call) {
+  const BatchDims d = call_dims(outs, ins, kernel);
+  std::vector<Tensor> physicals;
+  for (const Tensor* t : outs) physicals.push_back(phys(*t, d, t->dim()));
+  for (const Tensor* t : ins) physicals.push_back(phys(*t, d, t->dim()));
+  const auto lead = static_cast<int64_t>(d.size());
+  std::vector<int64_t> sizes;
+  for (const BatchDim& b : d) sizes.push_back(b.size);
+  for_each_leading(sizes, lead, [&](int64_t* index) {
+    std::vector<Tensor> slices;
+    for (const Tensor& p : physicals) slices.push_back(p.defined() ? slice_at(p, lead, index) : p);
+    call(slices);
+  });
+}
+
+void im2col(const Tensor& out, const Tensor& in, const Window2d& w) {
+  if (!any_batched({&out, &in})) return device(in).im2col(out, in, w);
+  per_entry({&out}, {&in}, "im2col", [&](auto& s) { device(in).im2col(s[0], s[1], w); });
+}
+
+void col2im(const Tensor& out, const Tensor& in, const Window2d& w) {
+  if (!any_batched({&out, &in})) return device(in).col2im(out, in, w);
+  per_entry({&out}, {&in}, "col2im", [&](auto& s) { device(in).col2im(s[0], s[1], w); });
+}
+
+void max_pool(const Tensor& out, const Tensor& indices, const Tensor& in, const Window3d& w) {
+  if (!any_batched({&out, &indices, &in})) return device(in).max_pool(out, indices, in, w);
+  per_entry({&out, &indices}, {&in}, "max_pool",
+            [&](auto& s) { device(in).max_pool(s[0], s[1], s[2], w); });
+}
+
+void max_pool_backward(const Tensor& out, const Tensor& grad, const Tensor& indices) {
+  if (!any_batched({&out, &grad, &indices}))
+    return device(out).max_pool_backward(out, grad, indices);
+  per_entry({&out}, {&grad, &indices}, "max_pool_backward",
+            [&](auto& s) { device(out).max_pool_backward(s[0], s[1], s[2]); });
+}
+
+void avg_pool(const Tensor& out, const Tensor& in, const Window3d& w, bool count_include_pad,
+              int64_t divisor_override) {
+  if (!any_batched({&out, &in}))
+    return device(in).avg_pool(out, in, w, count_include_pad, divisor_override);
+  per_entry({&out}, {&in}, "avg_pool", [&](auto& s) {
+    device(in).avg_pool(s[0], s[1], w, count_include_pad, divisor_override);
+  });
+}
+
+void avg_pool_backward(const Tensor& out, const Tensor& grad, const Window3d& w,
+                       bool count_include_pad, int64_t divisor_override) {
+  if (!any_batched({&out, &grad}))
+    return device(out).avg_pool_backward(out, grad, w, count_include_pad, divisor_override);
+  per_entry({&out}, {&grad}, "avg_pool_backward", [&](auto& s) {
+    device(out).avg_pool_backward(s[0], s[1], w, count_include_pad, divisor_override);
+  });
 }
 
 // Every other kernel refuses batched operands up front, before it could read one entry's memory
@@ -221,20 +323,10 @@ template <DeviceType Type>
 KernelTable with_rules(const KernelTable& table) {
   KernelTable t = table;
 #define EMBER_REFUSE(entry) t.entry = Refuse<Type, &KernelTable::entry>::call
-  EMBER_REFUSE(index_select);
-  EMBER_REFUSE(gather);
-  EMBER_REFUSE(scatter_add);
-  EMBER_REFUSE(scatter);
   EMBER_REFUSE(searchsorted);
   EMBER_REFUSE(uniform);
   EMBER_REFUSE(normal);
   EMBER_REFUSE(bernoulli);
-  EMBER_REFUSE(im2col);
-  EMBER_REFUSE(col2im);
-  EMBER_REFUSE(max_pool);
-  EMBER_REFUSE(max_pool_backward);
-  EMBER_REFUSE(avg_pool);
-  EMBER_REFUSE(avg_pool_backward);
   EMBER_REFUSE(attention);
   EMBER_REFUSE(attention_backward);
   EMBER_REFUSE(adam_step);
@@ -253,6 +345,16 @@ KernelTable with_rules(const KernelTable& table) {
   t.sort = sort;
   t.mm = mm;
   t.bmm = bmm;
+  t.index_select = index_select;
+  t.gather = gather;
+  t.scatter_add = scatter_add;
+  t.scatter = scatter;
+  t.im2col = im2col;
+  t.col2im = col2im;
+  t.max_pool = max_pool;
+  t.max_pool_backward = max_pool_backward;
+  t.avg_pool = avg_pool;
+  t.avg_pool_backward = avg_pool_backward;
   return t;
 }
 

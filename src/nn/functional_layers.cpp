@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "ember/autograd/grad_mode.h"
+#include "ember/func.h"
 #include "ember/nn/functional.h"
 #include "ember/ops.h"
 
@@ -45,7 +46,8 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
                 ErrorKind::Runtime);
   const int64_t rows = weight.size(0);
   if (indices.numel() > 0) {
-    const int64_t lo = indices.min().item<int64_t>(), hi = indices.max().item<int64_t>();
+    const Tensor all = func::all_entries(indices);  // under vmap, every entry's
+    const int64_t lo = all.min().item<int64_t>(), hi = all.max().item<int64_t>();
     if (lo < 0 || hi >= rows)
       throw Error(fmt::format("embedding: index {} is out of range for weight of shape {} "
                               "(index out of range in self)",

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "ember/autograd.h"
+#include "ember/func.h"
 #include "ember/nn/functional.h"
 #include "ember/ops.h"
 #include "reduce_loss.h"
@@ -87,11 +88,13 @@ NllTerms nll_terms(const Tensor& input, const Tensor& target, int64_t ignore_ind
   Tensor safe = target;
   if (target.numel() > 0) {
     const Tensor ignored = target.eq(ignore_index);
-    if (ignored.any().item<bool>()) {
+    // Under vmap, the checks look at every entry's targets.
+    if (func::all_entries(ignored).any().item<bool>()) {
       terms.ignored = ignored;
       safe = target.masked_fill(ignored, 0);
     }
-    const int64_t lo = safe.min().item<int64_t>(), hi = safe.max().item<int64_t>();
+    const Tensor all = func::all_entries(safe);
+    const int64_t lo = all.min().item<int64_t>(), hi = all.max().item<int64_t>();
     if (lo < 0 || hi >= classes)
       fail(fmt::format("{}: Target {} is out of bounds (input of size {} has {} classes).", op,
                        lo < 0 ? lo : hi, shape_str(input.sizes()), classes),

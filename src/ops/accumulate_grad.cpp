@@ -17,6 +17,10 @@ AccumulateGrad::AccumulateGrad(const Tensor& leaf)
 variable_list AccumulateGrad::apply(variable_list&& grads) {
   Tensor incoming = std::move(grads[0]);
   if (!incoming.defined()) return {};
+  // backward() inside vmap into a leaf made outside it: each entry's gradient adds to the one
+  // .grad, which vmap's per-entry run does (Note [Batched tensors]).
+  if (incoming.unsafe_impl()->is_batched() && !leaf_.unsafe_impl()->is_batched())
+    throw NoBatchingRule("vmap: backward() reached a leaf made outside vmap");
   for (const auto& [id, hook] : ensure_meta(leaf_).leaf_hooks_) {
     Tensor replaced = hook(incoming);
     if (replaced.defined()) incoming = replaced;

@@ -67,9 +67,10 @@ Tensor im2col_window(const Tensor& x, const Window2d& win, bool rows_outer = fal
   const int64_t l =
       blocks(h, win.kh, win.sh, win.ph, win.dh) * blocks(w, win.kw, win.sw, win.pw, win.dw);
   const int64_t rows = c * win.kh * win.kw;
-  Tensor out = !batched     ? empty({rows, l}, x.options())
-               : rows_outer ? empty({rows, n, l}, x.options()).permute({1, 0, 2})
-                            : empty({n, rows, l}, x.options());
+  const TensorOptions o = x.options();
+  Tensor out = !batched     ? detail::empty_for({rows, l}, o, {&x})
+               : rows_outer ? detail::empty_for({rows, n, l}, o, {&x}).permute({1, 0, 2})
+                            : detail::empty_for({n, rows, l}, o, {&x});
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     detail::kernels_for(x).im2col(batched ? out : out.view({1, rows, l}),
@@ -87,7 +88,8 @@ Tensor col2im_window(const Tensor& cols, int64_t h, int64_t w, const Window2d& w
   const bool batched = cols.dim() == 3;
   const int64_t n = batched ? cols.sizes()[0] : 1;
   const int64_t c = cols.sizes()[cols.dim() - 2] / (win.kh * win.kw);
-  Tensor out = batched ? empty({n, c, h, w}, cols.options()) : empty({c, h, w}, cols.options());
+  Tensor out = batched ? detail::empty_for({n, c, h, w}, cols.options(), {&cols})
+                       : detail::empty_for({c, h, w}, cols.options(), {&cols});
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     detail::kernels_for(cols).col2im(batched ? out : out.unsqueeze(0),
@@ -194,14 +196,14 @@ void conv_group_forward(const Tensor& out, const Tensor& x, const Tensor& weight
   const auto& k = detail::kernels_for(x);
   const Tensor w = weight.reshape({o, rows});
   if (fold_batch(n, l)) {
-    const Tensor wide = empty({rows, n, l}, x.options());
+    const Tensor wide = detail::empty_for({rows, n, l}, x.options(), {&x});
     k.im2col(wide.permute({1, 0, 2}), x, win);
-    Tensor product = empty({o, n * l}, x.options());
+    Tensor product = detail::empty_for({o, n * l}, x.options(), {&x});
     k.mm(product, w, wide.view({rows, n * l}));
     out.view({n, o, l}).copy_(product.view({o, n, l}).permute({1, 0, 2}));
     return;
   }
-  Tensor cols = empty({n, rows, l}, x.options());
+  Tensor cols = detail::empty_for({n, rows, l}, x.options(), {&x});
   k.im2col(cols, x, win);
   k.bmm(out.view({n, o, l}), w.unsqueeze(0).expand({n, o, rows}), cols);
 }
@@ -301,7 +303,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   const int64_t n = input.sizes()[0], o = weight.sizes()[0];
   const int64_t ho = blocks(input.sizes()[2], win.kh, win.sh, win.ph, win.dh);
   const int64_t wo = blocks(input.sizes()[3], win.kw, win.sw, win.pw, win.dw);
-  Tensor out = empty({n, o, ho, wo}, input.options());
+  Tensor out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight});
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     if (groups == 1) {
@@ -309,7 +311,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
     } else {
       const int64_t cg = weight.sizes()[1], og = o / groups;
       for (int64_t i = 0; i < groups; ++i) {
-        Tensor part = empty({n, og, ho, wo}, input.options());
+        Tensor part = detail::empty_for({n, og, ho, wo}, input.options(), {&input, &weight});
         conv_group_forward(part, input.narrow(1, i * cg, cg), weight.narrow(0, i * og, og), win);
         out.narrow(1, i * og, og).copy_(part);
       }
@@ -387,7 +389,7 @@ Tensor conv_transpose_group(const Tensor& x, const Tensor& weight, const Window2
   const int64_t bw = blocks(wo, win.kw, win.sw, win.pw, win.dw);
   Tensor input = x;
   if (bh != x.sizes()[2] || bw != x.sizes()[3]) {
-    input = zeros({n, c, bh, bw}, x.options());
+    input = detail::empty_for({n, c, bh, bw}, x.options(), {&x}).zero_();
     input.narrow(2, 0, x.sizes()[2]).narrow(3, 0, x.sizes()[3]).copy_(x);
   }
   const int64_t l = bh * bw;
@@ -477,7 +479,7 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
     if (groups == 1) {
       out = conv_transpose_group(input, weight, win, ho, wo);
     } else {
-      out = empty({n, o, ho, wo}, input.options());
+      out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight});
       for (int64_t i = 0; i < groups; ++i)
         out.narrow(1, i * og, og)
             .copy_(conv_transpose_group(input.narrow(1, i * cg, cg), weight.narrow(0, i * cg, cg),

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string_view>
 
+#include "core/batched.h"
 #include "ember/autograd/grad_mode.h"
 #include "ember/indexing.h"
 #include "ember/ops/creation.h"
@@ -151,7 +152,8 @@ void check_index_dtype(const Tensor& index, const char* op) {
 // The smallest and largest index, or nothing for an empty index.
 std::optional<std::pair<int64_t, int64_t>> index_bounds(const Tensor& index) {
   if (index.numel() == 0) return std::nullopt;
-  const Tensor idx = index.to(kInt64);
+  // Under vmap, over every entry's indices (Note [Batched tensors]).
+  const Tensor idx = detail::all_entries(index).to(kInt64);
   return std::pair{idx.min().item<int64_t>(), idx.max().item<int64_t>()};
 }
 // index_select, gather and scatter_add take indices in [0, size), as in PyTorch.
@@ -187,7 +189,7 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   check_index_range(index, in.sizes()[d], d, "index_select");
   DimVector shape(in.sizes().begin(), in.sizes().end());
   shape[d] = index.numel();
-  Tensor out = empty(shape, t.options());
+  Tensor out = detail::empty_for(shape, t.options(), {&t, &index});
   const Tensor idx = index.to(kInt64).reshape({-1}).contiguous();
   detail::kernels_for(t).index_select(out, in, d, idx);
   // Row i of the result came from row index[i]: add each gradient row back there (repeated
@@ -223,7 +225,7 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   check_gather_index(t, d, index, t.sizes(), "gather");
   const Tensor in = t.dim() == 0 ? t.view({1}) : t;
   check_index_range(index, in.sizes()[d], d, "gather");
-  Tensor out = empty(index.sizes(), t.options());
+  Tensor out = detail::empty_for(index.sizes(), t.options(), {&t, &index});
   const Tensor wrapped = index.contiguous();
   detail::kernels_for(t).gather(out, in, d, wrapped);
   // Each output element came from one input element: add the gradients back there.
@@ -253,7 +255,7 @@ Tensor scatter_add(const Tensor& t, int64_t dim, const Tensor& index, const Tens
   Tensor out;
   {
     NoGradGuard no_grad;
-    out = t.clone();
+    out = detail::batched_clone(t, {&index, &src});
     detail::kernels_for(t).scatter_add(t.dim() == 0 ? out.view({1}) : out, d, wrapped,
                                        src.contiguous());
   }
@@ -292,7 +294,7 @@ Tensor scattered(const char* op, const Tensor& t, int64_t d, const Tensor& index
   EMBER_CHECK(t.dtype() == src.dtype(), "{}(): Expected self.dtype to be equal to src.dtype", op);
   check_index_range(index, t.dim() == 0 ? 1 : t.sizes()[d], d, op);
   NoGradGuard recorded_by_caller;
-  Tensor out = t.clone();
+  Tensor out = detail::batched_clone(t, {&index, &src});
   detail::kernels_for(t).scatter(t.dim() == 0 ? out.view({1}) : out, d, index.contiguous(),
                                  src.contiguous(), mode);
   return out;

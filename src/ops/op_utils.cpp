@@ -129,6 +129,15 @@ Tensor empty_for(IntArrayRef shape, const TensorOptions& options, ArrayRef<const
   return out;
 }
 
+Tensor batched_clone(const Tensor& t, ArrayRef<const Tensor*> others) {
+  if (!any_batched(others)) return t.clone();
+  std::vector<const Tensor*> all(others.begin(), others.end());
+  all.push_back(&t);
+  Tensor out = empty_for(t.sizes(), t.options(), all);
+  kernels_for(t).copy(out, t);
+  return out;
+}
+
 Tensor restride(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
   Tensor view(
       IntrusivePtr<TensorImpl>::make(t.impl()->storage(), t.dtype(), sizes, strides, offset));

@@ -23,6 +23,10 @@ inline Tensor empty_like_shape(IntArrayRef shape, ScalarType dtype, Device devic
 /// (Note [Batched tensors] in src/core/batched.cpp): the inputs' hidden dims lead in memory.
 Tensor empty_for(IntArrayRef shape, const TensorOptions& options, ArrayRef<const Tensor*> inputs);
 
+/// A copy of t batched like t and the others (t broadcast over the hidden dims they add), for an
+/// op that writes them into a copy of t in place.
+Tensor batched_clone(const Tensor& t, ArrayRef<const Tensor*> others);
+
 /// The kernels for t's device.
 inline const KernelTable& kernels_for(const Tensor& t) { return kernels(t.device().type()); }
 

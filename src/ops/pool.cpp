@@ -136,14 +136,15 @@ Pooling check_pooling(const char* op, int64_t nd, const Tensor& x, IntArrayRef k
   return p;
 }
 
-// A tensor of the caller's rank with these spatial sizes, and a tensor's 5-D view
-// [N, C, D, H, W] for the kernels.
-Tensor volumes(const Pooling& p, const Dims& spatial, const TensorOptions& options) {
+// A tensor of the caller's rank with these spatial sizes (batched like `like` under vmap), and a
+// tensor's 5-D view [N, C, D, H, W] for the kernels.
+Tensor volumes(const Pooling& p, const Dims& spatial, const TensorOptions& options,
+               const Tensor& like) {
   DimVector shape;
   if (p.batched) shape.push_back(p.n);
   shape.push_back(p.c);
   for (int64_t j = 3 - p.nd; j < 3; ++j) shape.push_back(spatial[j]);
-  return empty(shape, options);
+  return detail::empty_for(shape, options, {&like});
 }
 Tensor as5d(const Pooling& p, const Tensor& t) {
   const Tensor batched = p.batched ? t : t.unsqueeze(0);
@@ -154,7 +155,7 @@ Tensor max_pool_gather(const Tensor& grad, const Tensor& indices, const Pooling&
 
 // Adds each gradient entry at its argmax position; records the adjoint, a gather.
 Tensor max_pool_scatter(const Tensor& grad, const Tensor& indices, const Pooling& p) {
-  Tensor out = volumes(p, p.in, grad.options());
+  Tensor out = volumes(p, p.in, grad.options(), grad);
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     detail::kernels_for(grad).max_pool_backward(out.view({p.n, p.c, p.volume()}),
@@ -175,8 +176,8 @@ Tensor max_pool_gather(const Tensor& grad, const Tensor& indices, const Pooling&
 }
 
 std::tuple<Tensor, Tensor> max_pool_forward(const Tensor& x, const Pooling& p) {
-  Tensor out = volumes(p, p.out, x.options());
-  Tensor indices = volumes(p, p.out, x.options().dtype(kInt64));
+  Tensor out = volumes(p, p.out, x.options(), x);
+  Tensor indices = volumes(p, p.out, x.options().dtype(kInt64), x);
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     detail::kernels_for(x).max_pool(as5d(p, out), as5d(p, indices), as5d(p, x), p.win);
@@ -198,7 +199,7 @@ Tensor avg_pool_spread(const Tensor& grad, const Pooling& p, Divisor div);
 
 // Average pooling of a checked input; records AvgPool2DBackward0 (3D) on the caller's tensors.
 Tensor avg_pool_forward(const Tensor& x, const Pooling& p, Divisor div) {
-  Tensor out = volumes(p, p.out, x.options());
+  Tensor out = volumes(p, p.out, x.options(), x);
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     detail::kernels_for(x).avg_pool(as5d(p, out), as5d(p, x), p.win, div.count_include_pad,
@@ -214,7 +215,7 @@ Tensor avg_pool_forward(const Tensor& x, const Pooling& p, Divisor div) {
 
 // The adjoint of average pooling; records its own adjoint, average pooling.
 Tensor avg_pool_spread(const Tensor& grad, const Pooling& p, Divisor div) {
-  Tensor out = volumes(p, p.in, grad.options());
+  Tensor out = volumes(p, p.in, grad.options(), grad);
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     detail::kernels_for(grad).avg_pool_backward(as5d(p, out), as5d(p, grad), p.win,

@@ -98,14 +98,39 @@ TEST(VmapBatching, PerSampleGradientsOfAnMlpRunOnce) {
   }
 }
 
+TEST(VmapBatching, PerSampleGradientsOfAConvNetRunOnce) {
+  manual_seed(13);
+  Tensor w1 = randn({4, 2, 3, 3}, f64()), b1 = randn({4}, f64()), w2 = randn({3, 4, 2, 2}, f64());
+  Tensor head = randn({5, 3}, f64());
+  Tensor xs = randn({3, 2, 9, 9}, f64()), ys = randn({3, 5}, f64());
+  int calls = 0;
+  // Two convolutions, both kinds of pooling and a linear head.
+  auto loss = [&](const std::vector<Tensor>& v) {
+    ++calls;
+    Tensor h = max_pool2d(relu(conv2d(v[3].unsqueeze(0), v[0], v[1], {1, 1}, {1, 1})), {2, 2});
+    h = avg_pool2d(tanh(conv2d(h, v[2], {}, {1, 1}, {0, 0}, {1, 1})), {3, 3}, {1, 1}, {1, 1});
+    return std::vector<Tensor>{(h.mean({2, 3}).mm(head.t()) - v[4]).pow(2).sum()};
+  };
+  auto per_sample = [&](const std::vector<Tensor>& v) {
+    return func::grad_and_value(loss, v, {0, 1, 2}).first;
+  };
+  const std::vector<Tensor> grads = func::vmap(per_sample, {w1, b1, w2, xs, ys},
+                                               {std::nullopt, std::nullopt, std::nullopt, 0, 0});
+  EXPECT_EQ(calls, 1);
+  for (int64_t i = 0; i < 3; ++i) {
+    const std::vector<Tensor> expected = per_sample({w1, b1, w2, xs[i], ys[i]});
+    for (size_t k = 0; k < 3; ++k) testing::expect_close(grads[k][i], expected[k], 1e-11);
+  }
+}
+
 TEST(VmapBatching, OpsWithoutARuleRunPerEntry) {
   manual_seed(8);
   Tensor xs = randn({4, 6}, f64());
-  const Tensor index = tensor({4, 0, 2}, TensorOptions(kInt64));
+  const Tensor boundaries = tensor({-1.0, 0.0, 0.5}, f64());
   int calls = 0;
   auto f = [&](const Tensor& x) {
     ++calls;
-    return x.exp().index_select(0, index) * 2;  // index_select has no rule
+    return searchsorted(boundaries, x.exp() - 1).to(kFloat64) * x;  // searchsorted has no rule
   };
   Tensor out = func::vmap(f)(xs);
   EXPECT_EQ(calls, 1 + 4);  // the batched try, then one call per entry
@@ -118,6 +143,31 @@ TEST(VmapBatching, OpsWithoutARuleRunPerEntry) {
   };
   testing::expect_close(func::vmap(g)(xs), loop(g, xs), 1e-12);
   EXPECT_EQ(calls, 1 + 4 + 4);
+}
+
+TEST(VmapBatching, GatherScatterAndIndexSelectWithMappedOrSharedIndices) {
+  manual_seed(12);
+  Tensor xs = randn({4, 3, 5}, f64());
+  const Tensor rows = tensor({2, 0, 2}, TensorOptions(kInt64));
+  Tensor picks = randint(0, 5, {4, 3, 2});
+  const Tensor table = randn({5, 2}, f64());
+  int calls = 0;
+  auto f = [&](const Tensor& x, const Tensor& pick) {
+    ++calls;
+    Tensor g = x.gather(1, pick) * 3;  // a mapped index
+    Tensor s = zeros({3, 5}, f64()).scatter_add(1, pick, g) + x.index_select(0, rows);
+    // An embedding: each entry's indices pick rows of a shared table.
+    return s + nn::functional::embedding(pick.select(1, 0), table).sum();
+  };
+  Tensor out = func::vmap(f)(xs, picks);
+  EXPECT_EQ(calls, 1);
+  std::vector<Tensor> parts;
+  for (int64_t b = 0; b < 4; ++b) parts.push_back(f(xs[b], picks[b]));
+  testing::expect_close(out, stack(parts), 1e-12);
+  // Out-of-range indices are caught in any entry.
+  Tensor bad = picks.clone();
+  bad[3][1][0].fill_(7);
+  EXPECT_EMBER_ERROR(func::vmap(f)(xs, bad), "index 7 is out of bounds for dimension 1");
 }
 
 TEST(VmapBatching, Randomness) {
@@ -135,6 +185,7 @@ TEST(VmapBatching, Randomness) {
 
 TEST(VmapBatching, InPlaceWrites) {
   manual_seed(10);
+  const Tensor boundaries = tensor({0.0}, f64());
   Tensor xs = randn({3, 4}, f64());
   int calls = 0;
   auto f = [&](const Tensor& x) {
@@ -155,7 +206,7 @@ TEST(VmapBatching, InPlaceWrites) {
   // Writing into an input, then needing the per-entry loop, would write it twice.
   Tensor copy = xs.clone();
   EXPECT_EMBER_ERROR(
-      func::vmap([](const Tensor& x) { return x.mul_(2).index_select(0, tensor({0l})); })(copy),
+      func::vmap([&](const Tensor& x) { return searchsorted(boundaries, x.mul_(2)); })(copy),
       "wrote into input 0 in place");
 }
 

@@ -121,6 +121,59 @@ def test_per_sample_gradients_run_once(torch, ft, act):
     assert fe.calls == 1
 
 
+def test_per_sample_gradients_of_cross_entropy_run_once(torch, ft):
+    from torch.nn.utils import stateless
+    me, mt = make_models(torch, "ReLU")
+    params = {k: rng.standard_normal(tuple(v.shape)) for k, v in me.named_parameters()}
+    pe = {k: ember.tensor(v) for k, v in params.items()}
+    pt = {k: torch.tensor(v) for k, v in params.items()}
+    xs, ys = rng.standard_normal((5, 6)), rng.integers(0, 3, 5)
+
+    def loss(lib, call, model):
+        def f(p, x, y):
+            logits = call(model, p, (x.unsqueeze(0),))
+            return lib.nn.functional.cross_entropy(logits, y.unsqueeze(0))
+        return f
+
+    fe = Counted(loss(ember, func.functional_call, me))
+    got = func.vmap(func.grad(fe), (None, 0, 0))(pe, ember.tensor(xs), ember.tensor(ys))
+    expected = ft.vmap(ft.grad(loss(torch, stateless.functional_call, mt)), (None, 0, 0))(
+        pt, torch.tensor(xs), torch.tensor(ys))
+    close(got, expected)
+    assert fe.calls == 1
+
+
+def test_per_sample_gradients_of_a_cnn_run_once(torch, ft):
+    """functorch's per-sample-gradient tutorial model: convolutions, pooling, a linear head and
+    log_softmax with nll_loss."""
+    from torch.nn.utils import stateless
+
+    def cnn(lib):
+        m = lib.nn.Sequential(lib.nn.Conv2d(1, 4, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
+                              lib.nn.Conv2d(4, 6, 3, padding=1), lib.nn.ReLU(),
+                              lib.nn.AvgPool2d(2), lib.nn.Flatten(), lib.nn.Linear(24, 10),
+                              lib.nn.LogSoftmax(-1))
+        return m.double()
+
+    me, mt = cnn(ember), cnn(torch)
+    params = {k: rng.standard_normal(tuple(v.shape)) * 0.3 for k, v in me.named_parameters()}
+    pe = {k: ember.tensor(v) for k, v in params.items()}
+    pt = {k: torch.tensor(v) for k, v in params.items()}
+    xs, ys = rng.standard_normal((4, 1, 10, 10)), rng.integers(0, 10, 4)
+
+    def loss(lib, call, model):
+        def f(p, x, y):
+            return lib.nn.functional.nll_loss(call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
+        return f
+
+    fe = Counted(loss(ember, func.functional_call, me))
+    got = func.vmap(func.grad(fe), (None, 0, 0))(pe, ember.tensor(xs), ember.tensor(ys))
+    expected = ft.vmap(ft.grad(loss(torch, stateless.functional_call, mt)), (None, 0, 0))(
+        pt, torch.tensor(xs), torch.tensor(ys))
+    close(got, expected, rtol=1e-9)
+    assert fe.calls == 1
+
+
 def test_model_forward_under_vmap(torch, ft):
     me, mt = make_models(torch, "ReLU")
     mt.load_state_dict({k: torch.tensor(v.detach().numpy()) for k, v in me.state_dict().items()})
@@ -136,10 +189,11 @@ def test_model_forward_under_vmap(torch, ft):
 
 def test_ops_without_rules_run_per_entry(torch, ft):
     x = rng.standard_normal((4, 6))
-    index = [4, 0, 2]
+    boundaries = [-1.0, 0.0, 0.5]
 
-    def f(lib):
-        return lambda a: a.exp().index_select(0, lib.tensor(index)) * 2
+    def f(lib):  # searchsorted has no batching rule
+        return lambda a: lib.searchsorted(lib.tensor(boundaries, dtype=lib.float64),
+                                          a.exp() - 1).double() * a
 
     fe = Counted(f(ember))
     close(func.vmap(fe)(ember.tensor(x)), ft.vmap(f(torch))(torch.tensor(x)))
@@ -150,6 +204,27 @@ def test_ops_without_rules_run_per_entry(torch, ft):
     close(got, torch.tensor(np.where(x.sum(1, keepdims=True) > 0, x, -x)))
     with pytest.raises(RuntimeError, match="vmap: It looks like you're calling .item"):
         ft.vmap(lambda a: a if float(a.sum()) > 0 else -a)(torch.tensor(x))
+
+
+def test_index_ops_with_mapped_and_shared_indices(torch, ft):
+    x = rng.standard_normal((4, 3, 5))
+    picks = rng.integers(0, 5, (4, 3, 2))
+    rows = [2, 0, 2]
+    table = rng.standard_normal((5, 2))
+
+    def f(lib):
+        def g(a, pick):
+            got = a.gather(1, pick) * 3
+            s = lib.zeros(3, 5, dtype=lib.float64).scatter_add(1, pick, got)
+            return s + a.index_select(0, lib.tensor(rows)) + \
+                lib.nn.functional.embedding(pick[:, 0], lib.tensor(table)).sum() + \
+                a[lib.tensor(rows)]
+        return g
+
+    fe = Counted(f(ember))
+    got = func.vmap(fe)(ember.tensor(x), ember.tensor(picks))
+    close(got, ft.vmap(f(torch))(torch.tensor(x), torch.tensor(picks)))
+    assert fe.calls == 1
 
 
 def test_in_place_into_captured_tensor_is_refused(torch, ft):
