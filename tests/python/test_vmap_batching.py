@@ -7,7 +7,7 @@ import pytest
 import ember
 import ember.func as func
 import ember.nn as nn
-import ember.nn.functional as F
+from test_func import close
 
 
 @pytest.fixture
@@ -17,20 +17,6 @@ def ft(torch):
 
 
 rng = np.random.default_rng(7)
-
-
-def close(a, b, rtol=1e-10):
-    if isinstance(a, (tuple, list)):
-        assert len(a) == len(b)
-        for x, y in zip(a, b):
-            close(x, y, rtol)
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys()
-        for k in a:
-            close(a[k], b[k], rtol)
-    else:
-        assert tuple(a.shape) == tuple(b.shape)
-        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=1e-12)
 
 
 class Counted:
@@ -99,55 +85,43 @@ def make_models(torch, act):
     return e, t
 
 
-@pytest.mark.parametrize("act", ["ReLU", "Tanh", "Sigmoid", "GELU"])
-def test_per_sample_gradients_run_once(torch, ft, act):
+def check_per_sample_gradients(torch, ft, me, mt, xs, ys, loss, scale=1.0, rtol=1e-10):
+    """vmap(grad(loss)) over samples (xs, ys) of functional_call(model, params) against
+    functorch's; the loss runs once, on batched tensors. loss(lib, model_output, y)."""
     from torch.nn.utils import stateless
-    me, mt = make_models(torch, act)
-    params = {k: rng.standard_normal(tuple(v.shape)) for k, v in me.named_parameters()}
+    params = {k: rng.standard_normal(tuple(v.shape)) * scale for k, v in me.named_parameters()}
     pe = {k: ember.tensor(v) for k, v in params.items()}
     pt = {k: torch.tensor(v) for k, v in params.items()}
-    xs, ys = rng.standard_normal((7, 6)), rng.standard_normal((7, 3))
 
-    def loss(lib, call, model):
-        def f(p, x, y):
-            return lib.nn.functional.mse_loss(call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
-        return f
+    def per_sample(lib, call, model):
+        return lambda p, x, y: loss(lib, call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
 
-    fe = Counted(loss(ember, func.functional_call, me))
+    fe = Counted(per_sample(ember, func.functional_call, me))
     got = func.vmap(func.grad(fe), (None, 0, 0))(pe, ember.tensor(xs), ember.tensor(ys))
-    expected = ft.vmap(ft.grad(loss(torch, stateless.functional_call, mt)), (None, 0, 0))(
+    expected = ft.vmap(ft.grad(per_sample(torch, stateless.functional_call, mt)), (None, 0, 0))(
         pt, torch.tensor(xs), torch.tensor(ys))
-    close(got, expected)
+    close(got, expected, rtol)
     assert fe.calls == 1
+
+
+@pytest.mark.parametrize("act", ["ReLU", "Tanh", "Sigmoid", "GELU"])
+def test_per_sample_gradients_run_once(torch, ft, act):
+    me, mt = make_models(torch, act)
+    check_per_sample_gradients(torch, ft, me, mt, rng.standard_normal((7, 6)),
+                               rng.standard_normal((7, 3)),
+                               lambda lib, out, y: lib.nn.functional.mse_loss(out, y))
 
 
 def test_per_sample_gradients_of_cross_entropy_run_once(torch, ft):
-    from torch.nn.utils import stateless
     me, mt = make_models(torch, "ReLU")
-    params = {k: rng.standard_normal(tuple(v.shape)) for k, v in me.named_parameters()}
-    pe = {k: ember.tensor(v) for k, v in params.items()}
-    pt = {k: torch.tensor(v) for k, v in params.items()}
-    xs, ys = rng.standard_normal((5, 6)), rng.integers(0, 3, 5)
-
-    def loss(lib, call, model):
-        def f(p, x, y):
-            logits = call(model, p, (x.unsqueeze(0),))
-            return lib.nn.functional.cross_entropy(logits, y.unsqueeze(0))
-        return f
-
-    fe = Counted(loss(ember, func.functional_call, me))
-    got = func.vmap(func.grad(fe), (None, 0, 0))(pe, ember.tensor(xs), ember.tensor(ys))
-    expected = ft.vmap(ft.grad(loss(torch, stateless.functional_call, mt)), (None, 0, 0))(
-        pt, torch.tensor(xs), torch.tensor(ys))
-    close(got, expected)
-    assert fe.calls == 1
+    check_per_sample_gradients(torch, ft, me, mt, rng.standard_normal((5, 6)),
+                               rng.integers(0, 3, 5),
+                               lambda lib, out, y: lib.nn.functional.cross_entropy(out, y))
 
 
 def test_per_sample_gradients_of_a_cnn_run_once(torch, ft):
     """functorch's per-sample-gradient tutorial model: convolutions, pooling, a linear head and
     log_softmax with nll_loss."""
-    from torch.nn.utils import stateless
-
     def cnn(lib):
         m = lib.nn.Sequential(lib.nn.Conv2d(1, 4, 3), lib.nn.ReLU(), lib.nn.MaxPool2d(2),
                               lib.nn.Conv2d(4, 6, 3, padding=1), lib.nn.ReLU(),
@@ -155,23 +129,10 @@ def test_per_sample_gradients_of_a_cnn_run_once(torch, ft):
                               lib.nn.LogSoftmax(-1))
         return m.double()
 
-    me, mt = cnn(ember), cnn(torch)
-    params = {k: rng.standard_normal(tuple(v.shape)) * 0.3 for k, v in me.named_parameters()}
-    pe = {k: ember.tensor(v) for k, v in params.items()}
-    pt = {k: torch.tensor(v) for k, v in params.items()}
-    xs, ys = rng.standard_normal((4, 1, 10, 10)), rng.integers(0, 10, 4)
-
-    def loss(lib, call, model):
-        def f(p, x, y):
-            return lib.nn.functional.nll_loss(call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
-        return f
-
-    fe = Counted(loss(ember, func.functional_call, me))
-    got = func.vmap(func.grad(fe), (None, 0, 0))(pe, ember.tensor(xs), ember.tensor(ys))
-    expected = ft.vmap(ft.grad(loss(torch, stateless.functional_call, mt)), (None, 0, 0))(
-        pt, torch.tensor(xs), torch.tensor(ys))
-    close(got, expected, rtol=1e-9)
-    assert fe.calls == 1
+    check_per_sample_gradients(torch, ft, cnn(ember), cnn(torch),
+                               rng.standard_normal((4, 1, 10, 10)), rng.integers(0, 10, 4),
+                               lambda lib, out, y: lib.nn.functional.nll_loss(out, y),
+                               scale=0.3, rtol=1e-9)
 
 
 def test_model_forward_under_vmap(torch, ft):
