@@ -1,6 +1,7 @@
 #include "core/batched.h"
 
 #include <algorithm>
+#include <atomic>
 
 namespace ember::detail {
 
@@ -37,9 +38,25 @@ Tensor with_geometry(const Tensor& t, IntArrayRef sizes, IntArrayRef strides,
   Tensor out(IntrusivePtr<TensorImpl>::make(t.unsafe_impl()->storage(), t.dtype(), sizes, strides,
                                             t.storage_offset()));
   out.unsafe_impl()->set_batch_dims(std::move(dims));
+  same_run(out, t);
   return out;
 }
 }  // namespace
+
+namespace {
+thread_local uint64_t run_in_progress = 0;
+std::atomic<uint64_t> runs_started{0};
+}  // namespace
+
+uint64_t current_vmap_run() { return run_in_progress; }
+
+uint64_t begin_vmap_run() {
+  const uint64_t enclosing = run_in_progress;
+  run_in_progress = ++runs_started;
+  return enclosing;
+}
+
+void end_vmap_run(uint64_t enclosing) { run_in_progress = enclosing; }
 
 bool any_batched(ArrayRef<const Tensor*> ts) {
   for (const Tensor* t : ts)

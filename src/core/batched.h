@@ -5,6 +5,17 @@
 
 namespace ember::detail {
 
+/// The batched run of vmap in progress on this thread (0: none); new tensors are stamped with it
+/// (TensorImpl::vmap_run).
+uint64_t current_vmap_run();
+/// Starts a batched run with a fresh number, or ends one by restoring the enclosing run.
+uint64_t begin_vmap_run();
+void end_vmap_run(uint64_t enclosing);
+/// t's stamp on the view or copy of geometry `view` made from it.
+inline void same_run(const Tensor& view, const Tensor& t) {
+  view.unsafe_impl()->set_vmap_run(t.unsafe_impl()->vmap_run());
+}
+
 /// True when some defined tensor among ts is batched.
 bool any_batched(ArrayRef<const Tensor*> ts);
 

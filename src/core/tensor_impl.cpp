@@ -1,5 +1,6 @@
 #include "ember/core/tensor_impl.h"
 
+#include "core/batched.h"
 #include "ember/core/error.h"
 
 namespace ember {
@@ -10,7 +11,8 @@ TensorImpl::TensorImpl(Storage storage, ScalarType dtype, IntArrayRef sizes, Int
       sizes_(sizes.begin(), sizes.end()),
       strides_(strides.begin(), strides.end()),
       storage_offset_(storage_offset),
-      dtype_(dtype) {
+      dtype_(dtype),
+      vmap_run_(detail::current_vmap_run()) {
   refresh();
 }
 
@@ -27,6 +29,7 @@ void TensorImpl::set_data_from(const TensorImpl& other) {
   // Sharing memory with other does not make this tensor a view: its history stays its own.
   view_base_.reset();
   batch_dims_ = other.batch_dims_;
+  vmap_run_ = other.vmap_run_;
   set_geometry(other.sizes_, other.strides_, other.storage_offset_);
 }
 

@@ -6,6 +6,7 @@
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "graph/forward_grad.h"
+#include "kernels/kernel_table.h"
 
 namespace ember::func {
 namespace {
@@ -271,6 +272,15 @@ void check_out_dims(const std::vector<int64_t>& out_dims, size_t n) {
                     n, out_dims.size());
 }
 
+// Marks the tensors made while f runs batched as this run's (TensorImpl::vmap_run).
+struct BatchedRun {
+  BatchedRun() : enclosing(ember::detail::begin_vmap_run()) {}
+  ~BatchedRun() { ember::detail::end_vmap_run(enclosing); }
+  BatchedRun(const BatchedRun&) = delete;
+  BatchedRun& operator=(const BatchedRun&) = delete;
+  const uint64_t enclosing;
+};
+
 // f run once on batched tensors (Note [Batched tensors] in src/core/batched.cpp), or nothing
 // when that cannot stand for running it per entry: an op without a batching rule, a random
 // draw that must differ per entry, or results that require grad (their backward would run
@@ -288,30 +298,36 @@ std::optional<std::vector<Tensor>> run_batched(const TensorListFn& f,
     versions.push_back(args[i]._version());
   }
   const Tensor rng = get_rng_state();
+  const uint64_t draws = ember::detail::random_draws();
   std::vector<Tensor> outputs;
+  bool no_rule = false;
   try {
+    BatchedRun run;
     outputs = f(xs);
   } catch (const NoBatchingRule&) {
-    // Running per entry after an in-place write to an input would write it twice.
-    for (size_t i = 0; i < args.size(); ++i)
-      EMBER_CHECK(args[i]._version() == versions[i],
-                  "vmap: the function wrote into input {} in place and then called an op that "
-                  "has no batching rule; write into a copy of the input instead",
-                  i);
-    set_rng_state(rng);
-    return std::nullopt;
+    no_rule = true;
   }
-  if (!get_rng_state().equal(rng)) {
-    check_draw(true, randomness);
-    // Unbatched draws are shared by every entry: right for "same", not for "different".
-    if (randomness == Randomness::kDifferent) {
-      set_rng_state(rng);
-      return std::nullopt;
-    }
-  }
+  // Running f again per entry would repeat its in-place writes into the inputs.
+  bool written = false;
+  for (size_t i = 0; i < args.size(); ++i) written = written || args[i]._version() != versions[i];
+  EMBER_CHECK(!no_rule || !written,
+              "vmap: the function wrote into an input in place and then called an op that has "
+              "no batching rule; write into a copy of the input instead");
+  const bool drew =
+      no_rule ? false : ember::detail::random_draws() != draws || !get_rng_state().equal(rng);
+  check_draw(drew, randomness);
+  // Unbatched draws are shared by every entry: right for "same", not for "different".
+  EMBER_CHECK(!drew || randomness != Randomness::kDifferent || !written,
+              "vmap: the function wrote into an input in place and drew random numbers with "
+              "randomness='different'; write into a copy of the input instead");
+  bool again = no_rule || (drew && randomness == Randomness::kDifferent);
   for (const Tensor& t : outputs) {
     EMBER_CHECK(t.defined(), "vmap: the function returned an undefined tensor");
-    if (t.requires_grad()) return std::nullopt;
+    again = again || (t.requires_grad() && !written);
+  }
+  if (again) {
+    set_rng_state(rng);
+    return std::nullopt;
   }
   check_out_dims(out_dims, outputs.size());
   std::vector<Tensor> results;
@@ -343,8 +359,7 @@ std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
   std::vector<int64_t> dims(args.size(), -1);
   bool differentiated = false;
   for (size_t i = 0; i < args.size(); ++i) {
-    differentiated = differentiated || (args[i].requires_grad() && GradMode::is_enabled()) ||
-                     autograd::fw_grad(args[i]).defined();
+    differentiated = differentiated || (args[i].requires_grad() && GradMode::is_enabled());
     if (!in_dims[i]) continue;
     const Tensor& x = args[i];
     const int64_t d = *in_dims[i];
@@ -367,8 +382,9 @@ std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
       "vmap: at least one input must be mapped over (got in_dims with every entry None)");
   EMBER_CHECK_VALUE(batch > 0, "vmap: the mapped dimension has size 0");
   // Inputs that an enclosing transform or backward differentiates keep the per-entry loop:
-  // its graph needs no batching rule for the backward that runs after vmap returns.
-  if (!differentiated)
+  // its graph needs no batching rule for the backward that runs after vmap returns. So do
+  // functions under a dual level, whose tangents the batched results would not carry.
+  if (!differentiated && !autograd::forward_ad_enabled())
     if (auto results = run_batched(f, args, dims, batch, out_dims, randomness)) return *results;
   const Tensor rng = get_rng_state();
   std::vector<std::vector<Tensor>> per_entry;
@@ -378,8 +394,11 @@ std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
       xs.push_back(dims[i] >= 0 ? args[i].select(dims[i], b) : args[i]);
     if (randomness == Randomness::kSame) set_rng_state(rng);
     const Tensor before = randomness == Randomness::kError ? get_rng_state() : Tensor();
+    const uint64_t draws = ember::detail::random_draws();
     per_entry.push_back(f(xs));
-    check_draw(randomness == Randomness::kError && !get_rng_state().equal(before), randomness);
+    check_draw(randomness == Randomness::kError &&
+                   (ember::detail::random_draws() != draws || !get_rng_state().equal(before)),
+               randomness);
     EMBER_CHECK_VALUE(per_entry.back().size() == per_entry.front().size(),
                       "vmap: the function returned {} outputs for one entry and {} for another",
                       per_entry.front().size(), per_entry.back().size());

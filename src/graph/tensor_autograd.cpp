@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 
+#include "core/batched.h"
 #include "core/check.h"
 #include "ember/autograd.h"
 #include "graph/history.h"
@@ -123,6 +124,7 @@ Tensor Tensor::variable_data() const {
   Tensor data(IntrusivePtr<TensorImpl>::make(impl()->storage(), dtype(), sizes(), strides(),
                                              storage_offset()));
   data.unsafe_impl()->set_batch_dims(impl()->batch_dims());
+  data.unsafe_impl()->set_vmap_run(impl()->vmap_run());
   return data;
 }
 
@@ -131,6 +133,11 @@ void Tensor::set_data(const Tensor& new_data) const {
   EMBER_CHECK(new_data.device() == device() || !requires_grad(),
               "set_data: data of a tensor that requires grad cannot move from {} to {}",
               device().str(), new_data.device().str());
+  EMBER_CHECK(detail::merged_batch_dims({&new_data, this}).size() ==
+                  detail::merged_batch_dims({this}).size(),
+              "vmap: set_data: the new data is batched (vmapped over) but the tensor is not: one "
+              "tensor cannot hold every entry's value; return the value from the function "
+              "instead");
   impl()->set_data_from(*new_data.impl());
 }
 

@@ -319,18 +319,31 @@ struct Refuse<Type, Member> {
   }
 };
 
+thread_local uint64_t draws = 0;
+
+// Random fills are counted before they refuse a batched output.
+template <DeviceType Type, auto Member>
+struct Draw;
+template <DeviceType Type, typename... A, void (*KernelTable::*Member)(A...)>
+struct Draw<Type, Member> {
+  static void call(A... args) {
+    ++draws;
+    Refuse<Type, Member>::call(args...);
+  }
+};
+
 template <DeviceType Type>
 KernelTable with_rules(const KernelTable& table) {
   KernelTable t = table;
 #define EMBER_REFUSE(entry) t.entry = Refuse<Type, &KernelTable::entry>::call
   EMBER_REFUSE(searchsorted);
-  EMBER_REFUSE(uniform);
-  EMBER_REFUSE(normal);
-  EMBER_REFUSE(bernoulli);
   EMBER_REFUSE(attention);
   EMBER_REFUSE(attention_backward);
   EMBER_REFUSE(adam_step);
 #undef EMBER_REFUSE
+  t.uniform = Draw<Type, &KernelTable::uniform>::call;
+  t.normal = Draw<Type, &KernelTable::normal>::call;
+  t.bernoulli = Draw<Type, &KernelTable::bernoulli>::call;
   t.unary = unary;
   t.binary = binary;
   t.binary_scalar = binary_scalar;
@@ -359,6 +372,8 @@ KernelTable with_rules(const KernelTable& table) {
 }
 
 }  // namespace
+
+uint64_t random_draws() { return draws; }
 
 const KernelTable& batching_kernels(DeviceType type) {
   if (type == kCPU) {

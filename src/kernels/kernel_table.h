@@ -153,6 +153,9 @@ struct KernelTable {
 const KernelTable& kernels(DeviceType type);
 /// The device's own kernels, which never see a batched tensor.
 const KernelTable& device_kernels(DeviceType type);
+/// How many random fills (uniform, normal, bernoulli) this thread has run, from any generator:
+/// vmap tells by it whether the mapped function drew random numbers.
+uint64_t random_draws();
 /// The table kernels() returns: device's, with the batching rules.
 const KernelTable& batching_kernels(DeviceType type);
 /// Installs a backend's table (called once per backend at start-up).

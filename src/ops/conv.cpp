@@ -303,7 +303,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   const int64_t n = input.sizes()[0], o = weight.sizes()[0];
   const int64_t ho = blocks(input.sizes()[2], win.kh, win.sh, win.ph, win.dh);
   const int64_t wo = blocks(input.sizes()[3], win.kw, win.sw, win.pw, win.dw);
-  Tensor out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight});
+  Tensor out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight, &bias});
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     if (groups == 1) {
@@ -479,13 +479,13 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
     if (groups == 1) {
       out = conv_transpose_group(input, weight, win, ho, wo);
     } else {
-      out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight});
+      out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight, &bias});
       for (int64_t i = 0; i < groups; ++i)
         out.narrow(1, i * og, og)
             .copy_(conv_transpose_group(input.narrow(1, i * cg, cg), weight.narrow(0, i * cg, cg),
                                         win, ho, wo));
     }
-    if (bias.defined()) out.add_(bias.view({1, o, 1, 1}));
+    if (bias.defined()) out = detail::batched_to_hold(out, {&bias}).add_(bias.view({1, o, 1, 1}));
   }
   // Per group, y = col2im(W^T x) + b: the adjoints of conv2d's, in recorded ops.
   detail::record("ConvolutionBackward0", {&input, &weight, &bias}, {&out}, {{input}, {weight}},

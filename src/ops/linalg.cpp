@@ -51,7 +51,7 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
   Tensor out;
   {
     NoGradGuard recorded_below;
-    out = mm(mat1, mat2);
+    out = detail::batched_to_hold(mm(mat1, mat2), {&self});
     check_matmul_dtypes(self, out, "addmm");
     EMBER_CHECK(broadcast_shapes(self.sizes(), out.sizes(), "addmm") == out.sizes(),
                 "addmm: self of shape {} cannot be added to the product of shape {}", self.sizes(),

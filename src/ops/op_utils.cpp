@@ -109,6 +109,9 @@ void check_batched_in_place(const Tensor& self, std::initializer_list<const Tens
   for (const BatchDim& d : merged_batch_dims(inputs)) {
     bool found = false;
     for (const BatchDim& m : mine) found = found || m.level == d.level;
+    // An op's own temporary (made in this batched run) just lacks a rule: run per entry.
+    if (!found && self.unsafe_impl()->vmap_run() == current_vmap_run() && current_vmap_run() != 0)
+      throw NoBatchingRule(fmt::format("vmap: {} wrote a batched value into a temporary", op));
     EMBER_CHECK(found,
                 "vmap: {}: inplace arithmetic(self, *extra_args) is not possible because there "
                 "exists a Tensor `other` in extra_args that has more elements than `self`. This "
@@ -138,11 +141,20 @@ Tensor batched_clone(const Tensor& t, ArrayRef<const Tensor*> others) {
   return out;
 }
 
+Tensor batched_to_hold(const Tensor& out, ArrayRef<const Tensor*> others) {
+  if (!any_batched(others)) return out;
+  std::vector<const Tensor*> all(others.begin(), others.end());
+  all.push_back(&out);
+  if (merged_batch_dims(all).size() == merged_batch_dims({&out}).size()) return out;
+  return batched_clone(out, others);
+}
+
 Tensor restride(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
   Tensor view(
       IntrusivePtr<TensorImpl>::make(t.impl()->storage(), t.dtype(), sizes, strides, offset));
   // The same view of every entry of a batched tensor (Note [Batched tensors]).
   view.unsafe_impl()->set_batch_dims(t.unsafe_impl()->batch_dims());
+  same_run(view, t);
   return view;
 }
 

@@ -27,6 +27,10 @@ Tensor empty_for(IntArrayRef shape, const TensorOptions& options, ArrayRef<const
 /// op that writes them into a copy of t in place.
 Tensor batched_clone(const Tensor& t, ArrayRef<const Tensor*> others);
 
+/// out itself when it has every hidden dim of others, else a copy of it batched to hold their
+/// entries: for an op about to add a batched operand into its own unbatched result in place.
+Tensor batched_to_hold(const Tensor& out, ArrayRef<const Tensor*> others);
+
 /// The kernels for t's device.
 inline const KernelTable& kernels_for(const Tensor& t) { return kernels(t.device().type()); }
 

@@ -203,11 +203,20 @@ TEST(VmapBatching, InPlaceWrites) {
   EXPECT_EMBER_ERROR(func::vmap([&](const Tensor& x) { return captured.add_(x); })(xs),
                      "inplace arithmetic(self, *extra_args) is not possible");
   testing::expect_close(captured, zeros({4}, f64()), 0);
+  // A tensor made inside the function is the function's own: the write runs per entry.
+  calls = 0;
+  Tensor summed = func::vmap([&](const Tensor& x) {
+    ++calls;
+    Tensor total = zeros({4}, f64());
+    return total.add_(x).add_(1);
+  })(xs);
+  testing::expect_close(summed, xs + 1, 1e-12);
+  EXPECT_EQ(calls, 1 + 3);
   // Writing into an input, then needing the per-entry loop, would write it twice.
   Tensor copy = xs.clone();
   EXPECT_EMBER_ERROR(
       func::vmap([&](const Tensor& x) { return searchsorted(boundaries, x.mul_(2)); })(copy),
-      "wrote into input 0 in place");
+      "wrote into an input in place and then called an op");
 }
 
 TEST(VmapBatching, UnbatchedResultsAreExpandedAndGradientsStayPerEntry) {

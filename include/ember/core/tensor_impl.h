@@ -93,6 +93,10 @@ class TensorImpl : public RefCounted {
   const std::shared_ptr<const BatchDims>& batch_dims() const { return batch_dims_; }
   bool is_batched() const { return batch_dims_ != nullptr; }
   void set_batch_dims(std::shared_ptr<const BatchDims> dims) { batch_dims_ = std::move(dims); }
+  /// The batched run of vmap this tensor's memory was made in (0: outside any), so an op's own
+  /// temporaries can be told from tensors the mapped function captured. Views keep their base's.
+  uint64_t vmap_run() const { return vmap_run_; }
+  void set_vmap_run(uint64_t run) { vmap_run_ = run; }
 
  private:
   void refresh();
@@ -110,6 +114,7 @@ class TensorImpl : public RefCounted {
   std::atomic<uint32_t> view_version_{0};
   bool view_made_without_grad_ = false;
   std::shared_ptr<const BatchDims> batch_dims_;
+  uint64_t vmap_run_;
 };
 
 /// Row-major strides for sizes.
