@@ -126,7 +126,7 @@ void sort(const Tensor& values, const Tensor& indices, const Tensor& in, int64_t
                   descending);
 }
 
-// Calls body on each combination of indices into t's first `lead` dims (3-D products remain).
+// Calls body on each combination of indices into the first `lead` of the dims `sizes`.
 void for_each_leading(IntArrayRef sizes, int64_t lead, const std::function<void(int64_t*)>& body) {
   std::vector<int64_t> index(static_cast<size_t>(lead), 0);
   for (;;) {
