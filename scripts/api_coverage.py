@@ -32,10 +32,11 @@ NAMESPACES = ["torch", "torch.Tensor", "torch.nn", "torch.nn.functional", "torch
 PATTERN_RULES = [
     ("quantization (Ember computes in float and int, not quantized types)",
      r"quantiz|^q_|qint|quint|^fake_quant|fbgemm|qscheme|^int_repr|qparams|^dequantize"
-     r"|per_channel|per_tensor"),
+     r"|per_channel|per_tensor|^intrinsic$|^qat$"),
     ("sparse layouts (Ember's tensors are dense)",
      r"sparse|^to_dense|_csr|_csc|_bsr|_bsc|crow_|ccol_|^col_indices|^row_indices|^coalesce"
-     r"|^is_coalesced|^indices$|^values$|^_nnz|^nnz$|^smm$|^hspmm$|^dsmm$|^sspaddmm$|^saddmm$"),
+     r"|^is_coalesced|^indices$|^values$|^_nnz|^nnz$|^smm$|^hspmm$|^dsmm$|^sspaddmm$|^saddmm$"
+     r"|^SparseAdam$|^native_norm$"),
     ("complex numbers (no complex dtypes)",
      r"complex|^conj|^is_conj|^resolve_conj|^angle$|^polar$|^view_as_real|^cfloat$|^cdouble$"
      r"|^chalf$|^adjoint$|^real$|^imag$|^is_neg$|^resolve_neg$|^_neg_view$"),
@@ -66,14 +67,18 @@ PATTERN_RULES = [
      r"|^HOIST_CONV_PACKED_PARAMS$|^INSERT_FOLD_PREPACK_OPS$|^REMOVE_DROPOUT$|^AVG$|^SUM$"
      r"|^ScriptClass|^DisableTorchFunction$|^has_torch_function|^handle_torch_function$"
      r"|^is_storage$|^typename$|^_C$|^BroadcastingList|^CompleteArgumentSpec$|^FatalError$"
-     r"|^JITException$"
+     r"|^JITException$|^boolean_dispatch$"
      r"|^builtins$|^ctypes$|^inspect$|^math$|^os$|^platform$|^sys$|^textwrap$|^warnings$"
      r"|^fork$|^wait$|^set_flush_denormal$|^vitals_enabled$|^set_vital$|^read_vital$"),
-    ("CUDA-only calls (Ember's CUDA backend does not exist yet)", r"_cuda$|^cuda_"),
+    ("CUDA-only calls (Ember's CUDA backend does not exist yet)",
+     r"_cuda$|^cuda_|^batch_norm_(stats|elemt|gather_stats|gather_stats_with_counts"
+     r"|backward_reduce|backward_elemt)$"),
     ("Python typing names re-exported by torch's modules",
      r"^(Any|Callable|Dict|Iterable|Iterator|List|Optional|Sequence|Set|Tuple|Type|TypeVar|Union"
      r"|Generic|TYPE_CHECKING|NamedTuple|Mapping|overload|cast|no_type_check|Protocol|Literal"
-     r"|T|T_co|K|V|OrderedDict|Number|Enum|inf|Final)$"),
+     r"|T|T_co|K|V|OrderedDict|Number|Enum|inf|Final|common_types)$"),
+    ("fragments of documentation torch formats into its docstrings",
+     r"^(reproducibility_notes|tf32_notes|sparse_support_notes)$"),
 ]
 _COMPILED = [(reason, re.compile(pattern)) for reason, pattern in PATTERN_RULES]
 

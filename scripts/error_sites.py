@@ -88,6 +88,8 @@ WRAPPERS = [
     Wrapper("fail", ("src/nn/functional_spatial.cpp",), 0, ("arg", 1, "Value")),
     # nn: Conv2d's option checks, a lambda raising ValueErrors.
     Wrapper("fail", ("src/nn/conv.cpp",), 0, "Value"),
+    # ops: the decompositions' fail(op, where, what) -> LinAlgError "<op>: <where><what>".
+    Wrapper("fail", ("src/ops/linalg_decompositions.cpp",), 2, "Runtime", ("{}: {}", MSG)),
 ]
 
 # Functions that return an Error for the caller to throw (`throw stopped_error();`). Their own
@@ -479,6 +481,10 @@ def scan_file(root, rel, scan: Scan):
         name = t.text
 
         if name == "throw":
+            # A wrapper may throw its own Error subclass; its calls are the catalogued sites.
+            if in_wrapper_body(i):
+                scan.throws += 1
+                continue
             classify_throw(toks, i, rel, scan, problem)
             continue
         if nxt is None or nxt.text != "(":

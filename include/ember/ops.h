@@ -11,6 +11,8 @@
 #include "ember/ops/index_composed.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/linalg_composed.h"
+#include "ember/ops/linalg_decompositions.h"
+#include "ember/ops/sequence_composed.h"
 #include "ember/ops/optim_step.h"
 #include "ember/ops/order_statistics.h"
 #include "ember/ops/pool_composed.h"

@@ -20,10 +20,14 @@ from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
 from . import _composed
 from ._C import (addbmm, addmv, addr, atleast_1d, atleast_2d, atleast_3d, baddbmm, block_diag,
-                 cartesian_prod, cdist, column_stack, cross, diag_embed, diagflat, diff, dsplit,
-                 dstack, fliplr, flipud, hsplit, index_add, index_fill, inner, kron,
+                 cartesian_prod, cdist, column_stack, conv_tbc, cross, diag_embed, diagflat, diff, dsplit,
+                 dstack, fliplr, flipud, hsplit, index_add, index_fill, inner, kron, pdist,
                  repeat_interleave, rot90, take, take_along_dim, tensor_split, tensordot,
                  tril_indices, triu_indices, unflatten, vdot, vsplit)
+from ._C import (argwhere, as_strided_scatter, corrcoef, cov, diagonal_scatter, dist,
+                 empty_strided, frexp, gcd, gcd_, index_reduce, isreal, lcm, lcm_, masked_scatter,
+                 matrix_power, mvlgamma, narrow_copy, put, renorm, select_scatter, slice_scatter,
+                 split_with_sizes, unsafe_chunk, unsafe_split, unsafe_split_with_sizes)
 from ._C import can_cast, promote_types, result_type
 from ._C import Generator, default_generator, initial_seed, seed
 from ._C import (bernoulli, bincount, bucketize, histc, index_copy, multinomial, scatter,
@@ -35,8 +39,10 @@ from ._C import (addcdiv, addcmul, broadcast_tensors, broadcast_to, count_nonzer
                  rsub, std_mean, var_mean,
                  swapaxes, tile, trace, vstack)
 from . import (accelerator, autograd, backends, cuda, distributed, func, nn, onnx, optim,
-               random, return_types, special, utils)
+               profiler, random, return_types, special, utils)
 from .func import vmap
+from . import linalg
+from ._linalg_functions import *  # noqa: F401,F403  torch.det, torch.svd, ... and Tensor methods
 from .serialization import load, save
 from . import safetensors
 from .safetensors import load_file, save_file
@@ -54,6 +60,12 @@ constant_pad_nd = _C._nn.constant_pad_nd
 from .nn.functional import (bilinear, instance_norm, local_response_norm, prelu,  # noqa: E402
                             rrelu, rrelu_)
 embedding_renorm_ = _C._nn.embedding_renorm_
+from ._aten import *  # noqa: E402,F401,F403  torch.batch_norm(...) and the other ATen forms
+from ._sequences import *  # noqa: E402,F401,F403  meshgrid, the windows, trapezoid, isin, ...
+from ._runtime import *  # noqa: E402,F401,F403  determinism switches, empty_strided, normal, ...
+# torch's integer-coded samplers behind nn.functional.grid_sample and affine_grid.
+grid_sampler, grid_sampler_2d = _C._nn.grid_sampler, _C._nn.grid_sampler_2d
+grid_sampler_3d, affine_grid_generator = _C._nn.grid_sampler_3d, _C._nn.affine_grid_generator
 Tensor.prelu = prelu
 native_channel_shuffle = channel_shuffle
 
@@ -76,4 +88,7 @@ double = float64
 long = int64
 int = int32
 
-__version__ = "0.1.0"
+from . import functional, version  # noqa: E402
+from .version import __version__  # noqa: E402
+from . import _tensor_str, testing  # noqa: E402
+from ._tensor_str import set_printoptions  # noqa: E402

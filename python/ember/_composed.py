@@ -11,7 +11,13 @@ _FUNCTIONS = ["addcmul", "addcdiv", "lerp", "remainder", "fmod", "floor_divide",
               "baddbmm", "addbmm", "rot90", "fliplr", "flipud", "diff", "repeat_interleave",
               "take_along_dim", "take", "index_add", "index_fill", "tensor_split", "hsplit",
               "vsplit", "dsplit", "diag_embed", "diagflat", "unflatten", "unique",
-              "unique_consecutive", "bincount", "histc", "multinomial"]
+              "unique_consecutive", "bincount", "histc", "multinomial",
+              # ember/ops/tensor_coverage_composed.h (in-place forms in tensor_coverage.cpp)
+              "dist", "renorm", "mvlgamma", "isreal", "frexp", "gcd", "lcm", "argwhere",
+              "narrow_copy", "split_with_sizes", "unsafe_split", "unsafe_chunk",
+              "unsafe_split_with_sizes", "masked_scatter", "put", "index_reduce", "select_scatter",
+              "slice_scatter", "diagonal_scatter", "as_strided_scatter", "cov", "corrcoef",
+              "matrix_power"]
 # In-place forms: self takes the out-of-place result (torch's are in place too).
 _IN_PLACE = ["addr", "addmv", "baddbmm", "addbmm", "index_add", "index_fill"]
 

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <any>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -212,6 +213,27 @@ void bind_function_ctx(py::module_& m) {
 /// What a Python pack hook returned, kept until backward; the unpack hook receives it back.
 using PackedObject = std::shared_ptr<PyObjectRef>;
 
+/// A Python pack hook as the C++ one: what it returns is kept as a Python object.
+std::function<std::any(const Tensor&)> python_pack(std::shared_ptr<PyObjectRef> pack) {
+  return [pack = std::move(pack)](const Tensor& t) {
+    py::gil_scoped_acquire gil;
+    return std::any(std::make_shared<PyObjectRef>(pack->get()(t)));
+  };
+}
+
+/// A Python unpack hook as the C++ one; it must give back a tensor.
+std::function<Tensor(const std::any&)> python_unpack(std::shared_ptr<PyObjectRef> unpack) {
+  return [unpack = std::move(unpack)](const std::any& packed) {
+    py::gil_scoped_acquire gil;
+    py::object t = unpack->get()(std::any_cast<const PackedObject&>(packed)->get());
+    if (!is_tensor(t))
+      throw py::type_error("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                           "result of type " +
+                           std::string(py::str(py::type::of(t).attr("__name__"))));
+    return as_tensor(t);
+  };
+}
+
 /// `with saved_tensors_hooks(pack, unpack):` (ember.autograd.graph) installs the C++ guard for
 /// the block.
 struct PySavedTensorHooks {
@@ -219,22 +241,16 @@ struct PySavedTensorHooks {
   std::unique_ptr<autograd::SavedTensorHooksGuard> guard;
 
   void enter() {
-    guard = std::make_unique<autograd::SavedTensorHooksGuard>(
-        [pack = pack](const Tensor& t) {
-          py::gil_scoped_acquire gil;
-          return std::any(std::make_shared<PyObjectRef>(pack->get()(t)));
-        },
-        [unpack = unpack](const std::any& packed) {
-          py::gil_scoped_acquire gil;
-          py::object t = unpack->get()(std::any_cast<const PackedObject&>(packed)->get());
-          if (!is_tensor(t))
-            throw py::type_error(
-                "Output of saved tensor unpack_hook expected to be a Tensor but "
-                "got result of type " +
-                std::string(py::str(py::type::of(t).attr("__name__"))));
-          return as_tensor(t);
-        });
+    guard = std::make_unique<autograd::SavedTensorHooksGuard>(python_pack(pack),
+                                                              python_unpack(unpack));
   }
+};
+
+/// torch.autograd.SavedTensor: one tensor a custom Function saved, seen from its grad_fn
+/// (`grad_fn._raw_saved_tensors`), on which hooks can still be registered.
+struct PySavedTensor {
+  std::shared_ptr<CustomNode> node;
+  size_t index;
 };
 
 /// `with disable_saved_tensors_hooks(message):` forbids installing hooks in the block.
@@ -297,6 +313,13 @@ void bind_autograd(py::module_& m) {
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](NodeHookHandle& h, py::args) { h.remove(); });
 
+  py::class_<PySavedTensor>(m, "SavedTensor")
+      .def("register_hooks", [](PySavedTensor& saved, py::function pack, py::function unpack) {
+        saved.node->context()->register_saved_hooks(
+            saved.index, python_pack(std::make_shared<PyObjectRef>(std::move(pack))),
+            python_unpack(std::make_shared<PyObjectRef>(std::move(unpack))));
+      });
+
   py::class_<Node, std::shared_ptr<Node>>(m, "Node")
       .def("name", &Node::name)
       .def_property_readonly("next_functions",
@@ -330,6 +353,28 @@ void bind_autograd(py::module_& m) {
                  });
              return NodeHookHandle{n, id};
            })
+      .def_property_readonly("_raw_saved_tensors",
+                             [](const std::shared_ptr<Node>& n) {
+                               auto custom = std::dynamic_pointer_cast<CustomNode>(n);
+                               if (!custom)
+                                 throw py::attribute_error("'" + n->name() +
+                                                           "' object has no attribute "
+                                                           "'_raw_saved_tensors'");
+                               const size_t count = custom->context()->saved_count();
+                               py::tuple out(count);
+                               for (size_t i = 0; i < count; ++i)
+                                 out[i] = py::cast(PySavedTensor{custom, i});
+                               return out;
+                             })
+      .def_property_readonly("saved_tensors",
+                             [](const std::shared_ptr<Node>& n) {
+                               auto custom = std::dynamic_pointer_cast<CustomNode>(n);
+                               if (!custom)
+                                 throw py::attribute_error("'" + n->name() +
+                                                           "' object has no attribute "
+                                                           "'saved_tensors'");
+                               return tensor_tuple(custom->context()->get_saved_variables());
+                             })
       .def_property_readonly("metadata",
                              [](const std::shared_ptr<Node>& n) {
                                std::any& data = n->binding_data();

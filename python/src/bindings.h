@@ -28,23 +28,37 @@ void bind_nn(py::module_& m);
 void bind_nn_layers(py::module_& m);
 /// Into ember._C._nn: the margin, embedding and likelihood losses (python/src/nn_losses.cpp).
 void bind_nn_losses(py::module_& m);
+/// Into ember._C._nn: the CTC loss and fractional max pooling (python/src/nn_ctc_pool.cpp).
+void bind_nn_ctc_pool(py::module_& m);
 /// A loss's reduction from torch's name for it ("mean", "sum", "none", "batchmean").
 nn::Reduction to_reduction(const std::string& name);
 /// Into ember._C._nn: multi_head_attention_forward.
 void bind_nn_attention(py::module_& m);
+/// Into ember._C._nn: grid_sampler, affine_grid and their ATen forms (python/src/nn_grid.cpp).
+void bind_nn_grid(py::module_& m);
 /// Into ember._C._nn: packed sequences (torch.nn.utils.rnn) and the recurrent functions' packed
 /// overloads; called by bind_recurrent.
 void bind_packed_sequences(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_composed(py::module_& m);
+/// Into ember._C: meshgrid, the spaced sequences and windows, vander, combinations, trapezoid
+/// and isin (python/src/sequences.cpp).
+void bind_sequences(py::module_& m);
+/// The ops of ember/ops/tensor_coverage_composed.h and their Tensor methods
+/// (python/src/tensor_coverage.cpp).
+void bind_tensor_coverage(py::module_& m);
 void bind_dlpack(py::module_& m);
 void bind_math(py::module_& m);
 void bind_order_statistics(py::module_& m);
 void bind_search(py::module_& m);
+/// Into ember._C._linalg: the decompositions and solvers (python/src/linalg.cpp).
+void bind_linalg(py::module_& m);
 /// Into ember._C._func: the function transforms (ember::func).
 void bind_func(py::module_& m);
 /// ember._C._distributed (python/src/distributed.cpp).
 void bind_distributed(py::module_& m);
+/// ember._C._profiler: the autograd profiler (python/src/profiler.cpp).
+void bind_profiler(py::module_& m);
 
 // ---- Conversions ------------------------------------------------------------------------------
 

@@ -110,6 +110,9 @@ void bind_products_and_rearrangements(py::module_& m) {
       [](const Tensor& x1, const Tensor& x2, double p, py::handle) { return cdist(x1, x2, p); },
       py::arg("x1"), py::arg("x2"), py::arg("p") = 2.0,
       py::arg("compute_mode") = "use_mm_for_euclid_dist_if_necessary");
+  m.def("pdist", &pdist, py::arg("input"), py::arg("p") = 2.0);
+  m.def("conv_tbc", &conv_tbc, py::arg("input"), py::arg("weight"), py::arg("bias"),
+        py::arg("pad") = 0);
   m.def("inner", &inner, py::arg("input"), py::arg("other"));
   m.def("vdot", &vdot, py::arg("input"), py::arg("other"));
   using Accumulate =

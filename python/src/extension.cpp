@@ -53,10 +53,14 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_dlpack(m);
   bind_composed(m);
+  bind_sequences(m);
+  bind_tensor_coverage(m);
   bind_math(m);
   bind_order_statistics(m);
   bind_search(m);
+  bind_linalg(m);
   bind_func(m);
   bind_distributed(m);
+  bind_profiler(m);
   m.def("_set_python_types", &set_python_types, py::arg("size"));
 }

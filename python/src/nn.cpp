@@ -435,7 +435,9 @@ void bind_nn(py::module_& parent) {
   bind_init(m);
   bind_nn_layers(m);
   bind_nn_attention(m);
+  bind_nn_grid(m);
   bind_nn_losses(m);
+  bind_nn_ctc_pool(m);
 }
 
 }  // namespace ember::python

@@ -257,6 +257,14 @@ void bind_norms_and_bags(py::module_& m) {
       py::arg("use_input_stats") = true, py::arg("momentum") = 0.1, py::arg("eps") = 1e-5);
   m.def("local_response_norm", &F::local_response_norm, py::arg("input"), py::arg("size"),
         py::arg("alpha") = 1e-4, py::arg("beta") = 0.75, py::arg("k") = 1.0);
+  m.def(
+      "cross_map_lrn2d",
+      [](const Tensor& x, int64_t size, double alpha, double beta, int64_t k) {
+        return nn::functions::cross_map_lrn2d(
+            x, nn::CrossMapLRN2dOptions(size).alpha(alpha).beta(beta).k(k));
+      },
+      py::arg("input"), py::arg("size"), py::arg("alpha") = 1e-4, py::arg("beta") = 0.75,
+      py::arg("k") = 1);
   m.def("prelu", &F::prelu, py::arg("input"), py::arg("weight"));
   m.def(
       "bilinear",

@@ -2,8 +2,11 @@
 // keyword arguments, in-place methods that return self).
 #include <pybind11/stl.h>
 
+#include <cmath>
 #include <functional>
 #include <string>
+
+#include <ember/ops/printing.h>
 
 #include "bindings.h"
 #include "operands.h"
@@ -128,6 +131,45 @@ Tensor construct(const py::args& args, const py::kwargs& kwargs) {
   if (kwargs.contains("requires_grad") && kwargs["requires_grad"].cast<bool>())
     out.requires_grad_(true);
   return out;
+}
+
+// torch.set_printoptions: a profile first, then each option given; sci_mode is always set (None
+// returns it to automatic), as in torch/_tensor_str.py.
+void bind_print_options(py::module_& m) {
+  m.def(
+      "_set_printoptions",
+      [](std::optional<int64_t> precision, std::optional<double> threshold,
+         std::optional<int64_t> edgeitems, std::optional<int64_t> linewidth,
+         std::optional<std::string> profile, std::optional<bool> sci_mode) {
+        PrintOptions o = get_printoptions();
+        if (profile) {
+          // An unknown profile name changes nothing, as in torch.
+          if (std::optional<PrintOptions> p = print_profile(*profile)) o = *p;
+        }
+        if (precision) o.precision = *precision;
+        if (threshold) o.threshold = *threshold;
+        if (edgeitems) o.edgeitems = *edgeitems;
+        if (linewidth) o.linewidth = *linewidth;
+        o.sci_mode = sci_mode;
+        set_printoptions(o);
+      },
+      py::arg("precision") = py::none(), py::arg("threshold") = py::none(),
+      py::arg("edgeitems") = py::none(), py::arg("linewidth") = py::none(),
+      py::arg("profile") = py::none(), py::arg("sci_mode") = py::none());
+  m.def("_get_printoptions", [] {
+    const PrintOptions o = get_printoptions();
+    py::dict d;
+    d["precision"] = o.precision;
+    // An integral threshold reads back as an int, as torch's default 1000 does.
+    if (std::isfinite(o.threshold) && o.threshold == std::floor(o.threshold))
+      d["threshold"] = static_cast<int64_t>(o.threshold);
+    else
+      d["threshold"] = o.threshold;
+    d["edgeitems"] = o.edgeitems;
+    d["linewidth"] = o.linewidth;
+    d["sci_mode"] = o.sci_mode ? py::object(py::bool_(*o.sci_mode)) : py::object(py::none());
+    return d;
+  });
 }
 
 }  // namespace
@@ -661,6 +703,7 @@ void bind_tensor(py::module_& m) {
         });
         return RemovableHandle{t, id};
       });
+  bind_print_options(m);
 }
 
 }  // namespace ember::python

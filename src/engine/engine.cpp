@@ -10,6 +10,7 @@
 #include "core/check.h"
 #include "ember/autograd.h"
 #include "ember/autograd/anomaly_mode.h"
+#include "ember/autograd/profiler.h"
 #include "ember/ops.h"
 #include "graph/history.h"
 #include "ops/accumulate_grad.h"
@@ -29,6 +30,12 @@ class GraphRoot final : public Node {
  private:
   variable_list grads_;
 };
+
+// A node's name in profiles: PyTorch spells its leaf accumulator with the C++ namespace.
+std::string profiled_name(const Node& node) {
+  std::string name = node.name();
+  return name == "AccumulateGrad" ? "torch::autograd::AccumulateGrad" : name;
+}
 
 // Sums a gradient over the dims that broadcasting added or expanded, to give `shape`.
 Tensor sum_to(const Tensor& grad, IntArrayRef shape) {
@@ -224,6 +231,13 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
     variable_list inputs = std::move(s.buffer);
     inputs.resize(node->num_inputs());
     variable_list outputs;
+    // As PyTorch records it: one range around the node's whole turn (hooks, apply, passing its
+    // gradients on) and one inside it around apply. The root only hands out the initial grads.
+    profiler::RecordFunction evaluate_range, node_range;
+    if (profiler::is_enabled() && slot != 0 && s.execute)
+      evaluate_range.begin("autograd::engine::evaluate_function: " + profiled_name(*node),
+                           profiler::EventKind::Backward,
+                           static_cast<int64_t>(node->sequence_nr()));
     {
       // Note [Engine threads]: backward passes running in other threads may share this node
       // (a leaf's AccumulateGrad, or a graph kept with retain_graph), so its hooks, retained
@@ -256,6 +270,11 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
             inputs[i] = zeros(m.shape, TensorOptions(m.dtype).device(m.device));
           }
         node->run_function_pre_hooks(inputs);
+        if (evaluate_range.active()) {
+          node_range.begin(profiled_name(*node), profiler::EventKind::Backward,
+                           static_cast<int64_t>(node->sequence_nr()));
+          node_range.record_inputs(inputs);
+        }
         if (node->has_post_hooks()) {
           const variable_list grad_outputs = inputs;
           outputs = node->apply(std::move(inputs));
@@ -263,6 +282,7 @@ variable_list execute(const edge_list& roots, const variable_list& grads, bool k
         } else {
           outputs = node->apply(std::move(inputs));
         }
+        node_range.end();
         EMBER_CHECK(outputs.size() == node->num_outputs() || node->num_outputs() == 0,
                     "function {} returned an incorrect number of gradients (expected {}, got {})",
                     node->name(), node->num_outputs(), outputs.size());

@@ -51,6 +51,21 @@ void AutogradContext::mark_non_differentiable(const tensor_list& outputs) {
   for (const Tensor& t : outputs) non_differentiable_.push_back(t.unsafe_impl());
 }
 
+void AutogradContext::register_saved_hooks(size_t index, std::function<std::any(const Tensor&)> pack,
+                                           std::function<Tensor(const std::any&)> unpack) {
+  EMBER_CHECK(index < saved_.size(), "register_hooks: no saved tensor {} (the node saved {})",
+              index, saved_.size());
+  EMBER_CHECK(!saved_hooked_[index],
+              "Calling register_hooks on a saved tensor whose hooks have already been set. Hint: "
+              "only one pair of hooks is allowed at a time.");
+  // Saving the tensor again with the hooks installed packs it the way saving under
+  // saved_tensors_hooks would have; the unpacked value carries the same history.
+  const Tensor t = saved_[index].unpack(node_.lock());
+  SavedTensorHooksGuard hooks(std::move(pack), std::move(unpack));
+  saved_[index] = SavedTensor(t, saved_is_output_[index]);
+  saved_hooked_[index] = true;
+}
+
 bool AutogradContext::needs_input_grad(size_t index) const {
   return index < needs_input_grad_.size() && needs_input_grad_[index];
 }
@@ -97,6 +112,8 @@ void CustomNode::link_outputs(const tensor_list& inputs, tensor_list& outputs) {
     const bool is_output =
         std::any_of(outputs.begin(), outputs.end(), [&](const Tensor& o) { return o.is_same(t); });
     ctx_.saved_.emplace_back(t, is_output);
+    ctx_.saved_is_output_.push_back(is_output);
+    ctx_.saved_hooked_.push_back(false);
   }
   ctx_.to_save_.clear();
 }

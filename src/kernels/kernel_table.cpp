@@ -1,6 +1,7 @@
 #include "kernels/kernel_table.h"
 
 #include "core/check.h"
+#include "ember/autograd/profiler.h"
 #include "ember/cuda.h"
 #include "kernels/cpu/cpu_kernels.h"
 
@@ -9,7 +10,15 @@ namespace {
 const KernelTable* registered[2] = {nullptr, nullptr};
 }
 
-const KernelTable& kernels(DeviceType type) { return batching_kernels(type); }
+// kernels/profiling.cpp: the batching table with every call recorded.
+const KernelTable& profiling_kernels(DeviceType type);
+
+// The profiler's switch is the one check the dispatch path pays when profiling is off.
+const KernelTable& kernels(DeviceType type) {
+  if (autograd::profiler::is_enabled()) [[unlikely]]
+    return profiling_kernels(type);
+  return batching_kernels(type);
+}
 
 const KernelTable& device_kernels(DeviceType type) {
   if (type == kCPU) return cpu::kernel_table();

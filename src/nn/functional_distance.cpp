@@ -1,4 +1,5 @@
-// The distance functions of nn::functional: normalize, cosine_similarity, pairwise_distance.
+// The distance functions of nn::functional: normalize, cosine_similarity, pairwise_distance,
+// pdist.
 #include "ember/nn/functional.h"
 #include "ember/ops.h"
 
@@ -21,5 +22,7 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim, double
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p, double eps, bool keepdim) {
   return (x1 - x2 + eps).norm(p, {-1}, keepdim);
 }
+
+Tensor pdist(const Tensor& x, double p) { return ember::pdist(x, p); }
 
 }  // namespace ember::nn::functional

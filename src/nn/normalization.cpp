@@ -7,6 +7,7 @@
 #include "ember/autograd/grad_mode.h"
 #include "ember/nn/functional.h"
 #include "ember/nn/init.h"
+#include "ember/ops.h"
 #include "ember/ops/creation.h"
 #include "repr.h"
 
@@ -232,6 +233,50 @@ Tensor LocalResponseNormImpl::forward(const Tensor& input) {
 std::string LocalResponseNormImpl::extra_repr() const {
   return fmt::format("{}, alpha={}, beta={}, k={}", options.size(), float_repr(options.alpha()),
                      float_repr(options.beta()), float_repr(options.k()));
+}
+
+// Note [CrossMapLRN2d's window]: PyTorch and LibTorch both slide a running sum over the channels
+// that adds channel c + p - 1 and drops channel c - p only once c > p (p = (size - 1) / 2 + 1), so
+// channel 0 is never dropped. Channel c therefore sums the squares of channels
+// max(0, c - p + 1) .. min(C - 1, c + p - 1), plus channel 0 once c >= p. Ember keeps that window
+// so its values equal theirs; its gradient is the exact gradient of these values (torch's
+// hand-written backward assumes a plain window).
+Tensor functions::cross_map_lrn2d(const Tensor& x, const CrossMapLRN2dOptions& options) {
+  if (x.dim() != 4)
+    throw Error(
+        fmt::format("CrossMapLRN2d: expected 4D input [N, C, H, W] (got {}D input)", x.dim()),
+        ErrorKind::Value);
+  if (options.size() <= 0)
+    throw Error(fmt::format("CrossMapLRN2d: size must be positive, but got {}", options.size()),
+                ErrorKind::Value);
+  if (x.numel() == 0) return x * 1;
+  const int64_t half = (options.size() - 1) / 2;
+  const int64_t channels = x.size(1);
+  const Tensor squares = (x * x).reshape({x.size(0), 1, channels, -1});
+  const int64_t window = 2 * half + 1;
+  Tensor sums = avg_pool2d(constant_pad_nd(squares, {0, 0, half, half}), {window, 1}, {1, 1}) *
+                static_cast<double>(window);
+  if (channels > half + 1) {
+    // Channel 0's square stays in the sums of channels half + 1 onwards.
+    const Tensor kept = (arange(channels) > half).to(x.dtype()).reshape({1, 1, channels, 1});
+    sums = sums + squares.narrow(2, 0, 1) * kept;
+  }
+  const Tensor scale =
+      sums.reshape(x.sizes()) * (options.alpha() / static_cast<double>(options.size())) +
+      static_cast<double>(options.k());
+  return x * scale.pow(-options.beta());
+}
+
+CrossMapLRN2dImpl::CrossMapLRN2dImpl(const CrossMapLRN2dOptions& options)
+    : Module("CrossMapLRN2d"), options(options) {}
+
+Tensor CrossMapLRN2dImpl::forward(const Tensor& input) {
+  return functions::cross_map_lrn2d(input, options);
+}
+
+std::string CrossMapLRN2dImpl::extra_repr() const {
+  return fmt::format("{}, alpha={}, beta={}, k={}", options.size(), float_repr(options.alpha()),
+                     float_repr(options.beta()), options.k());
 }
 
 }  // namespace ember::nn

@@ -209,6 +209,19 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   });
 }
 
+Tensor conv_tbc(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t pad) {
+  EMBER_CHECK(input.dim() == 3, "Input must have 3 dims: time, batch, in_channel");
+  EMBER_CHECK(weight.dim() == 3,
+              "Weight tensor must have 3 dims: kernel_width, in_channels, out_channels.");
+  EMBER_CHECK(bias.dim() == 1, "Bias must be 1-D");
+  EMBER_CHECK(input.size(2) == weight.size(1),
+              "Input dim 2 (input channels) is not == dim 1 in the weight tensor");
+  EMBER_CHECK(weight.size(2) == bias.size(0),
+              "Bias size must equal dim 2 in the weight tensor (output channels).");
+  return conv1d(input.permute({1, 2, 0}), weight.permute({2, 1, 0}), bias, {1}, {pad})
+      .permute({2, 0, 1});
+}
+
 Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias, IntArrayRef stride,
               IntArrayRef padding, IntArrayRef dilation, int64_t groups) {
   return batched(input, 3, [&](const Tensor& x) {

@@ -132,12 +132,15 @@ Tensor isclose(const Tensor& a, const Tensor& b, double rtol, double atol, bool 
   EMBER_CHECK(atol >= 0, "isclose: atol must be greater than or equal to zero, but got {}", atol);
   NoGradGuard no_history;
   Tensor close = a.eq(b);  // equal values, infinities of one sign included
-  if (a.is_floating_point()) {
-    const Tensor diff = (a - b).abs();
-    close = logical_or(close, logical_and(diff.le(b.abs() * rtol + atol), diff.isfinite()));
-    if (equal_nan) close = logical_or(close, logical_and(a.isnan(), b.isnan()));
-  }
-  return close;
+  if (equal_nan && a.is_floating_point())
+    close = logical_or(close, logical_and(a.isnan(), b.isnan()));
+  if (rtol == 0 && atol == 0) return close;
+  // Integers honour the tolerances too, as in PyTorch: the allowed error is a float tensor and
+  // bools are first made floats so that they can be subtracted.
+  const Tensor x = a.dtype() == kBool ? a.to(get_default_dtype()) : a;
+  const Tensor y = b.dtype() == kBool ? b.to(get_default_dtype()) : b;
+  const Tensor diff = (x - y).abs();
+  return logical_or(close, logical_and(diff.le(y.abs() * rtol + atol), diff.isfinite()));
 }
 
 Tensor nan_to_num(const Tensor& t, std::optional<double> nan, std::optional<double> posinf,

@@ -476,8 +476,23 @@ Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const T
                    });
     return out;
   }
-  const Tensor base = start_from(is_max ? Scalar(-std::numeric_limits<double>::infinity())
-                                        : Scalar(std::numeric_limits<double>::infinity()));
+  // The identity of max (min) in t's dtype: an infinity does not convert to an integer.
+  auto extreme = [&](bool lowest) -> Scalar {
+    switch (t.dtype()) {
+      case kBool:
+        return Scalar(!lowest);
+      case kInt32:
+        return lowest ? Scalar(int64_t{std::numeric_limits<int32_t>::min()})
+                      : Scalar(int64_t{std::numeric_limits<int32_t>::max()});
+      case kInt64:
+        return lowest ? Scalar(std::numeric_limits<int64_t>::min())
+                      : Scalar(std::numeric_limits<int64_t>::max());
+      default:
+        return Scalar(lowest ? -std::numeric_limits<double>::infinity()
+                             : std::numeric_limits<double>::infinity());
+    }
+  };
+  const Tensor base = start_from(extreme(is_max));
   Tensor out = scattered("scatter_reduce", base, d, index, src,
                          is_max ? detail::ScatterMode::Max : detail::ScatterMode::Min);
   // The gradient is shared evenly among the elements equal to the result (self's included when

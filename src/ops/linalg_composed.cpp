@@ -7,6 +7,7 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/index.h"
+#include "ember/ops/index_composed.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/reduce.h"
 #include "ops/op_utils.h"
@@ -109,6 +110,13 @@ Tensor cdist(const Tensor& x1, const Tensor& x2, double p) {
               x2.size(-1));
   EMBER_CHECK(p >= 0, "cdist only supports non-negative p values (got {})", p);
   return (x1.unsqueeze(-2) - x2.unsqueeze(-3)).norm(p, {-1});
+}
+
+Tensor pdist(const Tensor& x, double p) {
+  EMBER_CHECK(x.dim() == 2, "pdist only supports 2D tensors, got: {}D", x.dim());
+  EMBER_CHECK(p >= 0, "pdist only supports non-negative p values (got {})", p);
+  const Tensor pairs = triu_indices(x.size(0), x.size(0), 1);
+  return (x.index_select(0, pairs[0]) - x.index_select(0, pairs[1])).norm(p, {-1});
 }
 
 Tensor inner(const Tensor& a, const Tensor& b) {

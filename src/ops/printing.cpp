@@ -1,10 +1,12 @@
-// Tensor printing in PyTorch's exact repr format (precision 4, line width 80, summarised with
-// 3 edge items above 1000 elements), so output can be compared with PyTorch's character for
-// character. The formatting rules follow torch/_tensor_str.py. Printing (and item()) read a
+// Tensor printing in PyTorch's exact repr format, under the process-wide print options of
+// torch.set_printoptions, so output can be compared with PyTorch's character for character.
+// The formatting rules follow torch/_tensor_str.py. Printing (and item()) read a
 // device tensor through a copy to the CPU, an op, and show the autograd state, so they live in
 // ops/ rather than core/.
 #include <cmath>
 #include <functional>
+#include <limits>
+#include <mutex>
 #include <ostream>
 #include <sstream>
 #include <string>
@@ -14,14 +16,29 @@
 
 #include "core/check.h"
 #include "ember/core/tensor.h"
+#include "ember/ops/printing.h"
 
 namespace ember {
 namespace {
 
-constexpr int kPrecision = 4;
-constexpr int kLineWidth = 80;
-constexpr int64_t kThreshold = 1000;
-constexpr int64_t kEdgeItems = 3;
+std::mutex print_options_mutex;
+PrintOptions print_options;  // guarded by print_options_mutex; each print works on a copy
+
+// Which items of a summarised dim of n items are shown: [0, head_end) and [tail_begin, n).
+// The last dim takes Python's t[:e] and t[-e:] (so edgeitems=0 shows every item after the
+// "...", as PyTorch does); outer dims take range(e) and range(n - e, n).
+struct Edges {
+  int64_t head_end, tail_begin;
+};
+
+Edges edges(int64_t n, int64_t e, bool last_dim) {
+  if (!last_dim) {
+    const int64_t k = std::max<int64_t>(e, 0);
+    return {k, n - k};
+  }
+  auto bound = [n](int64_t i) { return i < 0 ? std::max<int64_t>(n + i, 0) : std::min(i, n); };
+  return {bound(e), bound(-e)};
+}
 
 // One element, read as the widest value of its category.
 struct Value {
@@ -58,23 +75,33 @@ Value read(const Tensor& t, int64_t offset) {
 
 // Storage offsets of the elements PyTorch looks at when choosing a format: all of them, or
 // only the edge items of every dim when the tensor is summarised.
-void collect(const Tensor& t, int64_t dim, int64_t offset, bool summarize,
+void collect(const Tensor& t, int64_t dim, int64_t offset, bool summarize, int64_t edgeitems,
              std::vector<int64_t>& out) {
   if (dim == t.dim()) {
     out.push_back(offset);
     return;
   }
   const int64_t n = t.sizes()[dim], stride = t.strides()[dim];
-  for (int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) i = n - kEdgeItems;
-    collect(t, dim + 1, offset + i * stride, summarize, out);
+  auto visit = [&](int64_t i) {
+    collect(t, dim + 1, offset + i * stride, summarize, edgeitems, out);
+  };
+  if (!summarize || n <= 2 * edgeitems) {
+    for (int64_t i = 0; i < n; ++i) visit(i);
+    return;
   }
+  const bool last_dim = dim + 1 == t.dim();
+  const Edges e = edges(n, edgeitems, last_dim);
+  // PyTorch stacks the kept rows of an outer dim, and stacking none fails.
+  EMBER_CHECK(last_dim || e.head_end + (n - e.tail_begin) > 0,
+              "stack expects a non-empty TensorList");
+  for (int64_t i = 0; i < e.head_end; ++i) visit(i);
+  for (int64_t i = e.tail_begin; i < n; ++i) visit(i);
 }
 
 class Formatter {
  public:
-  Formatter(const Tensor& t, const std::vector<int64_t>& offsets)
-      : floating_(t.is_floating_point()), dtype_(t.dtype()) {
+  Formatter(const Tensor& t, const std::vector<int64_t>& offsets, const PrintOptions& options)
+      : floating_(t.is_floating_point()), dtype_(t.dtype()), precision_(options.precision) {
     if (!floating_) {
       for (int64_t off : offsets) max_width_ = std::max(max_width_, plain(read(t, off)).size());
       return;
@@ -84,6 +111,7 @@ class Formatter {
       const double v = read(t, off).f;
       if (std::isfinite(v) && v != 0) finite.push_back(v);
     }
+    // Without a nonzero finite value PyTorch returns before applying a forced sci_mode.
     if (finite.empty()) return;
     double lo = std::abs(finite[0]), hi = lo;
     for (double v : finite) {
@@ -95,13 +123,15 @@ class Formatter {
     for (double v : finite) {
       size_t w;
       if (sci_mode_)
-        w = fmt::format("{:.{}e}", v, kPrecision).size();
+        w = fmt::format("{:.{}e}", v, precision_).size();
       else if (int_mode_)
         w = fmt::format("{:.0f}", v).size() + 1;
       else
-        w = fmt::format("{:.{}f}", v, kPrecision).size();
+        w = fmt::format("{:.{}f}", v, precision_).size();
       max_width_ = std::max(max_width_, w);
     }
+    // A forced mode changes the notation but keeps the width measured in the chosen one.
+    if (options.sci_mode) sci_mode_ = *options.sci_mode;
   }
 
   size_t width() const { return max_width_; }
@@ -112,12 +142,12 @@ class Formatter {
       s = plain(v);
     } else if (sci_mode_) {
       // Padded below: fmt would left-align nan and inf within a width, Python right-aligns.
-      s = fmt::format("{:.{}e}", v.f, kPrecision);
+      s = fmt::format("{:.{}e}", v.f, precision_);
     } else if (int_mode_) {
       s = fmt::format("{:.0f}", v.f);
       if (std::isfinite(v.f)) s += ".";
     } else {
-      s = fmt::format("{:.{}f}", v.f, kPrecision);
+      s = fmt::format("{:.{}f}", v.f, precision_);
     }
     if (s.size() < max_width_) s.insert(0, max_width_ - s.size(), ' ');
     return s;
@@ -131,24 +161,27 @@ class Formatter {
 
   bool floating_;
   ScalarType dtype_;
+  int64_t precision_;
   bool int_mode_ = true;
   bool sci_mode_ = false;
   size_t max_width_ = 1;
 };
 
 std::string vector_str(const Tensor& t, int64_t offset, int64_t indent, bool summarize,
-                       const Formatter& f) {
-  const size_t element_length = f.width() + 2;
-  const size_t per_line = std::max<size_t>(
-      1, static_cast<size_t>(std::floor(double(kLineWidth - indent) / double(element_length))));
+                       const Formatter& f, const PrintOptions& o) {
+  const double element_length = static_cast<double>(f.width() + 2);
+  const size_t per_line = static_cast<size_t>(
+      std::max<double>(1, std::floor(static_cast<double>(o.linewidth - indent) / element_length)));
   const int64_t n = t.sizes()[t.dim() - 1], stride = t.strides()[t.dim() - 1];
   std::vector<std::string> data;
-  for (int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
-      data.push_back(" ...");
-      i = n - kEdgeItems;
-    }
-    data.push_back(f.format(read(t, offset + i * stride)));
+  auto add = [&](int64_t i) { data.push_back(f.format(read(t, offset + i * stride))); };
+  if (summarize && n > 2 * o.edgeitems) {
+    const Edges e = edges(n, o.edgeitems, true);
+    for (int64_t i = 0; i < e.head_end; ++i) add(i);
+    data.push_back(" ...");
+    for (int64_t i = e.tail_begin; i < n; ++i) add(i);
+  } else {
+    for (int64_t i = 0; i < n; ++i) add(i);
   }
   std::string out = "[";
   for (size_t i = 0; i < data.size(); ++i) {
@@ -159,18 +192,22 @@ std::string vector_str(const Tensor& t, int64_t offset, int64_t indent, bool sum
 }
 
 std::string tensor_str(const Tensor& t, int64_t dim, int64_t offset, int64_t indent, bool summarize,
-                       const Formatter& f) {
+                       const Formatter& f, const PrintOptions& o) {
   const int64_t remaining = t.dim() - dim;
   if (remaining == 0) return f.format(read(t, offset));
-  if (remaining == 1) return vector_str(t, offset, indent, summarize, f);
+  if (remaining == 1) return vector_str(t, offset, indent, summarize, f, o);
   const int64_t n = t.sizes()[dim], stride = t.strides()[dim];
   std::vector<std::string> slices;
-  for (int64_t i = 0; i < n; ++i) {
-    if (summarize && n > 2 * kEdgeItems && i == kEdgeItems) {
-      slices.push_back("...");
-      i = n - kEdgeItems;
-    }
-    slices.push_back(tensor_str(t, dim + 1, offset + i * stride, indent + 1, summarize, f));
+  auto add = [&](int64_t i) {
+    slices.push_back(tensor_str(t, dim + 1, offset + i * stride, indent + 1, summarize, f, o));
+  };
+  if (summarize && n > 2 * o.edgeitems) {
+    const Edges e = edges(n, o.edgeitems, false);
+    for (int64_t i = 0; i < e.head_end; ++i) add(i);
+    slices.push_back("...");
+    for (int64_t i = e.tail_begin; i < n; ++i) add(i);
+  } else {
+    for (int64_t i = 0; i < n; ++i) add(i);
   }
   std::string sep = ",";
   sep.append(static_cast<size_t>(remaining - 1), '\n');
@@ -185,6 +222,7 @@ std::string tensor_str(const Tensor& t, int64_t dim, int64_t offset, int64_t ind
 }
 
 std::string repr(const Tensor& t) {
+  const PrintOptions o = get_printoptions();
   const std::string prefix = "tensor(";
   const int64_t indent = static_cast<int64_t>(prefix.size());
   std::vector<std::string> suffixes;
@@ -202,11 +240,11 @@ std::string repr(const Tensor& t) {
   } else {
     if (t.dtype() != get_default_dtype() && t.dtype() != kInt64 && t.dtype() != kBool)
       suffixes.push_back("dtype=torch." + std::string(dtype_name(t.dtype())));
-    const bool summarize = t.numel() > kThreshold;
+    const bool summarize = static_cast<double>(t.numel()) > o.threshold;
     std::vector<int64_t> offsets;
-    collect(t, 0, t.storage_offset(), summarize, offsets);
-    Formatter f(t, offsets);
-    body = tensor_str(t, 0, t.storage_offset(), indent, summarize, f);
+    collect(t, 0, t.storage_offset(), summarize, o.edgeitems, offsets);
+    Formatter f(t, offsets, o);
+    body = tensor_str(t, 0, t.storage_offset(), indent, summarize, f, o);
   }
   t.requires_grad();  // brings a view's history up to date (Note [View histories])
   if (const AutogradMetaInterface* meta = t.unsafe_impl()->autograd_meta()) {
@@ -219,20 +257,47 @@ std::string repr(const Tensor& t) {
   // Suffixes go on the last line while it stays within the line width (PyTorch's arithmetic).
   std::string out = prefix + body;
   const size_t nl = out.rfind('\n');
-  size_t last_line = out.size() - (nl == std::string::npos ? size_t(-1) : nl) + 1;
+  const int64_t nl_pos = nl == std::string::npos ? -1 : static_cast<int64_t>(nl);
+  int64_t last_line = static_cast<int64_t>(out.size()) - nl_pos + 1;
   for (const std::string& s : suffixes) {
-    if (last_line + s.size() + 2 > static_cast<size_t>(kLineWidth)) {
+    const auto len = static_cast<int64_t>(s.size());
+    if (last_line + len + 2 > o.linewidth) {
       out += ",\n" + std::string(static_cast<size_t>(indent), ' ') + s;
-      last_line = static_cast<size_t>(indent) + s.size();
+      last_line = indent + len;
     } else {
       out += ", " + s;
-      last_line += s.size() + 2;
+      last_line += len + 2;
     }
   }
   return out + ")";
 }
 
 }  // namespace
+
+PrintOptions get_printoptions() {
+  std::lock_guard<std::mutex> lock(print_options_mutex);
+  return print_options;
+}
+
+void set_printoptions(const PrintOptions& options) {
+  std::lock_guard<std::mutex> lock(print_options_mutex);
+  print_options = options;
+}
+
+std::optional<PrintOptions> print_profile(std::string_view name) {
+  PrintOptions o;
+  if (name == "default") return o;
+  if (name == "short") {
+    o.precision = 2;
+    o.edgeitems = 2;
+    return o;
+  }
+  if (name == "full") {
+    o.threshold = std::numeric_limits<double>::infinity();
+    return o;
+  }
+  return std::nullopt;
+}
 
 std::ostream& operator<<(std::ostream& os, const Tensor& t) {
   if (!t.defined()) return os << "[ Tensor (undefined) ]";

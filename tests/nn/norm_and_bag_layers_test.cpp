@@ -2,6 +2,7 @@
 // in LibTorch's spelling: shapes, wiring to nn::functional (whose values and derivatives are
 // checked against torch from tests/python/test_norm_and_bag_layers.py and by the gradcheck table),
 // reprs as torch prints them, and errors.
+#include "ember/autograd/gradcheck.h"
 #include "testing.h"
 
 namespace ember {
@@ -32,6 +33,21 @@ TEST(NormAndBagLayers, InstanceNormNormalizesEachSampleAndTracksStatistics) {
   nn::BatchNorm3d batch(2);
   EXPECT_EQ(batch(randn({2, 2, 3, 3, 2})).sizes(), IntArrayRef({2, 2, 3, 3, 2}));
   EXPECT_EMBER_ERROR(batch(randn({2, 2, 3})), "BatchNorm3d: expected 5D input");
+}
+
+TEST(NormAndBagLayers, CrossMapLRN2dKeepsTorchsWindow) {
+  // size 1: torch's running sum never drops channel 0 (Note [CrossMapLRN2d's window]), so
+  // channel c > 0 divides by 1 + x0^2 + xc^2; these are torch 1.13's values.
+  nn::CrossMapLRN2d lrn(nn::CrossMapLRN2dOptions(1).alpha(1).beta(1).k(1));
+  expect_close(lrn(tensor({1.0, 2.0, 3.0, 4.0}).reshape({1, 4, 1, 1})).reshape({-1}),
+               tensor({0.5, 1.0 / 3, 3.0 / 11, 2.0 / 9}));
+  EXPECT_EQ(repr(*nn::CrossMapLRN2d(3)), "CrossMapLRN2d(3, alpha=0.0001, beta=0.75, k=1)");
+  EXPECT_EMBER_ERROR(lrn(randn({2, 3, 4})), "CrossMapLRN2d: expected 4D input");
+  nn::CrossMapLRN2d wide(nn::CrossMapLRN2dOptions(3).alpha(0.5).beta(0.7));
+  auto fn = [&](const autograd::variable_list& v) { return autograd::variable_list{wide(v[0])}; };
+  const autograd::variable_list x{randn({1, 6, 2, 2}, kFloat64).requires_grad_()};
+  EXPECT_TRUE(autograd::gradcheck(fn, x));
+  EXPECT_TRUE(autograd::gradgradcheck(fn, x));
 }
 
 TEST(NormAndBagLayers, LocalResponseNormPReLUAndBilinear) {

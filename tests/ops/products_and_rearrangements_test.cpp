@@ -2,6 +2,7 @@
 // ember/ops/index_composed.h) through the C++ API: known values, and first and second derivatives
 // by central differences in float64. Their parity with torch 1.13 is in
 // tests/python/test_products_and_rearrangements.py.
+#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -29,6 +30,18 @@ TEST(ComposedProducts, KnownValues) {
   expect_close(cross(tensor({{1.0, 0.0, 0.0}}), tensor({{0.0, 1.0, 0.0}})),
                tensor({{0.0, 0.0, 1.0}}));
   expect_close(cdist(tensor({{0.0, 0.0}}), tensor({{3.0, 4.0}, {0.0, 1.0}})), tensor({{5.0, 1.0}}));
+  // The pairs (0, 1), (0, 2), (1, 2).
+  expect_close(pdist(tensor({{0.0, 0.0}, {3.0, 4.0}, {0.0, 1.0}})),
+               tensor({5.0, 1.0, std::sqrt(18.0)}));
+  EXPECT_EQ(pdist(zeros({1, 3})).sizes(), IntArrayRef({0}));
+  EXPECT_EMBER_ERROR(pdist(zeros({2, 3, 4})), "pdist only supports 2D tensors, got: 3D");
+  EXPECT_EMBER_ERROR(pdist(zeros({2, 3}), -1), "pdist only supports non-negative p values");
+  // Time 3, batch 1, one input channel padded by one step each side, a width-2 kernel of ones.
+  expect_close(
+      conv_tbc(arange(3.0).reshape({3, 1, 1}), ones({2, 1, 1}), tensor({0.5}), 1).reshape({-1}),
+      tensor({0.5, 1.5, 3.5, 2.5}));
+  EXPECT_EMBER_ERROR(conv_tbc(zeros({5, 2, 4}), zeros({3, 5, 6}), zeros({6})),
+                     "Input dim 2 (input channels) is not == dim 1 in the weight tensor");
   expect_close(tensordot(tensor({{1.0, 2.0}, {3.0, 4.0}}), tensor({{1.0, 0.0}, {0.0, 1.0}}), 2),
                tensor(5.0));
   expect_close(block_diag({tensor({{1.0}}), tensor({2.0, 3.0})}),
@@ -47,6 +60,10 @@ TEST(ComposedProducts, FirstAndSecondDerivatives) {
   check_derivatives([](auto& v) { return cross(v[0], v[1], 1); }, {leaf({2, 3}), leaf({2, 3})});
   check_derivatives([](auto& v) { return cdist(v[0], v[1]); }, {leaf({3, 2}), leaf({4, 2})});
   check_derivatives([](auto& v) { return cdist(v[0], v[1], 3.0); }, {leaf({3, 2}), leaf({4, 2})});
+  check_derivatives([](auto& v) { return pdist(v[0]); }, {leaf({4, 3})});
+  check_derivatives([](auto& v) { return pdist(v[0], 3.0); }, {leaf({4, 3})});
+  check_derivatives([](auto& v) { return conv_tbc(v[0], v[1], v[2], 1); },
+                    {leaf({5, 2, 3}), leaf({2, 3, 2}), leaf({2})});
   check_derivatives([](auto& v) { return inner(v[0], v[1]); }, {leaf({2, 3}), leaf({4, 3})});
   check_derivatives([](auto& v) { return addr(v[0], v[1], v[2], 0.5, 2); },
                     {leaf({2, 3}), leaf({2}), leaf({3})});

@@ -209,7 +209,36 @@ def exit_mid_step():
         result["error"] = [type(e).__name__, str(e)]
 
 
-{"collectives": collectives, "composed": composed, "ddp_unfinished": ddp_unfinished, "ddp_shapes": ddp_shapes,
+def sync_batchnorm():
+    """Each rank normalizes its shard of one batch with SyncBatchNorm (Ember only: torch 1.13's
+    needs CUDA); the test compares with one BatchNorm2d over the whole batch."""
+    dist.init_process_group("gloo")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    rng = np.random.default_rng(5)
+    batch = rng.standard_normal((2 * world, 3, 4, 5)) * 2 + 1
+    upstream = rng.standard_normal(batch.shape)
+    rows = slice(2 * rank, 2 * rank + 2)
+    model = torch.nn.Sequential(torch.nn.BatchNorm2d(3)).double()
+    model = torch.nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    result["converted"] = type(model[0]).__name__
+    bn = model[0]
+    with torch.no_grad():
+        bn.weight.copy_(torch.tensor([0.5, 1.5, -2.0], dtype=torch.float64))
+        bn.bias.copy_(torch.tensor([0.1, -0.2, 0.3], dtype=torch.float64))
+    x = torch.tensor(batch[rows], requires_grad=True)
+    for _ in range(2):
+        y = model(x)
+    (y * torch.tensor(upstream[rows])).sum().backward()
+    result["y"] = values(y)
+    result["x_grad"] = values(x.grad)
+    result["weight_grad"] = values(bn.weight.grad)
+    result["bias_grad"] = values(bn.bias.grad)
+    result["running_mean"] = values(bn.running_mean)
+    result["running_var"] = values(bn.running_var)
+    result["num_batches_tracked"] = int(bn.num_batches_tracked)
+
+
+{"collectives": collectives, "sync_batchnorm": sync_batchnorm, "composed": composed, "ddp_unfinished": ddp_unfinished, "ddp_shapes": ddp_shapes,
  "init_timeout": init_timeout, "exit_mid_step": exit_mid_step,
  "ddp": lambda: ddp(args[0], float(args[1]))}[scenario]()
 with open(out_path, "w") as f:

@@ -15,6 +15,8 @@
 ///
 /// forward runs without recording; backward returns one gradient per forward argument
 /// (undefined for arguments that are not tensors or need none).
+#include <any>
+#include <functional>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -66,6 +68,12 @@ class AutogradContext {
   void mark_non_differentiable(const tensor_list& outputs);
   /// Whether backward must compute the gradient of forward argument `index`.
   bool needs_input_grad(size_t index) const;
+  /// How many tensors save_for_backward kept (once forward has returned).
+  size_t saved_count() const { return saved_.size(); }
+  /// Keeps saved tensor `index` from now on as what pack returns, turned back into a tensor by
+  /// unpack at backward (torch's SavedTensor.register_hooks); one pair of hooks per tensor.
+  void register_saved_hooks(size_t index, std::function<std::any(const Tensor&)> pack,
+                            std::function<Tensor(const std::any&)> unpack);
   /// Anything else backward needs.
   std::unordered_map<std::string, SavedValue> saved_data;
 
@@ -73,6 +81,7 @@ class AutogradContext {
   friend class CustomNode;
   tensor_list to_save_;
   std::vector<SavedTensor> saved_;
+  std::vector<bool> saved_is_output_, saved_hooked_;
   std::vector<TensorImpl*> dirty_, non_differentiable_;
   std::vector<bool> needs_input_grad_;
   std::weak_ptr<Node> node_;

@@ -29,6 +29,10 @@ struct kGELU {};
 struct kValid {};
 /// The tag of kSame: a convolution padded so its output is as long as its input (stride 1).
 struct kSame {};
+/// The tag of kBorder: grid_sample reads the nearest edge value outside the input.
+struct kBorder {};
+/// The tag of kReflection: grid_sample mirrors coordinates outside the input back into it.
+struct kReflection {};
 
 }  // namespace enumtype
 
@@ -42,5 +46,9 @@ inline constexpr enumtype::kGELU kGELU{};
 inline constexpr enumtype::kValid kValid{};
 /// Output as long as the input, as a convolution's padding (stride 1 only).
 inline constexpr enumtype::kSame kSame{};
+/// Edge values outside the input, as grid_sample's padding_mode.
+inline constexpr enumtype::kBorder kBorder{};
+/// Mirrored coordinates outside the input, as grid_sample's padding_mode.
+inline constexpr enumtype::kReflection kReflection{};
 
 }  // namespace ember

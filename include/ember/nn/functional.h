@@ -134,6 +134,8 @@ Tensor cosine_similarity(const Tensor& x1, const Tensor& x2, int64_t dim = 1, do
 /// The p-norm of x1 - x2 + eps along the last dim.
 Tensor pairwise_distance(const Tensor& x1, const Tensor& x2, double p = 2.0, double eps = 1e-6,
                          bool keepdim = false);
+/// The p-norm distance between every pair of rows i < j of x [N, M] (ember::pdist).
+Tensor pdist(const Tensor& x, double p = 2.0);
 
 // ---- Normalization -------------------------------------------------------------------------
 /// Normalizes over the trailing dims given by normalized_shape (biased variance), then applies

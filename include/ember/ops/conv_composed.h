@@ -12,6 +12,10 @@ Tensor conv1d(const Tensor& input, const Tensor& weight, const Tensor& bias = {}
               IntArrayRef stride = {1}, IntArrayRef padding = {0}, IntArrayRef dilation = {1},
               int64_t groups = 1);
 
+/// conv1d in the time-batch-channel layout: input [T, B, C], weight [k, C, O], bias [O], each end
+/// of the time axis padded by pad: [T + 2 pad - k + 1, B, O].
+Tensor conv_tbc(const Tensor& input, const Tensor& weight, const Tensor& bias, int64_t pad = 0);
+
 /// Cross-correlation of input [N, C, D, H, W] with weight [O, C / groups, kd, kh, kw], plus
 /// bias [O]: [N, O, Do, Ho, Wo].
 Tensor conv3d(const Tensor& input, const Tensor& weight, const Tensor& bias = {},

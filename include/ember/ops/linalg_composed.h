@@ -19,6 +19,9 @@ Tensor cross(const Tensor& a, const Tensor& b, std::optional<int64_t> dim = std:
 /// The p-norm distance between each row of x1 [..., P, M] and each of x2 [..., R, M]:
 /// [..., P, R].
 Tensor cdist(const Tensor& x1, const Tensor& x2, double p = 2.0);
+/// The p-norm distance between every pair of rows i < j of x [N, M], in row-major order of the
+/// pairs: [N (N - 1) / 2].
+Tensor pdist(const Tensor& x, double p = 2.0);
 /// The sum of products over the last dims (a * b for a 0-dim operand).
 Tensor inner(const Tensor& a, const Tensor& b);
 /// dot for real vectors.

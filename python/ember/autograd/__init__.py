@@ -4,10 +4,12 @@ import warnings
 
 from .. import _C
 from .. import _grad_mode
-from .function import Function
+from .function import Function, NestedIOFunction
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .gradcheck import gradcheck, gradgradcheck
 from . import forward_ad, graph
+
+SavedTensor = _C.SavedTensor
 
 no_grad = _grad_mode.no_grad
 enable_grad = _grad_mode.enable_grad
@@ -79,3 +81,8 @@ def is_tensor_like(inp):
 
 
 from . import grad_mode, variable  # noqa: E402
+from ._profiler_native import (ProfilerActivity, ProfilerConfig, ProfilerEvent,  # noqa: E402
+                               ProfilerState, _disable_profiler_legacy, _enable_profiler_legacy,
+                               _profiler_enabled, _supported_activities, kineto_available)
+from .profiler_util import DeviceType  # noqa: E402
+from . import profiler, profiler_legacy, profiler_util  # noqa: E402

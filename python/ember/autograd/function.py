@@ -64,3 +64,89 @@ class _DelayedError(Function):
     def backward(ctx, grad):
         raise RuntimeError("trying to differentiate twice a function that was marked with "
                            "@once_differentiable")
+
+
+def _flatten(value, out):
+    """The tensors inside nested tuples and lists, in order."""
+    if isinstance(value, _C.Tensor):
+        out.append(value)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _flatten(v, out)
+    return out
+
+
+def _unflatten(flat, like):
+    """flat's items put back into like's nesting (tensor positions only)."""
+    items = iter(flat)
+
+    def rebuild(value):
+        if isinstance(value, _C.Tensor) or value is None:
+            return next(items)
+        if isinstance(value, (list, tuple)):
+            return type(value)(rebuild(v) for v in value)
+        return value
+    return rebuild(like)
+
+
+class NestedIOFunction(Function):
+    """The legacy instance-style Function over nested tuples of tensors: subclass with
+    forward_extended(*inputs) and backward_extended(*grads) and call an instance. (torch 1.13's
+    own class can no longer run; this one does, through a static Function.)"""
+
+    def __call__(self, *inputs):
+        function = self
+        flat_inputs = _flatten(inputs, [])
+
+        class _Nested(Function):
+            @staticmethod
+            def forward(ctx, *flat):
+                function._ctx = ctx
+                nested = _unflatten([t.detach() for t in flat], inputs)
+                function._nested_output = function.forward_extended(*nested)
+                dirty = getattr(function, "dirty_tensors", ())
+                if dirty:
+                    ctx.mark_dirty(*dirty)
+                fixed = getattr(function, "non_differentiable", ())
+                if fixed:
+                    ctx.mark_non_differentiable(*fixed)
+                return tuple(_flatten(function._nested_output, []))
+
+            @staticmethod
+            def backward(ctx, *grads):
+                nested = _unflatten(grads, function._nested_output)
+                result = function.backward_extended(*nested)
+                flat = []
+                for g in (result if isinstance(result, tuple) else (result,)):
+                    if isinstance(g, (list, tuple)):
+                        _flatten(g, flat)
+                    else:
+                        flat.append(g)
+                return tuple(flat)
+
+        # Its node is named after the subclass, as a static Function's is (FBackward).
+        _Nested.__name__ = _Nested.__qualname__ = type(self).__name__
+        flat_outputs = _Nested.apply(*flat_inputs)
+        if isinstance(flat_outputs, _C.Tensor):
+            flat_outputs = (flat_outputs,)
+        return _unflatten(flat_outputs, self._nested_output)
+
+    def save_for_backward(self, *args):
+        self._to_save_nested = args
+        self._ctx.save_for_backward(*_flatten(args, []))
+
+    @property
+    def saved_tensors(self):
+        return _unflatten(self._ctx.saved_tensors, self._to_save_nested)
+
+    def mark_dirty(self, *args, **kwargs):
+        self.dirty_tensors = tuple(_flatten((args, tuple(kwargs.values())), []))
+
+    def mark_non_differentiable(self, *args, **kwargs):
+        self.non_differentiable = tuple(_flatten((args, tuple(kwargs.values())), []))
+
+    def forward_extended(self, *input):
+        raise NotImplementedError
+
+    def backward_extended(self, *grad_output):
+        raise NotImplementedError

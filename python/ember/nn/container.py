@@ -1,9 +1,22 @@
-"""The containers: Sequential, ModuleList, ModuleDict, ParameterList and ParameterDict."""
+"""The containers: Sequential, ModuleList, ModuleDict, ParameterList and ParameterDict (and the
+deprecated Container)."""
 
+import warnings
 from collections import OrderedDict
 
 from .module import Module
 from .parameter import Parameter
+
+
+class Container(Module):
+    """torch's oldest container, deprecated: its keyword arguments become submodules."""
+
+    def __init__(self, **kwargs):
+        super().__init__()
+        warnings.warn("nn.Container is deprecated. All of it's functionality is now implemented "
+                      "in nn.Module. Subclass that instead.")
+        for name, module in kwargs.items():
+            self.add_module(name, module)
 
 
 class Sequential(Module):

@@ -276,6 +276,13 @@ pad = _nn.pad
 normalize = _nn.normalize
 cosine_similarity = _nn.cosine_similarity
 pairwise_distance = _nn.pairwise_distance
+pdist = _C.pdist
+conv_tbc = _C.conv_tbc
+
+
+def assert_int_or_pair(arg, arg_name, message):
+    """Asserts that arg is an int or a pair, message formatted with arg_name (torch's helper)."""
+    assert isinstance(arg, int) or len(arg) == 2, message.format(arg_name)
 softplus = _nn.softplus
 softsign = _nn.softsign
 logsigmoid = _nn.logsigmoid
@@ -370,6 +377,10 @@ from ._spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: E402
                        max_pool2d_with_indices, max_pool3d, max_pool3d_with_indices,
                        max_unpool1d, max_unpool2d, max_unpool3d, pixel_shuffle, pixel_unshuffle,
                        unfold, upsample, upsample_bilinear, upsample_nearest)
+
+native_channel_shuffle = channel_shuffle
+from ._grid import (GRID_SAMPLE_INTERPOLATION_MODES, GRID_SAMPLE_PADDING_MODES,  # noqa: E402
+                    affine_grid, grid_sample)
 
 
 def _refuse_sparse(sparse, name):
@@ -470,3 +481,63 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 def threshold_(input, threshold, value):
     return globals()["threshold"](input, threshold, value, inplace=True)
+
+
+from . import grad  # noqa: E402,F401  (torch.nn.functional.grad is torch.nn.grad)
+
+
+def _ctc_lengths(input_lengths, target_lengths):
+    """Both lengths as tensors: torch takes two tensors or two int sequences, nothing mixed."""
+    tensors = [isinstance(v, _C.Tensor) for v in (input_lengths, target_lengths)]
+    if all(tensors):
+        return input_lengths, target_lengths
+    if not any(tensors) and all(isinstance(v, (list, tuple)) for v in (input_lengths,
+                                                                         target_lengths)):
+        return (_C.tensor(list(input_lengths), dtype=_C.int64),
+                _C.tensor(list(target_lengths), dtype=_C.int64))
+    names = ", ".join(type(v).__name__ for v in (input_lengths, target_lengths))
+    raise TypeError(f"ctc_loss() received an invalid combination of arguments - got (Tensor, "
+                    f"Tensor, {names}, int, str, bool), but expected one of: (Tensor log_probs, "
+                    "Tensor targets, Tensor input_lengths, Tensor target_lengths, ...) or "
+                    "(Tensor log_probs, Tensor targets, tuple of ints input_lengths, tuple of "
+                    "ints target_lengths, ...)")
+
+
+def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
+             zero_infinity=False):
+    """The connectionist temporal classification loss of log_probs [T, N, C] (or [T, C])."""
+    input_lengths, target_lengths = _ctc_lengths(input_lengths, target_lengths)
+    return _nn.ctc_loss(log_probs, targets, input_lengths, target_lengths, blank, reduction,
+                        zero_infinity)
+
+
+def _fractional_max_pool(dims):
+    """fractional_max_poolNd_with_indices and fractional_max_poolNd; the samples are drawn here
+    when not given, as torch draws them (one per plane and spatial dim, in input's dtype)."""
+    pool = getattr(_nn, f"fractional_max_pool{dims}d_with_indices")
+    name = f"fractional_max_pool{dims}d"
+
+    def with_indices(input, kernel_size, output_size=None, output_ratio=None,
+                     return_indices=False, _random_samples=None):
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output_size or an "
+                             "output_ratio")
+        if _random_samples is None:
+            n_batch = 1 if input.dim() == dims + 1 else input.size(0)
+            _random_samples = _C.rand(n_batch, input.size(-dims - 1), dims, dtype=input.dtype,
+                                      device=input.device)
+        return pool(input, kernel_size, output_size, output_ratio, _random_samples)
+
+    def values(input, kernel_size, output_size=None, output_ratio=None, return_indices=False,
+               _random_samples=None):
+        out = with_indices(input, kernel_size, output_size, output_ratio,
+                           _random_samples=_random_samples)
+        return out if return_indices else out[0]
+
+    with_indices.__name__ = with_indices.__qualname__ = f"{name}_with_indices"
+    values.__name__ = values.__qualname__ = name
+    return with_indices, values
+
+
+fractional_max_pool2d_with_indices, fractional_max_pool2d = _fractional_max_pool(2)
+fractional_max_pool3d_with_indices, fractional_max_pool3d = _fractional_max_pool(3)

@@ -1,4 +1,4 @@
-"""BatchNorm3d, the instance norms, RMSNorm and local response normalization."""
+"""BatchNorm3d, the instance norms, RMSNorm and the local response normalizations."""
 
 from .. import _C
 from .._grad_mode import no_grad
@@ -55,6 +55,24 @@ class LocalResponseNorm(Module):
 
     def forward(self, input):
         return F.local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self):
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(Module):
+    """The legacy cross-channel LRN on [N, C, H, W] (its window is torch's: see
+    Note [CrossMapLRN2d's window] in src/nn/normalization.cpp)."""
+
+    def __init__(self, size, alpha=1e-4, beta=0.75, k=1):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        if input.dim() != 4:
+            # torch checks with a bare assert.
+            raise AssertionError(f"CrossMapLRN2d: expected 4D input (got {input.dim()}D input)")
+        return _C._nn.cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)
 
     def extra_repr(self):
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"

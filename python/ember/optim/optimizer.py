@@ -1,5 +1,6 @@
 """optim.Optimizer: parameter groups with their options, per-parameter state, zero_grad."""
 
+import functools
 import warnings
 from copy import deepcopy
 
@@ -27,9 +28,35 @@ def _as_passed(message, options):
     return message
 
 
+def _profiled(method, kind=None):
+    """Runs an optimizer's step or zero_grad inside torch's profiler range
+    "Optimizer.step#SGD.step" while the profiler is on (once, when an override calls super())."""
+    kind = kind or method.__name__
+
+    @functools.wraps(method)
+    def wrapped(self, *args, **kwargs):
+        flag = "_profiling_" + kind
+        if not _C._profiler._profiler_enabled() or getattr(self, flag, False):
+            return method(self, *args, **kwargs)
+        from ..autograd.profiler import record_function
+        setattr(self, flag, True)
+        try:
+            with record_function("Optimizer.{0}#{1}.{0}".format(kind, type(self).__name__)):
+                return method(self, *args, **kwargs)
+        finally:
+            setattr(self, flag, False)
+    return wrapped
+
+
 class Optimizer:
     """Base of the optimizers: subclasses implement ``_update(group, param, grad, state)``, which
     calls the algorithm's C++ step (``_C._optim``)."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for kind in ("step", "zero_grad"):
+            if kind in cls.__dict__:
+                setattr(cls, kind, _profiled(cls.__dict__[kind], kind))
 
     def __init__(self, params, defaults):
         if defaults.get("differentiable") or defaults.get("capturable") or defaults.get("fused"):
@@ -88,9 +115,11 @@ class Optimizer:
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(group)
 
+    @_profiled
     def zero_grad(self, set_to_none=False):
         zero_grads((p for group in self.param_groups for p in group["params"]), set_to_none)
 
+    @_profiled
     def step(self, closure=None):
         loss = None
         if closure is not None:

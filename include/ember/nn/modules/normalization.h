@@ -330,4 +330,33 @@ class LocalResponseNormImpl : public Module {
 };
 EMBER_MODULE(LocalResponseNorm);
 
+/// The arguments of CrossMapLRN2d: `CrossMapLRN2dOptions(3).alpha(1e-3).k(2)`.
+class CrossMapLRN2dOptions {
+ public:
+  CrossMapLRN2dOptions(int64_t size) : size_(size) {}
+  /// Sets the window: channels within (size - 1) / 2 of each channel.
+  EMBER_ARG(int64_t, size);
+  EMBER_ARG(double, alpha) = 1e-4;
+  EMBER_ARG(double, beta) = 0.75;
+  EMBER_ARG(int64_t, k) = 1;
+};
+
+namespace functions {
+/// CrossMapLRN2d's computation on input [N, C, H, W], with torch's window (see the .cpp).
+Tensor cross_map_lrn2d(const Tensor& input, const CrossMapLRN2dOptions& options);
+}  // namespace functions
+
+/// The legacy (Lua torch) cross-channel LRN over [N, C, H, W]: x / (k + alpha / size * the sum
+/// of squares over neighbouring channels) ^ beta.
+class CrossMapLRN2dImpl : public Module {
+ public:
+  explicit CrossMapLRN2dImpl(int64_t size) : CrossMapLRN2dImpl(CrossMapLRN2dOptions(size)) {}
+  explicit CrossMapLRN2dImpl(const CrossMapLRN2dOptions& options);
+  Tensor forward(const Tensor& input) override;
+  /// "3, alpha=0.0001, beta=0.75, k=1".
+  std::string extra_repr() const override;
+  const CrossMapLRN2dOptions options;
+};
+EMBER_MODULE(CrossMapLRN2d);
+
 }  // namespace ember::nn

@@ -2,7 +2,9 @@
 
 import collections.abc
 import concurrent.futures
+import copy
 import itertools
+import queue
 import threading
 import warnings
 import weakref
@@ -40,7 +42,8 @@ def default_collate(batch):
     if isinstance(first, collections.abc.Sequence):
         if any(len(b) != len(first) for b in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(items)) for items in zip(*batch)]
+        collated = [default_collate(list(items)) for items in zip(*batch)]
+        return collated if isinstance(first, tuple) else _same_kind(kind, collated)
     raise TypeError("default_collate: batch must contain tensors, numpy arrays, numbers, dicts "
                     f"or lists; found {kind}")
 
@@ -56,9 +59,22 @@ def default_convert(data):
         return {key: default_convert(value) for key, value in data.items()}
     if isinstance(data, tuple) and hasattr(data, "_fields"):
         return kind(*(default_convert(d) for d in data))
-    if isinstance(data, (list, tuple)):
+    if isinstance(data, tuple):
         return [default_convert(d) for d in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        return _same_kind(kind, [default_convert(d) for d in data])
     return data
+
+
+def _same_kind(kind, items):
+    """items as a sequence of data's kind when it can be built from a list (a DataChunk stays
+    one, as in torch), else the list."""
+    if kind is list:
+        return items
+    try:
+        return kind(items)
+    except TypeError:
+        return items
 
 
 class WorkerInfo:
@@ -80,6 +96,29 @@ def get_worker_info():
     """In a DataLoader worker, its WorkerInfo; None in the main thread (Ember's workers are
     threads of this process, torch's are processes)."""
     return getattr(_worker, "info", None)
+
+
+class _WorkerFailure:
+    def __init__(self, worker_id, error):
+        self.worker_id, self.error = worker_id, error
+
+
+def _datapipe_kind(dataset):
+    """"iter" or "map" for a datapipe (or the loader's wrapper of one), else None."""
+    from .datapipes.datapipe import IterDataPipe, MapDataPipe  # a cycle at import time
+    if isinstance(dataset, IterDataPipe):
+        return "iter"
+    if isinstance(dataset, MapDataPipe):
+        return "map"
+    return None
+
+
+def _distributed_settings():
+    """(world size, rank) of the default process group; (1, 0) without one."""
+    from ... import distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        return dist.get_world_size(), dist.get_rank()
+    return 1, 0
 
 
 _START_METHODS = ["fork", "spawn", "forkserver"]
@@ -132,8 +171,21 @@ class DataLoader:
             # torch 2.x's warning: pinned memory needs an accelerator, and Ember has none.
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, then "
                           "device pinned memory won't be used.")
+        datapipe_kind = _datapipe_kind(dataset)
+        if datapipe_kind is not None:
+            # As torch: the loader holds the datapipe in a wrapper that pickles it for workers,
+            # and shuffle turns the graph's shufflers on or off (for an IterDataPipe).
+            from .datapipes import datapipe as _dp
+            from .graph_settings import apply_shuffle_settings
+            if datapipe_kind == "iter":
+                if shuffle is not None:
+                    # Like torch 1.13, a Shuffler this adds (none in the graph) is not kept.
+                    apply_shuffle_settings(dataset, shuffle=shuffle)
+                dataset = _dp._IterDataPipeSerializationWrapper(dataset)
+            else:
+                dataset = _dp._MapDataPipeSerializationWrapper(dataset)
         if isinstance(dataset, IterableDataset):
-            if shuffle not in (None, False):
+            if shuffle not in (None, False) and datapipe_kind is None:
                 raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
                                  f"option, but got shuffle={shuffle}")
             if sampler is not None or batch_sampler is not None:
@@ -177,8 +229,8 @@ class DataLoader:
             return [t.index_select(0, index) for t in self.dataset.tensors]
         return self.collate_fn([self.dataset[i] for i in indices])
 
-    def _iterable_batches(self):
-        items = iter(self.dataset)
+    def _iterable_batches(self, dataset=None):
+        items = iter(self.dataset if dataset is None else dataset)
         if self.batch_size is None:
             yield from (self.collate_fn(item) for item in items)
             return
@@ -189,6 +241,9 @@ class DataLoader:
             yield self.collate_fn(chunk)
 
     def __iter__(self):
+        kind = _datapipe_kind(self.dataset)
+        if kind is not None:
+            return self._datapipe_iter(kind)
         if isinstance(self.dataset, IterableDataset):
             return self._iterable_batches()
         keys = self.batch_sampler if self.batch_sampler is not None else self.sampler
@@ -234,6 +289,94 @@ class DataLoader:
         finally:
             if pool is not self._pool:
                 pool.shutdown()
+
+    def _datapipe_iter(self, kind):
+        """torch's handling of datapipes: per epoch, one seed drawn from the loader's generator
+        seeds the graph's random datapipes (the same in every worker, so that they shuffle alike
+        before sharding); then the graph is sharded over distributed ranks and, for an
+        IterDataPipe with workers, over the workers too, each worker iterating its own copy."""
+        from .graph_settings import apply_random_seed, apply_sharding
+        shared_seed = None
+        if kind == "iter":
+            shared_seed = int(_C.empty((), dtype=_C.int64).random_(generator=self.generator)
+                              .item())
+            apply_random_seed(self.dataset, _C.Generator().manual_seed(shared_seed))
+        world_size, rank = _distributed_settings()
+        if kind == "map" or self.num_workers == 0:
+            apply_sharding(self.dataset, world_size, rank)
+            if kind == "iter":
+                return self._iterable_batches()
+            keys = self.batch_sampler if self.batch_sampler is not None else self.sampler
+            if self.num_workers == 0:
+                return (self._fetch(k) for k in keys)
+            return self._prefetched(iter(keys))
+        return self._sharded_workers(shared_seed, world_size, rank)
+
+    def _sharded_workers(self, shared_seed, world_size, rank):
+        """num_workers threads, each iterating its own copy of the IterDataPipe, seeded with
+        shared_seed and sharded as worker rank * num_workers + id of world_size * num_workers
+        (torch's order); batches come from the workers in turn, a finished worker dropping out
+        of the turn, as torch's worker processes deliver them."""
+        from .datapipes import datapipe as _dp
+        from .graph_settings import apply_random_seed, apply_sharding
+        n = self.num_workers
+        base_seed = int(_C.randint(0, 2 ** 62, (1,), generator=self.generator).item())
+        copies = []
+        for worker_id in range(n):
+            # A deep copy (not torch's pickling, which lambdas fail without dill): threads
+            # share this process, as forked workers share their parent's memory.
+            pipe = _dp._IterDataPipeSerializationWrapper(copy.deepcopy(self.dataset._datapipe))
+            apply_random_seed(pipe, _C.Generator().manual_seed(shared_seed))
+            apply_sharding(pipe, n * world_size, worker_id * world_size + rank)
+            copies.append(pipe)
+        stop = threading.Event()
+        outputs = [queue.Queue(maxsize=self.prefetch_factor) for _ in range(n)]
+        done = object()
+
+        def put(out, item):
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.05)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def work(worker_id):
+            out = outputs[worker_id]
+            try:
+                _worker.info = WorkerInfo(worker_id, n, base_seed + worker_id, copies[worker_id])
+                if self.worker_init_fn is not None:
+                    self.worker_init_fn(worker_id)
+                for batch in self._iterable_batches(copies[worker_id]):
+                    if not put(out, batch):
+                        return
+                put(out, done)
+            except BaseException as e:  # handed to the loop, which raises it
+                put(out, _WorkerFailure(worker_id, e))
+
+        threads = [threading.Thread(target=work, args=(w,), daemon=True) for w in range(n)]
+        for t in threads:
+            t.start()
+        return self._round_robin(outputs, done, stop)
+
+    def _round_robin(self, outputs, done, stop):
+        try:
+            live = list(range(len(outputs)))
+            while live:
+                for worker_id in list(live):
+                    try:
+                        item = outputs[worker_id].get(timeout=self.timeout or None)
+                    except queue.Empty:
+                        raise RuntimeError(f"DataLoader timed out after {self.timeout} seconds")
+                    if item is done:
+                        live.remove(worker_id)
+                    elif isinstance(item, _WorkerFailure):
+                        raise item.error
+                    else:
+                        yield item
+        finally:
+            stop.set()
 
     def __len__(self):
         if isinstance(self.dataset, IterableDataset):

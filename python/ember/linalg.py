@@ -1,0 +1,191 @@
+"""torch.linalg: matrix decompositions, solvers and norms (ember::linalg in C++, on LAPACK).
+
+The factorizations return torch.return_types' named tuples. Decompositions with a sign freedom
+(eigenvectors, singular vectors, Q) may differ from torch's by the signs of their columns; the
+gradients assume a loss that does not depend on those signs, as torch's do."""
+
+from . import _C
+from . import return_types as _rt
+
+_L = _C._linalg
+
+__all__ = ["LinAlgError", "cholesky", "cholesky_ex", "cond", "cross", "det", "diagonal", "eigh",
+           "eigvalsh", "inv", "inv_ex", "lstsq", "lu", "lu_factor", "lu_factor_ex", "lu_solve",
+           "matmul", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot",
+           "norm", "pinv", "qr", "slogdet", "solve", "solve_ex", "solve_triangular", "svd",
+           "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot", "vector_norm"]
+
+LinAlgError = _L.LinAlgError
+LinAlgError.__module__ = "ember.linalg"
+
+
+def _cast(input, dtype):
+    return input if dtype is None else input.to(dtype)
+
+
+def inv(A):
+    return _L.inv(A)
+
+
+def inv_ex(A, *, check_errors=False):
+    return _rt.linalg_inv_ex(*_L.inv_ex(A, check_errors))
+
+
+def det(A):
+    return _L.det(A)
+
+
+def slogdet(A):
+    return _rt.linalg_slogdet(*_L.slogdet(A))
+
+
+def solve(A, B, *, left=True):
+    return _L.solve(A, B, left)
+
+
+def solve_ex(A, B, *, left=True, check_errors=False):
+    return _rt.linalg_solve_ex(*_L.solve_ex(A, B, left, check_errors))
+
+
+def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+    return _L.solve_triangular(A, B, upper, left, unitriangular)
+
+
+def cholesky(A, *, upper=False):
+    return _L.cholesky(A, upper)
+
+
+def cholesky_ex(A, *, upper=False, check_errors=False):
+    return _rt.linalg_cholesky_ex(*_L.cholesky_ex(A, upper, check_errors))
+
+
+def qr(A, mode="reduced"):
+    return _rt.linalg_qr(*_L.qr(A, mode))
+
+
+def eigh(A, UPLO="L"):
+    return _rt.linalg_eigh(*_L.eigh(A, UPLO))
+
+
+def eigvalsh(A, UPLO="L"):
+    return _L.eigvalsh(A, UPLO)
+
+
+def svd(A, full_matrices=True, *, driver=None):
+    return _rt.linalg_svd(*_L.svd(A, full_matrices))
+
+
+def svdvals(A, *, driver=None):
+    return _L.svdvals(A)
+
+
+def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
+    # The positional rcond is torch's older name for rtol.
+    if rcond is not None:
+        rtol = rcond
+    return _L.pinv(A, atol, rtol, hermitian)
+
+
+def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
+    # The positional tol is torch's older name for an absolute tolerance alone.
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    return _L.matrix_rank(A, atol, rtol, hermitian)
+
+
+def lstsq(A, B, rcond=None, *, driver=None):
+    return _rt.linalg_lstsq(*_L.lstsq(A, B, rcond, driver))
+
+
+def lu_factor(A, *, pivot=True):
+    return _rt.linalg_lu_factor(*_L.lu_factor(A, pivot))
+
+
+def lu_factor_ex(A, *, pivot=True, check_errors=False):
+    return _rt.linalg_lu_factor_ex(*_L.lu_factor_ex(A, pivot, check_errors))
+
+
+def lu(A, *, pivot=True):
+    return _rt.linalg_lu(*_L.lu(A, pivot))
+
+
+def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
+    return _L.lu_solve(LU, pivots, B, left, adjoint)
+
+
+def matrix_exp(A):
+    return _L.matrix_exp(A)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    return _L.vector_norm(_cast(x, dtype), ord, dim, keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    return _L.matrix_norm(_cast(A, dtype), ord, dim, keepdim)
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
+    return _L.norm(_cast(A, dtype), ord, dim, keepdim)
+
+
+def cond(A, p=None):
+    return _L.cond(A, p)
+
+
+def multi_dot(tensors):
+    return _L.multi_dot(list(tensors))
+
+
+def matmul(input, other):
+    return _C.matmul(input, other)
+
+
+def cross(input, other, *, dim=-1):
+    return _C.cross(input, other, dim)
+
+
+def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
+    return _C.diagonal(A, offset, dim1, dim2)
+
+
+def vecdot(x, y, *, dim=-1):
+    return (x * y).sum(dim)
+
+
+def matrix_power(A, n):
+    return _C.matrix_power(A, n)
+
+
+def tensorinv(A, ind=2):
+    # The inverse of A seen as a matrix: its first ind dims as rows, the rest as columns.
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = tuple(A.shape[:ind]), tuple(A.shape[ind:])
+    n = 1
+    for s in rows:
+        n *= s
+    return _L.inv(A.reshape(n, -1)).reshape(cols + rows)
+
+
+def tensorsolve(A, B, dims=None):
+    # X with tensordot(A, X, X.ndim) = B: A's dims listed in dims move last first.
+    if dims is not None:
+        dims = [d % A.dim() for d in dims]
+        keep = [d for d in range(A.dim()) if d not in dims]
+        A = A.permute(*(keep + dims))
+    rest = tuple(A.shape[B.dim():])
+    return _L.solve(A.reshape(B.numel(), -1), B.reshape(-1)).reshape(rest)
+
+
+def vander(x, N=None):
+    # Columns x^0, x^1, ..., x^(N-1) (increasing powers, unlike numpy's default).
+    n = x.shape[-1] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    if n == 0:
+        return _C.empty(tuple(x.shape) + (0,), dtype=x.dtype)
+    powers = [_C.ones_like(x)]
+    for _ in range(1, n):
+        powers.append(powers[-1] * x)
+    return _C.stack(powers, -1)
