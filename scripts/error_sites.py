@@ -81,7 +81,8 @@ WRAPPERS = [
     Wrapper("fail", ("src/io/atomic_file.cpp",), 0, "Runtime", ("{}: {}: ", MSG, " ({})")),
     # nn: local fail(message, kind = Runtime) helpers.
     Wrapper("fail", ("src/nn/functional_loss.cpp", "src/nn/functional_norm.cpp",
-                     "src/nn/functional_recurrent.cpp", "src/nn/embedding.cpp"), 0,
+                     "src/nn/functional_recurrent.cpp", "src/nn/embedding.cpp",
+                     "src/nn/functional_ctc.cpp", "src/nn/functional_fractional_pool.cpp"), 0,
             ("arg", 1, "Runtime")),
     # nn: embedding_bag's fail(message, kind = Runtime); interpolate's fail(message, kind = Value).
     Wrapper("fail", ("src/nn/functional_embedding_bag.cpp",), 0, ("arg", 1, "Runtime")),

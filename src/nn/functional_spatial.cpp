@@ -6,10 +6,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "ember/ops/conv.h"
 #include "ember/ops/conv_composed.h"
+#include "ember/ops/creation.h"
+#include "ember/ops/linalg.h"
 #include "ember/ops/pool_composed.h"
 #include "ember/ops/resample.h"
 
@@ -237,6 +240,87 @@ Tensor lp_pool2d(const Tensor& x, const LPPool2dFuncOptions& o) {
   return ember::lp_pool2d(x, o.norm_type(), o.kernel_size(), o.stride(), o.ceil_mode());
 }
 
+namespace {
+
+// Note [Separable resampling]: bicubic and antialiased resampling weigh a few input positions
+// per output position, independently along each spatial dim. Each dim is therefore one [out, in]
+// matrix applied along it (a GEMM); gradients of every order come from the matmul.
+
+// Keys' cubic convolution kernel with parameter a (torch: -0.75 plain, -0.5 antialiased).
+double cubic(double x, double a) {
+  x = std::abs(x);
+  if (x <= 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+  if (x < 2) return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a;
+  return 0;
+}
+
+// The input step per output step along one dim, as torch computes it for these modes.
+double resample_scale(int64_t in, int64_t out, bool align_corners,
+                      const std::vector<double>& scales, size_t i) {
+  if (align_corners)
+    return out > 1 ? static_cast<double>(in - 1) / static_cast<double>(out - 1) : 0;
+  if (!scales.empty() && scales[i] > 0) return 1.0 / scales[i];
+  return static_cast<double>(in) / static_cast<double>(out);
+}
+
+// Bicubic: four taps around each source position, clamped to the edge.
+Tensor bicubic_matrix(int64_t in, int64_t out, double scale, bool align_corners) {
+  Tensor m = zeros({out, in}, TensorOptions(kFloat64));
+  double* w = m.data_ptr<double>();
+  for (int64_t j = 0; j < out; ++j) {
+    const double at = align_corners ? scale * static_cast<double>(j)
+                                    : scale * (static_cast<double>(j) + 0.5) - 0.5;
+    const double base = std::floor(at), t = at - base;
+    for (int64_t k = 0; k < 4; ++k) {
+      const auto tap = std::clamp(static_cast<int64_t>(base) - 1 + k, int64_t{0}, in - 1);
+      w[j * in + tap] += cubic(t + 1 - static_cast<double>(k), -0.75);
+    }
+  }
+  return m;
+}
+
+// Antialiased (bilinear or bicubic): when shrinking, the filter is stretched by the scale so
+// every input position contributes; weights are normalised to sum to one.
+Tensor antialias_matrix(int64_t in, int64_t out, double scale, bool bicubic) {
+  const double half = bicubic ? 2.0 : 1.0;
+  const double support = scale >= 1 ? half * scale : half;
+  const double invscale = scale >= 1 ? 1.0 / scale : 1.0;
+  Tensor m = zeros({out, in}, TensorOptions(kFloat64));
+  double* w = m.data_ptr<double>();
+  for (int64_t j = 0; j < out; ++j) {
+    const double center = scale * (static_cast<double>(j) + 0.5);
+    const auto first = std::max(static_cast<int64_t>(center - support + 0.5), int64_t{0});
+    const auto last = std::min(static_cast<int64_t>(center + support + 0.5), in);
+    double total = 0;
+    for (int64_t i = first; i < last; ++i) {
+      const double x = (static_cast<double>(i) - center + 0.5) * invscale;
+      const double v = bicubic ? cubic(x, -0.5) : std::max(0.0, 1.0 - std::abs(x));
+      w[j * in + i] = v;
+      total += v;
+    }
+    if (total != 0)
+      for (int64_t i = first; i < last; ++i) w[j * in + i] /= total;
+  }
+  return m;
+}
+
+Tensor resample_separable(const Tensor& x, const std::vector<int64_t>& sizes,
+                          const std::vector<double>& scales, bool align_corners, bool antialias,
+                          bool bicubic) {
+  Tensor out = x;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    const int64_t dim = x.dim() - static_cast<int64_t>(sizes.size()) + static_cast<int64_t>(i);
+    const int64_t in = x.size(dim);
+    const double scale = resample_scale(in, sizes[i], align_corners, scales, i);
+    const Tensor m = antialias ? antialias_matrix(in, sizes[i], scale, bicubic)
+                               : bicubic_matrix(in, sizes[i], scale, align_corners);
+    out = matmul(out.movedim(dim, -1), m.to(x.dtype()).t()).movedim(-1, dim);
+  }
+  return out;
+}
+
+}  // namespace
+
 Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
   const InterpolateMode mode = o.mode();
   const bool nearest_like = mode == InterpolateMode::Nearest ||
@@ -245,9 +329,10 @@ Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
     fail(
         "interpolate: align_corners option can only be set with the interpolating modes: "
         "linear | bilinear | bicubic | trilinear");
-  if (o.antialias())
-    fail("interpolate: antialias=True is not supported", ErrorKind::NotImplemented);
   const int64_t dims = x.dim() - 2;
+  const bool smooth = mode == InterpolateMode::Bilinear || mode == InterpolateMode::Bicubic;
+  if (o.antialias() && !(smooth && x.dim() == 4))
+    fail("Anti-alias option is only supported for bilinear and bicubic modes", ErrorKind::Value);
   if (dims < 1 || dims > 3)
     fail(fmt::format("interpolate: Input Error: Only 3D, 4D and 5D input Tensors supported (got "
                      "{}D) for the modes: nearest | linear | bilinear | bicubic | trilinear | "
@@ -264,7 +349,11 @@ Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
       if (dims == 2) return ember::adaptive_avg_pool2d(x, sizes);
       return ember::adaptive_avg_pool3d(x, sizes);
     case InterpolateMode::Bicubic:
-      fail("interpolate: mode 'bicubic' is not supported yet", ErrorKind::NotImplemented);
+      if (dims != 2)
+        fail(fmt::format("interpolate: Got {}D input, but bicubic mode needs 4D input", x.dim()),
+             ErrorKind::NotImplemented);
+      return resample_separable(x, sizes, scales, o.align_corners().value_or(false), o.antialias(),
+                                true);
     default:
       break;
   }
@@ -275,6 +364,8 @@ Tensor interpolate(const Tensor& x, const InterpolateFuncOptions& o) {
     fail(fmt::format("interpolate: Got {}D input, but {} mode needs {}D input", x.dim(),
                      interpolate_mode_name(mode), needed + 2),
          ErrorKind::NotImplemented);
+  if (o.antialias())
+    return resample_separable(x, sizes, scales, o.align_corners().value_or(false), true, false);
   return upsample_linear(x, sizes, o.align_corners().value_or(false), scales);
 }
 

@@ -2,6 +2,7 @@
 // and the resampling layers in LibTorch's spelling: shapes, wiring to the ops (whose values and
 // derivatives are checked against torch from tests/python/test_spatial_layers.py and by the
 // gradcheck table), reprs as torch prints them, functional options, and errors.
+#include "ember/autograd/gradcheck.h"
 #include "testing.h"
 
 namespace ember {
@@ -101,6 +102,41 @@ TEST(SpatialLayers, Pools3dMatchTheirOps) {
   expect_close(F::interpolate(
                    x, F::InterpolateFuncOptions().size(std::vector<int64_t>{2, 3, 3}).mode(kArea)),
                adaptive_avg_pool3d(x, {2, 3, 3}));
+}
+
+TEST(SpatialLayers, BicubicAndAntialiasedInterpolation) {
+  // torch 1.13's values for a 2 x 3 ramp.
+  const Tensor x = arange(6.0, kFloat64).reshape({1, 1, 2, 3});
+  expect_close(F::interpolate(x, F::InterpolateFuncOptions()
+                                     .size(std::vector<int64_t>{3, 2})
+                                     .mode(kBicubic)
+                                     .align_corners(false))
+                   .reshape({-1}),
+               tensor({-0.06901041666666605, 1.5481770833333344, 1.69140625, 3.30859375,
+                       3.4518229166666674, 5.069010416666667},
+                      kFloat64));
+  expect_close(F::interpolate(x, F::InterpolateFuncOptions()
+                                     .size(std::vector<int64_t>{1, 2})
+                                     .mode(kBilinear)
+                                     .align_corners(false)
+                                     .antialias(true))
+                   .reshape({-1}),
+               tensor({1.875, 3.125}, kFloat64));
+  auto resample = [](const autograd::variable_list& v) {
+    return autograd::variable_list{F::interpolate(v[0], F::InterpolateFuncOptions()
+                                                            .scale_factor(std::vector<double>{0.6})
+                                                            .mode(kBicubic)
+                                                            .align_corners(false)
+                                                            .antialias(true))};
+  };
+  const autograd::variable_list input{randn({1, 2, 5, 6}, kFloat64).requires_grad_()};
+  EXPECT_TRUE(autograd::gradcheck(resample, input));
+  EXPECT_TRUE(autograd::gradgradcheck(resample, input));
+  EXPECT_EMBER_ERROR(
+      F::interpolate(
+          randn({1, 1, 4}),
+          F::InterpolateFuncOptions().size(std::vector<int64_t>{3}).mode(kLinear).antialias(true)),
+      "Anti-alias option is only supported for bilinear and bicubic modes");
 }
 
 TEST(SpatialLayers, ResamplingLayers) {

@@ -203,10 +203,8 @@ CASES = [
         ("Dropout3d-eval", lambda t: t.nn.Dropout3d()),
         ("Upsample-trilinear", lambda t: t.nn.Upsample(scale_factor=(1, 2, 1.5),
                                                        mode="trilinear"))]],
-    # Ember's interpolate has no bicubic mode (a C++ gap, docs/errors.md lists it).
     case("Upsample-bicubic", lambda t: t.nn.Upsample(scale_factor=2, mode="bicubic",
-                                                     align_corners=True), Fl(2, 3, 6, 5),
-         broken="interpolate: mode 'bicubic' is not supported yet"),
+                                                     align_corners=True), Fl(2, 3, 6, 5)),
     # torch 1.13 has no derivative for channel_shuffle: values only.
     case("ChannelShuffle", lambda t: t.nn.ChannelShuffle(3), Fl(2, 6, 2, 3, grad=False)),
     case("Upsample-linear", lambda t: t.nn.Upsample(scale_factor=1.5, mode="linear"), Fl(2, 3, 5)),

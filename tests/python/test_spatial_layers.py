@@ -183,6 +183,19 @@ RESAMPLING = [
     ("area", lambda l, x: F(l).interpolate(x, size=(3, 2), mode="area"), [(1, 2, 7, 5)]),
     ("area 3d", lambda l, x: F(l).interpolate(x, size=(2, 3, 2), mode="area"),
      [(1, 2, 3, 5, 4)]),
+    ("bicubic", lambda l, x: F(l).interpolate(x, size=(5, 9), mode="bicubic"), [(2, 2, 4, 6)]),
+    ("bicubic corners", lambda l, x: F(l).interpolate(x, scale_factor=(1.5, 0.5), mode="bicubic",
+                                                     align_corners=True), [(1, 2, 4, 6)]),
+    ("bicubic down", lambda l, x: F(l).interpolate(x, size=(2, 3), mode="bicubic"),
+     [(1, 1, 7, 8)]),
+    ("bilinear antialias", lambda l, x: F(l).interpolate(x, size=(3, 2), mode="bilinear",
+                                                         antialias=True), [(2, 2, 7, 9)]),
+    ("bilinear antialias up", lambda l, x: F(l).interpolate(x, scale_factor=1.6, mode="bilinear",
+                                                            antialias=True), [(1, 2, 4, 5)]),
+    ("bicubic antialias", lambda l, x: F(l).interpolate(x, scale_factor=0.4, mode="bicubic",
+                                                        antialias=True), [(1, 2, 9, 11)]),
+    ("bicubic antialias corners", lambda l, x: F(l).interpolate(
+        x, size=(4, 3), mode="bicubic", align_corners=True, antialias=True), [(1, 1, 9, 7)]),
     ("Upsample module", lambda l, x: l.nn.Upsample(scale_factor=2, mode="bilinear")(x),
      [(1, 2, 3, 3)]),
     ("UpsamplingBilinear2d", lambda l, x: l.nn.UpsamplingBilinear2d(size=(5, 4))(x),
@@ -424,3 +437,22 @@ def test_bad_arguments_raise_as_torch(torch, case):
     for lib in (ember, torch):
         with pytest.raises(kind, match=message):
             fn(lib)
+
+
+def test_bicubic_and_antialias_float32_and_errors(torch, raises_like_torch):
+    x = np.random.default_rng(4).standard_normal((2, 3, 8, 6)).astype(np.float32)
+    for kwargs in [dict(mode="bicubic", size=(5, 11)),
+                   dict(mode="bicubic", scale_factor=0.5, antialias=True),
+                   dict(mode="bilinear", size=(3, 3), antialias=True)]:
+        e = F(ember).interpolate(ember.tensor(x), **kwargs)
+        t = F(torch).interpolate(torch.tensor(x), **kwargs)
+        assert e.dtype == ember.float32
+        np.testing.assert_allclose(e.numpy(), t.numpy(), rtol=1e-5, atol=1e-5)
+    raises_like_torch(lambda m: F(m).interpolate(m.zeros(1, 1, 4), size=3, mode="linear",
+                                                 antialias=True))
+    raises_like_torch(lambda m: F(m).interpolate(m.zeros(1, 1, 4, 4), size=3, mode="nearest",
+                                                 antialias=True))
+    with pytest.raises(NotImplementedError):
+        F(ember).interpolate(ember.zeros(1, 1, 4), size=3, mode="bicubic")
+    with pytest.raises(NotImplementedError):
+        F(torch).interpolate(torch.zeros(1, 1, 4), size=3, mode="bicubic")
