@@ -7,11 +7,20 @@
 
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
 
 namespace ember::testing {
+
+/// Checks f's first and second derivatives at the inputs by central differences (float64).
+inline void check_derivatives(const std::function<Tensor(const autograd::variable_list&)>& f,
+                              const autograd::variable_list& inputs) {
+  auto fn = [&](const autograd::variable_list& v) { return autograd::variable_list{f(v)}; };
+  EXPECT_TRUE(autograd::gradcheck(fn, inputs));
+  EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
+}
 
 /// The tensor's repr, as PyTorch prints it.
 inline std::string repr(const Tensor& t) {

@@ -9,6 +9,7 @@
 #include "ember/autograd/gradcheck.h"
 #include "ember/autograd/graphviz.h"
 #include "ember/autograd/node.h"
+#include "ember/autograd/profiler.h"
 #include "ember/core/tensor.h"
 
 namespace ember::autograd {

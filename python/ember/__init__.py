@@ -19,6 +19,9 @@ from ._legacy import FloatTensor, DoubleTensor, LongTensor, IntTensor, BoolTenso
 from . import _functions
 from ._functions import *  # noqa: F401,F403  torch.exp(x) and the other method mirrors
 from . import _composed
+from . import _bitwise  # noqa: F401  Tensor's & | ^ ~ << >> and bitwise_* methods
+from ._C import (bitwise_and, bitwise_left_shift, bitwise_not, bitwise_or,
+                 bitwise_right_shift, bitwise_xor)
 from ._C import (addbmm, addmv, addr, atleast_1d, atleast_2d, atleast_3d, baddbmm, block_diag,
                  cartesian_prod, cdist, column_stack, conv_tbc, cross, diag_embed, diagflat, diff, dsplit,
                  dstack, fliplr, flipud, hsplit, index_add, index_fill, inner, kron, pdist,
@@ -62,7 +65,7 @@ from .nn.functional import (bilinear, instance_norm, local_response_norm, prelu,
 embedding_renorm_ = _C._nn.embedding_renorm_
 from ._aten import *  # noqa: E402,F401,F403  torch.batch_norm(...) and the other ATen forms
 from ._sequences import *  # noqa: E402,F401,F403  meshgrid, the windows, trapezoid, isin, ...
-from ._runtime import *  # noqa: E402,F401,F403  determinism switches, empty_strided, normal, ...
+from ._runtime import *  # noqa: E402,F401,F403  determinism switches, normal, asarray, ...
 # torch's integer-coded samplers behind nn.functional.grid_sample and affine_grid.
 grid_sampler, grid_sampler_2d = _C._nn.grid_sampler, _C._nn.grid_sampler_2d
 grid_sampler_3d, affine_grid_generator = _C._nn.grid_sampler_3d, _C._nn.affine_grid_generator

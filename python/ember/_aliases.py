@@ -17,7 +17,7 @@ METHOD_ALIASES = {
 }
 
 # torch functions that have no method of the same name.
-FUNCTION_ALIASES = {"concat": "cat"}
+FUNCTION_ALIASES = {"concat": "cat", "concatenate": "cat", "ger": "outer"}
 
 # In-place comparisons: self becomes 1 where the comparison holds, else 0, in its own dtype.
 COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge")

@@ -21,3 +21,29 @@ def scalar_tensor(s, *, dtype=None, device=None, requires_grad=False):
     """A 0-dim tensor holding the number s, of the default dtype unless dtype is given."""
     return _C.full((), s, dtype=dtype or _C.get_default_dtype(), device=device,
                    requires_grad=requires_grad)
+
+
+def _new_factory(name):
+    """Tensor.new_zeros and its siblings with torch's keywords: the result takes self's dtype
+    and device unless dtype or device says otherwise."""
+    base = getattr(_C.Tensor, name)
+
+    def method(self, *args, dtype=None, device=None, requires_grad=False, layout=None,
+               pin_memory=False):
+        if name == "new_tensor" and dtype is not None:
+            out = _C.tensor(args[0], dtype=dtype)
+        else:
+            out = base(self, *args)
+            if dtype is not None:
+                out = out.to(dtype)
+        if device is not None:
+            out = out.to(device)
+        return out.requires_grad_() if requires_grad else out
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = base.__doc__
+    return method
+
+
+for _name in ("new_zeros", "new_ones", "new_empty", "new_full", "new_tensor"):
+    if hasattr(_C.Tensor, _name):
+        setattr(_C.Tensor, _name, _new_factory(_name))

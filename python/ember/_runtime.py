@@ -94,18 +94,6 @@ def is_inference(input):
     return False
 
 
-def empty_strided(size, stride, *, dtype=None, layout=None, device=None, requires_grad=False,
-                  pin_memory=False):
-    """An uninitialised tensor with the given strides, over a storage just large enough."""
-    size, stride = list(size), list(stride)
-    if len(size) != len(stride):
-        raise RuntimeError("mismatch in length of strides and shape")
-    extent = 1 + sum((n - 1) * s for n, s in zip(size, stride)) if all(size) else 0
-    base = _C.empty(extent, dtype=dtype, device=device)
-    out = base.as_strided(size, stride)
-    return out.requires_grad_() if requires_grad else out
-
-
 def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False):
     """A 1-D tensor sharing the memory of an object that implements the buffer protocol."""
     import numpy
@@ -138,18 +126,28 @@ def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False):
 
 def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
            device=None, pin_memory=False, requires_grad=False):
-    """Draws from N(mean, std^2) for tensor or number mean and std (their broadcast shape), or
-    a tensor of the given size for number mean and std."""
+    """Draws from N(mean, std^2) for tensor or number mean and std (their broadcast shape, in
+    mean's dtype when mean is a tensor), or a tensor of the given size for number mean and std.
+    As torch's, the draw has a zero gradient with respect to mean and std."""
     ember = sys.modules["ember"]
     if isinstance(mean, _C.Tensor) or isinstance(std, _C.Tensor):
         if size is not None:
             raise RuntimeError("normal: size is only allowed with number mean and std")
         like = mean if isinstance(mean, _C.Tensor) else std
-        if isinstance(std, _C.Tensor) and bool((std < 0).any()):
-            raise RuntimeError("normal expects all elements of std >= 0.0")
+        if isinstance(std, _C.Tensor):
+            if bool((std < 0).any()):
+                raise RuntimeError("normal expects all elements of std >= 0.0")
+        elif std < 0:
+            raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         shape = ember.broadcast_shapes(getattr(mean, "shape", ()), getattr(std, "shape", ()))
-        result = ember.empty(shape, dtype=like.dtype).normal_(0, 1, generator=generator)
-        result = result * std + mean
+        with ember.no_grad():
+            noise = ember.empty(shape, dtype=like.dtype).normal_(0, 1, generator=generator)
+            spread = std.to(like.dtype) if isinstance(std, _C.Tensor) else std
+            result = noise * spread + mean
+        tracked = [t for t in (mean, std) if isinstance(t, _C.Tensor) and t.requires_grad]
+        if tracked and ember.is_grad_enabled():
+            # Joined to mean and std by a zero-gradient edge, so backward reaches them with zeros.
+            result = result + sum((t * 0).sum() for t in tracked).to(result.dtype)
     else:
         if size is None:
             raise TypeError("normal() missing required argument 'size' for number mean and std")
@@ -167,20 +165,6 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
     if high is None:
         low, high = 0, low
     return ember.randint(low, high, tuple(input.shape), dtype=dtype or input.dtype)
-
-
-def chain_matmul(*matrices, out=None):
-    """The product of the matrices left to right (deprecated in torch for linalg.multi_dot)."""
-    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
-        matrices = tuple(matrices[0])
-    if not matrices:
-        raise RuntimeError("chain_matmul(): Expected one or more matrices")
-    result = matrices[0]
-    for m in matrices[1:]:
-        result = result.mm(m)
-    if len(matrices) == 1:
-        result = result.clone()
-    return out.copy_(result) if out is not None else result
 
 
 def fill(input, value):
@@ -216,8 +200,7 @@ has_lapack, has_mkl, has_openmp, has_spectral = True, False, False, False
 
 _C.Tensor.is_inference = lambda self: False
 
-__all__ = ["are_deterministic_algorithms_enabled", "asarray", "chain_matmul", "empty_strided",
-           "fill", "frombuffer", "get_deterministic_debug_mode", "get_device",
+__all__ = ["are_deterministic_algorithms_enabled", "asarray", "fill", "frombuffer", "get_deterministic_debug_mode", "get_device",
            "get_float32_matmul_precision", "has_lapack", "has_mkl", "has_openmp", "has_spectral",
            "is_anomaly_check_nan_enabled", "is_distributed", "is_inference",
            "is_deterministic_algorithms_warn_only_enabled", "is_warn_always_enabled", "normal",

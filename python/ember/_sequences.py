@@ -78,16 +78,23 @@ vander = _C.vander
 combinations = _C.combinations
 
 
+def _spacing(name, x):
+    if x is not None and not isinstance(x, _C.Tensor):
+        raise TypeError(f"{name}(): argument 'x' must be Tensor, not {type(x).__name__} "
+                        "(pass a spacing as dx=)")
+    return x
+
+
 def trapezoid(y, x=None, *, dx=None, dim=-1):
-    return _C._trapezoid(y, x, dx, dim, False)
+    return _C._trapezoid(y, _spacing("trapezoid", x), dx, dim, False)
 
 
 def trapz(y, x=None, *, dx=None, dim=-1):
-    return _C._trapezoid(y, x, dx, dim, False)
+    return _C._trapezoid(y, _spacing("trapz", x), dx, dim, False)
 
 
 def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
-    return _C._trapezoid(y, x, dx, dim, True)
+    return _C._trapezoid(y, _spacing("cumulative_trapezoid", x), dx, dim, True)
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):

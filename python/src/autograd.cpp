@@ -227,9 +227,10 @@ std::function<Tensor(const std::any&)> python_unpack(std::shared_ptr<PyObjectRef
     py::gil_scoped_acquire gil;
     py::object t = unpack->get()(std::any_cast<const PackedObject&>(packed)->get());
     if (!is_tensor(t))
-      throw py::type_error("Output of saved tensor unpack_hook expected to be a Tensor but got "
-                           "result of type " +
-                           std::string(py::str(py::type::of(t).attr("__name__"))));
+      throw py::type_error(
+          "Output of saved tensor unpack_hook expected to be a Tensor but got "
+          "result of type " +
+          std::string(py::str(py::type::of(t).attr("__name__"))));
     return as_tensor(t);
   };
 }
@@ -241,8 +242,8 @@ struct PySavedTensorHooks {
   std::unique_ptr<autograd::SavedTensorHooksGuard> guard;
 
   void enter() {
-    guard = std::make_unique<autograd::SavedTensorHooksGuard>(python_pack(pack),
-                                                              python_unpack(unpack));
+    guard =
+        std::make_unique<autograd::SavedTensorHooksGuard>(python_pack(pack), python_unpack(unpack));
   }
 };
 

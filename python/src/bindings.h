@@ -41,6 +41,8 @@ void bind_nn_grid(py::module_& m);
 void bind_packed_sequences(py::module_& m);
 void bind_optim(py::module_& m);
 void bind_composed(py::module_& m);
+/// Into ember._C: the bit operations (python/src/bitwise.cpp).
+void bind_bitwise(py::module_& m);
 /// Into ember._C: meshgrid, the spaced sequences and windows, vander, combinations, trapezoid
 /// and isin (python/src/sequences.cpp).
 void bind_sequences(py::module_& m);

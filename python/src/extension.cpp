@@ -53,6 +53,7 @@ PYBIND11_MODULE(_C, m) {
   bind_optim(m);
   bind_dlpack(m);
   bind_composed(m);
+  bind_bitwise(m);
   bind_sequences(m);
   bind_tensor_coverage(m);
   bind_math(m);

@@ -259,9 +259,8 @@ void bind_norms_and_bags(py::module_& m) {
         py::arg("alpha") = 1e-4, py::arg("beta") = 0.75, py::arg("k") = 1.0);
   m.def(
       "cross_map_lrn2d",
-      [](const Tensor& x, int64_t size, double alpha, double beta, int64_t k) {
-        return nn::functions::cross_map_lrn2d(
-            x, nn::CrossMapLRN2dOptions(size).alpha(alpha).beta(beta).k(k));
+      [](const Tensor& x, int64_t size, double alpha, double beta, double k) {
+        return nn::functions::cross_map_lrn2d(x, size, alpha, beta, k);
       },
       py::arg("input"), py::arg("size"), py::arg("alpha") = 1e-4, py::arg("beta") = 0.75,
       py::arg("k") = 1);

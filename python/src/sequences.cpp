@@ -48,8 +48,7 @@ void bind_sequences(py::module_& m) {
       },
       py::arg("name"), py::arg("length"), py::arg("periodic"), py::arg("a"), py::arg("b"),
       py::arg("dtype"));
-  m.def("vander", &vander, py::arg("x"), py::arg("N") = py::none(),
-        py::arg("increasing") = false);
+  m.def("vander", &vander, py::arg("x"), py::arg("N") = py::none(), py::arg("increasing") = false);
   m.def("combinations", &combinations, py::arg("input"), py::arg("r") = 2,
         py::arg("with_replacement") = false);
   m.def(

@@ -51,7 +51,8 @@ void AutogradContext::mark_non_differentiable(const tensor_list& outputs) {
   for (const Tensor& t : outputs) non_differentiable_.push_back(t.unsafe_impl());
 }
 
-void AutogradContext::register_saved_hooks(size_t index, std::function<std::any(const Tensor&)> pack,
+void AutogradContext::register_saved_hooks(size_t index,
+                                           std::function<std::any(const Tensor&)> pack,
                                            std::function<Tensor(const std::any&)> unpack) {
   EMBER_CHECK(index < saved_.size(), "register_hooks: no saved tensor {} (the node saved {})",
               index, saved_.size());

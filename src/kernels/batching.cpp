@@ -62,6 +62,13 @@ void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) 
   device(out).compare(op, physical(out, d, r), physical(a, d, r), physical(b, d, r));
 }
 
+void bitwise(BitwiseOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  if (!any_batched({&out, &a, &b})) return device(out).bitwise(op, out, a, b);
+  const BatchDims d = call_dims({&out}, {&a, &b}, "bitwise");
+  const int64_t r = out.dim();
+  device(out).bitwise(op, physical(out, d, r), physical(a, d, r), physical(b, d, r));
+}
+
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
   if (!any_batched({&out, &cond, &a, &b})) return device(out).where(out, cond, a, b);
   const BatchDims d = call_dims({&out}, {&cond, &a, &b}, "where");
@@ -348,6 +355,7 @@ KernelTable with_rules(const KernelTable& table) {
   t.binary = binary;
   t.binary_scalar = binary_scalar;
   t.compare = compare;
+  t.bitwise = bitwise;
   t.where = where;
   t.copy = copy;
   t.fill = fill;

@@ -26,6 +26,8 @@ enum class ReduceOp : uint8_t {
 #define EMBER_REDUCE_OP(Name, ...) Name,
 #include "ember/core/op_table.def"
 };
+/// The bit operations of integer and bool tensors (not differentiable, so not in the op table).
+enum class BitwiseOp : uint8_t { And, Or, Xor, LeftShift, RightShift };
 
 /// Extra arguments of parametrised unary ops (clamp's bounds).
 struct UnaryParams {
@@ -146,6 +148,8 @@ struct KernelTable {
   /// grad's shape) are updated in place from grad (contiguous).
   void (*adam_step)(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
                     const Tensor& exp_avg_sq, const AdamStep& s);
+  /// a and b have out's dtype (bool, int32 or int64; shifts not bool).
+  void (*bitwise)(BitwiseOp, const Tensor& out, const Tensor& a, const Tensor& b);
 };
 
 /// The kernels of a device type with vmap's batching rules in front (kernels/batching.cpp);

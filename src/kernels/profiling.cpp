@@ -71,6 +71,10 @@ std::string entry_name(const Args&... args) {
   } else if constexpr (same_entry<M, &T::compare>()) {
     const CompareOp op = nth<0>(args...);
     return std::string("aten::") + kCompareNames[static_cast<int>(op)];
+  } else if constexpr (same_entry<M, &T::bitwise>()) {
+    static const char* names[] = {"bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_left_shift",
+                                  "bitwise_right_shift"};
+    return aten(names[static_cast<int>(nth<0>(args...))], nth<1>(args...), nth<2>(args...));
   } else if constexpr (same_entry<M, &T::reduce>()) {
     const ReduceOp op = nth<0>(args...);
     return std::string("aten::") + kReduceNames[static_cast<int>(op)];
@@ -216,6 +220,7 @@ KernelTable recording() {
   EMBER_RECORD(attention);
   EMBER_RECORD(attention_backward);
   EMBER_RECORD(adam_step);
+  EMBER_RECORD(bitwise);
 #undef EMBER_RECORD
   return t;
 }

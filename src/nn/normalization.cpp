@@ -242,15 +242,21 @@ std::string LocalResponseNormImpl::extra_repr() const {
 // so its values equal theirs; its gradient is the exact gradient of these values (torch's
 // hand-written backward assumes a plain window).
 Tensor functions::cross_map_lrn2d(const Tensor& x, const CrossMapLRN2dOptions& options) {
+  return cross_map_lrn2d(x, options.size(), options.alpha(), options.beta(),
+                         static_cast<double>(options.k()));
+}
+
+Tensor functions::cross_map_lrn2d(const Tensor& x, int64_t size, double alpha, double beta,
+                                  double k) {
   if (x.dim() != 4)
     throw Error(
         fmt::format("CrossMapLRN2d: expected 4D input [N, C, H, W] (got {}D input)", x.dim()),
         ErrorKind::Value);
-  if (options.size() <= 0)
-    throw Error(fmt::format("CrossMapLRN2d: size must be positive, but got {}", options.size()),
+  if (size <= 0)
+    throw Error(fmt::format("CrossMapLRN2d: size must be positive, but got {}", size),
                 ErrorKind::Value);
   if (x.numel() == 0) return x * 1;
-  const int64_t half = (options.size() - 1) / 2;
+  const int64_t half = (size - 1) / 2;
   const int64_t channels = x.size(1);
   const Tensor squares = (x * x).reshape({x.size(0), 1, channels, -1});
   const int64_t window = 2 * half + 1;
@@ -261,10 +267,8 @@ Tensor functions::cross_map_lrn2d(const Tensor& x, const CrossMapLRN2dOptions& o
     const Tensor kept = (arange(channels) > half).to(x.dtype()).reshape({1, 1, channels, 1});
     sums = sums + squares.narrow(2, 0, 1) * kept;
   }
-  const Tensor scale =
-      sums.reshape(x.sizes()) * (options.alpha() / static_cast<double>(options.size())) +
-      static_cast<double>(options.k());
-  return x * scale.pow(-options.beta());
+  const Tensor scale = sums.reshape(x.sizes()) * (alpha / static_cast<double>(size)) + k;
+  return x * scale.pow(-beta);
 }
 
 CrossMapLRN2dImpl::CrossMapLRN2dImpl(const CrossMapLRN2dOptions& options)

@@ -77,6 +77,29 @@ Tensor view_grad_to_base(const Tensor& grad_view, const Geometry& view, const Ge
   return from_storage(to_storage(grad_view, positions(view, e), e), positions(base, e), base.sizes);
 }
 
+Tensor shared_memory_counts(const Geometry& g, const TensorOptions& options) {
+  // Dims taken by increasing stride: none overlap when each stride steps past everything the
+  // smaller-strided dims cover.
+  std::vector<size_t> order(g.sizes.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return g.strides[a] < g.strides[b]; });
+  int64_t covered = 0;
+  bool overlaps = false;
+  for (size_t i : order) {
+    if (g.sizes[i] <= 1) continue;
+    if (g.strides[i] <= covered) overlaps = true;
+    covered += (g.sizes[i] - 1) * g.strides[i];
+  }
+  if (!overlaps) return {};
+  NoGradGuard no_grad;
+  const Extent e = extent_of(g, g);
+  const Tensor pos = positions(g, e);
+  const Tensor counts = to_storage(ones(g.sizes, options), pos, e);
+  if (counts.numel() == 0 || counts.max().item<double>() <= 1) return {};
+  return from_storage(counts, pos, g.sizes);
+}
+
 bool in_place_needs_history(const Tensor& t, const char* op,
                             std::initializer_list<const Tensor*> sources) {
   check_no_overlap(t, op);

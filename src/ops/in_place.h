@@ -53,5 +53,8 @@ struct Geometry {
 /// storage with geometry `view`: each element's gradient lands where it sits in memory, and
 /// elements sharing memory add up. Built from differentiable ops, so it works under create_graph.
 Tensor view_grad_to_base(const Tensor& grad_view, const Geometry& view, const Geometry& base);
+/// For each element of geometry g, how many elements of g share its memory (an expanded
+/// tensor's elements share theirs); undefined when none do.
+Tensor shared_memory_counts(const Geometry& g, const TensorOptions& options);
 
 }  // namespace ember::detail

@@ -118,7 +118,10 @@ Tensor take_along_dim(const Tensor& t, const Tensor& indices, std::optional<int6
 }
 
 Tensor take(const Tensor& t, const Tensor& index) {
-  return t.reshape({-1}).index_select(0, index.reshape({-1})).reshape(index.sizes());
+  // Negative indices count from the end of the flattened tensor, as torch.take's do.
+  const Tensor flat = index.reshape({-1});
+  const Tensor wrapped = where(flat.lt(0), flat + t.numel(), flat);
+  return t.reshape({-1}).index_select(0, wrapped).reshape(index.sizes());
 }
 
 Tensor index_add(const Tensor& t, int64_t dim, const Tensor& index, const Tensor& src,

@@ -871,6 +871,21 @@ Tensor norm(const Tensor& A, std::string_view ord, std::optional<std::vector<int
   return matrix_norm(A, ord, {-2, -1}, keepdim);
 }
 
+namespace {
+
+// norm(A) norm(A^-1), infinite for the matrices that have no inverse (as torch's cond gives).
+template <typename Norm>
+Tensor singular_as_infinite(const Tensor& A, const Norm& norm) {
+  auto [inverse, info] = inv_ex(A);
+  const Tensor singular = info.ne(0);
+  const Tensor safe =
+      where(singular.unsqueeze(-1).unsqueeze(-1), eye(A.size(-1), A.options()), inverse);
+  return where(singular, full({}, std::numeric_limits<double>::infinity(), A.options()),
+               norm(A) * norm(safe));
+}
+
+}  // namespace
+
 Tensor cond(const Tensor& A, std::optional<Scalar> p) {
   const char* op = "linalg.cond";
   check_matrix(A, op);
@@ -882,12 +897,12 @@ Tensor cond(const Tensor& A, std::optional<Scalar> p) {
     return order > 0 ? big / small : small / big;
   }
   check_square(A, op);
-  return matrix_norm(A, *p) * matrix_norm(inv(A), *p);
+  return singular_as_infinite(A, [&](const Tensor& M) { return matrix_norm(M, *p); });
 }
 
 Tensor cond(const Tensor& A, std::string_view p) {
   check_square(A, "linalg.cond");
-  return matrix_norm(A, p) * matrix_norm(inv(A), p);
+  return singular_as_infinite(A, [&](const Tensor& M) { return matrix_norm(M, p); });
 }
 
 Tensor multi_dot(const std::vector<Tensor>& tensors) {

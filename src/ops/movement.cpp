@@ -363,9 +363,14 @@ Tensor Tensor::as_strided(IntArrayRef size, IntArrayRef stride,
   Tensor out = make_view(*this, size, stride, offset);
   if (autograd::any_requires_grad({this}) || autograd::any_fw_grad({this})) {
     const detail::Geometry from = detail::Geometry::of(*this), to = detail::Geometry::of(out);
+    // An input whose elements share memory (an expanded tensor) hands each shared location's
+    // gradient out in equal parts, so its own backward (expand's sum) counts it once, as
+    // torch's as_strided_backward does.
     // d/dx as_strided(x): each element's gradient goes where it sits in memory
     detail::record("AsStridedBackward0", {this}, {&out}, {}, [from, to](auto&, auto& g, auto&) {
-      return variable_list{detail::view_grad_to_base(g[0], to, from)};
+      const Tensor grad = detail::view_grad_to_base(g[0], to, from);
+      const Tensor shared = detail::shared_memory_counts(from, g[0].options());
+      return variable_list{shared.defined() ? grad / shared : grad};
     });
   }
   return out;

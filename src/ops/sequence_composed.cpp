@@ -74,8 +74,8 @@ std::optional<Tensor> trivial_window(const char* name, int64_t length,
                                      const TensorOptions& options) {
   EMBER_CHECK(length >= 0, "{} requires non-negative window_length, got window_length={}", name,
               length);
-  EMBER_CHECK(is_floating_point(options.dtype()), "{} expects floating point dtypes, got: {}",
-              name, dtype_name(options.dtype()));
+  EMBER_CHECK(is_floating_point(options.dtype()), "{} expects floating point dtypes, got: {}", name,
+              dtype_name(options.dtype()));
   if (length == 0) return empty({0}, options);
   if (length == 1) return ones({1}, options);
   return std::nullopt;
@@ -155,7 +155,8 @@ Tensor combinations(const Tensor& input, int64_t r, bool with_replacement) {
     if (i < 0) break;
     ++tuple[static_cast<size_t>(i)];
     for (int64_t j = i + 1; j < r; ++j)
-      tuple[static_cast<size_t>(j)] = tuple[static_cast<size_t>(j - 1)] + (with_replacement ? 0 : 1);
+      tuple[static_cast<size_t>(j)] =
+          tuple[static_cast<size_t>(j - 1)] + (with_replacement ? 0 : 1);
   }
   const auto rows = static_cast<int64_t>(flat.size()) / r;
   if (rows == 0) return empty({0, r}, TensorOptions().dtype(input.dtype()));
@@ -213,7 +214,8 @@ Tensor isin(const Tensor& elements, const Tensor& test_elements, bool /*assume_u
             bool invert) {
   const ScalarType common = promote_types(elements.dtype(), test_elements.dtype());
   const Tensor values = elements.to(common);
-  if (test_elements.numel() == 0) return invert ? ones_like(values, kBool) : zeros_like(values, kBool);
+  if (test_elements.numel() == 0)
+    return invert ? ones_like(values, kBool) : zeros_like(values, kBool);
   // Binary search in the sorted test elements: O((n + m) log m), not an n-by-m comparison.
   const Tensor sorted = std::get<0>(sort(test_elements.to(common).reshape({-1})));
   const Tensor at = searchsorted(sorted, values.reshape({-1})).clamp_max(sorted.numel() - 1);

@@ -805,6 +805,57 @@ std::vector<OpSample> op_samples() {
       unary("softmax_like", x34,
             F1((x - x.mean({1}, true)).exp() / (x - x.mean({1}, true)).exp().sum({1}, true)),
             "DivBackward0"));
+  // ---- Decompositions (ember::linalg) ----------------------------------------------------------
+  // Well-conditioned inputs; eigenvectors and singular vectors enter squared elementwise, which
+  // does not depend on their signs.
+  const Gen square = [] { return randn({3, 3}, kFloat64) + eye(3, kFloat64) * 3; };
+  const Gen upper = [] { return randn({3, 3}, kFloat64).triu() + eye(3, kFloat64) * 3; };
+  const Gen sym = [] {
+    const Tensor b = randn({3, 3}, kFloat64);
+    return b + b.t() + diag(tensor({-4.0, 0.0, 4.0}, kFloat64));
+  };
+  s.push_back(unary("linalg_inv", square, F1(linalg::inv(x)), "LinalgInvExBackward0"));
+  s.push_back(unary("linalg_det", square, F1(linalg::det(x)), "LinalgDetBackward0"));
+  s.push_back(unary("linalg_slogdet", square, F1(std::get<1>(linalg::slogdet(x))),
+                    "LinalgSlogdetBackward0"));
+  s.push_back(binary("linalg_solve", square, normal({3, 2}), F2(linalg::solve(a, b)),
+                     "LinalgSolveExBackward0"));
+  s.push_back(binary("linalg_solve_triangular", upper, normal({3, 2}),
+                     F2(linalg::solve_triangular(a, b, true)), "LinalgSolveTriangularBackward0"));
+  // cholesky and eigh read one triangle and, as torch's, give the symmetric part of the gradient:
+  // their rows feed them a symmetric function of an unconstrained input.
+  s.push_back(unary("linalg_cholesky", square,
+                    F1(linalg::cholesky(x.matmul(x.t()) + eye(3, kFloat64))),
+                    "LinalgCholeskyExBackward0"));
+  s.push_back(unary("linalg_lu_factor", square, F1(std::get<0>(linalg::lu_factor(x))),
+                    "LinalgLuFactorExBackward0"));
+  s.push_back({"linalg_qr",
+               [] {
+                 Tensor a = leaf(randn({4, 3}, kFloat64));
+                 return Case{{a}, [](const variable_list& v) {
+                               auto [q, r] = linalg::qr(v[0]);
+                               return variable_list{q, r};
+                             }};
+               },
+               "LinalgQrBackward0"});
+  s.push_back({"linalg_eigh",
+               [sym] {
+                 Tensor a = leaf(sym());
+                 return Case{{a}, [](const variable_list& v) {
+                               auto [values, vectors] = linalg::eigh(v[0] + v[0].t());
+                               return variable_list{values, vectors * vectors};
+                             }};
+               },
+               "LinalgEighBackward0"});
+  s.push_back({"linalg_svd",
+               [] {
+                 Tensor a = leaf(randn({4, 3}, kFloat64));
+                 return Case{{a}, [](const variable_list& v) {
+                               auto [u, values, vh] = linalg::svd(v[0], false);
+                               return variable_list{values, u * u, vh * vh};
+                             }};
+               },
+               "LinalgSvdBackward0"});
   return s;
 }
 

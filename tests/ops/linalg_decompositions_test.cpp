@@ -13,6 +13,7 @@
 namespace ember {
 namespace {
 using autograd::variable_list;
+using testing::check_derivatives;
 using testing::expect_close;
 
 Tensor leaf(std::vector<int64_t> shape) { return randn(shape, kFloat64).requires_grad_(); }
@@ -32,13 +33,6 @@ Tensor sym(const Tensor& x) { return (x + x.transpose(-2, -1)) * 0.5; }
 Tensor spd(const Tensor& x) {
   const int64_t n = x.size(-1);
   return x.matmul(x.transpose(-2, -1)) + eye(n, TensorOptions(kFloat64)) * static_cast<double>(n);
-}
-
-void check_derivatives(const std::function<Tensor(const variable_list&)>& f,
-                       const variable_list& inputs) {
-  auto fn = [&](const variable_list& v) { return variable_list{f(v)}; };
-  EXPECT_TRUE(autograd::gradcheck(fn, inputs));
-  EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
 }
 
 TEST(LinalgDecompositions, KnownValues) {

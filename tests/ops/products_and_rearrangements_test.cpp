@@ -12,17 +12,10 @@
 namespace ember {
 namespace {
 using autograd::variable_list;
+using testing::check_derivatives;
 using testing::expect_close;
 
 Tensor leaf(std::vector<int64_t> shape) { return randn(shape, kFloat64).requires_grad_(); }
-
-// gradcheck and gradgradcheck of f at the inputs.
-void check_derivatives(const std::function<Tensor(const variable_list&)>& f,
-                       const variable_list& inputs) {
-  auto fn = [&](const variable_list& v) { return variable_list{f(v)}; };
-  EXPECT_TRUE(autograd::gradcheck(fn, inputs));
-  EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
-}
 
 TEST(ComposedProducts, KnownValues) {
   expect_close(kron(tensor({{1.0, 2.0}}), tensor({{1.0}, {10.0}})),

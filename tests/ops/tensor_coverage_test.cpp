@@ -17,18 +17,11 @@
 namespace ember {
 namespace {
 using autograd::variable_list;
+using testing::check_derivatives;
 using testing::expect_close;
 using testing::values;
 
 Tensor leaf(std::vector<int64_t> shape) { return randn(shape, kFloat64).requires_grad_(); }
-
-// gradcheck and gradgradcheck of f at the inputs.
-void check_derivatives(const std::function<Tensor(const variable_list&)>& f,
-                       const variable_list& inputs) {
-  auto fn = [&](const variable_list& v) { return variable_list{f(v)}; };
-  EXPECT_TRUE(autograd::gradcheck(fn, inputs));
-  EXPECT_TRUE(autograd::gradgradcheck(fn, inputs));
-}
 
 // A function, not a global: tensors cannot be made before the kernels register themselves.
 Tensor matrix() { return tensor({{1.0, 2.0, 3.0}, {4.0, 5.0, 6.0}}); }

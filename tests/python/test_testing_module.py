@@ -299,5 +299,23 @@ def test_make_tensor_errors_as_torch(same, kwargs):
 
 
 def test_make_tensor_rejects_a_non_dtype():
-    with pytest.raises(TypeError, match=re.escape("is not supported by torch.testing.make_tensor()")):
+    message = re.escape("is not supported by torch.testing.make_tensor()")
+    with pytest.raises(TypeError, match=message):
         ember.testing.make_tensor(2, dtype="float32", device="cpu")
+
+
+@pytest.mark.parametrize("rtol,atol", [(0, 1), (0.5, 0), (0.1, 0.5), (0, 0)])
+def test_isclose_integers_honour_tolerances(torch, rtol, atol):
+    # assert_close compares integers through isclose, which must apply the tolerances to them.
+    a, b = [1, 9, -4, 0, 7], [2, 5, -4, 1, 9]
+    for dtype in ("int64", "int32"):
+        got = ember.isclose(ember.tensor(a, dtype=getattr(ember, dtype)),
+                            ember.tensor(b, dtype=getattr(ember, dtype)), rtol=rtol, atol=atol)
+        want = torch.isclose(torch.tensor(a, dtype=getattr(torch, dtype)),
+                             torch.tensor(b, dtype=getattr(torch, dtype)), rtol=rtol, atol=atol)
+        assert got.tolist() == want.tolist()
+    got = ember.isclose(ember.tensor([True, False]), ember.tensor([False, False]), rtol=rtol,
+                        atol=atol)
+    want = torch.isclose(torch.tensor([True, False]), torch.tensor([False, False]), rtol=rtol,
+                         atol=atol)
+    assert got.tolist() == want.tolist()

@@ -365,3 +365,39 @@ def test_saved_tensor_register_hooks(torch):
     raw[0].register_hooks(lambda t: t, bad_unpack)
     with pytest.raises(TypeError, match="expected to be a Tensor"):
         y.sum().backward()
+
+
+def test_review_fixes(torch):
+    # torch.normal's draw has zero gradients with respect to mean and std.
+    for lib in (ember, torch):
+        m = lib.zeros(3, requires_grad=True)
+        s = lib.ones(3, requires_grad=True)
+        lib.normal(m, s).sum().backward()
+        assert m.grad.tolist() == [0.0] * 3 and s.grad.tolist() == [0.0] * 3
+        with pytest.raises(RuntimeError):
+            lib.normal(lib.zeros(3), -1.0)
+    assert ember.normal(ember.zeros(2), ember.ones(2, dtype=ember.float64)).dtype == \
+        ember.float32
+    # new_* take torch's keywords.
+    x = ember.zeros(3)
+    assert x.new_zeros(2, dtype=ember.int64).dtype == ember.int64
+    assert x.new_full((2,), 7, dtype=ember.int64).tolist() == [7, 7]
+    assert x.new_ones((2, 3), requires_grad=True).requires_grad
+    assert x.new_tensor([1, 2], dtype=ember.int64).tolist() == [1, 2]
+    assert tuple(x.new_empty(2, device="cpu").shape) == (2,)
+    # take counts negative indices from the end.
+    assert ember.take(ember.arange(5), ember.tensor([-1, 0])).tolist() == \
+        torch.take(torch.arange(5), torch.tensor([-1, 0])).tolist()
+    # cond of a singular matrix is infinite for every order (a zero row: an exact zero pivot).
+    singular = [[1.0, 2.0, 3.0], [0.0, 0.0, 0.0], [4.0, 5.0, 6.0]]
+    for p in (1, -1, float("inf"), "fro", "nuc"):
+        got = ember.linalg.cond(ember.tensor([singular, np.eye(3).tolist()], dtype=ember.float64), p)
+        want = torch.linalg.cond(torch.tensor([singular, np.eye(3).tolist()], dtype=torch.float64),
+                                 p)
+        _close(got, want)
+    # CrossMapLRN2d takes a fractional k from Python.
+    _close(ember.nn.CrossMapLRN2d(3, 1e-4, 0.75, 2.5)(ember.ones(1, 2, 2, 2, dtype=ember.float64)),
+           torch.nn.CrossMapLRN2d(3, 1e-4, 0.75, 2.5)(torch.ones(1, 2, 2, 2,
+                                                                 dtype=torch.float64)))
+    with pytest.raises(TypeError):
+        ember.trapezoid(ember.ones(3), 0.5)

@@ -21,8 +21,7 @@ Tensor range(double start, double end, double step = 1.0, const TensorOptions& o
 
 /// The signal windows of length window_length; periodic windows are the first window_length
 /// points of the symmetric window one longer (for spectral analysis).
-Tensor hann_window(int64_t window_length, bool periodic = true,
-                   const TensorOptions& options = {});
+Tensor hann_window(int64_t window_length, bool periodic = true, const TensorOptions& options = {});
 Tensor hamming_window(int64_t window_length, bool periodic = true, double alpha = 0.54,
                       double beta = 0.46, const TensorOptions& options = {});
 Tensor blackman_window(int64_t window_length, bool periodic = true,

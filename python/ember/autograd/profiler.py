@@ -18,7 +18,7 @@ from ._profiler_native import (ProfilerActivity, ProfilerConfig, ProfilerEvent, 
 from .profiler_util import (DeviceType, EventList, FunctionEvent, FunctionEventAvg,  # noqa: F401
                             Interval, MemRecordsAcc, StringTable, _build_table, _filter_name,
                             _filter_stack_entry, _format_memory, _format_time,
-                            _format_time_share, _rewrite_name)
+                            _format_time_share, _ProfileResults, _rewrite_name)
 
 _native = _C._profiler
 
@@ -79,7 +79,7 @@ def _function_events(raw, with_flops=False):
     return events
 
 
-class profile:
+class profile(_ProfileResults):
     """Records the ops run inside the ``with`` block (all threads); afterwards
     ``function_events``, ``key_averages()``, ``table()`` and ``export_chrome_trace()`` report
     them. Not reentrant: one session at a time.
@@ -151,57 +151,6 @@ class profile:
                                          with_flops=self.with_flops)
         self.function_events._build_tree()
         return False
-
-    def __repr__(self):
-        if self.function_events is None:
-            return "<unfinished torch.autograd.profile>"
-        return repr(self.function_events)
-
-    def __str__(self):
-        if self.function_events is None:
-            return "<unfinished torch.autograd.profile>"
-        return str(self.function_events)
-
-    def _check_finish(self):
-        if self.function_events is None:
-            raise RuntimeError("Profiler didn't finish running")
-
-    def table(self, sort_by=None, row_limit=100, max_src_column_width=75,
-              max_name_column_width=55, max_shapes_column_width=80, header=None,
-              top_level_events_only=False):
-        self._check_finish()
-        return self.function_events.table(
-            sort_by=sort_by, row_limit=row_limit, max_src_column_width=max_src_column_width,
-            max_name_column_width=max_name_column_width,
-            max_shapes_column_width=max_shapes_column_width, header=header,
-            top_level_events_only=top_level_events_only)
-    table.__doc__ = EventList.table.__doc__
-
-    def export_chrome_trace(self, path):
-        self._check_finish()
-        return self.function_events.export_chrome_trace(path)
-    export_chrome_trace.__doc__ = EventList.export_chrome_trace.__doc__
-
-    def export_stacks(self, path, metric="self_cpu_time_total"):
-        self._check_finish()
-        assert self.with_stack, "export_stacks() requires with_stack=True"
-        return self.function_events.export_stacks(path, metric)
-
-    def key_averages(self, group_by_input_shape=False, group_by_stack_n=0):
-        self._check_finish()
-        return self.function_events.key_averages(group_by_input_shape, group_by_stack_n)
-    key_averages.__doc__ = EventList.key_averages.__doc__
-
-    def total_average(self):
-        self._check_finish()
-        return self.function_events.total_average()
-    total_average.__doc__ = EventList.total_average.__doc__
-
-    @property
-    def self_cpu_time_total(self):
-        """The sum of every event's self CPU time, in microseconds."""
-        self._check_finish()
-        return self.function_events.self_cpu_time_total
 
 
 class record_function(ContextDecorator):

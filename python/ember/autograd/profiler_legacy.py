@@ -7,14 +7,17 @@ import itertools
 from ._profiler_native import (ProfilerConfig, ProfilerState, _disable_profiler_legacy,
                                _enable_profiler_legacy)
 from .profiler_util import (MEMORY_EVENT_NAME, DeviceType, EventList, FunctionEvent,
-                            _filter_name, _filter_stack_entry, _rewrite_name)
+                            _ProfileResults, _filter_name, _filter_stack_entry, _rewrite_name)
 
 __all__ = ["profile"]
 
 
-class profile:
+class profile(_ProfileResults):
     """DEPRECATED in torch: use torch.profiler. Records the block's ops as the legacy profiler
     did (events flagged is_legacy)."""
+
+    _unfinished = "<unfinished profiler_legacy.profile>"
+    _unfinished_str = "<unfinished profile.profiler_legacy.profile>"
 
     def __init__(self, enabled=True, *, use_cuda=False, record_shapes=False, with_flops=False,
                  profile_memory=False, with_stack=False, with_modules=False):
@@ -62,53 +65,6 @@ class profile:
                                          with_flops=self.with_flops)
         self.function_events._build_tree()
         return False
-
-    def __repr__(self):
-        if self.function_events is None:
-            return "<unfinished profiler_legacy.profile>"
-        return repr(self.function_events)
-
-    def __str__(self):
-        if self.function_events is None:
-            return "<unfinished profile.profiler_legacy.profile>"
-        return str(self.function_events)
-
-    def _check_finish(self):
-        if self.function_events is None:
-            raise RuntimeError("Profiler didn't finish running")
-
-    def table(self, sort_by=None, row_limit=100, max_src_column_width=75,
-              max_name_column_width=55, max_shapes_column_width=80, header=None,
-              top_level_events_only=False):
-        self._check_finish()
-        return self.function_events.table(
-            sort_by=sort_by, row_limit=row_limit, max_src_column_width=max_src_column_width,
-            max_name_column_width=max_name_column_width,
-            max_shapes_column_width=max_shapes_column_width, header=header,
-            top_level_events_only=top_level_events_only)
-    table.__doc__ = EventList.table.__doc__
-
-    def export_chrome_trace(self, path):
-        self._check_finish()
-        return self.function_events.export_chrome_trace(path)
-
-    def export_stacks(self, path, metric="self_cpu_time_total"):
-        self._check_finish()
-        assert self.with_stack, "export_stacks() requires with_stack=True"
-        return self.function_events.export_stacks(path, metric)
-
-    def key_averages(self, group_by_input_shape=False, group_by_stack_n=0):
-        self._check_finish()
-        return self.function_events.key_averages(group_by_input_shape, group_by_stack_n)
-
-    def total_average(self):
-        self._check_finish()
-        return self.function_events.total_average()
-
-    @property
-    def self_cpu_time_total(self):
-        self._check_finish()
-        return self.function_events.self_cpu_time_total
 
 
 def _parse_legacy_records(thread_records):

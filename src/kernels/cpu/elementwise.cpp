@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
+#include <type_traits>
+
 #include "kernels/common/strided_loop.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
@@ -171,6 +173,60 @@ void compare(CompareOp op, const Tensor& out, const Tensor& a, const Tensor& b) 
   });
 }
 
+// Shifts by a negative count or by the type's width or more give what shifting one bit at a
+// time would: 0 to the left, the sign to the right (as torch does).
+template <typename T>
+T bit_apply(BitwiseOp op, T a, T b) {
+  if constexpr (std::is_same_v<T, bool>) {
+    switch (op) {
+      case BitwiseOp::And:
+        return a && b;
+      case BitwiseOp::Or:
+        return a || b;
+      case BitwiseOp::Xor:
+        return a != b;
+      default:
+        return false;
+    }
+  } else {
+    constexpr T width = static_cast<T>(sizeof(T) * 8);
+    switch (op) {
+      case BitwiseOp::And:
+        return a & b;
+      case BitwiseOp::Or:
+        return a | b;
+      case BitwiseOp::Xor:
+        return a ^ b;
+      case BitwiseOp::LeftShift:
+        return b < 0 || b >= width ? T{0}
+                                   : static_cast<T>(static_cast<std::make_unsigned_t<T>>(a) << b);
+      case BitwiseOp::RightShift:
+        return b < 0 || b >= width ? static_cast<T>(a < 0 ? -1 : 0) : static_cast<T>(a >> b);
+    }
+    return T{0};
+  }
+}
+
+void bitwise(BitwiseOp op, const Tensor& out, const Tensor& a, const Tensor& b) {
+  auto body = [&](auto zero) {
+    using T = decltype(zero);
+    run(out, {&out, &a, &b}, [&](char** p, const int64_t* s, int64_t n) {
+      for (int64_t i = 0; i < n; ++i)
+        at<T>(p[0], s[0], i) = bit_apply<T>(op, at<T>(p[1], s[1], i), at<T>(p[2], s[2], i));
+    });
+  };
+  switch (out.dtype()) {
+    case kBool:
+      return body(bool{});
+    case kInt32:
+      return body(int32_t{});
+    case kInt64:
+      return body(int64_t{});
+    default:
+      EMBER_FAIL("bitwise: unsupported dtype {}", dtype_name(out.dtype()));
+  }
+}
+
 void where(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b) {
   EMBER_DISPATCH_ALL(out.dtype(), "where", [&] {
     run(out, {&out, &cond, &a, &b}, [&](char** p, const int64_t* s, int64_t n) {
@@ -230,6 +286,7 @@ void fill_elementwise_kernels(KernelTable& table) {
   table.binary = binary;
   table.binary_scalar = binary_scalar;
   table.compare = compare;
+  table.bitwise = bitwise;
   table.where = where;
   table.copy = copy;
   table.fill = fill;

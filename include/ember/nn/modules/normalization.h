@@ -344,6 +344,8 @@ class CrossMapLRN2dOptions {
 namespace functions {
 /// CrossMapLRN2d's computation on input [N, C, H, W], with torch's window (see the .cpp).
 Tensor cross_map_lrn2d(const Tensor& input, const CrossMapLRN2dOptions& options);
+/// The same with a fractional k (torch's Python module takes one).
+Tensor cross_map_lrn2d(const Tensor& input, int64_t size, double alpha, double beta, double k);
 }  // namespace functions
 
 /// The legacy (Lua torch) cross-channel LRN over [N, C, H, W]: x / (k + alpha / size * the sum
