@@ -48,6 +48,8 @@ thread_local uint64_t run_in_progress = 0;
 std::atomic<uint64_t> runs_started{0};
 }  // namespace
 
+std::atomic<int> vmaps_live{0};
+
 uint64_t current_vmap_run() { return run_in_progress; }
 
 uint64_t begin_vmap_run() {
@@ -57,12 +59,6 @@ uint64_t begin_vmap_run() {
 }
 
 void end_vmap_run(uint64_t enclosing) { run_in_progress = enclosing; }
-
-bool any_batched(ArrayRef<const Tensor*> ts) {
-  for (const Tensor* t : ts)
-    if (batched(t)) return true;
-  return false;
-}
 
 bool has_level(const Tensor& t, int64_t level) { return find_level(t, level) != nullptr; }
 

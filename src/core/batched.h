@@ -1,6 +1,8 @@
 #pragma once
 // The geometry of batched tensors (Note [Batched tensors] in batched.cpp): turning a tensor's
 // hidden vmap dims into visible ones and back. Pure geometry: nothing here allocates or copies.
+#include <atomic>
+
 #include "ember/core/tensor.h"
 
 namespace ember::detail {
@@ -16,8 +18,17 @@ inline void same_run(const Tensor& view, const Tensor& t) {
   view.unsafe_impl()->set_vmap_run(t.unsafe_impl()->vmap_run());
 }
 
+/// How many vmap calls are in progress, on any thread. Batched tensors live only inside one,
+/// and its per-entry loop counts random draws through the same table (random_draws), so kernel
+/// dispatch skips the batching rules while this is 0.
+extern std::atomic<int> vmaps_live;
+
 /// True when some defined tensor among ts is batched.
-bool any_batched(ArrayRef<const Tensor*> ts);
+inline bool any_batched(ArrayRef<const Tensor*> ts) {
+  for (const Tensor* t : ts)
+    if (t->defined() && t->unsafe_impl()->is_batched()) return true;
+  return false;
+}
 
 /// The hidden dims of all the defined tensors among ts, one per level, outermost first.
 BatchDims merged_batch_dims(ArrayRef<const Tensor*> ts);

@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <cstdlib>
@@ -42,6 +43,14 @@ size_t size_class(size_t nbytes) {
   const size_t octave = std::bit_floor(nbytes);
   const size_t step = std::max(octave / 4, kAlign);
   return (nbytes + step - 1) / step * step;
+}
+
+// The slot of a size class below kHugePage: four per power of two.
+constexpr size_t kSmallClasses = 4 * 21;
+size_t small_index(size_t size) {
+  const size_t octave = std::bit_floor(size);
+  const size_t step = std::max(octave / 4, kAlign);
+  return 4 * static_cast<size_t>(std::countr_zero(octave)) + (size - octave) / step;
 }
 
 // The cache's critical sections are a few instructions long: a spin lock costs far less than a
@@ -111,9 +120,13 @@ class CachingCpuAllocator final : public Allocator {
   }
   void release_all() {
     std::lock_guard<SpinLock> lock(mutex_);
-    for (auto& [size, blocks] : free_)
+    for (auto& blocks : small_) {
       for (void* p : blocks) std::free(p);
-    free_.clear();
+      blocks.clear();
+    }
+    for (auto& [size, blocks] : large_)
+      for (void* p : blocks) std::free(p);
+    large_.clear();
     cached_ = 0;
   }
   size_t allocated() const { return allocated_.load(std::memory_order_relaxed); }
@@ -128,10 +141,17 @@ class CachingCpuAllocator final : public Allocator {
 
   void* take(size_t size) {
     std::lock_guard<SpinLock> lock(mutex_);
-    auto it = free_.find(size);
-    if (it == free_.end() || it->second.empty()) return nullptr;
-    void* p = it->second.back();
-    it->second.pop_back();
+    std::vector<void*>* blocks;
+    if (size < kHugePage) {
+      blocks = &small_[small_index(size)];
+    } else {
+      auto it = large_.find(size);
+      if (it == large_.end()) return nullptr;
+      blocks = &it->second;
+    }
+    if (blocks->empty()) return nullptr;
+    void* p = blocks->back();
+    blocks->pop_back();
     cached_ -= size;
     return p;
   }
@@ -148,7 +168,7 @@ class CachingCpuAllocator final : public Allocator {
     {
       std::lock_guard<SpinLock> lock(mutex_);
       if (cached_ + size <= limit_) {
-        free_[size].push_back(p);
+        (size < kHugePage ? small_[small_index(size)] : large_[size]).push_back(p);
         cached_ += size;
         return;
       }
@@ -157,7 +177,10 @@ class CachingCpuAllocator final : public Allocator {
   }
 
   SpinLock mutex_;
-  std::unordered_map<size_t, std::vector<void*>> free_;
+  // Free blocks by class: an array for the classes below 2 MiB, which every small op hits, so
+  // they cost no hashing; a map for the multiples of 2 MiB.
+  std::array<std::vector<void*>, kSmallClasses> small_;
+  std::unordered_map<size_t, std::vector<void*>> large_;
   size_t cached_ = 0;
   size_t limit_ = kDefaultLimit;
   std::atomic<size_t> allocated_{0};

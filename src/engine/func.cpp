@@ -272,6 +272,14 @@ void check_out_dims(const std::vector<int64_t>& out_dims, size_t n) {
                     n, out_dims.size());
 }
 
+// Routes kernel calls through the batching rules while this vmap runs (detail::vmaps_live).
+struct LiveVmap {
+  LiveVmap() { ember::detail::vmaps_live.fetch_add(1, std::memory_order_relaxed); }
+  ~LiveVmap() { ember::detail::vmaps_live.fetch_sub(1, std::memory_order_relaxed); }
+  LiveVmap(const LiveVmap&) = delete;
+  LiveVmap& operator=(const LiveVmap&) = delete;
+};
+
 // Marks the tensors made while f runs batched as this run's (TensorImpl::vmap_run).
 struct BatchedRun {
   BatchedRun() : enclosing(ember::detail::begin_vmap_run()) {}
@@ -351,6 +359,7 @@ std::optional<std::vector<Tensor>> run_batched(const TensorListFn& f,
 std::vector<Tensor> vmap(const TensorListFn& f, const std::vector<Tensor>& args,
                          const std::vector<std::optional<int64_t>>& in_dims,
                          const std::vector<int64_t>& out_dims, Randomness randomness) {
+  LiveVmap live;
   EMBER_CHECK_VALUE(in_dims.size() == args.size(),
                     "vmap: in_dims is not compatible with the structure of `inputs`: expected {} "
                     "entries, got {}",

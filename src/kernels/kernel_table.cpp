@@ -1,5 +1,6 @@
 #include "kernels/kernel_table.h"
 
+#include "core/batched.h"
 #include "core/check.h"
 #include "ember/autograd/profiler.h"
 #include "ember/cuda.h"
@@ -13,11 +14,14 @@ const KernelTable* registered[2] = {nullptr, nullptr};
 // kernels/profiling.cpp: the batching table with every call recorded.
 const KernelTable& profiling_kernels(DeviceType type);
 
-// The profiler's switch is the one check the dispatch path pays when profiling is off.
+// Outside vmap and the profiler, ops call the device's kernels directly: two
+// flag loads are all the dispatch path pays for either feature.
 const KernelTable& kernels(DeviceType type) {
   if (autograd::profiler::is_enabled()) [[unlikely]]
     return profiling_kernels(type);
-  return batching_kernels(type);
+  if (vmaps_live.load(std::memory_order_relaxed) != 0) [[unlikely]]
+    return batching_kernels(type);
+  return device_kernels(type);
 }
 
 const KernelTable& device_kernels(DeviceType type) {
