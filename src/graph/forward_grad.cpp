@@ -1,5 +1,8 @@
 #include "graph/forward_grad.h"
 
+#include <mutex>
+#include <utility>
+
 #include "core/check.h"
 #include "graph/autograd_meta.h"
 
@@ -63,6 +66,21 @@ ForwardADDisabledGuard::ForwardADDisabledGuard() : previous_(jvp_in_progress) {
   jvp_in_progress = true;
 }
 ForwardADDisabledGuard::~ForwardADDisabledGuard() { jvp_in_progress = previous_; }
+
+namespace {
+std::mutex derived_mutex;
+std::set<std::string> derived_names;
+}  // namespace
+
+void note_derived_jvp(const char* node_name) {
+  std::lock_guard<std::mutex> lock(derived_mutex);
+  derived_names.emplace(node_name);
+}
+
+std::set<std::string> take_derived_jvp_names() {
+  std::lock_guard<std::mutex> lock(derived_mutex);
+  return std::exchange(derived_names, {});
+}
 
 void set_jvp_gradients(JvpGradients fn) { installed_gradients.store(fn); }
 JvpGradients jvp_gradients() { return installed_gradients.load(); }

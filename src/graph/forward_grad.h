@@ -4,6 +4,8 @@
 #include <atomic>
 #include <cstdint>
 #include <initializer_list>
+#include <set>
+#include <string>
 
 #include "ember/autograd/node.h"
 #include "ember/core/tensor.h"
@@ -53,6 +55,12 @@ using JvpGradients = variable_list (*)(const variable_list& outputs, const varia
                                        const variable_list& grad_outputs, bool create_graph);
 void set_jvp_gradients(JvpGradients fn);
 JvpGradients jvp_gradients();
+
+/// Records that the op recording `node_name` derived its JVP from its backward formula (only
+/// elementwise and linear ops may: the gradcheck table checks the others have written rules).
+void note_derived_jvp(const char* node_name);
+/// The names noted since the last call, which clears them.
+std::set<std::string> take_derived_jvp_names();
 
 /// A node that is never run: edges to it mark which inputs a JVP needs gradients for.
 const std::shared_ptr<Node>& jvp_marker();

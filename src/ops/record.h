@@ -3,6 +3,7 @@
 // with its name, inputs, the tensors its backward needs and its backward formula. Nothing happens
 // (and nothing is saved) unless grad mode is on and some input requires grad. Under a dual level,
 // it also gives the outputs their tangents (Note [Forward grads]).
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -74,6 +75,7 @@ void propagate_tangents(const char* name, const std::vector<const Tensor*>& inpu
                         const std::vector<const Tensor*>& outputs, std::vector<Tensor> saved,
                         const Formula& formula) {
   using namespace autograd;
+  note_derived_jvp(name);
   const bool create_graph = GradMode::is_enabled();
   edge_list edges;
   variable_list tangents;
@@ -110,6 +112,45 @@ void propagate_tangents(const char* name, const std::vector<const Tensor*>& inpu
   }
 }
 
+/// Marks an op whose JVP is derived from its backward formula (propagate_tangents): elementwise
+/// and linear ops, whose formula gives the JVP at no extra cost in correctness.
+struct DerivedJvp {};
+
+/// An input's tangent for a written-out JVP rule: undefined where the input has none.
+inline Tensor tangent_or_none(const Tensor* t) {
+  return t->defined() ? autograd::fw_grad(*t) : Tensor();
+}
+
+/// a + b where either may be undefined (no tangent): the sum of a JVP rule's terms.
+inline Tensor add_tangents(const Tensor& a, const Tensor& b) {
+  if (!a.defined()) return b;
+  if (!b.defined()) return a;
+  return a + b;
+}
+
+/// Under a dual level, gives the outputs the tangents an op's written-out JVP rule computes:
+/// jvp(tangents, saved) returns one tangent per output (undefined for none) from the inputs'
+/// tangents and the saved values. The rule runs in differentiable ops, so with grad mode on the
+/// tangents carry history (forward over reverse).
+template <typename Jvp>
+void apply_jvp(const std::vector<const Tensor*>& inputs, const std::vector<const Tensor*>& outputs,
+               const std::vector<Tensor>& saved, const Jvp& jvp) {
+  const bool create_graph = GradMode::is_enabled();
+  variable_list tangents;
+  tangents.reserve(inputs.size());
+  for (const Tensor* t : inputs) tangents.push_back(tangent_or_none(t));
+  autograd::ForwardADDisabledGuard no_tangents;
+  const variable_list out_tangents = jvp(tangents, saved);
+  for (size_t j = 0; j < outputs.size() && j < out_tangents.size(); ++j) {
+    const Tensor& tangent = out_tangents[j];
+    if (!tangent.defined() || !is_floating_point(outputs[j]->dtype())) continue;
+    EMBER_CHECK(tangent.sizes() == outputs[j]->sizes(),
+                "forward AD: the JVP rule gave a tangent of shape {} for an output of shape {}",
+                tangent.sizes(), outputs[j]->sizes());
+    autograd::set_fw_grad(*outputs[j], create_graph ? tangent : tangent.detach());
+  }
+}
+
 /// An output an op made as a view of its own temporary, under its no-grad guard (dot's
 /// mm(...).view({})), is the op's own tensor: it must not count as a view made in no-grad mode,
 /// or writing it in place would be refused. A view of an input's memory stays a view.
@@ -125,15 +166,21 @@ void own_output(const Tensor& out, const Inputs& inputs) {
 /// Records `name` as the producer of `outputs` when some input requires grad. The formula is
 /// called as formula(node, grads, saved) and returns one gradient per input (undefined where
 /// none flows).
-template <typename Formula>
+/// `jvp` is the op's written-out JVP rule (apply_jvp), or DerivedJvp for one derived from the
+/// backward formula.
+template <typename Formula, typename Jvp = DerivedJvp>
 void record(const char* name, std::initializer_list<const Tensor*> inputs,
             std::initializer_list<const Tensor*> outputs, std::initializer_list<Save> saved,
-            Formula formula) {
+            Formula formula, const Jvp& jvp = {}) {
   if (autograd::any_fw_grad(inputs)) {
     std::vector<Tensor> values;
     for (const Save& s : saved) values.push_back(s.is_number ? Tensor() : s.tensor);
-    propagate_tangents(name, std::vector<const Tensor*>(inputs),
-                       std::vector<const Tensor*>(outputs), std::move(values), formula);
+    if constexpr (std::is_same_v<Jvp, DerivedJvp>)
+      propagate_tangents(name, std::vector<const Tensor*>(inputs),
+                         std::vector<const Tensor*>(outputs), std::move(values), formula);
+    else
+      apply_jvp(std::vector<const Tensor*>(inputs), std::vector<const Tensor*>(outputs), values,
+                jvp);
   }
   if (!autograd::any_requires_grad(inputs)) return;
   auto node = autograd::make_node<FormulaNode<Formula>>(name, autograd::collect_next_edges(inputs),

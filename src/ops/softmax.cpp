@@ -53,10 +53,17 @@ Tensor softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
     out.div_(out.sum({d}, true));
   }
   // dy_i/dx_j = y_i (delta_ij - y_j), so grad_x = y * (g - sum(g * y))
-  detail::record("SoftmaxBackward0", {&in}, {&out}, {{out, true}}, [d](auto&, auto& g, auto& s) {
-    const Tensor& y = s[0];
-    return variable_list{y * (g[0] - (g[0] * y).sum({d}, true))};
-  });
+  detail::record(
+      "SoftmaxBackward0", {&in}, {&out}, {{out, true}},
+      [d](auto&, auto& g, auto& s) {
+        const Tensor& y = s[0];
+        return variable_list{y * (g[0] - (g[0] * y).sum({d}, true))};
+      },
+      // d softmax(x)[t] = y * (t - sum(y * t)): the backward formula's shape, with t for g.
+      [d](const variable_list& t, const variable_list& s) {
+        const Tensor& y = s[0];
+        return variable_list{y * (t[0] - (t[0] * y).sum({d}, true))};
+      });
   return out;
 }
 
@@ -70,9 +77,15 @@ Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype
     out.sub_(out.exp().sum({d}, true).log());
   }
   // dy_i/dx_j = delta_ij - softmax_j, so grad_x = g - exp(y) * sum(g)
-  detail::record("LogSoftmaxBackward0", {&in}, {&out}, {{out, true}}, [d](auto&, auto& g, auto& s) {
-    return variable_list{g[0] - s[0].exp() * g[0].sum({d}, true)};
-  });
+  detail::record(
+      "LogSoftmaxBackward0", {&in}, {&out}, {{out, true}},
+      [d](auto&, auto& g, auto& s) {
+        return variable_list{g[0] - s[0].exp() * g[0].sum({d}, true)};
+      },
+      // d log_softmax(x)[t] = t - sum(softmax(x) * t).
+      [d](const variable_list& t, const variable_list& s) {
+        return variable_list{t[0] - (s[0].exp() * t[0]).sum({d}, true)};
+      });
   return out;
 }
 
@@ -94,10 +107,17 @@ Tensor logsumexp(const Tensor& t, IntArrayRef dims, bool keepdim) {
   Tensor out = keepdim ? kept : kept.view(reduced_shape(in, dims, "logsumexp"));
   const DimVector keep(kept.sizes().begin(), kept.sizes().end());
   // d/dx_i log(sum(exp(x))) = exp(x_i - logsumexp(x))
-  detail::record("LogsumexpBackward0", {&in}, {&out}, {{in}, {out, true}},
-                 [keep](auto&, auto& g, auto& s) {
-                   return variable_list{g[0].reshape(keep) * (s[0] - s[1].reshape(keep)).exp()};
-                 });
+  detail::record(
+      "LogsumexpBackward0", {&in}, {&out}, {{in}, {out, true}},
+      [keep](auto&, auto& g, auto& s) {
+        return variable_list{g[0].reshape(keep) * (s[0] - s[1].reshape(keep)).exp()};
+      },
+      // d logsumexp(x)[t] = sum(softmax(x) * t) over the reduced dims.
+      [keep, dims = DimVector(dims.begin(), dims.end())](const variable_list& t,
+                                                         const variable_list& s) {
+        const Tensor weighted = (s[0] - s[1].reshape(keep)).exp() * t[0];
+        return variable_list{weighted.sum(dims, true).reshape(s[1].sizes())};
+      });
   return out;
 }
 

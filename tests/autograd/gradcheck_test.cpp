@@ -914,10 +914,138 @@ TEST_P(GradcheckOps, Gradgradcheck) {
   EXPECT_NO_THROW({ EXPECT_TRUE(autograd::gradgradcheck(c.fn, c.inputs)); });
 }
 
+}  // namespace
+namespace autograd {
+// graph/forward_grad.h: the ops that derived their JVP from the backward formula.
+std::set<std::string> take_derived_jvp_names();
+}  // namespace autograd
+namespace {
+
+// The nodes whose JVP may be derived from the backward formula (ops/record.h DerivedJvp):
+// elementwise and linear ops, as the issue allows. Every other op writes its JVP rule out.
+const std::set<std::string> kDerivedJvpNodes = {
+    // Elementwise.
+    "MulBackward0",
+    "MulBackward1",
+    "AddBackward0",
+    "AddBackward1",
+    "SubBackward0",
+    "SubBackward1",
+    "RsubBackward1",
+    "PowBackward0",
+    "PowBackward1",
+    "DivBackward0",
+    "DivBackward1",
+    "SqrtBackward0",
+    "RsqrtBackward0",
+    "AbsBackward0",
+    "ExpBackward0",
+    "Exp2Backward0",
+    "Expm1Backward0",
+    "ClampBackward1",
+    "LogBackward0",
+    "Log2Backward0",
+    "Log10Backward0",
+    "Log1PBackward0",
+    "TanhBackward0",
+    "ReluBackward0",
+    "ThresholdBackwardBackward0",
+    "SigmoidBackward0",
+    "LogitBackward0",
+    "TruncBackward0",
+    "FloorBackward0",
+    "CeilBackward0",
+    "RoundBackward0",
+    "FracBackward0",
+    "SignBackward0",
+    "SgnBackward0",
+    "ReciprocalBackward0",
+    "NegBackward0",
+    "PolygammaBackward0",
+    "LgammaBackward0",
+    "DigammaBackward0",
+    "ErfBackward0",
+    "ErfcBackward0",
+    "ErfinvBackward0",
+    "I0Backward0",
+    "SpecialI1Backward0",
+    "SinBackward0",
+    "CosBackward0",
+    "TanBackward0",
+    "SinhBackward0",
+    "CoshBackward0",
+    "AsinBackward0",
+    "AcosBackward0",
+    "AtanBackward0",
+    "AsinhBackward0",
+    "AcoshBackward0",
+    "AtanhBackward0",
+    "Atan2Backward0",
+    "SincBackward0",
+    "HypotBackward0",
+    "Rad2DegBackward0",
+    "Deg2RadBackward0",
+    "MinimumBackward0",
+    "MaximumBackward0",
+    "FminBackward0",
+    "FmaxBackward0",
+    "XlogyBackward0",
+    "XlogyBackward2",
+    "LogaddexpBackward0",
+    "Logaddexp2Backward0",
+    "CopysignBackward0",
+    "CopysignBackward1",
+    "WhereBackward0",
+    "ToCopyBackward0",
+    // Linear: views, copies, sums, index gathers and scatters, unfolding, average pooling.
+    "ViewBackward0",
+    "ReshapeAliasBackward0",
+    "UnsafeViewBackward0",
+    "CloneBackward0",
+    "CopyBackwards",
+    "CopySlices",
+    "UnsqueezeBackward0",
+    "SqueezeBackward0",
+    "SqueezeBackward1",
+    "ExpandBackward0",
+    "SliceBackward0",
+    "SelectBackward0",
+    "PermuteBackward0",
+    "TransposeBackward0",
+    "TBackward0",
+    "DiagonalBackward0",
+    "AsStridedBackward0",
+    "FlipBackward0",
+    "RepeatBackward0",
+    "CatBackward0",
+    "TriuBackward0",
+    "TrilBackward0",
+    "FillBackward2",
+    "FillBackward3",
+    "ZeroBackward0",
+    "SumBackward0",
+    "SumBackward1",
+    "MeanBackward0",
+    "MeanBackward1",
+    "CumsumBackward0",
+    "IndexSelectBackward0",
+    "GatherBackward0",
+    "ScatterBackward0",
+    "ScatterBackward1",
+    "ScatterAddBackward0",
+    "Im2ColBackward0",
+    "Col2ImBackward0",
+    "UnfoldBackward0",
+    "AvgPool2DBackward0",
+    "AvgPool3DBackward0",
+};
+
 // Forward mode: each output's tangent under a dual level equals the central difference of the
 // op along the input tangents, and <u, J v> from forward mode equals <J^T u, v> from reverse.
+// Only elementwise and linear ops may derive their JVP (kDerivedJvpNodes).
 TEST_P(GradcheckOps, ForwardMode) {
   Case c = make_case(GetParam());
+  (void)autograd::take_derived_jvp_names();
   variable_list primals, tangents;
   for (const Tensor& x : c.inputs) {
     primals.push_back(x.detach());
@@ -936,6 +1064,9 @@ TEST_P(GradcheckOps, ForwardMode) {
       forward.push_back(t.defined() ? t.detach() : zeros_like(out));
     }
   }
+  for (const std::string& name : autograd::take_derived_jvp_names())
+    EXPECT_TRUE(kDerivedJvpNodes.count(name))
+        << name << " derives its JVP from its backward formula but is not elementwise or linear";
   const double eps = 1e-6;
   auto shifted = [&](double sign) {
     NoGradGuard no_grad;
