@@ -44,21 +44,33 @@ Tensor with_geometry(const Tensor& t, IntArrayRef sizes, IntArrayRef strides,
 }  // namespace
 
 namespace {
-thread_local uint64_t run_in_progress = 0;
+thread_local RunScope runs;
 std::atomic<uint64_t> runs_started{0};
+
+uint64_t& innermost(RunKind kind) { return kind == RunKind::kBatched ? runs.batched : runs.grad; }
 }  // namespace
 
 std::atomic<int> vmaps_live{0};
 
-uint64_t current_vmap_run() { return run_in_progress; }
+uint64_t current_vmap_run() { return runs.stamp; }
 
-uint64_t begin_vmap_run() {
-  const uint64_t enclosing = run_in_progress;
-  run_in_progress = ++runs_started;
+RunScope begin_run(RunKind kind) {
+  const RunScope enclosing = runs;
+  runs.stamp = ++runs_started;
+  innermost(kind) = runs.stamp;
   return enclosing;
 }
 
-void end_vmap_run(uint64_t enclosing) { run_in_progress = enclosing; }
+void end_run(const RunScope& enclosing) { runs = enclosing; }
+
+uint64_t innermost_run(RunKind kind) { return innermost(kind); }
+
+bool made_before_run(const Tensor& t, RunKind kind) {
+  const uint64_t start = innermost(kind);
+  if (start == 0) return false;
+  const TensorImpl* base = t.unsafe_impl()->view_base();
+  return t.unsafe_impl()->vmap_run() < start || (base && base->vmap_run() < start);
+}
 
 bool has_level(const Tensor& t, int64_t level) { return find_level(t, level) != nullptr; }
 

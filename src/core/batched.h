@@ -7,12 +7,26 @@
 
 namespace ember::detail {
 
-/// The batched run of vmap in progress on this thread (0: none); new tensors are stamped with it
-/// (TensorImpl::vmap_run).
+/// Transform runs: each run of a transformed function (vmap's batched run; grad's, vjp's and
+/// jvp's) gets a fresh, increasing number, and the tensors made during it are stamped with the
+/// innermost run's (TensorImpl::vmap_run). A tensor made before a run began has a smaller stamp:
+/// that is how writes into captured tensors are told from writes into the run's own.
+enum class RunKind { kBatched, kGrad };
+/// This thread's innermost runs: the stamp for new tensors and the innermost run of each kind.
+struct RunScope {
+  uint64_t stamp = 0;
+  uint64_t batched = 0;
+  uint64_t grad = 0;
+};
+/// The stamp for tensors made now on this thread (0: outside every run).
 uint64_t current_vmap_run();
-/// Starts a batched run with a fresh number, or ends one by restoring the enclosing run.
-uint64_t begin_vmap_run();
-void end_vmap_run(uint64_t enclosing);
+/// Starts a run of `kind` with a fresh number; returns the scope to restore with end_run.
+RunScope begin_run(RunKind kind);
+void end_run(const RunScope& enclosing);
+/// The innermost run of `kind` in progress on this thread (0: none).
+uint64_t innermost_run(RunKind kind);
+/// True inside a run of `kind` when t, or the tensor it is a view of, was made before it began.
+bool made_before_run(const Tensor& t, RunKind kind);
 /// t's stamp on the view or copy of geometry `view` made from it.
 inline void same_run(const Tensor& view, const Tensor& t) {
   view.unsafe_impl()->set_vmap_run(t.unsafe_impl()->vmap_run());

@@ -19,18 +19,27 @@ namespace {
 // enclosing transform, or an input that requires grad. Otherwise results come back detached.
 thread_local int depth = 0;
 
+// A grad transform's level; its tensors are stamped as one run, so in-place writes into tensors
+// captured from outside are refused (detail::check_not_captured).
 struct Level {
-  Level() { ++depth; }
-  ~Level() { --depth; }
+  Level() : enclosing(ember::detail::begin_run(ember::detail::RunKind::kGrad)) { ++depth; }
+  ~Level() {
+    --depth;
+    ember::detail::end_run(enclosing);
+  }
   Level(const Level&) = delete;
   Level& operator=(const Level&) = delete;
   /// True inside another transform.
   static bool nested() { return depth > 1; }
+  const ember::detail::RunScope enclosing;
 };
 
+// The transform's own input for x: made inside its run, so writing into it is not a write into
+// a captured tensor (a leaf that requires grad refuses it instead, as in functorch).
 Tensor track(const Tensor& x) {
-  if (x.requires_grad()) return x.view_as(x);
-  return x.detach().requires_grad_(true);
+  Tensor input = x.requires_grad() ? x.view_as(x) : x.detach().requires_grad_(true);
+  input.unsafe_impl()->set_vmap_run(ember::detail::current_vmap_run());
+  return input;
 }
 
 bool keeps_graph(const std::vector<Tensor>& inputs) {
@@ -282,11 +291,11 @@ struct LiveVmap {
 
 // Marks the tensors made while f runs batched as this run's (TensorImpl::vmap_run).
 struct BatchedRun {
-  BatchedRun() : enclosing(ember::detail::begin_vmap_run()) {}
-  ~BatchedRun() { ember::detail::end_vmap_run(enclosing); }
+  BatchedRun() : enclosing(ember::detail::begin_run(ember::detail::RunKind::kBatched)) {}
+  ~BatchedRun() { ember::detail::end_run(enclosing); }
   BatchedRun(const BatchedRun&) = delete;
   BatchedRun& operator=(const BatchedRun&) = delete;
-  const uint64_t enclosing;
+  const ember::detail::RunScope enclosing;
 };
 
 // f run once on batched tensors (Note [Batched tensors] in src/core/batched.cpp), or nothing

@@ -307,6 +307,21 @@ void avg_pool_backward(const Tensor& out, const Tensor& grad, const Window3d& w,
   });
 }
 
+void searchsorted(const Tensor& out, const Tensor& sorted, const Tensor& values, bool right) {
+  if (!any_batched({&out, &sorted, &values}))
+    return device(out).searchsorted(out, sorted, values, right);
+  per_entry({&out}, {&sorted, &values}, "searchsorted",
+            [&](auto& s) { device(out).searchsorted(s[0], s[1], s[2], right); });
+}
+
+void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
+               const Tensor& exp_avg_sq, const AdamStep& step) {
+  if (!any_batched({&param, &grad, &exp_avg, &exp_avg_sq}))
+    return device(param).adam_step(param, grad, exp_avg, exp_avg_sq, step);
+  per_entry({&param, &exp_avg, &exp_avg_sq}, {&grad}, "adam_step",
+            [&](auto& s) { device(param).adam_step(s[0], s[3], s[1], s[2], step); });
+}
+
 // Every other kernel refuses batched operands up front, before it could read one entry's memory
 // inside a worker thread.
 bool batched_arg(const Tensor& t) { return t.defined() && t.unsafe_impl()->is_batched(); }
@@ -343,10 +358,8 @@ template <DeviceType Type>
 KernelTable with_rules(const KernelTable& table) {
   KernelTable t = table;
 #define EMBER_REFUSE(entry) t.entry = Refuse<Type, &KernelTable::entry>::call
-  EMBER_REFUSE(searchsorted);
   EMBER_REFUSE(attention);
   EMBER_REFUSE(attention_backward);
-  EMBER_REFUSE(adam_step);
 #undef EMBER_REFUSE
   t.uniform = Draw<Type, &KernelTable::uniform>::call;
   t.normal = Draw<Type, &KernelTable::normal>::call;
@@ -376,6 +389,8 @@ KernelTable with_rules(const KernelTable& table) {
   t.max_pool_backward = max_pool_backward;
   t.avg_pool = avg_pool;
   t.avg_pool_backward = avg_pool_backward;
+  t.searchsorted = searchsorted;
+  t.adam_step = adam_step;
   return t;
 }
 

@@ -455,6 +455,7 @@ Tensor& binary_(BinaryOp op, Tensor& self, const Tensor& other, ScalarType promo
               "{}: output with shape {} doesn't match the broadcast shape {}", name, self.sizes(),
               IntArrayRef(shape));
   detail::check_can_cast(dtype, self.dtype(), name);
+  detail::check_not_captured(self, name, "_");
   detail::check_batched_in_place(self, {&other}, name);
   if (detail::in_place_needs_history(self, name, {&other})) {
     // Only add and sub leave self's old value out of their backward.

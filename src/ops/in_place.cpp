@@ -102,6 +102,7 @@ Tensor shared_memory_counts(const Geometry& g, const TensorOptions& options) {
 
 bool in_place_needs_history(const Tensor& t, const char* op,
                             std::initializer_list<const Tensor*> sources) {
+  check_not_captured(t, op);
   check_no_overlap(t, op);
   for (const Tensor* s : sources) check_no_partial_overlap(t, *s, op);
   // An integer or bool destination holds no gradient, whatever it is computed from (torch

@@ -102,15 +102,26 @@ void check_out(const Tensor& out, IntArrayRef shape, ScalarType result, Device d
   check_no_overlap(out, op);
 }
 
+void check_not_captured(const Tensor& self, const char* op, const char* suffix) {
+  EMBER_CHECK(!made_before_run(self, RunKind::kGrad),
+              "During a grad (vjp, jvp, grad, etc) transform, the function provided attempted to "
+              "call in-place operation ({}{}) that would mutate a captured Tensor. This is not "
+              "supported; please rewrite the function being transformed to explicitly accept the "
+              "mutated Tensor(s) as inputs.",
+              op, suffix);
+}
+
 void check_batched_in_place(const Tensor& self, std::initializer_list<const Tensor*> inputs,
                             const char* op) {
+  check_not_captured(self, op);
   if (!any_batched(inputs)) return;
   const BatchDims mine = merged_batch_dims({&self});
   for (const BatchDim& d : merged_batch_dims(inputs)) {
     bool found = false;
     for (const BatchDim& m : mine) found = found || m.level == d.level;
     // An op's own temporary (made in this batched run) just lacks a rule: run per entry.
-    if (!found && self.unsafe_impl()->vmap_run() == current_vmap_run() && current_vmap_run() != 0)
+    if (!found && innermost_run(RunKind::kBatched) != 0 &&
+        !made_before_run(self, RunKind::kBatched))
       throw NoBatchingRule(fmt::format("vmap: {} wrote a batched value into a temporary", op));
     EMBER_CHECK(found,
                 "vmap: {}: inplace arithmetic(self, *extra_args) is not possible because there "

@@ -44,8 +44,13 @@ void check_no_overlap(const Tensor& t, const char* op);
 /// the input may be the written-to tensor itself, and layouts that are not dense pass unjudged.
 void check_no_partial_overlap(const Tensor& out, const Tensor& in, const char* op);
 
+/// Throws when an in-place op inside a grad transform (grad, vjp, jvp, jacfwd) would write into
+/// a tensor the function captured from outside it, as functorch refuses: the write would escape
+/// the transform. The error names op followed by suffix ("add" "_").
+void check_not_captured(const Tensor& self, const char* op, const char* suffix = "");
+
 /// Throws when an in-place op would write a batched input (under vmap) into a tensor that is not
-/// batched: one tensor cannot hold every entry's result.
+/// batched: one tensor cannot hold every entry's result; and as check_not_captured.
 void check_batched_in_place(const Tensor& self, std::initializer_list<const Tensor*> inputs,
                             const char* op);
 

@@ -40,7 +40,8 @@ Tensor searchsorted(const Tensor& sorted_sequence, const Tensor& values, bool ou
   const int64_t n = sorted_sequence.size(-1);
   const Tensor seq = sorted_sequence.to(dtype).reshape({-1, n}).contiguous();
   const Tensor vals = values.to(dtype).reshape({shared ? 1 : seq.size(0), -1}).contiguous();
-  Tensor out = empty(vals.sizes(), TensorOptions(kInt64).device(values.device()));
+  Tensor out =
+      detail::empty_for(vals.sizes(), TensorOptions(kInt64).device(values.device()), {&seq, &vals});
   if (out.numel() > 0) detail::kernels_for(seq).searchsorted(out, seq, vals, right);
   out = out.reshape(values.sizes());
   return out_int32 ? out.to(kInt32) : out;

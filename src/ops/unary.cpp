@@ -244,6 +244,7 @@ Tensor& unary_out(UnaryOp op, Tensor& out, const Tensor& t, const UnaryParams& p
 }
 
 Tensor& unary_(UnaryOp op, Tensor& t, const UnaryParams& p = {}) {
+  detail::check_not_captured(t, unary_name(op), "_");
   detail::check_can_cast(unary_result_type(op, t), t.dtype(), unary_name(op));
   if (detail::in_place_needs_history(t, unary_name(op)))
     return detail::commit_in_place(t, unary(op, detail::history_input(t, true), p));

@@ -95,5 +95,28 @@ TEST(Func, BadInput) {
   EXPECT_EMBER_ERROR(func::jvp(f, {x}, {randn({2})}), "same shape");
 }
 
+// In-place writes into a captured tensor would leak out of the transform: refused, as
+// functorch does, for the tensor and its views; the function's own temporaries may be written.
+TEST(Func, WritingACapturedTensorIsRefused) {
+  Tensor x = randn({3}), y = randn({3});
+  const Tensor before = y.clone();
+  auto add_into = [&](const Tensor& t) { return y.add_(t).sum(); };
+  auto exp_of_view = [&](const Tensor& t) { return (y[0].exp_() * t).sum(); };
+  const char* message = "would mutate a captured Tensor";
+  EXPECT_EMBER_ERROR(func::grad(add_into)(x), "in-place operation (add_)");
+  EXPECT_EMBER_ERROR(func::grad(exp_of_view)(x), "in-place operation (exp_)");
+  auto list = [&](const std::vector<Tensor>& xs) { return std::vector<Tensor>{add_into(xs[0])}; };
+  EXPECT_EMBER_ERROR(func::vjp(list, {x}), message);
+  EXPECT_EMBER_ERROR(func::jvp(list, {x}, {ones_like(x)}), message);
+  EXPECT_TRUE(y.equal(before));
+  auto own = [](const Tensor& t) {
+    Tensor z = zeros_like(t);
+    z.add_(t);
+    z[0].mul_(2);
+    return (z * z).sum();
+  };
+  testing::expect_close(func::grad(own)(x), 2 * x * tensor({4.0F, 1.0F, 1.0F}));
+}
+
 }  // namespace
 }  // namespace ember

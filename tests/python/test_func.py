@@ -163,6 +163,51 @@ def test_grad_errors(torch, ft):
             g(lambda u: u.sum(), has_aux=True)(x)
 
 
+CAPTURED = (r"^During a grad \(vjp, jvp, grad, etc\) transform, the function provided attempted "
+            r"to call in-place operation \((aten::)?{}[.\w]*\) that would mutate a captured "
+            r"Tensor\. This is not supported")
+
+
+def test_mutating_a_captured_tensor_raises(torch, ft):
+    """functorch refuses in-place writes into tensors the function captured, under grad, vjp and
+    jvp alike (the write would leak out of the transform); writes into the function's own
+    temporaries, views of them included, are fine."""
+    (xe, ye), (xt, yt) = both(torch, X, X + 1)
+    for lib, tr, x, y in ((ember, func, xe, ye), (torch, ft, xt, yt)):
+        def add_into_y(a):
+            y.add_(a)
+            return y.sum()
+
+        def exp_of_view(a):
+            y[0].exp_()
+            return (a * y).sum()
+
+        def copy_into_y(a):
+            y.copy_(a)
+            return y.sum()
+
+        for op, f in (("add_", add_into_y), ("exp_", exp_of_view), ("copy_", copy_into_y)):
+            with pytest.raises(RuntimeError, match=CAPTURED.format(op)):
+                tr.grad(f)(x)
+            with pytest.raises(RuntimeError, match=CAPTURED.format(op)):
+                tr.vjp(f, x)
+            with pytest.raises(RuntimeError, match=CAPTURED.format(op)):
+                tr.jvp(f, (x,), (lib.ones_like(x),))
+        before = y.clone()
+
+        def own_temporary(a):
+            z = lib.zeros_like(a)
+            z.add_(a)
+            z[0].mul_(2)
+            return (z * z).sum()
+
+        close(tr.grad(own_temporary)(x), 2 * x * lib.tensor([4.0] + [1.0] * (len(X) - 1)).to(x))
+        assert lib.equal(y, before)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being used "
+                           "in an in-place operation"):
+            tr.grad(lambda a: a.mul_(2).sum())(x)
+
+
 def make_models(torch):
     e = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
     t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(),
