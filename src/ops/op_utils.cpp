@@ -33,8 +33,11 @@ void check_same_device(const Tensor& a, const Tensor& b, const char* op) {
 }
 
 void check_no_overlap(const Tensor& t, const char* op) {
-  for (int64_t d = 0; d < t.dim(); ++d)
-    EMBER_CHECK(t.strides()[d] != 0 || t.sizes()[d] <= 1,
+  // Under vmap the hidden dims count too: an expanded batched tensor shares one memory location
+  // between its entries.
+  const Tensor all = t.unsafe_impl()->is_batched() ? all_entries(t) : t;
+  for (int64_t d = 0; d < all.dim(); ++d)
+    EMBER_CHECK(all.strides()[d] != 0 || all.sizes()[d] <= 1,
                 "{}: unsupported operation: more than one element of the written-to tensor "
                 "refers to a single memory location. Please clone() the tensor before "
                 "performing the operation.",

@@ -206,6 +206,18 @@ def test_in_place_into_captured_tensor_is_refused(torch, ft):
         assert not captured.any()
 
 
+def test_in_place_into_an_expanded_mapped_input_is_refused(torch, ft):
+    # The entries share memory through the mapped dim's stride 0: one write per entry would land
+    # on the same elements.
+    x = rng.standard_normal(3)
+    for lib, vm in ((ember, func.vmap), (torch, ft.vmap)):
+        shared = lib.tensor(x).expand(4, 3)
+        with pytest.raises(RuntimeError, match="more than one element of the written-to tensor "
+                                               "refers to a single memory location"):
+            vm(lambda a: a.add_(1))(shared)
+        close(shared[0], torch.tensor(x))
+
+
 def test_unbatched_results_are_expanded(torch, ft):
     x = rng.standard_normal((3, 2))
     got = func.vmap(lambda a: ember.ones(2))(ember.tensor(x))
