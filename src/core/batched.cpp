@@ -17,9 +17,12 @@ namespace ember::detail {
 //   its elementwise, reduction, scan, sort and matrix kernels get physical() views with the hidden
 //   dims in front, so one kernel call computes every entry. Ops allocate their outputs batched
 //   when an input is (empty_for in ops/op_utils.h), and record their autograd history on the
-//   batched tensors, so backward formulas run batched too (vmap of grad).
-// Any other kernel that meets a batched tensor reaches TensorImpl::data(), which raises
-// NoBatchingRule; vmap then runs the function once per entry (func::vmap). Levels number the
+//   batched tensors, so backward formulas run batched too (vmap of grad). Kernels that cannot
+//   take extra leading dims (im2col, the pools, searchsorted, attention, the fused Adam step)
+//   run once per entry on its slices, still inside the one batched call of the function.
+// Code outside the kernel table that reads a batched tensor's values (item(), printing, ops that
+// read data to size their result) reaches TensorImpl::data(), which raises NoBatchingRule; vmap
+// then runs the whole function once per entry (func::vmap). Levels number the
 // nested vmaps, so vmap(vmap(f)) hides two dims and each vmap reveals only its own.
 
 namespace {

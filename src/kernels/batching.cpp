@@ -254,8 +254,9 @@ void per_entry(std::initializer_list<const Tensor*> outs, std::initializer_list<
                const char* kernel, Call call) {
   const BatchDims d = call_dims(outs, ins, kernel);
   std::vector<Tensor> physicals;
-  for (const Tensor* t : outs) physicals.push_back(phys(*t, d, t->dim()));
-  for (const Tensor* t : ins) physicals.push_back(phys(*t, d, t->dim()));
+  // Optional operands (attention's mask) may be undefined: they stay so in every entry.
+  for (const Tensor* t : outs) physicals.push_back(phys(*t, d, t->defined() ? t->dim() : 0));
+  for (const Tensor* t : ins) physicals.push_back(phys(*t, d, t->defined() ? t->dim() : 0));
   const auto lead = static_cast<int64_t>(d.size());
   std::vector<int64_t> sizes;
   for (const BatchDim& b : d) sizes.push_back(b.size);
@@ -322,8 +323,29 @@ void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
             [&](auto& s) { device(param).adam_step(s[0], s[3], s[1], s[2], step); });
 }
 
-// Every other kernel refuses batched operands up front, before it could read one entry's memory
-// inside a worker thread.
+void attention(const Tensor& out, const Tensor& lse, const Tensor& q, const Tensor& k,
+               const Tensor& v, const Tensor& mask, double scale, bool causal) {
+  if (!any_batched({&out, &lse, &q, &k, &v, &mask}))
+    return device(q).attention(out, lse, q, k, v, mask, scale, causal);
+  per_entry({&out, &lse}, {&q, &k, &v, &mask}, "attention", [&](auto& s) {
+    device(q).attention(s[0], s[1], s[2], s[3], s[4], s[5], scale, causal);
+  });
+}
+
+void attention_backward(const Tensor& dq, const Tensor& dk, const Tensor& dv, const Tensor& grad,
+                        const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& out,
+                        const Tensor& lse, const Tensor& mask, double scale, bool causal) {
+  if (!any_batched({&dq, &dk, &dv, &grad, &q, &k, &v, &out, &lse, &mask}))
+    return device(q).attention_backward(dq, dk, dv, grad, q, k, v, out, lse, mask, scale, causal);
+  per_entry({&dq, &dk, &dv}, {&grad, &q, &k, &v, &out, &lse, &mask}, "attention_backward",
+            [&](auto& s) {
+              device(q).attention_backward(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8],
+                                           s[9], scale, causal);
+            });
+}
+
+// Random fills refuse batched outputs up front, before a worker thread could write one entry's
+// memory: vmap runs a function that draws per entry itself (randomness="different").
 bool batched_arg(const Tensor& t) { return t.defined() && t.unsafe_impl()->is_batched(); }
 template <typename T>
 bool batched_arg(const T&) {
@@ -357,10 +379,6 @@ struct Draw<Type, Member> {
 template <DeviceType Type>
 KernelTable with_rules(const KernelTable& table) {
   KernelTable t = table;
-#define EMBER_REFUSE(entry) t.entry = Refuse<Type, &KernelTable::entry>::call
-  EMBER_REFUSE(attention);
-  EMBER_REFUSE(attention_backward);
-#undef EMBER_REFUSE
   t.uniform = Draw<Type, &KernelTable::uniform>::call;
   t.normal = Draw<Type, &KernelTable::normal>::call;
   t.bernoulli = Draw<Type, &KernelTable::bernoulli>::call;
@@ -391,6 +409,8 @@ KernelTable with_rules(const KernelTable& table) {
   t.avg_pool_backward = avg_pool_backward;
   t.searchsorted = searchsorted;
   t.adam_step = adam_step;
+  t.attention = attention;
+  t.attention_backward = attention_backward;
   return t;
 }
 

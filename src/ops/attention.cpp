@@ -1,7 +1,8 @@
 // Scaled dot-product attention. Without dropout and with a mask that needs no gradient it runs
 // the fused kernel (one node, whose backward recomputes the scores block by block); otherwise it
 // is composed of matmul and softmax. The fused node's gradients, when themselves differentiated
-// (create_graph), are written in ops too, so derivatives of any order work.
+// (create_graph), are written in ops too, so derivatives of any order work; so is its forward-mode
+// tangent, which materialises the scores.
 #include "ember/ops/attention.h"
 
 #include <algorithm>
@@ -141,6 +142,23 @@ variable_list composed_backward(const Tensor& q, const Tensor& k, const Tensor& 
           probs.transpose(-2, -1).matmul(grad)};
 }
 
+// The fused op's tangent, with the scores materialised: P = softmax(S), dS = scale (dq k^T +
+// q dk^T), dP = P (dS - rowsum(P dS)), d out = dP v + P dv. The fused op runs without dropout
+// (dropout takes the composed path), so there is none to match here.
+Tensor composed_jvp(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& bias,
+                    const Tensor& dq, const Tensor& dk, const Tensor& dv, double scale) {
+  const Tensor probs = softmax(scores_of(q, k, bias, scale), -1);
+  const Tensor dscores =
+      detail::add_tangents(dq.defined() ? (dq * scale).matmul(k.transpose(-2, -1)) : Tensor(),
+                           dk.defined() ? (q * scale).matmul(dk.transpose(-2, -1)) : Tensor());
+  Tensor out = dv.defined() ? probs.matmul(dv) : Tensor();
+  if (dscores.defined()) {
+    const Tensor dprobs = probs * (dscores - (probs * dscores).sum({-1}, true));
+    out = detail::add_tangents(out, dprobs.matmul(v));
+  }
+  return out;
+}
+
 }  // namespace
 
 Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
@@ -148,8 +166,10 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
                                     std::optional<double> scale) {
   const AttentionShape shape = check_attention(query, key, value, attn_mask, dropout_p, is_causal);
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(shape.e));
+  // A mask with a gradient or a tangent takes the composed path: the fused node has no edge to it.
   const bool mask_needs_grad =
-      attn_mask.defined() && attn_mask.requires_grad() && GradMode::is_enabled();
+      attn_mask.defined() && ((attn_mask.requires_grad() && GradMode::is_enabled()) ||
+                              autograd::any_fw_grad({&attn_mask}));
   const bool degenerate =
       shape.lq == 0 || shape.lk == 0 || shape.e == 0 || shape.ev == 0 ||
       std::find(shape.batch.begin(), shape.batch.end(), int64_t{0}) != shape.batch.end();
@@ -165,34 +185,46 @@ Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, cons
   const Tensor k = as_kernel_operand(key, shape.batch);
   const Tensor v = as_kernel_operand(value, shape.batch);
   const TensorOptions options = query.options();
-  Tensor out = empty({q.size(0), q.size(1), shape.lq, shape.ev}, options);
-  Tensor lse = empty({q.size(0), q.size(1), shape.lq}, options);
+  // Under vmap the results hold every entry (the kernel then runs once per entry).
+  Tensor out =
+      detail::empty_for({q.size(0), q.size(1), shape.lq, shape.ev}, options, {&q, &k, &v, &bias});
+  Tensor lse = detail::empty_for({q.size(0), q.size(1), shape.lq}, options, {&q, &k, &v, &bias});
   detail::kernels_for(query).attention(out, lse, q, k, v, kernel_bias, s, is_causal);
   Tensor result = out.view(with_matrix(shape.batch, shape.lq, shape.ev));
 
-  detail::record("ScaledDotProductFlashAttentionForCpuBackward0", {&query, &key, &value}, {&result},
-                 {{query}, {key}, {value}, {result, true}, {lse}},
-                 [shape, s, is_causal, kernel_bias, bias](auto&, auto& g, auto& saved) {
-                   const Tensor &q0 = saved[0], &k0 = saved[1], &v0 = saved[2];
-                   if (GradMode::is_enabled()) {
-                     // Only here is the [L, S] causal bias made: the fused paths never need it.
-                     const Tensor composed_bias =
-                         is_causal ? causal_bias(shape.lq, shape.lk, q0.options()) : bias;
-                     return composed_backward(q0, k0, v0, composed_bias, g[0], s);
-                   }
-                   const Tensor q = as_kernel_operand(q0, shape.batch);
-                   const Tensor k = as_kernel_operand(k0, shape.batch);
-                   const Tensor v = as_kernel_operand(v0, shape.batch);
-                   const Tensor out = as_kernel_operand(saved[3], shape.batch);
-                   const Tensor grad = as_kernel_operand(g[0], shape.batch);
-                   Tensor dq = zeros(q.sizes(), q.options()), dk = zeros(k.sizes(), k.options()),
-                          dv = zeros(v.sizes(), v.options());
-                   detail::kernels_for(q).attention_backward(dq, dk, dv, grad, q, k, v, out,
-                                                             saved[4], kernel_bias, s, is_causal);
-                   return variable_list{dq.view(with_matrix(shape.batch, shape.lq, shape.e)),
-                                        dk.view(with_matrix(shape.batch, shape.lk, shape.e)),
-                                        dv.view(with_matrix(shape.batch, shape.lk, shape.ev))};
-                 });
+  detail::record(
+      "ScaledDotProductFlashAttentionForCpuBackward0", {&query, &key, &value}, {&result},
+      {{query}, {key}, {value}, {result, true}, {lse}},
+      [shape, s, is_causal, kernel_bias, bias](auto&, auto& g, auto& saved) {
+        const Tensor &q0 = saved[0], &k0 = saved[1], &v0 = saved[2];
+        if (GradMode::is_enabled()) {
+          // Only here is the [L, S] causal bias made: the fused paths never need it.
+          const Tensor composed_bias =
+              is_causal ? causal_bias(shape.lq, shape.lk, q0.options()) : bias;
+          return composed_backward(q0, k0, v0, composed_bias, g[0], s);
+        }
+        const Tensor q = as_kernel_operand(q0, shape.batch);
+        const Tensor k = as_kernel_operand(k0, shape.batch);
+        const Tensor v = as_kernel_operand(v0, shape.batch);
+        const Tensor out = as_kernel_operand(saved[3], shape.batch);
+        const Tensor grad = as_kernel_operand(g[0], shape.batch);
+        auto zeroed = [&](const Tensor& like) {
+          return detail::empty_for(like.sizes(), like.options(), {&q, &k, &v, &grad, &kernel_bias})
+              .zero_();
+        };
+        Tensor dq = zeroed(q), dk = zeroed(k), dv = zeroed(v);
+        detail::kernels_for(q).attention_backward(dq, dk, dv, grad, q, k, v, out, saved[4],
+                                                  kernel_bias, s, is_causal);
+        return variable_list{dq.view(with_matrix(shape.batch, shape.lq, shape.e)),
+                             dk.view(with_matrix(shape.batch, shape.lk, shape.e)),
+                             dv.view(with_matrix(shape.batch, shape.lk, shape.ev))};
+      },
+      [shape, s, is_causal, bias](const variable_list& t, const variable_list& saved) {
+        const Tensor composed_bias =
+            is_causal ? causal_bias(shape.lq, shape.lk, saved[0].options()) : bias;
+        return variable_list{
+            composed_jvp(saved[0], saved[1], saved[2], composed_bias, t[0], t[1], t[2], s)};
+      });
   return result;
 }
 

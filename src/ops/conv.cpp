@@ -171,6 +171,21 @@ void check_conv_args(const Tensor& x, const Tensor& weight, const Tensor& bias, 
   check_operand_types("conv2d", x, weight, bias);
 }
 
+IntArrayRef as_ref(const Pair& v) { return IntArrayRef(v.data(), v.size()); }
+
+// A convolution's tangent from the tangents t of (x, W, b) and the saved (x, W): conv(dx, W) +
+// conv(x, dW) + db over the channels, each term only where its tangent is defined.
+template <typename Conv>
+Tensor bilinear_tangent(const variable_list& t, const variable_list& saved, IntArrayRef out_shape,
+                        const Conv& conv) {
+  Tensor dy = detail::add_tangents(t[0].defined() ? conv(t[0], saved[1]) : Tensor(),
+                                   t[1].defined() ? conv(saved[0], t[1]) : Tensor());
+  if (!t[2].defined()) return dy;
+  const Tensor db = t[2].view({1, -1, 1, 1});
+  if (dy.defined()) return dy + db;
+  return db.expand(out_shape);  // only the bias moves
+}
+
 // The output gradient with memory of its own: sum().backward() hands the convolutions a
 // broadcast (stride 0) tensor, which the batched products and the bias's reduction would
 // otherwise read element by element, several times slower than one copy.
@@ -344,6 +359,14 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
         // Spatial dims first: the reduce kernel sums contiguous rows far faster than {0, 2, 3}.
         Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
         return variable_list{gx, gw, gb};
+      },
+      // Bilinear: d conv(x, W) + b = conv(dx, W) + conv(x, dW) + db.
+      [s, p, d, groups, shape = DimVector(out.sizes().begin(), out.sizes().end())](
+          const variable_list& t, const variable_list& saved) {
+        const auto conv = [&](const Tensor& x, const Tensor& w) {
+          return conv2d(x, w, Tensor(), as_ref(s), as_ref(p), as_ref(d), groups);
+        };
+        return variable_list{bilinear_tangent(t, saved, shape, conv)};
       });
   return out;
 }
@@ -488,26 +511,35 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
     if (bias.defined()) out = detail::batched_to_hold(out, {&bias}).add_(bias.view({1, o, 1, 1}));
   }
   // Per group, y = col2im(W^T x) + b: the adjoints of conv2d's, in recorded ops.
-  detail::record("ConvolutionBackward0", {&input, &weight, &bias}, {&out}, {{input}, {weight}},
-                 [win, groups](auto& node, auto& grads, auto& saved) {
-                   const bool need_x = detail::needs_grad(node, 0),
-                              need_w = detail::needs_grad(node, 1);
-                   const variable_list g{dense_gradient(grads[0])};
-                   const Tensor& x = saved[0];
-                   const Tensor& wt = saved[1];
-                   const int64_t cg = wt.sizes()[0] / groups, og = wt.sizes()[1];
-                   std::vector<Tensor> gxs, gws;
-                   for (int64_t i = 0; i < groups; ++i) {
-                     auto [a, b] = conv_transpose_group_backward(
-                         g[0].narrow(1, i * og, og), x.narrow(1, i * cg, cg),
-                         wt.narrow(0, i * cg, cg), win, need_x, need_w);
-                     gxs.push_back(a), gws.push_back(b);
-                   }
-                   Tensor gx = need_x ? (groups == 1 ? gxs[0] : cat(gxs, 1)) : Tensor();
-                   Tensor gw = need_w ? (groups == 1 ? gws[0] : cat(gws, 0)) : Tensor();
-                   Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
-                   return variable_list{gx, gw, gb};
-                 });
+  detail::record(
+      "ConvolutionBackward0", {&input, &weight, &bias}, {&out}, {{input}, {weight}},
+      [win, groups](auto& node, auto& grads, auto& saved) {
+        const bool need_x = detail::needs_grad(node, 0), need_w = detail::needs_grad(node, 1);
+        const variable_list g{dense_gradient(grads[0])};
+        const Tensor& x = saved[0];
+        const Tensor& wt = saved[1];
+        const int64_t cg = wt.sizes()[0] / groups, og = wt.sizes()[1];
+        std::vector<Tensor> gxs, gws;
+        for (int64_t i = 0; i < groups; ++i) {
+          auto [a, b] =
+              conv_transpose_group_backward(g[0].narrow(1, i * og, og), x.narrow(1, i * cg, cg),
+                                            wt.narrow(0, i * cg, cg), win, need_x, need_w);
+          gxs.push_back(a), gws.push_back(b);
+        }
+        Tensor gx = need_x ? (groups == 1 ? gxs[0] : cat(gxs, 1)) : Tensor();
+        Tensor gw = need_w ? (groups == 1 ? gws[0] : cat(gws, 0)) : Tensor();
+        Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
+        return variable_list{gx, gw, gb};
+      },
+      // Bilinear, as conv2d's.
+      [s, p, op, d, groups, shape = DimVector(out.sizes().begin(), out.sizes().end())](
+          const variable_list& t, const variable_list& saved) {
+        const auto conv = [&](const Tensor& x, const Tensor& w) {
+          return conv_transpose2d(x, w, Tensor(), as_ref(s), as_ref(p), as_ref(op), groups,
+                                  as_ref(d));
+        };
+        return variable_list{bilinear_tangent(t, saved, shape, conv)};
+      });
   return out;
 }
 

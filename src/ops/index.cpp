@@ -381,6 +381,14 @@ Tensor index_copy(const Tensor& t, int64_t dim, const Tensor& index, const Tenso
 }
 
 namespace {
+// The part of src that scatter reads: its leading index.sizes() block.
+Tensor used_part(const Tensor& src, const Tensor& index) {
+  Tensor part = src;
+  for (int64_t i = 0; i < index.dim(); ++i)
+    if (part.size(i) != index.size(i)) part = part.narrow(i, 0, index.size(i));
+  return part;
+}
+
 // torch's DelayedError for the src gradient of scatter_reduce(reduce="prod"): t itself, but
 // differentiating it raises. It marks a first derivative that is right but whose own derivative
 // would be wrong.
@@ -463,17 +471,33 @@ Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const T
     Tensor out =
         scattered("scatter_reduce", start_from(1), d, index, src, detail::ScatterMode::Multiply);
     const Tensor wrapped = index.contiguous();
-    detail::record("ScatterReduceBackward0", {&t, &src}, {&out},
-                   {{t}, {src}, {out, true}, {wrapped}},
-                   [d, include_self](auto& node, auto& g, auto& s) {
-                     return detail::variable_list{
-                         detail::needs_grad(node, 0)
-                             ? scatter_prod_self_grad(g[0], s[0], s[1], s[2], s[3], d, include_self)
-                             : Tensor(),
-                         detail::needs_grad(node, 1)
-                             ? scatter_prod_src_grad(g[0], s[0], s[1], s[2], s[3], d, include_self)
-                             : Tensor()};
-                   });
+    detail::record(
+        "ScatterReduceBackward0", {&t, &src}, {&out}, {{t}, {src}, {out, true}, {wrapped}},
+        [d, include_self](auto& node, auto& g, auto& s) {
+          return detail::variable_list{
+              detail::needs_grad(node, 0)
+                  ? scatter_prod_self_grad(g[0], s[0], s[1], s[2], s[3], d, include_self)
+                  : Tensor(),
+              detail::needs_grad(node, 1)
+                  ? scatter_prod_src_grad(g[0], s[0], s[1], s[2], s[3], d, include_self)
+                  : Tensor()};
+        },
+        // d out = t_self d out/d self + sum over src_k sent there of t_k d out/d src_k: each
+        // factor's tangent times the product of the others, as the backward forms them.
+        [d, include_self](const detail::variable_list& t, const detail::variable_list& s) {
+          const Tensor& idx = s[3];
+          Tensor dy;
+          if (t[0].defined())
+            dy = scatter_prod_self_grad(t[0], s[0], s[1], s[2], idx, d, include_self);
+          if (t[1].defined()) {
+            const Tensor v = used_part(s[1], idx);
+            const Tensor slope =
+                scatter_prod_src_grad(ones_like(s[2]), s[0], v, s[2], idx, d, include_self);
+            dy = detail::add_tangents(
+                dy, zeros_like(s[2]).scatter_add(d, idx, slope * used_part(t[1], idx)));
+          }
+          return detail::variable_list{dy};
+        });
     return out;
   }
   // The identity of max (min) in t's dtype: an infinity does not convert to an integer.
@@ -498,23 +522,40 @@ Tensor scatter_reduce(const Tensor& t, int64_t dim, const Tensor& index, const T
   // The gradient is shared evenly among the elements equal to the result (self's included when
   // it took part).
   const Tensor wrapped = index.contiguous();
-  detail::record("ScatterReduceBackward0", {&t, &src}, {&out}, {{t}, {src}, {out, true}, {wrapped}},
-                 [d, include_self](auto& node, auto& g, auto& s) {
-                   const Tensor& x = s[0];
-                   const Tensor& v = s[1];
-                   const Tensor& y = s[2];
-                   const Tensor& idx = s[3];
-                   const Tensor scattered_to = scatter(zeros_like(x), d, idx, Scalar(1)).gt(0);
-                   const Tensor self_wins =
-                       include_self ? x.eq(y) : x.eq(y).logical_and(scattered_to.logical_not());
-                   const Tensor src_wins = v.eq(y.gather(d, idx)).to(g[0].dtype());
-                   const Tensor count =
-                       scatter_add(self_wins.to(g[0].dtype()), d, idx, src_wins).clamp_min(1);
-                   const Tensor share = g[0] / count;
-                   return detail::variable_list{
-                       detail::needs_grad(node, 0) ? share * self_wins.to(g[0].dtype()) : Tensor(),
-                       detail::needs_grad(node, 1) ? share.gather(d, idx) * src_wins : Tensor()};
-                 });
+  detail::record(
+      "ScatterReduceBackward0", {&t, &src}, {&out}, {{t}, {src}, {out, true}, {wrapped}},
+      [d, include_self](auto& node, auto& g, auto& s) {
+        const Tensor& x = s[0];
+        const Tensor& v = s[1];
+        const Tensor& y = s[2];
+        const Tensor& idx = s[3];
+        const Tensor scattered_to = scatter(zeros_like(x), d, idx, Scalar(1)).gt(0);
+        const Tensor self_wins =
+            include_self ? x.eq(y) : x.eq(y).logical_and(scattered_to.logical_not());
+        const Tensor src_wins = v.eq(y.gather(d, idx)).to(g[0].dtype());
+        const Tensor count = scatter_add(self_wins.to(g[0].dtype()), d, idx, src_wins).clamp_min(1);
+        const Tensor share = g[0] / count;
+        return detail::variable_list{
+            detail::needs_grad(node, 0) ? share * self_wins.to(g[0].dtype()) : Tensor(),
+            detail::needs_grad(node, 1) ? share.gather(d, idx) * src_wins : Tensor()};
+      },
+      // The tangents of the winners averaged, as the backward shares the gradient.
+      [d, include_self](const detail::variable_list& t, const detail::variable_list& s) {
+        const Tensor& x = s[0];
+        const Tensor& y = s[2];
+        const Tensor& idx = s[3];
+        const ScalarType type = y.dtype();
+        const Tensor scattered_to = scatter(zeros_like(x), d, idx, Scalar(1)).gt(0);
+        const Tensor self_wins =
+            (include_self ? x.eq(y) : x.eq(y).logical_and(scattered_to.logical_not())).to(type);
+        const Tensor src_wins = used_part(s[1], idx).eq(y.gather(d, idx)).to(type);
+        const Tensor count = scatter_add(self_wins, d, idx, src_wins).clamp_min(1);
+        Tensor sum = t[0].defined() ? t[0] * self_wins : Tensor();
+        if (t[1].defined())
+          sum = detail::add_tangents(
+              sum, zeros_like(y).scatter_add(d, idx, used_part(t[1], idx) * src_wins));
+        return detail::variable_list{sum / count};
+      });
   return out;
 }
 

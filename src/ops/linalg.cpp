@@ -29,6 +29,13 @@ variable_list mm_backward(const autograd::Node& node, size_t a_edge, const Tenso
     grad_b = column_major(b) ? g.t().mm(a).t() : a.t().mm(g);
   return {grad_a, grad_b};
 }
+
+// dA B + A dB for a bilinear product `op`, with either tangent possibly undefined (zero).
+Tensor product_tangent(const Tensor& da, const Tensor& db, const Tensor& a, const Tensor& b,
+                       Tensor (Tensor::*op)(const Tensor&) const) {
+  return detail::add_tangents(da.defined() ? (da.*op)(b) : Tensor(),
+                              db.defined() ? (a.*op)(db) : Tensor());
+}
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
@@ -41,8 +48,13 @@ Tensor mm(const Tensor& a, const Tensor& b) {
   check_matmul_dtypes(a, b, "mm");
   Tensor out = detail::empty_for({a.sizes()[0], b.sizes()[1]}, a.options(), {&a, &b});
   detail::kernels_for(a).mm(out, a, b);
-  detail::record("MmBackward0", {&a, &b}, {&out}, {{a}, {b}},
-                 [](auto& n, auto& g, auto& s) { return mm_backward(n, 0, g[0], s[0], s[1]); });
+  detail::record(
+      "MmBackward0", {&a, &b}, {&out}, {{a}, {b}},
+      [](auto& n, auto& g, auto& s) { return mm_backward(n, 0, g[0], s[0], s[1]); },
+      // d(A B) = dA B + A dB
+      [](const variable_list& t, const variable_list& s) {
+        return variable_list{product_tangent(t[0], t[1], s[0], s[1], &Tensor::mm)};
+      });
   return out;
 }
 
@@ -51,6 +63,7 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
   Tensor out;
   {
     NoGradGuard recorded_below;
+    autograd::ForwardADDisabledGuard tangents_set_below;
     out = detail::batched_to_hold(mm(mat1, mat2), {&self});
     check_matmul_dtypes(self, out, "addmm");
     EMBER_CHECK(broadcast_shapes(self.sizes(), out.sizes(), "addmm") == out.sizes(),
@@ -67,15 +80,27 @@ Tensor addmm(const Tensor& self, const Tensor& mat1, const Tensor& mat2, const S
   // d(beta S + alpha A B): beta G for S (the engine sums it back over broadcast dims), and
   // alpha times the gradients of A B.
   const double b = beta.to_double(), a = alpha.to_double();
-  detail::record("AddmmBackward0", {&self, &mat1, &mat2}, {&out}, {{mat1}, {mat2}},
-                 [b, a](auto& n, auto& g, auto& s) {
-                   Tensor grad_self;
-                   if (detail::needs_grad(n, 0)) grad_self = b == 1 ? g[0] : g[0] * b;
-                   variable_list grads = mm_backward(n, 1, g[0], s[0], s[1]);
-                   for (Tensor& grad : grads)
-                     if (grad.defined() && a != 1) grad = grad * a;
-                   return variable_list{grad_self, grads[0], grads[1]};
-                 });
+  detail::record(
+      "AddmmBackward0", {&self, &mat1, &mat2}, {&out}, {{mat1}, {mat2}},
+      [b, a](auto& n, auto& g, auto& s) {
+        Tensor grad_self;
+        if (detail::needs_grad(n, 0)) grad_self = b == 1 ? g[0] : g[0] * b;
+        variable_list grads = mm_backward(n, 1, g[0], s[0], s[1]);
+        for (Tensor& grad : grads)
+          if (grad.defined() && a != 1) grad = grad * a;
+        return variable_list{grad_self, grads[0], grads[1]};
+      },
+      // d(beta S + alpha A B) = beta dS + alpha (dA B + A dB); beta = 0 (alpha = 0)
+      // ignores S (the product), as the forward does.
+      [b, a](const variable_list& t, const variable_list& s) {
+        Tensor product;
+        if (a != 0) product = product_tangent(t[1], t[2], s[0], s[1], &Tensor::mm);
+        if (product.defined() && a != 1) product = product * a;
+        Tensor self_term;
+        if (b != 0 && t[0].defined())
+          self_term = (b == 1 ? t[0] : t[0] * b).expand({s[0].size(0), s[1].size(1)});
+        return variable_list{detail::add_tangents(self_term, product)};
+      });
   return out;
 }
 
@@ -88,10 +113,16 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   Tensor out = detail::empty_for({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.options(), {&a, &b});
   detail::kernels_for(a).bmm(out, a, b);
   // Per batch, as for mm.
-  detail::record("BmmBackward0", {&a, &b}, {&out}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
-    return variable_list{detail::needs_grad(n, 0) ? g[0].bmm(s[1].transpose(1, 2)) : Tensor(),
-                         detail::needs_grad(n, 1) ? s[0].transpose(1, 2).bmm(g[0]) : Tensor()};
-  });
+  detail::record(
+      "BmmBackward0", {&a, &b}, {&out}, {{a}, {b}},
+      [](auto& n, auto& g, auto& s) {
+        return variable_list{detail::needs_grad(n, 0) ? g[0].bmm(s[1].transpose(1, 2)) : Tensor(),
+                             detail::needs_grad(n, 1) ? s[0].transpose(1, 2).bmm(g[0]) : Tensor()};
+      },
+      // d(A B) = dA B + A dB, per batch
+      [](const variable_list& t, const variable_list& s) {
+        return variable_list{product_tangent(t[0], t[1], s[0], s[1], &Tensor::bmm)};
+      });
   return out;
 }
 
@@ -106,13 +137,19 @@ Tensor dot(const Tensor& a, const Tensor& b) {
   Tensor out;
   {
     NoGradGuard no_grad;
+    autograd::ForwardADDisabledGuard tangent_set_below;
     out = mm(a.view({1, -1}), b.view({-1, 1})).view({});
   }
   // d(a . b) = b da + a db
-  detail::record("DotBackward0", {&a, &b}, {&out}, {{a}, {b}}, [](auto& n, auto& g, auto& s) {
-    return variable_list{detail::needs_grad(n, 0) ? g[0] * s[1] : Tensor(),
-                         detail::needs_grad(n, 1) ? g[0] * s[0] : Tensor()};
-  });
+  detail::record(
+      "DotBackward0", {&a, &b}, {&out}, {{a}, {b}},
+      [](auto& n, auto& g, auto& s) {
+        return variable_list{detail::needs_grad(n, 0) ? g[0] * s[1] : Tensor(),
+                             detail::needs_grad(n, 1) ? g[0] * s[0] : Tensor()};
+      },
+      [](const variable_list& t, const variable_list& s) {
+        return variable_list{product_tangent(t[0], t[1], s[0], s[1], &Tensor::dot)};
+      });
   return out;
 }
 
@@ -124,14 +161,20 @@ Tensor mv(const Tensor& a, const Tensor& v) {
   Tensor out;
   {
     NoGradGuard no_grad;
+    autograd::ForwardADDisabledGuard tangent_set_below;
     out = mm(a, v.view({-1, 1})).view({a.sizes()[0]});
   }
   // d(A v) = dA v + A dv: grad_A = g v^T, grad_v = A^T g
-  detail::record("MvBackward0", {&a, &v}, {&out}, {{a}, {v}}, [](auto& n, auto& g, auto& s) {
-    return variable_list{
-        detail::needs_grad(n, 0) ? g[0].unsqueeze(1).mm(s[1].unsqueeze(0)) : Tensor(),
-        detail::needs_grad(n, 1) ? s[0].t().mv(g[0]) : Tensor()};
-  });
+  detail::record(
+      "MvBackward0", {&a, &v}, {&out}, {{a}, {v}},
+      [](auto& n, auto& g, auto& s) {
+        return variable_list{
+            detail::needs_grad(n, 0) ? g[0].unsqueeze(1).mm(s[1].unsqueeze(0)) : Tensor(),
+            detail::needs_grad(n, 1) ? s[0].t().mv(g[0]) : Tensor()};
+      },
+      [](const variable_list& t, const variable_list& s) {
+        return variable_list{product_tangent(t[0], t[1], s[0], s[1], &Tensor::mv)};
+      });
   return out;
 }
 

@@ -1,7 +1,8 @@
 // Matrix decompositions (ember/ops/linalg_decompositions.h). The primitives (inv, det, slogdet,
 // the solves, cholesky, qr, eigh, svd, lu_factor) run LAPACK one matrix at a time through
-// kernels/cpu/lapack.h and record backward formulas written in public ops, so their second
-// derivatives come from differentiating those formulas; everything else composes them.
+// kernels/cpu/lapack.h and record backward formulas and forward-mode (JVP) rules written in
+// public ops, so their second derivatives come from differentiating those formulas; everything
+// else composes them.
 #include "ember/ops/linalg_decompositions.h"
 
 #include <algorithm>
@@ -161,9 +162,16 @@ Tensor solve_same_batch(const Tensor& A, const Tensor& B, bool check = true, Ten
   });
   // A X = B: grad_B = A^-T G, grad_A = -grad_B X^T.
   detail::record(
-      "LinalgSolveExBackward0", {&A, &B}, {&X}, {{A}, {X, true}}, [](auto& n, auto& g, auto& s) {
+      "LinalgSolveExBackward0", {&A, &B}, {&X}, {{A}, {X, true}},
+      [](auto& n, auto& g, auto& s) {
         const Tensor gB = solve_same_batch(mT(s[0]), g[0]);
         return variable_list{detail::needs_grad(n, 0) ? -gB.matmul(mT(s[1])) : Tensor(), gB};
+      },
+      // dX = A^-1 (dB - dA X)
+      [](const variable_list& t, const variable_list& s) {
+        const Tensor rhs =
+            detail::add_tangents(t[1], t[0].defined() ? -t[0].matmul(s[1]) : Tensor());
+        return variable_list{rhs.defined() ? solve_same_batch(s[0], rhs) : Tensor()};
       });
   return X;
 }
@@ -186,16 +194,55 @@ Tensor solve_triangular_same_batch(const Tensor& A, const Tensor& B, bool upper,
   });
   // Left, A X = B: grad_B = A^-T G, grad_A = -grad_B X^T. Right, X A = B: grad_B = G A^-T,
   // grad_A = -X^T grad_B. Only A's triangle takes a gradient.
-  detail::record("LinalgSolveTriangularBackward0", {&A, &B}, {&X}, {{A}, {X, true}},
-                 [upper, left, unit](auto& n, auto& g, auto& s) {
-                   const Tensor gB =
-                       solve_triangular_same_batch(mT(s[0]), g[0], !upper, left, unit);
-                   Tensor gA;
-                   if (detail::needs_grad(n, 0))
-                     gA = triangle(left ? -gB.matmul(mT(s[1])) : -mT(s[1]).matmul(gB), upper, unit);
-                   return variable_list{gA, gB};
-                 });
+  detail::record(
+      "LinalgSolveTriangularBackward0", {&A, &B}, {&X}, {{A}, {X, true}},
+      [upper, left, unit](auto& n, auto& g, auto& s) {
+        const Tensor gB = solve_triangular_same_batch(mT(s[0]), g[0], !upper, left, unit);
+        Tensor gA;
+        if (detail::needs_grad(n, 0))
+          gA = triangle(left ? -gB.matmul(mT(s[1])) : -mT(s[1]).matmul(gB), upper, unit);
+        return variable_list{gA, gB};
+      },
+      // Left: dX = A^-1 (dB - dA X); right: dX = (dB - X dA) A^-1, with dA's
+      // triangle only (the part the solve reads).
+      [upper, left, unit](const variable_list& t, const variable_list& s) {
+        Tensor rhs = t[1];
+        if (t[0].defined()) {
+          const Tensor dA = triangle(t[0], upper, unit);
+          rhs = detail::add_tangents(rhs, left ? -dA.matmul(s[1]) : -s[1].matmul(dA));
+        }
+        if (!rhs.defined()) return variable_list{Tensor()};
+        return variable_list{solve_triangular_same_batch(s[0], rhs, upper, left, unit)};
+      });
   return X;
+}
+
+// With dP = U^T dA V and E_ij = S_j^2 - S_i^2 (i != j): dS = diag(dP),
+// dU = U [(dP S + S dP^T) / E] + (I - U U^T) dA V S^-1,
+// dV = V [(S dP + dP^T S) / E] + (I - V V^T) dA^T U S^-1. As the backward, only the first k
+// columns of a full U (rows of Vh) move; the rest, a free completion, get a zero tangent.
+variable_list svd_jvp(const Tensor& dA, const Tensor& U_full, const Tensor& S,
+                      const Tensor& Vh_full, int64_t k, int64_t m, int64_t n, bool full_matrices,
+                      bool compute_uv) {
+  if (!dA.defined()) return {};
+  const Tensor U = U_full.narrow(-1, 0, k), V = mT(Vh_full.narrow(-2, 0, k));
+  const Tensor dP = mT(U).matmul(dA).matmul(V);
+  const Tensor dS = diagonal(dP, 0, -2, -1);
+  if (!compute_uv) return {Tensor(), dS, Tensor()};
+  const Tensor S2 = S * S, I = eye_for(k, S);
+  const Tensor E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + I;
+  const Tensor off = 1 - I;
+  const Tensor s_cols = S.unsqueeze(-2), s_rows = S.unsqueeze(-1);  // X * s_cols = X S
+  Tensor dU = U.matmul((dP * s_cols + s_rows * mT(dP)) / E * off);
+  Tensor dV = V.matmul((s_rows * dP + mT(dP) * s_cols) / E * off);
+  if (m > k) dU = dU + (dA.matmul(V) - U.matmul(dP)) / s_cols;
+  if (n > k) dV = dV + (mT(dA).matmul(U) - V.matmul(mT(dP))) / s_cols;
+  Tensor dVh = mT(dV);
+  if (full_matrices && m > k)
+    dU = cat({dU, zeros(with_tail(batch_shape(dU), {m, m - k}), options_of(dU))}, -1);
+  if (full_matrices && n > k)
+    dVh = cat({dVh, zeros(with_tail(batch_shape(dVh), {n - k, n}), options_of(dVh))}, -2);
+  return {dU, dS, dVh};
 }
 
 std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A, bool full_matrices,
@@ -228,36 +275,38 @@ std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A, bool full_matr
   // A = U S Vh (reduced: U m x k, V n x k), with E_ij = S_j^2 - S_i^2 off the diagonal:
   // grad_A = U [skew(U^T gU) / E * S (columns) + S (rows) * skew(V^T gV) / E + diag(gS)] Vh
   //          + (I - U U^T) gU S^-1 Vh + U S^-1 gV^T (I - V V^T).
-  detail::record("LinalgSvdBackward0", {&A}, {&U, &S, &Vh}, {{U, true}, {S, true}, {Vh, true}},
-                 [k, m, n](auto&, auto& g, auto& s) {
-                   const Tensor U = s[0].narrow(-1, 0, k), S = s[1], Vh = s[2].narrow(-2, 0, k);
-                   const Tensor gU = g[0].defined() ? g[0].narrow(-1, 0, k) : Tensor();
-                   const Tensor gS = g[1];
-                   const Tensor gV = g[2].defined() ? mT(g[2].narrow(-2, 0, k)) : Tensor();
-                   if (!gU.defined() && !gV.defined())
-                     return variable_list{
-                         gS.defined() ? (U * gS.unsqueeze(-2)).matmul(Vh)
-                                      : zeros(with_tail(batch_shape(U), {m, n}), options_of(U))};
-                   const Tensor V = mT(Vh);
-                   const Tensor S2 = S * S;
-                   const Tensor E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye_for(k, S);
-                   Tensor inner = gS.defined() ? diag_embed(gS) : zeros_like(E);
-                   Tensor UtgU, VtgV;
-                   if (gU.defined()) {
-                     UtgU = mT(U).matmul(gU);
-                     inner = inner + (UtgU - mT(UtgU)) / E * S.unsqueeze(-2);
-                   }
-                   if (gV.defined()) {
-                     VtgV = mT(V).matmul(gV);
-                     inner = inner + S.unsqueeze(-1) * ((VtgV - mT(VtgV)) / E);
-                   }
-                   Tensor gA = U.matmul(inner).matmul(Vh);
-                   if (gU.defined() && m > k)
-                     gA = gA + ((gU - U.matmul(UtgU)) / S.unsqueeze(-2)).matmul(Vh);
-                   if (gV.defined() && n > k)
-                     gA = gA + U.matmul(mT((gV - V.matmul(VtgV)) / S.unsqueeze(-2)));
-                   return variable_list{gA};
-                 });
+  detail::record(
+      "LinalgSvdBackward0", {&A}, {&U, &S, &Vh}, {{U, true}, {S, true}, {Vh, true}},
+      [k, m, n](auto&, auto& g, auto& s) {
+        const Tensor U = s[0].narrow(-1, 0, k), S = s[1], Vh = s[2].narrow(-2, 0, k);
+        const Tensor gU = g[0].defined() ? g[0].narrow(-1, 0, k) : Tensor();
+        const Tensor gS = g[1];
+        const Tensor gV = g[2].defined() ? mT(g[2].narrow(-2, 0, k)) : Tensor();
+        if (!gU.defined() && !gV.defined())
+          return variable_list{gS.defined()
+                                   ? (U * gS.unsqueeze(-2)).matmul(Vh)
+                                   : zeros(with_tail(batch_shape(U), {m, n}), options_of(U))};
+        const Tensor V = mT(Vh);
+        const Tensor S2 = S * S;
+        const Tensor E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + eye_for(k, S);
+        Tensor inner = gS.defined() ? diag_embed(gS) : zeros_like(E);
+        Tensor UtgU, VtgV;
+        if (gU.defined()) {
+          UtgU = mT(U).matmul(gU);
+          inner = inner + (UtgU - mT(UtgU)) / E * S.unsqueeze(-2);
+        }
+        if (gV.defined()) {
+          VtgV = mT(V).matmul(gV);
+          inner = inner + S.unsqueeze(-1) * ((VtgV - mT(VtgV)) / E);
+        }
+        Tensor gA = U.matmul(inner).matmul(Vh);
+        if (gU.defined() && m > k) gA = gA + ((gU - U.matmul(UtgU)) / S.unsqueeze(-2)).matmul(Vh);
+        if (gV.defined() && n > k) gA = gA + U.matmul(mT((gV - V.matmul(VtgV)) / S.unsqueeze(-2)));
+        return variable_list{gA};
+      },
+      [k, m, n, full_matrices, compute_uv](const variable_list& t, const variable_list& s) {
+        return svd_jvp(t[0], s[0], s[1], s[2], k, m, n, full_matrices, compute_uv);
+      });
   return {U, S, Vh};
 }
 
@@ -289,10 +338,15 @@ std::tuple<Tensor, Tensor> inv_named(const Tensor& A, bool check_errors, const c
     }
   });
   // d(A^-1) = -A^-1 dA A^-1: grad_A = -A^-T G A^-T.
-  detail::record("LinalgInvExBackward0", {&A}, {&out}, {{out, true}}, [](auto&, auto& g, auto& s) {
-    const Tensor inv_t = mT(s[0]);
-    return variable_list{-inv_t.matmul(g[0]).matmul(inv_t)};
-  });
+  detail::record(
+      "LinalgInvExBackward0", {&A}, {&out}, {{out, true}},
+      [](auto&, auto& g, auto& s) {
+        const Tensor inv_t = mT(s[0]);
+        return variable_list{-inv_t.matmul(g[0]).matmul(inv_t)};
+      },
+      [](const variable_list& t, const variable_list& s) {
+        return variable_list{t[0].defined() ? -s[0].matmul(t[0]).matmul(s[0]) : Tensor()};
+      });
   return {out, infos};
 }
 }  // namespace
@@ -335,29 +389,39 @@ std::tuple<Tensor, Tensor, Tensor> lu_determinants(const Tensor& A) {
 }
 }  // namespace
 
+namespace {
+// adj(A)^T = det A A^-T. For a singular A the SVD A = U S Vh gives it as
+// det(U) det(Vh) U diag(prod_{j != i} s_j) Vh.
+Tensor adjugate_t(const Tensor& A, const Tensor& det) {
+  bool singular;
+  {
+    NoGradGuard no_grad;
+    singular = det.eq(0).any().template item<bool>();
+  }
+  if (!singular) return det.unsqueeze(-1).unsqueeze(-1) * mT(linalg::inv(A));
+  const auto [U, S, Vh] = linalg::svd(A, false);
+  const int64_t n = S.size(-1);
+  const Tensor others =
+      where(eye_for(n, S).ne(0), 1.0, S.unsqueeze(-2).expand(with_tail(batch_shape(S, 1), {n, n})))
+          .prod(-1);
+  const Tensor orient = (linalg::det(U) * linalg::det(Vh)).unsqueeze(-1);
+  return (U * (others * orient).unsqueeze(-2)).matmul(Vh);
+}
+}  // namespace
+
 Tensor det(const Tensor& A) {
   check_square(A, "linalg.det");
   Tensor out = std::get<2>(lu_determinants(A));
-  // d det A = det A tr(A^-1 dA): grad_A = G det A^-T. For a singular A that is the adjugate's
-  // transpose, which the SVD A = U S Vh gives as det(U) det(Vh) U diag(prod_{j != i} s_j) Vh.
+  // d det A = det A tr(A^-1 dA) = <adj(A)^T, dA>: grad_A = G adj(A)^T, and the tangent is
+  // that inner product (adjugate_t covers singular A).
   detail::record(
-      "LinalgDetBackward0", {&A}, {&out}, {{A}, {out, true}}, [](auto&, auto& g, auto& s) {
-        const Tensor& A = s[0];
-        const Tensor scale = (g[0] * s[1]).unsqueeze(-1).unsqueeze(-1);
-        bool singular;
-        {
-          NoGradGuard no_grad;
-          singular = s[1].eq(0).any().template item<bool>();
-        }
-        if (!singular) return variable_list{scale * mT(linalg::inv(A))};
-        const auto [U, S, Vh] = linalg::svd(A, false);
-        const int64_t n = S.size(-1);
-        const Tensor others = where(eye_for(n, S).ne(0), 1.0,
-                                    S.unsqueeze(-2).expand(with_tail(batch_shape(S, 1), {n, n})))
-                                  .prod(-1);
-        const Tensor orient = (linalg::det(U) * linalg::det(Vh)).unsqueeze(-1);
-        const Tensor adj_t = (U * (others * orient).unsqueeze(-2)).matmul(Vh);
-        return variable_list{g[0].unsqueeze(-1).unsqueeze(-1) * adj_t};
+      "LinalgDetBackward0", {&A}, {&out}, {{A}, {out, true}},
+      [](auto&, auto& g, auto& s) {
+        return variable_list{g[0].unsqueeze(-1).unsqueeze(-1) * adjugate_t(s[0], s[1])};
+      },
+      [](const variable_list& t, const variable_list& s) {
+        if (!t[0].defined()) return variable_list{Tensor()};
+        return variable_list{(adjugate_t(s[0], s[1]) * t[0]).sum({-2, -1})};
       });
   return out;
 }
@@ -366,11 +430,17 @@ std::tuple<Tensor, Tensor> slogdet(const Tensor& A) {
   check_square(A, "linalg.slogdet");
   auto [sign, logabs, unused] = lu_determinants(A);
   // d log|det A| = tr(A^-1 dA): grad_A = G A^-T; the sign is piecewise constant.
-  detail::record("LinalgSlogdetBackward0", {&A}, {&sign, &logabs}, {{A}},
-                 [](auto&, auto& g, auto& s) {
-                   if (!g[1].defined()) return variable_list{zeros_like(s[0])};
-                   return variable_list{g[1].unsqueeze(-1).unsqueeze(-1) * mT(linalg::inv(s[0]))};
-                 });
+  detail::record(
+      "LinalgSlogdetBackward0", {&A}, {&sign, &logabs}, {{A}},
+      [](auto&, auto& g, auto& s) {
+        if (!g[1].defined()) return variable_list{zeros_like(s[0])};
+        return variable_list{g[1].unsqueeze(-1).unsqueeze(-1) * mT(linalg::inv(s[0]))};
+      },
+      // d sign = 0, d log|det A| = tr(A^-1 dA)
+      [](const variable_list& t, const variable_list& s) {
+        if (!t[0].defined()) return variable_list{};
+        return variable_list{Tensor(), diagonal(solve_same_batch(s[0], t[0]), 0, -2, -1).sum({-1})};
+      });
   return {sign, logabs};
 }
 
@@ -444,15 +514,27 @@ std::tuple<Tensor, Tensor> cholesky_named(const Tensor& A, bool upper, bool chec
   if (upper) out = work_copy(mT(out));
   // A = L L^T: with M = tril(L^T gL) and S = (M + tril(M, -1)^T) / 2 (M symmetrized with its
   // diagonal taken once), grad_A = L^-T S L^-1.
-  detail::record("LinalgCholeskyExBackward0", {&A}, {&out}, {{out, true}},
-                 [upper](auto&, auto& g, auto& s) {
-                   const Tensor L = upper ? mT(s[0]) : s[0];
-                   const Tensor gL = upper ? mT(g[0]) : g[0];
-                   const Tensor M = mT(L).matmul(gL).tril();
-                   const Tensor S = (M + mT(M.tril(-1))) * 0.5;
-                   const Tensor left = solve_triangular_same_batch(mT(L), S, true, true, false);
-                   return variable_list{solve_triangular_same_batch(L, left, false, false, false)};
-                 });
+  detail::record(
+      "LinalgCholeskyExBackward0", {&A}, {&out}, {{out, true}},
+      [upper](auto&, auto& g, auto& s) {
+        const Tensor L = upper ? mT(s[0]) : s[0];
+        const Tensor gL = upper ? mT(g[0]) : g[0];
+        const Tensor M = mT(L).matmul(gL).tril();
+        const Tensor S = (M + mT(M.tril(-1))) * 0.5;
+        const Tensor left = solve_triangular_same_batch(mT(L), S, true, true, false);
+        return variable_list{solve_triangular_same_batch(L, left, false, false, false)};
+      },
+      // dL = L Phi(L^-1 dA L^-T), Phi the lower triangle with its diagonal halved;
+      // dA is symmetrized, as the backward's gradient is.
+      [upper](const variable_list& t, const variable_list& s) {
+        if (!t[0].defined()) return variable_list{Tensor()};
+        const Tensor L = upper ? mT(s[0]) : s[0];
+        const Tensor dA = (t[0] + mT(t[0])) * 0.5;
+        const Tensor left = solve_triangular_same_batch(L, dA, false, true, false);
+        const Tensor Z = solve_triangular_same_batch(mT(L), left, true, false, false);
+        const Tensor dL = L.matmul((Z.tril() + Z.tril(-1)) * 0.5);
+        return variable_list{upper ? mT(dL) : dL};
+      });
   return {out, infos};
 }
 }  // namespace
@@ -463,6 +545,38 @@ Tensor cholesky(const Tensor& A, bool upper) {
 std::tuple<Tensor, Tensor> cholesky_ex(const Tensor& A, bool upper, bool check_errors) {
   return cholesky_named(A, upper, check_errors, "linalg.cholesky_ex");
 }
+
+namespace {
+void check_qr_differentiable(bool want_q, bool complete, int64_t m, int64_t n) {
+  EMBER_CHECK(want_q,
+              "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+              "Please use linalg.qr(A, mode='reduced') if you are going to differentiate through "
+              "linalg.qr.");
+  EMBER_CHECK(!(complete && m > n),
+              "The QR decomposition is not differentiable when mode='complete' and nrows > ncols.");
+}
+
+// For m >= n, A = Q R: with C = Q^T dA R^-1 and Omega = tril(C, -1) - tril(C, -1)^T (= Q^T dQ,
+// skew): dR = (C - Omega) R, dQ = dA R^-1 - Q (C - Omega). For m < n, A = Q [R1 R2]: the square
+// X = A[:, :m] = Q R1 as above, and R2 = Q^T Y gives dR2 = dQ^T Y + Q^T dY.
+variable_list qr_jvp(const Tensor& dA_full, const Tensor& A, const Tensor& Q, const Tensor& R,
+                     int64_t m, int64_t n) {
+  if (!dA_full.defined()) return {};
+  const Tensor R1 = m < n ? R.narrow(-1, 0, m) : R;
+  const Tensor dA = m < n ? dA_full.narrow(-1, 0, m) : dA_full;
+  const Tensor dA_Rinv = solve_triangular_same_batch(R1, dA, true, false, false);
+  const Tensor C = mT(Q).matmul(dA_Rinv);
+  const Tensor lower = C.tril(-1);
+  const Tensor upper_part = C - lower + mT(lower);  // C - Omega: upper triangular
+  const Tensor dQ = dA_Rinv - Q.matmul(upper_part);
+  Tensor dR = upper_part.matmul(R1);
+  if (m < n) {
+    const Tensor Y = A.narrow(-1, m, n - m), dY = dA_full.narrow(-1, m, n - m);
+    dR = cat({dR, mT(dQ).matmul(Y) + mT(Q).matmul(dY)}, -1);
+  }
+  return {dQ, dR};
+}
+}  // namespace
 
 std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode) {
   const char* op = "linalg.qr";
@@ -489,37 +603,36 @@ std::tuple<Tensor, Tensor> qr(const Tensor& A, std::string_view mode) {
   // For m >= n, with M = R gR^T - gQ^T Q and copyltu(M) its lower triangle mirrored upwards:
   // grad_A = (gQ + Q copyltu(M)) R^-T. For m < n, A = Q [R1 R2] with X = A[:, :m] = Q R1 and
   // R2 = Q^T Y (Y = A[:, m:]): Y's gradient is Q gR2, and gQ gains Y gR2^T before X's formula.
-  detail::record("LinalgQrBackward0", {&A}, {&Q, &R}, {{A}, {Q, true}, {R, true}},
-                 [want_q, complete, m, n](auto&, auto& g, auto& s) {
-                   EMBER_CHECK(want_q,
-                               "The derivative of linalg.qr depends on Q, which is not computed "
-                               "when mode='r'. Please use linalg.qr(A, mode='reduced') if you "
-                               "are going to differentiate through linalg.qr.");
-                   EMBER_CHECK(!(complete && m > n),
-                               "The QR decomposition is not differentiable when mode='complete' "
-                               "and nrows > ncols.");
-                   const Tensor& Q = s[1];
-                   const Tensor& R = s[2];
-                   Tensor gQ = g[0].defined() ? g[0] : zeros_like(Q);
-                   Tensor gR = g[1].defined() ? g[1] : zeros_like(R);
-                   Tensor gY;
-                   Tensor R1 = R;
-                   if (m < n) {
-                     const Tensor Y = s[0].narrow(-1, m, n - m);
-                     const Tensor gR2 = gR.narrow(-1, m, n - m);
-                     gQ = gQ + Y.matmul(mT(gR2));
-                     gY = Q.matmul(gR2);
-                     R1 = R.narrow(-1, 0, m);
-                     gR = gR.narrow(-1, 0, m);
-                   }
-                   const Tensor M = R1.matmul(mT(gR)) - mT(gQ).matmul(Q);
-                   const Tensor sym = M.tril() + mT(M.tril(-1));
-                   const Tensor rhs = gQ + Q.matmul(sym);
-                   // rhs R1^-T: solve Z R1^T = rhs with R1^T lower triangular.
-                   Tensor gA = solve_triangular_same_batch(mT(R1), rhs, false, false, false);
-                   if (m < n) gA = cat({gA, gY}, -1);
-                   return variable_list{gA};
-                 });
+  detail::record(
+      "LinalgQrBackward0", {&A}, {&Q, &R}, {{A}, {Q, true}, {R, true}},
+      [want_q, complete, m, n](auto&, auto& g, auto& s) {
+        check_qr_differentiable(want_q, complete, m, n);
+        const Tensor& Q = s[1];
+        const Tensor& R = s[2];
+        Tensor gQ = g[0].defined() ? g[0] : zeros_like(Q);
+        Tensor gR = g[1].defined() ? g[1] : zeros_like(R);
+        Tensor gY;
+        Tensor R1 = R;
+        if (m < n) {
+          const Tensor Y = s[0].narrow(-1, m, n - m);
+          const Tensor gR2 = gR.narrow(-1, m, n - m);
+          gQ = gQ + Y.matmul(mT(gR2));
+          gY = Q.matmul(gR2);
+          R1 = R.narrow(-1, 0, m);
+          gR = gR.narrow(-1, 0, m);
+        }
+        const Tensor M = R1.matmul(mT(gR)) - mT(gQ).matmul(Q);
+        const Tensor sym = M.tril() + mT(M.tril(-1));
+        const Tensor rhs = gQ + Q.matmul(sym);
+        // rhs R1^-T: solve Z R1^T = rhs with R1^T lower triangular.
+        Tensor gA = solve_triangular_same_batch(mT(R1), rhs, false, false, false);
+        if (m < n) gA = cat({gA, gY}, -1);
+        return variable_list{gA};
+      },
+      [want_q, complete, m, n](const variable_list& t, const variable_list& s) {
+        check_qr_differentiable(want_q, complete, m, n);
+        return qr_jvp(t[0], s[0], s[1], s[2], m, n);
+      });
   return {Q, R};
 }
 
@@ -544,20 +657,32 @@ std::tuple<Tensor, Tensor> eigh(const Tensor& A, std::string_view uplo) {
   });
   // A = V diag(L) V^T, F_ij = 1 / (L_j - L_i) off the diagonal:
   // grad_A = V (diag(gL) + F o (V^T gV - gV^T V) / 2) V^T.
-  detail::record("LinalgEighBackward0", {&A}, {&L, &V}, {{L, true}, {V, true}},
-                 [](auto&, auto& g, auto& s) {
-                   const Tensor& L = s[0];
-                   const Tensor& V = s[1];
-                   Tensor inner = g[0].defined() ? diag_embed(g[0]) : Tensor();
-                   if (g[1].defined()) {
-                     const Tensor E = L.unsqueeze(-2) - L.unsqueeze(-1) + eye_for(L.size(-1), L);
-                     const Tensor VtgV = mT(V).matmul(g[1]);
-                     const Tensor off = (VtgV - mT(VtgV)) * 0.5 / E;
-                     inner = inner.defined() ? inner + off : off;
-                   }
-                   if (!inner.defined()) return variable_list{zeros_like(V)};
-                   return variable_list{V.matmul(inner).matmul(mT(V))};
-                 });
+  detail::record(
+      "LinalgEighBackward0", {&A}, {&L, &V}, {{L, true}, {V, true}},
+      [](auto&, auto& g, auto& s) {
+        const Tensor& L = s[0];
+        const Tensor& V = s[1];
+        Tensor inner = g[0].defined() ? diag_embed(g[0]) : Tensor();
+        if (g[1].defined()) {
+          const Tensor E = L.unsqueeze(-2) - L.unsqueeze(-1) + eye_for(L.size(-1), L);
+          const Tensor VtgV = mT(V).matmul(g[1]);
+          const Tensor off = (VtgV - mT(VtgV)) * 0.5 / E;
+          inner = inner.defined() ? inner + off : off;
+        }
+        if (!inner.defined()) return variable_list{zeros_like(V)};
+        return variable_list{V.matmul(inner).matmul(mT(V))};
+      },
+      // With M = V^T dA V (dA symmetrized, as the backward's gradient is):
+      // dL = diag(M), dV = V (M / E) with E_ij = L_j - L_i off the diagonal, 0 on it.
+      [](const variable_list& t, const variable_list& s) {
+        if (!t[0].defined()) return variable_list{};
+        const Tensor& L = s[0];
+        const Tensor& V = s[1];
+        const Tensor M = mT(V).matmul((t[0] + mT(t[0])) * 0.5).matmul(V);
+        const Tensor I = eye_for(L.size(-1), L);
+        const Tensor E = L.unsqueeze(-2) - L.unsqueeze(-1) + I;
+        return variable_list{diagonal(M, 0, -2, -1), V.matmul(M / E * (1 - I))};
+      });
   return {L, V};
 }
 
@@ -661,6 +786,43 @@ std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& 
 }
 
 namespace {
+// A = P L U with L1, U1 the square k x k blocks. For the square part, with
+// X = L1^-1 (P^T dA)_1 U1^-1: dL1 = L1 tril(X, -1), dU1 = triu(X) U1. Tall (m > n), A2 = L2 U:
+// dL2 = (P^T dA)_2 U^-1 - L2 triu(X). Wide (m < n), A2 = L U2: dU2 = L^-1 (P^T dA)_2 - tril(X,-1)
+// U2. The packed LU's tangent is dL + dU (strictly lower and upper parts).
+Tensor lu_factor_jvp(const Tensor& dA, const Tensor& LU, const Tensor& pivots, int64_t m, int64_t n,
+                     int64_t k) {
+  Tensor P;
+  {
+    NoGradGuard no_grad;
+    P = permutation_from_pivots(pivots, m, options_of(LU));
+  }
+  const Tensor PdA = mT(P).matmul(dA);
+  // The square block holds L1 (unit, below the diagonal) and U1 (on and above): each solve reads
+  // only its own triangle.
+  const Tensor square = LU.narrow(-2, 0, k).narrow(-1, 0, k);
+  const Tensor L1 = square.tril(-1) + eye_for(k, LU), U1 = square.triu();
+  const Tensor top = PdA.narrow(-2, 0, k).narrow(-1, 0, k);
+  const Tensor X = solve_triangular_same_batch(
+      square, solve_triangular_same_batch(square, top, false, true, true), true, false, false);
+  const Tensor Xl = X.tril(-1), Xu = X.triu();
+  Tensor dLU = L1.matmul(Xl) + Xu.matmul(U1);
+  if (m > k) {
+    const Tensor L2 = LU.narrow(-2, k, m - k);
+    const Tensor dL2 =
+        solve_triangular_same_batch(square, PdA.narrow(-2, k, m - k), true, false, false) -
+        L2.matmul(Xu);
+    dLU = cat({dLU, dL2}, -2);
+  } else if (n > k) {
+    const Tensor U2 = LU.narrow(-1, k, n - k);
+    const Tensor dU2 =
+        solve_triangular_same_batch(square, PdA.narrow(-1, k, n - k), false, true, true) -
+        Xl.matmul(U2);
+    dLU = cat({dLU, dU2}, -1);
+  }
+  return dLU;
+}
+
 std::tuple<Tensor, Tensor, Tensor> lu_factor_named(const Tensor& A, bool pivot, bool check_errors,
                                                    const char* name) {
   const char* op = "linalg.lu_factor";
@@ -698,6 +860,10 @@ std::tuple<Tensor, Tensor, Tensor> lu_factor_named(const Tensor& A, bool pivot, 
         const Tensor left = solve_triangular_same_batch(mT(L), inner, true, true, true);
         const Tensor right = solve_triangular_same_batch(mT(U), left, false, false, false);
         return variable_list{permutation_from_pivots(s[1], n, options_of(LU)).matmul(right)};
+      },
+      [m, n, k](const variable_list& t, const variable_list& s) {
+        if (!t[0].defined()) return variable_list{};
+        return variable_list{lu_factor_jvp(t[0], s[0], s[1], m, n, k)};
       });
   return {LU, pivots, infos};
 }

@@ -35,10 +35,18 @@ void record_picked(const char* name, const Tensor& t, const Tensor& values, cons
   const DimVector shape(t.sizes().begin(), t.sizes().end());
   DimVector kept = shape;
   if (!kept.empty()) kept[static_cast<size_t>(d)] = 1;
-  detail::record(name, {&t}, {&values}, {{indices}}, [shape, kept, d](auto&, auto& g, auto& s) {
-    if (shape.empty()) return variable_list{g[0].reshape({})};
-    return variable_list{zeros(shape, g[0].options()).scatter_add(d, s[0], g[0].reshape(kept))};
-  });
+  const DimVector out_shape(values.sizes().begin(), values.sizes().end());
+  detail::record(
+      name, {&t}, {&values}, {{indices}},
+      [shape, kept, d](auto&, auto& g, auto& s) {
+        if (shape.empty()) return variable_list{g[0].reshape({})};
+        return variable_list{zeros(shape, g[0].options()).scatter_add(d, s[0], g[0].reshape(kept))};
+      },
+      // The tangent at the picked positions.
+      [d, out_shape](const variable_list& t, const variable_list& s) {
+        if (t[0].dim() == 0) return variable_list{t[0].reshape(out_shape)};
+        return variable_list{t[0].gather(d, s[0]).reshape(out_shape)};
+      });
 }
 
 // A picking op along dim: position(slice t, wrapped d) gives the sorted position per slice.
@@ -99,10 +107,17 @@ Tensor median_of_all(const Tensor& t, const char* op, const char* node,
   value = value.view({});
   // As PyTorch's median() of a whole tensor: the gradient is split evenly among the elements
   // equal to the median (among the NaNs when it is NaN).
-  detail::record(node, {&t}, {&value}, {{t}, {value, true}}, [](auto&, auto& g, auto& s) {
-    const Tensor ties = where(s[1].isnan(), s[0].isnan(), s[0].eq(s[1]));
-    return variable_list{ties.to(g[0].dtype()) * (g[0] / ties.sum())};
-  });
+  detail::record(
+      node, {&t}, {&value}, {{t}, {value, true}},
+      [](auto&, auto& g, auto& s) {
+        const Tensor ties = where(s[1].isnan(), s[0].isnan(), s[0].eq(s[1]));
+        return variable_list{ties.to(g[0].dtype()) * (g[0] / ties.sum())};
+      },
+      // The tangent averaged over the ties, as the backward splits the gradient.
+      [](const variable_list& t, const variable_list& s) {
+        const Tensor ties = where(s[1].isnan(), s[0].isnan(), s[0].eq(s[1])).to(t[0].dtype());
+        return variable_list{(ties * t[0]).sum() / ties.sum()};
+      });
   return value;
 }
 

@@ -183,9 +183,13 @@ std::tuple<Tensor, Tensor> max_pool_forward(const Tensor& x, const Pooling& p) {
     detail::kernels_for(x).max_pool(as5d(p, out), as5d(p, indices), as5d(p, x), p.win);
   }
   // Each output is one input element: its gradient goes back to the argmax position
-  detail::record(node_names(p.nd).max, {&x}, {&out}, {{indices}}, [p](auto&, auto& g, auto& s) {
-    return variable_list{max_pool_scatter(g[0], s[0], p)};
-  });
+  detail::record(
+      node_names(p.nd).max, {&x}, {&out}, {{indices}},
+      [p](auto&, auto& g, auto& s) { return variable_list{max_pool_scatter(g[0], s[0], p)}; },
+      // The tangent at the argmax positions.
+      [p](const variable_list& t, const variable_list& s) {
+        return variable_list{max_pool_gather(t[0], s[0], p)};
+      });
   return {out, indices};
 }
 

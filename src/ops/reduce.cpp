@@ -11,6 +11,7 @@
 
 namespace ember {
 using detail::ReduceOp;
+using detail::variable_list;
 
 namespace {
 
@@ -184,19 +185,26 @@ Tensor recorded_prod(const Tensor& t, IntArrayRef dims, bool keepdim, ScalarType
   for (int64_t d = 0; d < t.dim(); ++d)
     if (mask[d]) reduced.push_back(d);
   const bool all_dims = std::ssize(reduced) == t.dim();
-  detail::record(node_name, {&t}, {&out}, {{t}, {out, true}},
-                 [keep, reduced, all_dims](auto&, auto& g, auto& s) {
-                   const Tensor& x = s[0];
-                   const Tensor grad = g[0].reshape(keep);
-                   if (x.dim() == 0) return detail::variable_list{grad};
-                   // d/dx_i prod(x) = prod(x) / x_i without zeros
-                   if (!x.eq(0).any().item<bool>())
-                     return detail::variable_list{grad * (s[1].reshape(keep) / x)};
-                   const Tensor others =
-                       all_dims ? product_of_others(x.reshape({-1}), 0).reshape(x.sizes())
-                                : product_of_others(x, reduced[0]);
-                   return detail::variable_list{grad * others};
-                 });
+  // d/dx_i prod(x) = prod(x) / x_i without zeros, else the product of the other elements.
+  auto others = [keep, reduced, all_dims](const Tensor& x, const Tensor& y) {
+    if (!x.eq(0).any().item<bool>()) return y.reshape(keep) / x;
+    return all_dims ? product_of_others(x.reshape({-1}), 0).reshape(x.sizes())
+                    : product_of_others(x, reduced[0]);
+  };
+  detail::record(
+      node_name, {&t}, {&out}, {{t}, {out, true}},
+      [keep, others](auto&, auto& g, auto& s) {
+        const Tensor grad = g[0].reshape(keep);
+        if (s[0].dim() == 0) return detail::variable_list{grad};
+        return detail::variable_list{grad * others(s[0], s[1])};
+      },
+      // d prod(x)[t] = sum_i t_i prod_{j != i} x_j
+      [reduced, others](const variable_list& t, const variable_list& s) {
+        const Tensor& y = s[1];
+        if (s[0].dim() == 0) return variable_list{t[0].to(y.dtype()).reshape(y.sizes())};
+        const Tensor dy = (others(s[0], y) * t[0]).sum(reduced, true);
+        return variable_list{dy.to(y.dtype()).reshape(y.sizes())};
+      });
   return out;
 }
 }  // namespace
@@ -219,12 +227,19 @@ Tensor extreme(ReduceOp op, const Tensor& t, IntArrayRef dims, bool keepdim, con
   reduced_shapes(t, mask, keep, drop);
   for (int64_t d = 0; d < t.dim(); ++d)
     if (mask[d]) reduced.push_back(d);
-  detail::record(node_name, {&t}, {&out}, {{t}, {out, true}},
-                 [keep, reduced](auto&, auto& g, auto& s) {
-                   Tensor hit = s[0].eq(s[1].reshape(keep)).to(g[0].dtype());
-                   Tensor count = hit.sum(reduced, true);
-                   return detail::variable_list{g[0].reshape(keep) * hit / count};
-                 });
+  detail::record(
+      node_name, {&t}, {&out}, {{t}, {out, true}},
+      [keep, reduced](auto&, auto& g, auto& s) {
+        Tensor hit = s[0].eq(s[1].reshape(keep)).to(g[0].dtype());
+        Tensor count = hit.sum(reduced, true);
+        return detail::variable_list{g[0].reshape(keep) * hit / count};
+      },
+      // The tangent averaged over the elements that attain the extreme (as the backward splits).
+      [keep, reduced](const variable_list& t, const variable_list& s) {
+        const Tensor hit = s[0].eq(s[1].reshape(keep)).to(t[0].dtype());
+        const Tensor dy = (hit * t[0]).sum(reduced, true) / hit.sum(reduced, true);
+        return variable_list{dy.reshape(s[1].sizes())};
+      });
   return out;
 }
 }  // namespace
@@ -264,14 +279,20 @@ std::tuple<Tensor, Tensor> extreme_along(bool is_max, const Tensor& t, int64_t d
   // The gradient goes to the element each index picked: a one-hot mask along dim.
   DimVector in_shape(in.sizes().begin(), in.sizes().end());
   DimVector t_shape(t.sizes().begin(), t.sizes().end());
-  detail::record(is_max ? "MaxBackward0" : "MinBackward0", {&t}, {&out_values}, {{indices}},
-                 [d, keep, in_shape, t_shape](auto&, auto& g, auto& s) {
-                   DimVector positions_shape(in_shape.size(), 1);
-                   positions_shape[d] = in_shape[d];
-                   Tensor positions = arange(in_shape[d]).view(positions_shape);
-                   Tensor onehot = positions.eq(s[0]).to(g[0].dtype());
-                   return detail::variable_list{(g[0].reshape(keep) * onehot).reshape(t_shape)};
-                 });
+  const DimVector out_shape(out_values.sizes().begin(), out_values.sizes().end());
+  detail::record(
+      is_max ? "MaxBackward0" : "MinBackward0", {&t}, {&out_values}, {{indices}},
+      [d, keep, in_shape, t_shape](auto&, auto& g, auto& s) {
+        DimVector positions_shape(in_shape.size(), 1);
+        positions_shape[d] = in_shape[d];
+        Tensor positions = arange(in_shape[d]).view(positions_shape);
+        Tensor onehot = positions.eq(s[0]).to(g[0].dtype());
+        return detail::variable_list{(g[0].reshape(keep) * onehot).reshape(t_shape)};
+      },
+      // The tangent at the picked index.
+      [d, in_shape, out_shape](const variable_list& t, const variable_list& s) {
+        return variable_list{t[0].reshape(in_shape).gather(d, s[0]).reshape(out_shape)};
+      });
   return {out_values, out_indices};
 }
 }  // namespace
@@ -340,24 +361,30 @@ Tensor p_norm(const Tensor& t, double p, IntArrayRef dim, bool keepdim) {
   auto mask = reduced_dims(t, dim, "norm");
   DimVector keep, drop;
   reduced_shapes(t, mask, keep, drop);
-  detail::record("NormBackward1", {&t}, {&out}, {{t}, {out, true}},
-                 [keep, p](auto&, auto& g, auto& s) {
-                   const Tensor& x = s[0];
-                   const Tensor grad = g[0].reshape(keep);
-                   if (p == 0) return detail::variable_list{zeros_like(x)};
-                   if (p == 1) return detail::variable_list{x.sign() * grad};
-                   const Tensor n = s[1].reshape(keep);
-                   const Tensor zero = n.eq(0);
-                   const Tensor safe_n = where(zero, 1.0, n);
-                   Tensor unit;
-                   if (p == 2) {
-                     unit = where(zero, 0.0, x / safe_n);
-                   } else {
-                     const Tensor scaled = x.sign() * x.abs().pow(p - 1) / safe_n.pow(p - 1);
-                     unit = where(zero, 0.0, where(x.eq(0), 0.0, scaled));
-                   }
-                   return detail::variable_list{unit * grad};
-                 });
+  DimVector reduced;
+  for (int64_t d = 0; d < t.dim(); ++d)
+    if (mask[d]) reduced.push_back(d);
+  // d||x||_p / dx, for p not 0.
+  auto slope = [keep, p](const Tensor& x, const Tensor& norm) {
+    if (p == 1) return x.sign();
+    const Tensor n = norm.reshape(keep);
+    const Tensor zero = n.eq(0);
+    const Tensor safe_n = where(zero, 1.0, n);
+    if (p == 2) return where(zero, 0.0, x / safe_n);
+    const Tensor scaled = x.sign() * x.abs().pow(p - 1) / safe_n.pow(p - 1);
+    return where(zero, 0.0, where(x.eq(0), 0.0, scaled));
+  };
+  detail::record(
+      "NormBackward1", {&t}, {&out}, {{t}, {out, true}},
+      [keep, p, slope](auto&, auto& g, auto& s) {
+        if (p == 0) return detail::variable_list{zeros_like(s[0])};
+        return detail::variable_list{slope(s[0], s[1]) * g[0].reshape(keep)};
+      },
+      // d||x||_p[t] = sum(slope * t) over the reduced dims.
+      [p, slope, reduced](const variable_list& t, const variable_list& s) {
+        if (p == 0) return variable_list{zeros_like(s[1])};
+        return variable_list{(slope(s[0], s[1]) * t[0]).sum(reduced, true).reshape(s[1].sizes())};
+      });
   return out;
 }
 }  // namespace

@@ -42,32 +42,52 @@ Tensor reverse_cumsum(const Tensor& g, int64_t d) {
 // cumprod_i / x_k, so the gradient is reverse_cumsum(g * y) / x. With zeros the products are
 // formed explicitly as an n x n matrix per row (M[i][k] = prod_{k < j <= i} x_j), in public ops
 // so the result is differentiable again.
+// With x moved to the last dim ([..., n]), M[..., i, k] = prod_{k < j <= i} x_j for i >= k (else
+// 0) and the exclusive running product prod_{j < k} x_j: d y_i / d x_k = exclusive_k M[i][k].
+std::pair<Tensor, Tensor> cumprod_factors(const Tensor& xm) {
+  const int64_t n = xm.size(-1);
+  const Tensor i = arange(n, TensorOptions(kInt64).device(xm.device())).view({n, 1});
+  const Tensor k = arange(n, TensorOptions(kInt64).device(xm.device())).view({1, n});
+  // factors[..., i, k] = x_i where i > k, else 1; their running product over i gives M.
+  const Tensor factors = where(i.gt(k), xm.unsqueeze(-1), ones({}, xm.options()));
+  const Tensor m = where(i.ge(k), factors.cumprod(-2), zeros({}, xm.options()));
+  const Tensor exclusive =
+      cat({ones_like(xm.narrow(-1, 0, 1)), xm.narrow(-1, 0, n - 1)}, -1).cumprod(-1);
+  return {m, exclusive};
+}
+
 Tensor cumprod_backward(const Tensor& g, const Tensor& x, const Tensor& y, int64_t d) {
   if (x.dim() == 0) return g;
   if (!x.eq(0).any().item<bool>()) return reverse_cumsum(g * y, d) / x;
-  const int64_t n = x.size(d);
-  const Tensor xm = x.movedim(d, -1);  // [..., n]
-  const Tensor gm = g.movedim(d, -1);
-  const Tensor i = arange(n, TensorOptions(kInt64).device(x.device())).view({n, 1});
-  const Tensor k = arange(n, TensorOptions(kInt64).device(x.device())).view({1, n});
-  // factors[..., i, k] = x_i where i > k, else 1; their running product over i gives M.
-  const Tensor factors = where(i.gt(k), xm.unsqueeze(-1), ones({}, x.options()));
-  const Tensor m = where(i.ge(k), factors.cumprod(-2), zeros({}, x.options()));
-  // The exclusive running product before k: prod_{j < k} x_j.
-  const Tensor exclusive =
-      cat({ones_like(xm.narrow(-1, 0, 1)), xm.narrow(-1, 0, n - 1)}, -1).cumprod(-1);
-  const Tensor grad = exclusive * (gm.unsqueeze(-1) * m).sum(-2);
+  const auto [m, exclusive] = cumprod_factors(x.movedim(d, -1));
+  const Tensor grad = exclusive * (g.movedim(d, -1).unsqueeze(-1) * m).sum(-2);
   return grad.movedim(-1, d);
+}
+
+// d y_i = sum_{k <= i} t_k prod_{j <= i, j != k} x_j: y * cumsum(t / x) without zeros, else
+// through the same products as the backward.
+Tensor cumprod_jvp(const Tensor& t, const Tensor& x, const Tensor& y, int64_t d) {
+  if (x.dim() == 0) return t.to(y.dtype());
+  if (!x.eq(0).any().item<bool>()) return (y * (t / x).cumsum(d)).to(y.dtype());
+  const auto [m, exclusive] = cumprod_factors(x.movedim(d, -1));
+  const Tensor dy = (m * (exclusive * t.movedim(d, -1)).unsqueeze(-2)).sum(-1);
+  return dy.movedim(-1, d).to(y.dtype());
 }
 
 // The gradient of each running extreme goes to the position it was taken from.
 void record_scattered(const char* name, const Tensor& t, const Tensor& values,
                       const Tensor& indices, int64_t d) {
   const DimVector shape(t.sizes().begin(), t.sizes().end());
-  detail::record(name, {&t}, {&values}, {{indices}}, [shape, d](auto&, auto& g, auto& s) {
-    if (shape.empty()) return variable_list{g[0]};
-    return variable_list{zeros(shape, g[0].options()).scatter_add(d, s[0], g[0])};
-  });
+  detail::record(
+      name, {&t}, {&values}, {{indices}},
+      [shape, d](auto&, auto& g, auto& s) {
+        if (shape.empty()) return variable_list{g[0]};
+        return variable_list{zeros(shape, g[0].options()).scatter_add(d, s[0], g[0])};
+      },
+      // The tangent at the position each extreme was taken from.
+      [d](const variable_list& t, const variable_list& s) {
+        return variable_list{t[0].dim() == 0 ? t[0] : t[0].gather(d, s[0])};
+      });
 }
 
 std::tuple<Tensor, Tensor> running_extreme(bool is_max, const Tensor& t, int64_t dim) {
@@ -84,10 +104,12 @@ Tensor cumprod(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   const int64_t d = detail::wrap_dim(dim, t.dim(), "cumprod");
   const ScalarType type = dtype ? *dtype : t.is_floating_point() ? t.dtype() : kInt64;
   Tensor out = std::get<0>(scanned(ScanOp::Prod, t.to(type), d, false));
-  detail::record("CumprodBackward0", {&t}, {&out}, {{t}, {out, true}},
-                 [d](auto&, auto& g, auto& s) {
-                   return variable_list{cumprod_backward(g[0], s[0], s[1], d)};
-                 });
+  detail::record(
+      "CumprodBackward0", {&t}, {&out}, {{t}, {out, true}},
+      [d](auto&, auto& g, auto& s) { return variable_list{cumprod_backward(g[0], s[0], s[1], d)}; },
+      [d](const variable_list& t, const variable_list& s) {
+        return variable_list{cumprod_jvp(t[0], s[0], s[1], d)};
+      });
   return out;
 }
 
@@ -106,19 +128,35 @@ Tensor logcumsumexp(const Tensor& t, int64_t dim) {
   // d y_i / d x_k = exp(x_k - y_i) for k <= i. The sum over i of g_i exp(x_k - y_i) is split by
   // the sign of g and taken in log space, so large inputs neither overflow nor underflow:
   // exp(x_k + reverse_logcumsumexp(log|g| - y)) for each sign.
-  detail::record("LogcumsumexpBackward0", {&t}, {&out}, {{t}, {out, true}},
-                 [d](auto&, auto& g, auto& s) {
-                   const Tensor& x = s[0];
-                   const Tensor& y = s[1];
-                   if (x.dim() == 0) return variable_list{g[0]};
-                   const double ninf = -std::numeric_limits<double>::infinity();
-                   auto part = [&](const Tensor& positive_grad) {
-                     const Tensor log_g = where(positive_grad.gt(0), positive_grad, 1.0).log();
-                     const Tensor masked = where(positive_grad.gt(0), log_g - y, ninf);
-                     return (logcumsumexp(masked.flip({d}), d).flip({d}) + x).exp();
-                   };
-                   return variable_list{part(g[0]) - part(-g[0])};
-                 });
+  detail::record(
+      "LogcumsumexpBackward0", {&t}, {&out}, {{t}, {out, true}},
+      [d](auto&, auto& g, auto& s) {
+        const Tensor& x = s[0];
+        const Tensor& y = s[1];
+        if (x.dim() == 0) return variable_list{g[0]};
+        const double ninf = -std::numeric_limits<double>::infinity();
+        auto part = [&](const Tensor& positive_grad) {
+          const Tensor log_g = where(positive_grad.gt(0), positive_grad, 1.0).log();
+          const Tensor masked = where(positive_grad.gt(0), log_g - y, ninf);
+          return (logcumsumexp(masked.flip({d}), d).flip({d}) + x).exp();
+        };
+        return variable_list{part(g[0]) - part(-g[0])};
+      },
+      // d y_i = sum_{k <= i} exp(x_k - y_i) t_k, each sign of t summed in log space:
+      // exp(logcumsumexp(x + log|t|)_i - y_i).
+      [d](const variable_list& t, const variable_list& s) {
+        const Tensor& x = s[0];
+        if (x.dim() == 0) return variable_list{t[0]};
+        const double ninf = -std::numeric_limits<double>::infinity();
+        // Where y is -inf so is every x before it, and the term is 0, not exp(-inf + inf).
+        const Tensor y = where(s[1].eq(ninf), 0.0, s[1]);
+        auto part = [&](const Tensor& positive) {
+          const Tensor log_t = where(positive.gt(0), positive, 1.0).log();
+          const Tensor masked = where(positive.gt(0), log_t + x, ninf);
+          return (logcumsumexp(masked, d) - y).exp();
+        };
+        return variable_list{part(t[0]) - part(-t[0])};
+      });
   return out;
 }
 

@@ -26,10 +26,16 @@ std::tuple<Tensor, Tensor> sorted(const Tensor& t, int64_t dim, bool descending)
 void record_taken(const char* name, const Tensor& t, const Tensor& values, const Tensor& indices,
                   int64_t dim) {
   const DimVector shape(t.sizes().begin(), t.sizes().end());
-  detail::record(name, {&t}, {&values}, {{indices}}, [shape, dim](auto&, auto& g, auto& s) {
-    if (shape.empty()) return variable_list{g[0]};
-    return variable_list{zeros(shape, g[0].options()).scatter_add(dim, s[0], g[0])};
-  });
+  detail::record(
+      name, {&t}, {&values}, {{indices}},
+      [shape, dim](auto&, auto& g, auto& s) {
+        if (shape.empty()) return variable_list{g[0]};
+        return variable_list{zeros(shape, g[0].options()).scatter_add(dim, s[0], g[0])};
+      },
+      // The tangent at the positions the values came from.
+      [dim](const variable_list& t, const variable_list& s) {
+        return variable_list{t[0].dim() == 0 ? t[0] : t[0].gather(dim, s[0])};
+      });
 }
 
 }  // namespace

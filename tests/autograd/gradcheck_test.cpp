@@ -795,6 +795,19 @@ std::vector<OpSample> op_samples() {
   s.push_back(unary("scatter_value", x34,
                     F1(x.scatter(1, tensor({int64_t{0}, 2, 1}).view({3, 1}), 2.5)),
                     "ScatterBackward1"));
+  // Two sources meet at some positions of self; normal values, so no ties and no zeros.
+  const auto scatter_to = [] {
+    return tensor({int64_t{0}, 1, 2, 0, 2, 1, 0, 0}, TensorOptions(kInt64)).view({2, 4});
+  };
+  for (const char* reduce : {"prod", "amax", "amin"})
+    for (bool include_self : {true, false})
+      s.push_back(binary(
+          std::string("scatter_reduce_") + reduce + (include_self ? "" : "_exclude_self"),
+          normal({3, 4}), normal({2, 4}),
+          [=](const Tensor& a, const Tensor& b) {
+            return a.scatter_reduce(0, scatter_to(), b, reduce, include_self);
+          },
+          "ScatterReduceBackward0"));
   s.push_back(unary("zero_", x34, F1(x.clone().zero_()), "ZeroBackward0"));
   s.push_back(unary("as_strided", x34, F1(x.as_strided({2, 2}, {4, 1}, 1)), "AsStridedBackward0"));
 

@@ -155,6 +155,28 @@ TEST(VmapBatching, OpsWithoutARuleRunPerEntry) {
   EXPECT_EQ(calls, 1 + 4 + 4);
 }
 
+// The fused attention kernel and its backward have no batched form: they run once per entry
+// inside the one batched call of f, masks mapped or shared.
+TEST(VmapBatching, AttentionRunsPerEntryInsideOneCall) {
+  manual_seed(13);
+  Tensor xs = randn({3, 2, 5, 4}, f64());
+  const Tensor shared_mask = randn({5, 5}, f64());
+  int calls = 0;
+  auto f = [&](const Tensor& x) {
+    ++calls;
+    return scaled_dot_product_attention(x, x * 2, x + 1, shared_mask) +
+           scaled_dot_product_attention(x, x.flip({1}), x, {}, 0.0, /*is_causal=*/true);
+  };
+  const Tensor out = func::vmap(f)(xs);
+  EXPECT_EQ(calls, 1);
+  testing::expect_close(out, loop(f, xs), 1e-12);
+  calls = 0;
+  auto loss = [&](const Tensor& x) { return f(x).pow(2).sum(); };
+  const Tensor grads = func::vmap(func::grad(loss))(xs);
+  EXPECT_EQ(calls, 1);
+  testing::expect_close(grads, loop(func::grad(loss), xs), 1e-10);
+}
+
 TEST(VmapBatching, GatherScatterAndIndexSelectWithMappedOrSharedIndices) {
   manual_seed(12);
   Tensor xs = randn({4, 3, 5}, f64());

@@ -2,11 +2,19 @@
 // written in ops (several blocks, masks, causality, broadcast batch dims, strided inputs),
 // float64 first- and second-order gradient checks, and argument errors.
 #include <cmath>
+#include <functional>
 #include <limits>
+#include <set>
+#include <string>
+#include <vector>
 
 #include "testing.h"
 
 namespace ember {
+namespace autograd {
+// graph/forward_grad.h: the ops that derived their JVP from the backward formula.
+std::set<std::string> take_derived_jvp_names();
+}  // namespace autograd
 namespace {
 using testing::expect_close;
 using testing::values;
@@ -134,6 +142,96 @@ TEST(Attention, FirstAndSecondDerivatives) {
     EXPECT_TRUE(autograd::gradcheck(fn, {q, k, v}));
     EXPECT_TRUE(autograd::gradgradcheck(fn, {q, k, v}));
   }
+}
+
+// The fused op's tangent under a dual level (tangents on the inputs marked in `with_tangent`)
+// against central differences along the same tangents, in float64.
+void expect_tangent_matches_differences(
+    const std::function<Tensor(const autograd::variable_list&)>& f,
+    const autograd::variable_list& inputs, std::vector<bool> with_tangent = {}) {
+  with_tangent.resize(inputs.size(), with_tangent.empty());
+  autograd::variable_list tangents;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    tangents.push_back(with_tangent[i] ? randn_like(inputs[i]) : Tensor());
+  Tensor tangent;
+  {
+    autograd::forward_ad::dual_level level;
+    autograd::variable_list duals;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      duals.push_back(tangents[i].defined()
+                          ? autograd::forward_ad::make_dual(inputs[i].detach(), tangents[i])
+                          : inputs[i].detach());
+    tangent = autograd::forward_ad::unpack_dual(f(duals)).tangent;
+  }
+  ASSERT_TRUE(tangent.defined());
+  const double eps = 1e-6;
+  auto shifted = [&](double sign) {
+    NoGradGuard no_grad;
+    autograd::variable_list xs;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      xs.push_back(tangents[i].defined() ? inputs[i] + tangents[i] * (sign * eps) : inputs[i]);
+    return f(xs);
+  };
+  expect_close(tangent, (shifted(1) - shifted(-1)) / (2 * eps), 1e-5, 1e-7);
+}
+
+TEST(Attention, ForwardMode) {
+  manual_seed(9);
+  // Batch dims that broadcast (q [2, 1, ...] against k, v [3, ...]).
+  const Tensor q = leaf({2, 1, 6, 4}), k = leaf({3, 7, 4}), v = leaf({3, 7, 5});
+  // Every query keeps at least one key (its diagonal one).
+  const Tensor allowed = rand({6, 7}).gt(0.4).logical_or(eye(6, 7, TensorOptions(kFloat64)).ne(0));
+  const Tensor additive = randn({3, 1, 7}, TensorOptions(kFloat64));
+  const std::vector<std::function<Tensor(const autograd::variable_list&)>> cases = {
+      [](auto& x) { return scaled_dot_product_attention(x[0], x[1], x[2]); },
+      [](auto& x) { return scaled_dot_product_attention(x[0], x[1], x[2], {}, 0.0, true); },
+      [&](auto& x) { return scaled_dot_product_attention(x[0], x[1], x[2], allowed); },
+      [&](auto& x) {
+        return scaled_dot_product_attention(x[0], x[1], x[2], additive, 0.0, false, 0.3);
+      },
+  };
+  for (const auto& f : cases) {
+    expect_tangent_matches_differences(f, {q, k, v});
+    expect_tangent_matches_differences(f, {q, k, v}, {true, false, false});
+    expect_tangent_matches_differences(f, {q, k, v}, {false, true, false});
+    expect_tangent_matches_differences(f, {q, k, v}, {false, false, true});
+  }
+  // A float mask with a tangent (it takes the composed path).
+  expect_tangent_matches_differences(
+      [](auto& x) { return scaled_dot_product_attention(x[0], x[1], x[2], x[3]); },
+      {q, k, v, randn({6, 7}, TensorOptions(kFloat64))});
+  // The fused op's rule writes its tangent out rather than deriving it from the backward.
+  (void)autograd::take_derived_jvp_names();
+  {
+    autograd::forward_ad::dual_level level;
+    const Tensor dq = autograd::forward_ad::make_dual(q.detach(), randn_like(q));
+    const Tensor out = scaled_dot_product_attention(dq, k.detach(), v.detach(), {}, 0.0, true);
+    EXPECT_TRUE(autograd::forward_ad::unpack_dual(out).tangent.defined());
+  }
+  EXPECT_EQ(
+      autograd::take_derived_jvp_names().count("ScaledDotProductFlashAttentionForCpuBackward0"),
+      0u);
+}
+
+TEST(Attention, ForwardOverReverse) {
+  manual_seed(10);
+  const Tensor q = leaf({2, 3, 4}), k = leaf({2, 5, 4}), v = leaf({2, 5, 3});
+  const Tensor t = randn_like(q), g = randn({2, 3, 3}, TensorOptions(kFloat64));
+  auto grad_q = [&](const Tensor& x) {
+    return autograd::grad({scaled_dot_product_attention(x, k, v, {}, 0.0, true)}, {x}, {g},
+                          std::nullopt, true)[0];
+  };
+  Tensor hvp;
+  {
+    autograd::forward_ad::dual_level level;
+    hvp = autograd::forward_ad::unpack_dual(grad_q(autograd::forward_ad::make_dual(q, t)))
+              .tangent.detach();
+  }
+  const double eps = 1e-6;
+  auto at = [&](double sign) {
+    return grad_q((q.detach() + t * (sign * eps)).requires_grad_()).detach();
+  };
+  expect_close(hvp, (at(1) - at(-1)) / (2 * eps), 1e-5, 1e-7);
 }
 
 TEST(Attention, MaskThatNeedsAGradient) {

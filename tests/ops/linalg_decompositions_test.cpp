@@ -227,6 +227,168 @@ TEST(LinalgDecompositions, FirstAndSecondDerivatives) {
   check_derivatives([](auto& v) { return linalg::cond(v[0]); }, {leaf({3, 3})});
 }
 
+using MultiFn = std::function<variable_list(const variable_list&)>;
+
+// Forward mode: under a dual level, each output's tangent equals the central difference of f
+// along random tangents of the inputs marked in `with_tangent` (all when empty), and
+// <u, J t> from forward mode equals <J^T u, t> from reverse mode (where `reverse`: the backward
+// of a rectangular lu_factor is not implemented).
+void check_forward_mode(const MultiFn& f, const variable_list& inputs,
+                        std::vector<bool> with_tangent = {}, bool reverse = true) {
+  with_tangent.resize(inputs.size(), with_tangent.empty());
+  variable_list tangents, forward;
+  for (size_t i = 0; i < inputs.size(); ++i)
+    tangents.push_back(with_tangent[i] ? randn_like(inputs[i]) : Tensor());
+  {
+    autograd::forward_ad::dual_level level;
+    variable_list duals;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      duals.push_back(tangents[i].defined()
+                          ? autograd::forward_ad::make_dual(inputs[i].detach(), tangents[i])
+                          : inputs[i].detach());
+    for (const Tensor& out : f(duals)) {
+      const Tensor t = autograd::forward_ad::unpack_dual(out).tangent;
+      forward.push_back(t.defined() ? t.detach() : zeros_like(out));
+    }
+  }
+  const double eps = 1e-6;
+  auto shifted = [&](double sign) {
+    NoGradGuard no_grad;
+    variable_list xs;
+    for (size_t i = 0; i < inputs.size(); ++i)
+      xs.push_back(tangents[i].defined() ? inputs[i] + tangents[i] * (sign * eps) : inputs[i]);
+    return f(xs);
+  };
+  const variable_list plus = shifted(1), minus = shifted(-1);
+  ASSERT_EQ(forward.size(), plus.size());
+  for (size_t k = 0; k < forward.size(); ++k)
+    expect_close(forward[k], (plus[k] - minus[k]) / (2 * eps), 1e-5, 1e-6);
+  if (!reverse) return;
+  const variable_list outs = f(inputs);
+  variable_list us;
+  double forward_product = 0, reverse_product = 0;
+  for (size_t k = 0; k < outs.size(); ++k) {
+    us.push_back(randn_like(outs[k]));
+    forward_product += (us[k] * forward[k]).sum().item<double>();
+  }
+  const variable_list grads = autograd::grad(outs, inputs, us, std::nullopt, false, true);
+  for (size_t i = 0; i < grads.size(); ++i)
+    if (grads[i].defined() && tangents[i].defined())
+      reverse_product += (grads[i] * tangents[i]).sum().item<double>();
+  EXPECT_NEAR(forward_product, reverse_product, 1e-8 * (1 + std::abs(reverse_product)));
+}
+
+TEST(LinalgDecompositions, ForwardMode) {
+  manual_seed(1);
+  check_forward_mode([](auto& v) { return variable_list{linalg::inv(v[0])}; },
+                     {well_conditioned({2, 3, 3})});
+  check_forward_mode([](auto& v) { return variable_list{linalg::det(v[0])}; },
+                     {well_conditioned({2, 3, 3})});
+  check_forward_mode(
+      [](auto& v) {
+        const auto [sign, logabs] = linalg::slogdet(v[0]);
+        return variable_list{logabs, logdet(v[0] * sign.unsqueeze(-1).unsqueeze(-1))};
+      },
+      {well_conditioned({2, 3, 3})});
+  // Solves: broadcast batch, right-hand X A = B, vector B, and a tangent on one input only.
+  check_forward_mode([](auto& v) { return variable_list{linalg::solve(v[0], v[1])}; },
+                     {well_conditioned({2, 3, 3}), leaf({3, 2})});
+  check_forward_mode([](auto& v) { return variable_list{linalg::solve(v[0], v[1], false)}; },
+                     {well_conditioned({3, 3}), leaf({2, 3})});
+  check_forward_mode([](auto& v) { return variable_list{linalg::solve(v[0], v[1])}; },
+                     {well_conditioned({3, 3}), leaf({3})}, {false, true});
+  check_forward_mode([](auto& v) { return variable_list{linalg::solve(v[0], v[1])}; },
+                     {well_conditioned({3, 3}), leaf({3, 2})}, {true, false});
+  check_forward_mode(
+      [](auto& v) { return variable_list{linalg::solve_triangular(v[0], v[1], false)}; },
+      {well_conditioned({2, 3, 3}), leaf({3, 2})});
+  check_forward_mode(
+      [](auto& v) {
+        return variable_list{linalg::solve_triangular(v[0], v[1], true, false, true)};
+      },
+      {well_conditioned({3, 3}), leaf({2, 3})});
+  check_forward_mode(
+      [](auto& v) {
+        return variable_list{linalg::cholesky(spd(v[0])), linalg::cholesky(spd(v[0]), true)};
+      },
+      {leaf({2, 3, 3})});
+  // QR: tall, wide (A = Q [R1 R2]) and complete for a wide matrix (the same as reduced).
+  const MultiFn qr = [](auto& v) {
+    const auto [Q, R] = linalg::qr(v[0]);
+    return variable_list{Q, R};
+  };
+  check_forward_mode(qr, {leaf({2, 4, 3})});
+  check_forward_mode(qr, {leaf({3, 5})});
+  check_forward_mode(
+      [](auto& v) {
+        const auto [Q, R] = linalg::qr(v[0], "complete");
+        return variable_list{Q, R};
+      },
+      {leaf({3, 3})});
+  // eigh on symmetrized input (either triangle); V * V does not depend on the signs.
+  for (const char* uplo : {"L", "U"})
+    check_forward_mode(
+        [uplo](auto& v) {
+          const auto [L, V] = linalg::eigh(sym(v[0]), uplo);
+          return variable_list{L, V * V};
+        },
+        {leaf({2, 3, 3})});
+  // SVD, reduced and full, tall and wide: U's first k columns and Vh's first k rows move.
+  for (const bool full : {false, true})
+    for (const std::vector<int64_t>& shape : {std::vector<int64_t>{4, 3}, {2, 3, 5}})
+      check_forward_mode(
+          [full](auto& v) {
+            const auto [U, S, Vh] = linalg::svd(v[0], full);
+            const int64_t k = S.size(-1);
+            const Tensor u = U.narrow(-1, 0, k), vh = Vh.narrow(-2, 0, k);
+            return variable_list{S, u * u, vh * vh, u.matmul(vh)};
+          },
+          {leaf(shape)});
+  check_forward_mode([](auto& v) { return variable_list{linalg::svdvals(v[0])}; }, {leaf({3, 4})});
+  // LU: square (batched), tall and wide (whose backward is not implemented).
+  for (const std::vector<int64_t>& shape : {std::vector<int64_t>{2, 3, 3}, {5, 3}, {3, 5}})
+    check_forward_mode([](auto& v) { return variable_list{std::get<0>(linalg::lu_factor(v[0]))}; },
+                       {leaf(shape)}, {}, shape[shape.size() - 2] == shape.back());
+  check_forward_mode(
+      [](auto& v) {
+        const auto [LU, pivots] = linalg::lu_factor(v[0]);
+        return variable_list{linalg::lu_solve(LU, pivots, v[1])};
+      },
+      {well_conditioned({3, 3}), leaf({3, 2})});
+}
+
+TEST(LinalgDecompositions, ForwardModeAtSingularAndErrors) {
+  // d det at a singular matrix is <adj(A)^T, dA>: for [[1, 2], [2, 4]] along [[1, 0], [0, 0]]
+  // that is 4.
+  {
+    autograd::forward_ad::dual_level level;
+    const Tensor A = autograd::forward_ad::make_dual(t64({{1.0, 2.0}, {2.0, 4.0}}),
+                                                     t64({{1.0, 0.0}, {0.0, 0.0}}));
+    expect_close(autograd::forward_ad::unpack_dual(linalg::det(A)).tangent, t64(4.0), 1e-10);
+    const Tensor B =
+        autograd::forward_ad::make_dual(randn({4, 3}, kFloat64), randn({4, 3}, kFloat64));
+    EXPECT_EMBER_ERROR(linalg::qr(B, "r"), "The derivative of linalg.qr depends on Q");
+    EXPECT_EMBER_ERROR(linalg::qr(B, "complete"),
+                       "The QR decomposition is not differentiable when mode='complete'");
+  }
+  // Forward over reverse: the tangent of a gradient.
+  manual_seed(2);
+  const Tensor A = well_conditioned({3, 3}), t = randn({3, 3}, kFloat64);
+  Tensor hvp;
+  {
+    autograd::forward_ad::dual_level level;
+    const Tensor x = autograd::forward_ad::make_dual(A, t);
+    const Tensor g = autograd::grad({linalg::det(x)}, {x}, {}, std::nullopt, true)[0];
+    hvp = autograd::forward_ad::unpack_dual(g).tangent.detach();
+  }
+  const double eps = 1e-6;
+  auto grad_at = [](const Tensor& x) {
+    const Tensor leaf_x = x.detach().requires_grad_();
+    return autograd::grad({linalg::det(leaf_x)}, {leaf_x})[0];
+  };
+  expect_close(hvp, (grad_at(A + t * eps) - grad_at(A - t * eps)) / (2 * eps), 1e-5, 1e-6);
+}
+
 TEST(LinalgDecompositions, SingularDeterminantGradient) {
   // The gradient of det at a singular matrix is the adjugate's transpose: for [[1, 2], [2, 4]],
   // [[4, -2], [-2, 1]].

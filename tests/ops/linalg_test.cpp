@@ -345,5 +345,34 @@ TEST(Linalg, ProductGradientsTakeTheirInputsLayout) {
   EXPECT_TRUE(g[0].is_contiguous());
 }
 
+// The products' tangents under a dual level, with a tangent on one operand or both, and addmm's
+// beta = 0 and alpha = 0, which ignore self and the product as the forward does.
+TEST(Linalg, ProductTangents) {
+  using autograd::forward_ad::make_dual;
+  using autograd::forward_ad::unpack_dual;
+  const TensorOptions f64(kFloat64);
+  const Tensor a = randn({3, 4}, f64), b = randn({4, 2}, f64), da = randn({3, 4}, f64),
+               db = randn({4, 2}, f64), bias = randn({2}, f64), dbias = randn({2}, f64);
+  autograd::forward_ad::dual_level level;
+  auto tangent = [](const Tensor& t) { return unpack_dual(t).tangent; };
+  testing::expect_close(tangent(mm(make_dual(a, da), b)), da.mm(b), 1e-12);
+  testing::expect_close(tangent(mm(a, make_dual(b, db))), a.mm(db), 1e-12);
+  testing::expect_close(tangent(mm(make_dual(a, da), make_dual(b, db))), da.mm(b) + a.mm(db),
+                        1e-12);
+  testing::expect_close(tangent(mv(a, make_dual(b.select(1, 0), db.select(1, 0)))),
+                        a.mv(db.select(1, 0)), 1e-12);
+  testing::expect_close(tangent(dot(make_dual(a.select(0, 0), da.select(0, 0)), a.select(0, 1))),
+                        da.select(0, 0).dot(a.select(0, 1)), 1e-12);
+  testing::expect_close(tangent(bmm(make_dual(a.unsqueeze(0), da.unsqueeze(0)), b.unsqueeze(0))),
+                        da.mm(b).unsqueeze(0), 1e-12);
+  const Tensor da_dual = make_dual(a, da), bias_dual = make_dual(bias, dbias);
+  testing::expect_close(tangent(addmm(bias_dual, da_dual, b, 0.5, 2.0)),
+                        dbias.expand({3, 2}) * 0.5 + da.mm(b) * 2.0, 1e-12);
+  testing::expect_close(tangent(addmm(bias_dual, da_dual, b, 0.0, 2.0)), da.mm(b) * 2.0, 1e-12);
+  testing::expect_close(tangent(addmm(bias_dual, da_dual, b, 3.0, 0.0)), dbias.expand({3, 2}) * 3.0,
+                        1e-12);
+  EXPECT_FALSE(tangent(addmm(bias, da_dual, b, 1.0, 0.0)).defined());
+}
+
 }  // namespace
 }  // namespace ember
