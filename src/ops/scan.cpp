@@ -120,42 +120,73 @@ std::tuple<Tensor, Tensor> cummin(const Tensor& t, int64_t dim) {
   return running_extreme(false, t, dim);
 }
 
+namespace {
+
+// logcumsumexp's gradient along d: sum_{i >= k} g_i exp(x_k - y_i). The sum is split by the
+// sign of g and taken in log space, so large inputs neither overflow nor underflow:
+// exp(x_k + reverse_logcumsumexp(log|g| - y)) for each sign.
+Tensor logcumsumexp_vjp(const Tensor& g, const Tensor& x, const Tensor& y, int64_t d) {
+  const double ninf = -std::numeric_limits<double>::infinity();
+  auto part = [&](const Tensor& positive_grad) {
+    const Tensor log_g = where(positive_grad.gt(0), positive_grad, 1.0).log();
+    const Tensor masked = where(positive_grad.gt(0), log_g - y, ninf);
+    return (logcumsumexp(masked.flip({d}), d).flip({d}) + x).exp();
+  };
+  return part(g) - part(-g);
+}
+
+// Its tangent along t: sum_{k <= i} exp(x_k - y_i) t_k, each sign of t summed in log space:
+// exp(logcumsumexp(x + log|t|)_i - y_i).
+Tensor logcumsumexp_jvp(const Tensor& t, const Tensor& x, const Tensor& out, int64_t d) {
+  const double ninf = -std::numeric_limits<double>::infinity();
+  // Where y is -inf so is every x before it, and the term is 0, not exp(-inf + inf).
+  const Tensor y = where(out.eq(ninf), 0.0, out);
+  auto part = [&](const Tensor& positive) {
+    const Tensor log_t = where(positive.gt(0), positive, 1.0).log();
+    const Tensor masked = where(positive.gt(0), log_t + x, ninf);
+    return (logcumsumexp(masked, d) - y).exp();
+  };
+  return part(t) - part(-t);
+}
+
+// The gradient gx = logcumsumexp_vjp(g, x, y) as a node of its own when it must be
+// differentiated again. The log-space formula is flat in g where g = 0 (its sign split masks
+// those entries), so differentiating through it would drop d gx / d g there. gx is linear in g
+// with d<gx, v>/dg = J v (the tangent along v); d gx_k / d x_k = gx_k; and
+// d<gx, v>/d y_i = -g_i (J v)_i.
+Tensor logcumsumexp_grad(const Tensor& g, const Tensor& x, const Tensor& y, int64_t d) {
+  if (!GradMode::is_enabled()) return logcumsumexp_vjp(g, x, y, d);
+  Tensor gx;
+  {
+    NoGradGuard values_only;
+    gx = logcumsumexp_vjp(g, x, y, d);
+  }
+  detail::record("LogcumsumexpBackwardBackward0", {&g, &x, &y}, {&gx}, {{g}, {x}, {y}, {gx, true}},
+                 [d](auto& node, auto& v, auto& s) {
+                   const Tensor jv = logcumsumexp_jvp(v[0], s[1], s[2], d);
+                   return variable_list{jv, detail::needs_grad(node, 1) ? v[0] * s[3] : Tensor(),
+                                        detail::needs_grad(node, 2) ? -s[0] * jv : Tensor()};
+                 });
+  return gx;
+}
+
+}  // namespace
+
 Tensor logcumsumexp(const Tensor& t, int64_t dim) {
   const int64_t d = detail::wrap_dim(dim, t.dim(), "logcumsumexp");
   EMBER_CHECK(t.is_floating_point(), "logcumsumexp: not implemented for '{}'",
               dtype_legacy_name(t.dtype()));
   Tensor out = std::get<0>(scanned(ScanOp::LogSumExp, t, d, false));
-  // d y_i / d x_k = exp(x_k - y_i) for k <= i. The sum over i of g_i exp(x_k - y_i) is split by
-  // the sign of g and taken in log space, so large inputs neither overflow nor underflow:
-  // exp(x_k + reverse_logcumsumexp(log|g| - y)) for each sign.
+  // d y_i / d x_k = exp(x_k - y_i) for k <= i.
   detail::record(
       "LogcumsumexpBackward0", {&t}, {&out}, {{t}, {out, true}},
       [d](auto&, auto& g, auto& s) {
-        const Tensor& x = s[0];
-        const Tensor& y = s[1];
-        if (x.dim() == 0) return variable_list{g[0]};
-        const double ninf = -std::numeric_limits<double>::infinity();
-        auto part = [&](const Tensor& positive_grad) {
-          const Tensor log_g = where(positive_grad.gt(0), positive_grad, 1.0).log();
-          const Tensor masked = where(positive_grad.gt(0), log_g - y, ninf);
-          return (logcumsumexp(masked.flip({d}), d).flip({d}) + x).exp();
-        };
-        return variable_list{part(g[0]) - part(-g[0])};
+        if (s[0].dim() == 0) return variable_list{g[0]};
+        return variable_list{logcumsumexp_grad(g[0], s[0], s[1], d)};
       },
-      // d y_i = sum_{k <= i} exp(x_k - y_i) t_k, each sign of t summed in log space:
-      // exp(logcumsumexp(x + log|t|)_i - y_i).
       [d](const variable_list& t, const variable_list& s) {
-        const Tensor& x = s[0];
-        if (x.dim() == 0) return variable_list{t[0]};
-        const double ninf = -std::numeric_limits<double>::infinity();
-        // Where y is -inf so is every x before it, and the term is 0, not exp(-inf + inf).
-        const Tensor y = where(s[1].eq(ninf), 0.0, s[1]);
-        auto part = [&](const Tensor& positive) {
-          const Tensor log_t = where(positive.gt(0), positive, 1.0).log();
-          const Tensor masked = where(positive.gt(0), log_t + x, ninf);
-          return (logcumsumexp(masked, d) - y).exp();
-        };
-        return variable_list{part(t[0]) - part(-t[0])};
+        if (s[0].dim() == 0) return variable_list{t[0]};
+        return variable_list{logcumsumexp_jvp(t[0], s[0], s[1], d)};
       });
   return out;
 }

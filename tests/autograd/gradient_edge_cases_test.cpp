@@ -182,5 +182,22 @@ TEST(GradcheckSelf, GradgradcheckDifferentiatesThroughTheUpstreamGradient) {
       "vjp_function: more outputs require grad than the 0 upstream gradients");
 }
 
+// logcumsumexp's backward splits the gradient by sign in log space; at gradient entries of zero
+// its second derivative in the gradient must still be the Jacobian (torch 1.13 gives NaN there).
+TEST(GradcheckZeroGradients, LogcumsumexpDoubleBackward) {
+  manual_seed(14);
+  const Tensor x = randn({3, 5}, kFloat64).requires_grad_();
+  const variable_list upstream{tensor({0.0, 1.0, 0.0, -2.0, 0.0}, TensorOptions(kFloat64))
+                                   .expand({3, 5})
+                                   .contiguous()
+                                   .requires_grad_()};
+  auto f = [](const variable_list& v) { return variable_list{v[0].logcumsumexp(1)}; };
+  EXPECT_TRUE(autograd::gradgradcheck(f, {x}, upstream));
+  // d/dg of sum(J^T g) is J 1: each output moves one for one with a shift of the whole input.
+  const Tensor g = upstream[0].detach().requires_grad_();
+  const Tensor gx = autograd::grad({x.logcumsumexp(1)}, {x}, {g}, std::nullopt, true)[0];
+  testing::expect_close(autograd::grad({gx.sum()}, {g})[0], ones({3, 5}, kFloat64), 1e-12);
+}
+
 }  // namespace
 }  // namespace ember
