@@ -3,6 +3,7 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "bindings.h"
@@ -267,19 +268,34 @@ std::vector<Tensor> tensor_list(py::handle obj) {
 }
 
 namespace {
-// Walks nested sequences once, recording the shape and the widest number category.
+// Walks nested sequences once, recording the shape and the promoted type of the elements.
 struct NestedData {
   DimVector shape;
   std::vector<Scalar> values;
-  int category = 0;  // 0 bool, 1 int, 2 float
+  std::optional<ScalarType> type;  // none until an element or an empty innermost list is seen
 };
+
+// An element's own dtype, as torch infers it: a Python number's from its kind (a float takes the
+// default dtype), a tensor's and a NumPy scalar's their own (np.float64 stays float64).
+ScalarType element_type(py::handle obj, const Scalar& s) {
+  if (is_tensor(obj)) return as_tensor(obj).dtype();
+  if (is_numpy_scalar(obj)) {
+    const py::object array = py::module_::import("numpy").attr("asarray")(obj);
+    const std::string kind = py::str(array.attr("dtype").attr("name"));
+    if (kind == "float64" || kind == "float32" || kind == "int64" || kind == "int32" ||
+        kind == "bool")
+      return from_numpy_array(array, /*warn_if_read_only=*/false).dtype();
+  }
+  return s.is_boolean() ? kBool : s.is_integral() ? kInt64 : get_default_dtype();
+}
 
 void collect(py::handle obj, size_t depth, NestedData& data) {
   if (is_tensor(obj) || is_number(obj)) {
     const Scalar s = to_scalar(obj);
     if (depth != data.shape.size())
       throw py::value_error("expected a sequence at depth " + std::to_string(depth));
-    data.category = std::max(data.category, s.is_boolean() ? 0 : s.is_integral() ? 1 : 2);
+    const ScalarType type = element_type(obj, s);
+    data.type = data.type ? promote_types(*data.type, type) : type;
     data.values.push_back(s);
     return;
   }
@@ -296,7 +312,8 @@ void collect(py::handle obj, size_t depth, NestedData& data) {
   }
   for (py::handle item : seq) collect(item, depth + 1, data);
   // An empty innermost list fixes the depth at this level.
-  if (n == 0 && depth + 1 == data.shape.size() && data.values.empty()) data.category = 2;
+  if (n == 0 && depth + 1 == data.shape.size() && data.values.empty())
+    data.type = get_default_dtype();
 }
 
 template <typename T>
@@ -317,10 +334,8 @@ Tensor tensor_from_data(py::handle data, std::optional<ScalarType> dtype) {
   }
   NestedData nested;
   collect(data, 0, nested);
-  const ScalarType inferred = nested.category == 0   ? kBool
-                              : nested.category == 1 ? kInt64
-                                                     : get_default_dtype();
-  Tensor out = empty(nested.shape, TensorOptions(dtype.value_or(inferred)));
+  Tensor out =
+      empty(nested.shape, TensorOptions(dtype.value_or(nested.type.value_or(get_default_dtype()))));
   switch (out.dtype()) {
     case kBool:
       fill_from<bool>(out, nested.values);

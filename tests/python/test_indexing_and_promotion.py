@@ -85,3 +85,20 @@ def test_tolist_item_and_conversions_match_torch(torch):
     assert ember.tensor(7).item() == 7 and isinstance(ember.tensor(7).item(), int)
     assert isinstance(ember.tensor(True).item(), bool)
     assert ember.tensor([1.5]).int().dtype is ember.int32
+
+
+def _inference_cases(torch, lib):
+    return [np.float64(1.5), np.float32(1.5), np.int64(3), np.int32(3), True, 2, 2.5, [], [[]],
+            [np.float64(1.0), 2.0], [np.float32(1), np.int64(2)], [np.int32(1), 2], [1.0, 2],
+            [[np.float64(1)], [2]], [True, np.int32(2)], [True, False],
+            [lib.tensor(1.0, dtype=lib.float64), 2.0], [1.0, lib.tensor(2.0)]]
+
+
+def test_tensor_infers_dtype_from_numpy_scalars_and_tensors_as_torch(torch):
+    """The elements' own dtypes promote, as torch.tensor does: a NumPy scalar keeps its dtype
+    (np.float64 is float64, np.int32 int32) and a tensor element its own."""
+    for got_data, want_data in zip(_inference_cases(torch, ember), _inference_cases(torch, torch)):
+        got, want = ember.tensor(got_data), torch.tensor(want_data)
+        assert str(got.dtype) == str(want.dtype), repr(want_data)
+        assert tuple(got.shape) == tuple(want.shape), repr(want_data)
+        np.testing.assert_array_equal(got.numpy(), want.numpy())
