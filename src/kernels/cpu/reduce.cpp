@@ -181,6 +181,11 @@ void reduce_typed(ReduceOp op, const Tensor& out, const Tensor& in) {
                 int64_t ri, unused;
                 red.offsets(m, ri, unused);
                 const T* s = src + io + ri;
+                // Sums (bias gradients over tokens) get a loop of their own, which vectorises.
+                if (op == ReduceOp::Sum) {
+                  for (int64_t j = b; j < e; ++j) a[j - b] += static_cast<Acc<T>>(s[j]);
+                  continue;
+                }
                 for (int64_t j = b; j < e; ++j)
                   a[j - b] = ra.combine(a[j - b], static_cast<Acc<T>>(s[j]));
               }
