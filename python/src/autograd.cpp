@@ -99,12 +99,34 @@ struct FunctionCtx {
 /// The node recorded for a Python Function: backward calls the class's staticmethod.
 class PyFunctionNode final : public CustomNode {
  public:
-  PyFunctionNode(std::string name, py::object cls)
-      : CustomNode(std::move(name)), cls_(std::make_unique<PyObjectRef>(std::move(cls))) {}
+  PyFunctionNode(std::string name, py::object cls, bool has_jvp)
+      : CustomNode(std::move(name)),
+        cls_(std::make_unique<PyObjectRef>(std::move(cls))),
+        has_jvp_(has_jvp) {}
 
   void set_ctx(py::object ctx) { ctx_ = std::make_unique<PyObjectRef>(std::move(ctx)); }
+  void set_materialize(bool value) { materialize_ = value; }
 
  protected:
+  bool has_jvp() const override { return has_jvp_; }
+  bool materialize_tangents() const override { return materialize_; }
+
+  // cls.jvp(ctx, *tangents): Function.jvp itself raises the missing-jvp NotImplementedError.
+  std::vector<Tensor> call_jvp(AutogradContext*, std::vector<Tensor> tangents) override {
+    py::gil_scoped_acquire gil;
+    py::tuple args(tangents.size() + 1);
+    args[0] = ctx_->get();
+    for (size_t i = 0; i < tangents.size(); ++i) args[i + 1] = optional_tensor(tangents[i]);
+    py::object result = cls_->get().attr("jvp")(*args);
+    std::vector<Tensor> out;
+    if (py::isinstance<py::tuple>(result)) {
+      for (py::handle item : result) out.push_back(tensor_or_undefined(item));
+    } else {
+      out.push_back(tensor_or_undefined(result));
+    }
+    return out;
+  }
+
   std::vector<Tensor> call_backward(AutogradContext*, std::vector<Tensor> grads) override {
     py::gil_scoped_acquire gil;
     const auto& ctx = ctx_->get().cast<const FunctionCtx&>();
@@ -133,6 +155,8 @@ class PyFunctionNode final : public CustomNode {
  private:
   std::unique_ptr<PyObjectRef> cls_;
   std::unique_ptr<PyObjectRef> ctx_;
+  bool has_jvp_;
+  bool materialize_ = true;
 };
 
 AutogradContext& FunctionCtx::context() const {
@@ -141,10 +165,18 @@ AutogradContext& FunctionCtx::context() const {
   return *n->context();
 }
 
-// Function.apply(*args): forward without recording, then link the outputs to a new node.
+// Whether cls overrides Function.jvp.
+bool defines_jvp(const py::object& cls) {
+  static PyObjectRef* base =
+      new PyObjectRef(py::module_::import("ember.autograd.function").attr("Function").attr("jvp"));
+  return !py::object(cls.attr("jvp")).is(base->get());
+}
+
+// Function.apply(*args): forward without recording, then link the outputs to a new node and
+// give them tangents under a dual level.
 py::object function_apply(py::object cls, const py::args& args) {
   const std::string name = py::str(cls.attr("__name__")).cast<std::string>() + "Backward";
-  auto node = autograd::make_node<PyFunctionNode>(name, cls);
+  auto node = autograd::make_node<PyFunctionNode>(name, cls, defines_jvp(cls));
   std::vector<Tensor> inputs;
   std::vector<bool> is_tensor_arg;
   for (py::handle a : args) {
@@ -157,24 +189,28 @@ py::object function_apply(py::object cls, const py::args& args) {
   node->set_ctx(ctx);
 
   py::object result;
-  {
-    AutoGradMode no_grad(false);
+  CustomNode::run_forward([&] {
     py::tuple forward_args(args.size() + 1);
     forward_args[0] = ctx;
     for (size_t i = 0; i < args.size(); ++i) forward_args[i + 1] = args[i];
     result = cls.attr("forward")(*forward_args);
-  }
-  if (!record) return result;
+    return std::vector<Tensor>();
+  });
 
   const bool is_tuple = py::isinstance<py::tuple>(result);
   py::tuple items = is_tuple ? py::reinterpret_borrow<py::tuple>(result) : py::make_tuple(result);
   std::vector<Tensor> outputs;
   for (py::handle item : items) outputs.push_back(is_tensor(item) ? as_tensor(item) : Tensor());
-  node->link_outputs(inputs, outputs);
+  if (record) node->link_outputs(inputs, outputs);
+  node->propagate_tangents(inputs, outputs);
   py::tuple linked(items.size());
-  for (size_t i = 0; i < items.size(); ++i)
-    linked[i] =
-        outputs[i].defined() ? py::cast(outputs[i]) : py::reinterpret_borrow<py::object>(items[i]);
+  bool changed = false;
+  for (size_t i = 0; i < items.size(); ++i) {
+    const bool same = !outputs[i].defined() || outputs[i].is_same(as_tensor(items[i]));
+    linked[i] = same ? py::reinterpret_borrow<py::object>(items[i]) : py::cast(outputs[i]);
+    changed = changed || !same;
+  }
+  if (!changed) return result;
   return is_tuple ? py::object(linked) : linked[0];
 }
 
@@ -197,8 +233,25 @@ void bind_function_ctx(py::module_& m) {
            [](FunctionCtx& ctx, const py::args& tensors) {
              ctx.context().mark_non_differentiable(tensor_list(tensors));
            })
+      .def("save_for_forward",
+           [](FunctionCtx& ctx, const py::args& tensors) {
+             std::vector<Tensor> list;
+             for (py::handle t : tensors) {
+               if (!t.is_none() && !is_tensor(t)) {
+                 PyErr_SetString(PyExc_AssertionError,
+                                 "save_for_forward expects all arguments to be tensors; you "
+                                 "should save non-tensors as attributes on ctx.");
+                 throw py::error_already_set();
+               }
+               list.push_back(tensor_or_undefined(t));
+             }
+             ctx.context().save_for_forward(std::move(list));
+           })
       .def("set_materialize_grads",
-           [](FunctionCtx& ctx, bool value) { ctx.materialize_grads = value; })
+           [](FunctionCtx& ctx, bool value) {
+             ctx.materialize_grads = value;
+             if (auto n = ctx.node.lock()) n->set_materialize(value);
+           })
       .def_property_readonly("needs_input_grad", [](const FunctionCtx& ctx) {
         const AutogradContext& c = ctx.context();
         py::tuple out(ctx.num_args);

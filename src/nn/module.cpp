@@ -179,6 +179,14 @@ std::vector<std::shared_ptr<Module>> Module::modules(bool include_self) const {
   return named_modules("", include_self).values();
 }
 
+std::vector<std::pair<std::string, Tensor*>> Module::named_tensor_slots() {
+  std::vector<std::pair<std::string, Tensor*>> out;
+  for (std::deque<Slot>* slots : {&parameters_, &buffers_})
+    for (Slot& s : *slots)
+      if (s.value.defined()) out.emplace_back(s.name, &s.value);
+  return out;
+}
+
 void Module::apply(const std::function<void(Module&)>& fn) {
   for (auto& child : children()) child->apply(fn);
   fn(*this);

@@ -220,15 +220,15 @@ Tensor solve_triangular_same_batch(const Tensor& A, const Tensor& B, bool upper,
 // With dP = U^T dA V and E_ij = S_j^2 - S_i^2 (i != j): dS = diag(dP),
 // dU = U [(dP S + S dP^T) / E] + (I - U U^T) dA V S^-1,
 // dV = V [(S dP + dP^T S) / E] + (I - V V^T) dA^T U S^-1. As the backward, only the first k
-// columns of a full U (rows of Vh) move; the rest, a free completion, get a zero tangent.
+// columns of a full U (rows of Vh) move; the rest, a free completion, get a zero tangent. U and
+// Vh get tangents even when only S was asked for: the backward of svdvals reads them, so
+// forward-over-reverse needs them.
 variable_list svd_jvp(const Tensor& dA, const Tensor& U_full, const Tensor& S,
-                      const Tensor& Vh_full, int64_t k, int64_t m, int64_t n, bool full_matrices,
-                      bool compute_uv) {
+                      const Tensor& Vh_full, int64_t k, int64_t m, int64_t n, bool full_matrices) {
   if (!dA.defined()) return {};
   const Tensor U = U_full.narrow(-1, 0, k), V = mT(Vh_full.narrow(-2, 0, k));
   const Tensor dP = mT(U).matmul(dA).matmul(V);
   const Tensor dS = diagonal(dP, 0, -2, -1);
-  if (!compute_uv) return {Tensor(), dS, Tensor()};
   const Tensor S2 = S * S, I = eye_for(k, S);
   const Tensor E = S2.unsqueeze(-2) - S2.unsqueeze(-1) + I;
   const Tensor off = 1 - I;
@@ -304,8 +304,8 @@ std::tuple<Tensor, Tensor, Tensor> svd_primitive(const Tensor& A, bool full_matr
         if (gV.defined() && n > k) gA = gA + U.matmul(mT((gV - V.matmul(VtgV)) / S.unsqueeze(-2)));
         return variable_list{gA};
       },
-      [k, m, n, full_matrices, compute_uv](const variable_list& t, const variable_list& s) {
-        return svd_jvp(t[0], s[0], s[1], s[2], k, m, n, full_matrices, compute_uv);
+      [k, m, n, full_matrices](const variable_list& t, const variable_list& s) {
+        return svd_jvp(t[0], s[0], s[1], s[2], k, m, n, full_matrices);
       });
   return {U, S, Vh};
 }

@@ -122,52 +122,53 @@ std::tuple<Tensor, Tensor> cummin(const Tensor& t, int64_t dim) {
 
 namespace {
 
-// logcumsumexp's gradient along d: sum_{i >= k} g_i exp(x_k - y_i). The sum is split by the
-// sign of g and taken in log space, so large inputs neither overflow nor underflow:
-// exp(x_k + reverse_logcumsumexp(log|g| - y)) for each sign.
-Tensor logcumsumexp_vjp(const Tensor& g, const Tensor& x, const Tensor& y, int64_t d) {
-  const double ninf = -std::numeric_limits<double>::infinity();
-  auto part = [&](const Tensor& positive_grad) {
-    const Tensor log_g = where(positive_grad.gt(0), positive_grad, 1.0).log();
-    const Tensor masked = where(positive_grad.gt(0), log_g - y, ninf);
-    return (logcumsumexp(masked.flip({d}), d).flip({d}) + x).exp();
-  };
-  return part(g) - part(-g);
-}
-
-// Its tangent along t: sum_{k <= i} exp(x_k - y_i) t_k, each sign of t summed in log space:
-// exp(logcumsumexp(x + log|t|)_i - y_i).
-Tensor logcumsumexp_jvp(const Tensor& t, const Tensor& x, const Tensor& out, int64_t d) {
+// logcumsumexp's Jacobian J along d, with y = logcumsumexp(x): dy_i/dx_k = exp(x_k - y_i) for
+// k <= i. Applying J^T (the gradient) or J (the tangent) sums, for each sign of the argument,
+// in log space, so large inputs neither overflow nor underflow.
+Tensor apply_jacobian_values(bool transpose, const Tensor& a, const Tensor& x, const Tensor& out,
+                             int64_t d) {
   const double ninf = -std::numeric_limits<double>::infinity();
   // Where y is -inf so is every x before it, and the term is 0, not exp(-inf + inf).
   const Tensor y = where(out.eq(ninf), 0.0, out);
   auto part = [&](const Tensor& positive) {
-    const Tensor log_t = where(positive.gt(0), positive, 1.0).log();
-    const Tensor masked = where(positive.gt(0), log_t + x, ninf);
+    const Tensor log_a = where(positive.gt(0), positive, 1.0).log();
+    if (transpose) {  // (J^T g)_k = exp(x_k + reverse_logcumsumexp(log g - y)_k)
+      const Tensor masked = where(positive.gt(0), log_a - y, ninf);
+      return (logcumsumexp(masked.flip({d}), d).flip({d}) + x).exp();
+    }
+    // (J t)_i = exp(logcumsumexp(x + log t)_i - y_i)
+    const Tensor masked = where(positive.gt(0), log_a + x, ninf);
     return (logcumsumexp(masked, d) - y).exp();
   };
-  return part(t) - part(-t);
+  return part(a) - part(-a);
 }
 
-// The gradient gx = logcumsumexp_vjp(g, x, y) as a node of its own when it must be
-// differentiated again. The log-space formula is flat in g where g = 0 (its sign split masks
-// those entries), so differentiating through it would drop d gx / d g there. gx is linear in g
-// with d<gx, v>/dg = J v (the tangent along v); d gx_k / d x_k = gx_k; and
-// d<gx, v>/d y_i = -g_i (J v)_i.
-Tensor logcumsumexp_grad(const Tensor& g, const Tensor& x, const Tensor& y, int64_t d) {
-  if (!GradMode::is_enabled()) return logcumsumexp_vjp(g, x, y, d);
-  Tensor gx;
+// J^T a or J a as a node of its own when it must be differentiated again (grad mode on, or
+// tangents under a dual level). The log-space values are flat in a where a = 0 (the sign split
+// masks those entries), so differentiating through them would drop d/da there. Both maps are
+// linear in a, each the other's adjoint, and
+//   r = J^T g: d<r, v>/dx = v * r (diagonal),   d<r, v>/dy = -g * (J v);
+//   r = J t:   d<r, v>/dx = t * (J^T v),            d<r, v>/dy = -v * r.
+Tensor apply_jacobian(bool transpose, const Tensor& a, const Tensor& x, const Tensor& y,
+                      int64_t d) {
+  if (!GradMode::is_enabled() && !autograd::any_fw_grad({&a, &x, &y}))
+    return apply_jacobian_values(transpose, a, x, y, d);
+  Tensor r;
   {
     NoGradGuard values_only;
-    gx = logcumsumexp_vjp(g, x, y, d);
+    autograd::ForwardADDisabledGuard no_tangents;
+    r = apply_jacobian_values(transpose, a, x, y, d);
   }
-  detail::record("LogcumsumexpBackwardBackward0", {&g, &x, &y}, {&gx}, {{g}, {x}, {y}, {gx, true}},
-                 [d](auto& node, auto& v, auto& s) {
-                   const Tensor jv = logcumsumexp_jvp(v[0], s[1], s[2], d);
-                   return variable_list{jv, detail::needs_grad(node, 1) ? v[0] * s[3] : Tensor(),
-                                        detail::needs_grad(node, 2) ? -s[0] * jv : Tensor()};
-                 });
-  return gx;
+  detail::record(
+      transpose ? "LogcumsumexpBackwardBackward0" : "LogcumsumexpJvpBackward0", {&a, &x, &y}, {&r},
+      {{a}, {x}, {y}, {r, true}}, [transpose, d](auto& node, auto& v, auto& s) {
+        const Tensor back = apply_jacobian(!transpose, v[0], s[1], s[2], d);
+        const bool dx = detail::needs_grad(node, 1), dy = detail::needs_grad(node, 2);
+        if (transpose)
+          return variable_list{back, dx ? v[0] * s[3] : Tensor(), dy ? -s[0] * back : Tensor()};
+        return variable_list{back, dx ? s[0] * back : Tensor(), dy ? -v[0] * s[3] : Tensor()};
+      });
+  return r;
 }
 
 }  // namespace
@@ -177,16 +178,15 @@ Tensor logcumsumexp(const Tensor& t, int64_t dim) {
   EMBER_CHECK(t.is_floating_point(), "logcumsumexp: not implemented for '{}'",
               dtype_legacy_name(t.dtype()));
   Tensor out = std::get<0>(scanned(ScanOp::LogSumExp, t, d, false));
-  // d y_i / d x_k = exp(x_k - y_i) for k <= i.
   detail::record(
       "LogcumsumexpBackward0", {&t}, {&out}, {{t}, {out, true}},
       [d](auto&, auto& g, auto& s) {
         if (s[0].dim() == 0) return variable_list{g[0]};
-        return variable_list{logcumsumexp_grad(g[0], s[0], s[1], d)};
+        return variable_list{apply_jacobian(true, g[0], s[0], s[1], d)};
       },
       [d](const variable_list& t, const variable_list& s) {
         if (s[0].dim() == 0) return variable_list{t[0]};
-        return variable_list{logcumsumexp_jvp(t[0], s[0], s[1], d)};
+        return variable_list{apply_jacobian(false, t[0], s[0], s[1], d)};
       });
   return out;
 }

@@ -1,6 +1,7 @@
 // Written-out JVP rules at the points central differences cannot check: ties of selection ops,
 // zeros of products, large inputs of logcumsumexp, a bias-only convolution tangent, and rules
 // used inside forward over reverse.
+#include "ember/func.h"
 #include "testing.h"
 
 namespace ember {
@@ -73,6 +74,51 @@ TEST(ForwardADRules, RulesInsideForwardOverReverse) {
   dual_level level;
   Tensor x = make_dual(p.clone().requires_grad_(true), t);
   Tensor g = autograd::grad({x.logcumsumexp(0).prod()}, {x}, {}, std::nullopt, true)[0];
+  testing::expect_close(tangent_of(g).detach(), expected, 1e-6);
+}
+
+// Through the transforms, which differentiate the backward again in its upstream gradient at
+// zero: logcumsumexp's gradient and tangent are each other's adjoints as nodes, so every order
+// is exact (the log-space values alone are flat in their argument where it is 0).
+TEST(ForwardADRules, LogcumsumexpUnderNestedTransforms) {
+  manual_seed(3);
+  Tensor x = randn({3, 4}, f64()), t = randn({3, 4}, f64());
+  auto f = [](const Tensor& a) { return a.logcumsumexp(1).pow(2).sum(); };
+  const Tensor hvp =
+      func::jvp(
+          [&](const std::vector<Tensor>& xs) { return std::vector<Tensor>{func::grad(f)(xs[0])}; },
+          {x}, {t})
+          .second[0];
+  const Tensor hessian = func::jacrev(func::grad(f))(x).reshape({12, 12});
+  testing::expect_close(hvp, hessian.matmul(t.reshape({12})).reshape({3, 4}), 1e-10);
+  // J^T as a function of the upstream gradient g at g = 0: its Jacobian is J^T itself.
+  auto vjp_of_g = [&](const Tensor& g) {
+    return func::vjp(
+               [](const std::vector<Tensor>& a) {
+                 return std::vector<Tensor>{a[0].logcumsumexp(1)};
+               },
+               {x})
+        .second({g})[0];
+  };
+  const Tensor zero = zeros({3, 4}, f64());
+  const Tensor forward = func::jacfwd(vjp_of_g)(zero), reverse = func::jacrev(vjp_of_g)(zero);
+  testing::expect_close(forward, reverse, 1e-12);
+  EXPECT_GT(forward.abs().sum().item<double>(), 1.0);
+}
+
+// svdvals' backward reads the U and V it computed on the side: they need tangents too.
+TEST(ForwardADRules, SvdvalsForwardOverReverse) {
+  manual_seed(5);
+  Tensor p = randn({3, 3}, f64()), t = randn({3, 3}, f64());
+  auto gradient = [](const Tensor& a) {
+    Tensor leaf = a.detach().requires_grad_(true);
+    return autograd::grad({linalg::svdvals(leaf).sum()}, {leaf})[0];
+  };
+  const double eps = 1e-6;
+  const Tensor expected = (gradient(p + eps * t) - gradient(p - eps * t)) / (2 * eps);
+  dual_level level;
+  Tensor x = make_dual(p.clone().requires_grad_(true), t);
+  Tensor g = autograd::grad({linalg::svdvals(x).sum()}, {x}, {}, std::nullopt, true)[0];
   testing::expect_close(tangent_of(g).detach(), expected, 1e-6);
 }
 

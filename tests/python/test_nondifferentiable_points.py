@@ -247,7 +247,7 @@ def derivatives(lib, fn, arrays, second_order):
 # finite value there (0, the derivative's limit along the masked branch). Elsewhere they agree.
 NAN_FREE = {"copysign", "sinc_zero", "norm_zero", "norm_dim", "norm_p3_dim", "normalize",
             "pairwise_distance_eps0", "std_constant_row", "std_biased_constant_row",
-            "std_constant_all", "std_mean_constant_row"}
+            "std_constant_all", "std_mean_constant_row", "logcumsumexp_inf"}
 # TIE_CHOICE: which of several equal elements topk and kthvalue return is unspecified (torch's CPU
 # kernel takes whatever std::nth_element leaves); Ember takes the lowest indices. The values, the
 # indices' values and the gradient up to a permutation among the tied elements must agree.

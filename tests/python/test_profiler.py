@@ -72,7 +72,12 @@ def test_backward_nodes_nest_like_torch(torch):
         outer, = by_name(prof, "autograd::engine::evaluate_function: ReluBackward0")
         assert outer.cpu_parent is not None and outer.cpu_parent.name == "step"
         node, = [c for c in outer.cpu_children if c.name == "ReluBackward0"]
-        assert "aten::threshold_backward" in [c.name for c in node.cpu_children]
+        kernels = [c.name for c in node.cpu_children]
+        if lib is torch:
+            # torch 1.13 nests its events by whole-microsecond ranges, so a kernel that ends in
+            # the microsecond after its node lands beside it, under the evaluate range.
+            kernels += [c.name for c in outer.cpu_children]
+        assert "aten::threshold_backward" in kernels
         assert node.sequence_nr >= 0
         assert outer.time_range.start <= node.time_range.start
         assert node.time_range.end <= outer.time_range.end

@@ -15,8 +15,20 @@
 ///
 /// forward runs without recording; backward returns one gradient per forward argument
 /// (undefined for arguments that are not tensors or need none).
+///
+/// For forward-mode AD (a dual level, or func::jvp/jacfwd), a Function may also define
+///
+///     static tensor_list jvp(AutogradContext* ctx, tensor_list tangents);
+///
+/// taking one tangent per forward argument (zeros for a tensor without one, undefined for a
+/// non-tensor) and returning one per output (undefined for none). What it reads back with
+/// ctx->get_saved_variables() is what forward passed to ctx->save_for_forward. As in PyTorch, a
+/// Function that marks an input dirty must change that input's tangent in place and return it,
+/// and one returning an input (or a view of one) must return a view of that input's tangent.
 #include <any>
+#include <concepts>
 #include <functional>
+#include <optional>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -60,7 +72,9 @@ class AutogradContext {
  public:
   /// Tensors backward needs; checked against in-place changes when unpacked.
   void save_for_backward(tensor_list to_save);
-  /// The tensors passed to save_for_backward.
+  /// Tensors jvp needs (torch's ctx.save_for_forward).
+  void save_for_forward(tensor_list to_save);
+  /// The tensors passed to save_for_backward; inside jvp, those passed to save_for_forward.
   tensor_list get_saved_variables() const;
   /// Declares inputs that forward modified in place (they take the new history).
   void mark_dirty(const tensor_list& inputs);
@@ -79,8 +93,14 @@ class AutogradContext {
 
  private:
   friend class CustomNode;
+  friend class JvpTransposeNode;
   tensor_list to_save_;
   std::vector<SavedTensor> saved_;
+  // save_for_forward's tensors: as given until forward AD has run, then kept as saved tensors
+  // when a transform may call jvp again from backward (Note [Custom function JVP]).
+  tensor_list for_forward_;
+  std::vector<SavedTensor> saved_for_forward_;
+  bool in_jvp_ = false;
   std::vector<bool> saved_is_output_, saved_hooked_;
   std::vector<TensorImpl*> dirty_, non_differentiable_;
   std::vector<bool> needs_input_grad_;
@@ -102,18 +122,42 @@ class CustomNode : public Node {
   /// Attaches the outputs and converts what forward saved. Outputs that alias an input are
   /// replaced by fresh handles unless marked dirty.
   void link_outputs(const tensor_list& inputs, tensor_list& outputs);
+  /// Under a dual level, when an input carries a tangent: calls jvp and gives the outputs the
+  /// tangents it returns. Called after link_outputs, recorded or not.
+  void propagate_tangents(const tensor_list& inputs, tensor_list& outputs);
+  /// Runs forward without recording and without propagating tangents.
+  static tensor_list run_forward(const std::function<tensor_list()>& forward);
 
  protected:
   virtual tensor_list call_backward(AutogradContext* ctx, tensor_list grads) = 0;
+  /// Whether the function defines jvp.
+  virtual bool has_jvp() const { return false; }
+  /// The function's jvp; the default raises the missing-jvp error.
+  virtual tensor_list call_jvp(AutogradContext* ctx, tensor_list tangents);
+  /// Whether jvp gets zeros for tensor inputs without a tangent (rather than undefined).
+  virtual bool materialize_tangents() const { return true; }
 
  private:
+  friend class JvpTransposeNode;
+  variable_list call_and_check_backward(variable_list grads);
+  tensor_list jvp_in_context(tensor_list tangents);
+
   std::string name_;
   AutogradContext ctx_;
   std::vector<bool> is_tensor_;
+  // Per forward output: its gradient's index among this node's inputs, or -1 (not recorded).
+  std::vector<int> output_slots_;
+  // The tensor inputs' metadata, to give jvp zero tangents where backward sent none.
+  std::vector<std::optional<InputMetadata>> input_meta_;
 };
 
 namespace detail {
 std::string function_name(const char* mangled);
+
+template <typename T>
+concept HasJvp = requires(AutogradContext* ctx, tensor_list tangents) {
+  { T::jvp(ctx, std::move(tangents)) } -> std::convertible_to<tensor_list>;
+};
 
 template <typename T>
 class TypedCustomNode final : public CustomNode {
@@ -123,6 +167,13 @@ class TypedCustomNode final : public CustomNode {
  protected:
   tensor_list call_backward(AutogradContext* ctx, tensor_list grads) override {
     return T::backward(ctx, std::move(grads));
+  }
+  bool has_jvp() const override { return HasJvp<T>; }
+  tensor_list call_jvp(AutogradContext* ctx, tensor_list tangents) override {
+    if constexpr (HasJvp<T>)
+      return T::jvp(ctx, std::move(tangents));
+    else
+      return CustomNode::call_jvp(ctx, std::move(tangents));
   }
 };
 
@@ -137,7 +188,7 @@ void collect_argument(const A& arg, tensor_list& tensors, std::vector<bool>& is_
 }
 }  // namespace detail
 
-/// Base for custom functions; T supplies static forward and backward.
+/// Base for custom functions; T supplies static forward and backward (and, optionally, jvp).
 template <typename T>
 struct Function {
   template <typename... Args>
@@ -150,15 +201,14 @@ struct Function {
     using Output = decltype(T::forward(node->context(), std::forward<Args>(args)...));
     static_assert(std::is_same_v<Output, Tensor> || std::is_same_v<Output, tensor_list>,
                   "forward must return a Tensor or a tensor_list");
-    tensor_list outputs;
-    {
-      AutoGradMode no_grad(false);
+    tensor_list outputs = CustomNode::run_forward([&]() -> tensor_list {
       if constexpr (std::is_same_v<Output, Tensor>)
-        outputs = {T::forward(node->context(), std::forward<Args>(args)...)};
+        return {T::forward(node->context(), std::forward<Args>(args)...)};
       else
-        outputs = T::forward(node->context(), std::forward<Args>(args)...);
-    }
+        return T::forward(node->context(), std::forward<Args>(args)...);
+    });
     if (record) node->link_outputs(inputs, outputs);
+    node->propagate_tangents(inputs, outputs);
     if constexpr (std::is_same_v<Output, Tensor>)
       return outputs[0];
     else

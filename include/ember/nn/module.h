@@ -106,6 +106,9 @@ class Module : public std::enable_shared_from_this<Module> {
   /// prefix ("" by default).
   NamedModules named_modules(const std::string& name_prefix = std::string(),
                              bool include_self = true) const;
+  /// This module's own defined parameter and buffer slots by name, parameters first: where
+  /// func::functional_call swaps tensors in for one call.
+  std::vector<std::pair<std::string, Tensor*>> named_tensor_slots();
   /// Calls fn on every submodule (depth first) and then on this module.
   void apply(const std::function<void(Module&)>& fn);
   /// This module as a ModuleType (a module class such as LinearImpl, or a holder such as

@@ -1,10 +1,12 @@
 #pragma once
 /// nn::utils, as LibTorch's torch::nn::utils and torch.nn.utils: gradient clipping, moving
-/// parameters to and from one flat vector, and (nn::utils::rnn) packed sequences.
+/// parameters to and from one flat vector, (nn::utils::rnn) packed sequences and
+/// (nn::utils::stateless) functional_call.
 #include <vector>
 
 #include "ember/core/tensor.h"
 #include "ember/nn/utils/rnn.h"
+#include "ember/nn/utils/stateless.h"
 
 namespace ember::nn::utils {
 

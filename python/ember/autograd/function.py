@@ -7,9 +7,10 @@ from .._grad_mode import no_grad
 
 
 class Function:
-    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)``, then call
-    ``apply``. forward runs without recording; backward returns one gradient per forward
-    argument (None for arguments that are not tensors or need none)."""
+    """Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grads)`` (and, for
+    forward-mode AD, ``jvp(ctx, *tangents)``), then call ``apply``. forward runs without
+    recording; backward returns one gradient per forward argument (None for arguments that are
+    not tensors or need none)."""
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -20,6 +21,14 @@ class Function:
     def backward(ctx, *grad_outputs):
         raise NotImplementedError("You must implement the backward function for custom "
                                   "autograd.Function.")
+
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward-mode derivative: one tangent per forward argument in (zeros for a tensor
+        without one unless ctx.set_materialize_grads(False), None for a non-tensor), one per
+        output out. ctx.saved_tensors holds what forward passed to ctx.save_for_forward."""
+        raise NotImplementedError("You must implement the jvp function for custom "
+                                  "autograd.Function to use it with forward mode AD.")
 
     @classmethod
     def apply(cls, *args):
