@@ -36,8 +36,11 @@ Tensor scatter_any(const Tensor& t, int64_t dim, const Tensor& index, py::handle
 void bind_search(py::module_& m) {
   m.def(
       "searchsorted",
-      [](const Tensor& seq, py::handle values, bool out_int32, bool right,
-         std::optional<std::string> side) {
+      [](const Tensor& sequence, py::handle values, bool out_int32, bool right,
+         std::optional<std::string> side, py::handle sorter) {
+        // sorter orders an unsorted sequence: the positions found are in that order.
+        const Tensor seq =
+            sorter.is_none() ? sequence : sequence.gather(-1, tensor_or_undefined(sorter));
         if (side) {
           if (*side != "left" && *side != "right")
             throw Error("torch.searchsorted(): side can only be 'left' or 'right' but got " + *side,
@@ -51,7 +54,7 @@ void bind_search(py::module_& m) {
         return searchsorted(seq, to_scalar(values), out_int32, right);
       },
       py::arg("sorted_sequence"), py::arg("input"), py::kw_only(), py::arg("out_int32") = false,
-      py::arg("right") = false, py::arg("side") = py::none());
+      py::arg("right") = false, py::arg("side") = py::none(), py::arg("sorter") = py::none());
   m.def("bucketize", &bucketize, py::arg("input"), py::arg("boundaries"), py::kw_only(),
         py::arg("out_int32") = false, py::arg("right") = false);
   m.def(

@@ -94,11 +94,17 @@ void bind_tensor_reductions(py::module_& m) {
       .def("all", [](const Tensor& t) { return t.all(); })
       .def("any", [](const Tensor& t) { return t.any(); })
       .def(
-          "softmax", [](const Tensor& t, int64_t dim) { return ember::softmax(t, dim); },
-          py::arg("dim"))
+          "softmax",
+          [](const Tensor& t, int64_t dim, py::handle dtype) {
+            return ember::softmax(t, dim, to_optional_dtype(dtype));
+          },
+          py::arg("dim"), py::arg("dtype") = py::none())
       .def(
-          "log_softmax", [](const Tensor& t, int64_t dim) { return ember::log_softmax(t, dim); },
-          py::arg("dim"))
+          "log_softmax",
+          [](const Tensor& t, int64_t dim, py::handle dtype) {
+            return ember::log_softmax(t, dim, to_optional_dtype(dtype));
+          },
+          py::arg("dim"), py::arg("dtype") = py::none())
       .def(
           "logsumexp",
           [](const Tensor& t, py::handle dim, bool keepdim) {

@@ -96,3 +96,16 @@ def test_number_forms_of_xlogy_and_copysign_record_torch_nodes(torch):
         (ge,) = ember.autograd.grad(ye.sum(), xe)
         (gt,) = torch.autograd.grad(yt.sum(), xt)
         np.testing.assert_allclose(ge.numpy(), gt.numpy(), rtol=1e-15, err_msg=name)
+
+
+def test_softmax_dtype_in_every_spelling(torch):
+    """torch.softmax, Tensor.softmax and their log forms take dtype= (the input is cast first),
+    as F.softmax does."""
+    x = np.random.default_rng(3).standard_normal((3, 4)).astype(np.float32)
+    for name in ("softmax", "log_softmax"):
+        for lib_call in (lambda L, t: getattr(L, name)(t, 1, dtype=L.float64),
+                         lambda L, t: getattr(t, name)(1, dtype=L.float64),
+                         lambda L, t: getattr(t, name)(dim=-1, dtype=L.float64)):
+            got, want = lib_call(ember, ember.tensor(x)), lib_call(torch, torch.tensor(x))
+            assert str(got.dtype) == str(want.dtype) == "torch.float64"
+            np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)

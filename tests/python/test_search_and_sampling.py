@@ -33,6 +33,17 @@ def test_searchsorted_and_bucketize_follow_torch(torch, raises_like_torch):
                       r"^torch\.searchsorted\(\): side and right can't be set to opposites")
 
 
+def test_searchsorted_with_a_sorter_follows_torch(torch):
+    seq = [[5.0, 1.0, 3.0, 9.0], [2.0, 8.0, 4.0, 6.0]]
+    vals = [[3.0, 0.5, 9.5], [5.0, 6.0, 1.0]]
+    for right in (False, True):
+        got = ember.searchsorted(ember.tensor(seq), ember.tensor(vals), right=right,
+                                 sorter=ember.argsort(ember.tensor(seq)))
+        expected = torch.searchsorted(torch.tensor(seq), torch.tensor(vals), right=right,
+                                      sorter=torch.argsort(torch.tensor(seq)))
+        np.testing.assert_array_equal(got.numpy(), expected.numpy())
+
+
 def test_unique_forms_follow_torch(torch):
     data = [[3, 1, 2], [3, 1, 7]]
     for kwargs in ({}, {"return_inverse": True}, {"return_counts": True},
