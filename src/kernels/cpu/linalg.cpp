@@ -7,6 +7,7 @@
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel_for.h"
 #include "kernels/cpu/scalar_ops.h"
+#include "kernels/cpu/simd_math.h"
 
 extern "C" void openblas_set_num_threads(int);
 
@@ -88,7 +89,8 @@ bool gemm_thin(int64_t n, int64_t k, int64_t m, const BlasOperand& a, const Blas
       const T ai = pa[i * a_col_step];
       T* ci = c + i * m;
       if (b_row_step == 1) {
-        for (int64_t j = 0; j < m; ++j) ci[j] = ai * pb[j];
+        if (!simd_binary(BinaryOp::Mul, &ai, pb, ci, m, BinaryLayout::ScalarA))
+          for (int64_t j = 0; j < m; ++j) ci[j] = ai * pb[j];
       } else {
         for (int64_t j = 0; j < m; ++j) ci[j] = ai * pb[j * b_row_step];
       }
