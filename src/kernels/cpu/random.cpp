@@ -11,8 +11,16 @@ namespace {
 
 template <typename Draw>
 void fill_random(const Tensor& out, GeneratorImpl& gen, const char* name, Draw&& draw) {
-  StridedLoop loop(out.sizes(), {&out});
   std::lock_guard<std::mutex> lock(gen.mutex());
+  if (out.is_contiguous()) {  // the common case (dropout masks, randn): one plain loop
+    EMBER_DISPATCH_ALL(out.dtype(), name, [&] {
+      scalar_t* p = out.data_ptr<scalar_t>();
+      const int64_t n = out.numel();
+      for (int64_t i = 0; i < n; ++i) p[i] = convert<scalar_t>(draw(gen));
+    });
+    return;
+  }
+  StridedLoop loop(out.sizes(), {&out});
   EMBER_DISPATCH_ALL(out.dtype(), name, [&] {
     loop.for_range(0, loop.numel(), [&](char** p, const int64_t* s, int64_t n) {
       for (int64_t i = 0; i < n; ++i)
@@ -38,7 +46,8 @@ void normal(const Tensor& out, double mean, double std, GeneratorImpl& gen) {
 
 void bernoulli(const Tensor& out, double p, GeneratorImpl& gen) {
   fill_random(out, gen, "bernoulli_",
-              [&](GeneratorImpl& g) { return g.uniform() < p ? 1.0 : 0.0; });
+              // Branch-free: a mask's draws are unpredictable, so a branch would mispredict.
+              [&](GeneratorImpl& g) { return static_cast<double>(g.uniform() < p); });
 }
 
 }  // namespace
