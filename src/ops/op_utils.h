@@ -44,6 +44,11 @@ void check_no_overlap(const Tensor& t, const char* op);
 /// the input may be the written-to tensor itself, and layouts that are not dense pass unjudged.
 void check_no_partial_overlap(const Tensor& out, const Tensor& in, const char* op);
 
+/// Records `values` as taken from t at `indices` along dim (sort, topk, cummax): the gradient is
+/// scattered back to those positions and the tangent gathered from them.
+void record_taken(const char* name, const Tensor& t, const Tensor& values, const Tensor& indices,
+                  int64_t dim);
+
 /// Throws when an in-place op inside a grad transform (grad, vjp, jvp, jacfwd) would write into
 /// a tensor the function captured from outside it, as functorch refuses: the write would escape
 /// the transform. The error names op followed by suffix ("add" "_").

@@ -74,27 +74,11 @@ Tensor cumprod_jvp(const Tensor& t, const Tensor& x, const Tensor& y, int64_t d)
   return dy.movedim(-1, d).to(y.dtype());
 }
 
-// The gradient of each running extreme goes to the position it was taken from.
-void record_scattered(const char* name, const Tensor& t, const Tensor& values,
-                      const Tensor& indices, int64_t d) {
-  const DimVector shape(t.sizes().begin(), t.sizes().end());
-  detail::record(
-      name, {&t}, {&values}, {{indices}},
-      [shape, d](auto&, auto& g, auto& s) {
-        if (shape.empty()) return variable_list{g[0]};
-        return variable_list{zeros(shape, g[0].options()).scatter_add(d, s[0], g[0])};
-      },
-      // The tangent at the position each extreme was taken from.
-      [d](const variable_list& t, const variable_list& s) {
-        return variable_list{t[0].dim() == 0 ? t[0] : t[0].gather(d, s[0])};
-      });
-}
-
 std::tuple<Tensor, Tensor> running_extreme(bool is_max, const Tensor& t, int64_t dim) {
   const char* name = is_max ? "cummax" : "cummin";
   const int64_t d = detail::wrap_dim(dim, t.dim(), name);
   auto [values, indices] = scanned(is_max ? ScanOp::Max : ScanOp::Min, t, d, true);
-  record_scattered(is_max ? "CummaxBackward0" : "CumminBackward0", t, values, indices, d);
+  detail::record_taken(is_max ? "CummaxBackward0" : "CumminBackward0", t, values, indices, d);
   return {values, indices};
 }
 

@@ -22,29 +22,13 @@ std::tuple<Tensor, Tensor> sorted(const Tensor& t, int64_t dim, bool descending)
   return {values, indices};
 }
 
-// Records `values` as taken from t at `indices` along dim: the gradient is scattered back.
-void record_taken(const char* name, const Tensor& t, const Tensor& values, const Tensor& indices,
-                  int64_t dim) {
-  const DimVector shape(t.sizes().begin(), t.sizes().end());
-  detail::record(
-      name, {&t}, {&values}, {{indices}},
-      [shape, dim](auto&, auto& g, auto& s) {
-        if (shape.empty()) return variable_list{g[0]};
-        return variable_list{zeros(shape, g[0].options()).scatter_add(dim, s[0], g[0])};
-      },
-      // The tangent at the positions the values came from.
-      [dim](const variable_list& t, const variable_list& s) {
-        return variable_list{t[0].dim() == 0 ? t[0] : t[0].gather(dim, s[0])};
-      });
-}
-
 }  // namespace
 
 std::tuple<Tensor, Tensor> sort(const Tensor& t, int64_t dim, bool descending, bool stable) {
   (void)stable;  // the kernel always keeps equal elements in order
   const int64_t d = detail::wrap_dim(dim, t.dim(), "sort");
   auto [values, indices] = sorted(t, d, descending);
-  record_taken("SortBackward0", t, values, indices, d);
+  detail::record_taken("SortBackward0", t, values, indices, d);
   return {values, indices};
 }
 
@@ -67,7 +51,7 @@ std::tuple<Tensor, Tensor> topk(const Tensor& t, int64_t k, int64_t dim, bool la
     values = t.dim() == 0 ? all_values : all_values.narrow(d, 0, k).contiguous();
     indices = t.dim() == 0 ? all_indices : all_indices.narrow(d, 0, k).contiguous();
   }
-  record_taken("TopkBackward0", t, values, indices, d);
+  detail::record_taken("TopkBackward0", t, values, indices, d);
   return {values, indices};
 }
 
@@ -80,5 +64,24 @@ Tensor Tensor::argsort(int64_t dim, bool descending) const {
 std::tuple<Tensor, Tensor> Tensor::topk(int64_t k, int64_t dim, bool largest, bool sorted) const {
   return ember::topk(*this, k, dim, largest, sorted);
 }
+
+namespace detail {
+
+void record_taken(const char* name, const Tensor& t, const Tensor& values, const Tensor& indices,
+                  int64_t dim) {
+  const DimVector shape(t.sizes().begin(), t.sizes().end());
+  detail::record(
+      name, {&t}, {&values}, {{indices}},
+      [shape, dim](auto&, auto& g, auto& s) {
+        if (shape.empty()) return variable_list{g[0]};
+        return variable_list{zeros(shape, g[0].options()).scatter_add(dim, s[0], g[0])};
+      },
+      // The tangent at the positions the values came from.
+      [dim](const variable_list& t, const variable_list& s) {
+        return variable_list{t[0].dim() == 0 ? t[0] : t[0].gather(dim, s[0])};
+      });
+}
+
+}  // namespace detail
 
 }  // namespace ember
