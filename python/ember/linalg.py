@@ -23,6 +23,42 @@ def _cast(input, dtype):
     return input if dtype is None else input.to(dtype)
 
 
+# torch's ScalarType names, as its error messages spell dtypes.
+_SCALAR_NAMES = {"bool": "Bool", "int32": "Int", "int64": "Long", "float32": "Float",
+                 "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _scalar_name(dtype):
+    name = str(dtype).split(".")[-1]
+    return _SCALAR_NAMES.get(name, name)
+
+
+def _norm_cast(op, input, dtype):
+    # torch checks a norm's dtype= before computing in it; a plain cast would hide the narrowing
+    # (and integer input) cases it refuses.
+    if dtype is None:
+        return input
+    complex_in = getattr(input, "is_complex", lambda: False)()
+    if not (input.is_floating_point() or complex_in):
+        raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. "
+                           f"Got {_scalar_name(input.dtype)}")
+    complex_out = getattr(dtype, "is_complex", False)
+    if not (dtype.is_floating_point or complex_out):
+        raise RuntimeError(f"{op}: dtype should be floating point or complex, but got "
+                           f"{_scalar_name(dtype)}")
+    if complex_in and not complex_out:
+        raise RuntimeError(f"{op}: dtype should be complex for complex inputs, but got "
+                           f"{_scalar_name(dtype)}")
+    if complex_out and not complex_in:
+        raise RuntimeError(f"{op}: dtype should be real for real inputs, but got "
+                           f"{_scalar_name(dtype)}")
+    if _C.promote_types(input.dtype, dtype) != dtype:
+        raise RuntimeError(f"{op}: the dtype of the input ({_scalar_name(input.dtype)}) should be "
+                           f"convertible without narrowing to the specified dtype "
+                           f"({_scalar_name(dtype)})")
+    return input.to(dtype)
+
+
 def inv(A):
     return _L.inv(A)
 
@@ -118,15 +154,25 @@ def matrix_exp(A):
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    return _L.vector_norm(_cast(x, dtype), ord, dim, keepdim)
+    return _L.vector_norm(_norm_cast("linalg.vector_norm", x, dtype), ord, dim, keepdim)
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    return _L.matrix_norm(_cast(A, dtype), ord, dim, keepdim)
+    if A.dim() < 2:  # torch reports the shape before the dtype
+        return _L.matrix_norm(A, ord, dim, keepdim)
+    return _L.matrix_norm(_norm_cast("linalg.matrix_norm", A, dtype), ord, dim, keepdim)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    return _L.norm(_cast(A, dtype), ord, dim, keepdim)
+    # torch's dispatch: a matrix norm for an ord over two dims (given, or those of a matrix).
+    # It reports a bad shape before the dtype.
+    dims = (dim,) if isinstance(dim, int) else dim
+    if dims is not None and len(dims) not in (1, 2) or \
+            dims is None and ord is not None and A.dim() not in (1, 2):
+        return _L.norm(A, ord, dim, keepdim)
+    two = len(dims) == 2 if dims is not None else A.dim() == 2
+    op = "linalg.matrix_norm" if ord is not None and two else "linalg.vector_norm"
+    return _L.norm(_norm_cast(op, A, dtype), ord, dim, keepdim)
 
 
 def cond(A, p=None):
@@ -179,12 +225,18 @@ def tensorsolve(A, B, dims=None):
 
 
 def vander(x, N=None):
-    # Columns x^0, x^1, ..., x^(N-1) (increasing powers, unlike numpy's default).
+    # Columns x^0, x^1, ..., x^(N-1) (increasing powers, unlike numpy's default). As torch: a 0-d
+    # x counts as one element, N below 2 is refused, integers compute in int64.
+    if x.dtype == _C.bool:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, "
+                           "but got Bool")
+    if x.dim() == 0:
+        x = x.reshape(1)
     n = x.shape[-1] if N is None else N
-    if n < 0:
-        raise RuntimeError("N must be non-negative.")
-    if n == 0:
-        return _C.empty(tuple(x.shape) + (0,), dtype=x.dtype)
+    if n <= 1:
+        raise RuntimeError("N must be greater than 1.")
+    if not x.is_floating_point() and not getattr(x, "is_complex", lambda: False)():
+        x = x.to(_C.int64)
     powers = [_C.ones_like(x)]
     for _ in range(1, n):
         powers.append(powers[-1] * x)

@@ -129,15 +129,13 @@ Tensor SavedTensor::unpack_hooked(const std::shared_ptr<Node>& owner) const {
   Tensor data = hooks_->unpack(packed_);
   EMBER_CHECK(data.defined(), "saved_tensors_hooks: the unpack hook returned an undefined tensor");
   if (leaf_.defined()) {
-    // Gradients through the unpacked tensor must still reach the leaf's accumulator, as they
-    // would through the leaf itself.
+    // A leaf that shares the leaf's accumulator, as torch unpacks it: it stays a leaf (no
+    // grad_fn) while gradients through it still reach the original leaf's .grad.
     if (data.unsafe_impl() == leaf_.unsafe_impl()) return leaf_;
     Tensor linked = data.variable_data();
     AutogradMeta& meta = ensure_meta(linked);
-    if (auto accumulator = get_meta(leaf_)->grad_accumulator_.lock())
-      meta.grad_fn_ = std::move(accumulator);
-    else
-      meta.requires_grad_ = true;
+    meta.requires_grad_ = true;
+    meta.grad_accumulator_ = get_meta(leaf_)->grad_accumulator_;
     return linked;
   }
   return relink(data.variable_data(), owner);

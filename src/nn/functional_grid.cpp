@@ -81,10 +81,13 @@ Tensor unnormalize(const Tensor& coord, int64_t size, bool align_corners, bool p
 
 // coord clamped to [0, size - 1]. Its derivative is 1 strictly inside only: torch counts a point
 // on the edge as outside, which matters where affine grids put points exactly on the corners.
-Tensor clip(const Tensor& coord, int64_t size) {
+// NaN (also what reflecting an infinity gives) goes where torch's kernels send it: to 0 in its
+// vectorised 2-D kernel, to size - 1 in its scalar 3-D one.
+Tensor clip(const Tensor& coord, int64_t size, bool planar) {
   const double high = static_cast<double>(size - 1);
   const Tensor inside = (coord > 0).logical_and(coord < high);
-  return where(inside, coord, coord.detach().clamp(0.0, high));
+  const Tensor clamped = coord.detach().clamp(0.0, high);
+  return where(inside, coord, where(clamped.isnan(), planar ? 0.0 : high, clamped));
 }
 
 // coord mirrored (repeatedly) into [twice_low / 2, twice_high / 2], torch's reflection; the
@@ -102,12 +105,13 @@ Tensor reflect(const Tensor& coord, int64_t twice_low, int64_t twice_high) {
 
 // What padding does to a pixel coordinate before it is read: nothing for zeros (reads outside
 // give 0), a clamp for border, a reflection then a clamp for reflection.
-Tensor pad_coordinate(const Tensor& coord, int64_t size, int64_t padding, bool align_corners) {
-  if (padding == Padding::Border) return clip(coord, size);
+Tensor pad_coordinate(const Tensor& coord, int64_t size, int64_t padding, bool align_corners,
+                      bool planar) {
+  if (padding == Padding::Border) return clip(coord, size, planar);
   if (padding == Padding::Reflection) {
     const Tensor mirrored =
         align_corners ? reflect(coord, 0, 2 * (size - 1)) : reflect(coord, -1, 2 * size - 1);
-    return clip(mirrored, size);
+    return clip(mirrored, size, planar);
   }
   return coord;
 }
@@ -140,8 +144,9 @@ Layout layout_of(const Tensor& input, const Tensor& grid) {
 }
 
 // The input's values at whole-numbered positions pos (x, y (, z), each [N, *out], detached),
-// [N, C, *out], with 0 wherever a position falls outside the input.
-Tensor pick(const Layout& l, const std::vector<Tensor>& pos) {
+// [N, C, *out], with 0 wherever a position falls outside the input (that mask, [N, 1, *out],
+// into inside_out when given).
+Tensor pick(const Layout& l, const std::vector<Tensor>& pos, Tensor* inside_out = nullptr) {
   Tensor inside, linear;
   int64_t stride = 1;
   for (size_t d = 0; d < pos.size(); ++d) {
@@ -155,6 +160,7 @@ Tensor pick(const Layout& l, const std::vector<Tensor>& pos) {
   const int64_t n = l.flat.size(0), c = l.flat.size(1);
   const Tensor index = linear.reshape({n, 1, l.points}).expand({n, c, l.points});
   const Tensor values = l.flat.gather(2, index).reshape(l.out_shape);
+  if (inside_out) *inside_out = inside.unsqueeze(1);
   return where(inside.unsqueeze(1), values, 0.0);
 }
 
@@ -178,7 +184,11 @@ Tensor sample_linear(const Layout& l, const std::vector<Tensor>& coords) {
       const Tensor& w = high ? weight_high[d] : weight_low[d];
       weight = weight.defined() ? weight * w : w;
     }
-    const Tensor term = pick(l, pos) * weight.unsqueeze(1);
+    Tensor inside;
+    Tensor term = pick(l, pos, &inside) * weight.unsqueeze(1);
+    // torch's scalar 3-D kernel skips outside corners, so their NaN weights (from an infinite
+    // or NaN coordinate) give 0 there; its 2-D kernel multiplies them in.
+    if (dims == 3) term = where(inside, term, 0.0);
     out = out.defined() ? out + term : term;
   }
   return out;
@@ -218,8 +228,8 @@ Tensor sample_bicubic(const Layout& l, const Tensor& x, const Tensor& y, int64_t
   const std::array<Tensor, 4> wx = cubic_weights(x - x0), wy = cubic_weights(y - y0);
   std::array<Tensor, 4> tap_x, tap_y;
   for (int k = 0; k < 4; ++k) {
-    tap_x[k] = pad_coordinate(x0 + (k - 1), l.sizes[0], padding, align_corners);
-    tap_y[k] = pad_coordinate(y0 + (k - 1), l.sizes[1], padding, align_corners);
+    tap_x[k] = pad_coordinate(x0 + (k - 1), l.sizes[0], padding, align_corners, true);
+    tap_y[k] = pad_coordinate(y0 + (k - 1), l.sizes[1], padding, align_corners, true);
   }
   Tensor out;
   for (int i = 0; i < 4; ++i) {
@@ -246,7 +256,7 @@ Tensor sample(const Tensor& input, const Tensor& grid, int64_t mode, int64_t pad
     // Bicubic pads each of its taps instead of the point.
     coords.push_back(mode == kBicubicCode ? c
                                           : pad_coordinate(c, l.sizes[static_cast<size_t>(d)],
-                                                           padding, align_corners));
+                                                           padding, align_corners, dims == 2));
   }
   if (mode == kBicubicCode) return sample_bicubic(l, coords[0], coords[1], padding, align_corners);
   if (mode == kNearestCode) return sample_nearest(l, coords);

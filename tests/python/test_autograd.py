@@ -631,3 +631,45 @@ def test_leaf_gradients_are_accumulated_as_soon_as_complete(torch):
         return seen
 
     assert seen_mid_backward(ember) == seen_mid_backward(torch) == [(True, False)]
+
+
+@pytest.mark.parametrize("unpack", ["self", "clone", "detach"])
+def test_hooked_saved_leaf_unpacks_as_leaf(torch, unpack):
+    # torch unpacks a hooked saved leaf as a new leaf that requires grad yet shares the original
+    # leaf's accumulator, so .grad still lands on the original, also through double backward.
+    def run(lib):
+        seen = []
+
+        class Mul(lib.autograd.Function):
+            @staticmethod
+            def forward(ctx, a, b):
+                ctx.save_for_backward(a, b)
+                return a * b
+
+            @staticmethod
+            def backward(ctx, g):
+                a, b = ctx.saved_tensors
+                seen.append((a.is_leaf, a.requires_grad, a.grad_fn is None))
+                return g * b, g * a
+
+        def unhook(t):
+            return {"self": t, "clone": t.clone(), "detach": t.detach()}[unpack]
+
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        w = lib.tensor([3.0, 4.0], requires_grad=True)
+        y = Mul.apply(x, w)
+        y.grad_fn._raw_saved_tensors[0].register_hooks(lambda t: t, unhook)
+        s = y.grad_fn.saved_tensors[0]
+        seen.append((s.is_leaf, s.requires_grad, s.grad_fn is None))
+        y.sum().backward()
+        grads = [x.grad.tolist(), w.grad.tolist()]
+        x.grad = None
+        with lib.autograd.graph.saved_tensors_hooks(lambda t: t, unhook):
+            y = Mul.apply(x, w)
+        gw, = lib.autograd.grad(y.sum(), w, create_graph=True)
+        (gw * gw).sum().backward()
+        return seen, grads, x.grad.tolist()
+
+    mine, ref = run(ember), run(torch)
+    assert mine == ref
+    assert ref[0][0] == (True, True, True)

@@ -249,3 +249,25 @@ def test_errors_match_torch(torch, case):
     assert ref is not None and mine is ref, (mine, mine_message, ref, ref_message)
     if ref_message.startswith(("grid_sampler()", "nn.functional", "Expected non-zero")):
         assert mine_message == ref_message
+
+
+@pytest.mark.parametrize("dims", [2, 3])
+@pytest.mark.parametrize("align_corners", [False, True])
+@pytest.mark.parametrize("padding_mode", PADDINGS)
+def test_non_finite_grid_coordinates_match_torch(torch, dims, align_corners, padding_mode):
+    # torch's 2-D kernel clamps NaN (and a reflected infinity) to pixel 0, its 3-D kernel to the
+    # last pixel; reflection of an infinity must not give NaN (torch: ones -> 1.0).
+    inf, nan = float("inf"), float("nan")
+    shape = (1, 1, 3, 4) + ((2,) if dims == 3 else ())
+    x = np.arange(1.0, np.prod(shape) + 1).reshape(shape)
+    points = [[v, 0.3] for v in (inf, -inf, nan)] + [[v, v] for v in (inf, -inf, nan)]
+    g = np.array([p + [0.1] * (dims - 2) for p in points]).reshape((1, 6) + (1,) * (dims - 1)
+                                                                   + (dims,))
+    for mode in MODES if dims == 2 else MODES[:2]:
+        kwargs = dict(mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+        mine = ember.nn.functional.grid_sample(ember.tensor(x), ember.tensor(g), **kwargs)
+        ref = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), **kwargs)
+        np.testing.assert_array_equal(mine.numpy(), ref.numpy(), err_msg=mode)
+    one = ember.nn.functional.grid_sample(ember.ones(1, 1, 3, 3), ember.tensor([[[[inf, 0.5]]]]),
+                                          padding_mode="reflection", align_corners=False)
+    assert one.tolist() == [[[[1.0]]]]

@@ -421,3 +421,61 @@ def test_vmap_and_forward_mode():
         tangent = fwAD.unpack_dual(out).tangent
     inverse = np.linalg.inv(a)
     close(tangent, -inverse @ t @ inverse, 1e-10)
+
+
+def _outcome(fn):
+    try:
+        out = fn()
+    except Exception as e:  # noqa: BLE001 - the type and text are what is compared
+        return type(e).__name__, str(e)
+    return str(out.dtype).split(".")[-1], out.tolist()
+
+
+NORM_DTYPE_CASES = [
+    lambda L: L.linalg.vector_norm(L.arange(4.0), dtype=L.int64),
+    lambda L: L.linalg.vector_norm(L.arange(4.0), dtype=L.bool),
+    lambda L: L.linalg.vector_norm(L.arange(4), dtype=L.float32),
+    lambda L: L.linalg.vector_norm(L.arange(4.0, dtype=L.float64), dtype=L.float32),
+    lambda L: L.linalg.vector_norm(L.arange(4.0, dtype=L.float64), ord=0, dtype=L.float32),
+    lambda L: L.linalg.vector_norm(L.arange(4.0), ord=1, dtype=L.float64),
+    lambda L: L.linalg.norm(L.arange(4.0), dtype=L.int64),
+    lambda L: L.linalg.norm(L.ones(2, 2, dtype=L.float64), dtype=L.float32),
+    lambda L: L.linalg.norm(L.ones(2, 2, dtype=L.float64), ord=1, dtype=L.float32),
+    lambda L: L.linalg.norm(L.ones(2, 2, dtype=L.float64), ord=1, dim=(1,), dtype=L.float32),
+    lambda L: L.linalg.norm(L.ones(2, 2, 2, dtype=L.float64), ord=1, dtype=L.float32),
+    lambda L: L.linalg.norm(L.ones(2, 2), ord="fro", dtype=L.float64),
+    lambda L: L.linalg.matrix_norm(L.ones(2, 2, dtype=L.float64), dtype=L.float32),
+    lambda L: L.linalg.matrix_norm(L.ones(2, 2), ord="nuc", dtype=L.int64),
+    lambda L: L.linalg.matrix_norm(L.ones(2, 2, dtype=L.int64), dtype=L.float64),
+    lambda L: L.linalg.matrix_norm(L.ones(2, dtype=L.float64), dtype=L.float32),
+    lambda L: L.linalg.matrix_norm(L.ones(2, 2), ord=1, dtype=L.float64),
+]
+
+
+@pytest.mark.parametrize("case", range(len(NORM_DTYPE_CASES)))
+def test_norm_dtype_checks_match_torch(torch, case):
+    # torch refuses integer and narrowing dtype= (a Double input asked for Float), naming the op.
+    fn = NORM_DTYPE_CASES[case]
+    assert _outcome(lambda: fn(ember)) == _outcome(lambda: fn(torch))
+
+
+VANDER_CASES = [
+    lambda L: L.linalg.vander(L.tensor([1, 2, 3]), N=0),
+    lambda L: L.linalg.vander(L.tensor([1, 2, 3]), N=1),
+    lambda L: L.linalg.vander(L.tensor([1, 2, 3]), N=-1),
+    lambda L: L.linalg.vander(L.tensor([1, 2, 3]), N=2),
+    lambda L: L.linalg.vander(L.tensor([2.0])),
+    lambda L: L.linalg.vander(L.tensor(2.0)),
+    lambda L: L.linalg.vander(L.tensor(2.0), N=3),
+    lambda L: L.linalg.vander(L.zeros(2, 0)),
+    lambda L: L.linalg.vander(L.tensor([True, False])),
+    lambda L: L.linalg.vander(L.tensor(True), N=3),
+    lambda L: L.linalg.vander(L.tensor([1, 2], dtype=L.int32), N=3),
+    lambda L: L.linalg.vander(L.tensor([[1, 2], [3, 4]]), N=3),
+]
+
+
+@pytest.mark.parametrize("case", range(len(VANDER_CASES)))
+def test_vander_edge_cases_match_torch(torch, case):
+    fn = VANDER_CASES[case]
+    assert _outcome(lambda: fn(ember)) == _outcome(lambda: fn(torch))
