@@ -115,17 +115,30 @@ def svdvals(A, *, driver=None):
     return _L.svdvals(A)
 
 
+def _tolerances(fn, legacy_name, legacy, atol, rtol):
+    # torch's overloads take the older positional tolerance alone, or atol and rtol as numbers
+    # (or None) or as tensors (or None), never a mix.
+    given = [(name, value) for name, value in ((legacy_name, legacy), ("atol", atol),
+                                               ("rtol", rtol)) if value is not None]
+    tensors = [isinstance(value, _C.Tensor) for _, value in given]
+    if (legacy is not None and len(given) > 1) or (any(tensors) and not all(tensors)):
+        got = ", ".join(["Tensor"] + [f"{name}={type(value).__name__}" for name, value in given])
+        raise TypeError(f"{fn}() received an invalid combination of arguments - got ({got})")
+
+
 def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None):
-    # The positional rcond is torch's older name for rtol.
+    _tolerances("linalg_pinv", "rcond", rcond, atol, rtol)
+    # The positional rcond is torch's older name for rtol (atol then 0).
     if rcond is not None:
-        rtol = rcond
+        atol, rtol = (_C.zeros(()) if isinstance(rcond, _C.Tensor) else None), rcond
     return _L.pinv(A, atol, rtol, hermitian)
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
+    _tolerances("linalg_matrix_rank", "tol", tol, atol, rtol)
     # The positional tol is torch's older name for an absolute tolerance alone.
     if tol is not None:
-        atol, rtol = tol, 0.0
+        atol, rtol = tol, (_C.zeros(()) if isinstance(tol, _C.Tensor) else 0.0)
     return _L.matrix_rank(A, atol, rtol, hermitian)
 
 

@@ -20,6 +20,17 @@ std::optional<double> tolerance(py::handle value) {
   return value.cast<double>();
 }
 
+// pinv's and matrix_rank's tolerances: numbers (or None), or else tensors (or None), one per batch
+// entry; ember/linalg.py refuses a mix, as torch's overloads do.
+template <typename F>
+Tensor with_tolerances(py::handle atol, py::handle rtol, const F& f) {
+  if (!is_tensor(atol) && !is_tensor(rtol)) return f(tolerance(atol), tolerance(rtol));
+  auto tensor = [](py::handle v) {
+    return v.is_none() ? std::optional<Tensor>() : std::optional<Tensor>(as_tensor(v));
+  };
+  return f(tensor(atol), tensor(rtol));
+}
+
 std::optional<std::vector<int64_t>> dims(py::handle dim, const char* op) {
   if (dim.is_none()) return std::nullopt;
   const DimVector d = int_list(dim, op);
@@ -59,14 +70,18 @@ void bind_linalg(py::module_& parent) {
   m.def(
       "pinv",
       [](const Tensor& A, py::handle atol, py::handle rtol, bool hermitian) {
-        return linalg::pinv(A, tolerance(atol), tolerance(rtol), hermitian);
+        return with_tolerances(atol, rtol, [&](const auto& a, const auto& r) {
+          return linalg::pinv(A, a, r, hermitian);
+        });
       },
       py::arg("A"), py::arg("atol") = py::none(), py::arg("rtol") = py::none(),
       py::arg("hermitian") = false);
   m.def(
       "matrix_rank",
       [](const Tensor& A, py::handle atol, py::handle rtol, bool hermitian) {
-        return linalg::matrix_rank(A, tolerance(atol), tolerance(rtol), hermitian);
+        return with_tolerances(atol, rtol, [&](const auto& a, const auto& r) {
+          return linalg::matrix_rank(A, a, r, hermitian);
+        });
       },
       py::arg("A"), py::arg("atol") = py::none(), py::arg("rtol") = py::none(),
       py::arg("hermitian") = false);

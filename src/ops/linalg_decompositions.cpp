@@ -698,48 +698,77 @@ Tensor svdvals(const Tensor& A) {
 }
 
 namespace {
-// max(atol, rtol * largest) per matrix, as torch sets pinv's and matrix_rank's cutoff.
-Tensor cutoff(const Tensor& largest, std::optional<double> atol, std::optional<double> rtol,
-              int64_t m, int64_t n) {
-  const double eps = largest.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon()
-                                                 : std::numeric_limits<float>::epsilon();
-  const double a = atol.value_or(0.0);
-  const double r =
-      rtol ? *rtol : (atol && *atol > 0 ? 0.0 : eps * static_cast<double>(std::max(m, n)));
-  return clamp(largest * r, a);
+// (atol, rtol) as float64 tensors, as torch sets them: atol defaults to 0, rtol to eps * max(m, n)
+// where atol is not positive and 0 where it is. Each broadcasts against the batch shape.
+std::pair<Tensor, Tensor> tolerances(const Tensor& A, const std::optional<Tensor>& atol,
+                                     const std::optional<Tensor>& rtol, const char* op,
+                                     bool check_grad) {
+  for (const auto& [t, name] : {std::pair{&atol, "atol"}, std::pair{&rtol, "rtol"}})
+    EMBER_CHECK(!check_grad || !*t || !(*t)->requires_grad() || !GradMode::is_enabled(),
+                "The function '{}' is not differentiable with respect to argument '{}'. This "
+                "input cannot have requires_grad True.",
+                op, name);
+  const TensorOptions options(kFloat64);
+  const Tensor a = atol ? atol->detach().to(kFloat64) : zeros({}, options);
+  if (rtol) return {a, rtol->detach().to(kFloat64)};
+  const double eps = A.dtype() == kFloat64 ? std::numeric_limits<double>::epsilon()
+                                           : std::numeric_limits<float>::epsilon();
+  const Tensor fallback = full({}, eps * static_cast<double>(std::max(rows(A), cols(A))), options);
+  return {a, atol ? where(a > 0, zeros({}, options), fallback) : fallback};
+}
+
+// max(atol, rtol * largest) per matrix [..., 1], as torch sets pinv's and matrix_rank's cutoff.
+Tensor cutoff(const Tensor& largest, const std::pair<Tensor, Tensor>& tol) {
+  return tol.first.unsqueeze(-1).maximum(tol.second.unsqueeze(-1) * largest);
+}
+
+std::optional<Tensor> as_tensor(std::optional<double> value) {
+  if (!value) return std::nullopt;
+  return scalar_tensor(*value, TensorOptions(kFloat64));
 }
 }  // namespace
 
-Tensor pinv(const Tensor& A, std::optional<double> atol, std::optional<double> rtol,
+Tensor pinv(const Tensor& A, const std::optional<Tensor>& atol, const std::optional<Tensor>& rtol,
             bool hermitian) {
   const char* op = "linalg.pinv";
   check_matrix(A, op);
   const int64_t m = rows(A), n = cols(A);
+  const auto tol = tolerances(A, atol, rtol, "linalg_pinv", true);
   if (m == 0 || n == 0) return zeros(with_tail(batch_shape(A), {n, m}), options_of(A));
   if (hermitian) {
     check_square(A, op);
     const auto [L, V] = eigh(A);
-    const Tensor keep = L.abs() > cutoff(L.abs().amax({-1}, true), atol, rtol, m, n);
+    const Tensor keep = L.abs() > cutoff(L.abs().amax({-1}, true), tol);
     const Tensor inverse = where(keep, 1.0 / where(keep, L, ones_like(L)), zeros_like(L));
     return (V * inverse.unsqueeze(-2)).matmul(mT(V));
   }
   const auto [U, S, Vh] = linalg::svd(A, false);
-  const Tensor keep = S > cutoff(S.narrow(-1, 0, 1), atol, rtol, m, n);
+  const Tensor keep = S > cutoff(S.narrow(-1, 0, 1), tol);
   // 1 / S only where kept, so that no infinity meets a zero in the gradient.
   const Tensor inverse = where(keep, 1.0 / where(keep, S, ones_like(S)), zeros_like(S));
   return (mT(Vh) * inverse.unsqueeze(-2)).matmul(mT(U));
 }
 
-Tensor matrix_rank(const Tensor& A, std::optional<double> atol, std::optional<double> rtol,
-                   bool hermitian) {
+Tensor pinv(const Tensor& A, std::optional<double> atol, std::optional<double> rtol,
+            bool hermitian) {
+  return pinv(A, as_tensor(atol), as_tensor(rtol), hermitian);
+}
+
+Tensor matrix_rank(const Tensor& A, const std::optional<Tensor>& atol,
+                   const std::optional<Tensor>& rtol, bool hermitian) {
   const char* op = "linalg.matrix_rank";
   check_matrix(A, op);
   const int64_t m = rows(A), n = cols(A);
   NoGradGuard no_grad;
+  const auto tol = tolerances(A, atol, rtol, op, false);
   if (m == 0 || n == 0) return zeros(batch_shape(A), TensorOptions(kInt64));
   const Tensor S = hermitian ? eigvalsh(A).abs() : svdvals(A);
-  const Tensor largest = S.amax({-1}, true);
-  return (S > cutoff(largest, atol, rtol, m, n)).sum({-1}, false, kInt64);
+  return (S > cutoff(S.amax({-1}, true), tol)).sum({-1}, false, kInt64);
+}
+
+Tensor matrix_rank(const Tensor& A, std::optional<double> atol, std::optional<double> rtol,
+                   bool hermitian) {
+  return matrix_rank(A, as_tensor(atol), as_tensor(rtol), hermitian);
 }
 
 std::tuple<Tensor, Tensor, Tensor, Tensor> lstsq(const Tensor& A, const Tensor& B,
@@ -844,22 +873,33 @@ std::tuple<Tensor, Tensor, Tensor> lu_factor_named(const Tensor& A, bool pivot, 
                   name, info, info);
     }
   });
-  // Square A = P L U, gL = tril(gLU, -1), gU = triu(gLU):
-  // grad_A = P L^-T [tril(L^T gL, -1) + triu(gU U^T)] U^-T.
+  // The adjoint of lu_factor_jvp. With L1, U1 the square k x k blocks, L2 the rows of L below
+  // them (tall) and U2 the columns of U right of them (wide):
+  // gX = tril(L1^T gL1 - gU2 U2^T, -1) + triu(gU1 U1^T - L2^T gL2), grad of (P^T A) square block
+  // = L1^-T gX U1^-T, of its rows below = gL2 U1^-T, of its columns right = L1^-T gU2.
   detail::record(
       "LinalgLuFactorExBackward0", {&A}, {&LU}, {{LU, true}, {pivots}},
-      [m, n](auto&, auto& g, auto& s) {
-        EMBER_CHECK(m == n,
-                    "linalg.lu_factor: the derivative is implemented only for square "
-                    "matrices, got {} by {}",
-                    m, n);
+      [m, n, k](auto&, auto& g, auto& s) {
         const Tensor& LU = s[0];
-        const Tensor L = LU.tril(-1) + eye_for(n, LU), U = LU.triu();
-        const Tensor inner =
-            mT(L).matmul(g[0].tril(-1)).tril(-1) + g[0].triu().matmul(mT(U)).triu();
-        const Tensor left = solve_triangular_same_batch(mT(L), inner, true, true, true);
-        const Tensor right = solve_triangular_same_batch(mT(U), left, false, false, false);
-        return variable_list{permutation_from_pivots(s[1], n, options_of(LU)).matmul(right)};
+        const Tensor square = LU.narrow(-2, 0, k).narrow(-1, 0, k);
+        const Tensor L1 = square.tril(-1) + eye_for(k, LU), U1 = square.triu();
+        const Tensor g1 = g[0].narrow(-2, 0, k).narrow(-1, 0, k);
+        Tensor lower = mT(L1).matmul(g1.tril(-1)), upper = g1.triu().matmul(mT(U1));
+        if (m > k) upper = upper - mT(LU.narrow(-2, k, m - k)).matmul(g[0].narrow(-2, k, m - k));
+        if (n > k) lower = lower - g[0].narrow(-1, k, n - k).matmul(mT(LU.narrow(-1, k, n - k)));
+        const Tensor inner = lower.tril(-1) + upper.triu();
+        // L1^-T inner U1^-T: the transposed triangles of the packed block.
+        const Tensor left = solve_triangular_same_batch(mT(square), inner, true, true, true);
+        Tensor gA = solve_triangular_same_batch(mT(square), left, false, false, false);
+        if (m > k)
+          gA = cat({gA, solve_triangular_same_batch(mT(square), g[0].narrow(-2, k, m - k), false,
+                                                    false, false)},
+                   -2);
+        else if (n > k)
+          gA = cat({gA, solve_triangular_same_batch(mT(square), g[0].narrow(-1, k, n - k), true,
+                                                    true, true)},
+                   -1);
+        return variable_list{permutation_from_pivots(s[1], m, options_of(LU)).matmul(gA)};
       },
       [m, n, k](const variable_list& t, const variable_list& s) {
         if (!t[0].defined()) return variable_list{};

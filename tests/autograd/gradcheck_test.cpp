@@ -842,6 +842,11 @@ std::vector<OpSample> op_samples() {
                     "LinalgCholeskyExBackward0"));
   s.push_back(unary("linalg_lu_factor", square, F1(std::get<0>(linalg::lu_factor(x))),
                     "LinalgLuFactorExBackward0"));
+  // Tall and wide: the backward splits off the rows below (columns right of) the square block.
+  s.push_back(unary("linalg_lu_factor_tall", normal({5, 3}), F1(std::get<0>(linalg::lu_factor(x))),
+                    "LinalgLuFactorExBackward0"));
+  s.push_back(unary("linalg_lu_factor_wide", normal({2, 3, 5}),
+                    F1(std::get<0>(linalg::lu_factor(x))), "LinalgLuFactorExBackward0"));
   s.push_back({"linalg_qr",
                [] {
                  Tensor a = leaf(randn({4, 3}, kFloat64));

@@ -108,6 +108,14 @@ CASES = [
      (r(2, 5, 3), r(2, 5, 2))),
     ("lu_factor", lambda L, a: L.linalg.lu_factor(a).LU, (r(2, 4, 4),)),
     ("lu", lambda L, a: (lambda p: p.P @ p.L + p.U)(L.linalg.lu(a)), (r(4, 4),)),
+    # Tall and wide: the rows below (columns right of) the square block have their own terms.
+    ("lu_factor_tall", lambda L, a: L.linalg.lu_factor(a).LU, (r(2, 5, 3),)),
+    ("lu_factor_wide", lambda L, a: L.linalg.lu_factor(a).LU, (r(3, 5),)),
+    ("lu_factor_ex_wide", lambda L, a: L.linalg.lu_factor_ex(a).LU, (r(2, 3, 5),)),
+    ("lu_tall_L", lambda L, a: L.linalg.lu(a).L, (r(5, 3),)),
+    ("lu_tall_U", lambda L, a: L.linalg.lu(a).U, (r(2, 5, 3),)),
+    ("lu_wide_PLU", lambda L, a: (lambda p: p.P @ p.L @ p.U + p.L.sum(-1, keepdim=True))(
+        L.linalg.lu(a)), (r(3, 5),)),
     ("lu_solve", lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b),
      (r(2, 3, 3), r(3, 2))),
     ("lu_solve_adjoint", lambda L, a, b: L.linalg.lu_solve(*L.linalg.lu_factor(a), b,
@@ -479,3 +487,59 @@ VANDER_CASES = [
 def test_vander_edge_cases_match_torch(torch, case):
     fn = VANDER_CASES[case]
     assert _outcome(lambda: fn(ember)) == _outcome(lambda: fn(torch))
+
+
+TOLERANCE_A = r(3, 4, 5)
+TOLERANCE_H = TOLERANCE_A[..., :4] @ np.swapaxes(TOLERANCE_A[..., :4], -1, -2)
+# Tolerances as tensors, one per batch entry (broadcasting against, or beyond, the batch shape),
+# and the older tol= / rcond= spellings; torch refuses a number mixed with a tensor.
+TOLERANCE_CASES = [
+    lambda L, a, h: L.linalg.matrix_rank(a, atol=L.tensor([0.5, 1.0, 2.0])),
+    lambda L, a, h: L.linalg.matrix_rank(a, atol=L.tensor([[0.5], [1.0]])),
+    lambda L, a, h: L.linalg.matrix_rank(a, rtol=L.tensor([0.1, 0.2, 0.9])),
+    lambda L, a, h: L.linalg.matrix_rank(a, atol=L.tensor([0.5]), rtol=L.tensor([[0.1], [0.9]])),
+    lambda L, a, h: L.linalg.matrix_rank(a, atol=L.tensor([1, 2, 3])),
+    lambda L, a, h: L.linalg.matrix_rank(a, atol=L.tensor([-1.0, 0.0, 1.0])),
+    lambda L, a, h: L.linalg.matrix_rank(a.float(), atol=L.tensor(1.0)),
+    lambda L, a, h: L.linalg.matrix_rank(a[0], atol=L.tensor([0.5, 1.0, 2.0])),
+    lambda L, a, h: L.linalg.matrix_rank(h, atol=L.tensor([0.5, 1.0, 20.0]), hermitian=True),
+    lambda L, a, h: L.linalg.matrix_rank(a, L.tensor([0.5, 1.0, 2.0])),
+    lambda L, a, h: L.linalg.matrix_rank(a, tol=1.0),
+    lambda L, a, h: L.linalg.matrix_rank(L.zeros(3, 0, 2), atol=L.tensor([0.5, 1.0, 2.0])),
+    lambda L, a, h: L.linalg.matrix_rank(a, atol=L.tensor([0.5, 1.0, 2.0, 3.0])),
+    lambda L, a, h: L.linalg.matrix_rank(a, atol=L.tensor([0.5, 1.0, 2.0]), rtol=0.1),
+    lambda L, a, h: L.linalg.matrix_rank(a, tol=1.0, atol=1.0),
+    lambda L, a, h: L.linalg.pinv(a, atol=L.tensor([0.5, 1.0, 2.0])),
+    lambda L, a, h: L.linalg.pinv(a, atol=L.tensor([[0.5], [1.0]])),
+    lambda L, a, h: L.linalg.pinv(a.float(), atol=L.tensor([0.5, 1.0, 2.0], dtype=L.float64)),
+    lambda L, a, h: L.linalg.pinv(a, atol=L.tensor(0.0), rtol=L.tensor([0.1, 0.2, 0.9])),
+    lambda L, a, h: L.linalg.pinv(h, atol=L.tensor([0.5, 1.0, 20.0]), hermitian=True),
+    lambda L, a, h: L.linalg.pinv(a, L.tensor([0.1, 0.2, 0.9])),
+    lambda L, a, h: L.linalg.pinv(a, rcond=0.3),
+    lambda L, a, h: L.pinverse(a, L.tensor(0.1)),
+    lambda L, a, h: L.linalg.pinv(L.zeros(3, 0, 2), atol=L.tensor([0.5, 1.0, 2.0])),
+    lambda L, a, h: L.linalg.pinv(a, atol=L.tensor([0.5, 1.0, 2.0, 3.0])),
+    lambda L, a, h: L.linalg.pinv(a, atol=L.tensor([0.5, 1.0, 2.0]), rtol=0.1),
+    lambda L, a, h: L.linalg.pinv(a, 0.1, atol=0.1),
+    lambda L, a, h: L.linalg.pinv(a, atol=L.tensor([0.5, 1.0, 2.0], requires_grad=True)),
+]
+
+
+@pytest.mark.parametrize("case", range(len(TOLERANCE_CASES)))
+def test_tensor_tolerances_match_torch(torch, case):
+    fn = TOLERANCE_CASES[case]
+
+    def outcome(L):
+        try:
+            out = fn(L, L.tensor(TOLERANCE_A), L.tensor(TOLERANCE_H))
+        except Exception as e:  # noqa: BLE001 - the exception type and message are compared
+            return type(e).__name__, str(e).split(" - got")[0]
+        return tuple(out.shape), str(out.dtype), np.asarray(out.tolist(), dtype=float)
+
+    mine, theirs = outcome(ember), outcome(torch)
+    if len(theirs) == 2:
+        # ember's message holds torch's whole message.
+        assert mine[0] == theirs[0] and theirs[1] in mine[1], (mine, theirs)
+        return
+    assert mine[:2] == theirs[:2]
+    np.testing.assert_allclose(mine[2], theirs[2], rtol=1e-5, atol=1e-6)

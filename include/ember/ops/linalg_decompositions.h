@@ -66,6 +66,12 @@ Tensor pinv(const Tensor& A, std::optional<double> atol = std::nullopt,
 /// The number of singular values above pinv's tolerance, as int64.
 Tensor matrix_rank(const Tensor& A, std::optional<double> atol = std::nullopt,
                    std::optional<double> rtol = std::nullopt, bool hermitian = false);
+/// pinv and matrix_rank with a tolerance per matrix: atol and rtol (real, float64 or converted to
+/// it) broadcast against the batch shape, and so may broadcast the result's batch shape.
+Tensor pinv(const Tensor& A, const std::optional<Tensor>& atol, const std::optional<Tensor>& rtol,
+            bool hermitian = false);
+Tensor matrix_rank(const Tensor& A, const std::optional<Tensor>& atol,
+                   const std::optional<Tensor>& rtol, bool hermitian = false);
 /// (solution, residuals, rank, singular_values) of min ||A X - B||, through pinv; driver is
 /// "gelsy" (the default), "gelsd", "gelss" or "gels", and picks which other fields are filled
 /// (as torch fills them on the CPU; the rest are empty).
