@@ -1298,6 +1298,9 @@ const std::map<std::string, std::string> kNodesCheckedElsewhere = {
     {"UniformBackward0", "uniform_ in place: its gradient is zero (RandomFills, in_place_test)"},
     {"ScaledDotProductFlashAttentionForCpuBackward0",
      "scaled_dot_product_attention: gradchecked in attention_test.cpp"},
+    {"LogcumsumexpJvpBackward0",
+     "logcumsumexp's tangent as a node, recorded only when forward mode or a third derivative "
+     "differentiates it: forward_ad_rules_test.cpp (LogcumsumexpUnderNestedTransforms)"},
     {"UniqueDimBackward0", "unique_dim: as in torch, its backward raises (search_test.cpp)"},
     {"UniqueDimConsecutiveBackward0",
      "unique_consecutive with a dim: as in torch, its backward raises (search_test.cpp)"},
