@@ -76,6 +76,17 @@ void check_same_dtype(const Tensor& A, const Tensor& B, const char* op) {
               op, dtype_legacy_name(A.dtype()), dtype_legacy_name(B.dtype()));
 }
 
+// A square matrix A and a matrix B of its dtype whose rows (left: AX = B) or columns (XA = B)
+// match A's: the operands of a solve with a matrix right-hand side.
+void check_solve_operands(const Tensor& A, const Tensor& B, bool left, const char* op) {
+  check_square(A, op);
+  check_matrix(B, op);
+  check_same_dtype(A, B, op);
+  EMBER_CHECK(left ? rows(B) == rows(A) : cols(B) == rows(A),
+              "{}: Incompatible shapes of A and B for the equation {} ({}x{} and {}x{})", op,
+              left ? "AX = B" : "XA = B", rows(A), cols(A), rows(B), cols(B));
+}
+
 // A fresh contiguous copy of t's values, with no history: the buffer a LAPACK routine works in.
 Tensor work_copy(const Tensor& t) {
   Tensor out = detail::empty_like_shape(t.sizes(), t.dtype(), t.device());
@@ -481,12 +492,7 @@ std::tuple<Tensor, Tensor> solve_ex(const Tensor& A, const Tensor& B, bool left,
 Tensor solve_triangular(const Tensor& A, const Tensor& B, bool upper, bool left,
                         bool unitriangular) {
   const char* op = "linalg.solve_triangular";
-  check_square(A, op);
-  check_matrix(B, op);
-  check_same_dtype(A, B, op);
-  EMBER_CHECK(left ? rows(B) == rows(A) : cols(B) == rows(A),
-              "{}: Incompatible shapes of A and B for the equation {} ({}x{} and {}x{})", op,
-              left ? "AX = B" : "XA = B", rows(A), cols(A), rows(B), cols(B));
+  check_solve_operands(A, B, left, op);
   auto [a, b] = broadcast_batch(A, B, op);
   return solve_triangular_same_batch(a, b, upper, left, unitriangular);
 }
@@ -925,12 +931,7 @@ std::tuple<Tensor, Tensor, Tensor> lu(const Tensor& A, bool pivot) {
 
 Tensor lu_solve(const Tensor& LU, const Tensor& pivots, const Tensor& B, bool left, bool adjoint) {
   const char* op = "linalg.lu_solve";
-  check_square(LU, op);
-  check_matrix(B, op);
-  check_same_dtype(LU, B, op);
-  EMBER_CHECK(left ? rows(B) == rows(LU) : cols(B) == rows(LU),
-              "{}: Incompatible shapes of A and B for the equation {} ({}x{} and {}x{})", op,
-              left ? "AX = B" : "XA = B", rows(LU), cols(LU), rows(B), cols(B));
+  check_solve_operands(LU, B, left, op);
   const int64_t n = rows(LU);
   Tensor P;
   {

@@ -116,7 +116,6 @@ void check_not_captured(const Tensor& self, const char* op, const char* suffix) 
 
 void check_batched_in_place(const Tensor& self, std::initializer_list<const Tensor*> inputs,
                             const char* op) {
-  check_not_captured(self, op);
   if (!any_batched(inputs)) return;
   const BatchDims mine = merged_batch_dims({&self});
   for (const BatchDim& d : merged_batch_dims(inputs)) {

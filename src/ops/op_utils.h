@@ -55,7 +55,7 @@ void record_taken(const char* name, const Tensor& t, const Tensor& values, const
 void check_not_captured(const Tensor& self, const char* op, const char* suffix = "");
 
 /// Throws when an in-place op would write a batched input (under vmap) into a tensor that is not
-/// batched: one tensor cannot hold every entry's result; and as check_not_captured.
+/// batched: one tensor cannot hold every entry's result.
 void check_batched_in_place(const Tensor& self, std::initializer_list<const Tensor*> inputs,
                             const char* op);
 
