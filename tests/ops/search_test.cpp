@@ -202,5 +202,36 @@ TEST(Sampling, DrawsFollowTheirDistributions) {
   EXPECT_EMBER_ERROR(bernoulli(tensor({1.5})), "bernoulli: all probabilities must be in [0, 1]");
 }
 
+// Masks with a scalar p come from eight vector streams (Note [Vectorised Bernoulli masks]): every
+// position of a group of 16 must follow p, neighbours must be independent, the tail of a length
+// that is no multiple of 16 must be drawn too, and a seed must replay the mask.
+TEST(Sampling, BernoulliMasksAreIndependentAtEveryPosition) {
+  for (const ScalarType dtype : {kFloat32, kFloat64})
+    for (const double p : {0.1, 0.5, 0.97}) {
+      Generator g(7);
+      const int64_t rows = 40000;
+      const Tensor mask = bernoulli(empty({rows * 16 + 5}, TensorOptions(dtype)), p, g);
+      const Tensor x = mask.to(kFloat64);
+      const double sigma = std::sqrt(p * (1 - p) / rows);
+      const Tensor by_position = x.narrow(0, 0, rows * 16).view({rows, 16}).mean({0});
+      EXPECT_LT((by_position - p).abs().max().item<double>(), 5 * sigma) << dtype << " p=" << p;
+      const Tensor centred = x - p;
+      const int64_t n = x.numel();
+      for (const int64_t lag : {1, 2, 15, 16, 17}) {
+        const double cov =
+            (centred.narrow(0, 0, n - lag) * centred.narrow(0, lag, n - lag)).mean().item<double>();
+        EXPECT_LT(std::abs(cov) / (p * (1 - p)), 5 / std::sqrt(double(n))) << "lag " << lag;
+      }
+      EXPECT_TRUE(x.narrow(0, rows * 16, 5)
+                      .eq(0)
+                      .logical_or(x.narrow(0, rows * 16, 5).eq(1))
+                      .all()
+                      .item<bool>());
+      Generator replay(7);
+      EXPECT_TRUE(equal(bernoulli(empty({rows * 16 + 5}, TensorOptions(dtype)), p, replay), mask));
+      EXPECT_FALSE(equal(bernoulli(empty({rows * 16 + 5}, TensorOptions(dtype)), p, replay), mask));
+    }
+}
+
 }  // namespace
 }  // namespace ember
