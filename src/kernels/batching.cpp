@@ -344,6 +344,68 @@ void attention_backward(const Tensor& dq, const Tensor& dk, const Tensor& dv, co
             });
 }
 
+// Row kernels (softmax) take rows of unit stride; an entry's slice whose rows are strided
+// (vmap over the last dim) runs on a contiguous copy, and an output's copy is written back.
+Tensor dense_like(const Tensor& t) {
+  DimVector strides(static_cast<size_t>(t.dim()));
+  int64_t step = 1;
+  for (int64_t d = t.dim() - 1; d >= 0; --d) {
+    strides[d] = step;
+    step *= std::max<int64_t>(t.size(d), 1);
+  }
+  Storage storage =
+      make_storage(static_cast<size_t>(t.numel()) * element_size(t.dtype()), t.device());
+  return Tensor(IntrusivePtr<TensorImpl>::make(storage, t.dtype(), t.sizes(), strides, 0));
+}
+
+template <typename Call>
+void with_unit_rows(std::vector<Tensor>& slices, size_t outputs, Call call) {
+  std::vector<Tensor> args = slices;
+  for (Tensor& t : args)
+    if (t.defined() && t.dim() > 0 && t.stride(-1) != 1) {
+      Tensor dense = dense_like(t);
+      device(t).copy(dense, t);
+      t = dense;
+    }
+  call(args);
+  for (size_t i = 0; i < outputs; ++i)
+    if (!args[i].is_same(slices[i])) device(slices[i]).copy(slices[i], args[i]);
+}
+
+void softmax(const Tensor& out, const Tensor& in, bool log) {
+  if (!any_batched({&out, &in})) return device(in).softmax(out, in, log);
+  per_entry({&out}, {&in}, "softmax", [&](auto& s) {
+    with_unit_rows(s, 1, [&](auto& r) { device(in).softmax(r[0], r[1], log); });
+  });
+}
+
+void softmax_backward(const Tensor& grad_in, const Tensor& grad, const Tensor& out, bool log) {
+  if (!any_batched({&grad_in, &grad, &out}))
+    return device(out).softmax_backward(grad_in, grad, out, log);
+  per_entry({&grad_in}, {&grad, &out}, "softmax_backward", [&](auto& s) {
+    with_unit_rows(s, 1, [&](auto& r) { device(out).softmax_backward(r[0], r[1], r[2], log); });
+  });
+}
+
+void layer_norm(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& in,
+                const Tensor& weight, const Tensor& bias, double eps) {
+  if (!any_batched({&out, &mean, &rstd, &in, &weight, &bias}))
+    return device(in).layer_norm(out, mean, rstd, in, weight, bias, eps);
+  per_entry({&out, &mean, &rstd}, {&in, &weight, &bias}, "layer_norm",
+            [&](auto& s) { device(in).layer_norm(s[0], s[1], s[2], s[3], s[4], s[5], eps); });
+}
+
+void layer_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                         const Tensor& grad, const Tensor& in, const Tensor& mean,
+                         const Tensor& rstd, const Tensor& weight) {
+  if (!any_batched({&dx, &dweight, &dbias, &grad, &in, &mean, &rstd, &weight}))
+    return device(in).layer_norm_backward(dx, dweight, dbias, grad, in, mean, rstd, weight);
+  per_entry({&dx, &dweight, &dbias}, {&grad, &in, &mean, &rstd, &weight}, "layer_norm_backward",
+            [&](auto& s) {
+              device(in).layer_norm_backward(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+            });
+}
+
 // Random fills refuse batched outputs up front, before a worker thread could write one entry's
 // memory: vmap runs a function that draws per entry itself (randomness="different").
 bool batched_arg(const Tensor& t) { return t.defined() && t.unsafe_impl()->is_batched(); }
@@ -382,6 +444,7 @@ KernelTable with_rules(const KernelTable& table) {
   t.uniform = Draw<Type, &KernelTable::uniform>::call;
   t.normal = Draw<Type, &KernelTable::normal>::call;
   t.bernoulli = Draw<Type, &KernelTable::bernoulli>::call;
+  t.dropout = Draw<Type, &KernelTable::dropout>::call;
   t.unary = unary;
   t.binary = binary;
   t.binary_scalar = binary_scalar;
@@ -411,6 +474,10 @@ KernelTable with_rules(const KernelTable& table) {
   t.adam_step = adam_step;
   t.attention = attention;
   t.attention_backward = attention_backward;
+  t.layer_norm = layer_norm;
+  t.layer_norm_backward = layer_norm_backward;
+  t.softmax = softmax;
+  t.softmax_backward = softmax_backward;
   return t;
 }
 

@@ -109,9 +109,14 @@ struct KernelTable {
   /// Random fills, drawn from gen in out's element order (whatever the thread count).
   void (*uniform)(const Tensor& out, double from, double to, GeneratorImpl& gen);
   void (*normal)(const Tensor& out, double mean, double std, GeneratorImpl& gen);
-  /// out (floating) gets 1 where a uniform draw falls below p and 0 elsewhere, one draw per
-  /// element in out's order, as uniform() draws them.
+  /// out (floating) gets 1 where a uniform draw falls below p and 0 elsewhere, in out's order
+  /// (contiguous float masks draw from vector streams seeded by gen: kernels/cpu/random.cpp).
   void (*bernoulli)(const Tensor& out, double p, GeneratorImpl& gen);
+  /// Dropout in one pass: mask gets 1 / (1 - p) where an element is kept (probability 1 - p, the
+  /// draws of bernoulli(mask, 1 - p)) and 0 elsewhere, out gets in times mask (all three
+  /// contiguous, one floating dtype, one shape).
+  void (*dropout)(const Tensor& out, const Tensor& mask, const Tensor& in, double p,
+                  GeneratorImpl& gen);
   /// Sliding windows of in [N, C, H, W] (any strides) as columns of out [N, C*kh*kw, L], whose
   /// rows are contiguous (out is [N, R, L] in memory, or [R, N, L] permuted); padding reads as 0.
   void (*im2col)(const Tensor& out, const Tensor& in, const Window2d& w);
@@ -144,10 +149,27 @@ struct KernelTable {
                              const Tensor& grad, const Tensor& q, const Tensor& k, const Tensor& v,
                              const Tensor& out, const Tensor& lse, const Tensor& mask, double scale,
                              bool causal);
+  /// Softmax (log: log-softmax) of each row of in [R, N] into out [R, N] (one floating dtype;
+  /// rows of unit stride, any row stride).
+  void (*softmax)(const Tensor& out, const Tensor& in, bool log);
+  /// Their gradient from grad and the forward's out, into grad_in (all [R, N] as above).
+  void (*softmax_backward)(const Tensor& grad_in, const Tensor& grad, const Tensor& out, bool log);
   /// One Adam step in one pass: exp_avg, exp_avg_sq and param (contiguous, one floating dtype,
   /// grad's shape) are updated in place from grad (contiguous).
   void (*adam_step)(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
                     const Tensor& exp_avg_sq, const AdamStep& s);
+  /// Layer normalization of each row of in [R, N] (contiguous, float32 or float64): the row's
+  /// mean and rstd = 1 / sqrt(biased variance + eps) into mean and rstd [R], and
+  /// (in - mean) rstd weight + bias into out [R, N] (all contiguous, in's dtype). weight and bias
+  /// are contiguous [N] or undefined (left out). Statistics accumulate in double.
+  void (*layer_norm)(const Tensor& out, const Tensor& mean, const Tensor& rstd, const Tensor& in,
+                     const Tensor& weight, const Tensor& bias, double eps);
+  /// layer_norm's gradients from grad [R, N] (contiguous) and the forward's in, mean and rstd:
+  /// into dx [R, N] and dweight, dbias [N] (contiguous, overwritten), each undefined when not
+  /// wanted; weight as in layer_norm. dweight and dbias are the same whatever the thread count.
+  void (*layer_norm_backward)(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                              const Tensor& grad, const Tensor& in, const Tensor& mean,
+                              const Tensor& rstd, const Tensor& weight);
   /// a and b have out's dtype (bool, int32 or int64; shifts not bool).
   void (*bitwise)(BitwiseOp, const Tensor& out, const Tensor& a, const Tensor& b);
 };

@@ -123,9 +123,17 @@ std::string entry_name(const Args&... args) {
     if constexpr (same_entry<M, &T::uniform>()) return "aten::uniform_";
     if constexpr (same_entry<M, &T::normal>()) return "aten::normal_";
     if constexpr (same_entry<M, &T::bernoulli>()) return "aten::bernoulli_";
+    if constexpr (same_entry<M, &T::dropout>()) return "aten::native_dropout";
     if constexpr (same_entry<M, &T::im2col>()) return "aten::im2col";
     if constexpr (same_entry<M, &T::col2im>()) return "aten::col2im";
+    if constexpr (same_entry<M, &T::layer_norm>()) return "aten::native_layer_norm";
+    if constexpr (same_entry<M, &T::layer_norm_backward>())
+      return "aten::native_layer_norm_backward";
     if constexpr (same_entry<M, &T::adam_step>()) return "aten::_fused_adam_";
+    if constexpr (same_entry<M, &T::softmax>())
+      return nth<2>(args...) ? "aten::_log_softmax" : "aten::_softmax";
+    if constexpr (same_entry<M, &T::softmax_backward>())
+      return nth<3>(args...) ? "aten::_log_softmax_backward_data" : "aten::_softmax_backward_data";
     // Kernels with no ATen op of their own keep Ember's name.
     if constexpr (same_entry<M, &T::max_pool_backward>()) return "ember::max_pool_backward";
     if constexpr (same_entry<M, &T::attention>()) return "ember::attention";
@@ -140,10 +148,12 @@ std::string entry_name(const Args&... args) {
 template <auto M>
 constexpr int output_count() {
   using T = KernelTable;
-  if constexpr (same_entry<M, &T::attention_backward>()) return 3;
+  if constexpr (same_entry<M, &T::attention_backward>() || same_entry<M, &T::layer_norm>() ||
+                same_entry<M, &T::layer_norm_backward>())
+    return 3;
   if constexpr (same_entry<M, &T::reduce_with_index>() || same_entry<M, &T::scan>() ||
                 same_entry<M, &T::sort>() || same_entry<M, &T::max_pool>() ||
-                same_entry<M, &T::attention>())
+                same_entry<M, &T::attention>() || same_entry<M, &T::dropout>())
     return 2;
   if constexpr (same_entry<M, &T::copy>() || same_entry<M, &T::fill>() ||
                 same_entry<M, &T::scatter_add>() || same_entry<M, &T::scatter>() ||
@@ -211,6 +221,7 @@ KernelTable recording() {
   EMBER_RECORD(uniform);
   EMBER_RECORD(normal);
   EMBER_RECORD(bernoulli);
+  EMBER_RECORD(dropout);
   EMBER_RECORD(im2col);
   EMBER_RECORD(col2im);
   EMBER_RECORD(max_pool);
@@ -219,7 +230,11 @@ KernelTable recording() {
   EMBER_RECORD(avg_pool_backward);
   EMBER_RECORD(attention);
   EMBER_RECORD(attention_backward);
+  EMBER_RECORD(layer_norm);
+  EMBER_RECORD(layer_norm_backward);
   EMBER_RECORD(adam_step);
+  EMBER_RECORD(softmax);
+  EMBER_RECORD(softmax_backward);
   EMBER_RECORD(bitwise);
 #undef EMBER_RECORD
   return t;

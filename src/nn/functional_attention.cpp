@@ -80,10 +80,9 @@ Projected project_packed(const Tensor& query, const Tensor& key, const Tensor& v
         "multi_head_attention_forward: use_separate_proj_weight is False but in_proj_weight is "
         "None",
         ErrorKind::Runtime);
-  if (query.is_same(key) && key.is_same(value)) {
-    const std::vector<Tensor> qkv = functional::linear(query, w, b).chunk(3, -1);
-    return {qkv[0], qkv[1], qkv[2]};
-  }
+  // Self-attention too projects with the weight's three row blocks, not one product split in
+  // three: each block's gradient is then a product of its own, where splitting the output left
+  // the backward zero-filling and adding up three [L, N, 3E] gradients.
   const std::vector<Tensor> ws = w.chunk(3);
   std::vector<Tensor> bs(3);
   if (b.defined()) bs = b.chunk(3);

@@ -34,6 +34,7 @@ Tensor dropout_impl(const char* name, const Tensor& x, double p, bool training, 
                 ErrorKind::Runtime);
   Tensor out = x;
   if (p == 1) return inplace ? out.mul_(0) : x * 0;
+  if (!inplace && !feature && !alpha) return detail::fused_dropout(x, p);
   Tensor keep, shift;
   {
     NoGradGuard no_grad;

@@ -1,5 +1,6 @@
 // Layer, RMS, group and batch normalization, composed of differentiable ops so that second
-// derivatives come for free.
+// derivatives come for free; layer norm on float32 and float64 CPU tensors runs fused kernels
+// instead (src/ops/norm.cpp).
 #include <fmt/format.h>
 
 #include <array>
@@ -8,6 +9,7 @@
 #include "ember/autograd/grad_mode.h"
 #include "ember/nn/functional.h"
 #include "ember/ops.h"
+#include "ember/ops/norm.h"
 
 namespace ember::nn::functional {
 namespace {
@@ -91,6 +93,10 @@ DimVector normalized_dims(const char* op, const Tensor& x, IntArrayRef normalize
 Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
   const DimVector dims = normalized_dims("layer_norm", x, normalized_shape, {weight, bias});
+  // float32 and float64 on the CPU take the fused kernels (one node); the rest is composed.
+  if (Tensor fused = detail::fused_layer_norm(x, normalized_shape, weight, bias, eps);
+      fused.defined())
+    return fused;
   const Moments m = moments(x, dims);
   Tensor y = m.centered * (m.var + eps).pow(-0.5);
   if (weight.defined()) y = y * weight;

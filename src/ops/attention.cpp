@@ -107,14 +107,15 @@ Tensor composed_attention(const Tensor& q, const Tensor& k, const Tensor& v, con
   Tensor bias = is_causal ? causal_bias(q.size(-2), k.size(-2), q.options()) : mask;
   if (bias.defined() && bias.dtype() == kBool) bias = additive_mask(bias, q.dtype());
   Tensor probs = softmax(scores_of(q, k, bias, scale), -1);
-  if (dropout_p > 0) {
+  if (dropout_p == 1) {
     Tensor keep;
     {
       NoGradGuard mask_has_no_gradient;
-      keep = dropout_p == 1 ? zeros_like(probs)
-                            : bernoulli(probs, 1 - dropout_p).mul_(1 / (1 - dropout_p));
+      keep = zeros_like(probs);
     }
     probs = probs * keep;
+  } else if (dropout_p > 0) {
+    probs = detail::fused_dropout(probs, dropout_p);
   }
   return probs.matmul(v);
 }

@@ -112,12 +112,24 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
   check_matmul_dtypes(a, b, "bmm");
   Tensor out = detail::empty_for({a.sizes()[0], a.sizes()[1], b.sizes()[2]}, a.options(), {&a, &b});
   detail::kernels_for(a).bmm(out, a, b);
-  // Per batch, as for mm.
+  // Per batch, as for mm: a transposed operand (attention's k^T) gets its gradient formed
+  // transposed, so that it comes back in the operand's layout instead of needing a transposing
+  // copy on its way to the projection that made it.
   detail::record(
       "BmmBackward0", {&a, &b}, {&out}, {{a}, {b}},
       [](auto& n, auto& g, auto& s) {
-        return variable_list{detail::needs_grad(n, 0) ? g[0].bmm(s[1].transpose(1, 2)) : Tensor(),
-                             detail::needs_grad(n, 1) ? s[0].transpose(1, 2).bmm(g[0]) : Tensor()};
+        auto column_major = [](const Tensor& t) {
+          return t.strides()[1] == 1 && t.strides()[2] != 1;
+        };
+        const Tensor &a = s[0], &b = s[1];
+        Tensor grad_a, grad_b;
+        if (detail::needs_grad(n, 0))
+          grad_a = column_major(a) ? b.bmm(g[0].transpose(1, 2)).transpose(1, 2)
+                                   : g[0].bmm(b.transpose(1, 2));
+        if (detail::needs_grad(n, 1))
+          grad_b = column_major(b) ? g[0].transpose(1, 2).bmm(a).transpose(1, 2)
+                                   : a.transpose(1, 2).bmm(g[0]);
+        return variable_list{grad_a, grad_b};
       },
       // d(A B) = dA B + A dB, per batch
       [](const variable_list& t, const variable_list& s) {

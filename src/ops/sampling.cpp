@@ -11,6 +11,7 @@
 #include "ember/ops/search.h"
 #include "ember/ops/sort.h"
 #include "ops/op_utils.h"
+#include "ops/record.h"
 
 namespace ember {
 
@@ -34,6 +35,20 @@ Tensor bernoulli(const Tensor& t, double p, std::optional<Generator> generator) 
   detail::kernels_for(out).bernoulli(out, p, detail::generator_or_default(generator));
   return dtype == t.dtype() ? out : out.to(t.dtype());
 }
+
+namespace detail {
+Tensor fused_dropout(const Tensor& x, double p) {
+  const Tensor in = x.contiguous();
+  Tensor out = detail::empty_for(in.sizes(), in.options(), {&in});
+  Tensor mask = detail::empty_for(in.sizes(), in.options(), {&in});
+  detail::kernels_for(in).dropout(out, mask, in, p, generator_or_default(std::nullopt));
+  detail::record(
+      "MulBackward0", {&x}, {&out}, {{mask}},
+      [](auto&, auto& g, auto& s) { return variable_list{g[0] * s[0]}; },
+      [](const variable_list& t, const variable_list& s) { return variable_list{t[0] * s[0]}; });
+  return out;
+}
+}  // namespace detail
 
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement,
                    std::optional<Generator> generator) {

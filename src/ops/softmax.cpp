@@ -1,9 +1,13 @@
-// Softmax, log-softmax and logsumexp. Each records a single node: the forward runs on existing
-// kernels (shift by the maximum, exp in place) and the backward is written in ops, which is
-// cheaper than the graph of the composite and still differentiable again.
+// Softmax, log-softmax and logsumexp. Each records a single node. Softmax and log-softmax over
+// the innermost dim of a float tensor run on the row kernels (one pass per row while it is in
+// the cache), as does their backward unless it is to be differentiated again; otherwise the
+// forward runs on existing kernels (shift by the maximum, exp in place) and the backward is
+// written in ops, which is cheaper than the graph of the composite and differentiable again.
 #include "ember/ops/softmax.h"
 
+#include <array>
 #include <limits>
+#include <optional>
 
 #include "ember/autograd/grad_mode.h"
 #include "ember/ops/creation.h"
@@ -40,13 +44,43 @@ DimVector reduced_shape(const Tensor& t, IntArrayRef dims, const char* op) {
   return shape;
 }
 
+// The [rows, n] shape of t with dim d innermost, when the row kernels can take t: a float
+// tensor whose dims after d all have size 1.
+std::optional<std::array<int64_t, 2>> kernel_rows(const Tensor& t, int64_t d) {
+  if (t.dim() == 0 || t.numel() == 0 || !(t.dtype() == kFloat32 || t.dtype() == kFloat64))
+    return std::nullopt;
+  for (int64_t i = d + 1; i < t.dim(); ++i)
+    if (t.size(i) != 1) return std::nullopt;
+  const int64_t n = t.size(d);
+  return std::array<int64_t, 2>{t.numel() / n, n};
+}
+
+Tensor kernel_forward(const Tensor& in, std::array<int64_t, 2> shape, bool log) {
+  const IntArrayRef rows(shape.data(), 2);
+  Tensor out = detail::empty_for(in.sizes(), in.options(), {&in});
+  detail::kernels_for(in).softmax(out.view(rows), in.contiguous().view(rows), log);
+  return out;
+}
+
+Tensor kernel_backward(const Tensor& grad, const Tensor& out, std::array<int64_t, 2> shape,
+                       bool log) {
+  const IntArrayRef rows(shape.data(), 2);
+  Tensor grad_in = detail::empty_for(out.sizes(), out.options(), {&out, &grad});
+  detail::kernels_for(out).softmax_backward(grad_in.view(rows), grad.contiguous().view(rows),
+                                            out.contiguous().view(rows), log);
+  return grad_in;
+}
+
 }  // namespace
 
 Tensor softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   const Tensor in = floating_input(t, dtype, "softmax");
   const int64_t d = detail::wrap_dim(dim, in.dim(), "softmax");
+  const auto rows = kernel_rows(in, d);
   Tensor out;
-  {
+  if (rows) {
+    out = kernel_forward(in, *rows, false);
+  } else {
     NoGradGuard no_grad;
     out = shifted(in, d);
     out.exp_();
@@ -55,8 +89,10 @@ Tensor softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   // dy_i/dx_j = y_i (delta_ij - y_j), so grad_x = y * (g - sum(g * y))
   detail::record(
       "SoftmaxBackward0", {&in}, {&out}, {{out, true}},
-      [d](auto&, auto& g, auto& s) {
+      [d, rows](auto&, auto& g, auto& s) {
         const Tensor& y = s[0];
+        if (rows && !GradMode::is_enabled() && g[0].dtype() == y.dtype())
+          return variable_list{kernel_backward(g[0], y, *rows, false)};
         return variable_list{y * (g[0] - (g[0] * y).sum({d}, true))};
       },
       // d softmax(x)[t] = y * (t - sum(y * t)): the backward formula's shape, with t for g.
@@ -70,8 +106,11 @@ Tensor softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
 Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype) {
   const Tensor in = floating_input(t, dtype, "log_softmax");
   const int64_t d = detail::wrap_dim(dim, in.dim(), "log_softmax");
+  const auto rows = kernel_rows(in, d);
   Tensor out;
-  {
+  if (rows) {
+    out = kernel_forward(in, *rows, true);
+  } else {
     NoGradGuard no_grad;
     out = shifted(in, d);
     out.sub_(out.exp().sum({d}, true).log());
@@ -79,7 +118,9 @@ Tensor log_softmax(const Tensor& t, int64_t dim, std::optional<ScalarType> dtype
   // dy_i/dx_j = delta_ij - softmax_j, so grad_x = g - exp(y) * sum(g)
   detail::record(
       "LogSoftmaxBackward0", {&in}, {&out}, {{out, true}},
-      [d](auto&, auto& g, auto& s) {
+      [d, rows](auto&, auto& g, auto& s) {
+        if (rows && !GradMode::is_enabled() && g[0].dtype() == s[0].dtype())
+          return variable_list{kernel_backward(g[0], s[0], *rows, true)};
         return variable_list{g[0] - s[0].exp() * g[0].sum({d}, true)};
       },
       // d log_softmax(x)[t] = t - sum(softmax(x) * t).

@@ -488,6 +488,8 @@ std::vector<OpSample> op_samples() {
   s.push_back(binary("bmm", normal({2, 2, 3}), normal({2, 3, 4}), F2(a.bmm(b)), "BmmBackward0"));
   s.push_back(binary("bmm_transposed", transposed(normal({2, 2, 3})), strided(normal({2, 3, 2})),
                      F2(bmm(a, b)), "BmmBackward0"));
+  s.push_back(binary("bmm_transposed_b", normal({2, 2, 3}), transposed(normal({2, 3, 4})),
+                     F2(bmm(a, b)), "BmmBackward0"));
   s.push_back(binary("dot", normal({4}), strided(normal({4})), F2(a.dot(b)), "DotBackward0"));
   s.push_back(binary("mv", transposed(normal({3, 4})), normal({4}), F2(a.mv(b)), "MvBackward0"));
   s.push_back(binary("matmul_1x1", normal({3}), normal({3}), F2(a.matmul(b)), "DotBackward0"));
@@ -759,6 +761,16 @@ std::vector<OpSample> op_samples() {
                              }};
                },
                ""});
+  // The fused kernels' node (src/ops/norm.cpp): with weight and bias over two dims, and without
+  // them on a non-contiguous input.
+  s.push_back(ternary(
+      "layer_norm_affine", normal({2, 3, 4}), normal({3, 4}), normal({3, 4}),
+      [](const Tensor& x, const Tensor& w, const Tensor& b) {
+        return nn::functional::layer_norm(x, {3, 4}, w, b);
+      },
+      "NativeLayerNormBackward0"));
+  s.push_back(unary("layer_norm_transposed", transposed(normal({3, 4})),
+                    F1(nn::functional::layer_norm(x, {4})), "NativeLayerNormBackward0"));
   s.push_back(unary("local_response_norm", normal({2, 5, 3}),
                     F1(nn::functional::local_response_norm(x, 3, 0.1)), "DivBackward0"));
   s.push_back(binary("prelu_per_channel", normal({2, 3, 4}, {0.0}), normal({3}),

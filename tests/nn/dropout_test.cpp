@@ -41,6 +41,28 @@ TEST(Dropout, GradientIsTheSameMask) {
   EXPECT_TRUE(x.grad().allclose(out.detach() / x.detach()));
 }
 
+// Plain dropout draws its mask and multiplies in one pass (detail::fused_dropout); it must draw
+// the mask bernoulli(1 - p) draws from the same seed, whatever the length (vector groups and
+// their tail, and tensors too small for them), dtype or layout, and record x * mask's node.
+TEST(Dropout, FusedPassEqualsTheComposedMask) {
+  for (const ScalarType dtype : {kFloat32, kFloat64})
+    for (const int64_t n : {int64_t{7}, int64_t{16}, int64_t{1003}, int64_t{5000}}) {
+      const Tensor base = randn({2, n}, TensorOptions(dtype));
+      for (const Tensor& x : {base, base.t()}) {
+        const Tensor xg = x.detach().requires_grad_();
+        manual_seed(21);
+        const Tensor y = F::dropout(xg, 0.3);
+        manual_seed(21);
+        const Tensor mask = bernoulli(empty(x.sizes(), TensorOptions(dtype)), 0.7) / 0.7;
+        testing::expect_close(y, x * mask, 1e-7, 0);
+        ASSERT_TRUE(y.grad_fn());
+        EXPECT_EQ(y.grad_fn()->name(), "MulBackward0");
+        (y * 3).sum().backward();
+        testing::expect_close(xg.grad(), mask * 3, 1e-7, 0);
+      }
+    }
+}
+
 TEST(Dropout, EveryFormPassesGradcheck) {
   // Each evaluation draws the same mask, so the function is deterministic.
   using Fn = Tensor (*)(const Tensor&, double, bool, bool);

@@ -84,6 +84,21 @@ TEST(Linalg, MmTransposedOperands) {
   }
 }
 
+// A transposed bmm operand (attention's k^T) gets its gradient in its own layout, so the
+// gradient of the matrix it was transposed from arrives contiguous (no transposing copy).
+TEST(Linalg, BmmGradientsKeepATransposedOperandsLayout) {
+  manual_seed(4);
+  const Tensor q = randn({3, 5, 4}, requires_grad()), k = randn({3, 6, 4}, requires_grad());
+  const Tensor k_used = k * 1.0;  // a non-leaf, so its incoming gradient can be inspected
+  bool contiguous = false;
+  k_used.register_hook([&](const Tensor& g) { contiguous = g.is_contiguous(); });
+  const Tensor w = randn({3, 5, 6});
+  (q.bmm(k_used.transpose(1, 2)) * w).sum().backward();
+  EXPECT_TRUE(contiguous);
+  testing::expect_close(k.grad(), w.transpose(1, 2).bmm(q.detach()), 1e-5, 1e-5);
+  testing::expect_close(q.grad(), w.bmm(k.detach()), 1e-5, 1e-5);
+}
+
 TEST(Linalg, MmSlicedOperandsWithSteps) {
   manual_seed(4);
   for (ScalarType dt : {kFloat32, kFloat64, kInt64}) {

@@ -17,4 +17,11 @@ Tensor bernoulli(const Tensor& t, double p, std::optional<Generator> generator =
 Tensor multinomial(const Tensor& probs, int64_t num_samples, bool replacement = false,
                    std::optional<Generator> generator = std::nullopt);
 
+namespace detail {
+/// x times a fresh dropout mask (each element kept with probability 1 - p and scaled by
+/// 1 / (1 - p)), drawn from the global stream in one pass; recorded as the MulBackward0 node that
+/// x * mask records. For 0 < p < 1; other cases are the caller's (nn::functional::dropout).
+Tensor fused_dropout(const Tensor& x, double p);
+}  // namespace detail
+
 }  // namespace ember

@@ -13,6 +13,8 @@ const KernelTable& kernel_table() {
     fill_conv_kernels(t);
     fill_optim_kernels(t);
     fill_attention_kernels(t);
+    fill_norm_kernels(t);
+    fill_softmax_kernels(t);
     return t;
   }();
   return table;

@@ -13,5 +13,7 @@ void fill_random_kernels(KernelTable& table);
 void fill_conv_kernels(KernelTable& table);
 void fill_optim_kernels(KernelTable& table);
 void fill_attention_kernels(KernelTable& table);
+void fill_norm_kernels(KernelTable& table);
+void fill_softmax_kernels(KernelTable& table);
 
 }  // namespace ember::detail::cpu

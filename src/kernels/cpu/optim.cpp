@@ -85,10 +85,16 @@ void adam_chunks(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
 
 void adam_step(const Tensor& param, const Tensor& grad, const Tensor& exp_avg,
                const Tensor& exp_avg_sq, const AdamStep& s) {
+  // The row is dispatched at each call: a pointer taken before Highway's first dispatch would be
+  // its set-up stub, which reads the CPU's features on every call.
   if (param.dtype() == kFloat64)
-    adam_chunks<double>(param, grad, exp_avg, exp_avg_sq, s, HWY_DYNAMIC_DISPATCH(AdamF64));
+    adam_chunks<double>(param, grad, exp_avg, exp_avg_sq, s, [](auto... a) {
+      HWY_DYNAMIC_DISPATCH(AdamF64)(a...);
+    });
   else
-    adam_chunks<float>(param, grad, exp_avg, exp_avg_sq, s, HWY_DYNAMIC_DISPATCH(AdamF32));
+    adam_chunks<float>(param, grad, exp_avg, exp_avg_sq, s, [](auto... a) {
+      HWY_DYNAMIC_DISPATCH(AdamF32)(a...);
+    });
 }
 
 }  // namespace

@@ -60,8 +60,9 @@ HWY_BEFORE_NAMESPACE();
 namespace ember::detail::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Writes 1 or 0 to out[0, n) (n a multiple of kGroup): 1 where a uniform is below threshold.
-void BernoulliGroupsF32(float* out, size_t n, StreamState& st, uint32_t threshold) {
+// Writes value or 0 to out[0, n) (n a multiple of kGroup): value where a uniform is below
+// threshold.
+void BernoulliGroupsF32(float* out, size_t n, StreamState& st, uint32_t threshold, float value) {
 #if HWY_TARGET == HWY_SCALAR  // one 64-bit lane cannot be split into two 32-bit ones
   for (size_t i = 0; i < n; i += kGroup)
     for (size_t j = 0; j < kStreams; ++j) {
@@ -75,8 +76,8 @@ void BernoulliGroupsF32(float* out, size_t n, StreamState& st, uint32_t threshol
       s0 ^= s3;
       s2 ^= t;
       s3 = (s3 << 45) | (s3 >> 19);
-      out[i + 2 * j] = static_cast<uint32_t>(result) < threshold ? 1.0f : 0.0f;
-      out[i + 2 * j + 1] = static_cast<uint32_t>(result >> 32) < threshold ? 1.0f : 0.0f;
+      out[i + 2 * j] = static_cast<uint32_t>(result) < threshold ? value : 0.0f;
+      out[i + 2 * j + 1] = static_cast<uint32_t>(result >> 32) < threshold ? value : 0.0f;
     }
 #else
   const hn::ScalableTag<uint64_t> d64;
@@ -84,7 +85,7 @@ void BernoulliGroupsF32(float* out, size_t n, StreamState& st, uint32_t threshol
   const hn::Repartition<float, decltype(d64)> df;
   const size_t N = hn::Lanes(d64);
   const auto thr = hn::Set(d32, threshold);
-  const auto one = hn::Set(df, 1.0f);
+  const auto kept = hn::Set(df, value);
   for (size_t i = 0; i < n; i += kGroup) {
     for (size_t j = 0; j < kStreams; j += N) {
       auto s0 = hn::Load(d64, st.s[0] + j), s1 = hn::Load(d64, st.s[1] + j);
@@ -104,7 +105,7 @@ void BernoulliGroupsF32(float* out, size_t n, StreamState& st, uint32_t threshol
       hn::Store(s2, d64, st.s[2] + j);
       hn::Store(s3, d64, st.s[3] + j);
       const auto keep = hn::RebindMask(df, hn::Lt(hn::BitCast(d32, result), thr));
-      hn::StoreU(hn::IfThenElseZero(keep, one), df, out + i + 2 * j);
+      hn::StoreU(hn::IfThenElseZero(keep, kept), df, out + i + 2 * j);
     }
   }
 #endif
@@ -154,9 +155,13 @@ void normal(const Tensor& out, double mean, double std, GeneratorImpl& gen) {
   fill_random(out, gen, "normal_", [&](GeneratorImpl& g) { return mean + std * g.normal(); });
 }
 
-// A contiguous float or double mask (Note [Vectorised Bernoulli masks]). Doubles are drawn as
-// floats a block at a time and widened: the mask's values are 0 and 1 either way.
-void bernoulli_streams(const Tensor& out, double p, GeneratorImpl& gen) {
+// Draws a mask of n elements from vector streams seeded by gen (Note [Vectorised Bernoulli
+// masks]), a block at a time: block(begin, len, mask) gets each block's mask (value where kept,
+// else 0), written to `direct` + begin when that is given and the block is whole, else to a
+// buffer in the cache.
+template <typename Block>
+void stream_blocks(size_t n, double p, float value, GeneratorImpl& gen, float* direct,
+                   Block&& block) {
   uint64_t key;
   {
     std::lock_guard<std::mutex> lock(gen.mutex());
@@ -165,36 +170,83 @@ void bernoulli_streams(const Tensor& out, double p, GeneratorImpl& gen) {
   StreamState streams = seeded_streams(key);
   const auto threshold = static_cast<uint32_t>(std::ldexp(p, 32));
   constexpr size_t kBlock = 1024;  // a multiple of kGroup
-  alignas(64) float block[kBlock];
-  const auto n = static_cast<size_t>(out.numel());
-  const bool single = out.dtype() == kFloat32;
-  auto* f = single ? out.data_ptr<float>() : nullptr;
-  auto* d = single ? nullptr : out.data_ptr<double>();
+  alignas(64) float buffer[kBlock];
   for (size_t begin = 0; begin < n; begin += kBlock) {
     const size_t len = std::min(kBlock, n - begin);
-    const size_t whole = len / kGroup * kGroup;
-    if (single && whole == len) {
-      HWY_DYNAMIC_DISPATCH(BernoulliGroupsF32)(f + begin, len, streams, threshold);
-      continue;
-    }
+    float* mask = direct && len % kGroup == 0 ? direct + begin : buffer;
     HWY_DYNAMIC_DISPATCH(BernoulliGroupsF32)
-    (block, (len + kGroup - 1) / kGroup * kGroup, streams, threshold);
-    if (single)
-      std::copy(block, block + len, f + begin);
-    else
-      std::copy(block, block + len, d + begin);
+    (mask, (len + kGroup - 1) / kGroup * kGroup, streams, threshold, value);
+    block(begin, len, static_cast<const float*>(mask));
   }
 }
 
+// p 2^32 must fit the streams' 32-bit threshold (p this close to 1 keeps every element anyway),
+// and the tensors must be contiguous float32 or float64 ones.
+bool streams_fit(double p, std::initializer_list<const Tensor*> tensors) {
+  for (const Tensor* t : tensors)
+    if (!t->is_contiguous() || !(t->dtype() == kFloat32 || t->dtype() == kFloat64) ||
+        t->dtype() != (*tensors.begin())->dtype())
+      return false;
+  return p < 1 - 0x1.0p-33 && (*tensors.begin())->numel() >= static_cast<int64_t>(kGroup);
+}
+
 void bernoulli(const Tensor& out, double p, GeneratorImpl& gen) {
-  // p 2^32 must fit the 32-bit threshold; p this close to 1 keeps every element anyway.
-  const bool streams_fit = p < 1 - 0x1.0p-33 && out.is_contiguous() &&
-                           (out.dtype() == kFloat32 || out.dtype() == kFloat64);
-  if (streams_fit && out.numel() >= static_cast<int64_t>(kGroup))
-    return bernoulli_streams(out, p, gen);
+  if (streams_fit(p, {&out})) {
+    const auto n = static_cast<size_t>(out.numel());
+    if (out.dtype() == kFloat32) {
+      float* f = out.data_ptr<float>();
+      return stream_blocks(n, p, 1.0f, gen, f, [&](size_t begin, size_t len, const float* mask) {
+        if (mask != f + begin) std::copy(mask, mask + len, f + begin);
+      });
+    }
+    double* d = out.data_ptr<double>();
+    return stream_blocks(n, p, 1.0f, gen, nullptr,
+                         [&](size_t begin, size_t len, const float* mask) {
+                           std::copy(mask, mask + len, d + begin);
+                         });
+  }
   fill_random(out, gen, "bernoulli_",
               // Branch-free: a mask's draws are unpredictable, so a branch would mispredict.
               [&](GeneratorImpl& g) { return static_cast<double>(g.uniform() < p); });
+}
+
+template <typename T>
+void scaled_product(T* out, T* mask, const T* in, size_t len, T scale) {
+  for (size_t i = 0; i < len; ++i) {
+    mask[i] *= scale;
+    out[i] = in[i] * mask[i];
+  }
+}
+
+// One pass: the mask (1 / (1 - p) where kept) and in times it, block by block while the block
+// of the mask is in the cache. Draws as bernoulli(mask, 1 - p) then scaling would.
+void dropout(const Tensor& out, const Tensor& mask, const Tensor& in, double p,
+             GeneratorImpl& gen) {
+  const double keep = 1 - p, scale = 1 / keep;
+  const auto n = static_cast<size_t>(in.numel());
+  if (streams_fit(keep, {&in, &out, &mask}) && in.dtype() == kFloat32) {
+    const float* x = in.data_ptr<float>();
+    float *o = out.data_ptr<float>(), *m = mask.data_ptr<float>();
+    const auto s = static_cast<float>(scale);
+    return stream_blocks(n, keep, s, gen, m, [&](size_t begin, size_t len, const float* drawn) {
+      if (drawn != m + begin) std::copy(drawn, drawn + len, m + begin);
+      scaled_product(o + begin, m + begin, x + begin, len, 1.0f);
+    });
+  }
+  if (streams_fit(keep, {&in, &out, &mask})) {
+    const double* x = in.data_ptr<double>();
+    double *o = out.data_ptr<double>(), *m = mask.data_ptr<double>();
+    return stream_blocks(n, keep, 1.0f, gen, nullptr,
+                         [&](size_t begin, size_t len, const float* drawn) {
+                           std::copy(drawn, drawn + len, m + begin);
+                           scaled_product(o + begin, m + begin, x + begin, len, scale);
+                         });
+  }
+  bernoulli(mask, keep, gen);
+  EMBER_DISPATCH_FLOATING(in.dtype(), "dropout", [&] {
+    scaled_product(out.data_ptr<scalar_t>(), mask.data_ptr<scalar_t>(), in.data_ptr<scalar_t>(), n,
+                   static_cast<scalar_t>(scale));
+  });
 }
 
 }  // namespace
@@ -203,6 +255,7 @@ void fill_random_kernels(KernelTable& table) {
   table.uniform = uniform;
   table.normal = normal;
   table.bernoulli = bernoulli;
+  table.dropout = dropout;
 }
 
 }  // namespace ember::detail::cpu
