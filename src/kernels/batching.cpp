@@ -406,6 +406,25 @@ void layer_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& 
             });
 }
 
+void batch_norm(const Tensor& out, const Tensor& mean, const Tensor& var, const Tensor& invstd,
+                const Tensor& in, const Tensor& weight, const Tensor& bias, double eps) {
+  if (!any_batched({&out, &mean, &var, &invstd, &in, &weight, &bias}))
+    return device(in).batch_norm(out, mean, var, invstd, in, weight, bias, eps);
+  per_entry({&out, &mean, &var, &invstd}, {&in, &weight, &bias}, "batch_norm",
+            [&](auto& s) { device(in).batch_norm(s[0], s[1], s[2], s[3], s[4], s[5], s[6], eps); });
+}
+
+void batch_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                         const Tensor& grad, const Tensor& in, const Tensor& mean,
+                         const Tensor& invstd, const Tensor& weight) {
+  if (!any_batched({&dx, &dweight, &dbias, &grad, &in, &mean, &invstd, &weight}))
+    return device(in).batch_norm_backward(dx, dweight, dbias, grad, in, mean, invstd, weight);
+  per_entry({&dx, &dweight, &dbias}, {&grad, &in, &mean, &invstd, &weight}, "batch_norm_backward",
+            [&](auto& s) {
+              device(in).batch_norm_backward(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]);
+            });
+}
+
 // Random fills refuse batched outputs up front, before a worker thread could write one entry's
 // memory: vmap runs a function that draws per entry itself (randomness="different").
 bool batched_arg(const Tensor& t) { return t.defined() && t.unsafe_impl()->is_batched(); }
@@ -476,6 +495,8 @@ KernelTable with_rules(const KernelTable& table) {
   t.attention_backward = attention_backward;
   t.layer_norm = layer_norm;
   t.layer_norm_backward = layer_norm_backward;
+  t.batch_norm = batch_norm;
+  t.batch_norm_backward = batch_norm_backward;
   t.softmax = softmax;
   t.softmax_backward = softmax_backward;
   return t;

@@ -170,6 +170,21 @@ struct KernelTable {
   void (*layer_norm_backward)(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
                               const Tensor& grad, const Tensor& in, const Tensor& mean,
                               const Tensor& rstd, const Tensor& weight);
+  /// Batch normalization (training mode) of in [N, C, L] (contiguous, float32 or float64; L the
+  /// product of the spatial dims, maybe 1): each channel's mean, biased variance and
+  /// invstd = 1 / sqrt(var + eps) over its N L values into mean, var and invstd [C], and
+  /// (in - mean) invstd weight + bias into out [N, C, L] (all contiguous, in's dtype; var
+  /// undefined: not wanted). weight and bias are contiguous [C] or undefined (left out).
+  /// Statistics accumulate in double; each channel is reduced by one thread, so no result depends
+  /// on the thread count.
+  void (*batch_norm)(const Tensor& out, const Tensor& mean, const Tensor& var, const Tensor& invstd,
+                     const Tensor& in, const Tensor& weight, const Tensor& bias, double eps);
+  /// batch_norm's gradients from grad [N, C, L] (contiguous) and the forward's in, mean and
+  /// invstd: into dx [N, C, L] and dweight, dbias [C] (contiguous, overwritten), each undefined
+  /// when not wanted; weight as in batch_norm.
+  void (*batch_norm_backward)(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                              const Tensor& grad, const Tensor& in, const Tensor& mean,
+                              const Tensor& invstd, const Tensor& weight);
   /// a and b have out's dtype (bool, int32 or int64; shifts not bool).
   void (*bitwise)(BitwiseOp, const Tensor& out, const Tensor& a, const Tensor& b);
 };

@@ -129,6 +129,9 @@ std::string entry_name(const Args&... args) {
     if constexpr (same_entry<M, &T::layer_norm>()) return "aten::native_layer_norm";
     if constexpr (same_entry<M, &T::layer_norm_backward>())
       return "aten::native_layer_norm_backward";
+    if constexpr (same_entry<M, &T::batch_norm>()) return "aten::native_batch_norm";
+    if constexpr (same_entry<M, &T::batch_norm_backward>())
+      return "aten::native_batch_norm_backward";
     if constexpr (same_entry<M, &T::adam_step>()) return "aten::_fused_adam_";
     if constexpr (same_entry<M, &T::softmax>())
       return nth<2>(args...) ? "aten::_log_softmax" : "aten::_softmax";
@@ -148,8 +151,10 @@ std::string entry_name(const Args&... args) {
 template <auto M>
 constexpr int output_count() {
   using T = KernelTable;
+  if constexpr (same_entry<M, &T::batch_norm>()) return 4;
   if constexpr (same_entry<M, &T::attention_backward>() || same_entry<M, &T::layer_norm>() ||
-                same_entry<M, &T::layer_norm_backward>())
+                same_entry<M, &T::layer_norm_backward>() ||
+                same_entry<M, &T::batch_norm_backward>())
     return 3;
   if constexpr (same_entry<M, &T::reduce_with_index>() || same_entry<M, &T::scan>() ||
                 same_entry<M, &T::sort>() || same_entry<M, &T::max_pool>() ||
@@ -232,6 +237,8 @@ KernelTable recording() {
   EMBER_RECORD(attention_backward);
   EMBER_RECORD(layer_norm);
   EMBER_RECORD(layer_norm_backward);
+  EMBER_RECORD(batch_norm);
+  EMBER_RECORD(batch_norm_backward);
   EMBER_RECORD(adam_step);
   EMBER_RECORD(softmax);
   EMBER_RECORD(softmax_backward);

@@ -33,7 +33,11 @@ Tensor dropout_impl(const char* name, const Tensor& x, double p, bool training, 
                             name, shape_str(x.sizes())),
                 ErrorKind::Runtime);
   Tensor out = x;
-  if (p == 1) return inplace ? out.mul_(0) : x * 0;
+  if (p == 1) {
+    // Times a 0-d zero tensor, as torch: its node is MulBackward0, a tensor-tensor product.
+    const Tensor zero = zeros({}, x.options());
+    return inplace ? out.mul_(zero) : x * zero;
+  }
   if (!inplace && !feature && !alpha) return detail::fused_dropout(x, p);
   Tensor keep, shift;
   {

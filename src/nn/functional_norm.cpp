@@ -1,6 +1,6 @@
 // Layer, RMS, group and batch normalization, composed of differentiable ops so that second
-// derivatives come for free; layer norm on float32 and float64 CPU tensors runs fused kernels
-// instead (src/ops/norm.cpp).
+// derivatives come for free; layer norm and training-mode batch norm on float32 and float64 CPU
+// tensors run fused kernels instead (src/ops/norm.cpp).
 #include <fmt/format.h>
 
 #include <array>
@@ -182,6 +182,12 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                      "input size {}",
                      shape_str(x.sizes())),
          ErrorKind::Value);
+  // float32 and float64 on the CPU take the fused kernels (one node); the rest is composed.
+  if (const detail::FusedBatchNorm fused = detail::fused_batch_norm(x, weight, bias, eps);
+      fused.out.defined()) {
+    update_running(running_mean, running_var, fused.mean, fused.var, n, momentum);
+    return fused.out;
+  }
   const Moments m = moments(x, dims);
   update_running(running_mean, running_var, m.mean, m.var, n, momentum);
   const Tensor& centered = m.centered;

@@ -771,6 +771,27 @@ std::vector<OpSample> op_samples() {
       "NativeLayerNormBackward0"));
   s.push_back(unary("layer_norm_transposed", transposed(normal({3, 4})),
                     F1(nn::functional::layer_norm(x, {4})), "NativeLayerNormBackward0"));
+  // Training-mode batch norm's fused node: with weight and bias (17 values per sample and
+  // channel: the vector kernel and its tail), without them, on a non-contiguous input (last two
+  // dims swapped), and on a 2-D [N, C] input (the kernel for few values per sample and channel).
+  s.push_back(ternary(
+      "batch_norm_affine", normal({2, 2, 17}), normal({2}), normal({2}),
+      [](const Tensor& x, const Tensor& w, const Tensor& b) {
+        return nn::functional::batch_norm(x, {}, {}, w, b, true);
+      },
+      "NativeBatchNormBackward0"));
+  s.push_back(unary("batch_norm_no_affine", normal({2, 3, 2, 2}),
+                    F1(nn::functional::batch_norm(x, {}, {}, {}, {}, true)),
+                    "NativeBatchNormBackward0"));
+  s.push_back(unary("batch_norm_transposed", transposed(normal({2, 3, 4})),
+                    F1(nn::functional::batch_norm(x, {}, {}, {}, {}, true)),
+                    "NativeBatchNormBackward0"));
+  s.push_back(binary(
+      "batch_norm_2d", normal({5, 3}), normal({3}),
+      [](const Tensor& x, const Tensor& w) {
+        return nn::functional::batch_norm(x, {}, {}, w, {}, true);
+      },
+      "NativeBatchNormBackward0"));
   s.push_back(unary("local_response_norm", normal({2, 5, 3}),
                     F1(nn::functional::local_response_norm(x, 3, 0.1)), "DivBackward0"));
   s.push_back(binary("prelu_per_channel", normal({2, 3, 4}, {0.0}), normal({3}),

@@ -176,6 +176,7 @@ TEST(FunctionalDropout, POneGivesZerosAndZeroGradient) {
   Tensor x = sample().requires_grad_();
   Tensor y = F::dropout(x, 1.0);
   EXPECT_EQ(values(y), std::vector<double>(8, 0.0));
+  EXPECT_EQ(y.grad_fn()->name(), "MulBackward0");  // torch multiplies by a 0-d zero tensor
   y.sum().backward();
   EXPECT_EQ(values(x.grad()), std::vector<double>(8, 0.0));
 }

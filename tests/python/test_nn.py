@@ -193,12 +193,126 @@ def test_layer_norm_float32_statistics_and_empty_inputs(torch):
     got = ember.nn.functional.layer_norm(ember.tensor(x_np), (2000,)).numpy()
     want = torch.nn.functional.layer_norm(torch.tensor(x_np.astype(np.float64)), (2000,)).numpy()
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-5)
+    # The fused backward must differentiate that same forward: the weight's gradient is
+    # sum(g xhat) of the forward's xhat. (The create_graph backward, composed of float32 ops,
+    # is only as accurate as torch here.)
+    g_np = rng.standard_normal((3, 2000)).astype(np.float32)
+    w = ember.ones(2000, requires_grad=True)
+    y = ember.nn.functional.layer_norm(ember.tensor(x_np), (2000,), w)
+    (dw,) = ember.autograd.grad(y, w, ember.tensor(g_np))
+    np.testing.assert_allclose(dw.numpy(), (g_np * y.detach().numpy()).sum(0), rtol=0, atol=1e-4)
     for shape, normalized in (((0, 4), (4,)), ((3, 0), (0,))):
         x = ember.zeros(shape, requires_grad=True)
         y = ember.nn.functional.layer_norm(x, normalized)
         assert tuple(y.shape) == shape
         y.sum().backward()
         assert tuple(x.grad.shape) == shape
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("module,shape", [("BatchNorm1d", (6, 3)), ("BatchNorm1d", (4, 3, 5)),
+                                          ("BatchNorm2d", (3, 4, 5, 6)),
+                                          ("BatchNorm3d", (2, 3, 2, 3, 4))])
+@pytest.mark.parametrize("affine,momentum", [(True, 0.1), (False, 0.3), (True, None)])
+def test_batch_norm_matches_torch_with_grads(torch, dtype, module, shape, affine, momentum):
+    # Training-mode batch norm's fused kernels (src/kernels/cpu/norm.cpp) against torch over
+    # several steps: outputs, running statistics (momentum None: the cumulative average), the
+    # gradients of x, weight and bias by the fused backward and (create_graph) by the composed
+    # one, the node's name, and the gradients of a gradient.
+    rng = np.random.default_rng(5)
+    c = shape[1]
+    xs = [(rng.standard_normal(shape) * (2 + k) + k).astype(dtype) for k in range(3)]
+    gs = [rng.standard_normal(shape).astype(dtype) for _ in range(3)]
+    w_np = rng.standard_normal(c).astype(dtype)
+    b_np = rng.standard_normal(c).astype(dtype)
+    rtol, atol = (1e-4, 1e-5) if dtype == "float32" else (1e-10, 1e-12)
+
+    def run(lib):
+        m = getattr(lib.nn, module)(c, momentum=momentum, affine=affine)
+        m = m.double() if dtype == "float64" else m
+        params = []
+        if affine:
+            with lib.no_grad():
+                m.weight.copy_(lib.tensor(w_np))
+                m.bias.copy_(lib.tensor(b_np))
+            params = [m.weight, m.bias]
+        out = []
+        for step, (x_np, g_np) in enumerate(zip(xs, gs)):
+            x = lib.tensor(x_np, requires_grad=True)
+            y = m(x)
+            out.append(y.grad_fn.name())
+            out.append(y.detach().numpy())
+            create = step == 2
+            grads = lib.autograd.grad(y, [x] + params, lib.tensor(g_np), create_graph=create)
+            out += [gr.detach().numpy() for gr in grads]
+            out += [m.running_mean.numpy().copy(), m.running_var.numpy().copy()]
+            if create:
+                second = (grads[0] * grads[0]).sum()
+                if affine:
+                    second = second + (grads[1] * grads[1]).sum()
+                # (dbias = sum(g) does not depend on any input: None.)
+                second_grads = lib.autograd.grad(second, [x] + params, allow_unused=True)
+                out += [None if gr is None else gr.detach().numpy() for gr in second_grads]
+        return out
+
+    mine, theirs = run(ember), run(torch)
+    assert mine[0] == theirs[0] == "NativeBatchNormBackward0"
+    assert len(mine) == len(theirs)
+    for got, want in zip(mine, theirs):
+        if isinstance(want, str) or want is None:
+            assert got == want
+            continue
+        assert got.dtype == want.dtype
+        np.testing.assert_allclose(got, want, rtol=rtol * 10, atol=atol * 10)
+
+
+def test_batch_norm_float32_statistics_and_fallbacks(torch):
+    # Channels with a large mean and a small spread: the kernel keeps the deviations to float32
+    # rounding (the reference is the same float32 values normalized in float64), and the running
+    # variance stays close to the unbiased variance.
+    rng = np.random.default_rng(6)
+    x_np = (1000 + rng.standard_normal((8, 2, 300)) * 0.01).astype(np.float32)
+    rm, rv = ember.zeros(2), ember.ones(2)
+    got = ember.nn.functional.batch_norm(ember.tensor(x_np), rm, rv, training=True, momentum=1.0)
+    x64 = torch.tensor(x_np.astype(np.float64))
+    rm64, rv64 = torch.zeros(2, dtype=torch.float64), torch.ones(2, dtype=torch.float64)
+    want = torch.nn.functional.batch_norm(x64, rm64, rv64, training=True, momentum=1.0)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=0, atol=1e-4)
+    # The fused backward differentiates that same forward (weight gradient = sum(g xhat)).
+    g_np = rng.standard_normal((8, 2, 300)).astype(np.float32)
+    w = ember.ones(2, requires_grad=True)
+    y = ember.nn.functional.batch_norm(ember.tensor(x_np), None, None, w, training=True)
+    (dw,) = ember.autograd.grad(y, w, ember.tensor(g_np))
+    np.testing.assert_allclose(dw.numpy(), (g_np * y.detach().numpy()).sum((0, 2)), rtol=0,
+                               atol=1e-3)
+    np.testing.assert_allclose(rv.numpy(), rv64.numpy(), rtol=1e-3)
+    np.testing.assert_allclose(rm.numpy(), rm64.numpy(), rtol=1e-6)
+    # Each channel is reduced by one thread: the same bits whatever the thread count.
+    big_np = rng.standard_normal((8, 4, 4096)).astype(np.float32)
+    g = ember.tensor(rng.standard_normal((8, 4, 4096)).astype(np.float32))
+    threads, results = ember.get_num_threads(), []
+    try:
+        for n in (1, 2, 3):
+            ember.set_num_threads(n)
+            x = ember.tensor(big_np, requires_grad=True)
+            w, b = ember.ones(4, requires_grad=True), ember.zeros(4, requires_grad=True)
+            y = ember.nn.functional.batch_norm(x, None, None, w, b, training=True)
+            y.backward(g)
+            results.append([t.detach().numpy() for t in (y, x.grad, w.grad, b.grad)])
+    finally:
+        ember.set_num_threads(threads)
+    for other in results[1:]:
+        for got, want in zip(other, results[0]):
+            np.testing.assert_array_equal(got, want)
+    # A weight of another dtype keeps the composed path (its nodes); so does eval mode (one scale
+    # and shift).
+    x = ember.tensor(x_np[:, :, :4], requires_grad=True)
+    w = ember.ones(2, dtype=ember.float64, requires_grad=True)
+    y = ember.nn.functional.batch_norm(x, None, None, w, training=True)
+    assert y.grad_fn.name() != "NativeBatchNormBackward0"
+    x = ember.tensor(x_np, requires_grad=True)
+    y = ember.nn.functional.batch_norm(x, rm, rv, training=False)
+    assert y.grad_fn.name() != "NativeBatchNormBackward0"
 
 
 def test_legacy_loss_arguments(torch):

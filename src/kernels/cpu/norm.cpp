@@ -1,6 +1,7 @@
 // Fused layer normalization over the rows of a contiguous [R, N] input: one kernel for the
 // forward (mean, rstd and the normalized, scaled and shifted rows) and one for the backward,
-// instead of the nine elementwise ops and reductions of the composed form.
+// instead of the nine elementwise ops and reductions of the composed form. Batch normalization
+// (training mode) over the channels of a contiguous [N, C, L] input likewise.
 // Highway compiles this file once per target instruction set (see HWY_TARGET_INCLUDE).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/norm.cpp"
@@ -142,7 +143,17 @@ void BackwardRows(T* dx, T* dw, T* db, const T* g, const T* x, const T* mean, co
     const T* gr = g + r * n;
     const T mu = mean[r], rs = rstd[r];
     const auto vmu = hn::Set(d, mu), vrs = hn::Set(d, rs);
-    auto xhat = [&](size_t i) { return hn::Mul(hn::Sub(hn::LoadU(d, xr + i), vmu), vrs); };
+    // The forward centred x by mean's hi part and a lo part it does not save (ForwardRows); the
+    // lo part again, from the row's deviations from hi, so that xhat is the forward's.
+    const T mu_lo =
+        static_cast<T>(RowSum(
+                           d, n, [&](size_t i) { return hn::Sub(hn::LoadU(d, xr + i), vmu); },
+                           [&](size_t i) { return static_cast<double>(xr[i] - mu); }) /
+                       static_cast<double>(n));
+    const auto vlo = hn::Set(d, mu_lo);
+    auto xhat = [&](size_t i) {
+      return hn::Mul(hn::Sub(hn::Sub(hn::LoadU(d, xr + i), vmu), vlo), vrs);
+    };
     auto gw = [&](size_t i) {
       if constexpr (kWeight)
         return hn::Mul(hn::LoadU(d, gr + i), hn::LoadU(d, w + i));
@@ -163,7 +174,7 @@ void BackwardRows(T* dx, T* dw, T* db, const T* g, const T* x, const T* mean, co
         if (db) hn::StoreU(hn::Add(gv, hn::LoadU(d, db + i)), d, db + i);
       }
       for (; i < n; ++i) {
-        if (dw) dw[i] += gr[i] * ((xr[i] - mu) * rs);
+        if (dw) dw[i] += gr[i] * (((xr[i] - mu) - mu_lo) * rs);
         if (db) db[i] += gr[i];
       }
     }
@@ -172,15 +183,16 @@ void BackwardRows(T* dx, T* dw, T* db, const T* g, const T* x, const T* mean, co
     const double mean_gw =
         inv_n * RowSum(d, n, gw, [&](size_t i) { return static_cast<double>(gw_scalar(i)); });
     const double mean_gwx =
-        inv_n *
-        RowSum(
-            d, n, [&](size_t i) { return hn::Mul(gw(i), xhat(i)); },
-            [&](size_t i) { return static_cast<double>(gw_scalar(i) * ((xr[i] - mu) * rs)); });
+        inv_n * RowSum(
+                    d, n, [&](size_t i) { return hn::Mul(gw(i), xhat(i)); },
+                    [&](size_t i) {
+                      return static_cast<double>(gw_scalar(i) * (((xr[i] - mu) - mu_lo) * rs));
+                    });
     // dx = rstd ((gw - mean(gw)) - xhat mean(gw xhat)): the difference first, so a row whose gw
     // is constant (one element, say) gets exactly 0.
     const auto va = hn::Set(d, static_cast<T>(mean_gw)), vb = hn::Set(d, static_cast<T>(mean_gwx));
     auto dx_of = [&](auto gwv, auto xv) {
-      const auto xh = hn::Mul(hn::Sub(xv, vmu), vrs);
+      const auto xh = hn::Mul(hn::Sub(hn::Sub(xv, vmu), vlo), vrs);
       return hn::Mul(vrs, hn::NegMulAdd(xh, vb, hn::Sub(gwv, va)));
     };
     T* dxr = dx + r * n;
@@ -221,6 +233,174 @@ void LayerNormBackwardF64(double* dx, double* dw, double* db, const double* g, c
                           const double* mean, const double* rstd, const double* w, int64_t rows,
                           int64_t n) {
   BackwardImpl(dx, dw, db, g, x, mean, rstd, w, rows, n);
+}
+
+// Batch normalization of a contiguous [n, channels, l] input: each channel's statistics are over
+// its n segments of l contiguous elements. Channels [c_begin, c_end) are done here, each wholly
+// by itself and in a fixed order, so the results do not depend on how channels are split.
+// mean is stored rounded to T; var (biased) and invstd = 1 / sqrt(var + eps) too; var may be
+// null (not wanted).
+template <class T, bool kWeight, bool kBias>
+void BatchNormChannels(T* y, T* mean, T* var, T* invstd, const T* x, const T* w, const T* b,
+                       size_t n, size_t channels, size_t l, size_t c_begin, size_t c_end,
+                       double eps) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const double count = static_cast<double>(n) * static_cast<double>(l);
+  for (size_t c = c_begin; c < c_end; ++c) {
+    auto segment = [&](size_t s) { return x + (s * channels + c) * l; };
+    // Sums of x - x0 (x0 the channel's first element), as in ForwardRows.
+    const T shift = segment(0)[0];
+    const auto vshift = hn::Set(d, shift);
+    double sum = 0;
+    for (size_t s = 0; s < n; ++s) {
+      const T* xs = segment(s);
+      sum += RowSum(
+          d, l, [&](size_t i) { return hn::Sub(hn::LoadU(d, xs + i), vshift); },
+          [&](size_t i) { return static_cast<double>(xs[i] - shift); });
+    }
+    const double mu = static_cast<double>(shift) + sum / count;
+    const T mu_t = static_cast<T>(mu), mu_lo = static_cast<T>(mu - static_cast<double>(mu_t));
+    const auto vmu = hn::Set(d, mu_t), vlo = hn::Set(d, mu_lo);
+    double sq = 0;
+    for (size_t s = 0; s < n; ++s) {
+      const T* xs = segment(s);
+      sq += RowSum(
+          d, l,
+          [&](size_t i) {
+            const auto cv = hn::Sub(hn::Sub(hn::LoadU(d, xs + i), vmu), vlo);
+            return hn::Mul(cv, cv);
+          },
+          [&](size_t i) {
+            const double cv = static_cast<double>(xs[i]) - mu;
+            return cv * cv;
+          });
+    }
+    const double v = sq / count;
+    const T rs = static_cast<T>(1.0 / std::sqrt(v + eps));
+    mean[c] = mu_t;
+    if (var) var[c] = static_cast<T>(v);
+    invstd[c] = rs;
+    T scale = rs;
+    if constexpr (kWeight) scale = rs * w[c];
+    const T shift_out = kBias ? b[c] : T(0);
+    const auto vscale = hn::Set(d, scale), vb = hn::Set(d, shift_out);
+    for (size_t s = 0; s < n; ++s) {
+      const T* xs = segment(s);
+      T* ys = y + (s * channels + c) * l;
+      size_t i = 0;
+      for (; i + N <= l; i += N) {
+        const auto cv = hn::Sub(hn::Sub(hn::LoadU(d, xs + i), vmu), vlo);
+        hn::StoreU(kBias ? hn::MulAdd(cv, vscale, vb) : hn::Mul(cv, vscale), d, ys + i);
+      }
+      for (; i < l; ++i) {
+        const T cv = (xs[i] - mu_t) - mu_lo;
+        ys[i] = kBias ? cv * scale + shift_out : cv * scale;
+      }
+    }
+  }
+}
+
+template <class T>
+void BatchNormImpl(T* y, T* mean, T* var, T* invstd, const T* x, const T* w, const T* b, int64_t n,
+                   int64_t channels, int64_t l, int64_t c_begin, int64_t c_end, double eps) {
+  const auto sn = static_cast<size_t>(n), sc = static_cast<size_t>(channels),
+             sl = static_cast<size_t>(l), cb = static_cast<size_t>(c_begin),
+             ce = static_cast<size_t>(c_end);
+  if (w && b)
+    BatchNormChannels<T, true, true>(y, mean, var, invstd, x, w, b, sn, sc, sl, cb, ce, eps);
+  else if (w)
+    BatchNormChannels<T, true, false>(y, mean, var, invstd, x, w, b, sn, sc, sl, cb, ce, eps);
+  else if (b)
+    BatchNormChannels<T, false, true>(y, mean, var, invstd, x, w, b, sn, sc, sl, cb, ce, eps);
+  else
+    BatchNormChannels<T, false, false>(y, mean, var, invstd, x, w, b, sn, sc, sl, cb, ce, eps);
+}
+void BatchNormF32(float* y, float* mean, float* var, float* invstd, const float* x, const float* w,
+                  const float* b, int64_t n, int64_t channels, int64_t l, int64_t c_begin,
+                  int64_t c_end, double eps) {
+  BatchNormImpl(y, mean, var, invstd, x, w, b, n, channels, l, c_begin, c_end, eps);
+}
+void BatchNormF64(double* y, double* mean, double* var, double* invstd, const double* x,
+                  const double* w, const double* b, int64_t n, int64_t channels, int64_t l,
+                  int64_t c_begin, int64_t c_end, double eps) {
+  BatchNormImpl(y, mean, var, invstd, x, w, b, n, channels, l, c_begin, c_end, eps);
+}
+
+// The gradients of channels [c_begin, c_end), with xhat = (x - mean) invstd and M = n l values
+// per channel: dbias = sum(g), dweight = sum(g xhat) and
+//   dx = w invstd (g - sum(g) / M - xhat sum(g xhat) / M)
+// (any of dx, dw, db may be null: not wanted; w null: weight 1).
+template <class T>
+void BatchNormBackwardChannels(T* dx, T* dw, T* db, const T* g, const T* x, const T* mean,
+                               const T* invstd, const T* w, size_t n, size_t channels, size_t l,
+                               size_t c_begin, size_t c_end) {
+  const hn::ScalableTag<T> d;
+  const size_t N = hn::Lanes(d);
+  const double count = static_cast<double>(n) * static_cast<double>(l);
+  for (size_t c = c_begin; c < c_end; ++c) {
+    const T mu = mean[c], rs = invstd[c];
+    const auto vmu = hn::Set(d, mu);
+    // sum(g), sum(g (x - hi)) and sum(x - hi), with hi the mean's saved part: the forward also
+    // centred by a lo part (mean - hi) it does not save, found again here from sum(x - hi).
+    double sum_g = 0, sum_gc = 0, sum_c = 0;
+    for (size_t s = 0; s < n; ++s) {
+      const size_t off = (s * channels + c) * l;
+      const T *xs = x + off, *gs = g + off;
+      sum_g += RowSum(
+          d, l, [&](size_t i) { return hn::LoadU(d, gs + i); },
+          [&](size_t i) { return static_cast<double>(gs[i]); });
+      sum_c += RowSum(
+          d, l, [&](size_t i) { return hn::Sub(hn::LoadU(d, xs + i), vmu); },
+          [&](size_t i) { return static_cast<double>(xs[i] - mu); });
+      sum_gc += RowSum(
+          d, l,
+          [&](size_t i) {
+            return hn::Mul(hn::LoadU(d, gs + i), hn::Sub(hn::LoadU(d, xs + i), vmu));
+          },
+          [&](size_t i) { return static_cast<double>(gs[i] * (xs[i] - mu)); });
+    }
+    const T mu_lo = static_cast<T>(sum_c / count);
+    const double sum_gxhat =
+        (sum_gc - static_cast<double>(mu_lo) * sum_g) * static_cast<double>(rs);
+    if (db) db[c] = static_cast<T>(sum_g);
+    if (dw) dw[c] = static_cast<T>(sum_gxhat);
+    if (!dx) continue;
+    const auto vlo = hn::Set(d, mu_lo);
+    // dx = k ((g - a) - (x - mean) bc), with k = w invstd, a = mean(g) and
+    // bc = invstd mean(g xhat): the difference first, so a constant g gives exactly 0.
+    const T k = w ? static_cast<T>(w[c] * rs) : rs;
+    const T a = static_cast<T>(sum_g / count);
+    const T bc = static_cast<T>(sum_gxhat * static_cast<double>(rs) / count);
+    const auto vk = hn::Set(d, k), va = hn::Set(d, a), vbc = hn::Set(d, bc);
+    for (size_t s = 0; s < n; ++s) {
+      const size_t off = (s * channels + c) * l;
+      const T *xs = x + off, *gs = g + off;
+      T* dxs = dx + off;
+      size_t i = 0;
+      for (; i + N <= l; i += N) {
+        const auto cv = hn::Sub(hn::Sub(hn::LoadU(d, xs + i), vmu), vlo);
+        const auto gv = hn::Sub(hn::LoadU(d, gs + i), va);
+        hn::StoreU(hn::Mul(vk, hn::NegMulAdd(cv, vbc, gv)), d, dxs + i);
+      }
+      for (; i < l; ++i) dxs[i] = k * ((gs[i] - a) - ((xs[i] - mu) - mu_lo) * bc);
+    }
+  }
+}
+
+void BatchNormBackwardF32(float* dx, float* dw, float* db, const float* g, const float* x,
+                          const float* mean, const float* invstd, const float* w, int64_t n,
+                          int64_t channels, int64_t l, int64_t c_begin, int64_t c_end) {
+  BatchNormBackwardChannels(dx, dw, db, g, x, mean, invstd, w, static_cast<size_t>(n),
+                            static_cast<size_t>(channels), static_cast<size_t>(l),
+                            static_cast<size_t>(c_begin), static_cast<size_t>(c_end));
+}
+void BatchNormBackwardF64(double* dx, double* dw, double* db, const double* g, const double* x,
+                          const double* mean, const double* invstd, const double* w, int64_t n,
+                          int64_t channels, int64_t l, int64_t c_begin, int64_t c_end) {
+  BatchNormBackwardChannels(dx, dw, db, g, x, mean, invstd, w, static_cast<size_t>(n),
+                            static_cast<size_t>(channels), static_cast<size_t>(l),
+                            static_cast<size_t>(c_begin), static_cast<size_t>(c_end));
 }
 
 }  // namespace ember::detail::HWY_NAMESPACE
@@ -367,11 +547,221 @@ void layer_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& 
     backward<float>(dx, dweight, dbias, grad, in, mean, rstd, weight);
 }
 
+HWY_EXPORT(BatchNormF32);
+HWY_EXPORT(BatchNormF64);
+HWY_EXPORT(BatchNormBackwardF32);
+HWY_EXPORT(BatchNormBackwardF64);
+
+void bn_channels(float* y, float* mean, float* var, float* invstd, const float* x, const float* w,
+                 const float* b, int64_t n, int64_t channels, int64_t l, int64_t c_begin,
+                 int64_t c_end, double eps) {
+  HWY_DYNAMIC_DISPATCH(BatchNormF32)
+  (y, mean, var, invstd, x, w, b, n, channels, l, c_begin, c_end, eps);
+}
+void bn_channels(double* y, double* mean, double* var, double* invstd, const double* x,
+                 const double* w, const double* b, int64_t n, int64_t channels, int64_t l,
+                 int64_t c_begin, int64_t c_end, double eps) {
+  HWY_DYNAMIC_DISPATCH(BatchNormF64)
+  (y, mean, var, invstd, x, w, b, n, channels, l, c_begin, c_end, eps);
+}
+void bn_backward_channels(float* dx, float* dw, float* db, const float* g, const float* x,
+                          const float* mean, const float* invstd, const float* w, int64_t n,
+                          int64_t channels, int64_t l, int64_t c_begin, int64_t c_end) {
+  HWY_DYNAMIC_DISPATCH(BatchNormBackwardF32)
+  (dx, dw, db, g, x, mean, invstd, w, n, channels, l, c_begin, c_end);
+}
+void bn_backward_channels(double* dx, double* dw, double* db, const double* g, const double* x,
+                          const double* mean, const double* invstd, const double* w, int64_t n,
+                          int64_t channels, int64_t l, int64_t c_begin, int64_t c_end) {
+  HWY_DYNAMIC_DISPATCH(BatchNormBackwardF64)
+  (dx, dw, db, g, x, mean, invstd, w, n, channels, l, c_begin, c_end);
+}
+
+// Channels with few values per sample (l below a vector or two; [N, C] input has l = 1) in plain
+// loops over each sample's run of channels [c_begin, c_end), which lies contiguous in memory:
+// per-channel accumulators in double, taken in the same order whatever the split of channels.
+constexpr int64_t kSmallSpatial = 16;
+
+template <typename T, bool kOne>
+void bn_small_channels(T* y, T* mean, T* var, T* invstd, const T* x, const T* w, const T* b,
+                       int64_t n, int64_t channels, int64_t spatial, int64_t c_begin, int64_t c_end,
+                       double eps) {
+  const int64_t l = kOne ? 1 : spatial;  // l = 1 known at compile time: plain strided loops
+  const auto count = static_cast<size_t>(c_end - c_begin);
+  const double values = static_cast<double>(n) * static_cast<double>(l);
+  std::vector<double> sum(count, 0.0), sq(count, 0.0);
+  std::vector<T> shift(count), mu_hi(count), mu_lo(count), scale(count), offset(count);
+  auto at = [&](int64_t s, int64_t c) { return (s * channels + c) * l; };
+  for (int64_t c = c_begin; c < c_end; ++c) shift[static_cast<size_t>(c - c_begin)] = x[at(0, c)];
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      const auto k = static_cast<size_t>(c - c_begin);
+      const T* xs = x + at(s, c);
+      for (int64_t i = 0; i < l; ++i) sum[k] += static_cast<double>(xs[i] - shift[k]);
+    }
+  std::vector<double> mu(count);
+  for (size_t k = 0; k < count; ++k) {
+    mu[k] = static_cast<double>(shift[k]) + sum[k] / values;
+    mu_hi[k] = static_cast<T>(mu[k]);
+    mu_lo[k] = static_cast<T>(mu[k] - static_cast<double>(mu_hi[k]));
+  }
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      const auto k = static_cast<size_t>(c - c_begin);
+      const T* xs = x + at(s, c);
+      for (int64_t i = 0; i < l; ++i) {
+        const double cv = static_cast<double>(xs[i]) - mu[k];
+        sq[k] += cv * cv;
+      }
+    }
+  for (int64_t c = c_begin; c < c_end; ++c) {
+    const auto k = static_cast<size_t>(c - c_begin);
+    const double v = sq[k] / values;
+    const T rs = static_cast<T>(1.0 / std::sqrt(v + eps));
+    mean[c] = mu_hi[k];
+    if (var) var[c] = static_cast<T>(v);
+    invstd[c] = rs;
+    scale[k] = w ? static_cast<T>(rs * w[c]) : rs;
+    offset[k] = b ? b[c] : T(0);
+  }
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      const auto k = static_cast<size_t>(c - c_begin);
+      const T* xs = x + at(s, c);
+      T* ys = y + at(s, c);
+      for (int64_t i = 0; i < l; ++i)
+        ys[i] = ((xs[i] - mu_hi[k]) - mu_lo[k]) * scale[k] + offset[k];
+    }
+}
+
+template <typename T, bool kOne>
+void bn_small_backward_channels(T* dx, T* dw, T* db, const T* g, const T* x, const T* mean,
+                                const T* invstd, const T* w, int64_t n, int64_t channels,
+                                int64_t spatial, int64_t c_begin, int64_t c_end) {
+  const int64_t l = kOne ? 1 : spatial;
+  const auto count = static_cast<size_t>(c_end - c_begin);
+  const double values = static_cast<double>(n) * static_cast<double>(l);
+  // As in BatchNormBackwardChannels: the mean's lo part again, from sum(x - hi).
+  std::vector<double> sum_g(count, 0.0), sum_gc(count, 0.0), sum_c(count, 0.0);
+  auto at = [&](int64_t s, int64_t c) { return (s * channels + c) * l; };
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      const auto k = static_cast<size_t>(c - c_begin);
+      const T *xs = x + at(s, c), *gs = g + at(s, c);
+      const T mu = mean[c];
+      for (int64_t i = 0; i < l; ++i) {
+        sum_g[k] += static_cast<double>(gs[i]);
+        sum_c[k] += static_cast<double>(xs[i] - mu);
+        sum_gc[k] += static_cast<double>(gs[i] * (xs[i] - mu));
+      }
+    }
+  std::vector<T> kx(count), a(count), bc(count), lo(count);
+  for (int64_t c = c_begin; c < c_end; ++c) {
+    const auto k = static_cast<size_t>(c - c_begin);
+    const T rs = invstd[c];
+    lo[k] = static_cast<T>(sum_c[k] / values);
+    const double sum_gxhat =
+        (sum_gc[k] - static_cast<double>(lo[k]) * sum_g[k]) * static_cast<double>(rs);
+    if (db) db[c] = static_cast<T>(sum_g[k]);
+    if (dw) dw[c] = static_cast<T>(sum_gxhat);
+    kx[k] = w ? static_cast<T>(w[c] * rs) : rs;
+    a[k] = static_cast<T>(sum_g[k] / values);
+    bc[k] = static_cast<T>(sum_gxhat * static_cast<double>(rs) / values);
+  }
+  if (!dx) return;
+  for (int64_t s = 0; s < n; ++s)
+    for (int64_t c = c_begin; c < c_end; ++c) {
+      const auto k = static_cast<size_t>(c - c_begin);
+      const T *xs = x + at(s, c), *gs = g + at(s, c);
+      T* dxs = dx + at(s, c);
+      const T mu = mean[c];
+      for (int64_t i = 0; i < l; ++i)
+        dxs[i] = kx[k] * ((gs[i] - a[k]) - ((xs[i] - mu) - lo[k]) * bc[k]);
+    }
+}
+
+// Channels per parallel chunk: enough elements that waking a worker pays. Each channel is
+// reduced whole by one thread, so the split does not change any result.
+int64_t channel_grain(int64_t per_channel) {
+  return std::max<int64_t>(1, kElementwiseGrain / 4 / std::max<int64_t>(per_channel, 1));
+}
+
+template <typename T>
+void bn_forward(const Tensor& out, const Tensor& mean, const Tensor& var, const Tensor& invstd,
+                const Tensor& in, const Tensor& weight, const Tensor& bias, double eps) {
+  const int64_t n = in.size(0), channels = in.size(1), l = in.size(2);
+  if (n == 0 || channels == 0 || l == 0) return;
+  T* y = out.data_ptr<T>();
+  T* m = mean.data_ptr<T>();
+  T* v = mutable_or_null<T>(var);
+  T* s = invstd.data_ptr<T>();
+  const T* x = in.data_ptr<T>();
+  const T* w = ptr_or_null<T>(weight);
+  const T* b = ptr_or_null<T>(bias);
+  parallel_for(0, channels, channel_grain(n * l), [&](int64_t begin, int64_t end) {
+    if (l == 1)
+      bn_small_channels<T, true>(y, m, v, s, x, w, b, n, channels, l, begin, end, eps);
+    else if (l < kSmallSpatial)
+      bn_small_channels<T, false>(y, m, v, s, x, w, b, n, channels, l, begin, end, eps);
+    else
+      bn_channels(y, m, v, s, x, w, b, n, channels, l, begin, end, eps);
+  });
+}
+
+void batch_norm(const Tensor& out, const Tensor& mean, const Tensor& var, const Tensor& invstd,
+                const Tensor& in, const Tensor& weight, const Tensor& bias, double eps) {
+  if (in.dtype() == kFloat64)
+    bn_forward<double>(out, mean, var, invstd, in, weight, bias, eps);
+  else
+    bn_forward<float>(out, mean, var, invstd, in, weight, bias, eps);
+}
+
+template <typename T>
+void bn_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias, const Tensor& grad,
+                 const Tensor& in, const Tensor& mean, const Tensor& invstd, const Tensor& weight) {
+  const int64_t n = in.size(0), channels = in.size(1), l = in.size(2);
+  T* dxp = mutable_or_null<T>(dx);
+  T* dwp = mutable_or_null<T>(dweight);
+  T* dbp = mutable_or_null<T>(dbias);
+  if (channels == 0) return;
+  if (n == 0 || l == 0) {
+    // No values: the sums are 0 (dx has no elements).
+    if (dwp) std::fill(dwp, dwp + channels, T(0));
+    if (dbp) std::fill(dbp, dbp + channels, T(0));
+    return;
+  }
+  const T* g = grad.data_ptr<T>();
+  const T* x = in.data_ptr<T>();
+  const T* m = mean.data_ptr<T>();
+  const T* s = invstd.data_ptr<T>();
+  const T* w = ptr_or_null<T>(weight);
+  parallel_for(0, channels, channel_grain(n * l), [&](int64_t begin, int64_t end) {
+    if (l == 1)
+      bn_small_backward_channels<T, true>(dxp, dwp, dbp, g, x, m, s, w, n, channels, l, begin, end);
+    else if (l < kSmallSpatial)
+      bn_small_backward_channels<T, false>(dxp, dwp, dbp, g, x, m, s, w, n, channels, l, begin,
+                                           end);
+    else
+      bn_backward_channels(dxp, dwp, dbp, g, x, m, s, w, n, channels, l, begin, end);
+  });
+}
+
+void batch_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                         const Tensor& grad, const Tensor& in, const Tensor& mean,
+                         const Tensor& invstd, const Tensor& weight) {
+  if (in.dtype() == kFloat64)
+    bn_backward<double>(dx, dweight, dbias, grad, in, mean, invstd, weight);
+  else
+    bn_backward<float>(dx, dweight, dbias, grad, in, mean, invstd, weight);
+}
+
 }  // namespace
 
 void fill_norm_kernels(KernelTable& table) {
   table.layer_norm = layer_norm;
   table.layer_norm_backward = layer_norm_backward;
+  table.batch_norm = batch_norm;
+  table.batch_norm_backward = batch_norm_backward;
 }
 
 }  // namespace ember::detail::cpu
