@@ -88,11 +88,20 @@ DimVector normalized_dims(const char* op, const Tensor& x, IntArrayRef normalize
   return dims;
 }
 
+// torch's layer and group norms take affine parameters of the input's dtype only.
+void check_param_dtypes(const char* op, const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  for (const Tensor* t : {&weight, &bias})
+    if (t->defined() && t->dtype() != x.dtype())
+      fail(fmt::format("{}: expected scalar type {} but found {}", op, dtype_legacy_name(x.dtype()),
+                       dtype_legacy_name(t->dtype())));
+}
+
 }  // namespace
 
 Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {
   const DimVector dims = normalized_dims("layer_norm", x, normalized_shape, {weight, bias});
+  check_param_dtypes("layer_norm", x, weight, bias);
   // float32 and float64 on the CPU take the fused kernels (one node); the rest is composed.
   if (Tensor fused = detail::fused_layer_norm(x, normalized_shape, weight, bias, eps);
       fused.defined())
@@ -135,6 +144,7 @@ Tensor group_norm(const Tensor& x, int64_t num_groups, const Tensor& weight, con
           fmt::format("group_norm: Expected {} to be a vector of size equal to the number of "
                       "channels in input, but got {} of shape {} and input of shape {}",
                       name, name, shape_str(t->sizes()), shape_str(x.sizes())));
+  check_param_dtypes("group_norm", x, weight, bias);
   // Each sample's groups of c / num_groups channels are normalized together (biased variance).
   const Tensor grouped = x.reshape({n, num_groups, -1});
   const Tensor centered = grouped - grouped.mean({2}, true);

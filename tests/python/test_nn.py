@@ -266,6 +266,34 @@ def test_batch_norm_matches_torch_with_grads(torch, dtype, module, shape, affine
         np.testing.assert_allclose(got, want, rtol=rtol * 10, atol=atol * 10)
 
 
+@pytest.mark.parametrize("call", [
+    lambda lib, x, p: lib.nn.functional.layer_norm(x, (4,), weight=p),
+    lambda lib, x, p: lib.nn.functional.layer_norm(x, (4,), bias=p),
+    lambda lib, x, p: lib.nn.functional.group_norm(x, 2, weight=p),
+])
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32")])
+def test_layer_and_group_norm_reject_parameters_of_another_dtype_as_torch(torch, call, dtypes):
+    def message(lib):
+        x = lib.zeros((3, 4), dtype=getattr(lib, dtypes[0]))
+        with pytest.raises(RuntimeError) as info:
+            call(lib, x, lib.ones(4, dtype=getattr(lib, dtypes[1])))
+        return str(info.value)
+
+    assert message(torch) in message(ember)
+
+
+@pytest.mark.parametrize("module,bad", [("BatchNorm1d", (2, 3, 4, 5)), ("BatchNorm1d", (3,)),
+                                        ("BatchNorm2d", (4, 3)), ("BatchNorm2d", (2, 3, 4)),
+                                        ("BatchNorm3d", (2, 3, 4, 5))])
+def test_batch_norm_rejects_inputs_of_the_wrong_rank_as_torch(torch, module, bad):
+    def message(lib):
+        with pytest.raises(ValueError) as info:
+            getattr(lib.nn, module)(3)(lib.zeros(bad))
+        return str(info.value)
+
+    assert message(ember) == message(torch)
+
+
 def test_batch_norm_float32_statistics_and_fallbacks(torch):
     # Channels with a large mean and a small spread: the kernel keeps the deviations to float32
     # rounding (the reference is the same float32 values normalized in float64), and the running

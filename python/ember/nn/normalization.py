@@ -9,7 +9,9 @@ from .parameter import Parameter
 
 
 class BatchNorm3d(_BatchNorm):
-    pass
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"expected 5D input (got {input.dim()}D input)")
 
 
 class _InstanceNorm(_BatchNorm):

@@ -230,7 +230,7 @@ void dropout(const Tensor& out, const Tensor& mask, const Tensor& in, double p,
     const auto s = static_cast<float>(scale);
     return stream_blocks(n, keep, s, gen, m, [&](size_t begin, size_t len, const float* drawn) {
       if (drawn != m + begin) std::copy(drawn, drawn + len, m + begin);
-      scaled_product(o + begin, m + begin, x + begin, len, 1.0f);
+      for (size_t i = begin; i < begin + len; ++i) o[i] = x[i] * m[i];  // m is already scaled
     });
   }
   if (streams_fit(keep, {&in, &out, &mask})) {
