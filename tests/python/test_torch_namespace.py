@@ -394,7 +394,13 @@ def test_review_fixes(torch):
         got = ember.linalg.cond(ember.tensor([singular, np.eye(3).tolist()], dtype=ember.float64), p)
         want = torch.linalg.cond(torch.tensor([singular, np.eye(3).tolist()], dtype=torch.float64),
                                  p)
-        _close(got, want)
+        if p == "nuc":
+            # From singular values, whose zero one LAPACK finds only to rounding: torch gives inf
+            # or ~1e17 depending on which OpenBLAS kernels run (OPENBLAS_CORETYPE).
+            assert got[0].item() > 1e15 and want[0].item() > 1e15, (got, want)
+            _close(got[1], want[1])
+        else:
+            _close(got, want)
     # CrossMapLRN2d takes a fractional k from Python.
     _close(ember.nn.CrossMapLRN2d(3, 1e-4, 0.75, 2.5)(ember.ones(1, 2, 2, 2, dtype=ember.float64)),
            torch.nn.CrossMapLRN2d(3, 1e-4, 0.75, 2.5)(torch.ones(1, 2, 2, 2,
