@@ -40,6 +40,7 @@ template <typename Op>
 void unary_alloc(benchmark::State& state, Op op) {
   const int64_t n = elementwise_size();
   lib::Tensor a = lib::rand({n}) - 0.5;
+  op(a);  // untimed (see binary_alloc)
   for (auto _ : state) {
     lib::Tensor c = op(a);
     benchmark::DoNotOptimize(c.data_ptr());
@@ -63,6 +64,10 @@ template <typename Op>
 void binary_alloc(benchmark::State& state, Op op) {
   const int64_t n = elementwise_size();
   lib::Tensor a = lib::rand({n}), b = lib::rand({n});
+  // Untimed: the process's first result of this size lands on fresh pages, whose first touch
+  // on some VMs costs more than the op (200 ms here on one day), and a row of one iteration
+  // would time only that. Later results reuse memory in Ember; LibTorch returns it each time.
+  op(a, b);
   for (auto _ : state) {
     lib::Tensor c = op(a, b);
     benchmark::DoNotOptimize(c.data_ptr());
