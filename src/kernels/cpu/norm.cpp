@@ -14,6 +14,7 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/cpu/blocked_sum-inl.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/parallel_for.h"
 
@@ -21,33 +22,8 @@ HWY_BEFORE_NAMESPACE();
 namespace ember::detail::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Row sums are taken in blocks of this many elements, four vector accumulators in T each; the
-// block sums are added in double (float32 rows of any length keep float64-like accuracy).
+// Row sums are taken in blocks of this many elements (BlockedSum).
 constexpr size_t kSumBlock = 1024;
-
-// The sum over i in [0, n) of term(i) (a vector of lanes i..i+N) plus scalar(i) for the tail.
-template <class D, class Vec, class Scalar>
-double RowSum(D d, size_t n, const Vec& term, const Scalar& scalar) {
-  const size_t N = hn::Lanes(d);
-  double total = 0;
-  for (size_t start = 0; start < n; start += kSumBlock) {
-    const size_t end = std::min(n, start + kSumBlock);
-    auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
-    size_t i = start;
-    for (; i + 4 * N <= end; i += 4 * N) {
-      s0 = hn::Add(s0, term(i));
-      s1 = hn::Add(s1, term(i + N));
-      s2 = hn::Add(s2, term(i + 2 * N));
-      s3 = hn::Add(s3, term(i + 3 * N));
-    }
-    for (; i + N <= end; i += N) s0 = hn::Add(s0, term(i));
-    double tail = 0;
-    for (; i < end; ++i) tail += scalar(i);
-    const auto s = hn::Add(hn::Add(s0, s1), hn::Add(s2, s3));
-    total += static_cast<double>(hn::GetLane(hn::SumOfLanes(d, s))) + tail;
-  }
-  return total;
-}
 
 // Rows [0, rows) of x [rows, n]: mean and rstd by two passes (the sum, then the squared
 // deviations from the mean), then y = (x - mean) rstd w + b. mean is stored rounded to T.
@@ -64,7 +40,7 @@ void ForwardRows(T* y, T* mean, T* rstd, const T* x, const T* w, const T* b, siz
     const T shift = xr[0];
     const auto vshift = hn::Set(d, shift);
     const double mu = static_cast<double>(shift) +
-                      RowSum(
+                      BlockedSum<kSumBlock>(
                           d, n, [&](size_t i) { return hn::Sub(hn::LoadU(d, xr + i), vshift); },
                           [&](size_t i) { return static_cast<double>(xr[i] - shift); }) /
                           static_cast<double>(n);
@@ -73,7 +49,7 @@ void ForwardRows(T* y, T* mean, T* rstd, const T* x, const T* w, const T* b, siz
     const T mu_t = static_cast<T>(mu), mu_lo = static_cast<T>(mu - static_cast<double>(mu_t));
     const auto vmu = hn::Set(d, mu_t), vlo = hn::Set(d, mu_lo);
     auto centered = [&](size_t i) { return hn::Sub(hn::Sub(hn::LoadU(d, xr + i), vmu), vlo); };
-    const double var = RowSum(
+    const double var = BlockedSum<kSumBlock>(
                            d, n,
                            [&](size_t i) {
                              const auto c = centered(i);
@@ -146,7 +122,7 @@ void BackwardRows(T* dx, T* dw, T* db, const T* g, const T* x, const T* mean, co
     // The forward centred x by mean's hi part and a lo part it does not save (ForwardRows); the
     // lo part again, from the row's deviations from hi, so that xhat is the forward's.
     const T mu_lo =
-        static_cast<T>(RowSum(
+        static_cast<T>(BlockedSum<kSumBlock>(
                            d, n, [&](size_t i) { return hn::Sub(hn::LoadU(d, xr + i), vmu); },
                            [&](size_t i) { return static_cast<double>(xr[i] - mu); }) /
                        static_cast<double>(n));
@@ -180,10 +156,11 @@ void BackwardRows(T* dx, T* dw, T* db, const T* g, const T* x, const T* mean, co
     }
     if (!dx) continue;
     const double inv_n = 1.0 / static_cast<double>(n);
-    const double mean_gw =
-        inv_n * RowSum(d, n, gw, [&](size_t i) { return static_cast<double>(gw_scalar(i)); });
+    const double mean_gw = inv_n * BlockedSum<kSumBlock>(d, n, gw, [&](size_t i) {
+                             return static_cast<double>(gw_scalar(i));
+                           });
     const double mean_gwx =
-        inv_n * RowSum(
+        inv_n * BlockedSum<kSumBlock>(
                     d, n, [&](size_t i) { return hn::Mul(gw(i), xhat(i)); },
                     [&](size_t i) {
                       return static_cast<double>(gw_scalar(i) * (((xr[i] - mu) - mu_lo) * rs));
@@ -255,7 +232,7 @@ void BatchNormChannels(T* y, T* mean, T* var, T* invstd, const T* x, const T* w,
     double sum = 0;
     for (size_t s = 0; s < n; ++s) {
       const T* xs = segment(s);
-      sum += RowSum(
+      sum += BlockedSum<kSumBlock>(
           d, l, [&](size_t i) { return hn::Sub(hn::LoadU(d, xs + i), vshift); },
           [&](size_t i) { return static_cast<double>(xs[i] - shift); });
     }
@@ -265,7 +242,7 @@ void BatchNormChannels(T* y, T* mean, T* var, T* invstd, const T* x, const T* w,
     double sq = 0;
     for (size_t s = 0; s < n; ++s) {
       const T* xs = segment(s);
-      sq += RowSum(
+      sq += BlockedSum<kSumBlock>(
           d, l,
           [&](size_t i) {
             const auto cv = hn::Sub(hn::Sub(hn::LoadU(d, xs + i), vmu), vlo);
@@ -347,13 +324,13 @@ void BatchNormBackwardChannels(T* dx, T* dw, T* db, const T* g, const T* x, cons
     for (size_t s = 0; s < n; ++s) {
       const size_t off = (s * channels + c) * l;
       const T *xs = x + off, *gs = g + off;
-      sum_g += RowSum(
+      sum_g += BlockedSum<kSumBlock>(
           d, l, [&](size_t i) { return hn::LoadU(d, gs + i); },
           [&](size_t i) { return static_cast<double>(gs[i]); });
-      sum_c += RowSum(
+      sum_c += BlockedSum<kSumBlock>(
           d, l, [&](size_t i) { return hn::Sub(hn::LoadU(d, xs + i), vmu); },
           [&](size_t i) { return static_cast<double>(xs[i] - mu); });
-      sum_gc += RowSum(
+      sum_gc += BlockedSum<kSumBlock>(
           d, l,
           [&](size_t i) {
             return hn::Mul(hn::LoadU(d, gs + i), hn::Sub(hn::LoadU(d, xs + i), vmu));

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <limits>
 
+#include "kernels/cpu/blocked_sum-inl.h"
 #include "kernels/cpu/simd_math.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -424,31 +425,13 @@ bool BinaryF64(BinaryOp op, const double* a, const double* b, double* out, int64
   return BinaryImpl(op, a, b, out, n, layout);
 }
 
-// Blocks of 4096 are summed in four vector accumulators; block sums are added in double.
+// Blocks of 4096 (BlockedSum): four vector accumulators, block sums added in double.
 template <class T>
-double SumImpl(const T* in, int64_t n64) {
+double SumImpl(const T* in, int64_t n) {
   const hn::ScalableTag<T> d;
-  const size_t N = hn::Lanes(d);
-  const size_t n = static_cast<size_t>(n64);
-  constexpr size_t kBlock = 4096;
-  double total = 0;
-  for (size_t start = 0; start < n; start += kBlock) {
-    const size_t end = std::min(n, start + kBlock);
-    auto s0 = hn::Zero(d), s1 = hn::Zero(d), s2 = hn::Zero(d), s3 = hn::Zero(d);
-    size_t i = start;
-    for (; i + 4 * N <= end; i += 4 * N) {
-      s0 = hn::Add(s0, hn::LoadU(d, in + i));
-      s1 = hn::Add(s1, hn::LoadU(d, in + i + N));
-      s2 = hn::Add(s2, hn::LoadU(d, in + i + 2 * N));
-      s3 = hn::Add(s3, hn::LoadU(d, in + i + 3 * N));
-    }
-    for (; i + N <= end; i += N) s0 = hn::Add(s0, hn::LoadU(d, in + i));
-    T tail = 0;
-    for (; i < end; ++i) tail += in[i];
-    const auto s = hn::Add(hn::Add(s0, s1), hn::Add(s2, s3));
-    total += static_cast<double>(hn::GetLane(hn::SumOfLanes(d, s))) + static_cast<double>(tail);
-  }
-  return total;
+  return BlockedSum<4096>(
+      d, static_cast<size_t>(n), [&](size_t i) { return hn::LoadU(d, in + i); },
+      [&](size_t i) { return static_cast<double>(in[i]); });
 }
 double SumF32(const float* in, int64_t n) { return SumImpl(in, n); }
 double SumF64(const double* in, int64_t n) { return SumImpl(in, n); }
