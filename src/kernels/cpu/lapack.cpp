@@ -10,10 +10,10 @@
 #include <type_traits>
 #include <vector>
 
-// OpenBLAS exports the reference LAPACK's Fortran symbols (LP64: 32-bit integers). The trailing
-// size_t arguments are the hidden lengths gfortran passes for character arguments.
 extern "C" void openblas_set_num_threads(int);
 
+// OpenBLAS exports the reference LAPACK's Fortran symbols (LP64: 32-bit integers). The trailing
+// size_t arguments are the hidden lengths gfortran passes for character arguments.
 extern "C" {
 void sgetrf_(const int* m, const int* n, float* a, const int* lda, int* ipiv, int* info);
 void dgetrf_(const int* m, const int* n, double* a, const int* lda, int* ipiv, int* info);
