@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(g++ cmake ninja-build pkg-config python3 libopenblas-dev libhwy-dev libfmt-dev
           libgtest-dev libgmock-dev libbenchmark-dev zlib1g-dev nlohmann-json3-dev libboost-dev
-          libdlpack-dev libgloo-dev dataset-fashion-mnist python3-dev pybind11-dev fortunes
+          libdlpack-dev libgloo-dev libdnnl-dev dataset-fashion-mnist python3-dev pybind11-dev fortunes
           "$@")
 
 missing=()

@@ -188,6 +188,14 @@ void RecordFunction::end() {
   }
 }
 
+void RecordFunction::cancel() {
+  if (slot_ == 0) return;
+  ThreadBuffer& b = local_buffer();
+  std::lock_guard<std::mutex> guard(b.mutex);
+  const uint64_t id = std::exchange(slot_, 0);
+  std::erase_if(b.open, [id](const Event& e) { return e.id == id; });
+}
+
 std::string chrome_trace(const std::vector<Event>& events) {
   std::string out = "{\n  \"schemaVersion\": 1,\n  \"traceEvents\": [";
   const int pid = static_cast<int>(getpid());

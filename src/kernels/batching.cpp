@@ -277,6 +277,27 @@ void col2im(const Tensor& out, const Tensor& in, const Window2d& w) {
   per_entry({&out}, {&in}, "col2im", [&](auto& s) { device(in).col2im(s[0], s[1], w); });
 }
 
+// A library's convolutions take plain tensors only; batched ones go through im2col per entry.
+bool conv2d(const Tensor& out, const Tensor& in, const Tensor& weight, const Window2d& w,
+            int64_t groups) {
+  const auto fn = device(in).conv2d;
+  return fn && !any_batched({&out, &in, &weight}) && fn(out, in, weight, w, groups);
+}
+
+bool conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
+                           const Window2d& w, int64_t groups) {
+  const auto fn = device(grad_out).conv2d_backward_input;
+  return fn && !any_batched({&grad_in, &grad_out, &weight}) &&
+         fn(grad_in, grad_out, weight, w, groups);
+}
+
+bool conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
+                            const Window2d& w, int64_t groups) {
+  const auto fn = device(in).conv2d_backward_weight;
+  return fn && !any_batched({&grad_weight, &grad_out, &in}) &&
+         fn(grad_weight, grad_out, in, w, groups);
+}
+
 void max_pool(const Tensor& out, const Tensor& indices, const Tensor& in, const Window3d& w) {
   if (!any_batched({&out, &indices, &in})) return device(in).max_pool(out, indices, in, w);
   per_entry({&out, &indices}, {&in}, "max_pool",
@@ -485,6 +506,9 @@ KernelTable with_rules(const KernelTable& table) {
   t.scatter = scatter;
   t.im2col = im2col;
   t.col2im = col2im;
+  t.conv2d = conv2d;
+  t.conv2d_backward_input = conv2d_backward_input;
+  t.conv2d_backward_weight = conv2d_backward_weight;
   t.max_pool = max_pool;
   t.max_pool_backward = max_pool_backward;
   t.avg_pool = avg_pool;

@@ -126,6 +126,11 @@ std::string entry_name(const Args&... args) {
     if constexpr (same_entry<M, &T::dropout>()) return "aten::native_dropout";
     if constexpr (same_entry<M, &T::im2col>()) return "aten::im2col";
     if constexpr (same_entry<M, &T::col2im>()) return "aten::col2im";
+    if constexpr (same_entry<M, &T::conv2d>()) return "aten::mkldnn_convolution";
+    if constexpr (same_entry<M, &T::conv2d_backward_input>())
+      return "aten::mkldnn_convolution_backward_input";
+    if constexpr (same_entry<M, &T::conv2d_backward_weight>())
+      return "aten::mkldnn_convolution_backward_weights";
     if constexpr (same_entry<M, &T::layer_norm>()) return "aten::native_layer_norm";
     if constexpr (same_entry<M, &T::layer_norm_backward>())
       return "aten::native_layer_norm_backward";
@@ -186,16 +191,22 @@ struct Shapes {
 
 template <DeviceType Type, auto Member>
 struct Record;
-template <DeviceType Type, typename... A, void (*KernelTable::*Member)(A...)>
+template <DeviceType Type, typename R, typename... A, R (*KernelTable::*Member)(A...)>
 struct Record<Type, Member> {
-  static void call(A... args) {
+  static R call(A... args) {
     prof::RecordFunction range;
     range.begin(entry_name<Member>(args...), prof::EventKind::Kernel);
     if (range.active() && prof::record_shapes_enabled()) {
       Shapes shapes{range, output_count<Member>()};
       (shapes(args), ...);
     }
-    (batching_kernels(Type).*Member)(args...);
+    if constexpr (std::is_same_v<R, bool>) {  // false: declined, so nothing ran
+      const bool ran = (batching_kernels(Type).*Member)(args...);
+      if (!ran) range.cancel();
+      return ran;
+    } else {
+      return (batching_kernels(Type).*Member)(args...);
+    }
   }
 };
 
@@ -229,6 +240,9 @@ KernelTable recording() {
   EMBER_RECORD(dropout);
   EMBER_RECORD(im2col);
   EMBER_RECORD(col2im);
+  EMBER_RECORD(conv2d);
+  EMBER_RECORD(conv2d_backward_input);
+  EMBER_RECORD(conv2d_backward_weight);
   EMBER_RECORD(max_pool);
   EMBER_RECORD(max_pool_backward);
   EMBER_RECORD(avg_pool);

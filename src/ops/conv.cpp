@@ -203,6 +203,49 @@ Tensor dense_gradient(const Tensor& g) {
 constexpr int64_t kFoldBatchBelowPixels = 256;
 bool fold_batch(int64_t n, int64_t l) { return n > 1 && l < kFoldBatchBelowPixels; }
 
+// Note [Library convolutions]: where the device has a library's direct convolutions (oneDNN on
+// CPU, float32), they compute the forward pass and, unless the backward pass is itself being
+// recorded (create_graph), the gradients, with no column buffers. im2col and products in
+// recorded ops do the rest (other dtypes, vmap, double backward).
+
+// The library's convolution of x with w into a new tensor of out_sizes, or undefined.
+Tensor library_conv(const Tensor& x, const Tensor& w, IntArrayRef out_sizes, const Window2d& win,
+                    int64_t groups) {
+  const auto fn = detail::kernels_for(x).conv2d;
+  if (!fn) return Tensor();
+  Tensor out = detail::empty_for(out_sizes, x.options(), {&x, &w});
+  return fn(out, x, w, win, groups) ? out : Tensor();
+}
+
+// The adjoints of library_conv: the gradient for x (of x_sizes) and for w (of w_sizes) from
+// grad_out, or undefined.
+Tensor library_conv_grad_input(const Tensor& grad_out, const Tensor& w, IntArrayRef x_sizes,
+                               const Window2d& win, int64_t groups) {
+  const auto fn = detail::kernels_for(grad_out).conv2d_backward_input;
+  if (!fn) return Tensor();
+  Tensor gx = detail::empty_for(x_sizes, grad_out.options(), {&grad_out, &w});
+  return fn(gx, grad_out, w, win, groups) ? gx : Tensor();
+}
+Tensor library_conv_grad_weight(const Tensor& grad_out, const Tensor& x, IntArrayRef w_sizes,
+                                const Window2d& win, int64_t groups) {
+  const auto fn = detail::kernels_for(grad_out).conv2d_backward_weight;
+  if (!fn) return Tensor();
+  Tensor gw = detail::empty_for(w_sizes, grad_out.options(), {&grad_out, &x});
+  return fn(gw, grad_out, x, win, groups) ? gw : Tensor();
+}
+
+// Both gradients of conv2d by the library where it serves them all and no graph of the backward
+// is wanted; false otherwise.
+bool library_conv_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
+                           const Window2d& win, int64_t groups, bool need_x, bool need_w,
+                           Tensor& gx, Tensor& gw) {
+  if (GradMode::is_enabled()) return false;
+  const Tensor g = grad_out.contiguous();  // an expanded gradient has zero strides
+  if (need_x && !(gx = library_conv_grad_input(g, w, x.sizes(), win, groups)).defined())
+    return false;
+  return !need_w || (gw = library_conv_grad_weight(g, x, w.sizes(), win, groups)).defined();
+}
+
 // One group's convolution without history: weight [O, C, kh, kw] times im2col(x) per sample.
 void conv_group_forward(const Tensor& out, const Tensor& x, const Tensor& weight,
                         const Window2d& win) {
@@ -249,6 +292,21 @@ std::pair<Tensor, Tensor> conv_group_backward(const Tensor& g, const Tensor& x,
   }
   if (need_w) gw = bmm(g3, im2col_window(x, win).transpose(1, 2)).sum({0}).view(weight.sizes());
   return {gx, gw};
+}
+
+// conv_group_backward over each group, the results joined.
+std::pair<Tensor, Tensor> conv_groups_backward(const Tensor& g, const Tensor& x,
+                                               const Tensor& weight, const Window2d& win,
+                                               int64_t groups, bool need_x, bool need_w) {
+  if (groups == 1) return conv_group_backward(g, x, weight, win, need_x, need_w);
+  const int64_t cg = weight.sizes()[1], og = weight.sizes()[0] / groups;
+  std::vector<Tensor> gxs, gws;
+  for (int64_t i = 0; i < groups; ++i) {
+    auto [a, b] = conv_group_backward(g.narrow(1, i * og, og), x.narrow(1, i * cg, cg),
+                                      weight.narrow(0, i * og, og), win, need_x, need_w);
+    gxs.push_back(a), gws.push_back(b);
+  }
+  return {need_x ? cat(gxs, 1) : Tensor(), need_w ? cat(gws, 0) : Tensor()};
 }
 
 }  // namespace
@@ -321,14 +379,17 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   Tensor out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight, &bias});
   if (out.numel() > 0) {
     NoGradGuard no_grad;
-    if (groups == 1) {
-      conv_group_forward(out, input, weight, win);
-    } else {
-      const int64_t cg = weight.sizes()[1], og = o / groups;
-      for (int64_t i = 0; i < groups; ++i) {
-        Tensor part = detail::empty_for({n, og, ho, wo}, input.options(), {&input, &weight});
-        conv_group_forward(part, input.narrow(1, i * cg, cg), weight.narrow(0, i * og, og), win);
-        out.narrow(1, i * og, og).copy_(part);
+    const auto library = detail::kernels_for(input).conv2d;  // Note [Library convolutions]
+    if (!(library && library(out, input, weight, win, groups))) {
+      if (groups == 1) {
+        conv_group_forward(out, input, weight, win);
+      } else {
+        const int64_t cg = weight.sizes()[1], og = o / groups;
+        for (int64_t i = 0; i < groups; ++i) {
+          Tensor part = detail::empty_for({n, og, ho, wo}, input.options(), {&input, &weight});
+          conv_group_forward(part, input.narrow(1, i * cg, cg), weight.narrow(0, i * og, og), win);
+          out.narrow(1, i * og, og).copy_(part);
+        }
       }
     }
     if (bias.defined()) out.add_(bias.view({1, o, 1, 1}));
@@ -343,19 +404,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
         const Tensor& w = saved[1];
         const variable_list g{dense_gradient(grads[0])};
         Tensor gx, gw;
-        if (groups == 1) {
-          std::tie(gx, gw) = conv_group_backward(g[0], x, w, win, need_x, need_w);
-        } else {
-          const int64_t cg = w.sizes()[1], og = w.sizes()[0] / groups;
-          std::vector<Tensor> gxs, gws;
-          for (int64_t i = 0; i < groups; ++i) {
-            auto [a, b] = conv_group_backward(g[0].narrow(1, i * og, og), x.narrow(1, i * cg, cg),
-                                              w.narrow(0, i * og, og), win, need_x, need_w);
-            gxs.push_back(a), gws.push_back(b);
-          }
-          if (need_x) gx = cat(gxs, 1);
-          if (need_w) gw = cat(gws, 0);
-        }
+        if (!library_conv_backward(g[0], x, w, win, groups, need_x, need_w, gx, gw))
+          std::tie(gx, gw) = conv_groups_backward(g[0], x, w, win, groups, need_x, need_w);
         // Spatial dims first: the reduce kernel sums contiguous rows far faster than {0, 2, 3}.
         Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
         return variable_list{gx, gw, gb};
@@ -499,14 +549,18 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
   Tensor out;
   {
     NoGradGuard no_grad;
-    if (groups == 1) {
-      out = conv_transpose_group(input, weight, win, ho, wo);
-    } else {
-      out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight, &bias});
-      for (int64_t i = 0; i < groups; ++i)
-        out.narrow(1, i * og, og)
-            .copy_(conv_transpose_group(input.narrow(1, i * cg, cg), weight.narrow(0, i * cg, cg),
-                                        win, ho, wo));
+    // y = the adjoint of conv2d(y, W) applied to x (Note [Library convolutions]).
+    out = library_conv_grad_input(input, weight, {n, o, ho, wo}, win, groups);
+    if (!out.defined()) {
+      if (groups == 1) {
+        out = conv_transpose_group(input, weight, win, ho, wo);
+      } else {
+        out = detail::empty_for({n, o, ho, wo}, input.options(), {&input, &weight, &bias});
+        for (int64_t i = 0; i < groups; ++i)
+          out.narrow(1, i * og, og)
+              .copy_(conv_transpose_group(input.narrow(1, i * cg, cg), weight.narrow(0, i * cg, cg),
+                                          win, ho, wo));
+      }
     }
     if (bias.defined()) out = detail::batched_to_hold(out, {&bias}).add_(bias.view({1, o, 1, 1}));
   }
@@ -518,6 +572,13 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
         const variable_list g{dense_gradient(grads[0])};
         const Tensor& x = saved[0];
         const Tensor& wt = saved[1];
+        Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
+        if (!GradMode::is_enabled()) {  // the library's conv2d and its weight adjoint
+          const Tensor gc = g[0].contiguous();
+          Tensor gx = need_x ? library_conv(gc, wt, x.sizes(), win, groups) : Tensor();
+          Tensor gw = need_w ? library_conv_grad_weight(x, gc, wt.sizes(), win, groups) : Tensor();
+          if (gx.defined() == need_x && gw.defined() == need_w) return variable_list{gx, gw, gb};
+        }
         const int64_t cg = wt.sizes()[0] / groups, og = wt.sizes()[1];
         std::vector<Tensor> gxs, gws;
         for (int64_t i = 0; i < groups; ++i) {
@@ -528,7 +589,6 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
         }
         Tensor gx = need_x ? (groups == 1 ? gxs[0] : cat(gxs, 1)) : Tensor();
         Tensor gw = need_w ? (groups == 1 ? gws[0] : cat(gws, 0)) : Tensor();
-        Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
         return variable_list{gx, gw, gb};
       },
       // Bilinear, as conv2d's.

@@ -361,6 +361,39 @@ TEST(Conv2dGrad, TransposedBatchFoldedAndPerSampleProductsAgree) {
   }
 }
 
+// Float32 convolutions run on the library's kernels where Ember is built with one (oneDNN);
+// float64 ones on im2col and products. The two must agree, for conv2d and conv_transpose2d,
+// values and both gradients, over groups, strides, dilations, paddings and output paddings.
+TEST(Conv2dGrad, Float32LibraryKernelsAgreeWithFloat64Im2col) {
+  struct Config {
+    int64_t stride, padding, dilation, groups, output_padding;
+  };
+  for (const Config c : {Config{1, 1, 1, 1, 0}, Config{2, 1, 1, 2, 1}, Config{2, 2, 2, 4, 1},
+                         Config{1, 0, 2, 2, 0}}) {
+    SCOPED_TRACE(testing::repr(tensor({c.stride, c.padding, c.dilation, c.groups})));
+    for (bool transposed : {false, true}) {
+      manual_seed(11);
+      Tensor x = randn({2, 4, 9, 7}, kFloat64);
+      Tensor w = randn({transposed ? 4 : 8, transposed ? 2 : 4 / c.groups, 3, 3}, kFloat64);
+      const auto run = [&](ScalarType dtype) {
+        Tensor xs = x.to(dtype).requires_grad_(), ws = w.to(dtype).requires_grad_();
+        Tensor y = transposed ? conv_transpose2d(xs, ws, Tensor(), {c.stride}, {c.padding},
+                                                 {c.output_padding}, c.groups, {c.dilation})
+                              : conv2d(xs, ws, Tensor(), {c.stride}, {c.padding}, {c.dilation},
+                                       c.groups);
+        Tensor g = (arange(y.numel(), dtype) * 0.37).sin().reshape(y.sizes());
+        variable_list grads = autograd::grad({y}, {xs, ws}, {g});
+        return variable_list{y, grads[0], grads[1]};
+      };
+      const variable_list single = run(kFloat32), twice = run(kFloat64);
+      for (size_t i = 0; i < single.size(); ++i) {
+        EXPECT_EQ(single[i].dtype(), kFloat32);
+        expect_close(single[i].to(kFloat64), twice[i], 1e-4, 1e-4);
+      }
+    }
+  }
+}
+
 // ---- im2col and col2im ---------------------------------------------------------------------
 
 TEST(Im2col, MatchesPyTorch) {

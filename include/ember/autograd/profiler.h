@@ -73,6 +73,8 @@ class RecordFunction {
   void record_shape(std::vector<int64_t> shape);
   /// Ends the range now (destruction does it otherwise).
   void end();
+  /// Drops the range unrecorded (a kernel that declined its work and left it to another).
+  void cancel();
   /// Whether the range is being recorded.
   bool active() const { return slot_ != 0; }
 

@@ -15,6 +15,9 @@ const KernelTable& kernel_table() {
     fill_attention_kernels(t);
     fill_norm_kernels(t);
     fill_softmax_kernels(t);
+#ifdef EMBER_WITH_ONEDNN
+    fill_onednn_kernels(t);
+#endif
     return t;
   }();
   return table;

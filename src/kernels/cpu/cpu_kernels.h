@@ -15,5 +15,7 @@ void fill_optim_kernels(KernelTable& table);
 void fill_attention_kernels(KernelTable& table);
 void fill_norm_kernels(KernelTable& table);
 void fill_softmax_kernels(KernelTable& table);
+/// Convolutions by oneDNN (built where EMBER_WITH_ONEDNN is on).
+void fill_onednn_kernels(KernelTable& table);
 
 }  // namespace ember::detail::cpu
