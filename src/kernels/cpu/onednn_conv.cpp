@@ -3,12 +3,13 @@
 // in vector-wide blocks), so each call reorders Ember's strided tensors in and the results back
 // out. float32 only; for other dtypes, or a window oneDNN cannot express, an entry declines and
 // the op computes the convolution from im2col and a matrix product instead.
-#include <omp.h>
+#include <dlfcn.h>
 
 #include <algorithm>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "ember/core/storage.h"
@@ -60,6 +61,23 @@ memory::desc any(const memory::desc& d) {
   return memory::desc(d.dims(), memory::data_type::f32, memory::format_tag::any);
 }
 
+// oneDNN runs on OpenMP threads of the runtime it was built with (GNU's libgomp in Debian), whose
+// thread count is a per-thread setting: each call sets it to Ember's, through the runtime already
+// loaded for oneDNN rather than whichever OpenMP this compiler would link.
+void match_thread_count() {
+  using Get = int (*)();
+  using Set = void (*)(int);
+  static const auto runtime = [] {
+    void* gomp = dlopen("libgomp.so.1", RTLD_LAZY | RTLD_NOLOAD);
+    return std::pair{gomp ? reinterpret_cast<Get>(dlsym(gomp, "omp_get_max_threads")) : nullptr,
+                     gomp ? reinterpret_cast<Set>(dlsym(gomp, "omp_set_num_threads")) : nullptr};
+  }();
+  const auto [get, set] = runtime;
+  if (!get || !set) return;
+  const int threads = get_num_threads();
+  if (get() != threads) set(threads);
+}
+
 // Scratch memory comes from Ember's caching allocator: memory oneDNN allocated itself would be
 // fresh pages on every call, and first touches cost more than the convolution on our VMs.
 dnnl::primitive_attr user_scratchpad() {
@@ -72,11 +90,7 @@ dnnl::primitive_attr user_scratchpad() {
 // reordered back once the kernel has run.
 class Call {
  public:
-  Call() : stream_(engine()) {
-    // oneDNN runs on OpenMP threads; give it Ember's thread count (a per-thread setting).
-    const int threads = get_num_threads();
-    if (omp_get_max_threads() != threads) omp_set_num_threads(threads);
-  }
+  Call() : stream_(engine()) { match_thread_count(); }
   Call(const Call&) = delete;
   Call& operator=(const Call&) = delete;
   ~Call() {
