@@ -96,6 +96,30 @@ void check_param_dtypes(const char* op, const Tensor& x, const Tensor& weight, c
                        dtype_legacy_name(t->dtype())));
 }
 
+// PyTorch's CPU rule for batch_norm's parameter dtypes: the first one given decides. If it is
+// the input's, every other must be too; if not, the "mixed" path wants float parameters and a
+// bfloat16 input (which Ember does not have), so Ember refuses those calls with torch's words.
+void check_batch_norm_dtypes(const Tensor& x, std::initializer_list<const Tensor*> params) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : params)
+    if (!first && t->defined()) first = t;
+  if (!first) return;
+  if (first->dtype() == x.dtype()) {
+    for (const Tensor* t : params)
+      if (t->defined() && t->dtype() != x.dtype())
+        fail(fmt::format("batch_norm: expected scalar type {} but found {}",
+                         dtype_legacy_name(x.dtype()), dtype_legacy_name(t->dtype())));
+    return;
+  }
+  for (const Tensor* t : params)
+    if (t->defined() && t->dtype() != kFloat32)
+      fail("batch_norm: mixed dtype (CPU): expect parameter to have scalar type of Float");
+  fail(
+      fmt::format("batch_norm: mixed dtype (CPU): expect input to have scalar type of BFloat16 "
+                  "(Ember has no bfloat16; got {} input and Float parameters)",
+                  dtype_legacy_name(x.dtype())));
+}
+
 }  // namespace
 
 Tensor layer_norm(const Tensor& x, IntArrayRef normalized_shape, const Tensor& weight,
@@ -174,9 +198,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   shape[1] = channels;
   for (int64_t d = 2; d < x.dim(); ++d) dims.push_back(d);
 
+  if (!training && !running_mean.defined())
+    fail("batch_norm: running_mean must be defined in evaluation mode");
+  check_batch_norm_dtypes(x, {&weight, &bias, &running_mean, &running_var});
   if (!training) {
-    if (!running_mean.defined())
-      fail("batch_norm: running_mean must be defined in evaluation mode");
     // y = (x - mean) * invstd * w + b folded into one scale and one shift per channel.
     Tensor scale = (running_var.detach() + eps).pow(-0.5);
     if (weight.defined()) scale = scale * weight.reshape({channels});
