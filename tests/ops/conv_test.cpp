@@ -381,7 +381,7 @@ TEST(Conv2dGrad, Float32LibraryKernelsAgreeWithFloat64Im2col) {
                                                  {c.output_padding}, c.groups, {c.dilation})
                               : conv2d(xs, ws, Tensor(), {c.stride}, {c.padding}, {c.dilation},
                                        c.groups);
-        Tensor g = (arange(y.numel(), dtype) * 0.37).sin().reshape(y.sizes());
+        Tensor g = (arange(y.numel(), kFloat64) * 0.37).sin().reshape(y.sizes()).to(dtype);
         variable_list grads = autograd::grad({y}, {xs, ws}, {g});
         return variable_list{y, grads[0], grads[1]};
       };

@@ -9,12 +9,11 @@
 #include <limits>
 #include <vector>
 
+#include "kernels/cpu/blas_threads.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel_for.h"
 #include "kernels/cpu/simd_math.h"
-
-extern "C" void openblas_set_num_threads(int);
 
 namespace ember::detail::cpu {
 namespace {
@@ -137,11 +136,6 @@ void forward_block(const Problem& p, const Matrices<T>& out, T* lse, const Matri
     for (int64_t c = 0; c < p.ev; ++c) o[r * out.ld + c] = acc[r * p.ev + c] * inv;
     l[r] = running_max[r] + std::log(running_sum[r]);
   }
-}
-
-void blas_single_threaded() {
-  static const bool once = (openblas_set_num_threads(1), true);
-  (void)once;
 }
 
 template <typename T>

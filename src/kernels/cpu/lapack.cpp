@@ -10,7 +10,7 @@
 #include <type_traits>
 #include <vector>
 
-extern "C" void openblas_set_num_threads(int);
+#include "kernels/cpu/blas_threads.h"
 
 // OpenBLAS exports the reference LAPACK's Fortran symbols (LP64: 32-bit integers). The trailing
 // size_t arguments are the hidden lengths gfortran passes for character arguments.
@@ -55,18 +55,10 @@ namespace {
 template <typename T>
 constexpr bool is_float = std::is_same_v<T, float>;
 
-// OpenBLAS runs single-threaded here too, as for the products (linalg.cpp): Ember's pool does
-// the splitting, OpenBLAS's own threads would fight it for the cores, and ThreadSanitizer cannot
-// see their synchronization (it reported races on getrs's buffers).
-void blas_single_threaded() {
-  static const bool once = (openblas_set_num_threads(1), true);
-  (void)once;
-}
-
 // Row-major m x n -> column-major (leading dimension m). Every LAPACK wrapper starts here.
 template <typename T>
 std::vector<T> to_columns(int64_t m, int64_t n, const T* a) {
-  blas_single_threaded();
+  cpu::blas_single_threaded();
   std::vector<T> c(static_cast<size_t>(m * n));
   for (int64_t i = 0; i < m; ++i)
     for (int64_t j = 0; j < n; ++j) c[i + j * m] = a[i * n + j];
@@ -279,7 +271,7 @@ int gesdd(int64_t m, int64_t n, const T* a, T* s, T* u, T* vt, bool full_matrice
 template <typename T>
 void trsm(int64_t rows, int64_t cols, const T* a, T* b, bool upper, bool left, bool unit) {
   if (rows == 0 || cols == 0) return;
-  blas_single_threaded();
+  cpu::blas_single_threaded();
   const int64_t n = left ? rows : cols;
   const auto side = left ? CblasLeft : CblasRight;
   const auto uplo = upper ? CblasUpper : CblasLower;

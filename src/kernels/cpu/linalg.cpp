@@ -3,13 +3,12 @@
 // Integer types use a plain loop.
 #include <cblas.h>
 
+#include "kernels/cpu/blas_threads.h"
 #include "kernels/cpu/cpu_kernels.h"
 #include "kernels/cpu/dispatch.h"
 #include "kernels/cpu/parallel_for.h"
 #include "kernels/cpu/scalar_ops.h"
 #include "kernels/cpu/simd_math.h"
-
-extern "C" void openblas_set_num_threads(int);
 
 namespace ember::detail::cpu {
 namespace {
@@ -120,8 +119,7 @@ constexpr double kGemmGrainFlops = 1 << 21;
 template <typename T>
 void gemm_parallel(int64_t n, int64_t k, int64_t m, const BlasOperand& a, const BlasOperand& b,
                    T* c) {
-  static const bool blas_single_threaded = (openblas_set_num_threads(1), true);
-  (void)blas_single_threaded;
+  blas_single_threaded();
   if (gemm_thin<T>(n, k, m, a, b, c)) return;
   const double flops = 2.0 * static_cast<double>(n) * static_cast<double>(k) * m;
   const bool split_rows = n >= m;
