@@ -377,10 +377,10 @@ TEST(Conv2dGrad, Float32LibraryKernelsAgreeWithFloat64Im2col) {
       Tensor w = randn({transposed ? 4 : 8, transposed ? 2 : 4 / c.groups, 3, 3}, kFloat64);
       const auto run = [&](ScalarType dtype) {
         Tensor xs = x.to(dtype).requires_grad_(), ws = w.to(dtype).requires_grad_();
-        Tensor y = transposed ? conv_transpose2d(xs, ws, Tensor(), {c.stride}, {c.padding},
-                                                 {c.output_padding}, c.groups, {c.dilation})
-                              : conv2d(xs, ws, Tensor(), {c.stride}, {c.padding}, {c.dilation},
-                                       c.groups);
+        Tensor y = transposed
+                       ? conv_transpose2d(xs, ws, Tensor(), {c.stride}, {c.padding},
+                                          {c.output_padding}, c.groups, {c.dilation})
+                       : conv2d(xs, ws, Tensor(), {c.stride}, {c.padding}, {c.dilation}, c.groups);
         Tensor g = (arange(y.numel(), kFloat64) * 0.37).sin().reshape(y.sizes()).to(dtype);
         variable_list grads = autograd::grad({y}, {xs, ws}, {g});
         return variable_list{y, grads[0], grads[1]};
