@@ -278,10 +278,10 @@ void col2im(const Tensor& out, const Tensor& in, const Window2d& w) {
 }
 
 // A library's convolutions take plain tensors only; batched ones go through im2col per entry.
-bool conv2d(const Tensor& out, const Tensor& in, const Tensor& weight, const Window2d& w,
-            int64_t groups) {
+bool conv2d(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+            const Window2d& w, int64_t groups) {
   const auto fn = device(in).conv2d;
-  return fn && !any_batched({&out, &in, &weight}) && fn(out, in, weight, w, groups);
+  return fn && !any_batched({&out, &in, &weight, &bias}) && fn(out, in, weight, bias, w, groups);
 }
 
 bool conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
@@ -291,11 +291,12 @@ bool conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const 
          fn(grad_in, grad_out, weight, w, groups);
 }
 
-bool conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
-                            const Window2d& w, int64_t groups) {
+bool conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
+                            const Tensor& grad_out, const Tensor& in, const Window2d& w,
+                            int64_t groups) {
   const auto fn = device(in).conv2d_backward_weight;
-  return fn && !any_batched({&grad_weight, &grad_out, &in}) &&
-         fn(grad_weight, grad_out, in, w, groups);
+  return fn && !any_batched({&grad_weight, &grad_bias, &grad_out, &in}) &&
+         fn(grad_weight, grad_bias, grad_out, in, w, groups);
 }
 
 void max_pool(const Tensor& out, const Tensor& indices, const Tensor& in, const Window3d& w) {

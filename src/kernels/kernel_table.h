@@ -123,18 +123,21 @@ struct KernelTable {
   /// The adjoint of im2col: adds each column entry of in [N, C*kh*kw, L] into out [N, C, H, W]
   /// (contiguous, overwritten).
   void (*col2im)(const Tensor& out, const Tensor& in, const Window2d& w);
-  /// Direct 2-D convolution by a library where the device has one (null otherwise): out
-  /// [N, O, Ho, Wo] = in [N, C, H, W] convolved with weight [O, C / groups, kh, kw], and the
-  /// adjoints of that map into grad_in (in's shape) and grad_weight (weight's shape) from grad_out
-  /// (out's shape). Sizes alone fix the padding after each dim, so a transposed convolution's
-  /// output_padding needs no argument. Outputs are overwritten, any strides; each entry returns
+  /// Direct 2-D convolution where the device has it (null otherwise; on CPU, float32: Ember's own
+  /// kernels for shallow windows, oneDNN's for the rest): out [N, O, Ho, Wo] = in [N, C, H, W]
+  /// convolved with weight [O, C / groups, kh, kw], plus bias [O] where it is defined; and the
+  /// adjoints of that map into grad_in (in's shape), grad_weight (weight's shape) and grad_bias
+  /// (where defined) from grad_out (out's shape). Sizes alone fix the padding after each dim, so
+  /// a transposed convolution's output_padding needs no argument. Operands have any strides
+  /// (grad_out's may be zero, as sum()'s gradient); outputs are overwritten. Each entry returns
   /// false, having written nothing, where it declines the dtype or the window.
-  bool (*conv2d)(const Tensor& out, const Tensor& in, const Tensor& weight, const Window2d& w,
-                 int64_t groups);
+  bool (*conv2d)(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+                 const Window2d& w, int64_t groups);
   bool (*conv2d_backward_input)(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
                                 const Window2d& w, int64_t groups);
-  bool (*conv2d_backward_weight)(const Tensor& grad_weight, const Tensor& grad_out,
-                                 const Tensor& in, const Window2d& w, int64_t groups);
+  bool (*conv2d_backward_weight)(const Tensor& grad_weight, const Tensor& grad_bias,
+                                 const Tensor& grad_out, const Tensor& in, const Window2d& w,
+                                 int64_t groups);
   /// Window maxima of in [N, C, D, H, W] into out [N, C, Do, Ho, Wo] and their int64 positions
   /// in each D*H*W volume into indices (both contiguous); NaN counts as the maximum.
   void (*max_pool)(const Tensor& out, const Tensor& indices, const Tensor& in, const Window3d& w);

@@ -163,7 +163,8 @@ constexpr int output_count() {
     return 3;
   if constexpr (same_entry<M, &T::reduce_with_index>() || same_entry<M, &T::scan>() ||
                 same_entry<M, &T::sort>() || same_entry<M, &T::max_pool>() ||
-                same_entry<M, &T::attention>() || same_entry<M, &T::dropout>())
+                same_entry<M, &T::attention>() || same_entry<M, &T::dropout>() ||
+                same_entry<M, &T::conv2d_backward_weight>())
     return 2;
   if constexpr (same_entry<M, &T::copy>() || same_entry<M, &T::fill>() ||
                 same_entry<M, &T::scatter_add>() || same_entry<M, &T::scatter>() ||

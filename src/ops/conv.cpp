@@ -203,10 +203,12 @@ Tensor dense_gradient(const Tensor& g) {
 constexpr int64_t kFoldBatchBelowPixels = 256;
 bool fold_batch(int64_t n, int64_t l) { return n > 1 && l < kFoldBatchBelowPixels; }
 
-// Note [Library convolutions]: where the device has a library's direct convolutions (oneDNN on
-// CPU, float32), they compute the forward pass and, unless the backward pass is itself being
-// recorded (create_graph), the gradients, with no column buffers. im2col and products in
-// recorded ops do the rest (other dtypes, vmap, double backward).
+// Note [Library convolutions]: where the device has direct convolutions (on CPU, float32:
+// Ember's own kernels for shallow windows at stride 1, oneDNN's for the rest), they compute the
+// forward pass with its bias and, unless the backward pass is itself being recorded
+// (create_graph), the gradients, bias included, with no column buffers, reading a broadcast
+// output gradient as it is. im2col and products in recorded ops do the rest (other dtypes, vmap,
+// double backward).
 
 // The library's convolution of x with w into a new tensor of out_sizes, or undefined.
 Tensor library_conv(const Tensor& x, const Tensor& w, IntArrayRef out_sizes, const Window2d& win,
@@ -214,7 +216,7 @@ Tensor library_conv(const Tensor& x, const Tensor& w, IntArrayRef out_sizes, con
   const auto fn = detail::kernels_for(x).conv2d;
   if (!fn) return Tensor();
   Tensor out = detail::empty_for(out_sizes, x.options(), {&x, &w});
-  return fn(out, x, w, win, groups) ? out : Tensor();
+  return fn(out, x, w, Tensor(), win, groups) ? out : Tensor();
 }
 
 // The adjoints of library_conv: the gradient for x (of x_sizes) and for w (of w_sizes) from
@@ -226,24 +228,27 @@ Tensor library_conv_grad_input(const Tensor& grad_out, const Tensor& w, IntArray
   Tensor gx = detail::empty_for(x_sizes, grad_out.options(), {&grad_out, &w});
   return fn(gx, grad_out, w, win, groups) ? gx : Tensor();
 }
-Tensor library_conv_grad_weight(const Tensor& grad_out, const Tensor& x, IntArrayRef w_sizes,
-                                const Window2d& win, int64_t groups) {
+// With need_bias, gb gets grad_out's sums per channel too.
+bool library_conv_grad_weight(const Tensor& grad_out, const Tensor& x, IntArrayRef w_sizes,
+                              const Window2d& win, int64_t groups, bool need_bias, Tensor& gw,
+                              Tensor& gb) {
   const auto fn = detail::kernels_for(grad_out).conv2d_backward_weight;
-  if (!fn) return Tensor();
-  Tensor gw = detail::empty_for(w_sizes, grad_out.options(), {&grad_out, &x});
-  return fn(gw, grad_out, x, win, groups) ? gw : Tensor();
+  if (!fn) return false;
+  gw = detail::empty_for(w_sizes, grad_out.options(), {&grad_out, &x});
+  gb = need_bias ? detail::empty_for({w_sizes[0]}, grad_out.options(), {&grad_out}) : Tensor();
+  return fn(gw, gb, grad_out, x, win, groups);
 }
 
-// Both gradients of conv2d by the library where it serves them all and no graph of the backward
+// The gradients of conv2d by the library where it serves them all and no graph of the backward
 // is wanted; false otherwise.
 bool library_conv_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
                            const Window2d& win, int64_t groups, bool need_x, bool need_w,
-                           Tensor& gx, Tensor& gw) {
+                           bool need_b, Tensor& gx, Tensor& gw, Tensor& gb) {
   if (GradMode::is_enabled()) return false;
-  const Tensor g = grad_out.contiguous();  // an expanded gradient has zero strides
-  if (need_x && !(gx = library_conv_grad_input(g, w, x.sizes(), win, groups)).defined())
+  if (need_x && !(gx = library_conv_grad_input(grad_out, w, x.sizes(), win, groups)).defined())
     return false;
-  return !need_w || (gw = library_conv_grad_weight(g, x, w.sizes(), win, groups)).defined();
+  if (need_w) return library_conv_grad_weight(grad_out, x, w.sizes(), win, groups, need_b, gw, gb);
+  return !need_b;
 }
 
 // One group's convolution without history: weight [O, C, kh, kw] times im2col(x) per sample.
@@ -380,7 +385,8 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
   if (out.numel() > 0) {
     NoGradGuard no_grad;
     const auto library = detail::kernels_for(input).conv2d;  // Note [Library convolutions]
-    if (!(library && library(out, input, weight, win, groups))) {
+    const bool biased = library && library(out, input, weight, bias, win, groups);
+    if (!biased) {
       if (groups == 1) {
         conv_group_forward(out, input, weight, win);
       } else {
@@ -392,7 +398,7 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
         }
       }
     }
-    if (bias.defined()) out.add_(bias.view({1, o, 1, 1}));
+    if (bias.defined() && !biased) out.add_(bias.view({1, o, 1, 1}));
   }
   // Per group, y = W * x + b: grad_x = col2im(W^T g), grad_W = sum_n g im2col(x)^T,
   // grad_b = g summed over batch and space
@@ -400,14 +406,16 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
       "ConvolutionBackward0", {&input, &weight, &bias}, {&out}, {{input}, {weight}},
       [win, groups](auto& node, auto& grads, auto& saved) {
         const bool need_x = detail::needs_grad(node, 0), need_w = detail::needs_grad(node, 1);
+        const bool need_b = detail::needs_grad(node, 2);
         const Tensor& x = saved[0];
         const Tensor& w = saved[1];
-        const variable_list g{dense_gradient(grads[0])};
-        Tensor gx, gw;
-        if (!library_conv_backward(g[0], x, w, win, groups, need_x, need_w, gx, gw))
-          std::tie(gx, gw) = conv_groups_backward(g[0], x, w, win, groups, need_x, need_w);
+        Tensor gx, gw, gb;
+        if (library_conv_backward(grads[0], x, w, win, groups, need_x, need_w, need_b, gx, gw, gb))
+          return variable_list{gx, gw, gb};
+        const Tensor g = dense_gradient(grads[0]);
+        std::tie(gx, gw) = conv_groups_backward(g, x, w, win, groups, need_x, need_w);
         // Spatial dims first: the reduce kernel sums contiguous rows far faster than {0, 2, 3}.
-        Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
+        if (need_b) gb = g.sum({2, 3}).sum({0});
         return variable_list{gx, gw, gb};
       },
       // Bilinear: d conv(x, W) + b = conv(dx, W) + conv(x, dW) + db.
@@ -574,10 +582,12 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const Tensor&
         const Tensor& wt = saved[1];
         Tensor gb = detail::needs_grad(node, 2) ? g[0].sum({2, 3}).sum({0}) : Tensor();
         if (!GradMode::is_enabled()) {  // the library's conv2d and its weight adjoint
-          const Tensor gc = g[0].contiguous();
-          Tensor gx = need_x ? library_conv(gc, wt, x.sizes(), win, groups) : Tensor();
-          Tensor gw = need_w ? library_conv_grad_weight(x, gc, wt.sizes(), win, groups) : Tensor();
-          if (gx.defined() == need_x && gw.defined() == need_w) return variable_list{gx, gw, gb};
+          Tensor gx = need_x ? library_conv(g[0], wt, x.sizes(), win, groups) : Tensor();
+          Tensor gw, unused;
+          if (gx.defined() == need_x &&
+              (!need_w ||
+               library_conv_grad_weight(x, g[0], wt.sizes(), win, groups, false, gw, unused)))
+            return variable_list{gx, gw, gb};
         }
         const int64_t cg = wt.sizes()[0] / groups, og = wt.sizes()[1];
         std::vector<Tensor> gxs, gws;

@@ -394,6 +394,48 @@ TEST(Conv2dGrad, Float32LibraryKernelsAgreeWithFloat64Im2col) {
   }
 }
 
+// Float32 convolutions at stride 1 over few taps per output pixel run on Ember's direct kernels
+// (kernels/cpu/shallow_conv.cpp), which read each operand through its strides: they must agree
+// with float64 im2col over channel blocks of every remainder, groups, dilation, rows narrower
+// and wider than a vector, channels-last operands and output gradients that are broadcast,
+// strided or permuted, with the bias fused into both passes.
+TEST(Conv2dGrad, ShallowKernelsAgreeWithFloat64Im2col) {
+  struct Config {
+    int64_t n, c, o, h, w, k, padding, dilation, groups;
+    bool channels_last;
+    int gradient;  // 0 dense, 1 broadcast (sum()'s), 2 every other column of a wider tensor
+  };
+  for (const Config c :
+       {Config{3, 1, 32, 9, 7, 3, 1, 1, 1, false, 0}, Config{2, 3, 5, 6, 40, 3, 1, 1, 1, true, 1},
+        Config{1, 1, 3, 11, 19, 5, 4, 2, 1, false, 2}, Config{2, 4, 6, 5, 5, 3, 0, 1, 2, true, 0},
+        Config{5, 2, 2, 4, 3, 2, 2, 1, 2, false, 1}}) {
+    SCOPED_TRACE(testing::repr(tensor({c.n, c.c, c.o, c.w, c.k, c.groups, c.gradient})));
+    manual_seed(5);
+    Tensor x = randn({c.n, c.h, c.w, c.c}, kFloat64).permute({0, 3, 1, 2});
+    if (!c.channels_last) x = x.contiguous();
+    Tensor wt = randn({c.o, c.c / c.groups, c.k, c.k}, kFloat64), b = randn({c.o}, kFloat64);
+    const auto run = [&](ScalarType dtype) {
+      Tensor xs = x.to(dtype).requires_grad_(), ws = wt.to(dtype).requires_grad_();
+      Tensor bs = b.to(dtype).requires_grad_();
+      Tensor y = conv2d(xs, ws, bs, {1}, {c.padding}, {c.dilation}, c.groups);
+      Tensor g = (arange(2 * y.numel(), kFloat64) * 0.37).sin().to(dtype);
+      if (c.gradient == 0) g = g.slice(0, 0, y.numel()).reshape(y.sizes());
+      if (c.gradient == 1) g = g[3].expand(y.sizes());
+      if (c.gradient == 2) {
+        IntArrayRef s = y.sizes();
+        g = g.reshape({s[0], s[1], s[2], 2 * s[3]}).slice(3, 0, 2 * s[3], 2);
+      }
+      variable_list grads = autograd::grad({y}, {xs, ws, bs}, {g});
+      return variable_list{y, grads[0], grads[1], grads[2]};
+    };
+    const variable_list single = run(kFloat32), twice = run(kFloat64);
+    for (size_t i = 0; i < single.size(); ++i) {
+      EXPECT_EQ(single[i].dtype(), kFloat32);
+      expect_close(single[i].to(kFloat64), twice[i], 1e-4, 1e-4);
+    }
+  }
+}
+
 // ---- im2col and col2im ---------------------------------------------------------------------
 
 TEST(Im2col, MatchesPyTorch) {

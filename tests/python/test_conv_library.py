@@ -1,5 +1,5 @@
-"""The float32 convolutions that run on oneDNN (Note [Library convolutions] in src/ops/conv.cpp)
-against real PyTorch: conv2d and conv_transpose2d over strides, paddings (with output sizes that
+"""The float32 convolutions that run on oneDNN or, for shallow windows at stride 1, on Ember's
+direct kernels (Note [Library convolutions] in src/ops/conv.cpp) against real PyTorch: conv2d and conv_transpose2d over strides, paddings (with output sizes that
 round down, which oneDNN cannot express and which fall back to im2col), output paddings, groups,
 dilations and strided inputs; gradients with and without a graph of the backward; and the
 profiler showing that the library's kernels ran. Float64 stays on im2col, which the gradchecks
@@ -16,6 +16,10 @@ CONV_CASES = [
     ((1, 4, 10, 10), (4, 1, 3, 3), 2, 2, 2, 4),  # depthwise, dilated
     ((3, 2, 7, 7), (5, 2, 2, 2), 2, 0, 1, 1),  # 7 -> 3 drops a row and a column
     ((4, 3, 16, 16), (8, 3, 4, 4), 2, 1, 1, 1),  # DCGAN's discriminator layer
+    # Stride 1 over at most 32 taps per pixel: Ember's direct kernels (shallow_conv.cpp).
+    ((2, 1, 12, 40), (5, 1, 3, 3), 1, 1, 1, 1),  # a first layer; rows wider than two vectors
+    ((3, 4, 7, 9), (6, 2, 5, 3), 1, (2, 0), (1, 2), 2),  # groups, dilation, uneven padding
+    ((2, 1, 28, 28), (32, 1, 3, 3), 1, 1, 1, 1),  # bench/'s conv2d row
 ]
 
 # (input shape, weight shape, stride, padding, output_padding, groups, dilation)

@@ -18,6 +18,7 @@ const KernelTable& kernel_table() {
 #ifdef EMBER_WITH_ONEDNN
     fill_onednn_kernels(t);
 #endif
+    fill_shallow_conv_kernels(t);  // ahead of oneDNN's, which it wraps
     return t;
   }();
   return table;

@@ -17,5 +17,7 @@ void fill_norm_kernels(KernelTable& table);
 void fill_softmax_kernels(KernelTable& table);
 /// Convolutions by oneDNN (built where EMBER_WITH_ONEDNN is on).
 void fill_onednn_kernels(KernelTable& table);
+/// Direct convolutions for shallow windows, ahead of the entries already in the table.
+void fill_shallow_conv_kernels(KernelTable& table);
 
 }  // namespace ember::detail::cpu

@@ -45,9 +45,12 @@ std::optional<Geometry> geometry(const Tensor& src, const Tensor& dst, const Win
 
 // A tensor as oneDNN memory over its own strides. Weights of a grouped convolution are
 // [groups, O / groups, C / groups, kh, kw].
-memory::desc layout(const Tensor& t, int64_t groups = 1) {
+// With dense, the layout of t's values copied in row-major order instead of t's own.
+memory::desc layout(const Tensor& t, int64_t groups = 1, bool dense = false) {
   memory::dims dims(t.sizes().begin(), t.sizes().end());
   memory::dims strides(t.strides().begin(), t.strides().end());
+  if (dense)
+    for (int64_t i = t.dim() - 1, step = 1; i >= 0; step *= dims[i], --i) strides[i] = step;
   if (groups > 1) {
     dims[0] /= groups;
     dims.insert(dims.begin(), groups);
@@ -98,7 +101,8 @@ class Call {
   }
 
   memory input(const Tensor& t, const memory::desc& want, int64_t groups = 1) {
-    memory user(layout(t, groups), engine(), t.data_ptr());
+    memory user =
+        broadcast(t) ? dense_copy(t, groups) : memory(layout(t, groups), engine(), t.data_ptr());
     if (want == user.get_desc()) return user;
     memory kernel = scratch(want);
     dnnl::reorder(user, kernel).execute(stream_, user, kernel);
@@ -123,6 +127,29 @@ class Call {
   }
 
  private:
+  // Whether t repeats values along a dim (zero stride, as sum()'s gradient): oneDNN's layouts
+  // cannot say so, so such an operand is copied out first.
+  static bool broadcast(const Tensor& t) {
+    for (int64_t i = 0; i < t.dim(); ++i)
+      if (t.strides()[i] == 0 && t.sizes()[i] > 1) return true;
+    return false;
+  }
+
+  memory dense_copy(const Tensor& t, int64_t groups) {
+    memory copy = scratch(layout(t, groups, true));
+    auto* dst = static_cast<float*>(copy.get_data_handle());
+    const float* src = t.data_ptr<float>();
+    const auto sizes = t.sizes(), strides = t.strides();
+    std::vector<int64_t> index(sizes.size(), 0);
+    for (int64_t k = 0, n = t.numel(); k < n; ++k) {
+      int64_t at = 0;
+      for (size_t d = 0; d < index.size(); ++d) at += index[d] * strides[d];
+      dst[k] = src[at];
+      for (size_t d = index.size(); d-- > 0 && ++index[d] == sizes[d];) index[d] = 0;
+    }
+    return copy;
+  }
+
   memory scratch(const memory::desc& d) {
     const DataPtr b = get_allocator(kCPU)->allocate(std::max<size_t>(d.get_size(), 1));
     buffers_.push_back(b);
@@ -134,41 +161,45 @@ class Call {
   std::vector<DataPtr> buffers_;
 };
 
-// The forward primitive descriptor over src [N, C, H, W], weight [O, C / groups, kh, kw] and dst
-// [N, O, Ho, Wo]; the backward ones take it as their hint.
+// The forward primitive descriptor over src [N, C, H, W], weight [O, C / groups, kh, kw], dst
+// [N, O, Ho, Wo] and, where with_bias, bias [O]; the backward ones take it as their hint.
 struct Descs {
-  memory::desc src, weight, dst;
+  memory::desc src, weight, bias, dst;
   Geometry geo;
   dnnl::convolution_forward::primitive_desc forward;
 };
 
 std::optional<Descs> describe(const Tensor& src, const Tensor& weight, const Tensor& dst,
-                              const Window2d& w, int64_t groups) {
-  if (src.dtype() != kFloat32 || weight.dtype() != kFloat32 || dst.dtype() != kFloat32)
-    return std::nullopt;
-  for (const Tensor* t : {&src, &weight, &dst})
-    for (int64_t i = 0; i < t->dim(); ++i)
-      if (t->strides()[i] <= 0 && t->sizes()[i] > 1) return std::nullopt;
+                              const Tensor& bias, const Window2d& w, int64_t groups) {
+  for (const Tensor* t : {&src, &weight, &dst, &bias})
+    if (t->defined() && t->dtype() != kFloat32) return std::nullopt;
   const std::optional<Geometry> geo = geometry(src, dst, w);
   if (!geo) return std::nullopt;
   const memory::desc s = any(layout(src)), k = any(layout(weight, groups)), d = any(layout(dst));
-  dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_training,
-                                       dnnl::algorithm::convolution_direct, s, k, d, geo->strides,
-                                       geo->dilates, geo->pad_before, geo->pad_after);
-  return Descs{s, k, d, *geo, {desc, user_scratchpad(), engine()}};
+  const memory::desc b = bias.defined() ? layout(bias) : memory::desc();
+  const auto prop = dnnl::prop_kind::forward_training;
+  const auto direct = dnnl::algorithm::convolution_direct;
+  const auto desc =
+      bias.defined()
+          ? dnnl::convolution_forward::desc(prop, direct, s, k, b, d, geo->strides, geo->dilates,
+                                            geo->pad_before, geo->pad_after)
+          : dnnl::convolution_forward::desc(prop, direct, s, k, d, geo->strides, geo->dilates,
+                                            geo->pad_before, geo->pad_after);
+  return Descs{s, k, b, d, *geo, {desc, user_scratchpad(), engine()}};
 }
 
-bool conv2d(const Tensor& out, const Tensor& in, const Tensor& weight, const Window2d& w,
-            int64_t groups) {
+bool conv2d(const Tensor& out, const Tensor& in, const Tensor& weight, const Tensor& bias,
+            const Window2d& w, int64_t groups) {
   try {
-    const std::optional<Descs> c = describe(in, weight, out, w, groups);
+    const std::optional<Descs> c = describe(in, weight, out, bias, w, groups);
     if (!c) return false;
     Call call;
-    const memory src = call.input(in, c->forward.src_desc());
-    const memory wei = call.input(weight, c->forward.weights_desc(), groups);
-    const memory dst = call.output(out, c->forward.dst_desc());
-    call.run(dnnl::convolution_forward(c->forward), c->forward.scratchpad_desc(),
-             {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wei}, {DNNL_ARG_DST, dst}});
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, call.input(in, c->forward.src_desc())},
+        {DNNL_ARG_WEIGHTS, call.input(weight, c->forward.weights_desc(), groups)},
+        {DNNL_ARG_DST, call.output(out, c->forward.dst_desc())}};
+    if (bias.defined()) args.emplace(DNNL_ARG_BIAS, call.input(bias, c->bias));
+    call.run(dnnl::convolution_forward(c->forward), c->forward.scratchpad_desc(), std::move(args));
     return true;
   } catch (const dnnl::error&) {
     return false;
@@ -178,7 +209,7 @@ bool conv2d(const Tensor& out, const Tensor& in, const Tensor& weight, const Win
 bool conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const Tensor& weight,
                            const Window2d& w, int64_t groups) {
   try {
-    const std::optional<Descs> c = describe(grad_in, weight, grad_out, w, groups);
+    const std::optional<Descs> c = describe(grad_in, weight, grad_out, Tensor(), w, groups);
     if (!c) return false;
     const Geometry& g = c->geo;
     const dnnl::convolution_backward_data::primitive_desc pd(
@@ -197,22 +228,31 @@ bool conv2d_backward_input(const Tensor& grad_in, const Tensor& grad_out, const 
   }
 }
 
-bool conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_out, const Tensor& in,
-                            const Window2d& w, int64_t groups) {
+bool conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
+                            const Tensor& grad_out, const Tensor& in, const Window2d& w,
+                            int64_t groups) {
   try {
-    const std::optional<Descs> c = describe(in, grad_weight, grad_out, w, groups);
+    const std::optional<Descs> c = describe(in, grad_weight, grad_out, grad_bias, w, groups);
     if (!c) return false;
     const Geometry& g = c->geo;
-    const dnnl::convolution_backward_weights::primitive_desc pd(
-        {dnnl::algorithm::convolution_direct, c->src, c->weight, c->dst, g.strides, g.dilates,
-         g.pad_before, g.pad_after},
-        user_scratchpad(), engine(), c->forward);
+    const auto direct = dnnl::algorithm::convolution_direct;
+    const auto desc =
+        grad_bias.defined()
+            ? dnnl::convolution_backward_weights::desc(direct, c->src, c->weight, c->bias, c->dst,
+                                                       g.strides, g.dilates, g.pad_before,
+                                                       g.pad_after)
+            : dnnl::convolution_backward_weights::desc(direct, c->src, c->weight, c->dst, g.strides,
+                                                       g.dilates, g.pad_before, g.pad_after);
+    const dnnl::convolution_backward_weights::primitive_desc pd(desc, user_scratchpad(), engine(),
+                                                                c->forward);
     Call call;
-    const memory src = call.input(in, pd.src_desc());
-    const memory dy = call.input(grad_out, pd.diff_dst_desc());
-    const memory dw = call.output(grad_weight, pd.diff_weights_desc(), groups);
-    call.run(dnnl::convolution_backward_weights(pd), pd.scratchpad_desc(),
-             {{DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, dw}});
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, call.input(in, pd.src_desc())},
+        {DNNL_ARG_DIFF_DST, call.input(grad_out, pd.diff_dst_desc())},
+        {DNNL_ARG_DIFF_WEIGHTS, call.output(grad_weight, pd.diff_weights_desc(), groups)}};
+    if (grad_bias.defined())
+      args.emplace(DNNL_ARG_DIFF_BIAS, call.output(grad_bias, pd.diff_bias_desc()));
+    call.run(dnnl::convolution_backward_weights(pd), pd.scratchpad_desc(), std::move(args));
     return true;
   } catch (const dnnl::error&) {
     return false;
