@@ -37,4 +37,21 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const Body& body) {
   });
 }
 
+/// Calls body(b, e) on `pieces` near-equal chunks of [begin, end), which the threads take in
+/// turn: more pieces than threads keep the threads busy to the end when they start at different
+/// times (a worker waking from sleep) or run at different speeds.
+template <typename Body>
+void parallel_pieces(int64_t begin, int64_t end, int64_t pieces, const Body& body) {
+  const int64_t n = end - begin;
+  if (n <= 0) return;
+  pieces = std::clamp<int64_t>(pieces, 1, n);
+  if (pieces == 1 || available_threads() <= 1) {
+    body(begin, end);
+    return;
+  }
+  ThreadPool::instance().run(static_cast<int>(pieces), [&](int t) {
+    body(begin + t * n / pieces, begin + (t + 1) * n / pieces);
+  });
+}
+
 }  // namespace ember::detail

@@ -214,6 +214,8 @@ HWY_EXPORT(FloatLanes);
 constexpr int64_t kShallowTaps = 32;
 // Output channels each vector pass computes (ForwardRows's and WeightBlock's B).
 constexpr int64_t kBlock = 4;
+// Pieces of work per thread, so that a thread that starts late takes fewer of them.
+constexpr int64_t kPiecesPerThread = 4;
 
 int64_t round_up(int64_t v, int64_t m) { return (v + m - 1) / m * m; }
 
@@ -331,29 +333,31 @@ bool conv2d(const Tensor& out, const Tensor& in, const Tensor& weight, const Ten
   const auto st = out.strides();
   // Rows are written in place where their columns are contiguous, else through a plane buffer.
   const bool direct = st[3] == 1;
-  parallel_for(0, out.sizes()[0] * per_sample,
-               std::max<int64_t>(1, kElementwiseGrain / (kBlock * p.ho * p.wo)),
-               [&](int64_t b, int64_t e) {
-                 const auto planes = s.padded_planes();
-                 std::vector<float> staged(direct ? 0 : static_cast<size_t>(kBlock * p.ho * p.wo));
-                 for (int64_t item = b; item < e; ++item) {
-                   const int64_t i = item / per_sample, g = item / blocks % groups;
-                   if (item == b || item % per_sample == 0) s.pad(i, planes.get());
-                   const int64_t first = g * og + item % blocks * kBlock;
-                   const int outs = static_cast<int>(std::min(kBlock, g * og + og - first));
-                   float* rows_out[kBlock];
-                   for (int q = 0; q < outs; ++q)
-                     rows_out[q] = direct ? dst + i * st[0] + (first + q) * st[1]
-                                          : staged.data() + q * p.ho * p.wo;
-                   HWY_DYNAMIC_DISPATCH(ShallowForward)
-                   (rows_out, direct ? st[2] : p.wo, planes.get() + g * p.channels * p.plane,
-                    rows.data() + first * k, biases.data() + first, outs, p);
-                   if (direct) continue;
-                   for (int q = 0; q < outs; ++q)
-                     copy_rows(dst + i * st[0] + (first + q) * st[1], st[2], st[3], rows_out[q],
-                               p.wo, 1, p.ho, p.wo);
-                 }
-               });
+  const int64_t items = out.sizes()[0] * per_sample;
+  const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / (kBlock * p.ho * p.wo));
+  parallel_pieces(
+      0, items, std::min(items / grain, kPiecesPerThread * available_threads()),
+      [&](int64_t b, int64_t e) {
+        const auto planes = s.padded_planes();
+        std::vector<float> staged(direct ? 0 : static_cast<size_t>(kBlock * p.ho * p.wo));
+        for (int64_t item = b; item < e; ++item) {
+          const int64_t i = item / per_sample, g = item / blocks % groups;
+          if (item == b || item % per_sample == 0) s.pad(i, planes.get());
+          const int64_t first = g * og + item % blocks * kBlock;
+          const int outs = static_cast<int>(std::min(kBlock, g * og + og - first));
+          float* rows_out[kBlock];
+          for (int q = 0; q < outs; ++q)
+            rows_out[q] =
+                direct ? dst + i * st[0] + (first + q) * st[1] : staged.data() + q * p.ho * p.wo;
+          HWY_DYNAMIC_DISPATCH(ShallowForward)
+          (rows_out, direct ? st[2] : p.wo, planes.get() + g * p.channels * p.plane,
+           rows.data() + first * k, biases.data() + first, outs, p);
+          if (direct) continue;
+          for (int q = 0; q < outs; ++q)
+            copy_rows(dst + i * st[0] + (first + q) * st[1], st[2], st[3], rows_out[q], p.wo, 1,
+                      p.ho, p.wo);
+        }
+      });
   return true;
 }
 
@@ -373,7 +377,7 @@ void store_weight_grad(const Tensor& grad_weight, const Tensor& grad_bias,
       grad_bias.data_ptr<float>()[o * grad_bias.strides()[0]] = static_cast<float>(db[o]);
 }
 
-// The batch is cut into one slice per thread, and where samples are fewer than threads, the
+// The batch is cut into kPiecesPerThread slices per thread, and where samples are fewer, the
 // blocks of output channels are shared out too. An item pads each of its samples once and keeps
 // lane sums per slice, which are added up at the end.
 bool conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
@@ -388,14 +392,14 @@ bool conv2d_backward_weight(const Tensor& grad_weight, const Tensor& grad_bias,
   const int64_t n = in.sizes()[0], o = grad_out.sizes()[1], og = o / groups;
   const int64_t blocks = (og + kBlock - 1) / kBlock, total_blocks = groups * blocks;
   const int64_t k = p.channels * p.taps, lanes = s.lanes();
-  const int64_t threads = available_threads();
-  const int64_t slices = std::max<int64_t>(1, std::min(n, threads));
-  const int64_t splits = std::min(total_blocks, (threads + slices - 1) / slices);
+  const int64_t pieces = kPiecesPerThread * available_threads();
+  const int64_t slices = std::max<int64_t>(1, std::min(n, pieces));
+  const int64_t splits = std::min(total_blocks, (pieces + slices - 1) / slices);
   std::vector<float> sums(static_cast<size_t>(slices * o * k * lanes), 0.0f);
   std::vector<double> db(static_cast<size_t>(slices * o), 0.0);
   const float* src = grad_out.data_ptr<float>();
   const auto st = grad_out.strides();
-  parallel_for(0, slices * splits, 1, [&](int64_t b, int64_t e) {
+  parallel_pieces(0, slices * splits, slices * splits, [&](int64_t b, int64_t e) {
     const auto planes = s.padded_planes();
     // Vector-aligned, so that loads of the runs stay within one cache line each.
     const auto runs = hwy::AllocateAligned<float>(static_cast<size_t>(kBlock * p.plane));
