@@ -162,7 +162,7 @@ class Call {
 };
 
 // The forward primitive descriptor over src [N, C, H, W], weight [O, C / groups, kh, kw], dst
-// [N, O, Ho, Wo] and, where with_bias, bias [O]; the backward ones take it as their hint.
+// [N, O, Ho, Wo] and bias [O] where it is defined; the backward ones take it as their hint.
 struct Descs {
   memory::desc src, weight, bias, dst;
   Geometry geo;

@@ -2,9 +2,11 @@
 // a few taps (C / groups * kh * kw up to kShallowTaps, as in a first layer over 1 or 3 channels),
 // the arithmetic is small next to the memory that a library's blocked layouts or im2col's columns
 // move, so these kernels read and write Ember's planes as they are. Each input plane is copied
-// once with its zero padding, so that every tap of the window is one offset into the copy: an
-// output row and the Wp - Wo columns past its end (computed, then dropped) form one flat run that
-// vectors sweep with no edge cases. Other windows go to the entries these wrap (oneDNN's).
+// once with its zero padding, so that every tap of the window is one offset into the copy. The
+// forward pass sweeps output rows with masked stores at their ends; the weight gradient sweeps
+// the whole plane as one flat run, each output row followed by Wp - Wo columns whose gradient is
+// laid out as zero, so its vectors meet no edges. Other windows go to the entries these wrap
+// (oneDNN's).
 // Highway compiles this file once per target instruction set (see HWY_TARGET_INCLUDE).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/cpu/shallow_conv.cpp"
@@ -16,7 +18,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <optional>
 #include <vector>
 
 #include "kernels/cpu/cpu_kernels.h"
@@ -31,7 +32,7 @@ struct ShallowPlan {
   int64_t taps;            // kh * kw
   int64_t ho, wo, wp;      // output rows and columns; columns of a padded plane
   int64_t span;            // Ho * Wp (the flat output run) rounded up to whole vectors
-  int64_t plane;           // floats per padded plane (and per run), over-reads included
+  int64_t plane;           // floats per padded plane or gradient run, over-reads included
   const int64_t* offsets;  // of each tap into a padded plane
 };
 }  // namespace ember::detail::cpu
@@ -251,7 +252,8 @@ class Shallow {
         lanes_(HWY_DYNAMIC_DISPATCH(FloatLanes)()) {
     for (int64_t i = 0; i < w.kh; ++i)
       for (int64_t j = 0; j < w.kw; ++j) offsets_.push_back(i * w.dh * wp_ + j * w.dw);
-    // The forward pass reads two vectors past a row's start, the weights' whole vectors of runs.
+    // The forward pass reads up to two vectors from a row's start, the weights' whole vectors of
+    // runs, past the plane's last row.
     plan_ = {in.sizes()[1] / groups,
              w.kh * w.kw,
              ho_,
