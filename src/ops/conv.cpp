@@ -240,15 +240,15 @@ bool library_conv_grad_weight(const Tensor& grad_out, const Tensor& x, IntArrayR
 }
 
 // The gradients of conv2d by the library where it serves them all and no graph of the backward
-// is wanted; false otherwise.
+// is wanted; false otherwise. The bias gradient comes with the weight's (without it, gb stays
+// undefined).
 bool library_conv_backward(const Tensor& grad_out, const Tensor& x, const Tensor& w,
                            const Window2d& win, int64_t groups, bool need_x, bool need_w,
                            bool need_b, Tensor& gx, Tensor& gw, Tensor& gb) {
   if (GradMode::is_enabled()) return false;
   if (need_x && !(gx = library_conv_grad_input(grad_out, w, x.sizes(), win, groups)).defined())
     return false;
-  if (need_w) return library_conv_grad_weight(grad_out, x, w.sizes(), win, groups, need_b, gw, gb);
-  return !need_b;
+  return !need_w || library_conv_grad_weight(grad_out, x, w.sizes(), win, groups, need_b, gw, gb);
 }
 
 // One group's convolution without history: weight [O, C, kh, kw] times im2col(x) per sample.
@@ -410,8 +410,11 @@ Tensor conv2d(const Tensor& input, const Tensor& weight, const Tensor& bias, Int
         const Tensor& x = saved[0];
         const Tensor& w = saved[1];
         Tensor gx, gw, gb;
-        if (library_conv_backward(grads[0], x, w, win, groups, need_x, need_w, need_b, gx, gw, gb))
+        if (library_conv_backward(grads[0], x, w, win, groups, need_x, need_w, need_b, gx, gw,
+                                  gb)) {
+          if (need_b && !gb.defined()) gb = dense_gradient(grads[0]).sum({2, 3}).sum({0});
           return variable_list{gx, gw, gb};
+        }
         const Tensor g = dense_gradient(grads[0]);
         std::tie(gx, gw) = conv_groups_backward(g, x, w, win, groups, need_x, need_w);
         // Spatial dims first: the reduce kernel sums contiguous rows far faster than {0, 2, 3}.

@@ -100,6 +100,23 @@ def test_strided_operands_and_broadcast_gradient(torch):
     _assert_close(*results)
 
 
+@pytest.mark.parametrize("stride", [1, 2])  # Ember's shallow kernels, oneDNN
+def test_frozen_weight_with_bias_and_broadcast_gradient(torch, stride):
+    # The input and bias want gradients, the weight none: the bias gradient then comes from the
+    # op, not with the weight's; sum()'s expanded gradient reaches the input's adjoint as it is.
+    rng = np.random.default_rng(4)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in [(2, 3, 9, 8), (5, 3, 3, 3), (5,)]]
+    results = []
+    for lib in (ember, torch):
+        x = lib.tensor(arrays[0], requires_grad=True)
+        w = lib.tensor(arrays[1])
+        b = lib.tensor(arrays[2], requires_grad=True)
+        y = lib.nn.functional.conv2d(x, w, b, stride=stride, padding=1)
+        (y.sum() * 0.5).backward()
+        results.append([y.detach().numpy(), x.grad.numpy(), b.grad.numpy()])
+    _assert_close(*results)
+
+
 def test_library_kernels_run_for_float32_only():
     x = ember.randn(2, 3, 8, 8, requires_grad=True)
     w = ember.randn(4, 3, 3, 3, requires_grad=True)

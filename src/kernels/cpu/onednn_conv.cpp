@@ -140,12 +140,19 @@ class Call {
     auto* dst = static_cast<float*>(copy.get_data_handle());
     const float* src = t.data_ptr<float>();
     const auto sizes = t.sizes(), strides = t.strides();
-    std::vector<int64_t> index(sizes.size(), 0);
-    for (int64_t k = 0, n = t.numel(); k < n; ++k) {
+    const size_t last = sizes.size() - 1;
+    const int64_t row = sizes[last], step = strides[last];
+    // Rows of the last dim in a tight loop (a fill where the stride is 0); the outer dims count.
+    std::vector<int64_t> index(last, 0);
+    for (int64_t k = 0, n = t.numel(); k < n; k += row) {
       int64_t at = 0;
-      for (size_t d = 0; d < index.size(); ++d) at += index[d] * strides[d];
-      dst[k] = src[at];
-      for (size_t d = index.size(); d-- > 0 && ++index[d] == sizes[d];) index[d] = 0;
+      for (size_t d = 0; d < last; ++d) at += index[d] * strides[d];
+      float* out = dst + k;
+      if (step == 0)
+        std::fill(out, out + row, src[at]);
+      else
+        for (int64_t j = 0; j < row; ++j) out[j] = src[at + j * step];
+      for (size_t d = last; d-- > 0 && ++index[d] == sizes[d];) index[d] = 0;
     }
     return copy;
   }
